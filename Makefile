@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Each creates .venv and installs Contactpoint into it when needed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+
+.PHONY: demo test test-fast lint typecheck postgres postgres-stop cassettes bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/contactpoint demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy core connectors sandbox
+
+# The whole suite, on SQLite and on a real PostgreSQL server started on loopback.
+test: $(STAMP) lint typecheck
+	@url=$$(scripts/postgres.sh start) && \
+	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 $(BIN)/pytest -q
+
+# Quick loop while editing: no PostgreSQL, no slow tests.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow and not postgres"
+
+postgres:
+	@scripts/postgres.sh start
+
+postgres-stop:
+	@scripts/postgres.sh stop
+
+bench: $(STAMP)
+	$(BIN)/python bench/mapping.py
+
+clean:
+	rm -rf .tmp .pytest_cache .mypy_cache .ruff_cache build *.egg-info

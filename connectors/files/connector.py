@@ -1,0 +1,2 @@
+class FilesConnector:  # placeholder until the connector lands
+    system = "files"

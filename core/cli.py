@@ -1,0 +1,72 @@
+"""The ``contactpoint`` command line.
+
+    contactpoint
+    ├── init                    write a commented contactpoint.yaml
+    ├── demo                    run the main job on the embedded default
+    ├── mapping check|run       validate a mapping; map a file into the store
+    ├── connectors list         what connectors loaded, and why not
+    ├── check SYSTEM            authenticate and report API usage
+    ├── store migrate|status    create or upgrade the store's schema
+    ├── identity ...            resolve, explain, merge, split
+    └── sandbox up|down         local HTTPS stand-ins of the vendors' APIs
+
+Exit codes by error branch: 0 ok, 1 unexpected, 2 configuration, 3 connector,
+4 data, 5 store. Every error ends with a one-line hint.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from core import __version__
+from core.commands import common
+from core.logs import configure
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="contactpoint",
+    help="Unified customer profiles over the systems you already run.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:  # noqa: FBT001 - typer callback signature
+    if value:
+        typer.echo(f"contactpoint {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    log_json: Annotated[bool, typer.Option("--log-json", help="Write logs as JSON lines (default on a non-terminal).")] = False,
+    log_level: Annotated[str, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Contactpoint: pull, map, resolve, decide and write back customer data."""
+    configure(json=True if log_json else None, level=log_level)
+
+
+def _register() -> None:
+    from core.commands import connectors_cmd
+
+    app.add_typer(connectors_cmd.app, name="connectors")
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning our errors into exit codes."""
+    try:
+        app()
+    except common.ContactpointError as err:  # raised outside a command's own handling
+        sys.exit(common.report_error(err))

@@ -1,0 +1,1 @@
+"""Command groups of the ``contactpoint`` CLI, one module per group."""

@@ -1,0 +1,175 @@
+"""The one exception tree of Contactpoint.
+
+Branches say what the caller must do, not where the error came from::
+
+    ContactpointError                  root; never raised directly
+    ├── ConfigError                    fix the configuration, then run again (exit 2)
+    │   ├── MappingError               a YAML mapping is wrong: lists every problem
+    │   └── ConnectorConfigError       a connector's settings are wrong or missing
+    ├── ConnectorError                 a system misbehaved (exit 3)
+    │   ├── AuthError                  credentials refused: stop this connector
+    │   ├── FatalApiError              the API refused for good: stop this connector
+    │   ├── BudgetExhaustedError       the configured API budget is spent: stop cleanly
+    │   └── RetryableError             try again later
+    │       └── RateLimited            try again after ``retry_after`` seconds
+    ├── RecordRejected                 one record is bad: park it, go on (exit 4 if all)
+    ├── IdentityError                  identity settings or pins are inconsistent
+    └── StoreError                     the store cannot be read or written
+
+Every error carries structured fields (``system``, ``stream``, ``record_id``,
+``status``) that logs and reports read, and a ``hint`` that says what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "AuthError",
+    "BudgetExhaustedError",
+    "ConfigError",
+    "ConnectorConfigError",
+    "ConnectorError",
+    "ContactpointError",
+    "FatalApiError",
+    "IdentityError",
+    "MappingError",
+    "Problem",
+    "RateLimited",
+    "RecordRejected",
+    "RetryableError",
+    "StoreError",
+]
+
+
+class ContactpointError(Exception):
+    """Root of every error Contactpoint raises on purpose.
+
+    Args:
+        message: What went wrong, naming the thing and the bad value.
+        hint: One line telling the reader what to do about it.
+        **context: Structured fields for logs and reports (system, stream, ...).
+    """
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.context: dict[str, Any] = {k: v for k, v in context.items() if v is not None}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with structured fields, so errors cross process boundaries whole."""
+        return (_rebuild, (type(self), self.message, self.hint, self.context))
+
+
+def _rebuild(
+    cls: type[ContactpointError], message: str, hint: str | None, context: dict[str, Any]
+) -> ContactpointError:
+    err = cls.__new__(cls)
+    ContactpointError.__init__(err, message, hint=hint, **context)
+    if "retry_after" in context:
+        err.retry_after = context["retry_after"]  # type: ignore[attr-defined]
+    return err
+
+
+class ConfigError(ContactpointError):
+    """The configuration is wrong; nothing will work until it is fixed."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a file, with its position (1-based) and a hint.
+
+    ``str(problem)`` reads ``mappings/x.yaml:42:7 streams.contacts.fields.email:
+    unknown transform 'lowercse' (did you mean 'lower'?)``.
+    """
+
+    file: str
+    line: int | None
+    column: int | None
+    key: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        """Render as ``file:line:column key: message (hint)``."""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where} {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class MappingError(ConfigError):
+    """A YAML mapping has one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem], *, file: str) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        count = len(self.problems)
+        super().__init__(
+            f"{file}: {count} problem{'s' if count != 1 else ''} in mapping\n{lines}",
+            hint=f"fix the lines above, then run: contactpoint mapping check {file}",
+            file=file,
+        )
+
+
+class ConnectorConfigError(ConfigError):
+    """A connector's settings are missing or invalid."""
+
+
+class ConnectorError(ContactpointError):
+    """A connected system failed in a way the connector could not absorb."""
+
+    exit_code = 3
+
+
+class AuthError(ConnectorError):
+    """The system refused the credentials; this connector stops."""
+
+
+class FatalApiError(ConnectorError):
+    """The system refused the request for good; this connector stops."""
+
+
+class BudgetExhaustedError(ConnectorError):
+    """The share of the API limit this run may spend is spent; stop cleanly."""
+
+
+class RetryableError(ConnectorError):
+    """A transient failure: the same call may succeed later."""
+
+
+class RateLimited(RetryableError):
+    """The system asked us to slow down; ``retry_after`` says for how long (seconds)."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, hint: str | None = None, **context: Any
+    ) -> None:
+        super().__init__(message, hint=hint, retry_after=retry_after, **context)
+        self.retry_after = retry_after
+
+
+class RecordRejected(ContactpointError):
+    """One record cannot be used; it is parked with this reason and the run goes on."""
+
+    exit_code = 4
+
+
+class IdentityError(ContactpointError):
+    """Identity settings, pins or profiles are inconsistent."""
+
+    exit_code = 4
+
+
+class StoreError(ContactpointError):
+    """The store cannot be reached, migrated, read or written."""
+
+    exit_code = 5

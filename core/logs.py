@@ -1,0 +1,139 @@
+"""Structured logging: one setup, one vocabulary, secrets never written.
+
+Event names are dotted and lowercase (``sync.started``, ``stream.page_fetched``,
+``mapping.record_rejected``); context is bound as keys from ``KEYS``, never
+formatted into the message. On a terminal the console renderer is used; jobs and
+``--log-json`` get one JSON object a line.
+
+The redaction processor masks values under secret-looking keys, bearer tokens and
+session IDs inside strings, and replaces email addresses by a short stable hash
+(``email#3f9a1c2b``) so logs can be correlated without holding personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+__all__ = ["KEYS", "configure", "hash_email", "redact", "redact_text"]
+
+KEYS = frozenset(
+    {
+        "run_id",
+        "connector",
+        "system",
+        "stream",
+        "cursor",
+        "records",
+        "rejected",
+        "duration_ms",
+        "http_status",
+        "http_method",
+        "url",
+        "attempt",
+        "retry_after",
+        "api_calls",
+        "file",
+        "line",
+        "profile_id",
+        "record_id",
+        "rule",
+        "error",
+        "hint",
+    }
+)
+"""The context keys log events use; a new key is added here first."""
+
+_SECRET_KEY = re.compile(
+    r"(pass(word)?|secret|token|api[_-]?key|authorization|session[_-]?id|private[_-]?key|"
+    r"client[_-]?secret|assertion|cookie|credential)",
+    re.IGNORECASE,
+)
+_SECRET_IN_TEXT = [
+    (re.compile(r"(?i)(bearer|oauth)\s+[A-Za-z0-9._~+/=!-]{8,}"), r"\1 ***"),
+    (re.compile(r"(?i)((?:access_token|refresh_token|client_secret|password|sid|session_id)=)[^&\s\"']+"), r"\1***"),
+    (re.compile(r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{20,}"), "***"),  # Salesforce session IDs
+]
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+MASK = "***"
+
+
+def hash_email(address: str) -> str:
+    """Return a stable, non-reversible stand-in for an email address."""
+    digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:8]
+    return f"email#{digest}"
+
+
+def redact_text(text: str, *, emails: bool = True) -> str:
+    """Mask tokens and session IDs inside free text; hash emails when asked."""
+    for pattern, replacement in _SECRET_IN_TEXT:
+        text = pattern.sub(replacement, text)
+    if emails:
+        text = _EMAIL.sub(lambda m: hash_email(m.group(0)), text)
+    return text
+
+
+def redact(value: Any, *, emails: bool = True, key: str | None = None) -> Any:
+    """Return ``value`` with secrets masked, walking dicts and lists.
+
+    A value under a secret-looking key (``password``, ``client_secret``,
+    ``Authorization``...) becomes ``***`` whatever it is.
+    """
+    if key is not None and _SECRET_KEY.search(key):
+        return MASK if value not in (None, "") else value
+    if isinstance(value, str):
+        return redact_text(value, emails=emails)
+    if isinstance(value, Mapping):
+        return {k: redact(v, emails=emails, key=str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, emails=emails) for v in value]
+    if hasattr(value, "get_secret_value"):
+        return MASK
+    return value
+
+
+def _redaction_processor(*, emails: bool) -> Any:
+    def processor(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        return {k: (v if k == "event" else redact(v, emails=emails, key=k)) for k, v in event.items()}
+
+    return processor
+
+
+def configure(*, json: bool | None = None, level: str = "INFO", stream: TextIO | None = None, hash_emails: bool = True) -> None:
+    """Set up structlog (and stdlib logging) for the process.
+
+    Args:
+        json: JSON lines when True, console when False, decided by ``isatty`` when None.
+        level: Minimum level name (DEBUG, INFO, WARNING, ERROR).
+        stream: Where to write; standard error by default.
+        hash_emails: Replace email addresses by a hash (on by default).
+    """
+    out = stream or sys.stderr
+    use_json = (not out.isatty()) if json is None else json
+    numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    renderer: Any = (
+        structlog.processors.JSONRenderer(sort_keys=False)
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info if use_json else structlog.processors.StackInfoRenderer(),
+            _redaction_processor(emails=hash_emails),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=max(numeric, logging.WARNING), stream=out, force=True)

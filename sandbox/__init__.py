@@ -1,0 +1,1 @@
+"""Local HTTPS stand-ins for the vendors' APIs."""
