@@ -37,7 +37,7 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:  # noqa: FBT001 - typer callback signature
+def _version(value: bool) -> None:
     if value:
         typer.echo(f"contactpoint {__version__}")
         raise typer.Exit
@@ -45,7 +45,9 @@ def _version(value: bool) -> None:  # noqa: FBT001 - typer callback signature
 
 @app.callback()
 def _root(
-    log_json: Annotated[bool, typer.Option("--log-json", help="Write logs as JSON lines (default on a non-terminal).")] = False,
+    log_json: Annotated[
+        bool, typer.Option("--log-json", help="Write logs as JSON lines (default on a non-terminal).")
+    ] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
@@ -56,8 +58,9 @@ def _root(
 
 
 def _register() -> None:
-    from core.commands import connectors_cmd
+    from core.commands import connectors_cmd, project_cmd
 
+    app.command("init")(project_cmd.init)
     app.add_typer(connectors_cmd.app, name="connectors")
 
 

@@ -112,7 +112,15 @@ class Project(_Strict):
         return path if path.is_absolute() else self.base_dir / path
 
 
+def _disabled_systems(data: Mapping[str, Any]) -> set[str]:
+    systems = data.get("systems")
+    if not isinstance(systems, dict):
+        return set()
+    return {name for name, system in systems.items() if isinstance(system, dict) and system.get("enabled") is False}
+
+
 def _interpolate(value: Any, path: tuple[str | int, ...], doc: Document, problems: list[Problem]) -> Any:
+    """Replace ``${NAME}`` references; unset names are problems (reported at their line)."""
     if isinstance(value, str):
 
         def substitute(match: re.Match[str]) -> str:
@@ -195,6 +203,9 @@ def load_project(path: Path | str = DEFAULT_PATH) -> Project:
         raise ConfigError(msg, file=str(p))
     problems: list[Problem] = []
     data = _interpolate(data, (), doc, problems)
+    disabled = _disabled_systems(data)
+    # a disabled system may name variables that are not exported yet
+    problems = [p for p in problems if not any(p.key.startswith(f"systems.{name}.") for name in disabled)]
     try:
         project = Project.model_validate(data)
     except ValidationError as err:
@@ -206,7 +217,8 @@ def load_project(path: Path | str = DEFAULT_PATH) -> Project:
 
 
 def _config_error(problems: list[Problem], path: Path) -> ConfigError:
-    lines = "\n".join(f"  {problem}" for problem in problems)
+    ordered = sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+    lines = "\n".join(f"  {problem}" for problem in ordered)
     count = len(problems)
     msg = f"{path}: {count} problem{'s' if count != 1 else ''} in configuration\n{lines}"
     return ConfigError(

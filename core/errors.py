@@ -22,7 +22,7 @@ Every error carries structured fields (``system``, ``stream``, ``record_id``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [

@@ -106,7 +106,9 @@ def _redaction_processor(*, emails: bool) -> Any:
     return processor
 
 
-def configure(*, json: bool | None = None, level: str = "INFO", stream: TextIO | None = None, hash_emails: bool = True) -> None:
+def configure(
+    *, json: bool | None = None, level: str = "INFO", stream: TextIO | None = None, hash_emails: bool = True
+) -> None:
     """Set up structlog (and stdlib logging) for the process.
 
     Args:

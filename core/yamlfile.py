@@ -92,9 +92,16 @@ def load_text(text: str, *, file: str) -> Document:
         column = mark.column + 1 if mark is not None else None
         reason = " ".join(str(part) for part in (err.context, err.problem) if part)
         raise YamlSyntaxError(
-            Problem(file, line, column, "", f"YAML syntax error: {reason}", "check indentation, colons and quotes on that line")
+            Problem(
+                file,
+                line,
+                column,
+                "",
+                f"YAML syntax error: {reason}",
+                "check indentation, colons and quotes on that line",
+            )
         ) from None
-    except Exception as err:  # ruamel raises a few unmarked errors (e.g. duplicate keys in some versions)
+    except (ValueError, TypeError) as err:  # ruamel raises a few unmarked errors
         raise YamlSyntaxError(Problem(file, None, None, "", f"YAML error: {err}", None)) from None
     return Document(file=file, data=plain(root), _root=root)
 

@@ -1,12 +1,12 @@
 """Canonical customer model: the one shape every system's records are mapped into.
 
-    RecordRef ─ where a record came from (system/stream/source_id)
-    Identifier ─ email, phone, external ID of a named system, device ID
-    Person, Account ─ parties, one per source record
-    Interaction ─ ticket, campaign event, product event, sales activity
-    Consent ─ channel × purpose → granted/denied, from a source, at a time
-    Suppression ─ a decision not to contact, with a named reason
-    UnifiedProfile ─ one person across systems: golden record with provenance
+RecordRef ─ where a record came from (system/stream/source_id)
+Identifier ─ email, phone, external ID of a named system, device ID
+Person, Account ─ parties, one per source record
+Interaction ─ ticket, campaign event, product event, sales activity
+Consent ─ channel and purpose → granted/denied, from a source, at a time
+Suppression ─ a decision not to contact, with a named reason
+UnifiedProfile ─ one person across systems: golden record with provenance
 """
 
 from __future__ import annotations

@@ -88,8 +88,6 @@ class Channel(StrEnum):
     OTHER = "other"
 
 
-
-
 def describe_validation_error(err: Any) -> list[str]:
     """Turn a pydantic ``ValidationError`` into lines a person can act on.
 

@@ -1,0 +1,1 @@
+"""Packaged templates, such as the commented contactpoint.yaml that `init` writes."""

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.commands.project_cmd import init
+from core.config import build_connector, load_project
+from core.errors import ConfigError, ConnectorConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "contactpoint.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_init_template_loads_and_lists_systems(tmp_path):
+    path = tmp_path / "contactpoint.yaml"
+    init(path=path, force=False)
+    project = load_project(path)
+    assert set(project.systems) == {"crm_export", "salesforce"}
+    assert project.systems["salesforce"].enabled is False
+    assert project.schedules[0].cron == "0 2 * * *"
+
+
+def test_env_references_resolve_and_missing_ones_point_at_their_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("CP_TEST_PATH", "exports/a.csv")
+    monkeypatch.delenv("CP_TEST_MISSING", raising=False)
+    path = write(
+        tmp_path,
+        "systems:\n"
+        "  a:\n"
+        "    kind: files\n"
+        "    settings:\n"
+        "      streams:\n"
+        "        - {name: people, path: '${CP_TEST_PATH}'}\n"
+        "  b:\n"
+        "    kind: files\n"
+        "    settings:\n"
+        "      token: ${CP_TEST_MISSING}\n"
+        "      other: ${CP_TEST_MISSING:-fallback}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    assert (
+        f"{path}:10:7 systems.b.settings.token: environment variable CP_TEST_MISSING is not set" in info.value.message
+    )
+    assert "other" not in info.value.message
+
+
+def test_unknown_keys_are_reported_with_nearest_valid_name(tmp_path):
+    path = write(tmp_path, "sytems: {}\nschedules:\n  - {name: n, cron: '* * * * *', jb: sync}\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    text = info.value.message
+    assert f"{path}:1:1 sytems: is not a known key (did you mean 'systems'?)" in text
+    assert f"{path}:3:34 schedules.0.jb: is not a known key (did you mean 'job'?)" in text
+
+
+def test_missing_file_and_bad_yaml_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist") as info:
+        load_project(tmp_path / "nope.yaml")
+    assert info.value.hint == "create one with: contactpoint init"
+    with pytest.raises(ConfigError, match=r"contactpoint.yaml:3:\d+: YAML syntax error"):
+        load_project(write(tmp_path, "systems:\n  a: [1\n  b: 2\n"))
+
+
+def test_build_connector_reports_settings_problems_at_their_line(tmp_path):
+    path = write(
+        tmp_path, "systems:\n  crm:\n    kind: files\n    settings:\n      streams:\n        - {name: p, path: x.txt}\n"
+    )
+    with pytest.raises(ConnectorConfigError) as info:
+        build_connector(load_project(path), "crm")
+    assert f"{path}:6:11 systems.crm.settings.streams.0" in info.value.message
+    assert "cannot tell the format" in info.value.message
+
+
+def test_unknown_system_and_kind(tmp_path):
+    path = write(tmp_path, "systems:\n  crm:\n    kind: filez\n")
+    project = load_project(path)
+    with pytest.raises(ConfigError, match="no system named 'crn'") as info:
+        build_connector(project, "crn")
+    assert info.value.hint == "did you mean 'crm'?"
+    with pytest.raises(ConnectorConfigError, match="no connector named 'filez'; available: .*files"):
+        build_connector(project, "crm")
+
+
+def test_build_connector_builds_a_working_files_connector(tmp_path):
+    (tmp_path / "p.csv").write_text("id,email\n1,a@x.com\n", encoding="utf-8")
+    path = write(
+        tmp_path,
+        f"systems:\n  crm:\n    kind: files\n    settings:\n      streams:\n        - {{name: p, path: {tmp_path / 'p.csv'}}}\n",
+    )
+    connector = build_connector(load_project(path), "crm")
+    (batch,) = list(connector.pull("p", None))
+    assert [(r.system, r.source_id) for r in batch.records] == [("crm", "1")]
