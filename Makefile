@@ -33,6 +33,12 @@ test: $(STAMP) lint typecheck
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow and not postgres"
 
+# Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them.
+cassettes: $(STAMP)
+	rm -f cassettes/salesforce/*.yaml
+	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/salesforce/test_replay.py tests/connectors/salesforce/test_commands.py
+	$(BIN)/pytest -q tests/connectors/salesforce
+
 postgres:
 	@scripts/postgres.sh start
 
@@ -41,6 +47,12 @@ postgres-stop:
 
 bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
+
+# Identity benchmark: Contactpoint against Splink (DuckDB) on generated CRM data; installs the bench extras.
+.PHONY: bench-identity
+bench-identity: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/identity.py $(ARGS)
 
 clean:
 	rm -rf .tmp .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -22,7 +22,18 @@ from typing import Annotated
 import typer
 
 from core import __version__
-from core.commands import common
+from core.commands import (
+    check_cmd,
+    common,
+    connectors_cmd,
+    mapping_cmd,
+    mapping_run,
+    parked_cmd,
+    project_cmd,
+    sandbox_cmd,
+    setup_cmd,
+    store_cmd,
+)
 from core.logs import configure
 
 __all__ = ["app", "main"]
@@ -58,10 +69,18 @@ def _root(
 
 
 def _register() -> None:
-    from core.commands import connectors_cmd, project_cmd
-
     app.command("init")(project_cmd.init)
+    app.command("check")(check_cmd.check)
+    mapping_cmd.app.command("run")(mapping_run.run)
+    store_cmd.app.command("parked")(parked_cmd.parked)
+    app.add_typer(mapping_cmd.app, name="mapping")
     app.add_typer(connectors_cmd.app, name="connectors")
+    app.add_typer(store_cmd.app, name="store")
+    app.add_typer(setup_cmd.app, name="setup")
+    app.add_typer(sandbox_cmd.app, name="sandbox")
+    from core.commands import identity_cmd  # noqa: PLC0415 - identity registers itself last
+
+    app.add_typer(identity_cmd.app, name="identity")
 
 
 _register()

@@ -106,6 +106,10 @@ def _redaction_processor(*, emails: bool) -> Any:
     return processor
 
 
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure(
     *, json: bool | None = None, level: str = "INFO", stream: TextIO | None = None, hash_emails: bool = True
 ) -> None:
@@ -135,7 +139,8 @@ def configure(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=out),
+        # without an explicit stream, look standard error up at each write: it may be swapped (tests, daemons)
+        logger_factory=structlog.PrintLoggerFactory(file=out) if stream is not None else _stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(numeric, logging.WARNING), stream=out, force=True)

@@ -43,12 +43,12 @@ log = structlog.get_logger(__name__)
 class FilesConnector:
     """CSV and JSONL files as a system (``kind: files``)."""
 
-    system: ClassVar[str] = "files"
+    system: str = "files"
     config_model: ClassVar[type[FilesConfig]] = FilesConfig
 
     def __init__(self, config: FilesConfig, *, name: str = "files") -> None:
         self.config = config
-        self.system = name  # type: ignore[misc]  # the configured name overrides the kind's default
+        self.system = name
         self._streams = {s.name: s for s in config.streams}
 
     @classmethod

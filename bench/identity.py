@@ -1,0 +1,246 @@
+"""Identity benchmark: Contactpoint's resolver against Splink on the same generated CRM data.
+
+    python bench/identity.py [--sizes 10000,100000] [--seed 7] [--skip-splink] [--million] [--examples 5]
+
+For each size, seeded data with known truth is generated (bench/identity_data.py), each
+engine resolves it in a child process of its own, and a table prints each figure for
+Contactpoint, for Splink, and their ratio (Contactpoint / Splink): pairwise precision,
+recall and F1, hard-negative pairs merged, batch seconds and records per second, peak
+memory (the child's peak RSS), and incremental latency p50/p99 per record against the
+profiles already resolved. Recall is then broken down by kind of noise.
+``--million`` resolves 1,000,000 records with Contactpoint only and states the peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.identity_data import Dataset, generate  # noqa: E402
+from bench.identity_engines import contactpoint_resolve, run_worker  # noqa: E402
+from bench.identity_score import Score, score  # noqa: E402
+
+NEW_RECORDS = 1_000
+"""Records held out of the batch and resolved one at a time against the stored profiles."""
+
+
+def _run_engine(engine: str, data_dir: Path, *, seed: int, with_new: bool) -> tuple[dict[str, str], dict[str, Any]]:
+    out = data_dir / f"clusters_{engine}.csv"
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, "--seed", str(seed)]
+    command += ["--records", str(data_dir / "batch" / "records.csv"), "--out", str(out)]
+    if with_new:
+        command += ["--new", str(data_dir / "new" / "records.csv")]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
+        return {}, {"error": f"{engine} failed (exit {done.returncode}):\n{tail}"}
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    with out.open(encoding="utf-8") as handle:
+        next(handle)
+        clusters = dict(line.rstrip("\n").split(",", 1) for line in handle)  # type: ignore[misc]
+    return clusters, report
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _figures(result: Score | None, report: dict[str, Any], n: int) -> dict[str, float | str | None]:
+    if result is None or "error" in report:
+        return {}
+    merged = sum(result.hard_negatives_merged.values())
+    figures: dict[str, float | str | None] = {
+        "precision": result.precision,
+        "recall": result.recall,
+        "F1": result.f1,
+        "hard-negative pairs merged": float(merged),
+        "batch seconds": report["seconds"],
+        "records per second": n / report["seconds"],
+        "peak memory MiB": report["peak_rss_mib"],
+        "incremental p50 ms": None,
+        "incremental p99 ms": None,
+    }
+    incremental = report.get("incremental", {})
+    if incremental.get("available"):
+        latencies = [s * 1000 for s in incremental["latencies"]]
+        figures["incremental p50 ms"] = _percentile(latencies, 0.5)
+        figures["incremental p99 ms"] = _percentile(latencies, 0.99)
+    return figures
+
+
+def _cell(value: float | str | None, metric: str) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, str):
+        return value
+    if metric in ("precision", "recall", "F1"):
+        return f"{value:.4f}"
+    if metric == "hard-negative pairs merged":
+        return f"{value:.0f}"
+    return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+
+
+def _ratio(ours: float | str | None, theirs: float | str | None) -> str:
+    if not isinstance(ours, float | int) or not isinstance(theirs, float | int):
+        return "n/a"
+    if theirs == 0:
+        return "n/a" if ours else "1.00"
+    return f"{ours / theirs:.2f}"
+
+
+def _print_table(n: int, cp: dict[str, Any], sp: dict[str, Any], hard_total: int) -> None:
+    metrics = list(cp or sp) or ["precision"]
+    print(f"\n## {n:,} records ({hard_total:,} hard-negative pairs)\n")
+    print(f"| {'metric':<28} | {'contactpoint':>17} | {'splink':>12} | {'ratio':>6} |")
+    print(f"|{'-' * 30}|{'-' * 19}|{'-' * 14}|{'-' * 8}|")
+    for metric in metrics:
+        ours, theirs = cp.get(metric), sp.get(metric)
+        row = f"| {metric:<28} | {_cell(ours, metric):>17} | {_cell(theirs, metric):>12} | {_ratio(ours, theirs):>6} |"
+        print(row)
+
+
+def _print_noise(scores: dict[str, Score]) -> None:
+    engines = list(scores)
+    kinds = sorted({k for s in scores.values() for k in s.recall_by_noise})
+    print("\nRecall of true pairs where either record carries the noise (found/total):\n")
+    print("| noise | " + " | ".join(engines) + " |")
+    print("|---|" + "---|" * len(engines))
+    for kind in kinds:
+        cells = []
+        for engine in engines:
+            found, total = scores[engine].recall_by_noise.get(kind, (0, 0))
+            cells.append(f"{found / total:.4f} ({found}/{total})" if total else "-")
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+
+
+def _print_examples(label: str, result: Score, dataset: Dataset) -> None:
+    rows = {r["record_id"]: r for r in dataset.records}
+
+    def show(rid: str) -> str:
+        r = rows[rid]
+        values = [r["source"], r["first_name"], r["last_name"], r["email"], r["phone"], r["company"], r["postcode"]]
+        return " | ".join(v.strip() or "-" for v in values) + f"  [{';'.join(dataset.noise[rid]) or 'clean'}]"
+
+    sections = (
+        ("missed true pairs", [(a, b, "") for a, b in result.missed]),
+        ("hard negatives merged", result.merged_negatives),
+        ("false merges", [(a, b, "") for a, b in result.false_merges]),
+    )
+    for title, pairs in sections:
+        if pairs:
+            print(f"\n{label}: {title} (first {len(pairs)}):")
+            for a, b, kind in pairs:
+                print(
+                    f"  {kind + ': ' if kind else ''}{a} = {show(a)}\n  {' ' * (len(kind) + 2 if kind else 0)}{b} = {show(b)}"
+                )
+
+
+def _targets(cp: dict[str, Any], sp: dict[str, Any]) -> None:
+    if not cp:
+        return
+    checks = [
+        ("F1 >= 0.99", cp["F1"] >= 0.99),
+        ("precision >= 0.995", cp["precision"] >= 0.995),
+        ("no hard-negative pair merged", cp["hard-negative pairs merged"] == 0),
+    ]
+    if sp:
+        checks += [
+            ("F1 not below Splink's", cp["F1"] >= sp["F1"]),
+            ("batch time at most half of Splink's", cp["batch seconds"] <= sp["batch seconds"] / 2),
+        ]
+    if isinstance(cp.get("incremental p99 ms"), float):
+        checks.append(("incremental p99 < 10 ms", cp["incremental p99 ms"] < 10))
+    print("\nTargets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks))
+
+
+def bench_size(n: int, *, seed: int, splink: bool, examples: int, scratch: Path) -> None:
+    full = generate(n + NEW_RECORDS, seed=seed)
+    batch_ids = [r["record_id"] for r in full.records[:n]]
+    batch = full.subset(batch_ids)
+    data_dir = scratch / f"n{n}"
+    batch.write(data_dir / "batch")
+    full.subset(r["record_id"] for r in full.records[n:]).write(data_dir / "new")
+    scores: dict[str, Score] = {}
+    figures: dict[str, dict[str, Any]] = {}
+    engines = (["contactpoint"] if contactpoint_resolve() else []) + (["splink"] if splink else [])
+    for engine in engines:
+        clusters, report = _run_engine(engine, data_dir, seed=seed, with_new=engine == "contactpoint")
+        if "error" in report:
+            print(report["error"], file=sys.stderr)
+            continue
+        scores[engine] = score(clusters, batch, examples=examples)
+        figures[engine] = _figures(scores[engine], report, n)
+        if engine == "contactpoint" and not report.get("incremental", {}).get("available"):
+            figures[engine]["incremental p50 ms"] = figures[engine]["incremental p99 ms"] = "not available yet"
+    if "contactpoint" not in engines:
+        print("\ncontactpoint: not available yet (core.identity has no resolve)")
+    _print_table(n, figures.get("contactpoint", {}), figures.get("splink", {}), len(batch.hard_negatives))
+    _targets(figures.get("contactpoint", {}), figures.get("splink", {}))
+    if scores:
+        _print_noise(scores)
+    for engine, result in scores.items():
+        if examples:
+            _print_examples(engine, result, batch)
+
+
+def bench_million(*, seed: int, scratch: Path) -> None:
+    n = 1_000_000
+    if contactpoint_resolve() is None:
+        print("\n1,000,000 records: contactpoint not available yet (core.identity has no resolve)")
+        return
+    batch = generate(n, seed=seed)
+    data_dir = scratch / "n1000000"
+    batch.write(data_dir / "batch")
+    clusters, report = _run_engine("contactpoint", data_dir, seed=seed, with_new=False)
+    if "error" in report:
+        print(report["error"])
+        return
+    result = score(clusters, batch, examples=0)
+    print(
+        f"\n## 1,000,000 records, contactpoint only\n\nbatch {report['seconds']:.1f} s "
+        f"({n / report['seconds']:,.0f} records/s), peak memory {report['peak_rss_mib']:,.0f} MiB, "
+        f"precision {result.precision:.4f}, recall {result.recall:.4f}, F1 {result.f1:.4f}, "
+        f"hard-negative pairs merged {sum(result.hard_negatives_merged.values())} of {len(batch.hard_negatives)}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated record counts")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-splink", action="store_true")
+    parser.add_argument("--million", action="store_true", help="only Contactpoint, 1,000,000 records")
+    parser.add_argument("--examples", type=int, default=5, help="example pairs to show per kind of error")
+    parser.add_argument("--worker", choices=("contactpoint", "splink"), help=argparse.SUPPRESS)
+    parser.add_argument("--records", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--new", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        run_worker(args.worker, args.records, args.out, new=args.new, seed=args.seed)
+        return
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="identity-bench-") as scratch:
+        if args.million:
+            bench_million(seed=args.seed, scratch=Path(scratch))
+        else:
+            for n in (int(s) for s in args.sizes.split(",")):
+                bench_size(
+                    n, seed=args.seed, splink=not args.skip_splink, examples=args.examples, scratch=Path(scratch)
+                )
+    print(f"\nwall time {time.perf_counter() - started:.0f} s (2 cores; each engine in its own process)")
+
+
+if __name__ == "__main__":
+    main()

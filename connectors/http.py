@@ -1,0 +1,269 @@
+"""One HTTP session factory for every connector.
+
+    build_session(system=..., usage=...)  -> MeteredSession (a requests.Session)
+    ├── timeouts on every request (connect, read) unless the caller gives one
+    ├── tenacity retries on 429, 5xx and connection errors
+    │     wait = max(Retry-After, jittered exponential backoff), capped by a ceiling
+    ├── ApiUsage accounting: calls, retries, throttled seconds, per system
+    ├── response observers (a connector reads its rate-limit headers there)
+    └── log events with secrets redacted (tokens, session IDs, passwords in URLs)
+
+A non-idempotent request (POST) is retried only when the server cannot have
+acted on it: a 429, or a connection that was never established. When retries
+run out, the last response is returned as it is, so the connector's ``errors.py``
+turns it into ``RateLimited`` or ``RetryableError`` with the right context.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol, runtime_checkable
+
+import requests
+import structlog
+from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_random_exponential
+
+from core.logs import redact_text
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ApiUsage",
+    "MeteredConnector",
+    "MeteredSession",
+    "ResponseObserver",
+    "RetryPolicy",
+    "build_session",
+    "parse_retry_after",
+    "redacted_url",
+]
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 120.0)
+"""Seconds to connect and to wait for each read, when the caller gives no timeout."""
+
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+
+ResponseObserver = Callable[[requests.Response], None]
+"""Called with every final response (after retries), e.g. to read rate-limit headers."""
+
+
+@dataclass
+class ApiUsage:
+    """API calls spent against one system; the run ledger records one per system.
+
+    Attributes:
+        system: Configured system name.
+        calls: HTTP requests sent, retries included (each one costs API quota).
+        retries: Requests that were repeats of a failed attempt.
+        throttled_seconds: Time spent waiting before retries (Retry-After or backoff).
+
+    """
+
+    system: str
+    calls: int = 0
+    retries: int = 0
+    throttled_seconds: float = 0.0
+
+    def snapshot(self) -> ApiUsage:
+        """Return a frozen copy, to subtract later with ``since``."""
+        return ApiUsage(self.system, self.calls, self.retries, self.throttled_seconds)
+
+    def since(self, earlier: ApiUsage) -> ApiUsage:
+        """Return the usage accrued after ``earlier`` (a snapshot of this same counter)."""
+        return ApiUsage(
+            self.system,
+            self.calls - earlier.calls,
+            self.retries - earlier.retries,
+            round(self.throttled_seconds - earlier.throttled_seconds, 3),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form stored in the run ledger."""
+        return {"calls": self.calls, "retries": self.retries, "throttled_seconds": round(self.throttled_seconds, 3)}
+
+
+@runtime_checkable
+class MeteredConnector(Protocol):
+    """A connector that counts its API calls (every connector built on ``build_session``)."""
+
+    @property
+    def api_usage(self) -> ApiUsage:
+        """The running counter of API calls of this connector."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry.
+
+    Attributes:
+        max_attempts: Attempts per request, the first included.
+        backoff_base: Seconds of the first backoff step (doubles each retry, jittered).
+        backoff_ceiling: No single wait exceeds this many seconds.
+        max_retry_after: A Retry-After longer than this is not waited for: the
+            response is returned and the connector raises ``RateLimited``.
+
+    """
+
+    max_attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_ceiling: float = 30.0
+    max_retry_after: float = 120.0
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def redacted_url(url: str) -> str:
+    """Return ``url`` with tokens, passwords and session IDs masked, for logs."""
+    return redact_text(url, emails=True)
+
+
+class MeteredSession(requests.Session):
+    """A ``requests.Session`` that times out, retries, counts and redacts.
+
+    Build it with ``build_session``; vendor libraries that accept a session
+    (simple-salesforce does) then inherit all of it.
+    """
+
+    def __init__(
+        self,
+        *,
+        usage: ApiUsage,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None],
+        timeout: tuple[float, float],
+    ) -> None:
+        super().__init__()
+        self.usage = usage
+        self.policy = policy
+        self.observers: list[ResponseObserver] = []
+        self._sleep = sleep
+        self._timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        """Send one request with timeouts, retries and accounting; see the module docstring."""
+        kwargs.setdefault("timeout", self._timeout)
+        # requests lets REQUESTS_CA_BUNDLE override session.verify; a configured CA file must win.
+        kwargs.setdefault("verify", self.verify)
+        verb = method.decode() if isinstance(method, bytes) else method
+        target = url.decode() if isinstance(url, bytes) else url
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.max_attempts),
+            wait=self._wait,
+            retry=self._should_retry,
+            sleep=self._sleep_and_count,
+            retry_error_callback=_last_outcome,
+            reraise=True,
+        )
+        response: requests.Response = retrying(self._send_once, verb.upper(), target, args, kwargs)
+        for observe in self.observers:
+            observe(response)
+        return response
+
+    def _send_once(self, method: str, url: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> requests.Response:
+        self.usage.calls += 1
+        return super().request(method, url, *args, **kwargs)
+
+    def _should_retry(self, state: RetryCallState) -> bool:
+        method = str(state.args[0])
+        outcome = state.outcome
+        if outcome is None:
+            return False
+        if outcome.failed:
+            err = outcome.exception()
+            if isinstance(err, requests.ConnectTimeout | requests.exceptions.ConnectionError) and not isinstance(
+                err, requests.ReadTimeout
+            ):
+                return method in _IDEMPOTENT or _never_connected(err)
+            return isinstance(err, requests.ReadTimeout) and method in _IDEMPOTENT
+        response: requests.Response = outcome.result()
+        if response.status_code == 429:
+            after = parse_retry_after(response.headers.get("Retry-After"))
+            return after is None or after <= self.policy.max_retry_after
+        return response.status_code in _RETRY_STATUSES and method in _IDEMPOTENT
+
+    def _wait(self, state: RetryCallState) -> float:
+        backoff = wait_random_exponential(multiplier=self.policy.backoff_base, max=self.policy.backoff_ceiling)(state)
+        after: float | None = None
+        outcome = state.outcome
+        if outcome is not None and not outcome.failed:
+            after = parse_retry_after(outcome.result().headers.get("Retry-After"))
+        wait = max(backoff, after) if after is not None else backoff
+        return float(min(wait, max(self.policy.backoff_ceiling, after or 0.0)))
+
+    def _sleep_and_count(self, seconds: float) -> None:
+        self.usage.retries += 1
+        self.usage.throttled_seconds += seconds
+        log.info("http.request_retried", system=self.usage.system, retry_after=round(seconds, 3))
+        self._sleep(seconds)
+
+
+def _never_connected(err: BaseException) -> bool:
+    """Tell whether the request never reached the server, so even a POST is safe to repeat."""
+    text = str(err).lower()
+    return isinstance(err, requests.ConnectTimeout) or "connection refused" in text or "failed to establish" in text
+
+
+def _last_outcome(state: RetryCallState) -> Any:
+    """When retries run out, hand back the last response (or raise the last error)."""
+    outcome = state.outcome
+    if outcome is None:  # pragma: no cover - tenacity always sets it before calling us
+        msg = "retry ended without an outcome"
+        raise RuntimeError(msg)
+    log.warning("http.retries_exhausted", attempt=state.attempt_number)
+    return outcome.result()
+
+
+def build_session(
+    *,
+    system: str,
+    usage: ApiUsage | None = None,
+    policy: RetryPolicy | None = None,
+    verify: str | bool = True,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    sleep: Callable[[float], None] = time.sleep,
+    user_agent: str = "contactpoint",
+) -> MeteredSession:
+    """Build the HTTP session a connector uses for every call.
+
+    Args:
+        system: Configured system name, for the usage counter and logs.
+        usage: Counter to add to; a new one when None.
+        policy: Retry settings; ``RetryPolicy()`` when None.
+        verify: TLS verification: True, or the path of a CA bundle (a sandbox's).
+        timeout: (connect, read) seconds applied when a call gives none.
+        sleep: How to wait between retries; tests inject a recorder.
+        user_agent: The User-Agent header.
+
+    Returns:
+        A ``MeteredSession`` whose ``usage`` counts calls, retries and throttled seconds.
+
+    """
+    session = MeteredSession(
+        usage=usage or ApiUsage(system),
+        policy=policy or RetryPolicy(),
+        sleep=sleep,
+        timeout=timeout,
+    )
+    session.verify = verify
+    session.headers["User-Agent"] = user_agent
+    return session

@@ -1,0 +1,160 @@
+"""Writing back to Salesforce: sObject Collections, or Bulk API 2.0 ingest for large batches.
+
+push(WriteBatch)
+├── field names: logical (``profile_id``, ``intent``...) → the configured custom fields
+├── ops without a valid Id fail at once; ops with no fields are UNCHANGED (no call)
+├── ≤ bulk_ingest_threshold: PATCH /composite/sobjects, 200 a request, allOrNone=false,
+│     the per-record ``errors`` become WriteResults
+└── above: one Bulk 2.0 update job per set of columns; every result row is tied back
+      to its op by ``Id``; a job that fails as a whole is retried through Collections
+      (to get per-record errors); rows Salesforce never reported are failed, retryable
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import structlog
+
+from connectors.base import WriteBatch, WriteOp, WriteOutcome, WriteResult
+from connectors.salesforce.client import BulkIngestResult, SalesforceClient
+from connectors.salesforce.config import SalesforceConfig
+from connectors.salesforce.csvrows import rows_to_csv
+from connectors.salesforce.errors import RETRYABLE_RECORD_CODES, record_failure
+from core.errors import ConnectorConfigError
+
+__all__ = ["COLLECTION_SIZE", "WriteBack", "parse_bulk_error"]
+
+log = structlog.get_logger(__name__)
+
+COLLECTION_SIZE = 200
+"""Records per sObject Collections request (Salesforce's maximum)."""
+
+_ID = re.compile(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
+
+
+def parse_bulk_error(text: str) -> tuple[str, str]:
+    """Split a Bulk ``sf__Error`` (``CODE:message:fields``) into (code, message)."""
+    code, _, rest = text.partition(":")
+    return (code or "UNKNOWN_ERROR"), rest.strip(":") or text
+
+
+def _chunks(ops: Sequence[WriteOp], size: int) -> Iterator[Sequence[WriteOp]]:
+    for start in range(0, len(ops), size):
+        yield ops[start : start + size]
+
+
+class WriteBack:
+    """Applies write batches to one org; see the module docstring."""
+
+    def __init__(self, client: SalesforceClient, config: SalesforceConfig, *, system: str) -> None:
+        self._client = client
+        self._config = config
+        self._system = system
+        self._logical = config.writeback.by_logical_name()
+
+    def push(self, batch: WriteBatch) -> list[WriteResult]:
+        """Apply ``batch``; return one result per op, in the ops' order.
+
+        Raises:
+            ConnectorConfigError: The stream is not configured as writable.
+            ConnectorError: A failure that stops the whole push (auth, budget, rate limit).
+        """
+        settings = self._config.object(batch.stream)
+        if settings is None or not settings.writable:
+            msg = f"{self._system}.{batch.stream} is not writable"
+            hint = f"set writable: true for {batch.stream} under settings.objects"
+            raise ConnectorConfigError(msg, hint=hint, system=self._system, stream=batch.stream)
+        results: dict[int, WriteResult] = {}
+        pending: list[tuple[int, WriteOp]] = []
+        for index, op in enumerate(batch.ops):
+            early = self._precheck(op)
+            if early is not None:
+                results[index] = early
+            else:
+                pending.append((index, WriteOp(op.source_id, self._vendor_fields(op.fields))))
+        ops = [op for _, op in pending]
+        if len(ops) > self._config.bulk_ingest_threshold:
+            written = self._bulk(batch.stream, ops)
+        else:
+            written = self._collections(batch.stream, ops)
+        results.update({index: result for (index, _), result in zip(pending, written, strict=True)})
+        return [results[i] for i in range(len(batch.ops))]
+
+    def _precheck(self, op: WriteOp) -> WriteResult | None:
+        if not _ID.match(op.source_id):
+            return WriteResult(op.source_id, WriteOutcome.FAILED, "INVALID_ID", "not a Salesforce record ID")
+        if not op.fields:
+            return WriteResult(op.source_id, WriteOutcome.UNCHANGED)
+        return None
+
+    def _vendor_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return {self._logical.get(name, name): value for name, value in fields.items()}
+
+    def _collections(self, sobject: str, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        for chunk in _chunks(ops, COLLECTION_SIZE):
+            answers = self._client.update_collection(sobject, [{"Id": op.source_id, **op.fields} for op in chunk])
+            results.extend(_collection_result(op, answer) for op, answer in zip(chunk, answers, strict=True))
+        failed = sum(r.outcome is WriteOutcome.FAILED for r in results)
+        log.info("writeback.pushed", system=self._system, stream=sobject, records=len(results), rejected=failed)
+        return results
+
+    def _bulk(self, sobject: str, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        by_id: dict[str, WriteResult] = {}
+        for columns, group in _by_columns(ops).items():
+            rows = [{"Id": op.source_id, **op.fields} for op in group]
+            outcome = self._client.bulk_update(sobject, rows_to_csv(rows, ["Id", *columns]))
+            if outcome.state != "JobComplete":
+                log.warning(
+                    "writeback.bulk_job_failed", system=self._system, stream=sobject, error=outcome.error_message
+                )
+                by_id.update({r.source_id: r for r in self._collections(sobject, group)})
+                continue
+            by_id.update(_tie_back(group, outcome))
+        return [by_id[op.source_id] for op in ops]
+
+
+def _collection_result(op: WriteOp, answer: Mapping[str, Any]) -> WriteResult:
+    if answer.get("success"):
+        return WriteResult(op.source_id, WriteOutcome.WRITTEN)
+    code, message, retryable = record_failure(answer.get("errors"))
+    return WriteResult(op.source_id, WriteOutcome.FAILED, code, message, retryable)
+
+
+def _by_columns(ops: Sequence[WriteOp]) -> dict[tuple[str, ...], list[WriteOp]]:
+    """Group ops by the fields they set: a Bulk CSV column would otherwise clear the others' values."""
+    groups: dict[tuple[str, ...], dict[str, WriteOp]] = {}
+    for op in ops:
+        key = tuple(sorted(op.fields))
+        merged = groups.setdefault(key, {})
+        previous = merged.get(op.source_id)
+        merged[op.source_id] = WriteOp(op.source_id, {**(previous.fields if previous else {}), **op.fields})
+    return {key: list(group.values()) for key, group in groups.items()}
+
+
+def _tie_back(group: Sequence[WriteOp], outcome: BulkIngestResult) -> dict[str, WriteResult]:
+    """Match every Bulk result row to its input op by Id (15-character form); ops with no row failed unseen."""
+    results: dict[str, WriteResult] = {}
+    for row in outcome.successful:
+        rid = row.get("Id") or row.get("sf__Id") or ""
+        results[rid[:15]] = WriteResult(rid, WriteOutcome.WRITTEN)
+    for row in outcome.failed:
+        rid = row.get("Id") or ""
+        code, message = parse_bulk_error(row.get("sf__Error", ""))
+        results[rid[:15]] = WriteResult(rid, WriteOutcome.FAILED, code, message, code in RETRYABLE_RECORD_CODES)
+    for row in outcome.unprocessed:
+        rid = row.get("Id") or ""
+        results[rid[:15]] = WriteResult(
+            rid, WriteOutcome.FAILED, "UNPROCESSED", "the Bulk job did not process it", retryable=True
+        )
+    missing = WriteResult(
+        "", WriteOutcome.FAILED, "BULK_ROW_MISSING", f"job {outcome.job_id} reported no row", retryable=True
+    )
+    return {op.source_id: _with_id(results.get(op.source_id[:15], missing), op.source_id) for op in group}
+
+
+def _with_id(result: WriteResult, source_id: str) -> WriteResult:
+    return WriteResult(source_id, result.outcome, result.error_code, result.message, result.retryable)

@@ -1,0 +1,110 @@
+"""``contactpoint mapping run``: map a CSV or JSONL file into the store.
+
+Rows that cannot be read or mapped are parked with their reason and the run goes
+on; the summary says how many and why. The file is read through the files
+connector, so a second run of the same append-only file reads only new rows
+(``--full`` reads it all again; unchanged rows change nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from connectors.files import FilesConnector
+from connectors.files.config import FilesConfig
+from core.commands.common import console, errors_to_exit, print_json
+from core.commands.store_cmd import UrlOption
+from core.errors import ConfigError, ContactpointError, RecordRejected
+from core.mapping import CompiledMapping, load_mapping
+from core.store import RunStatus, mask_url, open_store
+from core.sync import IngestSummary, ingest_stream
+
+__all__ = ["run"]
+
+
+def _pick_stream(mapping: CompiledMapping, stream: str | None) -> str:
+    if stream is not None:
+        if stream not in mapping.streams:
+            msg = f"{mapping.file} maps no stream {stream!r}; it maps: {', '.join(mapping.streams)}"
+            raise ConfigError(msg, hint="pass one of those with --stream")
+        return stream
+    if len(mapping.streams) == 1:
+        return mapping.streams[0]
+    msg = f"{mapping.file} maps several streams ({', '.join(mapping.streams)}); which one does the file hold?"
+    raise ConfigError(msg, hint="pass --stream NAME")
+
+
+def _id_column(mapping: CompiledMapping, stream: str) -> str:
+    path = mapping.stream(stream).id_path
+    if len(path.steps) != 1 or path.steps[0][0] != "key":
+        msg = f"stream {stream!r} reads its ID from {path.text!r}; a file import needs the ID in one top-level column"
+        raise ConfigError(msg, hint="point 'id:' at a column of the file", file=mapping.file)
+    return str(path.steps[0][1])
+
+
+def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: str) -> None:
+    console.print(f"imported {source} into {url} (run {run_id})", markup=False)
+    if summary.resumed_from:
+        console.print(f"  resumed after line {summary.resumed_from.get('line', '?')} (pass --full to read all)")
+    console.print(f"  rows read   {summary.pulled:>9,}")
+    console.print(
+        f"  stored      {summary.inserted:>9,} new, {summary.updated:,} updated, {summary.unchanged:,} unchanged"
+    )
+    console.print(f"  canonical   {summary.canonical:>9,} models written")
+    console.print(f"  parked      {summary.parked:>9,}")
+    for reason, count in summary.reasons.most_common(10):
+        console.print(f"    {count:>7,}  {reason}", markup=False)
+    if summary.parked:
+        console.print(f"  list them: contactpoint store parked --run {run_id}", markup=False)
+
+
+def run(
+    mapping_file: Annotated[Path, typer.Argument(help="The mapping, e.g. mappings/files.yaml.")],
+    input_file: Annotated[Path, typer.Option("--input", "-i", help="CSV or JSONL file to import.")],
+    stream: Annotated[str | None, typer.Option("--stream", help="Mapped stream the file holds.")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="System name to store under (default: the mapping's).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read the whole file, not only rows after the last import.")
+    ] = False,
+    url: UrlOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Map a CSV or JSONL file into the store; bad rows are parked with their reason."""
+    with errors_to_exit():
+        mapping = load_mapping(mapping_file)
+        name = _pick_stream(mapping, stream)
+        config = FilesConfig.model_validate(
+            {"streams": [{"name": name, "path": input_file, "id_field": _id_column(mapping, name)}]}
+        )
+        connector = FilesConnector(config, name=system or mapping.system)
+        connector.check()
+        with open_store(url) as store:
+            run_id = store.start_run("import")
+            try:
+                summary = ingest_stream(connector, name, mapping, store, run_id=run_id, resume=not full)
+            except ContactpointError as err:
+                store.finish_run(run_id, RunStatus.FAILED, error=err.message)
+                raise
+            status = RunStatus.PARTIAL if summary.parked else RunStatus.SUCCEEDED
+            store.finish_run(run_id, status, counters=summary.counters())
+            shown_url = mask_url(store.url)
+        if as_json:
+            print_json(
+                {
+                    "run_id": run_id,
+                    "file": str(input_file),
+                    "store": shown_url,
+                    **summary.counters(),
+                    "reasons": dict(summary.reasons),
+                }
+            )
+        else:
+            _print_summary(summary, source=input_file, url=shown_url, run_id=run_id)
+        if summary.pulled and summary.parked == summary.pulled:
+            msg = f"every one of the {summary.pulled:,} rows was parked; the mapping probably does not fit this file"
+            raise RecordRejected(msg, hint=f"try: contactpoint mapping check {mapping_file} --sample {input_file}")

@@ -1,0 +1,92 @@
+"""Identity resolution: which records, across every system, are one person.
+
+    resolve(people, settings) ─→ Resolution
+        prepare_records ─ normalise once (normalise, roles, nicknames) → RecordTable
+        apply_rules     ─ deterministic links (rules)
+        block           ─ candidate pairs (blocking)
+        compare_pairs   ─ comparison levels (compare)
+        train, score    ─ Fellegi–Sunter: u from random pairs, m by EM (model)
+        cluster_links   ─ union–find with the anti-chaining guard (cluster)
+        assign_profile_ids ─ profile IDs (profiles)
+        golden_record   ─ survivorship with provenance (survivorship)
+        Explanation     ─ why a pair was linked (explain)
+
+Settings come from an ``identity.yaml`` (``load_settings``); docs/identity.md
+describes every knob.
+"""
+
+from __future__ import annotations
+
+from core.identity.blocking import BlockingReport, CandidatePairs, block
+from core.identity.cluster import ClusterResult, cluster_links, strong_values
+from core.identity.compare import COMPARISON_LEVELS, compare_pairs, default_comparisons
+from core.identity.csvinput import CsvPeople, ParkedRow, read_mapped_csv, read_people_csv
+from core.identity.engine import resolve
+from core.identity.explain import Decision, Explanation, FieldContribution, Method
+from core.identity.model import ModelParameters, match_probability, score, train
+from core.identity.nicknames import NicknameTable, default_nicknames
+from core.identity.normalise import (
+    NormalisedEmail,
+    normalise_company,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_postcode,
+    normalise_street,
+)
+from core.identity.profiles import assign_profile_ids, derived_profile_id
+from core.identity.records import RecordTable, prepare_records
+from core.identity.resolution import PairDecisions, Resolution
+from core.identity.roles import RoleMailboxes, default_role_mailboxes
+from core.identity.rules import SameExternalIdRule, SamePersonalEmailRule, SamePhoneAndSurnameRule, apply_rules
+from core.identity.settings import IdentitySettings, load_settings
+from core.identity.survivorship import golden_record
+
+__all__ = [
+    "COMPARISON_LEVELS",
+    "BlockingReport",
+    "CandidatePairs",
+    "ClusterResult",
+    "CsvPeople",
+    "Decision",
+    "Explanation",
+    "FieldContribution",
+    "IdentitySettings",
+    "Method",
+    "ModelParameters",
+    "NicknameTable",
+    "NormalisedEmail",
+    "PairDecisions",
+    "ParkedRow",
+    "RecordTable",
+    "Resolution",
+    "RoleMailboxes",
+    "SameExternalIdRule",
+    "SamePersonalEmailRule",
+    "SamePhoneAndSurnameRule",
+    "apply_rules",
+    "assign_profile_ids",
+    "block",
+    "cluster_links",
+    "compare_pairs",
+    "default_comparisons",
+    "default_nicknames",
+    "default_role_mailboxes",
+    "derived_profile_id",
+    "golden_record",
+    "load_settings",
+    "match_probability",
+    "normalise_company",
+    "normalise_email",
+    "normalise_name",
+    "normalise_phone",
+    "normalise_postcode",
+    "normalise_street",
+    "prepare_records",
+    "read_mapped_csv",
+    "read_people_csv",
+    "resolve",
+    "score",
+    "strong_values",
+    "train",
+]

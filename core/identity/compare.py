@@ -1,0 +1,388 @@
+"""Field comparisons with levels: exact, close, far… and missing.
+
+Each comparison maps candidate pairs ``(left[k], right[k])`` of a
+``RecordTable`` to one small integer level per pair: ``-1`` when either side
+is missing (it will neither help nor hurt), ``0`` for "different" and higher
+levels for closer agreement, the top level being exact. Levels are computed
+with numpy over integer codes; the fuzzy string measures (rapidfuzz) run once
+per *distinct pair of values*, not once per pair of records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler, OSA
+
+from core.identity.nicknames import NicknameTable, given_name_level
+from core.identity.records import Column, RecordTable
+
+__all__ = [
+    "COMPARISON_LEVELS",
+    "AddressAtLevels",
+    "Comparison",
+    "DateOfBirthWithTypos",
+    "EmailThenLooseLocalPart",
+    "GivenNameWithNicknamesAtThresholds",
+    "JaroWinklerCompanyAtThreshold",
+    "JaroWinklerNameAtThresholds",
+    "PhoneNumbersShared",
+    "compare_pairs",
+    "default_comparisons",
+]
+
+Index = npt.NDArray[np.int32]
+Levels = npt.NDArray[np.int8]
+MISSING = -1
+LevelsOf = Callable[[list[str], list[str]], Levels]
+"""Levels of many distinct value pairs at once: ``(lefts, rights) -> levels``."""
+
+
+def _one_by_one(level: Callable[[str, str], int]) -> LevelsOf:
+    """Lift a function of one pair of values to many pairs."""
+    return lambda lefts, rights: np.asarray([level(a, b) for a, b in zip(lefts, rights, strict=True)], dtype=np.int8)
+
+
+def _similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint32]]:
+    """Jaro-Winkler similarity and (capped) OSA distance of each pair, in C."""
+    jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity)
+    typo = process.cpdist(lefts, rights, scorer=OSA.distance, score_cutoff=1)
+    return jaro, typo
+_DIGITS = re.compile(r"\d+")
+
+
+class Comparison(Protocol):
+    """A field comparison: a name, level labels (index = level) and a vectorised compare."""
+
+    name: str
+    levels: tuple[str, ...]
+
+    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
+        """Return one level per pair; ``-1`` when either side is missing."""
+        ...
+
+
+def _levels_for(a: Index, b: Index, vocab: list[str], top: int, level_of: LevelsOf) -> Levels:
+    """Missing → -1, equal codes → ``top``, else ``level_of`` once per distinct value pair."""
+    out = np.zeros(len(a), dtype=np.int8)
+    missing = (a < 0) | (b < 0)
+    exact = (a == b) & ~missing
+    out[missing] = MISSING
+    out[exact] = top
+    rest = np.flatnonzero(~missing & ~exact)
+    if rest.size:
+        size = max(len(vocab), 1)
+        lo = np.minimum(a[rest], b[rest]).astype(np.int64)
+        hi = np.maximum(a[rest], b[rest]).astype(np.int64)
+        unique, inverse = np.unique(lo * size + hi, return_inverse=True)
+        codes = unique.tolist()
+        found = level_of([vocab[k // size] for k in codes], [vocab[k % size] for k in codes])
+        out[rest] = np.asarray(found, dtype=np.int8)[inverse]
+    return out
+
+
+def _by_value_pairs(column: Column, left: Index, right: Index, top: int, level_of: LevelsOf) -> Levels:
+    """Level each pair on one column (see ``_levels_for``)."""
+    return _levels_for(column.codes[left], column.codes[right], column.vocab, top, level_of)
+
+
+def _both(column: Column, left: Index, right: Index) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Return (both present and equal, both present and different)."""
+    a, b = column.codes[left], column.codes[right]
+    present = (a >= 0) & (b >= 0)
+    return present & (a == b), present & (a != b)
+
+
+@dataclass(frozen=True)
+class GivenNameWithNicknamesAtThresholds:
+    """First names: exact, nickname, close, similar, different.
+
+    Levels (examples): 4 exact ``robert``/``robert``; 3 nickname ``bob``/``robert``,
+    ``liz``/``elizabeth``; 2 close (Jaro-Winkler ≥ 0.92 or same first token)
+    ``jonathan``/``jonathon``, ``mary ann``/``mary``; 1 similar (≥ 0.80, or an
+    initial, or one typo) ``j``/``john``, ``john``/``joan``, ``bob``/``bbo``; 0 different ``john``/``mary``.
+    """
+
+    nicknames: NicknameTable
+    close: float = 0.92
+    similar: float = 0.80
+    name: str = "first_name"
+    levels: tuple[str, ...] = ("different", "similar", "close", "nickname", "exact")
+
+    def level(self, a: str, b: str) -> int:
+        """Level of two distinct normalised first names."""
+        return given_name_level(a, b, self.nicknames, close=self.close, similar=self.similar)
+
+    def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
+        """Levels of many distinct pairs: string measures in C, nickname look-ups per pair."""
+        jaro, typo = _similarities(lefts, rights)
+        out = np.where(jaro >= self.close, 2, np.where((jaro >= self.similar) | (typo <= 1), 1, 0)).astype(np.int8)
+        groups = self.nicknames.groups
+        for k, (a, b) in enumerate(zip(lefts, rights, strict=True)):
+            first_a, _, rest_a = a.partition(" ")
+            first_b, _, rest_b = b.partition(" ")
+            if groups(first_a) & groups(first_b):
+                out[k] = 3
+            elif (rest_a or rest_b or len(first_a) == 1 or len(first_b) == 1 or out[k] == 0) and out[k] < 2:
+                out[k] = self.level(a, b)
+        return out
+
+    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
+        """Compare first names; see the class docstring for levels."""
+        return _by_value_pairs(table.first_name, left, right, 4, self.levels_of)
+
+
+@dataclass(frozen=True)
+class JaroWinklerNameAtThresholds:
+    """Surnames: exact, close (Jaro-Winkler ≥ 0.92, one typo, or a shared part), similar (≥ 0.80), different.
+
+    Examples: 3 ``smith``/``smith``; 2 ``smith``/``smiht``, ``smith jones``/``jones``;
+    1 ``smith``/``smythe``; 0 ``smith``/``brown``.
+    """
+
+    close: float = 0.92
+    similar: float = 0.80
+    name: str = "last_name"
+    levels: tuple[str, ...] = ("different", "similar", "close", "exact")
+
+    def level(self, a: str, b: str) -> int:
+        """Level of two distinct normalised surnames."""
+        score = JaroWinkler.normalized_similarity(a, b)
+        typo = min(len(a), len(b)) >= 4 and OSA.distance(a, b, score_cutoff=1) <= 1
+        if score >= self.close or typo or (set(a.split()) & set(b.split())):
+            return 2
+        return 1 if score >= self.similar else 0
+
+    def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
+        """Levels of many distinct pairs, string measures in C."""
+        jaro, typo = _similarities(lefts, rights)
+        long_enough = np.asarray([min(len(a), len(b)) >= 4 for a, b in zip(lefts, rights, strict=True)], dtype=np.bool_)
+        close = (jaro >= self.close) | ((typo <= 1) & long_enough)
+        out = np.where(close, 2, np.where(jaro >= self.similar, 1, 0)).astype(np.int8)
+        for k, (a, b) in enumerate(zip(lefts, rights, strict=True)):
+            if out[k] < 2 and (" " in a or " " in b) and set(a.split()) & set(b.split()):
+                out[k] = 2
+        return out
+
+    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
+        """Compare surnames; see the class docstring for levels."""
+        return _by_value_pairs(table.last_name, left, right, 3, self.levels_of)
+
+
+@dataclass(frozen=True)
+class EmailThenLooseLocalPart:
+    """Personal emails: canonical, loose, local part, different. Role mailboxes count as missing.
+
+    Levels: 3 same canonical address (``bob.smith@gmail.com``/``bobsmith@gmail.com``);
+    2 same address once ``+tag`` and dots are ignored (``bob+crm@acme.com``/``bob@acme.com``);
+    1 same local part elsewhere or one typo at the same domain (``bob.smith@acme.com``/
+    ``bob.smith@acme.co.uk``, ``bob.smith@acme.com``/``bob.smiht@acme.com``); 0 different.
+    """
+
+    name: str = "email"
+    levels: tuple[str, ...] = ("different", "local_part_or_typo", "loose", "exact")
+
+    @staticmethod
+    def level(a: str, b: str) -> int:
+        """Level of two distinct ``loose_local@domain`` strings."""
+        local_a, _, domain_a = a.rpartition("@")
+        local_b, _, domain_b = b.rpartition("@")
+        if local_a == local_b and len(local_a) >= 4:
+            return 1
+        if _DIGITS.sub("", local_a) == _DIGITS.sub("", local_b):
+            return 0  # john.smith1 and john.smith2 are two people, not a typo
+        return 1 if domain_a == domain_b and OSA.distance(local_a, local_b, score_cutoff=1) <= 1 else 0
+
+    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
+        """Compare primary personal emails; see the class docstring for levels."""
+        out = _by_value_pairs(table.email_loose, left, right, 2, _one_by_one(self.level))
+        same, _ = _both(table.email, left, right)
+        out[same] = 3
+        return out
+
+
+@dataclass(frozen=True)
+class PhoneNumbersShared:
+    """Phones: 1 when the two records share any number (phone or mobile), 0 when not.
+
+    Example: ``+442079460958`` on one record's phone and the other's mobile → 1.
+    """
+
+    name: str = "phone"
+    levels: tuple[str, ...] = ("different", "exact")
+
+    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
+        """Compare phone numbers; see the class docstring for levels."""
+        p, m = table.phone.codes, table.mobile.codes
+        pl, ml, pr, mr = p[left], m[left], p[right], m[right]
+        shared = ((pl >= 0) & ((pl == pr) | (pl == mr))) | ((ml >= 0) & ((ml == pr) | (ml == mr)))
+        has_left, has_right = (pl >= 0) | (ml >= 0), (pr >= 0) | (mr >= 0)
+        out = np.where(has_left & has_right, 0, MISSING).astype(np.int8)
+        out[shared] = 1
+        return out
+
+
+@dataclass(frozen=True)
+class DateOfBirthWithTypos:
+    """Dates of birth: 2 exact, 1 one digit off or day and month swapped, 0 different.
+
+    Examples: 1 ``1980-03-12``/``1980-03-13``, ``1980-03-12``/``1980-12-03``;
+    0 ``1975-03-12``/``2005-03-12``.
+    """
+
+    name: str = "date_of_birth"
+    levels: tuple[str, ...] = ("different", "typo", "exact")
+
+    @staticmethod
+    def level(a: str, b: str) -> int:
+        """Level of two distinct ISO dates."""
+        if len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1:
+            return 1
+        return 1 if a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7] else 0
+
+    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
+        """Compare dates of birth; see the class docstring for levels."""
+        return _by_value_pairs(table.date_of_birth, left, right, 2, _one_by_one(self.level))
+
+
+@dataclass(frozen=True)
+class JaroWinklerCompanyAtThreshold:
+    """Companies without legal suffixes: 2 exact, 1 close, 0 different.
+
+    Examples: 2 ``Acme Inc.``/``ACME Ltd`` (both ``acme``); 1 ``acme widgets``/``acme widget``;
+    0 ``acme``/``globex``.
+    """
+
+    close: float = 0.92
+    name: str = "company"
+    levels: tuple[str, ...] = ("different", "close", "exact")
+
+    def level(self, a: str, b: str) -> int:
+        """Level of two distinct normalised company names."""
+        close = JaroWinkler.normalized_similarity(a, b) >= self.close or fuzz.token_set_ratio(a, b) >= 95
+        return 1 if close else 0
+
+    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
+        """Compare companies; see the class docstring for levels."""
+        return _by_value_pairs(table.company, left, right, 2, _one_by_one(self.level))
+
+
+@dataclass(frozen=True)
+class AddressAtLevels:
+    """Postal addresses: 3 same street, 2 same postcode, 1 same city, 0 different.
+
+    "Same street" allows small differences (token sort ratio ≥ 90) and needs the
+    postcode and city not to disagree. Household members share an address, so
+    this comparison is one piece of evidence, not three.
+    """
+
+    name: str = "address"
+    levels: tuple[str, ...] = ("different", "city", "postcode", "street")
+
+    @staticmethod
+    def street_level(a: str, b: str) -> int:
+        """Level of two distinct normalised street lines (1 close, 0 different)."""
+        return 1 if fuzz.token_sort_ratio(a, b) >= 90 else 0
+
+    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
+        """Compare addresses; see the class docstring for levels."""
+        street = _by_value_pairs(table.street, left, right, 2, _one_by_one(self.street_level))
+        postcode_same, postcode_diff = _both(table.postcode, left, right)
+        city_same, city_diff = _both(table.city, left, right)
+        comparable = (street >= 0) | postcode_same | postcode_diff | city_same | city_diff
+        out = np.where(comparable, 0, MISSING).astype(np.int8)
+        out[city_same & ~postcode_diff] = 1
+        out[postcode_same] = 2
+        out[(street >= 1) & ~postcode_diff & ~city_diff] = 3
+        return out
+
+
+def default_comparisons(nicknames: NicknameTable) -> tuple[Comparison, ...]:
+    """Return the comparisons the engine uses, in column order of the level matrix."""
+    return (
+        GivenNameWithNicknamesAtThresholds(nicknames),
+        JaroWinklerNameAtThresholds(),
+        EmailThenLooseLocalPart(),
+        PhoneNumbersShared(),
+        DateOfBirthWithTypos(),
+        JaroWinklerCompanyAtThreshold(),
+        AddressAtLevels(),
+    )
+
+
+COMPARISON_LEVELS: dict[str, tuple[str, ...]] = {
+    "first_name": GivenNameWithNicknamesAtThresholds.levels,
+    "last_name": JaroWinklerNameAtThresholds.levels,
+    "email": EmailThenLooseLocalPart.levels,
+    "phone": PhoneNumbersShared.levels,
+    "date_of_birth": DateOfBirthWithTypos.levels,
+    "company": JaroWinklerCompanyAtThreshold.levels,
+    "address": AddressAtLevels.levels,
+}
+"""Level labels of each comparison by name (index = level), for settings and explanations."""
+
+
+def _unswap_names(
+    table: RecordTable,
+    pairs: tuple[Index, Index],
+    given: GivenNameWithNicknamesAtThresholds,
+    surname: JaroWinklerNameAtThresholds,
+    levels: tuple[Levels, Levels],
+) -> None:
+    """Where names agree better crossed (``Smith Robert``/``Bob Smith``), use crossed levels.
+
+    Which crossed value is the given name is unknown (either record may be the
+    swapped one), so the assignment with the weaker given-name agreement is used:
+    crossing never makes a surname count as a first name.
+    """
+    left, right = pairs
+    first, last = levels
+    fl, ll = table.first_name.codes[left], table.last_name.codes[left]
+    fr, lr = table.first_name.codes[right], table.last_name.codes[right]
+    # Only pairs where one crossed name is equal can read better crossed.
+    rows = np.flatnonzero(((first <= 0) | (last <= 0)) & (((fl >= 0) & (fl == lr)) | ((ll >= 0) & (ll == fr))))
+    if not rows.size:
+        return
+    fl, ll, fr, lr = fl[rows], ll[rows], fr[rows], lr[rows]
+    vocab = table.last_name.vocab
+    top_given, top_surname = len(given.levels) - 1, len(surname.levels) - 1
+    given_a = _levels_for(ll, fr, vocab, top_given, given.levels_of)
+    surname_a = _levels_for(fl, lr, vocab, top_surname, surname.levels_of)
+    given_b = _levels_for(fl, lr, vocab, top_given, given.levels_of)
+    surname_b = _levels_for(ll, fr, vocab, top_surname, surname.levels_of)
+    take_a = given_a <= given_b
+    cross_given = np.where(take_a, given_a, given_b)
+    cross_surname = np.where(take_a, surname_a, surname_b)
+
+    def agreement(a: Levels, b: Levels) -> npt.NDArray[np.float64]:
+        return np.maximum(a, 0) / top_given + np.maximum(b, 0) / top_surname
+
+    names_agree = (cross_given >= 2) | ((cross_given < 0) & (cross_surname >= 2))
+    use = (agreement(cross_given, cross_surname) > agreement(first[rows], last[rows])) & names_agree
+    first[rows[use]] = cross_given[use]
+    last[rows[use]] = cross_surname[use]
+
+
+def compare_pairs(table: RecordTable, left: Index, right: Index, comparisons: Sequence[Comparison]) -> Levels:
+    """Compare every candidate pair on every comparison.
+
+    Returns:
+        An ``int8`` matrix, one row per pair and one column per comparison. First
+        and last names are also compared crossed, and a pair whose names agree
+        better crossed (``Smith Robert``/``Bob Smith``) takes the crossed levels.
+    """
+    columns = [c.compare(table, left, right) for c in comparisons]
+    given = [(i, c) for i, c in enumerate(comparisons) if isinstance(c, GivenNameWithNicknamesAtThresholds)]
+    surname = [(i, c) for i, c in enumerate(comparisons) if isinstance(c, JaroWinklerNameAtThresholds)]
+    if given and surname:
+        (gi, gc), (si, sc) = given[0], surname[0]
+        _unswap_names(table, (left, right), gc, sc, (columns[gi], columns[si]))
+    if not columns:
+        return np.zeros((len(left), 0), dtype=np.int8)
+    return np.ascontiguousarray(np.column_stack(columns).astype(np.int8))

@@ -1,0 +1,214 @@
+"""The batch engine: ``resolve(people, settings) -> Resolution``.
+
+    prepare (normalise once, sort by key)
+      → deterministic rules (links)
+      → blocking (candidate pairs) → compare (levels) → train (u random, m by EM) → score
+      → decisions (link ≥ link_threshold, review band, required agreements)
+      → cluster (strongest first, anti-chaining guard) → profile IDs
+
+Every step is a function of its inputs; ``resolve`` only wires them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import structlog
+
+from core.canonical import Person
+from core.identity.blocking import block
+from core.identity.cluster import cluster_links, strong_values
+from core.identity.compare import COMPARISON_LEVELS, Comparison, compare_pairs, default_comparisons
+from core.identity.explain import Decision, Method
+from core.identity.model import ModelParameters, match_probability, score, train
+from core.identity.nicknames import NicknameTable, default_nicknames
+from core.identity.profiles import assign_profile_ids
+from core.identity.records import RecordTable, prepare_records
+from core.identity.resolution import PairDecisions, Resolution
+from core.identity.roles import default_role_mailboxes
+from core.identity.rules import RuleLinks, apply_rules, build_rules
+from core.identity.settings import FuzzySettings, IdentitySettings
+
+__all__ = ["resolve"]
+
+log = structlog.get_logger(__name__)
+Index = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Links in the order the clusterer takes them, with what each came from."""
+
+    left: Index
+    right: Index
+    rule: list[str | None]
+    levels: npt.NDArray[np.int8]
+    weight: npt.NDArray[np.float64]
+
+
+    def subset(self, mask: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> _Edges:
+        """Return the edges selected by a mask or an index array."""
+        picked = np.arange(len(self.left))[mask]
+        return _Edges(
+            self.left[picked],
+            self.right[picked],
+            [self.rule[i] for i in picked.tolist()],
+            self.levels[picked],
+            self.weight[picked],
+        )
+
+
+def _pair_codes(left: Index, right: Index, size: int) -> npt.NDArray[np.int64]:
+    lo, hi = np.minimum(left, right).astype(np.int64), np.maximum(left, right).astype(np.int64)
+    return lo * max(size, 1) + hi
+
+
+def _concat(first: _Edges, second: _Edges) -> _Edges:
+    return _Edges(
+        np.concatenate([first.left, second.left]).astype(np.int32),
+        np.concatenate([first.right, second.right]).astype(np.int32),
+        first.rule + second.rule,
+        np.concatenate([first.levels, second.levels]),
+        np.concatenate([first.weight, second.weight]),
+    )
+
+
+def _rule_edges(
+    table: RecordTable, rule_links: RuleLinks, comparisons: Sequence[Comparison], parameters: ModelParameters
+) -> _Edges:
+    """Rule links in rule order, then by index, with their levels and scores for explanations."""
+    order = np.lexsort((rule_links.right, rule_links.left, rule_links.rule))
+    left, right = rule_links.left[order], rule_links.right[order]
+    levels = compare_pairs(table, left, right, comparisons)
+    names: list[str | None] = [rule_links.rules[code].value for code in rule_links.rule[order].tolist()]
+    return _Edges(left, right, names, levels, score(levels, parameters))
+
+
+def _split_scored(
+    scored: _Edges, rule_pairs: npt.NDArray[np.int64], size: int, settings: IdentitySettings, names: Sequence[str]
+) -> tuple[_Edges, _Edges, list[str]]:
+    """Fuzzy links (by decreasing weight) and review pairs, leaving out pairs a rule already linked."""
+    fresh = ~np.isin(_pair_codes(scored.left, scored.right, size), rule_pairs)
+    probability = match_probability(scored.weight)
+    failed = _required_failed(scored.levels, names, settings.fuzzy)
+    link = fresh & (probability >= settings.fuzzy.link_threshold) & ~failed
+    band = fresh & (probability >= settings.fuzzy.review_threshold) & ~link
+    by_weight = np.lexsort((scored.right, scored.left, -scored.weight))
+    links = scored.subset(by_weight[link[by_weight]])
+    reviews = scored.subset(by_weight[band[by_weight]])
+    reasons = [
+        "a required comparison disagrees or no personal evidence agrees" if flag else "score between thresholds"
+        for flag in failed[by_weight[band[by_weight]]].tolist()
+    ]
+    return links, reviews, reasons
+
+
+def _required_failed(levels: npt.NDArray[np.int8], names: Sequence[str], fuzzy: FuzzySettings) -> npt.NDArray[np.bool_]:
+    """Pairs that disagree on a required comparison, or agree on none of the evidence ones."""
+    failed = np.zeros(levels.shape[0], dtype=np.bool_)
+    for name in fuzzy.required:
+        failed |= levels[:, names.index(name)] == 0
+    if fuzzy.evidence:
+        found = np.zeros(levels.shape[0], dtype=np.bool_)
+        for name, label in fuzzy.evidence.items():
+            found |= levels[:, names.index(name)] >= COMPARISON_LEVELS[name].index(label)
+        failed |= ~found
+    return failed
+
+
+def _decisions(
+    edges: _Edges,
+    applied: npt.NDArray[np.bool_],
+    conflicts: Mapping[int, str],
+    review: _Edges,
+    review_reasons: list[str],
+) -> PairDecisions:
+    decisions = [Decision.LINK if flag else Decision.REVIEW for flag in applied.tolist()]
+    reasons = {position: f"conflict: {name}" for position, name in conflicts.items()}
+    offset = len(edges.left)
+    reasons.update({offset + i: reason for i, reason in enumerate(review_reasons)})
+    weights = np.concatenate([edges.weight, review.weight])
+    return PairDecisions(
+        left=np.concatenate([edges.left, review.left]).astype(np.int32),
+        right=np.concatenate([edges.right, review.right]).astype(np.int32),
+        decision=decisions + [Decision.REVIEW] * len(review.left),
+        method=[Method.RULE if r else Method.SCORE for r in edges.rule] + [Method.SCORE] * len(review.left),
+        rule=edges.rule + [None] * len(review.left),
+        weight=weights,
+        probability=match_probability(weights),
+        levels=np.concatenate([edges.levels, review.levels]),
+        reasons=reasons,
+    )
+
+
+def _clusters(labels: Index) -> list[list[int]]:
+    """Group record indexes by label; clusters ordered by their smallest member."""
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]]) if len(labels) else np.zeros(0, int)
+    groups = np.split(order, starts[1:]) if len(labels) else []
+    return [group.tolist() for group in groups]
+
+
+def resolve(
+    people: Sequence[Person],
+    settings: IdentitySettings | None = None,
+    *,
+    previous_links: Mapping[str, str] | None = None,
+    nicknames: NicknameTable | None = None,
+) -> Resolution:
+    """Resolve a batch of people into profiles.
+
+    Args:
+        people: Canonical people; each ``source`` should be unique.
+        settings: Identity settings; ``None`` uses the defaults.
+        previous_links: Record key → profile ID from an earlier run (kept where possible).
+        nicknames: A nickname table; the bundled one by default.
+
+    Returns:
+        Clusters with profile IDs, pair decisions with explanations, golden records
+        (computed on first access), the trained model and the blocking report. The
+        result does not depend on the order of ``people``.
+    """
+    started = time.perf_counter()
+    settings = settings or IdentitySettings()
+    names_table = nicknames or default_nicknames()
+    roles = default_role_mailboxes().extended(settings.role_mailboxes)
+    ordered = sorted(people, key=lambda p: str(p.source))
+    table = prepare_records(ordered, nicknames=names_table, roles=roles)
+    comparisons = default_comparisons(names_table)
+    rule_links = apply_rules(table, build_rules(settings.rules, names_table))
+    candidates = block(
+        table, settings.blocking.keys, max_block_size=settings.blocking.max_block_size, nicknames=names_table
+    )
+    levels = compare_pairs(table, candidates.left, candidates.right, comparisons)
+    parameters = train(table, levels, comparisons, settings.fuzzy, rule_links=(rule_links.left, rule_links.right))
+    scored = _Edges(candidates.left, candidates.right, [None] * len(candidates), levels, score(levels, parameters))
+    rule_edges = _rule_edges(table, rule_links, comparisons, parameters)
+    fuzzy, review, reasons = _split_scored(
+        scored, _pair_codes(rule_edges.left, rule_edges.right, len(table)), len(table), settings, parameters.names
+    )
+    edges = _concat(rule_edges, fuzzy)
+    strong = strong_values(table, settings.guard.strong_identifiers)
+    result = cluster_links(len(table), edges.left, edges.right, strong, names_table)
+    clusters = _clusters(result.labels)
+    labels = np.empty(len(table), dtype=np.int32)
+    for number, members in enumerate(clusters):
+        labels[members] = number
+    profile_ids = assign_profile_ids([[table.keys[i] for i in members] for members in clusters], previous_links)
+    log.info("identity.resolved", records=len(table), duration_ms=round((time.perf_counter() - started) * 1000))
+    return Resolution(
+        records=table.refs,
+        labels=labels,
+        clusters=clusters,
+        profile_ids=profile_ids,
+        pairs=_decisions(edges, result.applied, result.conflicts, review, reasons),
+        parameters=parameters,
+        blocking=candidates.report,
+        people=ordered,
+        settings=settings,
+    )

@@ -1,0 +1,328 @@
+"""Fellegi–Sunter scoring with m and u probabilities estimated from the data.
+
+For each comparison level, ``m`` is the chance a true match shows that level
+and ``u`` the chance a non-match does; the level's weight is ``log2(m / u)``
+(bits of evidence). A pair's match weight is the prior's log-odds plus the
+weights of its levels; a missing value contributes nothing.
+
+* ``u`` comes from random pairs of the batch (almost all non-matches).
+* ``m`` and the prior come from expectation–maximisation over the candidate
+  pairs, holding ``u`` fixed; EM runs on the distinct level *patterns* with
+  their counts, so it costs nothing next to comparing.
+* Any ``m`` or ``u`` can be fixed from the settings file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from core.identity.compare import Comparison, compare_pairs
+from core.identity.records import RecordTable
+from core.identity.settings import FuzzySettings, LevelOverride
+
+__all__ = [
+    "DEFAULT_M",
+    "SESSIONS",
+    "ModelParameters",
+    "estimate_m",
+    "estimate_prior",
+    "estimate_u",
+    "match_probability",
+    "score",
+    "train",
+]
+
+Floats = npt.NDArray[np.float64]
+Levels = npt.NDArray[np.int8]
+_FLOOR = 1e-9
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """A trained model: per comparison and level, m and u; the prior; how EM went."""
+
+    names: tuple[str, ...]
+    labels: tuple[tuple[str, ...], ...]
+    m: tuple[Floats, ...]
+    u: tuple[Floats, ...]
+    prior: float
+    iterations: int = 0
+    converged: bool = True
+
+    @property
+    def prior_weight(self) -> float:
+        """The prior's log-odds in bits: ``log2(prior / (1 - prior))``."""
+        return float(np.log2(self.prior / (1.0 - self.prior)))
+
+    def weight_table(self) -> Floats:
+        """Return ``W[c, level]`` = log2(m/u); the last column (index ``-1``, missing) is 0."""
+        width = max((len(labels) for labels in self.labels), default=0) + 1
+        table = np.zeros((len(self.names), width), dtype=np.float64)
+        for c, (m, u) in enumerate(zip(self.m, self.u, strict=True)):
+            table[c, : len(m)] = np.log2(np.maximum(m, _FLOOR) / np.maximum(u, _FLOOR))
+        return table
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the parameters as plain data, for reports and the settings file."""
+        return {
+            "prior": self.prior,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "comparisons": {
+                name: {label: {"m": float(m[i]), "u": float(u[i])} for i, label in enumerate(labels)}
+                for name, labels, m, u in zip(self.names, self.labels, self.m, self.u, strict=True)
+            },
+        }
+
+
+def _apply_overrides(values: Floats, fixed: Mapping[int, float]) -> Floats:
+    """Set fixed entries and rescale the others so the distribution sums to 1."""
+    if not fixed:
+        return values
+    out = values.copy()
+    free = [i for i in range(len(out)) if i not in fixed]
+    remaining = max(1.0 - sum(fixed.values()), 0.0)
+    total = float(out[free].sum()) if free else 0.0
+    for i in free:
+        out[i] = out[i] / total * remaining if total > 0 else remaining / len(free)
+    for i, value in fixed.items():
+        out[i] = value
+    return out
+
+
+def _fixed(
+    overrides: Mapping[str, Mapping[str, LevelOverride]], name: str, labels: Sequence[str], which: str
+) -> dict[int, float]:
+    found: dict[int, float] = {}
+    for label, override in overrides.get(name, {}).items():
+        value = getattr(override, which)
+        if value is not None:
+            found[labels.index(label)] = float(value)
+    return found
+
+
+def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample: int, seed: int) -> tuple[Floats, ...]:
+    """Estimate u for every level from ``sample`` random pairs of distinct records.
+
+    A half-count is added to every level so an unseen level keeps a small,
+    finite u. The random generator is seeded, so the estimate is reproducible.
+    """
+    n = len(table)
+    if n < 2:
+        return tuple(np.full(len(c.levels), 1.0 / len(c.levels)) for c in comparisons)
+    rng = np.random.default_rng(seed)
+    size = min(sample, n * (n - 1) // 2)
+    first = rng.integers(0, n, size=size)
+    second = rng.integers(0, n - 1, size=size)
+    second = second + (second >= first)
+    left = np.minimum(first, second).astype(np.int32)
+    right = np.maximum(first, second).astype(np.int32)
+    levels = compare_pairs(table, left, right, comparisons)
+    found = []
+    for c, comparison in enumerate(comparisons):
+        column = levels[:, c]
+        counts = np.bincount(column[column >= 0], minlength=len(comparison.levels)).astype(np.float64) + 0.5
+        found.append(counts / counts.sum())
+    return tuple(found)
+
+
+def _patterns(levels: Levels) -> tuple[Levels, Floats]:
+    """Distinct rows of the level matrix and how often each occurs."""
+    if levels.shape[0] == 0:
+        return levels, np.zeros(0)
+    base = int(levels.max(initial=0)) + 2
+    code = np.zeros(levels.shape[0], dtype=np.int64)
+    for c in range(levels.shape[1]):
+        code = code * base + (levels[:, c].astype(np.int64) + 1)
+    unique, first_seen, counts = np.unique(code, return_index=True, return_counts=True)
+    return levels[first_seen], counts.astype(np.float64)
+
+
+def _log_likelihood(patterns: Levels, probabilities: Sequence[Floats]) -> Floats:
+    total = np.zeros(patterns.shape[0])
+    for c, values in enumerate(probabilities):
+        padded = np.append(np.log(np.maximum(values, _FLOOR)), 0.0)  # index -1: missing → log 1
+        total += padded[patterns[:, c]]
+    return total
+
+
+def estimate_m(
+    levels: Levels,
+    u: Sequence[Floats],
+    m_start: Sequence[Floats],
+    *,
+    prior_start: float,
+    settings: FuzzySettings,
+    fixed_m: Sequence[Mapping[int, float]],
+) -> tuple[tuple[Floats, ...], float, int, bool]:
+    """Expectation–maximisation of m and the prior over candidate pairs, u held fixed.
+
+    Returns:
+        ``(m, prior, iterations, converged)``.
+    """
+    patterns, counts = _patterns(levels)
+    m = [_apply_overrides(np.asarray(s, dtype=np.float64), f) for s, f in zip(m_start, fixed_m, strict=True)]
+    prior = prior_start
+    log_u = _log_likelihood(patterns, u)
+    for iteration in range(1, settings.em.max_iterations + 1):
+        log_m = _log_likelihood(patterns, m)
+        odds = np.exp(np.clip(np.log(prior) + log_m - np.log1p(-prior) - log_u, -700, 700))
+        weight = counts * odds / (1.0 + odds)
+        new_m = []
+        for c, values in enumerate(m):
+            column = patterns[:, c]
+            present = column >= 0
+            sums = np.bincount(column[present], weights=weight[present], minlength=len(values))
+            total = sums.sum()
+            estimate = sums / total if total > 0 else values
+            new_m.append(_apply_overrides(np.maximum(estimate, 1e-6), fixed_m[c]))
+        new_prior = prior if settings.prior is not None else float(np.clip(weight.sum() / counts.sum(), 1e-6, 1 - 1e-6))
+        change = max([abs(new_prior - prior)] + [float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)])
+        m, prior = new_m, new_prior
+        if change < settings.em.tolerance:
+            return tuple(m), prior, iteration, True
+    return tuple(m), prior, settings.em.max_iterations, False
+
+
+DEFAULT_M: dict[str, tuple[float, ...]] = {
+    "first_name": (0.04, 0.05, 0.06, 0.10, 0.75),
+    "last_name": (0.03, 0.04, 0.08, 0.85),
+    "email": (0.10, 0.05, 0.10, 0.75),
+    "phone": (0.15, 0.85),
+    "date_of_birth": (0.03, 0.05, 0.92),
+    "company": (0.15, 0.10, 0.75),
+    "address": (0.15, 0.05, 0.05, 0.75),
+}
+"""Starting m (and the fallback when a batch is too small to train on)."""
+
+SESSIONS: tuple[tuple[str, dict[str, int]], ...] = (
+    ("email", {"email": 3}),
+    ("names", {"first_name": 4, "last_name": 3}),
+    ("phone", {"phone": 1}),
+    ("date_of_birth", {"date_of_birth": 2}),
+)
+"""EM training sessions: the candidate pairs agreeing on these comparisons (at least
+at these levels). Within a session those comparisons are left out, and m is
+estimated for the others, as the pairs were selected on them."""
+
+MIN_SESSION_PAIRS = 200
+
+
+def _start_m(name: str, levels: int) -> Floats:
+    """A starting m: the default table, or one proportional to 4**level."""
+    if name in DEFAULT_M and len(DEFAULT_M[name]) == levels:
+        return np.asarray(DEFAULT_M[name], dtype=np.float64)
+    values = np.power(4.0, np.arange(levels))
+    return values / values.sum()
+
+
+def _sessions_m(
+    levels: Levels, names: Sequence[str], u: Sequence[Floats], start: Sequence[Floats], settings: FuzzySettings
+) -> tuple[list[Floats], int, bool]:
+    """Run each EM session; average each comparison's m weighted by the session's expected matches."""
+    sums = [np.zeros_like(values) for values in start]
+    mass = np.zeros(len(names))
+    iterations, converged = 0, True
+    for _, agree in SESSIONS:
+        selected = np.ones(levels.shape[0], dtype=np.bool_)
+        for name, level in agree.items():
+            selected &= levels[:, names.index(name)] >= level if name in names else False
+        if int(selected.sum()) < MIN_SESSION_PAIRS:
+            continue
+        session = levels[selected].copy()
+        left_out = [names.index(name) for name in agree if name in names]
+        session[:, left_out] = -1
+        free = [{} if c not in left_out else dict(enumerate(start[c].tolist())) for c in range(len(names))]
+        m, prior, steps, done = estimate_m(session, u, start, prior_start=0.5, settings=settings, fixed_m=free)
+        iterations, converged = iterations + steps, converged and done
+        expected = prior * session.shape[0]
+        for c in range(len(names)):
+            if c not in left_out:
+                sums[c] += expected * m[c]
+                mass[c] += expected
+    found = [sums[c] / mass[c] if mass[c] > 0 else start[c] for c in range(len(names))]
+    return found, iterations, converged
+
+
+def _rule_clustered_pairs(rule_left: npt.NDArray[np.int32], rule_right: npt.NDArray[np.int32], size: int) -> int:
+    """Pairs of records within the groups that rule links alone form."""
+    parent = list(range(size))
+
+    def find(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in zip(rule_left.tolist(), rule_right.tolist(), strict=True):
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    counts = np.bincount(np.asarray([find(node) for node in range(size)], dtype=np.int64), minlength=1)
+    return int((counts * (counts - 1) // 2).sum())
+
+
+def estimate_prior(rule_pairs: int, size: int, settings: FuzzySettings) -> float:
+    """The probability that two random records match.
+
+    From the settings when given; otherwise the pairs the deterministic rules
+    link, divided by their assumed recall (``rules_recall``), over all pairs.
+    """
+    if settings.prior is not None:
+        return settings.prior
+    total = max(size * (size - 1) / 2, 1.0)
+    return float(np.clip(max(rule_pairs, 1) / settings.rules_recall / total, 1e-12, 0.5))
+
+
+def train(
+    table: RecordTable,
+    levels: Levels,
+    comparisons: Sequence[Comparison],
+    settings: FuzzySettings,
+    *,
+    rule_links: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]],
+) -> ModelParameters:
+    """Estimate the model from the batch itself.
+
+    u comes from random pairs; m from EM sessions over the candidate pairs
+    (``SESSIONS``); the prior from the pairs the rules link (``estimate_prior``).
+    Overrides in ``settings.overrides`` replace estimates and stay fixed.
+
+    Args:
+        table: The prepared records.
+        levels: The candidate pairs' comparison levels.
+        comparisons: The comparisons, in column order.
+        settings: Fuzzy settings (EM knobs, prior, overrides).
+        rule_links: ``(left, right)`` record indexes the deterministic rules linked.
+    """
+    names = tuple(c.name for c in comparisons)
+    labels = tuple(c.levels for c in comparisons)
+    fixed_m = [_fixed(settings.overrides, c.name, c.levels, "m") for c in comparisons]
+    fixed_u = [_fixed(settings.overrides, c.name, c.levels, "u") for c in comparisons]
+    u_raw = estimate_u(table, comparisons, sample=settings.em.random_pairs, seed=settings.em.seed)
+    u = tuple(_apply_overrides(values, f) for values, f in zip(u_raw, fixed_u, strict=True))
+    start = [_start_m(c.name, len(c.levels)) for c in comparisons]
+    iterations, converged = 0, True
+    if settings.em.enabled and levels.shape[0]:
+        start, iterations, converged = _sessions_m(levels, names, u, start, settings)
+    m = tuple(_apply_overrides(values, f) for values, f in zip(start, fixed_m, strict=True))
+    prior = estimate_prior(_rule_clustered_pairs(*rule_links, len(table)), len(table), settings)
+    return ModelParameters(names, labels, m, u, prior, iterations, converged)
+
+
+def score(levels: Levels, parameters: ModelParameters) -> Floats:
+    """Return each pair's match weight in bits: prior log-odds plus its levels' weights."""
+    table = parameters.weight_table()
+    total = np.full(levels.shape[0], parameters.prior_weight, dtype=np.float64)
+    for c in range(levels.shape[1]):
+        total += table[c][levels[:, c]]
+    return total
+
+
+def match_probability(weights: Floats) -> Floats:
+    """Turn match weights (bits) into probabilities."""
+    return 1.0 / (1.0 + np.exp2(-np.clip(weights, -1000, 1000)))

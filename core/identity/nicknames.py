@@ -1,0 +1,128 @@
+"""Given names and their nicknames: Bob is Robert, Liz is Elizabeth.
+
+The table is ``data/nicknames.csv`` (Carlton Northern and Nick Crews'
+"nicknames", Apache-2.0; see ``data/README.md``). Relations are many-to-many:
+"bill" is a nickname of both William and Robert, so a name maps to a set of
+*groups* (one per formal name it belongs to) and two names are compatible when
+their groups intersect.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, JaroWinkler
+
+__all__ = ["NicknameTable", "default_nicknames", "given_name_level"]
+
+
+@dataclass(frozen=True)
+class NicknameTable:
+    """An immutable nickname table: name → the formal-name groups it belongs to.
+
+    Examples:
+        >>> table = default_nicknames()
+        >>> table.compatible("bob", "robert"), table.compatible("liz", "elizabeth")
+        (True, True)
+        >>> table.compatible("bob", "william"), table.compatible("john", "mary")
+        (False, False)
+    """
+
+    groups_by_name: dict[str, frozenset[int]]
+    members_by_group: dict[int, tuple[str, ...]]
+    _names: tuple[str, ...] = field(default=(), repr=False)
+    _near: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, str]]) -> NicknameTable:
+        """Build a table from ``(formal, nickname)`` pairs of lowercase names."""
+        group_of_formal: dict[str, int] = {}
+        groups: dict[str, set[int]] = {}
+        for formal, nickname in sorted(pairs):
+            group = group_of_formal.setdefault(formal, len(group_of_formal))
+            groups.setdefault(formal, set()).add(group)
+            groups.setdefault(nickname, set()).add(group)
+        members: dict[int, list[str]] = {}
+        for name, found in groups.items():
+            for group in found:
+                members.setdefault(group, []).append(name)
+        return cls(
+            {name: frozenset(found) for name, found in groups.items()},
+            {group: tuple(sorted(names)) for group, names in members.items()},
+            tuple(sorted(groups)),
+        )
+
+    def groups(self, name: str) -> frozenset[int]:
+        """Return the groups of a normalised given name (empty when unknown)."""
+        return self.groups_by_name.get(name, frozenset())
+
+    def compatible(self, left: str, right: str) -> bool:
+        """Return whether two normalised given names can name the same person.
+
+        Equal names are compatible; otherwise they must share a nickname group.
+        """
+        if left == right:
+            return True
+        return bool(self.groups(left) & self.groups(right))
+
+    def near(self, left: str, right: str) -> bool:
+        """Return whether ``left`` is one typo away from a name in one of ``right``'s groups.
+
+        Catches a misspelt nickname: ``rilk`` (for Rick) and ``richard``.
+        """
+        groups = self.groups(right)
+        return bool(groups) and bool(self.near_groups(left) & groups)
+
+    def near_groups(self, name: str) -> frozenset[int]:
+        """Return the groups of every known name one typo away from ``name`` (memoised)."""
+        found = self._near.get(name)
+        if found is None:
+            found = frozenset()
+            if len(name) >= 3:
+                close = process.extract(name, self._names, scorer=OSA.distance, score_cutoff=1, limit=None)
+                found = frozenset(g for match, _, _ in close for g in self.groups_by_name[match])
+            self._near[name] = found
+        return found
+
+    def canonical(self, name: str) -> str:
+        """Return a representative key for blocking: the smallest group ID, or the name."""
+        found = self.groups(name)
+        return f"#{min(found)}" if found else name
+
+
+@lru_cache(maxsize=1)
+def default_nicknames() -> NicknameTable:
+    """Return the bundled table, read once per process."""
+    text = resources.files("core.identity").joinpath("data/nicknames.csv").read_text(encoding="utf-8")
+    pairs = [
+        (row["name1"].strip().lower(), row["name2"].strip().lower())
+        for row in csv.DictReader(io.StringIO(text))
+        if row.get("relationship") == "has_nickname" and row.get("name1") and row.get("name2")
+    ]
+    return NicknameTable.from_pairs(pairs)
+
+
+def given_name_level(a: str, b: str, table: NicknameTable, *, close: float = 0.92, similar: float = 0.80) -> int:
+    """Grade two distinct, non-empty normalised given names.
+
+    Returns:
+        3 nickname (``bob``/``robert``); 2 close (same first token, or Jaro-Winkler
+        ≥ ``close``: ``jonathan``/``jonathon``); 1 similar (≥ ``similar``, one typo,
+        or an initial: ``john``/``joan``, ``bob``/``bbo``, ``j``/``john``); 0 different.
+    """
+    first_a, first_b = a.split()[0], b.split()[0]
+    if first_a == first_b:
+        return 2
+    if table.compatible(first_a, first_b):
+        return 3
+    score = JaroWinkler.normalized_similarity(a, b)
+    if score >= close:
+        return 2
+    initial = (len(first_a) == 1 and first_b.startswith(first_a)) or (len(first_b) == 1 and first_a.startswith(first_b))
+    typo = OSA.distance(a, b, score_cutoff=1) <= 1 or table.near(first_a, first_b) or table.near(first_b, first_a)
+    return 1 if score >= similar or initial or typo else 0

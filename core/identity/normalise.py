@@ -1,0 +1,234 @@
+"""Normalisers: the comparable form of emails, phones, names, companies and addresses.
+
+Each function is pure and total: it returns the normalised value, or ``None``
+(``""`` for free text) when nothing usable is left. They are applied once per
+record before rules, blocking and comparison see it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from cleanco import basename
+
+from core.identity.roles import RoleMailboxes, default_role_mailboxes
+
+__all__ = [
+    "NormalisedEmail",
+    "normalise_company",
+    "normalise_email",
+    "normalise_name",
+    "normalise_phone",
+    "normalise_postcode",
+    "normalise_street",
+    "strip_accents",
+]
+
+_DOTS_AND_TAGS = frozenset({"gmail.com"})
+"""Providers that ignore dots in the local part and everything after '+'."""
+_TAGS_ONLY = frozenset(
+    {
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "fastmail.com",
+        "fastmail.fm",
+        "protonmail.com",
+        "proton.me",
+        "pm.me",
+    }
+)
+"""Providers that deliver ``name+anything@`` to ``name@`` but keep dots significant."""
+_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+
+_SPECIAL_LETTERS = str.maketrans(
+    {"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "đ": "d", "þ": "th"}
+)
+_APOSTROPHES = re.compile(r"['’`´]")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev"})
+_STREET_WORDS = {
+    "street": "st",
+    "str": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "drive": "dr",
+    "lane": "ln",
+    "boulevard": "blvd",
+    "court": "ct",
+    "place": "pl",
+    "square": "sq",
+    "terrace": "ter",
+    "crescent": "cres",
+    "close": "cl",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "suite": "ste",
+    "apartment": "apt",
+    "floor": "fl",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedEmail:
+    """An email address in its comparable forms.
+
+    Attributes:
+        address: Trimmed, NFKC and lowercased, e.g. ``bob.smith+crm@gmail.com``.
+        canonical: With the provider's own equivalences applied (Gmail ignores dots
+            and ``+tags``; Outlook, iCloud, Fastmail and Proton ignore ``+tags``),
+            e.g. ``bobsmith@gmail.com``. Safe as a deterministic key.
+        local: The canonical local part.
+        domain: The canonical domain.
+        loose_local: The local part without ``+tag`` and dots, whatever the
+            provider: only for fuzzy comparison and blocking, never a key.
+        is_role: Whether the local part is a role mailbox (``info``, ``sales``…).
+    """
+
+    address: str
+    canonical: str
+    local: str
+    domain: str
+    loose_local: str
+    is_role: bool
+
+
+def strip_accents(text: str) -> str:
+    """Return ``text`` without diacritics: ``Zoë Ørsted`` → ``Zoe Orsted``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalise_email(value: str | None, *, roles: RoleMailboxes | None = None) -> NormalisedEmail | None:
+    """Normalise an email address; ``None`` when it has no usable local part and domain.
+
+    Examples:
+        >>> normalise_email("  Bob.Smith+CRM@GoogleMail.com ").canonical
+        'bobsmith@gmail.com'
+        >>> normalise_email("bob.smith+crm@acme.com").canonical
+        'bob.smith+crm@acme.com'
+        >>> normalise_email("info@acme.com").is_role
+        True
+    """
+    if not value:
+        return None
+    address = unicodedata.normalize("NFKC", value).strip().lower()
+    local, sep, domain = address.rpartition("@")
+    domain = domain.strip(".")
+    if not sep or not local or "." not in domain or " " in address:
+        return None
+    domain = _DOMAIN_ALIASES.get(domain, domain)
+    untagged = local.split("+", 1)[0] or local
+    canonical_local = local
+    if domain in _DOTS_AND_TAGS:
+        canonical_local = untagged.replace(".", "")
+    elif domain in _TAGS_ONLY:
+        canonical_local = untagged
+    is_role = (roles or default_role_mailboxes()).is_role(untagged)
+    return NormalisedEmail(
+        address=f"{local}@{domain}",
+        canonical=f"{canonical_local}@{domain}",
+        local=canonical_local,
+        domain=domain,
+        loose_local=untagged.replace(".", ""),
+        is_role=is_role,
+    )
+
+
+def normalise_phone(value: str | None, *, region: str | None = None) -> str | None:
+    """Return a phone number in E.164 form, or ``None`` when it is not a possible number.
+
+    ``region`` (ISO 3166-1 alpha-2) is the system's default for numbers written
+    without a country code.
+
+    Examples:
+        >>> normalise_phone("020 7946 0958", region="GB")
+        '+442079460958'
+        >>> normalise_phone("(415) 555-2671", region="US")
+        '+14155552671'
+        >>> normalise_phone("12", region="GB") is None
+        True
+    """
+    if not value or not value.strip():
+        return None
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_name(value: str | None, *, drop_titles: bool = False) -> str:
+    """Return a person's name lowercased, without accents, punctuation or extra spaces.
+
+    Apostrophes vanish (``O'Brien`` → ``obrien``); hyphens and other punctuation
+    become spaces. With ``drop_titles``, a leading ``Mr``/``Dr``… is removed.
+
+    Examples:
+        >>> normalise_name("  José-María  O'Brien ")
+        'jose maria obrien'
+        >>> normalise_name("Dr. Robert", drop_titles=True)
+        'robert'
+    """
+    if not value:
+        return ""
+    text = _APOSTROPHES.sub("", strip_accents(value).lower())
+    tokens = _NON_ALNUM.sub(" ", text).split()
+    if drop_titles and len(tokens) > 1 and tokens[0] in _TITLES:
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+@lru_cache(maxsize=65536)
+def normalise_company(value: str | None) -> str:
+    """Return a company name without its legal form, case, accents or punctuation.
+
+    Legal suffixes are recognised by ``cleanco`` (Inc, Ltd, GmbH, S.A., LLC…).
+
+    Examples:
+        >>> normalise_company("ACME, Inc."), normalise_company("Acme GmbH"), normalise_company("The Acme Company Ltd")
+        ('acme', 'acme', 'acme')
+    """
+    if not value or not value.strip():
+        return ""
+    base = basename(" ".join(value.split()))
+    tokens = normalise_name(base or value).split()
+    if tokens and tokens[0] == "the":
+        tokens = tokens[1:]
+    if len(tokens) > 1 and tokens[-1] in {"company", "co", "corp", "group"}:
+        tokens = tokens[:-1]
+    return " ".join(tokens)
+
+
+def normalise_street(value: str | None) -> str:
+    """Return a street line tidied: lowercase, no punctuation, common words abbreviated.
+
+    Example:
+        >>> normalise_street("10,  Downing Street")
+        '10 downing st'
+    """
+    tokens = normalise_name(value).split()
+    return " ".join(_STREET_WORDS.get(token, token) for token in tokens)
+
+
+def normalise_postcode(value: str | None) -> str:
+    """Return a postcode uppercase without spaces or punctuation: ``sw1a 2aa`` → ``SW1A2AA``."""
+    if not value:
+        return ""
+    return _NON_ALNUM.sub("", strip_accents(value).lower()).upper()

@@ -1,0 +1,226 @@
+"""The prepared batch: every record normalised once, held as columns.
+
+``prepare_records`` turns canonical ``Person`` records into a ``RecordTable``:
+records sorted by their reference (so results never depend on input order),
+each comparable field factorised into integer codes over a vocabulary (``-1``
+when missing), plus the per-record identifier lists the rules and the
+anti-chaining guard read. Everything later works on these arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from core.canonical import IdentifierKind, Person, RecordRef
+from core.identity.nicknames import NicknameTable, given_name_level
+from core.identity.normalise import (
+    NormalisedEmail,
+    normalise_company,
+    normalise_email,
+    normalise_name,
+    normalise_postcode,
+    normalise_street,
+)
+from core.identity.roles import RoleMailboxes
+
+__all__ = ["Column", "RecordTable", "factorise", "prepare_records"]
+
+Codes = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One field as integer codes per record over a vocabulary; ``-1`` is missing."""
+
+    codes: Codes
+    vocab: list[str]
+
+    def value(self, index: int) -> str:
+        """Return record ``index``'s value, ``""`` when missing."""
+        code = int(self.codes[index])
+        return self.vocab[code] if code >= 0 else ""
+
+
+def factorise(values: Iterable[str], *, vocab: dict[str, int] | None = None) -> Column:
+    """Encode strings as codes; ``""`` becomes ``-1``. A shared ``vocab`` may be passed in."""
+    seen: dict[str, int] = {} if vocab is None else vocab
+    codes = [seen.setdefault(v, len(seen)) if v else -1 for v in values]
+    ordered = [""] * len(seen)
+    for text, code in seen.items():
+        ordered[code] = text
+    return Column(np.asarray(codes, dtype=np.int32), ordered)
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """A batch of people, normalised, sorted by record key, as columns.
+
+    Attributes:
+        keys: ``system/stream/source_id`` of each record, ascending.
+        refs: The records' references, in the same order.
+        first_name, last_name: Normalised names over one shared vocabulary (so a
+            swapped first and last name can be detected by code).
+        email: The primary personal email, canonical form; role and shared
+            mailboxes are missing here.
+        email_loose: ``loose_local@domain`` of the primary personal email.
+        emails: Every email of each record, normalised (roles included, flagged).
+        shared_emails: Canonical personal-looking addresses used by people with
+            incompatible first names in this batch (treated like role mailboxes).
+        phone, mobile: E.164 numbers. ``phones``: every number of each record.
+        own_ids: ``system:source_id`` of each record itself.
+        external_ids: Declared external IDs, ``system:value``, excluding the own ID.
+    """
+
+    keys: list[str]
+    refs: list[RecordRef]
+    systems: list[str]
+    first_name: Column
+    last_name: Column
+    email: Column
+    email_loose: Column
+    phone: Column
+    mobile: Column
+    date_of_birth: Column
+    company: Column
+    street: Column
+    postcode: Column
+    city: Column
+    emails: list[tuple[NormalisedEmail, ...]]
+    shared_emails: frozenset[str]
+    phones: list[tuple[str, ...]]
+    own_ids: list[str]
+    external_ids: list[tuple[str, ...]]
+    updated_at: list[datetime | None]
+
+    def __len__(self) -> int:
+        """Return the number of records."""
+        return len(self.keys)
+
+
+def _memo(func: Callable[[str], str]) -> Callable[[str | None], str]:
+    cache: dict[str, str] = {}
+
+    def run(value: str | None) -> str:
+        if not value:
+            return ""
+        found = cache.get(value)
+        if found is None:
+            found = cache[value] = func(value)
+        return found
+
+    return run
+
+
+def _emails_of(person: Person, roles: RoleMailboxes) -> tuple[NormalisedEmail, ...]:
+    raw = [person.email] if person.email else []
+    raw += [i.value for i in person.identifiers if i.kind is IdentifierKind.EMAIL]
+    found: dict[str, NormalisedEmail] = {}
+    for value in raw:
+        email = normalise_email(value, roles=roles)
+        if email is not None:
+            found.setdefault(email.canonical, email)
+    return tuple(found.values())
+
+
+def _phones_of(person: Person) -> tuple[str, ...]:
+    raw = [p for p in (person.phone, person.mobile) if p]
+    raw += [i.normalised or i.value for i in person.identifiers if i.kind is IdentifierKind.PHONE]
+    return tuple(dict.fromkeys(raw))
+
+
+def _external_ids_of(person: Person) -> tuple[str, ...]:
+    own = (person.source.system, person.source.source_id)
+    found = {
+        f"{i.system}:{i.normalised or i.value}"
+        for i in person.identifiers
+        if i.kind is IdentifierKind.EXTERNAL_ID and (i.system, i.normalised or i.value) != own
+    }
+    return tuple(sorted(found))
+
+
+def _names_clash(a: tuple[str, str], b: tuple[str, str], nicknames: NicknameTable) -> bool:
+    """Whether two (first token, surname) pairs cannot be one person's (swaps allowed)."""
+    (first_a, last_a), (first_b, last_b) = a, b
+    if len(first_a) < 3 or len(first_b) < 3 or given_name_level(first_a, first_b, nicknames) > 0:
+        return False
+    swapped = (last_b and (first_a == last_b or first_a in last_b.split())) or (
+        last_a and (first_b == last_a or first_b in last_a.split())
+    )
+    return not swapped
+
+
+def _shared_emails(
+    emails: list[tuple[NormalisedEmail, ...]], names: list[tuple[str, str]], nicknames: NicknameTable
+) -> frozenset[str]:
+    """Addresses used by records whose names cannot be the same person's (``smiths@`` for John and Mary)."""
+    names_by_email: dict[str, set[tuple[str, str]]] = {}
+    for found, (first, last) in zip(emails, names, strict=True):
+        for email in found:
+            if not email.is_role and first:
+                names_by_email.setdefault(email.canonical, set()).add((first.split()[0], last))
+    shared = set()
+    for address, seen in names_by_email.items():
+        ordered = sorted(seen)
+        if any(_names_clash(a, b, nicknames) for i, a in enumerate(ordered) for b in ordered[i + 1 :]):
+            shared.add(address)
+    return frozenset(shared)
+
+
+def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles: RoleMailboxes) -> RecordTable:
+    """Normalise a batch of people once and lay it out as columns, sorted by record key.
+
+    Args:
+        people: Canonical people; phones are already E.164 (the mapping's ``e164``
+            transform or the CSV reader applies each system's default region).
+        nicknames: The nickname table, for spotting shared addresses.
+        roles: Role mailbox local parts.
+
+    Returns:
+        The prepared table; ``len(table) == len(people)``.
+    """
+    ordered = sorted(people, key=lambda p: str(p.source))
+    name, company, street = (
+        _memo(lambda v: normalise_name(v, drop_titles=True)),
+        _memo(normalise_company),
+        _memo(normalise_street),
+    )
+    plain, postcode = _memo(normalise_name), _memo(normalise_postcode)
+    firsts = [name(p.first_name) for p in ordered]
+    lasts = [plain(p.last_name) for p in ordered]
+    emails = [_emails_of(p, roles) for p in ordered]
+    shared = _shared_emails(emails, list(zip(firsts, lasts, strict=True)), nicknames)
+    primary = [next((e for e in found if not e.is_role and e.canonical not in shared), None) for found in emails]
+    phones = [_phones_of(p) for p in ordered]
+    name_vocab: dict[str, int] = {}
+    first_column = factorise(firsts, vocab=name_vocab)
+    last_column = factorise(lasts, vocab=name_vocab)
+    phone_vocab: dict[str, int] = {}
+    phone_column = factorise((found[0] if found else "" for found in phones), vocab=phone_vocab)
+    mobile_column = factorise((found[1] if len(found) > 1 else "" for found in phones), vocab=phone_vocab)
+    return RecordTable(
+        keys=[str(p.source) for p in ordered],
+        refs=[p.source for p in ordered],
+        systems=[p.source.system for p in ordered],
+        first_name=Column(first_column.codes, last_column.vocab),
+        last_name=last_column,
+        email=factorise(e.canonical if e else "" for e in primary),
+        email_loose=factorise(f"{e.loose_local}@{e.domain}" if e else "" for e in primary),
+        phone=Column(phone_column.codes, mobile_column.vocab),
+        mobile=mobile_column,
+        date_of_birth=factorise(p.date_of_birth.isoformat() if p.date_of_birth else "" for p in ordered),
+        company=factorise(company(p.company) for p in ordered),
+        street=factorise(street(p.street) for p in ordered),
+        postcode=factorise(postcode(p.postcode) for p in ordered),
+        city=factorise(plain(p.city) for p in ordered),
+        emails=emails,
+        shared_emails=shared,
+        phones=phones,
+        own_ids=[f"{p.source.system}:{p.source.source_id}" for p in ordered],
+        external_ids=[_external_ids_of(p) for p in ordered],
+        updated_at=[p.updated_at for p in ordered],
+    )

@@ -1,0 +1,121 @@
+"""What resolving a batch returns: clusters, profile IDs, pair decisions, golden records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from core.canonical import GoldenValue, Person, RecordRef
+from core.identity.blocking import BlockingReport
+from core.identity.explain import Decision, Explanation, Method, explain_levels
+from core.identity.model import ModelParameters
+from core.identity.settings import IdentitySettings
+from core.identity.survivorship import golden_record
+
+__all__ = ["PairDecisions", "Resolution"]
+
+
+@dataclass(frozen=True)
+class PairDecisions:
+    """Every linked or reviewed pair, as columns (one entry per pair).
+
+    Attributes:
+        left, right: Record indexes into ``Resolution.records``.
+        decision: ``Decision`` per pair (``link`` or ``review``).
+        method: ``Method`` per pair (``rule`` or ``score``).
+        rule: The rule's name for rule pairs, ``None`` for scored ones.
+        weight, probability: The fuzzy score of the pair (computed for rule pairs too).
+        levels: The comparison levels, one row per pair.
+        reasons: Position → why the pair is in review.
+    """
+
+    left: npt.NDArray[np.int32]
+    right: npt.NDArray[np.int32]
+    decision: list[Decision]
+    method: list[Method]
+    rule: list[str | None]
+    weight: npt.NDArray[np.float64]
+    probability: npt.NDArray[np.float64]
+    levels: npt.NDArray[np.int8]
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        """Return the number of pairs."""
+        return len(self.left)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The result of ``resolve``.
+
+    Attributes:
+        records: Every input record's reference, sorted by key.
+        labels: Cluster index of each record (same order as ``records``).
+        clusters: Record indexes of each cluster; cluster *k* has ``profile_ids[k]``.
+        profile_ids: One profile ID per cluster.
+        pairs: Linked and reviewed pairs (see ``PairDecisions``).
+        parameters: The trained Fellegi–Sunter parameters.
+        blocking: What blocking did.
+        people: The input people, in the order of ``records`` (for golden records).
+        settings: The settings used.
+    """
+
+    records: list[RecordRef]
+    labels: npt.NDArray[np.int32]
+    clusters: list[list[int]]
+    profile_ids: list[str]
+    pairs: PairDecisions
+    parameters: ModelParameters
+    blocking: BlockingReport
+    people: Sequence[Person]
+    settings: IdentitySettings
+
+    def profile_of(self) -> dict[str, str]:
+        """Return record key (``system/stream/source_id``) → profile ID, for every record."""
+        return {str(self.records[i]): self.profile_ids[self.labels[i]] for i in range(len(self.records))}
+
+    def cluster_refs(self) -> list[list[RecordRef]]:
+        """Return each cluster's record references."""
+        return [[self.records[i] for i in members] for members in self.clusters]
+
+    def links(self) -> Iterator[Explanation]:
+        """Yield the explanation of every linking decision."""
+        for position in range(len(self.pairs)):
+            if self.pairs.decision[position] is Decision.LINK:
+                yield self.explain(position)
+
+    def reviews(self) -> Iterator[Explanation]:
+        """Yield the explanation of every pair sent to review."""
+        for position in range(len(self.pairs)):
+            if self.pairs.decision[position] is Decision.REVIEW:
+                yield self.explain(position)
+
+    def explain(self, position: int) -> Explanation:
+        """Explain pair ``position`` of ``pairs``."""
+        pairs = self.pairs
+        weight, probability, contributions = explain_levels(pairs.levels[position], self.parameters)
+        return Explanation(
+            left=str(self.records[int(pairs.left[position])]),
+            right=str(self.records[int(pairs.right[position])]),
+            decision=pairs.decision[position],
+            method=pairs.method[position],
+            rule=pairs.rule[position],
+            reason=pairs.reasons.get(position),
+            prior_weight=self.parameters.prior_weight,
+            match_weight=weight,
+            probability=probability,
+            contributions=contributions,
+        )
+
+    @cached_property
+    def golden_records(self) -> dict[str, dict[str, GoldenValue]]:
+        """Profile ID → golden record (field → value with provenance), computed on first use."""
+        rules = self.settings.survivorship
+        return {
+            self.profile_ids[k]: golden_record([self.people[i] for i in members], rules)
+            for k, members in enumerate(self.clusters)
+        }

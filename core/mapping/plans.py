@@ -1,0 +1,201 @@
+"""Compiled pieces of a mapping: what runs per record, with no parsing left to do.
+
+    ValuePlan       source getter → transform chain → default / required
+    IdentifierPlan  a ValuePlan that yields Identifier objects (one per value)
+    TargetPlan      field plans → one canonical model, validated by pydantic
+
+Each raises ``RecordRejected`` (``field`` and ``loc`` in its context) when the
+record cannot be mapped; the stream turns that into a ``Rejected`` outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from core.canonical import Identifier, IdentifierKind, RecordRef
+from core.canonical.base import describe_validation_error
+from core.errors import RecordRejected
+from core.mapping.registry import TransformDef, TransformFn
+from core.mapping.validate import Loc
+
+__all__ = ["IdentifierPlan", "Step", "TargetPlan", "ValuePlan", "is_missing", "wrap_transform"]
+
+Source = Callable[[Any], Any]
+Step = tuple[str, TransformFn]
+"""A transform's name and its wrapped function."""
+
+
+def is_missing(value: Any) -> bool:
+    """Return whether a value counts as absent: None, blank text or an empty list."""
+    if value is None:
+        return True
+    if value.__class__ is str:
+        return not value.strip()
+    return value.__class__ is list and not value
+
+
+def wrap_transform(definition: TransformDef, fn: TransformFn) -> TransformFn:
+    """Apply the registry's rules: skip missing values, map over lists."""
+    if definition.on_none:
+        return fn
+    if not definition.elementwise:
+        return lambda value, raw: None if value is None else fn(value, raw)
+
+    def each(value: Any, raw: Mapping[str, Any]) -> Any:
+        if value is None:
+            return None
+        if value.__class__ is list:
+            out = (fn(item, raw) for item in value if item is not None)
+            return [item for item in out if item is not None]
+        return fn(value, raw)
+
+    return each
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True, slots=True)
+class ValuePlan:
+    """One compiled value: where it comes from and what is done to it.
+
+    Attributes:
+        label: How reasons name it: ``Person.email``, ``identifier email``, ``updated_at``.
+        loc: Its key path in the mapping file.
+        path: The source path(s) as written, for messages.
+        source: Returns the raw value from the record.
+        steps: The transform chain.
+        required: Reject the record when the value is missing.
+        default: The value when it is missing.
+    """
+
+    label: str
+    loc: Loc
+    path: str | None
+    source: Source
+    steps: tuple[Step, ...] = ()
+    required: bool = False
+    default: Any = None
+
+    def evaluate(self, raw: Mapping[str, Any]) -> Any:
+        """Return the value for ``raw`` (``None`` when missing).
+
+        Raises:
+            RecordRejected: A transform failed, or a required value is missing.
+        """
+        value = self.source(raw)
+        for name, fn in self.steps:
+            try:
+                value = fn(value, raw)
+            except ValueError as err:
+                message = f"{self.label}: transform '{name}' failed on {_show(value)}: {err}"
+                raise RecordRejected(message, field=self.label, loc=self.loc, code="transform") from None
+        if is_missing(value):
+            value = self.default
+            if self.required and is_missing(value):
+                where = f"source path '{self.path}'" if self.path else "value"
+                message = f"{self.label}: required {where} is missing or empty"
+                raise RecordRejected(message, field=self.label, loc=self.loc, code="missing")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierPlan:
+    """One declared identifier; a path with ``[*]`` gives one identifier per value."""
+
+    kind: IdentifierKind
+    system: str | None
+    value: ValuePlan
+
+    def evaluate(self, raw: Mapping[str, Any], out: list[Identifier]) -> None:
+        """Append this record's identifiers of this kind to ``out``.
+
+        Raises:
+            RecordRejected: The value cannot be read or is not a valid identifier.
+        """
+        found = self.value.evaluate(raw)
+        if found is None:
+            return
+        for item in found if isinstance(found, list) else (found,):
+            if is_missing(item):
+                continue
+            text = str(item) if isinstance(item, int | str) and not isinstance(item, bool) else None
+            if text is None:
+                message = f"{self.value.label}: expected text, got {_show(item)}"
+                raise RecordRejected(message, field=self.value.label, loc=self.value.loc, code="invalid")
+            try:
+                out.append(Identifier(kind=self.kind, value=text, system=self.system))
+            except ValidationError as err:
+                message = f"{self.value.label}: " + "; ".join(describe_validation_error(err))
+                raise RecordRejected(message, field=self.value.label, loc=self.value.loc, code="invalid") from None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetPlan:
+    """One canonical model built from a record.
+
+    Attributes:
+        name: The model's name (``Person``).
+        model: The pydantic class.
+        loc: The target's key path in the mapping file.
+        fields: Canonical field name and its plan.
+        when: Build the model only when this value is present and not false.
+        sets_updated_at: The mapping maps ``updated_at`` itself.
+        sets_deleted: The mapping maps ``deleted`` itself.
+    """
+
+    name: str
+    model: type[BaseModel]
+    loc: Loc
+    fields: tuple[tuple[str, ValuePlan], ...]
+    when: ValuePlan | None = None
+    sets_updated_at: bool = False
+    sets_deleted: bool = False
+
+    def build(
+        self,
+        raw: Mapping[str, Any],
+        ref: RecordRef,
+        *,
+        updated_at: datetime | None,
+        deleted: bool,
+        identifiers: list[Identifier],
+    ) -> BaseModel | None:
+        """Return the model for ``raw``, or ``None`` when ``when`` says to skip it.
+
+        Raises:
+            RecordRejected: A field failed, or the model rejected the values.
+        """
+        if self.when is not None:
+            flag = self.when.evaluate(raw)
+            if is_missing(flag) or flag is False or flag == 0:
+                return None
+        data: dict[str, Any] = {"source": ref}
+        for name, plan in self.fields:
+            value = plan.evaluate(raw)
+            if value is not None:
+                data[name] = value
+        if not self.sets_updated_at and updated_at is not None:
+            data["updated_at"] = updated_at
+        if not self.sets_deleted and deleted:
+            data["deleted"] = True
+        if identifiers:
+            data["identifiers"] = identifiers
+        try:
+            return self.model.model_validate(data)
+        except ValidationError as err:
+            raise self._rejection(err) from None
+
+    def _rejection(self, err: ValidationError) -> RecordRejected:
+        first = err.errors(include_url=False)[0]["loc"]
+        field = str(first[0]) if first else None
+        loc = next((plan.loc for name, plan in self.fields if name == field), self.loc)
+        message = "; ".join(f"{self.name}.{line}" for line in describe_validation_error(err))
+        return RecordRejected(message, field=f"{self.name}.{field}" if field else self.name, loc=loc, code="invalid")

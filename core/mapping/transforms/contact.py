@@ -1,0 +1,146 @@
+"""Contact-data transforms: phone numbers, countries, web domains."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import phonenumbers
+import pycountry
+from pydantic import Field, field_validator
+
+from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TransformFn, transform
+
+__all__ = ["check_region", "to_e164"]
+
+
+def check_region(region: str | None) -> str | None:
+    """Return ``region`` upper-cased if phonenumbers knows it.
+
+    Raises:
+        ValueError: When the region is not a supported ISO 3166-1 alpha-2 code.
+    """
+    if region is None:
+        return None
+    code = region.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        msg = f"unknown phone region {region!r}; use an ISO 3166-1 alpha-2 code such as GB, US, DE"
+        raise ValueError(msg)
+    return code
+
+
+@lru_cache(maxsize=8192)  # a record often carries the same number as a field and as an identifier
+def to_e164(text: str, region: str | None) -> str:
+    """Format a phone number as E.164, reading national numbers in ``region``.
+
+    Raises:
+        ValueError: When the text is not a possible phone number.
+
+    Examples:
+        >>> to_e164("020 7946 0018", "GB")
+        '+442079460018'
+    """
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as err:
+        hint = "" if region or text.lstrip().startswith("+") else " (no region: set defaults.phone_region)"
+        msg = f"not a phone number: {err}{hint}"
+        raise ValueError(msg) from None
+    if not phonenumbers.is_possible_number(parsed):
+        msg = f"not a possible phone number for region {phonenumbers.region_code_for_number(parsed) or region}"
+        raise ValueError(msg)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class E164Args(StrictArgs):
+    """Arguments of ``e164``."""
+
+    region: str | None = Field(default=None, description="Default region; else defaults.phone_region.")
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        return check_region(value)
+
+
+@transform("e164", args=E164Args, shorthand="region")
+def build_e164(args: E164Args, ctx: BuildContext) -> TransformFn:
+    """Format a phone number as E.164 (``+`` country code, digits only) with phonenumbers.
+
+    A number without a country code is read in ``region``, else in the mapping's
+    ``defaults.phone_region``. Examples: ``"020 7946 0018"`` with ``{e164: GB}`` →
+    ``"+442079460018"``; ``"+1 (415) 555-0100"`` → ``"+14155550100"``; ``"12ab"`` is rejected.
+    """
+    region = args.region or ctx.phone_region
+
+    def e164(value: Any, raw: Mapping[str, Any]) -> Any:
+        text = str(value) if isinstance(value, int) else value
+        if not isinstance(text, str):
+            msg = f"expected text, got {type(value).__name__}"
+            raise ValueError(msg)  # noqa: TRY004 - ValueError is the transform contract
+        if not text.strip():
+            return None
+        return to_e164(text, region)
+
+    return e164
+
+
+@lru_cache(maxsize=4096)
+def _country_code(text: str) -> str | None:
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return None
+
+
+_COMMON_NAMES = {"uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "usa": "US", "america": "US"}
+
+
+@transform("country", args=NoArgs)
+def build_country(args: NoArgs, ctx: BuildContext) -> TransformFn:
+    """Turn a country name or code into its ISO 3166-1 alpha-2 code (with pycountry).
+
+    Accepts alpha-2, alpha-3, numeric codes, English and official names, plus a few
+    everyday names (UK, England, USA). Examples: ``"United Kingdom"`` → ``"GB"``;
+    ``"deu"`` → ``"DE"``; ``"Narnia"`` is rejected.
+    """
+
+    def country(value: Any, raw: Mapping[str, Any]) -> Any:
+        text = str(value).strip()
+        if not text:
+            return None
+        code = _COMMON_NAMES.get(text.casefold()) or _country_code(text)
+        if code is None:
+            msg = "not a country name or ISO code"
+            raise ValueError(msg)
+        return code
+
+    return country
+
+
+@transform("domain", args=NoArgs)
+def build_domain(args: NoArgs, ctx: BuildContext) -> TransformFn:
+    """Take the host name out of a web address or email, lower-cased, without ``www.``.
+
+    Examples: ``"https://www.Acme.com/about"`` → ``"acme.com"``; ``"acme.io"`` → ``"acme.io"``;
+    ``"bob@acme.com"`` → ``"acme.com"``.
+    """
+
+    def domain(value: Any, raw: Mapping[str, Any]) -> Any:
+        text = str(value).strip().lower()
+        if not text:
+            return None
+        if "@" in text and "/" not in text:
+            text = "//" + text.rpartition("@")[2]
+        elif "://" not in text:
+            text = "//" + text
+        host = urlsplit(text).hostname or ""
+        host = host.removeprefix("www.")
+        if "." not in host:
+            msg = "not a web address or domain"
+            raise ValueError(msg)
+        return host
+
+    return domain

@@ -1,0 +1,103 @@
+"""The write-back section of a stream: which values go to which vendor fields.
+
+Source names are canonical or policy values a profile carries::
+
+    profile_id                  the unified profile's stable ID
+    golden.<person field>       a golden-record value (golden.email, golden.phone...)
+    enrichment.<name>           an enrichment value (enrichment.intent_score...)
+    suppression.<scope>         true while a suppression of that scope is active
+                                (all, marketing, sales_outreach, email, sms, phone)
+    suppression.reasons         the names of the active suppressions (a list)
+
+The write-back planner reads ``Writeback.fields`` to know what to compute, and
+``Writeback.render(values)`` to turn computed values into vendor fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.canonical import Person, SuppressionScope
+from core.errors import RecordRejected
+from core.mapping.plans import Step
+
+__all__ = ["Writeback", "WritebackField", "check_source_name", "source_names"]
+
+_ENRICHMENT = re.compile(r"^enrichment\.[a-z][a-z0-9_]*$")
+_GOLDEN_EXCLUDED = {"source", "identifiers", "updated_at", "deleted"}
+
+
+def source_names() -> list[str]:
+    """Return the fixed source names (enrichment names are open-ended)."""
+    golden = [f"golden.{name}" for name in Person.model_fields if name not in _GOLDEN_EXCLUDED]
+    suppression = [f"suppression.{scope.value}" for scope in SuppressionScope]
+    return ["profile_id", "suppression.reasons", *suppression, *golden]
+
+
+def check_source_name(name: str) -> bool:
+    """Return whether ``name`` is a value the write-back planner can provide."""
+    return name in source_names() or _ENRICHMENT.match(name) is not None
+
+
+@dataclass(frozen=True)
+class WritebackField:
+    """One value written back to one vendor field.
+
+    Attributes:
+        source: The canonical or policy name, e.g. ``enrichment.intent_score``.
+        vendor_field: The field in the vendor's record, e.g. ``Contactpoint_Intent__c``.
+        transforms: Names of the transforms applied before writing.
+    """
+
+    source: str
+    vendor_field: str
+    transforms: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = field(default=(), repr=False, compare=False)
+
+    def convert(self, value: Any) -> Any:
+        """Apply the transforms to ``value``.
+
+        Raises:
+            RecordRejected: A transform failed on the value.
+        """
+        for name, fn in self.steps:
+            try:
+                value = fn(value, {})
+            except ValueError as err:
+                message = (
+                    f"write-back {self.source} → {self.vendor_field}: transform '{name}' failed on {value!r}: {err}"
+                )
+                raise RecordRejected(message, field=self.source) from None
+        return value
+
+
+@dataclass(frozen=True)
+class Writeback:
+    """What a stream's records receive on write-back.
+
+    Attributes:
+        stream: The stream written to (``Contact``).
+        fields: One entry per vendor field, in file order.
+    """
+
+    stream: str
+    fields: tuple[WritebackField, ...] = ()
+
+    def vendor_fields(self) -> list[str]:
+        """Return the vendor fields this stream's write-back sets, in file order."""
+        return [f.vendor_field for f in self.fields]
+
+    def sources(self) -> list[str]:
+        """Return the canonical or policy names it needs, in file order."""
+        return [f.source for f in self.fields]
+
+    def render(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Map computed values (by source name) to vendor fields; absent sources are left out.
+
+        Raises:
+            RecordRejected: A transform failed on a value.
+        """
+        return {f.vendor_field: f.convert(values[f.source]) for f in self.fields if f.source in values}

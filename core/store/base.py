@@ -1,0 +1,224 @@
+"""What every part of ``Store`` shares: the engine, the clock, transactions and batch upserts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any, Protocol, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.store.engine import store_errors, write_options
+from core.store.types import utc_now
+
+__all__ = ["CHUNK_SIZE", "RecordKey", "StoreBase", "UpsertCounts", "UpsertSpec", "chunked"]
+
+CHUNK_SIZE = 2000
+"""Rows per statement batch and per transaction in bulk operations."""
+
+T = TypeVar("T")
+
+
+class RecordKey(Protocol):
+    """Anything naming one record: ``RecordRef``, ``SourceRecord``, a link input..."""
+
+    @property
+    def system(self) -> str:
+        """The configured system's name."""
+        ...
+
+    @property
+    def stream(self) -> str:
+        """The stream within the system."""
+        ...
+
+    @property
+    def source_id(self) -> str:
+        """The record's ID in that system."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    """What a batch upsert did: rows inserted, rows updated, rows left as they were."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        """Rows given (after removing duplicates within the batch)."""
+        return self.inserted + self.updated + self.unchanged
+
+    @property
+    def changed(self) -> int:
+        """Rows written: inserted plus updated."""
+        return self.inserted + self.updated
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        """Sum two counts field by field."""
+        return UpsertCounts(
+            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertSpec:
+    """How to upsert into one table by content hash.
+
+    Attributes:
+        table: The table.
+        key: Columns of its unique key (the ``ON CONFLICT`` target).
+        lookup: How many leading key columns find existing rows: the first ``lookup - 1`` are
+            fixed per query and column ``lookup`` goes in an ``IN`` list; later key columns
+            come back with the rows (a source record's canonical rows share its prefix).
+        hash_column: The column compared to decide "unchanged".
+        update: Columns overwritten when the hash differs.
+        json_text: JSON columns whose row values are already canonical JSON text
+            (bound as text, so a value is serialised once for its hash and its storage).
+    """
+
+    table: sa.Table
+    key: tuple[str, ...]
+    lookup: int
+    hash_column: str
+    update: tuple[str, ...]
+    json_text: tuple[str, ...] = ()
+
+
+def _json_text_param(conn: sa.Connection, name: str) -> Any:
+    """A bind for JSON given as text: cast to JSONB on PostgreSQL, stored as is on SQLite."""
+    param = sa.bindparam(name, type_=sa.Text())
+    if conn.dialect.name == "postgresql":
+        return sa.cast(param, postgresql.JSONB())
+    return sa.type_coerce(param, sa.Text())
+
+
+def chunked(items: Iterable[T], size: int = CHUNK_SIZE) -> Iterator[list[T]]:
+    """Yield lists of at most ``size`` items."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class StoreBase:
+    """The engine, the clock and the batch machinery the ``Store`` parts build on."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+        self._engine = engine
+        self._clock = clock or utc_now
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for ad-hoc queries; prefer the methods)."""
+        return self._engine
+
+    def now(self) -> datetime:
+        """Return the store clock's current time (aware UTC); tests inject a fixed clock."""
+        return self._clock()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sa.Connection]:
+        """One transaction; database errors become ``StoreError``."""
+        with store_errors(self._engine.url), self._engine.connect() as conn:
+            conn.execution_options(**write_options())
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        """A connection for reading (no write lock on SQLite); errors become ``StoreError``."""
+        with store_errors(self._engine.url), self._engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a SQLModel session in a transaction, committed on success.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with store_errors(self._engine.url), self._engine.connect() as conn:
+            conn.execution_options(**write_options())
+            with Session(bind=conn, expire_on_commit=False) as session:
+                yield session
+                session.commit()
+
+    def _select_all(self, statement: Any) -> list[Any]:
+        with store_errors(self._engine.url), Session(self._engine, expire_on_commit=False) as session:
+            return list(session.exec(statement).all())
+
+    def _insert(self, conn: sa.Connection, table: sa.Table) -> Any:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    def _upsert_statement(self, conn: sa.Connection, spec: UpsertSpec) -> Any:
+        stmt = self._insert(conn, spec.table)
+        if spec.json_text:
+            stmt = stmt.values({name: _json_text_param(conn, name) for name in spec.json_text})
+        column = spec.table.c[spec.hash_column]
+        return stmt.on_conflict_do_update(
+            index_elements=list(spec.key),
+            set_={name: stmt.excluded[name] for name in spec.update},
+            where=column != stmt.excluded[spec.hash_column],
+        )
+
+    def _existing_hashes(
+        self, conn: sa.Connection, spec: UpsertSpec, rows: Sequence[dict[str, Any]]
+    ) -> dict[tuple[Any, ...], str]:
+        table, fixed, varying = spec.table, spec.key[: spec.lookup - 1], spec.key[spec.lookup - 1]
+        groups: dict[tuple[Any, ...], set[Any]] = defaultdict(set)
+        for row in rows:
+            groups[tuple(row[c] for c in fixed)].add(row[varying])
+        found: dict[tuple[Any, ...], str] = {}
+        columns = [table.c[c] for c in spec.key] + [table.c[spec.hash_column]]
+        for prefix, values in groups.items():
+            where = [table.c[c] == v for c, v in zip(fixed, prefix, strict=True)]
+            query = sa.select(*columns).where(*where, table.c[varying].in_(values))
+            for result in conn.execute(query):
+                found[tuple(result[:-1])] = result[-1]
+        return found
+
+    def _upsert(self, spec: UpsertSpec, rows: Iterable[dict[str, Any]]) -> UpsertCounts:
+        """Insert new rows, update rows whose hash changed, leave equal rows untouched.
+
+        Duplicates within ``rows`` collapse to the last one. One transaction per chunk.
+        """
+        counts, grown = UpsertCounts(), 0
+        for chunk in chunked(rows):
+            unique = {tuple(row[c] for c in spec.key): row for row in chunk}
+            with self._tx() as conn:
+                existing = self._existing_hashes(conn, spec, list(unique.values()))
+                new = [row for key, row in unique.items() if key not in existing]
+                changed = [
+                    row for key, row in unique.items() if key in existing and existing[key] != row[spec.hash_column]
+                ]
+                if new or changed:
+                    conn.execute(self._upsert_statement(conn, spec), new + changed)
+                grown = self._refresh_statistics(conn, spec.table, grown + len(new))
+            counts += UpsertCounts(len(new), len(changed), len(unique) - len(new) - len(changed))
+        return counts
+
+    def _refresh_statistics(self, conn: sa.Connection, table: sa.Table, grown: int) -> int:
+        """ANALYZE a PostgreSQL table that grew past its planner statistics; return rows not yet analysed.
+
+        Without it, a bulk load into a fresh table keeps plans made for an empty one
+        (lookups scan every row of the stream), and a 100k-row load turns quadratic.
+        """
+        if conn.dialect.name != "postgresql" or grown < CHUNK_SIZE:
+            return grown
+        known = conn.execute(
+            sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)"), {"name": table.name}
+        ).scalar_one()
+        if grown <= max(known, 0):
+            return grown
+        conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
+        return 0

@@ -1,0 +1,1 @@
+"""Migration scripts, named ``NNNN_description.py`` with ``revision = "NNNN"``."""

@@ -1,0 +1,215 @@
+"""Source and canonical records: batch upserts that change nothing when nothing changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from connectors.base import SourceRecord
+from core.errors import StoreError
+from core.store.base import CHUNK_SIZE, RecordKey, StoreBase, UpsertCounts, UpsertSpec
+from core.store.engine import store_errors
+from core.store.tables import CanonicalRecord, SourceRecordRow
+from core.store.types import canonical_json, content_hash, text_hash
+
+__all__ = ["CanonicalInput", "RecordsMixin", "StoredCanonical", "source_content_hash"]
+
+_SOURCE = SourceRecordRow.__table__  # type: ignore[attr-defined]
+_CANONICAL = CanonicalRecord.__table__  # type: ignore[attr-defined]
+
+SOURCE_SPEC = UpsertSpec(
+    table=_SOURCE,
+    key=("system", "stream", "source_id"),
+    lookup=3,
+    hash_column="content_hash",
+    update=("updated_at", "deleted", "merged_into", "raw", "content_hash", "last_seen_at", "last_run_id"),
+    json_text=("raw",),
+)
+CANONICAL_SPEC = UpsertSpec(
+    table=_CANONICAL,
+    key=("system", "stream", "source_id", "model", "ordinal"),
+    lookup=3,
+    hash_column="content_hash",
+    update=("data", "content_hash", "updated_at", "run_id"),
+    json_text=("data",),
+)
+
+CanonicalInput = tuple[RecordKey, str, int, Mapping[str, Any] | Any]
+"""``(record, model name, ordinal, data)``: data is a mapping or a pydantic model."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCanonical:
+    """A canonical row as read back from the store."""
+
+    system: str
+    stream: str
+    source_id: str
+    model: str
+    ordinal: int
+    data: dict[str, Any]
+    content_hash: str
+    updated_at: datetime
+
+
+def source_content_hash(record: SourceRecord) -> str:
+    """Return the hash that decides whether a source record changed: raw, deleted, merged_into."""
+    return content_hash({"raw": record.raw, "deleted": record.deleted, "merged_into": record.merged_into})
+
+
+def _source_text_and_hash(record: SourceRecord) -> tuple[str, str]:
+    """Serialise ``raw`` once; hash the same envelope as ``source_content_hash`` around it."""
+    raw = canonical_json(record.raw)
+    envelope = f'{{"deleted":{json.dumps(record.deleted)},"merged_into":{json.dumps(record.merged_into)},"raw":{raw}}}'
+    return raw, text_hash(envelope)
+
+
+def _require_aware(value: datetime | None, record: RecordKey) -> None:
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        msg = f"{record.system}/{record.stream}/{record.source_id}: updated_at {value.isoformat()} has no timezone"
+        raise StoreError(
+            msg,
+            hint="connectors must give timezone-aware datetimes (e.g. parse with a UTC default)",
+            system=record.system,
+            stream=record.stream,
+            record_id=record.source_id,
+        )
+
+
+def _source_row(record: SourceRecord, now: datetime, run_id: str | None) -> dict[str, Any]:
+    _require_aware(record.updated_at, record)
+    raw, digest = _source_text_and_hash(record)
+    return {
+        "system": record.system,
+        "stream": record.stream,
+        "source_id": record.source_id,
+        "updated_at": record.updated_at,
+        "deleted": record.deleted,
+        "merged_into": record.merged_into,
+        "raw": raw,
+        "content_hash": digest,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "last_run_id": run_id,
+    }
+
+
+def _canonical_row(item: CanonicalInput, now: datetime, run_id: str | None) -> dict[str, Any]:
+    ref, model, ordinal, data = item
+    payload = canonical_json(data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data))
+    return {
+        "system": ref.system,
+        "stream": ref.stream,
+        "source_id": ref.source_id,
+        "model": model,
+        "ordinal": ordinal,
+        "data": payload,
+        "content_hash": text_hash(payload),
+        "updated_at": now,
+        "run_id": run_id,
+    }
+
+
+class RecordsMixin(StoreBase):
+    """Source records as pulled, and the canonical records mapped from them."""
+
+    def upsert_source_records(self, records: Iterable[SourceRecord], *, run_id: str | None) -> UpsertCounts:
+        """Store pulled records; a record equal to the stored one is left untouched.
+
+        "Equal" means the same ``source_content_hash`` (raw, deleted, merged_into): loading
+        the same records twice changes no row, not even its timestamps or run ID.
+        Works in chunks of ``CHUNK_SIZE``, one transaction each.
+
+        Returns:
+            How many rows were inserted, updated and left unchanged.
+
+        Raises:
+            StoreError: When a record cannot be stored or the database fails.
+        """
+        now = self.now()
+        return self._upsert(SOURCE_SPEC, (_source_row(r, now, run_id) for r in records))
+
+    def upsert_canonical(self, items: Iterable[CanonicalInput], *, run_id: str | None) -> UpsertCounts:
+        """Store canonical records ``(record, model, ordinal, data)``; equal data is left untouched.
+
+        One source record may map to several models, or to several rows of one model
+        (``ordinal`` 0, 1, ...). Rows are never deleted here.
+
+        Returns:
+            How many rows were inserted, updated and left unchanged.
+
+        Raises:
+            StoreError: When data cannot be stored as JSON or the database fails.
+        """
+        now = self.now()
+        return self._upsert(CANONICAL_SPEC, (_canonical_row(i, now, run_id) for i in items))
+
+    def get_source_record(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
+        """Return the stored row of one source record, or None."""
+        rows = self._select_all(
+            select(SourceRecordRow).where(
+                _SOURCE.c.system == system, _SOURCE.c.stream == stream, _SOURCE.c.source_id == source_id
+            )
+        )
+        return rows[0] if rows else None
+
+    def iter_source_records(
+        self, *, system: str | None = None, stream: str | None = None, include_deleted: bool = True
+    ) -> Iterator[SourceRecord]:
+        """Yield stored source records as ``SourceRecord`` values, in key order, streaming.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        query = sa.select(
+            _SOURCE.c.system, _SOURCE.c.stream, _SOURCE.c.source_id, _SOURCE.c.raw,
+            _SOURCE.c.updated_at, _SOURCE.c.deleted, _SOURCE.c.merged_into,
+        ).order_by(_SOURCE.c.system, _SOURCE.c.stream, _SOURCE.c.source_id)  # fmt: skip
+        query = _filter(query, _SOURCE, system=system, stream=stream)
+        if not include_deleted:
+            query = query.where(_SOURCE.c.deleted.is_(False))
+        for row in self._stream(query):
+            yield SourceRecord(
+                system=row.system, stream=row.stream, source_id=row.source_id, raw=row.raw,
+                updated_at=row.updated_at, deleted=row.deleted, merged_into=row.merged_into,
+            )  # fmt: skip
+
+    def iter_canonical(
+        self, model: str | None = None, *, system: str | None = None, stream: str | None = None
+    ) -> Iterator[StoredCanonical]:
+        """Yield stored canonical rows (of one model when given), in key order, streaming.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c = _CANONICAL.c
+        query = sa.select(
+            c.system, c.stream, c.source_id, c.model, c.ordinal, c.data, c.content_hash, c.updated_at
+        ).order_by(c.system, c.stream, c.source_id, c.model, c.ordinal)
+        query = _filter(query, _CANONICAL, system=system, stream=stream)
+        if model is not None:
+            query = query.where(c.model == model)
+        for row in self._stream(query):
+            yield StoredCanonical(
+                system=row.system, stream=row.stream, source_id=row.source_id, model=row.model, ordinal=row.ordinal,
+                data=row.data, content_hash=row.content_hash, updated_at=row.updated_at,
+            )  # fmt: skip
+
+    def _stream(self, query: Any) -> Iterator[Any]:
+        with store_errors(self._engine.url), self._engine.connect() as conn:
+            result = conn.execution_options(yield_per=CHUNK_SIZE).execute(query)
+            yield from result
+
+
+def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | None) -> Any:
+    if system is not None:
+        query = query.where(table.c.system == system)
+    if stream is not None:
+        query = query.where(table.c.stream == stream)
+    return query

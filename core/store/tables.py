@@ -1,0 +1,263 @@
+"""The store's tables, as SQLModel classes (``table=True``).
+
+    source_records     one row per (system, stream, source_id): raw JSON + content hash
+    canonical_records  mapped canonical rows: (system, stream, source_id, model, ordinal)
+    cursors            one bookmark per (system, stream)
+    runs               the run ledger: kind, status, counters, API usage, error
+    parked_records     rejected records with reasons, deduplicated by content
+    profiles           unified profiles and their golden record
+    profile_aliases    merged-away profile IDs → the profile they now resolve to
+    links              source record → profile, with method, rule, score, explanation
+    writeback_ledger   last value written to each field of each system record
+
+Every timestamp is timezone-aware UTC (``UtcDateTime``); JSON columns are JSONB on
+PostgreSQL. The schema is created by the Alembic migrations in ``migrations/``;
+``tests/core/store/test_migrations.py`` proves the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from core.store.types import JSON_TYPE, UtcDateTime
+
+__all__ = [
+    "TABLES",
+    "CanonicalRecord",
+    "Cursor",
+    "LinkMethod",
+    "Link",
+    "ParkedRecord",
+    "Profile",
+    "ProfileAlias",
+    "ProfileStatus",
+    "Run",
+    "RunStatus",
+    "SourceRecordRow",
+    "WritebackEntry",
+    "metadata",
+]
+
+metadata = SQLModel.metadata
+"""The metadata every store table is registered in (Alembic's ``target_metadata``)."""
+
+
+class RunStatus(StrEnum):
+    """Where a run is: started, then succeeded, failed or partial (some parts failed)."""
+
+    STARTED = "started"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    PARTIAL = "partial"
+
+
+class ProfileStatus(StrEnum):
+    """An active profile, or one merged into another (see ``merged_into``)."""
+
+    ACTIVE = "active"
+    MERGED = "merged"
+
+
+class LinkMethod(StrEnum):
+    """How a record was linked: a deterministic rule, a fuzzy score, or by hand."""
+
+    RULE = "rule"
+    SCORE = "score"
+    MANUAL = "manual"
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+def _json(*, nullable: bool = False) -> Any:
+    return Field(sa_column=sa.Column(JSON_TYPE, nullable=nullable))
+
+
+def _enum(length: int = 16) -> Any:
+    return Field(sa_type=sa.String(length))
+
+
+class SourceRecordRow(SQLModel, table=True):
+    """A record as a system gave it; ``content_hash`` covers raw, deleted and merged_into."""
+
+    __tablename__ = "source_records"
+    __table_args__ = (
+        sa.UniqueConstraint("system", "stream", "source_id", name="uq_source_records_key"),
+        sa.Index("ix_source_records_last_run_id", "last_run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str = Field(max_length=512)
+    updated_at: datetime | None = _ts(nullable=True)
+    deleted: bool = Field(default=False)
+    merged_into: str | None = Field(default=None, max_length=512)
+    raw: dict[str, Any] = _json()
+    content_hash: str = Field(max_length=64)
+    first_seen_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+    last_run_id: str | None = Field(default=None, max_length=64)
+
+
+class CanonicalRecord(SQLModel, table=True):
+    """One canonical model instance mapped from a source record (``ordinal`` numbers several)."""
+
+    __tablename__ = "canonical_records"
+    __table_args__ = (
+        sa.UniqueConstraint("system", "stream", "source_id", "model", "ordinal", name="uq_canonical_records_key"),
+        sa.Index("ix_canonical_records_model", "model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str = Field(max_length=512)
+    model: str = Field(max_length=64)
+    ordinal: int = Field(default=0)
+    data: dict[str, Any] = _json()
+    content_hash: str = Field(max_length=64)
+    updated_at: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+class Cursor(SQLModel, table=True):
+    """The bookmark of one stream, saved after each stored batch."""
+
+    __tablename__ = "cursors"
+    __table_args__ = (sa.UniqueConstraint("system", "stream", name="uq_cursors_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    cursor: dict[str, Any] = _json()
+    updated_at: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+class Run(SQLModel, table=True):
+    """One run of a job: what it was, how it ended, what it counted and spent."""
+
+    __tablename__ = "runs"
+    __table_args__ = (sa.Index("ix_runs_started_at", "started_at"),)
+
+    run_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=40)
+    status: RunStatus = _enum()
+    started_at: datetime = _ts()
+    finished_at: datetime | None = _ts(nullable=True)
+    counters: dict[str, Any] = _json()
+    api_usage: dict[str, Any] = _json()
+    error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ParkedRecord(SQLModel, table=True):
+    """A rejected record with its reason; parking it again counts instead of duplicating."""
+
+    __tablename__ = "parked_records"
+    __table_args__ = (
+        sa.UniqueConstraint("system", "stream", "content_hash", name="uq_parked_records_key"),
+        sa.Index("ix_parked_records_run_id", "run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str | None = Field(default=None, max_length=512)
+    reason: str = Field(sa_type=sa.Text)
+    raw: Any = _json(nullable=True)
+    position: str | None = Field(default=None, max_length=255)
+    run_id: str | None = Field(default=None, max_length=64)
+    content_hash: str = Field(max_length=64)
+    first_parked_at: datetime = _ts()
+    last_parked_at: datetime = _ts()
+    times_seen: int = Field(default=1)
+    resolved: bool = Field(default=False)
+
+
+class Profile(SQLModel, table=True):
+    """A unified profile: its golden record, and where it went if merged."""
+
+    __tablename__ = "profiles"
+    __table_args__ = (sa.Index("ix_profiles_merged_into", "merged_into"),)
+
+    profile_id: str = Field(primary_key=True, max_length=40)
+    status: ProfileStatus = _enum()
+    golden: dict[str, Any] = _json()
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    merged_into: str | None = Field(default=None, max_length=40)
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+class ProfileAlias(SQLModel, table=True):
+    """A profile ID that was merged away and now resolves to ``profile_id``."""
+
+    __tablename__ = "profile_aliases"
+    __table_args__ = (sa.Index("ix_profile_aliases_profile_id", "profile_id"),)
+
+    alias: str = Field(primary_key=True, max_length=40)
+    profile_id: str = Field(max_length=40)
+    created_at: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+class Link(SQLModel, table=True):
+    """Which profile a source record belongs to, how it was decided, and why."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        sa.UniqueConstraint("system", "stream", "source_id", name="uq_links_key"),
+        sa.Index("ix_links_profile_id", "profile_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str = Field(max_length=512)
+    profile_id: str = Field(max_length=40)
+    method: LinkMethod = _enum()
+    rule: str | None = Field(default=None, max_length=120)
+    score: float | None = Field(default=None)
+    explanation: dict[str, Any] = _json()
+    content_hash: str = Field(max_length=64)
+    linked_at: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+class WritebackEntry(SQLModel, table=True):
+    """The value last written to one field of one system record."""
+
+    __tablename__ = "writeback_ledger"
+    __table_args__ = (sa.UniqueConstraint("system", "stream", "source_id", "field", name="uq_writeback_ledger_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str = Field(max_length=512)
+    field: str = Field(max_length=255)
+    value: Any = _json(nullable=True)
+    value_hash: str = Field(max_length=64)
+    written_at: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+TABLES: tuple[type[SQLModel], ...] = (
+    SourceRecordRow,
+    CanonicalRecord,
+    Cursor,
+    Run,
+    ParkedRecord,
+    Profile,
+    ProfileAlias,
+    Link,
+    WritebackEntry,
+)
+"""Every table of the store, in creation order."""

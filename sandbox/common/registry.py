@@ -1,0 +1,78 @@
+"""Which sandboxes exist, and how to build one.
+
+A sandbox is named by its system (``salesforce``); ``KNOWN_SANDBOXES`` maps the name
+to the ``module:function`` that builds it, imported only when asked for. A builder is
+called as ``build(base_url=..., state_dir=..., options=SandboxOptions(...))`` and
+returns a ``SandboxApp``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from core.errors import ConfigError
+from sandbox.common.control import FaultSpec
+from sandbox.common.http import SandboxApp
+
+__all__ = ["DEFAULT_RECORDS", "KNOWN_SANDBOXES", "SandboxBuilder", "SandboxOptions", "load_builder", "check_system"]
+
+DEFAULT_RECORDS = 500
+
+KNOWN_SANDBOXES: dict[str, str] = {
+    "salesforce": "sandbox.salesforce.app:build",
+}
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """How to seed and configure a sandbox.
+
+    Attributes:
+        records: How many main customer records to seed (for Salesforce: Contacts).
+        seed: Seed of the synthetic data; the same seed gives the same data.
+        faults: Faults injected at start.
+        api_limit: The daily API request limit the sandbox reports and enforces.
+        clock: Source of "now" (UTC) for timestamps the sandbox writes; real time when None.
+    """
+
+    records: int = DEFAULT_RECORDS
+    seed: int = 0
+    faults: tuple[FaultSpec, ...] = ()
+    api_limit: int = 100_000
+    clock: Callable[[], datetime] | None = None
+
+
+class SandboxBuilder(Protocol):
+    """The signature of a sandbox's ``build`` function."""
+
+    def __call__(self, *, base_url: str, state_dir: Path, options: SandboxOptions) -> SandboxApp:
+        """Build the sandbox app answering at ``base_url``, writing files under ``state_dir``."""
+
+
+def check_system(name: str) -> str:
+    """Return ``name`` normalised if it is a known sandbox.
+
+    Raises:
+        ConfigError: Unknown name; the hint names the nearest known one.
+    """
+    key = name.strip().lower()
+    if key in KNOWN_SANDBOXES:
+        return key
+    known = ", ".join(sorted(KNOWN_SANDBOXES))
+    close = difflib.get_close_matches(key, list(KNOWN_SANDBOXES), n=1)
+    hint = f"did you mean {close[0]!r}? known sandboxes: {known}" if close else f"known sandboxes: {known}"
+    msg = f"unknown sandbox {name!r}"
+    raise ConfigError(msg, hint=hint, system=name)
+
+
+def load_builder(name: str) -> SandboxBuilder:
+    """Import and return the builder of sandbox ``name`` (checked with ``check_system``)."""
+    module_name, _, attr = KNOWN_SANDBOXES[check_system(name)].partition(":")
+    builder: SandboxBuilder = getattr(importlib.import_module(module_name), attr)
+    return builder

@@ -1,0 +1,294 @@
+"""Run parsed SOQL against the org: resolve fields, filter, sort, and render rows.
+
+Resolution follows Salesforce: unknown objects are ``INVALID_TYPE``, unknown fields
+and relationships ``INVALID_FIELD``, and a literal of the wrong type (a quoted
+datetime, an unquoted string) is ``INVALID_FIELD`` with Salesforce's wording. Text
+comparisons ignore case, as SOQL's do; ``Id`` compares in its 18-character form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sandbox.salesforce.ids import is_id, to18
+from sandbox.salesforce.org import Org, Record, to_wire
+from sandbox.salesforce.schema import FieldDef, FieldType, ObjectDef
+from sandbox.salesforce.soql import (
+    BoolOp,
+    Comparison,
+    Condition,
+    InList,
+    Like,
+    Literal,
+    Not,
+    Path,
+    Query,
+    SoqlError,
+    located,
+    parse,
+)  # fmt: skip
+from sandbox.salesforce.wire import ErrorCode
+
+__all__ = ["Column", "Plan", "plan_query", "run_plan"]
+
+_TEXT = {
+    FieldType.STRING, FieldType.EMAIL, FieldType.PHONE, FieldType.URL, FieldType.TEXTAREA, FieldType.PICKLIST,
+    FieldType.ID, FieldType.REFERENCE,
+}  # fmt: skip
+_LITERAL_FOR = {
+    FieldType.DATETIME: ("datetime", "dateTime"),
+    FieldType.DATE: ("date", "date"),
+    FieldType.BOOLEAN: ("boolean", "boolean"),
+    FieldType.DOUBLE: ("number", "double"),
+    FieldType.CURRENCY: ("number", "currency"),
+    FieldType.INT: ("number", "int"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A selected or filtered field path, resolved: the reference hops and the final field."""
+
+    text: str
+    hops: tuple[tuple[FieldDef, ObjectDef], ...]  # (reference field, target object) per relationship
+    field: FieldDef
+    owner: ObjectDef  # the object holding ``field``
+
+
+@dataclass
+class Plan:
+    """A query resolved against the schema, ready to run."""
+
+    query: Query
+    sobject: ObjectDef
+    columns: list[Column]
+
+
+def _invalid_field(query: Query, path: Path, detail: str) -> SoqlError:
+    return located("INVALID_FIELD", query.text, path.offset, detail)
+
+
+def _resolve(org: Org, query: Query, obj: ObjectDef, path: Path) -> Column:
+    parts = list(path.parts)
+    if len(parts) > 1 and parts[0].lower() == obj.name.lower() and obj.relationship(parts[0]) is None:
+        parts = parts[1:]  # ``Contact.Email`` in a query on Contact
+    hops: list[tuple[FieldDef, ObjectDef]] = []
+    current = obj
+    for part in parts[:-1]:
+        ref = current.relationship(part)
+        target = org.object(ref.reference_to[0]) if ref and ref.reference_to else None
+        if ref is None or target is None:
+            raise _invalid_field(
+                query, path,
+                f"Didn't understand relationship '{part}' in field path. If you are attempting to use a custom "
+                "relationship, be sure to append the '__r' after the custom relationship name. Please reference "
+                "your WSDL or the describe call for the appropriate names.",
+            )  # fmt: skip
+        hops.append((ref, target))
+        current = target
+    definition = current.field(parts[-1])
+    if definition is None:
+        raise _invalid_field(
+            query, path,
+            f"No such column '{parts[-1]}' on entity '{current.name}'. If you are attempting to use a custom "
+            "field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the "
+            "describe call for the appropriate names.",
+        )  # fmt: skip
+    return Column(".".join(p for p in path.parts), tuple(hops), definition, current)
+
+
+def _conditions(condition: Condition | None) -> Iterable[Comparison | InList | Like]:
+    if condition is None:
+        return
+    if isinstance(condition, BoolOp):
+        for item in condition.items:
+            yield from _conditions(item)
+    elif isinstance(condition, Not):
+        yield from _conditions(condition.item)
+    else:
+        yield condition
+
+
+def _check_literal(query: Query, column: Column, literal: Literal, path: Path) -> None:
+    if literal.kind == "null":
+        return
+    kind, label = _LITERAL_FOR.get(column.field.type, ("string", "string"))
+    if literal.kind == kind:
+        return
+    quoted = "should be enclosed in quotes" if kind == "string" else "should not be enclosed in quotes"
+    raise _invalid_field(
+        query, path, f"value of filter criterion for field '{column.field.name}' must be of type {label} and {quoted}"
+    )
+
+
+def plan_query(org: Org, text: str) -> Plan:
+    """Parse and resolve ``text`` against ``org``'s schema.
+
+    Raises:
+        SoqlError: MALFORMED_QUERY, INVALID_TYPE or INVALID_FIELD.
+    """
+    query = parse(text)
+    obj = org.object(query.sobject)
+    if obj is None:
+        detail = (
+            f"sObject type '{query.sobject}' is not supported. If you are attempting to use a custom object, be "
+            "sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for "
+            "the appropriate names."
+        )
+        raise located(ErrorCode.INVALID_TYPE, text, query.sobject_offset, detail)
+    columns = [_resolve(org, query, obj, p) for p in query.fields]
+    for condition in _conditions(query.where):
+        column = _resolve(org, query, obj, condition.path)
+        literals = condition.literals if isinstance(condition, InList) else (condition.literal,)
+        for literal in literals:
+            _check_literal(query, column, literal, condition.path)
+    for item in query.order:
+        _resolve(org, query, obj, item.path)
+    return Plan(query=query, sobject=obj, columns=columns)
+
+
+def column_value(org: Org, column: Column, record: Record) -> Any:
+    """The typed value of ``column`` on ``record``, following relationships (None past a missing parent)."""
+    current: Record | None = record
+    for ref, target in column.hops:
+        parent_id = current.get(ref.name) if current else None
+        current = org.get(target.name, parent_id) if parent_id else None
+    if current is None:
+        return None
+    return org.value(column.owner.name, current, column.field)
+
+
+def _normal(definition: FieldDef, value: Any) -> Any:
+    if value is None:
+        return None
+    if definition.type in {FieldType.ID, FieldType.REFERENCE} and isinstance(value, str) and is_id(value):
+        return to18(value)
+    if definition.type in _TEXT and isinstance(value, str):
+        return value.lower()
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, datetime):
+        return "datetime"
+    if isinstance(value, date):
+        return "date"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    if op == "=":
+        return bool(left == right)
+    if op == "!=":
+        return bool(left != right)
+    if left is None or right is None or _kind(left) != _kind(right):
+        return False  # an ordering comparison never matches a null or a corrupted value
+    return bool({"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op])
+
+
+def _like(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+class _Matcher:
+    def __init__(self, org: Org, plan: Plan) -> None:
+        self.org = org
+        self.plan = plan
+        self.cache: dict[Path, Column] = {}
+
+    def column(self, path: Path) -> Column:
+        if path not in self.cache:
+            self.cache[path] = _resolve(self.org, self.plan.query, self.plan.sobject, path)
+        return self.cache[path]
+
+    def value(self, path: Path, record: Record) -> Any:
+        column = self.column(path)
+        return _normal(column.field, column_value(self.org, column, record))
+
+    def matches(self, condition: Condition, record: Record) -> bool:
+        if isinstance(condition, BoolOp):
+            parts = (self.matches(item, record) for item in condition.items)
+            return all(parts) if condition.op == "AND" else any(parts)
+        if isinstance(condition, Not):
+            return not self.matches(condition.item, record)
+        field = self.column(condition.path).field
+        value = self.value(condition.path, record)
+        if isinstance(condition, InList):
+            found = value in {_normal(field, lit.value) for lit in condition.literals}
+            return found != condition.negated
+        if isinstance(condition, Like):
+            hit = isinstance(value, str) and _like(str(condition.literal.value)).fullmatch(value) is not None
+            return hit != condition.negated
+        return _compare(condition.op, value, _normal(field, condition.literal.value))
+
+
+def _sort(matcher: _Matcher, plan: Plan, records: list[Record]) -> list[Record]:
+    for item in reversed(plan.query.order):
+        present = [r for r in records if matcher.value(item.path, r) is not None]
+        missing = [r for r in records if matcher.value(item.path, r) is None]
+        path = item.path
+        present.sort(key=lambda r: _sort_key(matcher.value(path, r)), reverse=item.descending)
+        records = present + missing if item.nulls_last else missing + present
+    return records
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, datetime | date | int | float):
+        return (0, value)
+    return (1, str(value))  # corrupted values sort after real ones of the same field
+
+
+def run_plan(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
+    """The records ``plan`` selects, filtered, sorted, offset and limited."""
+    matcher = _Matcher(org, plan)
+    where = plan.query.where
+    rows = [
+        r for r in org.live(plan.sobject.name, include_deleted=include_deleted)
+        if where is None or matcher.matches(where, r)
+    ]  # fmt: skip
+    rows = _sort(matcher, plan, rows)
+    start = plan.query.offset or 0
+    end = None if plan.query.limit is None else start + plan.query.limit
+    return rows[start:end]
+
+
+def render_json(org: Org, plan: Plan, record: Record, version: str) -> dict[str, Any]:
+    """One query result record in Salesforce's JSON form, with ``attributes`` and nested relationships."""
+    out = _attributes(plan.sobject.name, record["Id"], version)
+    for column in plan.columns:
+        target = out
+        current: Record | None = record
+        for ref, parent_obj in column.hops:
+            parent_id = current.get(ref.name) if current else None
+            current = org.get(parent_obj.name, parent_id) if parent_id else None
+            name = ref.relationship_name or ref.name
+            if current is None or (name in target and target[name] is None):
+                target[name] = None
+                break
+            target = target.setdefault(name, _attributes(parent_obj.name, current["Id"], version))
+        else:
+            if current is not None:
+                target[column.field.name] = to_wire(org.value(column.owner.name, current, column.field))
+    return out
+
+
+def _attributes(sobject: str, record_id: str, version: str) -> dict[str, Any]:
+    return {"attributes": {"type": sobject, "url": f"/services/data/v{version}/sobjects/{sobject}/{record_id}"}}

@@ -1,0 +1,347 @@
+"""The sandbox org's objects and fields, and their describe JSON.
+
+Objects: ``Account``, ``Contact``, ``Lead``, ``User`` and ``Wide_Object__c`` (450
+long-named custom fields, so a SOQL query naming them all passes Salesforce's URL
+limit). ``Contact.Contactpoint_Score_Formula__c`` is a formula field: its value can
+change without ``SystemModstamp`` moving. Custom fields created through the Tooling
+API are added at run time with ``ObjectDef.add_field``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["FieldDef", "FieldType", "ObjectDef", "WIDE_FIELD_COUNT", "build_objects"]
+
+WIDE_FIELD_COUNT = 450
+
+
+class FieldType(StrEnum):
+    """Salesforce field types the sandbox uses (describe ``type``)."""
+
+    ID = "id"
+    STRING = "string"
+    EMAIL = "email"
+    PHONE = "phone"
+    URL = "url"
+    TEXTAREA = "textarea"
+    PICKLIST = "picklist"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    DATE = "date"
+    DOUBLE = "double"
+    INT = "int"
+    CURRENCY = "currency"
+    REFERENCE = "reference"
+    ADDRESS = "address"
+
+
+_SOAP_TYPES = {
+    FieldType.ID: "tns:ID",
+    FieldType.REFERENCE: "tns:ID",
+    FieldType.BOOLEAN: "xsd:boolean",
+    FieldType.DATETIME: "xsd:dateTime",
+    FieldType.DATE: "xsd:date",
+    FieldType.DOUBLE: "xsd:double",
+    FieldType.CURRENCY: "xsd:double",
+    FieldType.INT: "xsd:int",
+    FieldType.ADDRESS: "urn:address",
+}
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One field of an object, as describe reports it."""
+
+    name: str
+    type: FieldType
+    label: str = ""
+    custom: bool = False
+    calculated: bool = False
+    updateable: bool = True
+    createable: bool = True
+    nillable: bool = True
+    external_id: bool = False
+    unique: bool = False
+    length: int = 0
+    reference_to: tuple[str, ...] = ()
+    relationship_name: str | None = None
+    compound_field_name: str | None = None
+    formula: str | None = None
+    picklist: tuple[str, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        """This field's entry in the describe ``fields`` list."""
+        text = self.type in {FieldType.STRING, FieldType.EMAIL, FieldType.PHONE, FieldType.URL, FieldType.TEXTAREA}
+        return {
+            "aggregatable": self.type != FieldType.TEXTAREA,
+            "autoNumber": False,
+            "byteLength": self.length * 3
+            if text or self.type == FieldType.PICKLIST
+            else 18 * (self.type == FieldType.ID),
+            "calculated": self.calculated,
+            "calculatedFormula": self.formula,
+            "caseSensitive": False,
+            "compoundFieldName": self.compound_field_name,
+            "createable": self.createable,
+            "custom": self.custom,
+            "defaultValue": False if self.type == FieldType.BOOLEAN else None,
+            "defaultedOnCreate": self.type == FieldType.BOOLEAN or self.name in _SYSTEM_FIELDS,
+            "deprecatedAndHidden": False,
+            "digits": 0,
+            "externalId": self.external_id,
+            "filterable": self.type != FieldType.ADDRESS,
+            "groupable": self.type not in {FieldType.DOUBLE, FieldType.DATETIME, FieldType.ADDRESS},
+            "idLookup": self.type == FieldType.ID or self.external_id,
+            "label": self.label or self.name,
+            "length": self.length,
+            "name": self.name,
+            "nameField": self.name == "Name",
+            "nillable": self.nillable,
+            "picklistValues": [
+                {"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v} for v in self.picklist
+            ],
+            "precision": 18 if self.type in {FieldType.DOUBLE, FieldType.CURRENCY} else 0,
+            "referenceTo": list(self.reference_to),
+            "relationshipName": self.relationship_name,
+            "scale": 2 if self.type in {FieldType.DOUBLE, FieldType.CURRENCY} else 0,
+            "soapType": _SOAP_TYPES.get(self.type, "xsd:string"),
+            "sortable": self.type not in {FieldType.TEXTAREA, FieldType.ADDRESS},
+            "type": self.type.value,
+            "unique": self.unique,
+            "updateable": self.updateable,
+        }
+
+
+_SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp", "OwnerId", "CreatedById")
+
+
+@dataclass
+class ObjectDef:
+    """One object: name, key prefix and fields in describe order."""
+
+    name: str
+    label: str
+    key_prefix: str
+    custom: bool = False
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    _by_lower: dict[str, FieldDef] = field(default_factory=dict, repr=False)
+
+    def add_field(self, definition: FieldDef) -> None:
+        """Add (or replace) a field."""
+        self.fields[definition.name] = definition
+        self._by_lower[definition.name.lower()] = definition
+
+    def field(self, name: str) -> FieldDef | None:
+        """The field named ``name`` (any case), or None."""
+        return self._by_lower.get(name.lower())
+
+    def relationship(self, name: str) -> FieldDef | None:
+        """The reference field whose relationship is called ``name`` (any case), or None."""
+        lower = name.lower()
+        for definition in self.fields.values():
+            if definition.relationship_name and definition.relationship_name.lower() == lower:
+                return definition
+        return None
+
+    def summary(self, version: str) -> dict[str, Any]:
+        """This object's entry in the describeGlobal ``sobjects`` list."""
+        base = f"/services/data/v{version}/sobjects/{self.name}"
+        return {
+            "activateable": False,
+            "createable": True,
+            "custom": self.custom,
+            "customSetting": False,
+            "deletable": True,
+            "deprecatedAndHidden": False,
+            "feedEnabled": False,
+            "hasSubtypes": False,
+            "isSubtype": False,
+            "keyPrefix": self.key_prefix,
+            "label": self.label,
+            "labelPlural": f"{self.label}s",
+            "layoutable": True,
+            "mergeable": self.name in {"Account", "Contact", "Lead"},
+            "mruEnabled": True,
+            "name": self.name,
+            "queryable": True,
+            "replicateable": True,
+            "retrieveable": True,
+            "searchable": True,
+            "triggerable": True,
+            "undeletable": True,
+            "updateable": True,
+            "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
+        }
+
+    def describe(self, version: str) -> dict[str, Any]:
+        """The ``sobjects/{name}/describe`` JSON."""
+        return self.summary(version) | {
+            "actionOverrides": [],
+            "childRelationships": [],
+            "compactLayoutable": True,
+            "fields": [f.describe() for f in self.fields.values()],
+            "listviewable": None,
+            "lookupLayoutable": None,
+            "namedLayoutInfos": [],
+            "networkScopeFieldName": None,
+            "recordTypeInfos": [],
+            "searchLayoutable": True,
+            "sobjectDescribeOption": "FULL",
+            "supportedScopes": [{"label": "All records", "name": "everything"}],
+        }
+
+
+def _system_fields(obj: ObjectDef, *, merge: bool) -> None:
+    ro: dict[str, Any] = {"updateable": False, "createable": False}
+    obj.add_field(FieldDef("Id", FieldType.ID, "Record ID", nillable=False, length=18, **ro))
+    obj.add_field(FieldDef("IsDeleted", FieldType.BOOLEAN, "Deleted", nillable=False, **ro))
+    if merge:
+        obj.add_field(
+            FieldDef(
+                "MasterRecordId",
+                FieldType.REFERENCE,
+                "Master Record ID",
+                length=18,
+                **ro,
+                reference_to=(obj.name,),
+                relationship_name="MasterRecord",
+            )
+        )
+    obj.add_field(
+        FieldDef(
+            "OwnerId", FieldType.REFERENCE, "Owner ID", length=18, reference_to=("User",), relationship_name="Owner"
+        )
+    )
+    for name, label in (("CreatedDate", "Created Date"), ("LastModifiedDate", "Last Modified Date")):
+        obj.add_field(FieldDef(name, FieldType.DATETIME, label, nillable=False, **ro))
+    obj.add_field(FieldDef("SystemModstamp", FieldType.DATETIME, "System Modstamp", nillable=False, **ro))
+
+
+def _address(obj: ObjectDef, prefix: str) -> None:
+    compound = f"{prefix}Address"
+    for part, length in (("Street", 255), ("City", 40), ("PostalCode", 20), ("Country", 80)):
+        obj.add_field(
+            FieldDef(
+                f"{prefix}{part}", FieldType.STRING, f"{prefix} {part}", length=length, compound_field_name=compound
+            )
+        )
+    obj.add_field(FieldDef(compound, FieldType.ADDRESS, f"{prefix} Address", updateable=False, createable=False))
+
+
+def _text(name: str, length: int = 80, **kw: Any) -> FieldDef:
+    return FieldDef(name, FieldType.STRING, name, length=length, **kw)
+
+
+def _account() -> ObjectDef:
+    obj = ObjectDef("Account", "Account", "001")
+    _system_fields(obj, merge=True)
+    obj.add_field(_text("Name", 255, nillable=False))
+    obj.add_field(FieldDef("Type", FieldType.PICKLIST, "Account Type", length=255, picklist=("Customer", "Prospect")))
+    obj.add_field(FieldDef("Industry", FieldType.PICKLIST, "Industry", length=255))
+    obj.add_field(FieldDef("Phone", FieldType.PHONE, "Account Phone", length=40))
+    obj.add_field(FieldDef("Website", FieldType.URL, "Website", length=255))
+    obj.add_field(FieldDef("NumberOfEmployees", FieldType.INT, "Employees"))
+    obj.add_field(FieldDef("AnnualRevenue", FieldType.CURRENCY, "Annual Revenue"))
+    _address(obj, "Billing")
+    obj.add_field(_text("Contactpoint_Id__c", 64, custom=True, external_id=True, unique=True))
+    return obj
+
+
+def _contact() -> ObjectDef:
+    obj = ObjectDef("Contact", "Contact", "003")
+    _system_fields(obj, merge=True)
+    obj.add_field(
+        FieldDef(
+            "AccountId",
+            FieldType.REFERENCE,
+            "Account ID",
+            length=18,
+            reference_to=("Account",),
+            relationship_name="Account",
+        )
+    )
+    obj.add_field(_text("FirstName", 40))
+    obj.add_field(_text("LastName", 80, nillable=False))
+    obj.add_field(_text("Name", 121, updateable=False, createable=False, nillable=False))
+    obj.add_field(_text("Title", 128))
+    obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=80))
+    obj.add_field(FieldDef("Phone", FieldType.PHONE, "Business Phone", length=40))
+    obj.add_field(FieldDef("MobilePhone", FieldType.PHONE, "Mobile Phone", length=40))
+    obj.add_field(FieldDef("Birthdate", FieldType.DATE, "Birthdate"))
+    obj.add_field(FieldDef("HasOptedOutOfEmail", FieldType.BOOLEAN, "Email Opt Out", nillable=False))
+    obj.add_field(FieldDef("DoNotCall", FieldType.BOOLEAN, "Do Not Call", nillable=False))
+    obj.add_field(FieldDef("LeadSource", FieldType.PICKLIST, "Lead Source", length=255, picklist=("Web", "Partner")))
+    _address(obj, "Mailing")
+    obj.add_field(_text("Contactpoint_Id__c", 64, custom=True, external_id=True, unique=True))
+    obj.add_field(
+        FieldDef(
+            "Contactpoint_Score_Formula__c",
+            FieldType.DOUBLE,
+            "Contactpoint Score",
+            custom=True,
+            calculated=True,
+            updateable=False,
+            createable=False,
+            formula="IF(HasOptedOutOfEmail, 0, Engagement_Index__c * TODAY_FACTOR)",
+        )
+    )
+    return obj
+
+
+def _lead() -> ObjectDef:
+    obj = ObjectDef("Lead", "Lead", "00Q")
+    _system_fields(obj, merge=True)
+    obj.add_field(_text("FirstName", 40))
+    obj.add_field(_text("LastName", 80, nillable=False))
+    obj.add_field(_text("Name", 121, updateable=False, createable=False, nillable=False))
+    obj.add_field(_text("Company", 255, nillable=False))
+    obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=80))
+    obj.add_field(FieldDef("Phone", FieldType.PHONE, "Phone", length=40))
+    obj.add_field(FieldDef("Status", FieldType.PICKLIST, "Status", length=255, picklist=("Open", "Working", "Closed")))
+    obj.add_field(FieldDef("LeadSource", FieldType.PICKLIST, "Lead Source", length=255, picklist=("Web", "Partner")))
+    obj.add_field(FieldDef("HasOptedOutOfEmail", FieldType.BOOLEAN, "Email Opt Out", nillable=False))
+    obj.add_field(FieldDef("IsConverted", FieldType.BOOLEAN, "Converted", nillable=False, updateable=False))
+    obj.add_field(
+        FieldDef(
+            "ConvertedContactId",
+            FieldType.REFERENCE,
+            "Converted Contact ID",
+            length=18,
+            updateable=False,
+            reference_to=("Contact",),
+            relationship_name="ConvertedContact",
+        )
+    )
+    obj.add_field(_text("Contactpoint_Id__c", 64, custom=True, external_id=True, unique=True))
+    return obj
+
+
+def _user() -> ObjectDef:
+    obj = ObjectDef("User", "User", "005")
+    _system_fields(obj, merge=False)
+    obj.add_field(_text("Username", 80, nillable=False))
+    obj.add_field(_text("Name", 121, updateable=False, createable=False))
+    obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=128))
+    return obj
+
+
+def wide_field_name(index: int) -> str:
+    """The name of ``Wide_Object__c``'s custom field number ``index`` (1-based), about 40 characters long."""
+    return f"Wide_Attribute_{index:03d}_Long_Description__c"
+
+
+def _wide() -> ObjectDef:
+    obj = ObjectDef("Wide_Object__c", "Wide Object", "a00", custom=True)
+    _system_fields(obj, merge=False)
+    obj.add_field(_text("Name", 80, nillable=False))
+    for i in range(1, WIDE_FIELD_COUNT + 1):
+        obj.add_field(_text(wide_field_name(i), 255, custom=True))
+    return obj
+
+
+def build_objects() -> dict[str, ObjectDef]:
+    """A fresh set of the org's objects, keyed by name."""
+    return {o.name: o for o in (_account(), _contact(), _lead(), _user(), _wide())}

@@ -1,0 +1,66 @@
+"""``contactpoint check salesforce`` and ``contactpoint setup salesforce`` on a project file (replayed)."""
+
+from __future__ import annotations
+
+import json
+
+import structlog
+import yaml
+from typer.testing import CliRunner
+
+from core.cli import app
+
+from .conftest import salesforce_env
+
+
+def _project(tmp_path, monkeypatch, settings):
+    secret = settings["auth"]["client_secret"]
+    monkeypatch.setenv("SF_CLIENT_SECRET", secret)
+    settings = {**settings, "auth": {**settings["auth"], "client_secret": "${SF_CLIENT_SECRET}"}}
+    path = tmp_path / "contactpoint.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "systems": {"salesforce": {"kind": "salesforce", "settings": settings}}}))
+    return path, secret
+
+
+def _run(*args):
+    result = CliRunner().invoke(app, list(args))
+    structlog.reset_defaults()
+    return result
+
+
+def test_check_reports_auth_and_api_usage(tmp_path, monkeypatch):
+    with salesforce_env("cli_check") as env:
+        path, secret = _project(tmp_path, monkeypatch, env.settings())
+        result = _run("check", "salesforce", "--config", str(path), "--json")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["ok"] and report["facts"]["auth"] == "client_credentials"
+        assert report["api_limit"] == 100_000 and report["api_used"] >= 1
+        assert report["api_calls_by_check"]["calls"] >= 2
+        assert secret not in result.output
+        text = _run("check", "salesforce", "--config", str(path))
+        assert "API usage today" in text.stdout
+
+
+def test_check_with_refused_credentials_exits_3_with_a_hint(tmp_path, monkeypatch):
+    with salesforce_env("cli_check_refused") as env:
+        settings = env.settings()
+        settings["auth"] = {**settings["auth"], "client_secret": "wrong-secret"}
+        path, _ = _project(tmp_path, monkeypatch, settings)
+        result = _run("check", "salesforce", "--config", str(path))
+        assert result.exit_code == 3
+        assert "hint:" in result.stderr and "wrong-secret" not in result.output + result.stderr
+
+
+def test_setup_dry_run_then_create_then_nothing_to_do(tmp_path, monkeypatch):
+    with salesforce_env("cli_setup") as env:
+        path, _ = _project(tmp_path, monkeypatch, env.settings())
+        dry = json.loads(_run("setup", "salesforce", "--config", str(path), "--dry-run", "--json").stdout)
+        to_create = [f for f in dry["fields"] if f["action"] == "create"]
+        assert len(to_create) == 10  # 5 new fields on Contact and on Lead; the profile ID field exists
+        created = json.loads(_run("setup", "salesforce", "--config", str(path), "--json").stdout)
+        assert sorted((f["object"], f["field"]) for f in created["fields"] if f["action"] == "created") == sorted(
+            (f["object"], f["field"]) for f in to_create
+        )
+        again = _run("setup", "salesforce", "--config", str(path))
+        assert again.exit_code == 0 and "would create" not in again.stdout and "created" not in again.stdout

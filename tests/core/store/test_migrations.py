@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import itertools
+import re
+
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+
+from core.store import current_revision, head_revision, make_engine, migrate, open_store, schema_diff
+from core.store.schema import alembic_config, downgrade
+from core.store.tables import TABLES
+
+
+def _tables(engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names())
+
+
+def test_migrating_an_empty_database_creates_every_table(store_url):
+    engine = make_engine(store_url)
+    try:
+        assert current_revision(engine) is None
+        migrate(engine)
+        assert current_revision(engine) == head_revision()
+        assert {m.__table__.name for m in TABLES} <= _tables(engine)
+    finally:
+        engine.dispose()
+
+
+def test_orm_tables_and_migrated_schema_agree(store):
+    assert schema_diff(store.engine) == []
+
+
+def test_schema_diff_notices_a_difference(store):
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE INDEX ix_probe ON runs (kind)")
+    assert any("ix_probe" in repr(diff) for diff in schema_diff(store.engine))
+
+
+def test_migrate_is_idempotent_and_downgrade_to_base_drops_everything(store):
+    store.migrate()
+    assert store.is_current()
+    downgrade(store.engine, revision="base")
+    assert current_revision(store.engine) is None
+    assert _tables(store.engine) <= {"alembic_version"}
+    store.migrate()
+    assert schema_diff(store.engine) == []
+
+
+def test_migrations_form_one_linear_chain_starting_at_0001():
+    scripts = ScriptDirectory.from_config(alembic_config())
+    chain = [s.revision for s in scripts.walk_revisions()]  # newest first
+    assert chain[-1] == "0001"
+    assert scripts.get_revision("0001").down_revision is None
+    assert len(scripts.get_heads()) == 1
+    assert all(re.fullmatch(r"\d{4}", rev) for rev in chain)
+    for newer, older in itertools.pairwise(chain):
+        assert scripts.get_revision(newer).down_revision == older
+
+
+def test_open_store_migrates_a_fresh_database(store_url):
+    with open_store(store_url) as store:
+        assert store.revision() == head_revision()
+        assert set(store.counts()) == {m.__table__.name for m in TABLES}
+
+
+def test_make_revision_writes_the_next_linear_revision(tmp_path, monkeypatch):
+    import shutil
+
+    from core.store import schema as migrate_module
+    from core.store.schema import make_revision
+
+    copy = tmp_path / "migrations"
+    shutil.copytree(migrate_module.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate_module, "MIGRATIONS_DIR", copy)
+    engine = make_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+    try:
+        migrate(engine)
+        path = make_revision(engine, "nothing changed", rev_id="0002")
+    finally:
+        engine.dispose()
+    text = path.read_text()
+    assert path.parent == copy / "versions" and path.name == "0002_nothing_changed.py"
+    assert "down_revision: Union[str, Sequence[str], None] = '0001'" in text
+    assert "op.create_table" not in text

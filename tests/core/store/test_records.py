@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from connectors.base import SourceRecord
+from core.canonical import RecordRef
+from core.errors import StoreError
+from core.store import Store, UpsertCounts, open_store
+
+from .helpers import record, snapshot
+
+
+def test_loading_the_same_records_twice_changes_nothing(store_url, fixed_clock):
+    records = [record(str(i), email=f"p{i}@example.com", tags=["a", "b"], score=i / 3) for i in range(2500)]
+    with open_store(store_url, clock=fixed_clock) as store:
+        first = store.upsert_source_records(records, run_id="run-1")
+        before = snapshot(store, "source_records")
+        fixed_clock.advance(hours=1)
+        second = store.upsert_source_records(records, run_id="run-2")
+        after = snapshot(store, "source_records")
+    assert first == UpsertCounts(inserted=2500)
+    assert second == UpsertCounts(unchanged=2500)
+    assert after == before
+    assert len(after) == 2500
+
+
+def test_a_changed_record_is_updated_and_keeps_first_seen(store_url, fixed_clock):
+    with open_store(store_url, clock=fixed_clock) as store:
+        store.upsert_source_records([record("1", email="a@example.com"), record("2")], run_id="run-1")
+        first_seen = fixed_clock.now
+        fixed_clock.advance(minutes=5)
+        counts = store.upsert_source_records([record("1", email="b@example.com"), record("2")], run_id="run-2")
+        row = store.get_source_record("hubspot", "contacts", "1")
+        other = store.get_source_record("hubspot", "contacts", "2")
+    assert counts == UpsertCounts(updated=1, unchanged=1)
+    assert row is not None and other is not None
+    assert row.raw == {"id": "1", "email": "b@example.com"}
+    assert row.first_seen_at == first_seen
+    assert row.last_seen_at == fixed_clock.now
+    assert row.last_run_id == "run-2"
+    assert other.last_run_id == "run-1"
+
+
+def test_deletion_flag_is_a_change(store):
+    store.upsert_source_records([record("1", email="a@example.com")], run_id="r1")
+    counts = store.upsert_source_records([record("1", deleted=True, email="a@example.com")], run_id="r2")
+    assert counts == UpsertCounts(updated=1)
+    row = store.get_source_record("hubspot", "contacts", "1")
+    assert row is not None and row.deleted is True
+    assert [r.source_id for r in store.iter_source_records(include_deleted=False)] == []
+    assert [r.deleted for r in store.iter_source_records()] == [True]
+
+
+def test_duplicates_within_a_batch_collapse_to_the_last(store):
+    counts = store.upsert_source_records([record("1", v=1), record("1", v=2)], run_id="r1")
+    assert counts == UpsertCounts(inserted=1)
+    row = store.get_source_record("hubspot", "contacts", "1")
+    assert row is not None and row.raw["v"] == 2
+
+
+def test_records_round_trip_as_source_records(store):
+    original = SourceRecord(
+        system="salesforce",
+        stream="Contact",
+        source_id="003A",
+        raw={"Email": "x@example.com", "Nested": {"a": [1, 2.5, None, True]}, "Name": "Zoë"},
+        updated_at=datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=timezone(timedelta(hours=2))),
+        deleted=True,
+        merged_into="003B",
+    )
+    store.upsert_source_records([original], run_id="r1")
+    (back,) = store.iter_source_records(system="salesforce")
+    assert back == original
+    assert back.updated_at is not None and back.updated_at.tzinfo == UTC
+
+
+def test_naive_updated_at_is_refused_with_the_record_named(store):
+    naive = SourceRecord(system="hubspot", stream="contacts", source_id="9", raw={}, updated_at=datetime(2024, 1, 1))
+    with pytest.raises(StoreError, match="hubspot/contacts/9") as caught:
+        store.upsert_source_records([naive], run_id="r1")
+    assert caught.value.hint
+
+
+def test_non_json_raw_is_a_store_error(store):
+    bad = record("1", value=float("nan"))
+    with pytest.raises(StoreError, match="JSON"):
+        store.upsert_source_records([bad], run_id="r1")
+
+
+def test_canonical_upsert_is_idempotent_and_keeps_several_rows_per_record(store_url, fixed_clock):
+    ref = RecordRef(system="hubspot", stream="contacts", source_id="1")
+    items = [
+        (ref, "Person", 0, {"email": "a@example.com"}),
+        (ref, "Consent", 0, {"channel": "email", "status": "granted"}),
+        (ref, "Consent", 1, {"channel": "sms", "status": "denied"}),
+    ]
+    with open_store(store_url, clock=fixed_clock) as store:
+        assert store.upsert_canonical(items, run_id="r1") == UpsertCounts(inserted=3)
+        before = snapshot(store, "canonical_records")
+        fixed_clock.advance(days=1)
+        assert store.upsert_canonical(items, run_id="r2") == UpsertCounts(unchanged=3)
+        assert snapshot(store, "canonical_records") == before
+        changed = [(ref, "Consent", 1, {"channel": "sms", "status": "granted"})]
+        assert store.upsert_canonical(changed, run_id="r3") == UpsertCounts(updated=1)
+        rows = list(store.iter_canonical("Consent"))
+    assert [(r.model, r.ordinal, r.data["status"]) for r in rows] == [
+        ("Consent", 0, "granted"),
+        ("Consent", 1, "granted"),
+    ]
+    assert rows[1].updated_at == fixed_clock.now
+    assert rows[0].updated_at == fixed_clock.now - timedelta(days=1)
+
+
+def test_canonical_accepts_pydantic_models_and_source_records_as_refs(store: Store):
+    ref = RecordRef(system="zendesk", stream="users", source_id="42")
+    src = record("7")
+    counts = store.upsert_canonical([(src, "Person", 0, ref), (ref, "Person", 0, {"x": 1})], run_id="r1")
+    assert counts == UpsertCounts(inserted=2)
+    rows = {r.source_id: r.data for r in store.iter_canonical(system="hubspot")}
+    assert rows == {"7": {"system": "zendesk", "stream": "users", "source_id": "42"}}
+
+
+def test_stored_hash_is_the_documented_content_hash(store):
+    from core.store import source_content_hash
+
+    rec = SourceRecord(system="a", stream="b", source_id="c", raw={"ü": [1, None]}, deleted=True, merged_into='d"e')
+    store.upsert_source_records([rec], run_id="r1")
+    row = store.get_source_record("a", "b", "c")
+    assert row is not None and row.content_hash == source_content_hash(rec)
+    assert row.raw == {"ü": [1, None]} and row.merged_into == 'd"e'

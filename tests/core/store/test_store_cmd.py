@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from core.cli import app
+from core.store import head_revision, open_store
+
+from .helpers import record
+
+runner = CliRunner()
+
+
+def test_migrate_then_status_json(store_url, monkeypatch):
+    monkeypatch.setenv("CONTACTPOINT_DATABASE_URL", store_url)
+    before = json.loads(runner.invoke(app, ["store", "status", "--json"]).stdout)
+    assert before["revision"] is None and before["up_to_date"] is False and before["tables"] == {}
+
+    migrated = runner.invoke(app, ["store", "migrate", "--json"])
+    assert migrated.exit_code == 0, migrated.output
+    assert json.loads(migrated.stdout) | {"url": None} == {
+        "url": None,
+        "from": None,
+        "to": head_revision(),
+        "changed": True,
+    }
+
+    with open_store(store_url) as store:
+        store.upsert_source_records([record("1"), record("2")], run_id="r1")
+    status = runner.invoke(app, ["store", "status", "--json"])
+    data = json.loads(status.stdout)
+    assert data["revision"] == data["head"] == head_revision()
+    assert data["up_to_date"] is True
+    assert data["tables"]["source_records"] == 2
+    assert data["tables"]["runs"] == 0
+
+
+def test_status_text_and_second_migrate(store_url):
+    assert runner.invoke(app, ["store", "migrate", "--url", store_url]).exit_code == 0
+    again = runner.invoke(app, ["store", "migrate", "--url", store_url])
+    assert "up to date" in again.stdout
+    status = runner.invoke(app, ["store", "status", "--url", store_url])
+    assert status.exit_code == 0
+    assert "source_records" in status.stdout and f"head {head_revision()}" in status.stdout
+
+
+def test_unreachable_store_exits_5_with_a_hint_and_no_password():
+    result = runner.invoke(app, ["store", "status", "--url", "postgresql://cp:hunter2@127.0.0.1:1/cp"])
+    assert result.exit_code == 5
+    assert "hunter2" not in result.output
+    assert "127.0.0.1:1" in result.output
+    assert "hint:" in result.output

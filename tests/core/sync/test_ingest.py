@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from connectors.base import Cursor, PullBatch
+from connectors.files import FilesConnector
+from connectors.files.config import FilesConfig
+from core.cli import app
+from core.mapping import load_mapping
+from core.store import CanonicalRecord, ParkedRecord, SourceRecordRow
+from core.sync import ingest_stream
+
+ROOT = Path(__file__).resolve().parents[3]
+MAPPING = ROOT / "mappings" / "files.yaml"
+COLUMNS = "id,first_name,last_name,full_name,email,phone,company,job_title,street,city,postcode,country,date_of_birth,updated_at,unsubscribed"
+
+
+def good_row(i: int) -> list[str]:
+    return [
+        str(i), f"First{i}", f"Last{i}", "", f"person{i}@example.com", f"07700 9{i % 100000:05d}",
+        "Acme Ltd", "Buyer", f"{i} High St", "Leeds", "LS1 1AA", "GB", "1980-01-02",
+        "2024-05-01T10:00:00Z", "yes" if i % 10 == 0 else "",
+    ]  # fmt: skip
+
+
+BAD_KINDS = ["bad_email", "bad_phone", "bad_date", "no_id", "short_row"]
+
+
+def bad_row(i: int, kind: str) -> list[str]:
+    row = good_row(i)
+    if kind == "bad_email":
+        row[4] = f"person{i}@@example"
+    elif kind == "bad_phone":
+        row[5] = "call me maybe"
+    elif kind == "bad_date":
+        row[12] = "31/31/1980"
+    elif kind == "no_id":
+        row[0] = ""
+    else:
+        row = row[:5]
+    return row
+
+
+def write_export(path: Path, n: int, bad_share: float, seed: int = 3) -> dict[str, str]:
+    rng = random.Random(seed)
+    bad_ids = set(rng.sample(range(n), int(n * bad_share)))
+    kinds: dict[str, str] = {}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS.split(","))
+        for i in range(n):
+            if i in bad_ids:
+                kind = BAD_KINDS[i % len(BAD_KINDS)]
+                kinds[str(i)] = kind
+                writer.writerow(bad_row(i, kind))
+            else:
+                writer.writerow(good_row(i))
+    return kinds
+
+
+def count(store, table, **where) -> int:
+    query = sa.select(sa.func.count()).select_from(table.__table__)
+    for column, value in where.items():
+        query = query.where(table.__table__.c[column] == value)
+    with store.engine.connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def test_cli_maps_10000_rows_stores_good_parks_bad_and_exits_0(tmp_path, store_url):
+    export = tmp_path / "people.csv"
+    bad = write_export(export, 10_000, 0.01)
+    result = CliRunner().invoke(app, ["mapping", "run", str(MAPPING), "--input", str(export), "--url", store_url, "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["pulled"] == 10_000
+    assert summary["rejected"] == len(bad) == 100
+    from core.store import open_store
+
+    with open_store(store_url) as store:
+        parked = store.list_parked(run_id=summary["run_id"])
+        people = {c.source_id for c in store.iter_canonical(system="files") if c.model == "Person"}
+    assert len(parked) == 100
+    assert people == {str(i) for i in range(10_000)} - set(bad)
+    reasons = {p.source_id: p.reason for p in parked if p.source_id}
+    assert all("email" in reasons[i] for i, kind in bad.items() if kind == "bad_email")
+    assert all("phone" in reasons[i] for i, kind in bad.items() if kind == "bad_phone")
+    assert all("date_of_birth" in reasons[i] for i, kind in bad.items() if kind == "bad_date")
+    no_position = [p for p in parked if p.source_id is None or bad.get(p.source_id) == "short_row"]
+    assert len(no_position) == sum(1 for k in bad.values() if k in {"no_id", "short_row"})
+    assert all(p.position and p.position.startswith(str(export)) for p in no_position)
+
+
+def test_cli_summary_text_and_all_rows_bad_exit_code(tmp_path, store_url):
+    export = tmp_path / "people.csv"
+    write_export(export, 50, 0.1)
+    runner = CliRunner()
+    result = runner.invoke(app, ["mapping", "run", str(MAPPING), "-i", str(export), "--url", store_url])
+    assert result.exit_code == 0
+    assert "rows read          50" in result.stdout
+    assert "parked              5" in result.stdout
+    other = tmp_path / "other.csv"
+    other.write_text("id,email\n1,x@@y\n2,z@@y\n", encoding="utf-8")
+    result = runner.invoke(app, ["mapping", "run", str(MAPPING), "-i", str(other), "--url", store_url])
+    assert result.exit_code == 4
+    assert "every one of the 2 rows was parked" in result.stderr
+    assert "Traceback" not in result.output
+
+
+class CrashingConnector:
+    """A files connector that dies after yielding ``crash_after`` batches."""
+
+    def __init__(self, inner: FilesConnector, crash_after: int) -> None:
+        self.inner = inner
+        self.system = inner.system
+        self.crash_after = crash_after
+
+    def pull(self, stream: str, cursor: Cursor | None) -> Iterator[PullBatch]:
+        for n, batch in enumerate(self.inner.pull(stream, cursor)):
+            if n == self.crash_after:
+                raise RuntimeError("power cut")
+            yield batch
+
+
+def test_crash_mid_run_resumes_without_duplicates_or_gaps(tmp_path, store):
+    export = tmp_path / "people.csv"
+    bad = write_export(export, 1_000, 0.02)
+    config = FilesConfig.model_validate({"streams": [{"name": "people", "path": str(export), "batch_size": 64}]})
+    connector = FilesConnector(config, name="files")
+    mapping = load_mapping(MAPPING)
+    with pytest.raises(RuntimeError, match="power cut"):
+        ingest_stream(CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.start_run("sync"))
+    assert count(store, SourceRecordRow) == pytest.approx(7 * 64, abs=64)
+    summary = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
+    assert summary.resumed_from is not None
+    good = 1_000 - len(bad)
+    assert count(store, CanonicalRecord, model="Person") == good
+    stored_ids = sum(1 for _ in store.iter_source_records(system="files"))
+    assert stored_ids == count(store, SourceRecordRow) == 1_000 - sum(1 for k in bad.values() if k in {"no_id", "short_row"})
+    assert count(store, ParkedRecord) == len(bad)
+    # a third run reads nothing new and changes nothing
+    again = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
+    assert (again.pulled, again.inserted, again.updated, again.parked) == (0, 0, 0, 0)
