@@ -179,6 +179,8 @@ def bench_size(n: int, *, seed: int, splink: bool, examples: int, scratch: Path)
         if "error" in report:
             print(report["error"], file=sys.stderr)
             continue
+        for failure in report.get("failed_sessions", []):
+            print(f"\n{engine}: {failure.splitlines()[0]}")
         scores[engine] = score(clusters, batch, examples=examples)
         figures[engine] = _figures(scores[engine], report, n)
         if engine == "contactpoint" and not report.get("incremental", {}).get("available"):

@@ -156,6 +156,7 @@ def _run_splink(records: Path, seed: int) -> tuple[dict[str, str], dict[str, Any
         "phases": run.phases,
         "peak_rss_mib": peak_rss_mib(),
         "predicted_pairs": run.predicted_pairs,
+        "failed_sessions": run.failed_sessions,
     }
     return run.clusters, report
 

@@ -85,6 +85,8 @@ class PersonFactory:
     def __init__(self, rng: random.Random, *, n_companies: int) -> None:
         self._rng = rng
         self._emails: set[str] = set()
+        self._all_locals: set[str] = set()
+        self._personal_locals: set[str] = set()
         self._phones: set[str] = set()
         self._domains: set[str] = set()
         self._companies: dict[str, list[Company]] = {"GB": [], "US": []}
@@ -194,25 +196,33 @@ class PersonFactory:
             postcode = f"{area}{rng.randint(0, 99):02d}"
         return street, city, postcode
 
-    def _unique_email(self, local: str, domain: str) -> str:
+    def _unique_email(self, local: str, domain: str, *, personal: bool) -> str:
+        """An unused address. A personal address's local part (dots ignored) is used by nobody
+        else at any domain, and no work address reuses it: two people never look alike by
+        mailbox name alone, so the truth stays unambiguous."""
         local = re.sub(r"\.+", ".", re.sub(r"[^a-z0-9.]", "", local.lower())).strip(".")
         candidate, n = f"{local}@{domain}", 1
-        while _email_key(candidate) in self._emails:
+        while _email_key(candidate) in self._emails or _loose(candidate) in (
+            self._all_locals if personal else self._personal_locals
+        ):
             n += 1
             candidate = f"{local}{n}@{domain}"
         self._emails.add(_email_key(candidate))
+        self._all_locals.add(_loose(candidate))
+        if personal:
+            self._personal_locals.add(_loose(candidate))
         return candidate
 
     def _work_email(self, first: str, last: str, company: Company) -> str:
         pattern = self._rng.choice(("{f}.{l}", "{f}.{l}", "{i}{l}", "{f}{j}", "{f}"))
         local = pattern.format(f=first, l=last, i=first[0], j=last[0])
-        return self._unique_email(local, company.domain)
+        return self._unique_email(local, company.domain, personal=False)
 
     def _personal_email(self, first: str, last: str, country: str) -> str:
         rng = self._rng
         pattern = rng.choice(("{f}.{l}", "{f}{l}", "{i}{l}", "{f}.{l}{n}", "{l}.{f}{n}", "{f}{n}"))
         local = pattern.format(f=first, l=last, i=first[0], n=rng.randint(1, 99))
-        return self._unique_email(local, rng.choice(PERSONAL_DOMAINS[country]))
+        return self._unique_email(local, rng.choice(PERSONAL_DOMAINS[country]), personal=True)
 
     def _mobile(self, country: str) -> str:
         rng = self._rng
@@ -324,6 +334,10 @@ def _email_key(email: str) -> str:
     if domain in ("gmail.com", "googlemail.com"):
         local, domain = local.replace(".", ""), "gmail.com"
     return f"{local}@{domain}"
+
+
+def _loose(email: str) -> str:
+    return email.split("@", 1)[0].split("+", 1)[0].replace(".", "")
 
 
 def _name_family(first: str) -> set[str]:

@@ -25,7 +25,11 @@ def _connector(sb: Any, **overrides: Any) -> SalesforceConnector:
         "login_url": sb.base_url,
         "ca_file": str(sb.ca_file),
         "api_version": creds["api_version"],
-        "auth": {"kind": "client_credentials", "client_id": creds["consumer_key"], "client_secret": creds["consumer_secret"]},
+        "auth": {
+            "kind": "client_credentials",
+            "client_id": creds["consumer_key"],
+            "client_secret": creds["consumer_secret"],
+        },
         "objects": [{"name": "Contact", "writable": True, "fields": ["FirstName", "LastName", "Email"]}],
         "bulk_poll_seconds": 0.05,
         **overrides,
@@ -37,12 +41,14 @@ def _connector(sb: Any, **overrides: Any) -> SalesforceConnector:
 
 def _row(label: str, records: int, seconds: float, calls: int, minimum: float) -> None:
     per_k = calls * 1000 / records if records else float("nan")
-    print(f"{label:<34} {records:>8,} rec  {records / seconds:>10,.0f} rec/s  {per_k:>7.2f} calls/1k  (minimum {minimum:.2f})")
+    print(
+        f"{label:<34} {records:>8,} rec  {records / seconds:>10,.0f} rec/s  {per_k:>7.2f} calls/1k  (minimum {minimum:.2f})"
+    )
 
 
 def bench_pull(sb: Any, label: str, **overrides: Any) -> list[str]:
     connector = _connector(sb, **overrides)
-    connector._reader.shape("Contact")  # noqa: SLF001 - describe once, outside the timing
+    connector._reader.shape("Contact")
     before = connector.api_usage.snapshot()
     start = time.perf_counter()
     ids = [r.source_id for b in connector.pull("Contact", None) for r in b.records if not r.deleted]
@@ -50,7 +56,9 @@ def bench_pull(sb: Any, label: str, **overrides: Any) -> list[str]:
     calls = connector.api_usage.since(before).calls
     n = len(ids)
     minimum = (
-        math.ceil(n / connector.config.page_size) if "REST" in label else 2 + math.ceil(n / connector.config.bulk_page_records)
+        math.ceil(n / connector.config.page_size)
+        if "REST" in label
+        else 2 + math.ceil(n / connector.config.bulk_page_records)
     )
     _row(label, n, seconds, calls, minimum * 1000 / n)
     return ids
@@ -77,7 +85,7 @@ def main() -> None:
     with running_sandbox("salesforce", records=args.records, seed=1, api_limit=10_000_000) as sb:
         print(f"sandbox seeded with {args.records:,} records in {time.perf_counter() - start:.1f}s on {sb.base_url}")
         ids = bench_pull(sb, "pull, REST query (2,000/page)", bulk_query_threshold=10**9)
-        bench_pull(sb, "pull, Bulk 2.0 query", bulk_query_threshold=1000)
+        bench_pull(sb, "pull, Bulk 2.0 query", bulk_query_threshold=1000, bulk_page_records=100_000)
         ids = ids[: args.records]
         bench_push(sb, "push, sObject Collections (200/req)", ids, bulk_ingest_threshold=10**9)
         bench_push(sb, "push, Bulk 2.0 ingest", ids, bulk_ingest_threshold=1000)

@@ -9,7 +9,8 @@ Configured as Splink's documentation recommends for deduplicating people with Du
 * blocking rules for prediction on email, phone, full name, swapped name, surname with
   postcode, first name with date of birth, surname with company;
 * comparisons from the comparison library: ``ForenameSurnameComparison``,
-  ``EmailComparison``, ``DateOfBirthComparison``, ``JaroWinklerAtThresholds`` on street,
+  ``EmailComparison``, ``DateOfBirthComparison`` (within 1 and 10 years),
+  ``JaroWinklerAtThresholds`` on street,
   ``ExactMatch`` on phone and postcode, and ``ExactMatch`` with term frequencies on the
   cleaned company and on city. (Phones, postcodes and cleaned company names carry no
   typos in this data: a fuzzy level on them is never seen among true matches, and
@@ -17,6 +18,8 @@ Configured as Splink's documentation recommends for deduplicating people with Du
 * ``estimate_probability_two_random_records_match`` from deterministic rules,
   ``estimate_u_using_random_sampling`` (10 million pairs, seeded), two EM sessions
   (blocked on full name, then on email);
+* a training session that Splink stops (an m probability underflowing) is skipped and
+  reported in the output, never silently;
 * ``predict`` at match probability 0.5 and ``cluster_pairwise_predictions_at_threshold``
   at 0.95.
 
@@ -64,6 +67,7 @@ class SplinkRun:
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)
     predicted_pairs: int = 0
+    failed_sessions: list[str] = field(default_factory=list)
 
 
 def _settings() -> object:
@@ -86,7 +90,9 @@ def _settings() -> object:
             cl.ForenameSurnameComparison("first_name", "last_name", forename_surname_concat_col_name="full_name"),
             cl.EmailComparison("email"),
             cl.ExactMatch("phone"),
-            cl.DateOfBirthComparison("date_of_birth", input_is_string=True),
+            cl.DateOfBirthComparison(
+                "date_of_birth", input_is_string=True, datetime_thresholds=[1, 10], datetime_metrics=["year", "year"]
+            ),
             cl.ExactMatch("postcode"),
             cl.ExactMatch("company").configure(term_frequency_adjustments=True),
             cl.JaroWinklerAtThresholds("street", [0.9]),
@@ -126,8 +132,14 @@ def run_splink(records_csv: Path, *, seed: int = 7) -> SplinkRun:
         [block_on("email"), block_on("phone"), block_on("first_name", "last_name", "date_of_birth")], recall=0.7
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
+    failed = []
     for rule in (block_on("first_name", "last_name"), block_on("email")):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except ValueError as err:  # Splink 5 stops EM when an m probability underflows; reported, not hidden
+            failed.append(f"EM session blocked on {rule.get_blocking_rule('duckdb').blocking_rule_sql}: {err}")
     lap("train")
     predictions = linker.inference.predict(threshold_match_probability=PREDICT_THRESHOLD)
     lap("predict")
@@ -143,4 +155,5 @@ def run_splink(records_csv: Path, *, seed: int = 7) -> SplinkRun:
         seconds=seconds,
         phases=phases,
         predicted_pairs=int(pairs[0][0]),
+        failed_sessions=failed,
     )

@@ -26,6 +26,8 @@ from core.commands import (
     check_cmd,
     common,
     connectors_cmd,
+    demo_cmd,
+    identity_cmd,
     mapping_cmd,
     mapping_run,
     parked_cmd,
@@ -70,6 +72,7 @@ def _root(
 
 def _register() -> None:
     app.command("init")(project_cmd.init)
+    app.command("demo")(demo_cmd.demo)
     app.command("check")(check_cmd.check)
     mapping_cmd.app.command("run")(mapping_run.run)
     store_cmd.app.command("parked")(parked_cmd.parked)
@@ -78,8 +81,6 @@ def _register() -> None:
     app.add_typer(store_cmd.app, name="store")
     app.add_typer(setup_cmd.app, name="setup")
     app.add_typer(sandbox_cmd.app, name="sandbox")
-    from core.commands import identity_cmd  # noqa: PLC0415 - identity registers itself last
-
     app.add_typer(identity_cmd.app, name="identity")
 
 

@@ -53,9 +53,10 @@ def _sound(text: str) -> str:
     return jellyfish.soundex(text.replace(" ", "")) if text else ""
 
 
-def _names(table: RecordTable, index: int, nicknames: NicknameTable) -> tuple[str, str]:
+def _names(table: RecordTable, index: int, nicknames: NicknameTable) -> tuple[tuple[str, ...], str]:
+    """The first name's blocking keys (itself and the names it shortens) and the surname."""
     first = table.first_name.value(index)
-    return (nicknames.canonical(first.split()[0]) if first else ""), table.last_name.value(index)
+    return (nicknames.name_keys(first.split()[0]) if first else ()), table.last_name.value(index)
 
 
 def _key_functions(nicknames: NicknameTable) -> dict[BlockingKey, KeyFunc]:  # noqa: C901 - a table of small closures
@@ -74,20 +75,22 @@ def _key_functions(nicknames: NicknameTable) -> dict[BlockingKey, KeyFunc]:  # n
             yield number, table.last_name.value(i)[:1]
 
     def names_sorted(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        first, last = _names(table, i, nicknames)
-        if first and last:
-            # The surname goes through the table too, so "Smith Robert" meets "Bob Smith".
-            yield "|".join(sorted((first, nicknames.canonical(last)))), table.postcode.value(i) or table.city.value(i)
+        firsts, last = _names(table, i, nicknames)
+        sub = table.postcode.value(i) or table.city.value(i)
+        for first in firsts if last else ():
+            # Sorted, so that "Smith Robert" meets "Robert Smith" (and, through the keys, "Bob Smith").
+            yield "|".join(sorted((first, last))), sub
 
     def surname_sound(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
         first, last = table.first_name.value(i), table.last_name.value(i)
         if first and last:
-            yield f"{_sound(last)}|{first[0]}", _sound(first)
+            yield f"{_sound(last)}|{first[:2]}", _sound(first)
 
     def first_surname_initial(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        first, last = _names(table, i, nicknames)
-        if first and last:
-            yield f"{first}|{last[0]}", table.company.value(i) or table.postcode.value(i)
+        firsts, last = _names(table, i, nicknames)
+        sub = table.company.value(i) or table.postcode.value(i)
+        for first in firsts if last else ():
+            yield f"{first}|{last[:2]}", sub
 
     def postcode_surname(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
         postcode, last = table.postcode.value(i), table.last_name.value(i)
@@ -95,9 +98,9 @@ def _key_functions(nicknames: NicknameTable) -> dict[BlockingKey, KeyFunc]:  # n
             yield f"{postcode}|{_sound(last)}", ""
 
     def company_surname(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        company, last = table.company.value(i), table.last_name.value(i)
-        if company and last:
-            yield f"{company}|{_sound(last)}", table.first_name.value(i)[:1]
+        company, last, first = table.company.value(i), table.last_name.value(i), table.first_name.value(i)
+        if company and last and first:
+            yield f"{company}|{_sound(last)}|{first[:1]}", ""
 
     def date_of_birth(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
         dob = table.date_of_birth.value(i)

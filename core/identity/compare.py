@@ -54,6 +54,8 @@ def _similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.f
     jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity)
     typo = process.cpdist(lefts, rights, scorer=OSA.distance, score_cutoff=1)
     return jaro, typo
+
+
 _DIGITS = re.compile(r"\d+")
 
 
@@ -123,11 +125,11 @@ class GivenNameWithNicknamesAtThresholds:
         """Levels of many distinct pairs: string measures in C, nickname look-ups per pair."""
         jaro, typo = _similarities(lefts, rights)
         out = np.where(jaro >= self.close, 2, np.where((jaro >= self.similar) | (typo <= 1), 1, 0)).astype(np.int8)
-        groups = self.nicknames.groups
+        groups, compatible = self.nicknames.groups, self.nicknames.compatible
         for k, (a, b) in enumerate(zip(lefts, rights, strict=True)):
             first_a, _, rest_a = a.partition(" ")
             first_b, _, rest_b = b.partition(" ")
-            if groups(first_a) & groups(first_b):
+            if groups(first_a) & groups(first_b) and compatible(first_a, first_b):
                 out[k] = 3
             elif (rest_a or rest_b or len(first_a) == 1 or len(first_b) == 1 or out[k] == 0) and out[k] < 2:
                 out[k] = self.level(a, b)

@@ -141,6 +141,8 @@ def read_mapped_csv(path: Path | str, mapping: Path | str, *, stream: str | None
             continue
         people = [m for m in outcome.models if isinstance(m, Person)]
         if not people:
-            found.parked.append(ParkedRow(line, record.source_id, record.system, "the mapping made no Person of this row"))
+            found.parked.append(
+                ParkedRow(line, record.source_id, record.system, "the mapping made no Person of this row")
+            )
         found.people.extend(people)
     return found

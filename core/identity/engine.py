@@ -12,8 +12,9 @@ Every step is a function of its inputs; ``resolve`` only wires them.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,7 @@ __all__ = ["resolve"]
 
 log = structlog.get_logger(__name__)
 Index = npt.NDArray[np.int32]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,6 @@ class _Edges:
     rule: list[str | None]
     levels: npt.NDArray[np.int8]
     weight: npt.NDArray[np.float64]
-
 
     def subset(self, mask: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> _Edges:
         """Return the edges selected by a mask or an index array."""
@@ -114,8 +115,11 @@ def _required_failed(levels: npt.NDArray[np.int8], names: Sequence[str], fuzzy: 
         failed |= levels[:, names.index(name)] == 0
     if fuzzy.evidence:
         found = np.zeros(levels.shape[0], dtype=np.bool_)
-        for name, label in fuzzy.evidence.items():
-            found |= levels[:, names.index(name)] >= COMPARISON_LEVELS[name].index(label)
+        for group in fuzzy.evidence:
+            agree = np.ones(levels.shape[0], dtype=np.bool_)
+            for name, label in group.items():
+                agree &= levels[:, names.index(name)] >= COMPARISON_LEVELS[name].index(label)
+            found |= agree
         failed |= ~found
     return failed
 
@@ -145,13 +149,30 @@ def _decisions(
     )
 
 
-def _clusters(labels: Index) -> list[list[int]]:
-    """Group record indexes by label; clusters ordered by their smallest member."""
-    order = np.argsort(labels, kind="stable")
-    sorted_labels = labels[order]
-    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]]) if len(labels) else np.zeros(0, int)
-    groups = np.split(order, starts[1:]) if len(labels) else []
-    return [group.tolist() for group in groups]
+def _clusters(roots: Index) -> tuple[list[list[int]], Index]:
+    """Group record indexes by root; clusters numbered by their smallest member. Returns (clusters, labels)."""
+    if not len(roots):
+        return [], np.zeros(0, dtype=np.int32)
+    order = np.argsort(roots, kind="stable")
+    sorted_roots = roots[order]
+    starts = np.flatnonzero(np.r_[True, sorted_roots[1:] != sorted_roots[:-1]])
+    clusters = [group.tolist() for group in np.split(order, starts[1:])]
+    labels = np.empty(len(roots), dtype=np.int32)
+    labels[order] = np.repeat(np.arange(len(starts), dtype=np.int32), np.diff(np.r_[starts, len(roots)]))
+    return clusters, labels
+
+
+class _Stopwatch:
+    """Runs the engine's stages and keeps how long each took, in seconds."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def run(self, stage: str, func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        started = time.perf_counter()
+        value = func(*args, **kwargs)
+        self.seconds[stage] = round(time.perf_counter() - started, 4)
+        return value
 
 
 def resolve(
@@ -174,33 +195,41 @@ def resolve(
         (computed on first access), the trained model and the blocking report. The
         result does not depend on the order of ``people``.
     """
-    started = time.perf_counter()
     settings = settings or IdentitySettings()
     names_table = nicknames or default_nicknames()
-    roles = default_role_mailboxes().extended(settings.role_mailboxes)
-    ordered = sorted(people, key=lambda p: str(p.source))
-    table = prepare_records(ordered, nicknames=names_table, roles=roles)
-    comparisons = default_comparisons(names_table)
-    rule_links = apply_rules(table, build_rules(settings.rules, names_table))
-    candidates = block(
-        table, settings.blocking.keys, max_block_size=settings.blocking.max_block_size, nicknames=names_table
+    clock = _Stopwatch()
+    table = clock.run(
+        "prepare",
+        prepare_records,
+        sorted(people, key=lambda p: str(p.source)),
+        nicknames=names_table,
+        roles=default_role_mailboxes().extended(settings.role_mailboxes),
     )
-    levels = compare_pairs(table, candidates.left, candidates.right, comparisons)
-    parameters = train(table, levels, comparisons, settings.fuzzy, rule_links=(rule_links.left, rule_links.right))
+    comparisons = default_comparisons(names_table)
+    rule_links = clock.run("rules", apply_rules, table, build_rules(settings.rules, names_table))
+    candidates = clock.run(
+        "blocking",
+        block,
+        table,
+        settings.blocking.keys,
+        max_block_size=settings.blocking.max_block_size,
+        nicknames=names_table,
+    )
+    levels = clock.run("compare", compare_pairs, table, candidates.left, candidates.right, comparisons)
+    parameters = clock.run(
+        "train", train, table, levels, comparisons, settings.fuzzy, rule_links=(rule_links.left, rule_links.right)
+    )
     scored = _Edges(candidates.left, candidates.right, [None] * len(candidates), levels, score(levels, parameters))
     rule_edges = _rule_edges(table, rule_links, comparisons, parameters)
     fuzzy, review, reasons = _split_scored(
         scored, _pair_codes(rule_edges.left, rule_edges.right, len(table)), len(table), settings, parameters.names
     )
     edges = _concat(rule_edges, fuzzy)
-    strong = strong_values(table, settings.guard.strong_identifiers)
-    result = cluster_links(len(table), edges.left, edges.right, strong, names_table)
-    clusters = _clusters(result.labels)
-    labels = np.empty(len(table), dtype=np.int32)
-    for number, members in enumerate(clusters):
-        labels[members] = number
+    strong = clock.run("guard", strong_values, table, settings.guard.strong_identifiers)
+    result = clock.run("cluster", cluster_links, len(table), edges.left, edges.right, strong, names_table)
+    clusters, labels = _clusters(result.labels)
     profile_ids = assign_profile_ids([[table.keys[i] for i in members] for members in clusters], previous_links)
-    log.info("identity.resolved", records=len(table), duration_ms=round((time.perf_counter() - started) * 1000))
+    log.info("identity.resolved", records=len(table), duration_ms=round(sum(clock.seconds.values()) * 1000))
     return Resolution(
         records=table.refs,
         labels=labels,
@@ -209,6 +238,7 @@ def resolve(
         pairs=_decisions(edges, result.applied, result.conflicts, review, reasons),
         parameters=parameters,
         blocking=candidates.report,
-        people=ordered,
+        people=sorted(people, key=lambda p: str(p.source)),
         settings=settings,
+        timings=clock.seconds,
     )

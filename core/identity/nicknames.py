@@ -29,12 +29,14 @@ class NicknameTable:
         >>> table = default_nicknames()
         >>> table.compatible("bob", "robert"), table.compatible("liz", "elizabeth")
         (True, True)
-        >>> table.compatible("bob", "william"), table.compatible("john", "mary")
+        >>> table.compatible("robert", "william"), table.compatible("john", "mary")
         (False, False)
     """
 
     groups_by_name: dict[str, frozenset[int]]
     members_by_group: dict[int, tuple[str, ...]]
+    parents: tuple[str, ...] = ()
+    """The name each group is built around (its ``name1``), by group ID."""
     _names: tuple[str, ...] = field(default=(), repr=False)
     _near: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -54,6 +56,7 @@ class NicknameTable:
         return cls(
             {name: frozenset(found) for name, found in groups.items()},
             {group: tuple(sorted(names)) for group, names in members.items()},
+            tuple(sorted(group_of_formal, key=group_of_formal.__getitem__)),
             tuple(sorted(groups)),
         )
 
@@ -64,11 +67,19 @@ class NicknameTable:
     def compatible(self, left: str, right: str) -> bool:
         """Return whether two normalised given names can name the same person.
 
-        Equal names are compatible; otherwise they must share a nickname group.
+        Equal names are compatible; otherwise one must be listed as the other's
+        nickname, or both as nicknames of a longer (more formal) name. The table
+        also lists pairs the other way round (``bill → robert``, ``bill →
+        william``), so sharing any group is not enough: Robert and William are
+        not one name because both can be Bill.
         """
         if left == right:
             return True
-        return bool(self.groups(left) & self.groups(right))
+        longest = max(len(left), len(right))
+        return any(
+            self.parents[g] in (left, right) or len(self.parents[g]) > longest
+            for g in self.groups(left) & self.groups(right)
+        )
 
     def near(self, left: str, right: str) -> bool:
         """Return whether ``left`` is one typo away from a name in one of ``right``'s groups.
@@ -89,10 +100,13 @@ class NicknameTable:
             self._near[name] = found
         return found
 
-    def canonical(self, name: str) -> str:
-        """Return a representative key for blocking: the smallest group ID, or the name."""
-        found = self.groups(name)
-        return f"#{min(found)}" if found else name
+    def name_keys(self, name: str) -> tuple[str, ...]:
+        """Return blocking keys for a given name: itself and the longer names it shortens.
+
+        ``bob`` → ``('bob', 'robert')``; ``bill`` → ``('bill', 'robert', 'william')``.
+        """
+        longer = {self.parents[g] for g in self.groups(name) if len(self.parents[g]) > len(name)}
+        return (name, *sorted(longer))
 
 
 @lru_cache(maxsize=1)

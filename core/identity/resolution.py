@@ -62,6 +62,7 @@ class Resolution:
         blocking: What blocking did.
         people: The input people, in the order of ``records`` (for golden records).
         settings: The settings used.
+        timings: Seconds spent in each stage (prepare, rules, blocking, compare, train, guard, cluster).
     """
 
     records: list[RecordRef]
@@ -73,6 +74,7 @@ class Resolution:
     blocking: BlockingReport
     people: Sequence[Person]
     settings: IdentitySettings
+    timings: dict[str, float] = field(default_factory=dict)
 
     def profile_of(self) -> dict[str, str]:
         """Return record key (``system/stream/source_id``) → profile ID, for every record."""

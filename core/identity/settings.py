@@ -111,7 +111,7 @@ class BlockingSettings(_Strict):
     """Which keys make candidate pairs, and the largest block compared in full."""
 
     keys: list[BlockingKey] = Field(default_factory=lambda: list(BlockingKey))
-    max_block_size: int = Field(default=200, ge=2, le=100_000)
+    max_block_size: int = Field(default=100, ge=2, le=100_000)
 
 
 class LevelOverride(_Strict):
@@ -137,11 +137,18 @@ class FuzzySettings(_Strict):
     link_threshold: float = Field(default=0.95, gt=0, lt=1)
     review_threshold: float = Field(default=0.50, gt=0, lt=1)
     required: list[str] = Field(default_factory=lambda: ["first_name"])
-    evidence: dict[str, str] = Field(
-        default_factory=lambda: {"first_name": "close", "email": "loose", "date_of_birth": "exact"}
+    evidence: list[dict[str, str]] = Field(
+        default_factory=lambda: [
+            {"first_name": "close", "last_name": "close"},
+            {"email": "loose"},
+            {"date_of_birth": "exact"},
+        ],
+        description="A fuzzy link needs one of these sets of agreements (comparison: at least this level).",
     )
     prior: float | None = Field(default=None, gt=0, lt=1, description="Probability two random records match.")
-    rules_recall: float = Field(default=0.6, gt=0, le=1, description="Share of true pairs the rules are assumed to find.")
+    rules_recall: float = Field(
+        default=0.6, gt=0, le=1, description="Share of true pairs the rules are assumed to find."
+    )
     em: EmSettings = Field(default_factory=EmSettings)
     overrides: dict[str, dict[str, LevelOverride]] = Field(default_factory=dict)
 
@@ -154,7 +161,7 @@ class FuzzySettings(_Strict):
             if name not in COMPARISON_LEVELS:
                 msg = f"unknown comparison {name!r}; known: {', '.join(COMPARISON_LEVELS)}"
                 raise ValueError(msg)
-        for name, label in self.evidence.items():
+        for name, label in (item for group in self.evidence for item in group.items()):
             if name not in COMPARISON_LEVELS or label not in COMPARISON_LEVELS[name]:
                 msg = f"evidence {name}: {label!r} is not a comparison level; levels: {COMPARISON_LEVELS.get(name, ())}"
                 raise ValueError(msg)

@@ -159,14 +159,15 @@ _INDUSTRIES = [
     "Technology",
 ]
 _CITIES = (
-    ("San Francisco", "US", "94105", "+1 415"),
-    ("New York", "US", "10001", "+1 212"),
-    ("Chicago", "US", "60601", "+1 312"),
-    ("London", "GB", "EC1A 1BB", "+44 20"),
-    ("Berlin", "DE", "10115", "+49 30"),
-    ("Paris", "FR", "75001", "+33 1"),
-    ("Toronto", "CA", "M5H 2N2", "+1 416"),
-    ("Sydney", "AU", "2000", "+61 2"),
+    # the last part is a dialling prefix that leaves four random digits for a valid national number
+    ("San Francisco", "US", "94105", "+1 415 555"),
+    ("New York", "US", "10001", "+1 212 555"),
+    ("Chicago", "US", "60601", "+1 312 555"),
+    ("London", "GB", "EC1A 1BB", "+44 20 7946"),
+    ("Berlin", "DE", "10115", "+49 30 5550"),
+    ("Paris", "FR", "75001", "+33 1 5555"),
+    ("Toronto", "CA", "M5H 2N2", "+1 416 555"),
+    ("Sydney", "AU", "2000", "+61 2 5550"),
 )
 _STREETS = ["Main", "Oak", "Market", "Harbor", "Station", "Park", "King", "Queen", "Mill", "Church"]
 
@@ -227,7 +228,7 @@ def people(seed: int, count: int, *, company_count: int) -> list[Person]:
         local = f"{first}.{last}".lower().replace("'", "")
         email = f"{local}{i}@example.{rng.choice(('com', 'org', 'net'))}"
         city, country, _, prefix = rng.choice(_CITIES)
-        phone = f"{prefix} 555 {rng.randint(0, 9999):04d}"
+        phone = f"{prefix} {rng.randint(0, 9999):04d}"
         birth_year = rng.randint(1950, 2002)
         result.append(Person(i, first, last, email, phone, rng.randrange(company_count), city, country, birth_year))
     return result

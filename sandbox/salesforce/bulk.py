@@ -12,6 +12,7 @@ last page) say how to go on. Ingest jobs take CSV with ``PUT .../batches``, run 
 from __future__ import annotations
 
 import base64
+import binascii
 import csv
 import io
 import itertools
@@ -157,9 +158,7 @@ class BulkApi:
         if job.plan is None:
             return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
         try:
-            start = (
-                int(base64.b64decode(request.param("locator") or "MA==").decode()) if request.param("locator") else 0
-            )
+            start = _decode_locator(request.param("locator"))
             limit = int(request.param("maxRecords") or len(job.ids) or 1)
         except ValueError:
             return error(400, ErrorCode.INVALIDJOB, "Invalid locator or maxRecords")
@@ -173,7 +172,7 @@ class BulkApi:
                 record = self.org.get(job.plan.sobject.name, record_id)
                 if record is not None:
                     writer.writerow([_wire_csv(column_value(self.org, c, record)) for c in job.plan.columns])
-        locator = base64.b64encode(str(end).encode()).decode().rstrip("=") if end < len(job.ids) else "null"
+        locator = _encode_locator(end) if end < len(job.ids) else "null"
         headers = {"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(end - start)}
         return Response.text(200, out.getvalue(), content_type=_CSV, headers=headers)
 
@@ -283,3 +282,22 @@ class BulkApi:
         writer.writeheader()
         writer.writerows(rows)
         return Response.text(200, out.getvalue(), content_type=_CSV)
+
+
+def _encode_locator(offset: int) -> str:
+    """A result locator as Salesforce sends it: base64 of the offset, ``=`` padding stripped."""
+    return base64.b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def _decode_locator(locator: str | None) -> int:
+    """The offset a locator stands for (0 when absent); restores the stripped padding.
+
+    Raises:
+        ValueError: Not a locator this sandbox issued.
+    """
+    if not locator:
+        return 0
+    try:
+        return int(base64.b64decode(locator + "=" * (-len(locator) % 4), validate=True).decode())
+    except (binascii.Error, UnicodeDecodeError) as err:
+        raise ValueError(str(err)) from err

@@ -57,7 +57,8 @@ def _plan(
             return write
         return plan_upsert(org, control, obj, definition, str(values.get(definition.name, "")), values)
     if method == "PATCH":
-        return plan_update(org, control, obj, str(values.pop("Id", "")), values)
+        id_key = next((k for k in values if k.lower() == "id"), "Id")  # field names are case-insensitive
+        return plan_update(org, control, obj, str(values.pop(id_key, "")), values)
     return plan_insert(org, control, obj, values)
 
 

@@ -155,3 +155,19 @@ def test_subset_keeps_only_pairs_inside_it(data: Dataset) -> None:
     part = data.subset(half)
     assert len(part.records) == N // 2
     assert all(a in part.truth and b in part.truth for a, b, _ in part.hard_negatives)
+
+
+def test_two_people_share_a_mailbox_name_only_at_different_company_domains(data: Dataset) -> None:
+    from bench.identity_vocab import PERSONAL_DOMAINS
+
+    personal = {d for domains in PERSONAL_DOMAINS.values() for d in domains}
+    owners: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for row in data.records:
+        email = row["email"].strip().lower()
+        if email and Noise.ROLE_MAILBOX not in data.noise[row["record_id"]]:
+            local, domain = email.split("@")
+            owners[local.split("+")[0].replace(".", "")].add((data.truth[row["record_id"]], domain))
+    for found in owners.values():
+        entities = {entity for entity, _ in found}
+        if len(entities) > 1:
+            assert not {domain for _, domain in found} & personal, found

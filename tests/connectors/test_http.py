@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from collections import deque
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 import requests
@@ -19,7 +19,7 @@ class ScriptedAdapter(BaseAdapter):
         self.script = deque(script)
         self.sent: list[requests.PreparedRequest] = []
 
-    def send(self, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def send(self, request, **kwargs):
         self.sent.append(request)
         step = self.script.popleft()
         if isinstance(step, Exception):

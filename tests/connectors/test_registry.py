@@ -16,7 +16,7 @@ from core.cli import app
 from core.errors import ConnectorConfigError
 
 PLUGIN = textwrap.dedent(
-    '''
+    """
     from pydantic import BaseModel
 
 
@@ -34,7 +34,7 @@ PLUGIN = textwrap.dedent(
         @classmethod
         def from_config(cls, config, *, name):
             return cls(name)
-    '''
+    """
 )
 
 
@@ -69,8 +69,13 @@ def test_third_party_connector_is_discovered_and_built(site):
 
 
 def test_broken_plugin_is_listed_as_failed_with_reason(site):
-    _install(site, "broken-contactpoint", "broken_connector", "raise ImportError('needs libfoo')\n",
-             "broken = broken_connector:Connector")
+    _install(
+        site,
+        "broken-contactpoint",
+        "broken_connector",
+        "raise ImportError('needs libfoo')\n",
+        "broken = broken_connector:Connector",
+    )
     _install(site, "acme-contactpoint", "acme_connector", PLUGIN, "acme = acme_connector:AcmeConnector")
     result = CliRunner().invoke(app, ["connectors", "list", "--json"])
     structlog.reset_defaults()  # the CLI pointed logging at the runner's stream, now closed
@@ -85,8 +90,9 @@ def test_broken_plugin_is_listed_as_failed_with_reason(site):
 
 
 def test_object_missing_factory_attributes_is_rejected(site):
-    _install(site, "half-contactpoint", "acme_connector", "class Half:\n    system = 'half'\n",
-             "half = acme_connector:Half")
+    _install(
+        site, "half-contactpoint", "acme_connector", "class Half:\n    system = 'half'\n", "half = acme_connector:Half"
+    )
     found = {c.name: c for c in discover()}
     assert not found["half"].ok
     assert "config_model" in (found["half"].error or "")

@@ -71,8 +71,10 @@ def validate(system: str, exchange: Exchange) -> list[str]:
     response.headers.update(exchange.response_headers)
     response._content = exchange.response_body or b""
     problems: list[str] = []
-    for kind, check in (("request", lambda: api.validate_request(request)),
-                        ("response", lambda: api.validate_response(request, RequestsOpenAPIResponse(response)))):
+    for kind, check in (
+        ("request", lambda: api.validate_request(request)),
+        ("response", lambda: api.validate_response(request, RequestsOpenAPIResponse(response))),
+    ):
         try:
             check()
         except Exception as err:  # noqa: BLE001 - openapi-core raises many types; each is a contract problem

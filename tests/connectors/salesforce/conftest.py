@@ -72,7 +72,11 @@ RECORDER = vcr.VCR(
 
 
 _OBJECTS = [  # a few fields keep cassettes small; the formula field exercises the refresh
-    {"name": "Contact", "writable": True, "fields": ["FirstName", "LastName", "Email", "Contactpoint_Score_Formula__c"]},
+    {
+        "name": "Contact",
+        "writable": True,
+        "fields": ["FirstName", "LastName", "Email", "Contactpoint_Score_Formula__c"],
+    },
     {"name": "Lead", "writable": True, "fields": ["LastName", "Email", "Company"]},
     {"name": "Account", "fields": ["Name"]},
 ]
@@ -86,6 +90,7 @@ class SalesforceEnv:
     control: Any | None
     settings: Callable[..., dict[str, Any]]
     sleeps: list[float] = field(default_factory=list)
+    credentials: dict[str, str] | None = None
 
 
 def _settings(sandbox: Any | None, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +104,11 @@ def _settings(sandbox: Any | None, overrides: dict[str, Any]) -> dict[str, Any]:
         base = {
             "login_url": sandbox.base_url,
             "ca_file": str(sandbox.ca_file),
-            "auth": {"kind": "client_credentials", "client_id": creds["consumer_key"], "client_secret": creds["consumer_secret"]},
+            "auth": {
+                "kind": "client_credentials",
+                "client_id": creds["consumer_key"],
+                "client_secret": creds["consumer_secret"],
+            },
         }
     return {"api_version": "59.0", "objects": _OBJECTS, **base, **overrides}
 
@@ -120,8 +129,11 @@ def salesforce_env(name: str, *, records: int = 300, api_limit: int = 100_000) -
     if RECORDING:
         from sandbox.common.runner import running_sandbox
 
-        with running_sandbox("salesforce", records=records, seed=7, api_limit=api_limit) as sb, RECORDER.use_cassette(cassette):
-            yield SalesforceEnv(factory(sb), sb.control, lambda **o: _settings(sb, o), sleeps)
+        with (
+            running_sandbox("salesforce", records=records, seed=7, api_limit=api_limit) as sb,
+            RECORDER.use_cassette(cassette),
+        ):
+            yield SalesforceEnv(factory(sb), sb.control, lambda **o: _settings(sb, o), sleeps, sb.credentials)
         return
     if not (CASSETTES / cassette).exists():
         pytest.fail(f"cassette {CASSETTES / cassette} is missing; record it with: make cassettes")

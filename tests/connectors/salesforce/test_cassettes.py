@@ -55,7 +55,9 @@ def test_secret_scan_catches_planted_secrets(tmp_path):
     ]
     for sample in planted:
         assert any(p.search(sample) for p in SECRET_PATTERNS.values()), sample
-    assert not any(p.search('{"access_token": "REDACTED", "instance_url": "https://x"}') for p in SECRET_PATTERNS.values())
+    assert not any(
+        p.search('{"access_token": "REDACTED", "instance_url": "https://x"}') for p in SECRET_PATTERNS.values()
+    )
 
 
 def test_validator_rejects_a_response_that_breaks_the_contract():

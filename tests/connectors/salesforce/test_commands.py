@@ -18,7 +18,9 @@ def _project(tmp_path, monkeypatch, settings):
     monkeypatch.setenv("SF_CLIENT_SECRET", secret)
     settings = {**settings, "auth": {**settings["auth"], "client_secret": "${SF_CLIENT_SECRET}"}}
     path = tmp_path / "contactpoint.yaml"
-    path.write_text(yaml.safe_dump({"version": 1, "systems": {"salesforce": {"kind": "salesforce", "settings": settings}}}))
+    path.write_text(
+        yaml.safe_dump({"version": 1, "systems": {"salesforce": {"kind": "salesforce", "settings": settings}}})
+    )
     return path, secret
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.live
 def _exchange(response: requests.Response) -> Exchange:
     request = response.request
     body = request.body if isinstance(request.body, bytes | None) else str(request.body).encode()
-    if response._content is False:  # noqa: SLF001 - a streamed body: read it, then hand the client a copy
+    if response._content is False:
         data = response.raw.read(decode_content=True)
         response.raw = io.BytesIO(data)
     else:
@@ -47,9 +47,14 @@ def test_pull_and_push_end_to_end_against_the_live_sandbox():
                 "ca_file": str(sb.ca_file),
                 "api_version": creds["api_version"],
                 "bulk_query_threshold": 200,
-                "auth": {"kind": "password", "client_id": creds["consumer_key"], "client_secret": creds["consumer_secret"],
-                         "username": creds["username"], "password": creds["password"],
-                         "security_token": creds["security_token"]},
+                "auth": {
+                    "kind": "password",
+                    "client_id": creds["consumer_key"],
+                    "client_secret": creds["consumer_secret"],
+                    "username": creds["username"],
+                    "password": creds["password"],
+                    "security_token": creds["security_token"],
+                },
             }
         )
         connector = SalesforceConnector(config, name="salesforce", sleep=lambda _s: None)
@@ -60,7 +65,9 @@ def test_pull_and_push_end_to_end_against_the_live_sandbox():
         live = [r.source_id for r in records if not r.deleted]
         assert len(records) > 200 and live
         results = connector.push(
-            WriteBatch("salesforce", "Contact", [WriteOp(rid, {"profile_id": f"live-{n}"}) for n, rid in enumerate(live[:250])])
+            WriteBatch(
+                "salesforce", "Contact", [WriteOp(rid, {"profile_id": f"live-{n}"}) for n, rid in enumerate(live[:250])]
+            )
         )
         assert all(r.outcome is WriteOutcome.WRITTEN for r in results)
         stored = {rid: sb.control.org.get("Contact", rid) for rid in live[:250]}

@@ -130,7 +130,7 @@ def test_api_budget_stops_cleanly_before_the_share_is_spent():
 
 
 def test_soql_filter_value_with_quotes_and_backslashes():
-    tricky = "O'Brien \\ \"Tricky\""
+    tricky = 'O\'Brien \\ "Tricky"'
     with salesforce_env("soql_escaping") as env:
         if env.control is not None:
             org = env.control.org
@@ -154,7 +154,7 @@ def test_formula_fields_are_reread_when_the_refresh_is_due():
 
         refreshed_at = parse_modstamp(cursor["formula_refreshed_at"])
         late = env.make(formula_refresh_hours=1)
-        late._reader._now = lambda: refreshed_at + timedelta(hours=2)  # noqa: SLF001 - inject the clock
+        late._reader._now = lambda: refreshed_at + timedelta(hours=2)
         again = _ids(late.pull("Contact", cursor))
         assert sorted(again) == sorted(_ids(batches))
         del now
@@ -177,14 +177,23 @@ def test_setup_creates_missing_writeback_fields_idempotently_then_push_uses_them
         connector = env.make()
         first = plan(connector.client, connector.config)
         to_create = {(c.sobject, c.field) for c in first if c.action is FieldAction.CREATE}
-        assert ("Contact", "Contactpoint_Intent__c") in to_create and ("Lead", "Contactpoint_Suppressed__c") in to_create
+        assert ("Contact", "Contactpoint_Intent__c") in to_create and (
+            "Lead",
+            "Contactpoint_Suppressed__c",
+        ) in to_create
         assert ("Contact", "Contactpoint_Id__c") not in to_create  # already there
         done = apply(connector.client, first)
         assert {(c.sobject, c.field) for c in done if c.action is FieldAction.CREATED} == to_create
         again = plan(env.make().client, connector.config)
         assert all(c.action is FieldAction.EXISTS for c in again)
         target = next(r.source_id for b in connector.pull("Lead", None) for r in b.records if not r.deleted)
-        fields = {"intent": 0.75, "segment": "smb", "open_tickets": 2, "suppressed": True, "suppression_reason": "urgent ticket"}
+        fields = {
+            "intent": 0.75,
+            "segment": "smb",
+            "open_tickets": 2,
+            "suppressed": True,
+            "suppression_reason": "urgent ticket",
+        }
         result = connector.push(WriteBatch("salesforce", "Lead", [WriteOp(target, fields)]))
         assert result[0].outcome is WriteOutcome.WRITTEN, result
 
@@ -195,7 +204,44 @@ def test_bulk_ingest_push_ties_results_back():
         ids = [r.source_id for b in connector.pull("Contact", None) for r in b.records if not r.deleted][:120]
         if env.control is not None:
             env.control.fail_records([ids[3]])
-        results = connector.push(WriteBatch("salesforce", "Contact", [WriteOp(i, {"profile_id": f"b-{i}"}) for i in ids]))
+        results = connector.push(
+            WriteBatch("salesforce", "Contact", [WriteOp(i, {"profile_id": f"b-{i}"}) for i in ids])
+        )
         assert [r.source_id for r in results] == ids
         failed = [r.source_id for r in results if r.outcome is WriteOutcome.FAILED]
         assert failed == [ids[3]]
+
+
+def _throwaway_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def test_jwt_bearer_auth():
+    with salesforce_env("auth_jwt") as env:
+        creds = env.credentials
+        auth = {"kind": "jwt_bearer", "client_id": "replay", "username": "replay", "private_key": _throwaway_key()}
+        if creds is not None:
+            auth = {"kind": "jwt_bearer", "client_id": creds["consumer_key"], "username": creds["username"],
+                    "private_key_file": creds["private_key_file"], "audience": creds["audience"]}  # fmt: skip
+        connector = env.make(auth=auth)
+        result = connector.check()
+        assert result.ok and result.facts["auth"] == "jwt_bearer"
+
+
+def test_session_auth_uses_the_given_session_and_cannot_renew():
+    with salesforce_env("auth_session") as env:
+        creds = env.credentials or {"session_id": "replay", "instance_url": "https://127.0.0.1:1"}
+        connector = env.make(auth={"kind": "session", "session_id": creds["session_id"]}, instance_url=creds["instance_url"])
+        assert connector.check().ok
+        if env.control is not None:
+            env.control.expire_sessions()
+        from core.errors import AuthError
+
+        with pytest.raises(AuthError, match="INVALID_SESSION_ID"):
+            list(connector.pull("Account", None))

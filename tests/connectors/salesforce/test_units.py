@@ -16,7 +16,14 @@ from connectors.salesforce.errors import map_error, record_failure
 from connectors.salesforce.reader import StreamReader
 from connectors.salesforce.streams import build_soql
 from connectors.salesforce.writeback import WriteBack
-from core.errors import AuthError, BudgetExhaustedError, ConnectorConfigError, FatalApiError, RateLimited, RetryableError
+from core.errors import (
+    AuthError,
+    BudgetExhaustedError,
+    ConnectorConfigError,
+    FatalApiError,
+    RateLimited,
+    RetryableError,
+)
 
 from .fakes import FakeClient, row
 
@@ -66,7 +73,7 @@ def test_bookmark_round_trip_and_tie_handling():
 
 
 def test_soql_escapes_quotes_and_backslashes_in_values():
-    soql = build_soql("Contact", ["Id", "LastName"], since=None, where={"LastName": "O'Brien \\ \"x\""})
+    soql = build_soql("Contact", ["Id", "LastName"], since=None, where={"LastName": 'O\'Brien \\ "x"'})
     assert "LastName = 'O\\'Brien \\\\ \\\"x\\\"'" in soql
     assert soql.endswith("ORDER BY SystemModstamp ASC, Id ASC")
     with pytest.raises(ConnectorConfigError):
@@ -94,7 +101,12 @@ class _Resp:
     [
         (401, [{"errorCode": "INVALID_SESSION_ID", "message": "expired"}], {}, AuthError),
         (400, {"error": "invalid_grant", "error_description": "bad"}, {}, AuthError),
-        (403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}], {}, BudgetExhaustedError),
+        (
+            403,
+            [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}],
+            {},
+            BudgetExhaustedError,
+        ),
         (403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "ConcurrentPerOrgLongTxn"}], {}, RateLimited),
         (429, [], {"Retry-After": "9"}, RateLimited),
         (503, "down", {}, RetryableError),
@@ -115,7 +127,9 @@ def test_map_error_by_status(status, body, headers, kind, monkeypatch):
 
 def test_record_failure_and_limit_header():
     assert record_failure([{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "locked", "fields": []}])[2] is True
-    code, message, retryable = record_failure([{"statusCode": "INVALID_EMAIL_ADDRESS", "message": "bad", "fields": ["Email"]}])
+    code, message, retryable = record_failure(
+        [{"statusCode": "INVALID_EMAIL_ADDRESS", "message": "bad", "fields": ["Email"]}]
+    )
     assert (code, retryable) == ("INVALID_EMAIL_ADDRESS", False) and "Email" in message
     assert parse_limit_info("api-usage=18/5000") == (18, 5000)
     assert parse_limit_info(None) is None
@@ -125,7 +139,7 @@ def test_record_failure_and_limit_header():
 
 
 def test_csv_rows_stream_across_chunk_boundaries_with_quoted_newlines():
-    data = 'Id,Note,IsDeleted,N\n001,"two\nlines",true,3\n002,"a ""q""",false,\n'.encode()
+    data = b'Id,Note,IsDeleted,N\n001,"two\nlines",true,3\n002,"a ""q""",false,\n'
     chunks = [data[i : i + 5] for i in range(0, len(data), 5)]
     rows = list(iter_csv_rows(chunks))
     assert rows[0]["Note"] == "two\nlines" and rows[1]["Note"] == 'a "q"'
@@ -158,7 +172,9 @@ def test_deleted_and_merged_records_are_reported():
 
 
 def test_malformed_records_are_rejected_and_the_pull_goes_on():
-    client = FakeClient([[row("a", T1), {"Id": "b", "SystemModstamp": "yesterday"}, {"SystemModstamp": T1}, row("c", T2)]])
+    client = FakeClient(
+        [[row("a", T1), {"Id": "b", "SystemModstamp": "yesterday"}, {"SystemModstamp": T1}, row("c", T2)]]
+    )
     batch = next(reader(client).pull("Contact", None))
     assert [r.source_id for r in batch.records] == ["a", "c"]
     assert [r.source_id for r in batch.rejected] == ["b", None]
@@ -186,7 +202,9 @@ def test_query_too_long_goes_to_bulk_without_trying_rest():
     client.bulk_rows = [{"Id": "a", "SystemModstamp": T1, "IsDeleted": "false"}]
     described = {"fields": [{"name": n, "type": "string"} for n in ["Id", "SystemModstamp", "IsDeleted", *fields]]}
     client.describe = lambda sobject: described  # type: ignore[method-assign]
-    list(reader(client, objects=[{"name": "Wide__c", "fields": fields}], max_query_url_chars=2000).pull("Wide__c", None))
+    list(
+        reader(client, objects=[{"name": "Wide__c", "fields": fields}], max_query_url_chars=2000).pull("Wide__c", None)
+    )
     assert client.queries == [] and len(client.bulk_queries) == 1
 
 
@@ -199,8 +217,11 @@ def test_http_414_falls_back_to_bulk():
 
 
 def test_formula_fields_are_reread_on_the_refresh_interval():
-    cursor = {"modstamp": "2024-05-01T10:00:00.000Z", "ids_at_modstamp": ["a"],
-              "formula_refreshed_at": format_modstamp(NOW - timedelta(hours=25))}
+    cursor = {
+        "modstamp": "2024-05-01T10:00:00.000Z",
+        "ids_at_modstamp": ["a"],
+        "formula_refreshed_at": format_modstamp(NOW - timedelta(hours=25)),
+    }
     client = FakeClient([[row("a", T1), row("b", T2)]])
     batches = list(reader(client, formula_refresh_hours=24).pull("Contact", cursor))
     assert "WHERE" not in client.queries[0]  # a full pass
@@ -256,7 +277,8 @@ def test_bulk_push_ties_every_result_row_back_to_its_input():
     ids = _ids(5)
     client = FakeClient()
     client.bulk_result = BulkIngestResult(
-        "750x", "JobComplete",
+        "750x",
+        "JobComplete",
         successful=[{"sf__Id": ids[0], "sf__Created": "false", "Id": ids[0]}, {"sf__Id": ids[2], "Id": ids[2][:15]}],
         failed=[{"sf__Id": "", "sf__Error": "INVALID_EMAIL_ADDRESS:bad email:Email", "Id": ids[1]}],
         unprocessed=[{"Id": ids[3]}],
@@ -277,7 +299,9 @@ def test_failed_bulk_job_is_retried_through_collections_for_per_record_errors():
     ids = _ids(3)
     client = FakeClient()
     client.bulk_result = BulkIngestResult("750y", "Failed", "InvalidBatch : bad CSV")
-    client.collection_answers = {ids[1]: {"success": False, "errors": [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "no"}]}}
+    client.collection_answers = {
+        ids[1]: {"success": False, "errors": [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "no"}]}
+    }
     writer = WriteBack(client, config(bulk_ingest_threshold=1), system="salesforce")
     results = writer.push(WriteBatch("salesforce", "Contact", [WriteOp(i, {"segment": "smb"}) for i in ids]))
     assert len(client.collection_calls) == 1

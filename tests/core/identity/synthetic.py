@@ -75,7 +75,7 @@ def _entity(
     company = rng.choice(COMPANIES)
     dob = date(rng.randrange(1950, 2004), rng.randrange(1, 13), rng.randrange(1, 29)) if rng.random() < 0.5 else None
     domain = rng.choice(["gmail.com", f"{company.lower()}.com", "outlook.com"])
-    email = f"{formal}.{last.lower()}{eid % 97}@{domain}"
+    email = f"{formal}.{last.lower()}{eid}@{domain}"
     street, postcode, landline = home or (f"{rng.randrange(1, 200)} {_surname(rng)} Street", f"AB{rng.randrange(1, 99)} {rng.randrange(1, 9)}CD", f"+4420{rng.randrange(10**7, 10**8)}")
     mobile = f"+447{rng.randrange(10**8, 10**9)}"
     return {"first": formal, "nicks": nicks, "last": last, "company": company, "dob": dob, "email": email,

@@ -124,3 +124,17 @@ def test_resolved_records_are_hidden_until_parked_again(store):
 def test_parked_raw_may_be_any_json_value(store):
     store.park([_bad(1, raw="a,broken,csv,line"), _bad(2, raw=[1, 2])], run_id="r1")
     assert sorted(str(p.raw) for p in store.list_parked()) == ["[1, 2]", "a,broken,csv,line"]
+
+
+def test_session_gives_ad_hoc_orm_access(store):
+    from sqlmodel import select
+
+    from core.store import Run
+
+    store.start_run("report", run_id="report-1")
+    with store.session() as session:
+        run = session.exec(select(Run).where(Run.run_id == "report-1")).one()
+        run.counters = {"rows": 3}
+        session.add(run)
+    again = store.get_run("report-1")
+    assert again is not None and again.counters == {"rows": 3}

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from core import __version__
+from core.cli import app
+
+COMMANDS = ["init", "demo", "check", "mapping", "connectors", "store", "setup", "sandbox", "identity"]
+
+
+def test_help_lists_every_command_with_one_line_of_help():
+    result = CliRunner().invoke(app, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    listed = {}
+    in_commands = False
+    for line in result.stdout.splitlines():
+        if line.startswith("Commands:"):
+            in_commands = True
+        elif in_commands and line.strip():
+            name, _, text = line.strip().partition(" ")
+            listed[name] = text.strip()
+    assert set(COMMANDS) <= set(listed)
+    assert all(listed[name] for name in COMMANDS), listed
+
+
+def test_version():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.stdout.strip() == f"contactpoint {__version__}"
+
+
+def test_console_script_reports_config_errors_with_hint_and_exit_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "from core.cli import main; main()", "check", "nowhere", "--config", str(tmp_path / "x.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "hint:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_runs_the_pipeline_on_bundled_data_and_exits_0(tmp_path):
+    result = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path), "--records", "40"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "files/people        20 pulled" in out
+    assert "salesforce/Contact" in out
+    assert "parked salesforce/Contact/" in out
+    assert "not built yet" in out
+    assert (tmp_path / "demo.db").exists()
