@@ -31,7 +31,7 @@ __all__ = [
     "SalesforceAuth",
     "SalesforceConfig",
     "SessionAuth",
-    "WritebackFields",
+    "SetupSettings",
 ]
 
 
@@ -104,19 +104,22 @@ class ObjectSettings(_Strict):
     )
 
 
-class WritebackFields(_Strict):
-    """The custom fields write-back fills; ``contactpoint setup salesforce`` creates them."""
+class SetupSettings(_Strict):
+    """How ``contactpoint setup salesforce`` makes the write-back fields visible.
 
-    profile_id: str = "Contactpoint_Id__c"
-    intent: str = "Contactpoint_Intent__c"
-    segment: str = "Contactpoint_Segment__c"
-    open_tickets: str = "Contactpoint_Open_Tickets__c"
-    suppressed: str = "Contactpoint_Suppressed__c"
-    suppression_reason: str = "Contactpoint_Suppression_Reason__c"
+    The fields themselves (names and types) come from the mapping's ``writeback:``
+    sections; these settings only say where they appear and who may see them.
+    """
 
-    def by_logical_name(self) -> dict[str, str]:
-        """Map each logical name (``profile_id``...) to its Salesforce field."""
-        return dict(self.model_dump())
+    layout_section: str = Field(
+        default="Contactpoint", min_length=1, max_length=80, description="Page layout section holding the fields."
+    )
+    profiles: list[str] = Field(
+        default_factory=list, description="Profiles whose users get read access; every profile when empty."
+    )
+    integration_profile: str | None = Field(
+        default=None, description="Profile of the user Contactpoint signs in as; it gets edit access."
+    )
 
 
 def _default_objects() -> list[ObjectSettings]:
@@ -144,7 +147,7 @@ class SalesforceConfig(_Strict):
     max_query_url_chars: int = Field(default=16_000, ge=1000, description="Longer queries go through Bulk.")
     formula_refresh_hours: float = Field(default=24.0, gt=0, description="Re-read formula fields this often.")
     api_budget_share: float = Field(default=0.8, gt=0, le=1, description="Stop before this share of the daily limit.")
-    writeback: WritebackFields = Field(default_factory=WritebackFields)
+    setup: SetupSettings = Field(default_factory=SetupSettings)
     ca_file: Path | None = Field(default=None, description="CA bundle to verify TLS (a local sandbox's).")
     timeout_seconds: float = Field(default=120.0, gt=0)
 

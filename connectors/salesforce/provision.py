@@ -1,100 +1,191 @@
 """Field provisioning: create the custom fields write-back fills, idempotently.
 
-``contactpoint setup salesforce`` calls ``plan`` (describe each writable object, list
-which write-back fields exist and which are missing) and, unless ``--dry-run``,
-``apply`` (one Tooling API ``CustomField`` create per missing field). Running it
-again changes nothing. A field that appears between plan and apply (another admin,
-a second run) counts as existing, not as an error.
+The fields are declared once, in the mapping's ``writeback:`` sections
+(``profile_id: Contactpoint_Profile_Id__c``...). ``contactpoint setup salesforce``
+reads them and hands this module one ``FieldSpec`` per (object, field, source);
+the Salesforce type of each field follows from its source (``TYPE_BY_SOURCE``).
+
+    plan(client, specs, settings) ─→ SetupPlan
+        ├── fields       describe each object; CREATE the missing ones
+        ├── layouts      each page layout lacking a field: PLACE it in the section
+        └── grants       each permission set lacking read (or edit) on a field: GRANT
+    apply(client, plan, settings) ─→ SetupPlan with CREATED / PLACED / GRANTED
+
+Running it again changes nothing. A field that appears between plan and apply
+(another admin, a second run) counts as existing, not as an error.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from enum import StrEnum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import structlog
 
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.config import SalesforceConfig
+from connectors.salesforce.config import SetupSettings
+from connectors.salesforce.visibility import (
+    Action,
+    GrantChange,
+    LayoutChange,
+    apply_grants,
+    apply_layouts,
+    plan_grants,
+    plan_layouts,
+)
 from core.errors import FatalApiError
 
-__all__ = ["FIELD_SPECS", "FieldAction", "FieldChange", "apply", "plan"]
+__all__ = [
+    "TYPE_BY_SOURCE",
+    "Action",
+    "FieldChange",
+    "FieldSpec",
+    "GrantChange",
+    "LayoutChange",
+    "SetupPlan",
+    "apply",
+    "field_metadata",
+    "plan",
+]
 
 log = structlog.get_logger(__name__)
 
-
-class FieldAction(StrEnum):
-    """What setup does (or did) for one field."""
-
-    EXISTS = "exists"
-    CREATE = "create"
-    CREATED = "created"
-
-
-FIELD_SPECS: dict[str, dict[str, Any]] = {
-    "profile_id": {"label": "Contactpoint Profile ID", "type": "Text", "length": 64, "externalId": True},
-    "intent": {"label": "Contactpoint Intent Score", "type": "Number", "precision": 5, "scale": 2},
-    "segment": {"label": "Contactpoint Segment", "type": "Text", "length": 80},
-    "open_tickets": {"label": "Contactpoint Open Tickets", "type": "Number", "precision": 6, "scale": 0},
-    "suppressed": {"label": "Contactpoint Suppressed", "type": "Checkbox", "defaultValue": False},
-    "suppression_reason": {"label": "Contactpoint Suppression Reason", "type": "Text", "length": 255},
+_TEXT_255: dict[str, Any] = {"type": "Text", "length": 255}
+TYPE_BY_SOURCE: dict[str, dict[str, Any]] = {
+    "profile_id": {"type": "Text", "length": 64, "externalId": True, "unique": True, "caseSensitive": True},
+    "enrichment.intent_score": {"type": "Number", "precision": 5, "scale": 2},
+    "enrichment.open_tickets": {"type": "Number", "precision": 6, "scale": 0},
+    "enrichment.segment": {"type": "Text", "length": 80},
+    "suppression.reasons": {"type": "LongTextArea", "length": 4096, "visibleLines": 3},
 }
-"""Tooling API ``CustomField`` metadata of each write-back field, by logical name."""
+"""Tooling API ``CustomField`` metadata by write-back source; see ``field_metadata`` for the rest."""
+
+_SUPPRESSION = re.compile(r"^suppression\.[a-z_]+$")
 
 
-@dataclass
-class FieldChange:
-    """One write-back field on one object, and what setup does about it."""
+def field_metadata(source: str, api_name: str) -> dict[str, Any]:
+    """Return the ``CustomField`` metadata of the field that receives ``source``.
+
+    ``suppression.<scope>`` is a Checkbox, ``golden.<field>`` and any other
+    ``enrichment.<name>`` Text(255); the rest is in ``TYPE_BY_SOURCE``.
+    """
+    if source in TYPE_BY_SOURCE:
+        kind = TYPE_BY_SOURCE[source]
+    elif _SUPPRESSION.match(source):
+        kind = {"type": "Checkbox", "defaultValue": False}
+    else:
+        kind = _TEXT_255
+    label = api_name.removesuffix("__c").replace("_", " ")[:40]
+    return {"label": label, **kind, "description": f"Set by Contactpoint write-back from {source}."}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One write-back field: the object, its API name and the value it receives."""
 
     sobject: str
     field: str
-    logical: str
-    action: FieldAction
-    metadata: dict[str, Any] = dataclasses.field(default_factory=dict)
+    source: str
+
+    def metadata(self) -> dict[str, Any]:
+        """Return this field's Tooling API ``CustomField`` metadata."""
+        return field_metadata(self.source, self.field)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One write-back field on one object, and what setup does about it."""
+
+    spec: FieldSpec
+    action: Action
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form printed by ``setup --json``."""
         return {
-            "object": self.sobject,
-            "field": self.field,
-            "logical": self.logical,
+            "object": self.spec.sobject,
+            "field": self.spec.field,
+            "source": self.spec.source,
             "action": self.action.value,
-            "type": self.metadata.get("type"),
+            "type": self.spec.metadata()["type"],
         }
 
+    def describe(self) -> str:
+        """Return the line ``setup`` prints."""
+        kind = self.spec.metadata()["type"]
+        state = self.action.say("create", "created")
+        return f"field {self.spec.sobject}.{self.spec.field} ({kind}, from {self.spec.source}): {state}"
 
-def plan(client: SalesforceClient, config: SalesforceConfig) -> list[FieldChange]:
-    """List every write-back field of every writable object, marking those to create."""
+
+@dataclass(frozen=True)
+class SetupPlan:
+    """Everything setup would do (or did): fields, layout placements and access grants."""
+
+    fields: list[FieldChange] = field(default_factory=list)
+    layouts: list[LayoutChange] = field(default_factory=list)
+    grants: list[GrantChange] = field(default_factory=list)
+
+    def pending(self) -> int:
+        """Return how many changes are still to make."""
+        changes: list[Any] = [*self.fields, *self.layouts, *self.grants]
+        return sum(c.action.pending for c in changes)
+
+    def done(self) -> int:
+        """Return how many changes were made."""
+        changes: list[Any] = [*self.fields, *self.layouts, *self.grants]
+        return sum(c.action is Action.DONE for c in changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form printed by ``setup --json``."""
+        return {
+            "fields": [c.as_dict() for c in self.fields],
+            "layouts": [c.as_dict() for c in self.layouts],
+            "grants": [c.as_dict() for c in self.grants],
+            "pending": self.pending(),
+            "done": self.done(),
+        }
+
+    def lines(self) -> list[str]:
+        """Return one text line per change, existing fields included."""
+        changes: list[FieldChange | LayoutChange | GrantChange] = [*self.fields, *self.layouts, *self.grants]
+        return [c.describe() for c in changes]
+
+
+def plan(client: SalesforceClient, specs: Sequence[FieldSpec], settings: SetupSettings) -> SetupPlan:
+    """Find what is missing: fields, their places on the page layouts, read/edit access."""
     changes: list[FieldChange] = []
-    for obj in (o for o in config.objects if o.writable):
-        existing = {str(f["name"]) for f in client.describe(obj.name).get("fields", [])}
-        for logical, name in config.writeback.by_logical_name().items():
-            action = FieldAction.EXISTS if name in existing else FieldAction.CREATE
-            changes.append(FieldChange(obj.name, name, logical, action, dict(FIELD_SPECS[logical])))
-    return changes
+    for sobject in dict.fromkeys(s.sobject for s in specs):
+        existing = {str(f["name"]).lower() for f in client.describe(sobject).get("fields", [])}
+        for spec in (s for s in specs if s.sobject == sobject):
+            changes.append(FieldChange(spec, Action.EXISTS if spec.field.lower() in existing else Action.CREATE))
+    layouts = plan_layouts(client, [(s.sobject, s.field) for s in specs], section=settings.layout_section)
+    grants = plan_grants(client, [(s.sobject, s.field) for s in specs], settings)
+    return SetupPlan(changes, layouts, grants)
 
 
-def apply(client: SalesforceClient, changes: list[FieldChange]) -> list[FieldChange]:
-    """Create the fields marked CREATE; return the changes with their outcome.
+def apply(client: SalesforceClient, setup: SetupPlan, settings: SetupSettings) -> SetupPlan:
+    """Make the pending changes of ``setup`` (fields first); return what was done.
 
     Raises:
-        FatalApiError: Salesforce refused a field for another reason than it existing.
+        FatalApiError: Salesforce refused a change for another reason than it being there already.
     """
-    done: list[FieldChange] = []
-    for change in changes:
-        if change.action is not FieldAction.CREATE:
-            done.append(change)
-            continue
-        body = {"FullName": f"{change.sobject}.{change.field}", "Metadata": change.metadata}
-        try:
-            client.tooling_create("CustomField", body)
-        except FatalApiError as err:
-            if err.context.get("error_code") != "DUPLICATE_DEVELOPER_NAME":
-                raise
-            done.append(FieldChange(change.sobject, change.field, change.logical, FieldAction.EXISTS, change.metadata))
-            continue
-        log.info("salesforce.field_created", system=client.system, stream=change.sobject, record_id=change.field)
-        done.append(FieldChange(change.sobject, change.field, change.logical, FieldAction.CREATED, change.metadata))
-    return done
+    fields = [_create_field(client, change) for change in setup.fields]
+    layouts = apply_layouts(client, setup.layouts, section=settings.layout_section)
+    grants = apply_grants(client, setup.grants)
+    return SetupPlan(fields, layouts, grants)
+
+
+def _create_field(client: SalesforceClient, change: FieldChange) -> FieldChange:
+    if change.action is not Action.CREATE:
+        return change
+    spec = change.spec
+    body = {"FullName": f"{spec.sobject}.{spec.field}", "Metadata": spec.metadata()}
+    try:
+        client.tooling_create("CustomField", body)
+    except FatalApiError as err:
+        if err.context.get("error_code") != "DUPLICATE_DEVELOPER_NAME":
+            raise
+        return replace(change, action=Action.EXISTS)
+    log.info("salesforce.field_created", system=client.system, stream=spec.sobject, record_id=spec.field)
+    return replace(change, action=Action.DONE)

@@ -1,7 +1,7 @@
 """Writing back to Salesforce: sObject Collections, or Bulk API 2.0 ingest for large batches.
 
 push(WriteBatch)
-├── field names: logical (``profile_id``, ``intent``...) → the configured custom fields
+├── field names are Salesforce API names (the mapping's ``writeback:`` renders them)
 ├── ops without a valid Id fail at once; ops with no fields are UNCHANGED (no call)
 ├── ≤ bulk_ingest_threshold: PATCH /composite/sobjects, 200 a request, allOrNone=false,
 │     the per-record ``errors`` become WriteResults
@@ -53,7 +53,6 @@ class WriteBack:
         self._client = client
         self._config = config
         self._system = system
-        self._logical = config.writeback.by_logical_name()
 
     def push(self, batch: WriteBatch) -> list[WriteResult]:
         """Apply ``batch``; return one result per op, in the ops' order.
@@ -74,7 +73,7 @@ class WriteBack:
             if early is not None:
                 results[index] = early
             else:
-                pending.append((index, WriteOp(op.source_id, self._vendor_fields(op.fields))))
+                pending.append((index, op))
         ops = [op for _, op in pending]
         if len(ops) > self._config.bulk_ingest_threshold:
             written = self._bulk(batch.stream, ops)
@@ -89,9 +88,6 @@ class WriteBack:
         if not op.fields:
             return WriteResult(op.source_id, WriteOutcome.UNCHANGED)
         return None
-
-    def _vendor_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return {self._logical.get(name, name): value for name, value in fields.items()}
 
     def _collections(self, sobject: str, ops: Sequence[WriteOp]) -> list[WriteResult]:
         results: list[WriteResult] = []

@@ -1,4 +1,4 @@
-"""``contactpoint identity resolve``: resolve a CSV of people into profiles.
+r"""``contactpoint identity resolve``: resolve a CSV of people into profiles.
 
     contactpoint identity resolve people.csv --out clusters.csv
     contactpoint identity resolve export.csv --mapping mappings/files.yaml --out clusters.csv \\
@@ -54,14 +54,18 @@ def resolve_command(
     mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML mapping to read FILE through.")] = None,
     stream: Annotated[str | None, typer.Option("--stream", help="The mapping's stream, when it maps several.")] = None,
     settings: Annotated[Path | None, typer.Option("--settings", help="Identity settings (identity.yaml).")] = None,
-    explain_out: Annotated[Path | None, typer.Option("--explain-out", help="Write every decision as JSON lines.")] = None,
+    explain_out: Annotated[
+        Path | None, typer.Option("--explain-out", help="Write every decision as JSON lines.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Resolve the people in FILE into profiles and write one profile ID per row."""
     with errors_to_exit():
         started = time.perf_counter()
         config = load_settings(settings)
-        found = read_mapped_csv(file, mapping, stream=stream) if mapping else read_people_csv(file, phones=config.phones)
+        found = (
+            read_mapped_csv(file, mapping, stream=stream) if mapping else read_people_csv(file, phones=config.phones)
+        )
         resolution = resolve(found.people, config)
         _write_clusters(out, found, resolution)
         parked_path = out.with_name(out.name + ".parked.csv") if found.parked else None
@@ -73,6 +77,7 @@ def resolve_command(
             "rows": found.rows,
             "resolved": len(found.people),
             "parked": len(found.parked),
+            "dropped_values": len(found.warnings),
             "profiles": len(resolution.clusters),
             "links": sum(1 for d in resolution.pairs.decision if d.value == "link"),
             "reviews": sum(1 for d in resolution.pairs.decision if d.value == "review"),
@@ -89,6 +94,10 @@ def resolve_command(
         f"{len(found.parked)} parked; {summary['links']} links, {summary['reviews']} pairs for review",
         markup=False,
     )
+    for warning in found.warnings[:5]:
+        console.print(f"  {warning}", markup=False)
+    if len(found.warnings) > 5:
+        console.print(f"  … and {len(found.warnings) - 5} more values dropped", markup=False)
     for row in found.parked[:20]:
         console.print(f"  parked line {row.line} ({row.record_id or '?'}): {row.reason}", markup=False)
     if len(found.parked) > 20:

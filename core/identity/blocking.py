@@ -53,13 +53,14 @@ def _sound(text: str) -> str:
     return jellyfish.soundex(text.replace(" ", "")) if text else ""
 
 
-def _names(table: RecordTable, index: int, nicknames: NicknameTable) -> tuple[tuple[str, ...], str]:
-    """The first name's blocking keys (itself and the names it shortens) and the surname."""
-    first = table.first_name.value(index)
-    return (nicknames.name_keys(first.split()[0]) if first else ()), table.last_name.value(index)
+def _key_functions(table: RecordTable, nicknames: NicknameTable) -> dict[BlockingKey, KeyFunc]:  # noqa: C901 - a table of small closures
+    """Key functions over ``table``; column values are read into lists once."""
+    firsts, lasts = table.first_name.values(), table.last_name.values()
+    postcodes, cities = table.postcode.values(), table.city.values()
+    companies, dobs = table.company.values(), table.date_of_birth.values()
+    sounds = {name: _sound(name) for name in {*lasts, *firsts}}
+    name_keys = {name: nicknames.name_keys(name.split()[0]) for name in set(firsts) if name}
 
-
-def _key_functions(nicknames: NicknameTable) -> dict[BlockingKey, KeyFunc]:  # noqa: C901 - a table of small closures
     def email(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
         for e in table.emails[i]:
             if not e.is_role and e.canonical not in table.shared_emails:
@@ -72,40 +73,40 @@ def _key_functions(nicknames: NicknameTable) -> dict[BlockingKey, KeyFunc]:  # n
 
     def phone(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
         for number in table.phones[i]:
-            yield number, table.last_name.value(i)[:1]
+            yield number, lasts[i][:1]
 
     def names_sorted(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        firsts, last = _names(table, i, nicknames)
-        sub = table.postcode.value(i) or table.city.value(i)
-        for first in firsts if last else ():
+        last = lasts[i]
+        sub = postcodes[i] or cities[i]
+        for first in name_keys.get(firsts[i], ()) if last else ():
             # Sorted, so that "Smith Robert" meets "Robert Smith" (and, through the keys, "Bob Smith").
             yield "|".join(sorted((first, last))), sub
 
     def surname_sound(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        first, last = table.first_name.value(i), table.last_name.value(i)
+        first, last = firsts[i], lasts[i]
         if first and last:
-            yield f"{_sound(last)}|{first[:2]}", _sound(first)
+            yield f"{sounds[last]}|{first[:2]}", sounds[first]
 
     def first_surname_initial(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        firsts, last = _names(table, i, nicknames)
-        sub = table.company.value(i) or table.postcode.value(i)
-        for first in firsts if last else ():
+        last = lasts[i]
+        sub = companies[i] or postcodes[i]
+        for first in name_keys.get(firsts[i], ()) if last else ():
             yield f"{first}|{last[:2]}", sub
 
     def postcode_surname(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        postcode, last = table.postcode.value(i), table.last_name.value(i)
+        postcode, last = postcodes[i], lasts[i]
         if postcode and last:
-            yield f"{postcode}|{_sound(last)}", ""
+            yield f"{postcode}|{sounds[last]}", ""
 
     def company_surname(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        company, last, first = table.company.value(i), table.last_name.value(i), table.first_name.value(i)
+        company, last, first = companies[i], lasts[i], firsts[i]
         if company and last and first:
-            yield f"{company}|{_sound(last)}|{first[:1]}", ""
+            yield f"{company}|{sounds[last]}|{first[:1]}", ""
 
     def date_of_birth(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        dob = table.date_of_birth.value(i)
+        dob = dobs[i]
         if dob:
-            yield dob, table.last_name.value(i)[:1]
+            yield dob, lasts[i][:1]
 
     return {
         BlockingKey.EMAIL: email,
@@ -126,6 +127,8 @@ def _pairs_in_blocks(keys: npt.NDArray[np.int64], records: Index, cap: int) -> t
     keys, records = keys[order], records[order]
     if len(keys) == 0:
         return [], [], np.zeros(0, dtype=np.int64)
+    distinct = np.r_[True, (keys[1:] != keys[:-1]) | (records[1:] != records[:-1])]  # a record once per block
+    keys, records = keys[distinct], records[distinct]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
     lefts: list[Index] = []
@@ -144,15 +147,18 @@ def _encode(values: list[str]) -> npt.NDArray[np.int64]:
 
 
 def _block_one_key(table: RecordTable, func: KeyFunc, cap: int) -> tuple[list[Index], list[Index], int, int]:
-    entries: dict[tuple[str, str, int], None] = {}
+    keys: list[str] = []
+    subs: list[str] = []
+    records: list[int] = []
     for index in range(len(table)):
         for key, sub in func(table, index):
-            entries[(key, sub, index)] = None
-    if not entries:
+            keys.append(key)
+            subs.append(sub)
+            records.append(index)
+    if not keys:
         return [], [], 0, 0
-    keys, subs, records = zip(*entries, strict=True)
     record_array = np.asarray(records, dtype=np.int32)
-    key_codes = _encode(list(keys))
+    key_codes = _encode(keys)
     lefts, rights, oversized = _pairs_in_blocks(key_codes, record_array, cap)
     if not len(oversized):
         return lefts, rights, 0, 0
@@ -177,7 +183,7 @@ def block(
     Returns:
         Sorted, distinct pairs with ``left < right`` and a report of what each key did.
     """
-    functions = _key_functions(nicknames)
+    functions = _key_functions(table, nicknames)
     n = max(len(table), 1)
     encoded: list[npt.NDArray[np.int64]] = []
     report = BlockingReport()

@@ -1,7 +1,7 @@
 """Clustering links into profiles, with a guard against chaining.
 
 Links are taken strongest first (rules in their order, then fuzzy links by
-decreasing probability) and joined with union–find. Before two groups are
+decreasing probability) and joined with union-find. Before two groups are
 joined, the guard checks that their members do not disagree on a strong
 identifier: different dates of birth (more than a one-digit typo apart),
 different external IDs issued by the same system, or two clearly different
@@ -64,11 +64,10 @@ def _locals_differ(a: str, b: str, nicknames: NicknameTable) -> bool:
     if OSA.distance(a, b, score_cutoff=1) <= 1:
         return False
     tokens_a, tokens_b = _SEPARATORS.split(a), _SEPARATORS.split(b)
-    if len(tokens_a) == len(tokens_b) and all(
+    same_names = len(tokens_a) == len(tokens_b) and all(
         x == y or nicknames.compatible(x, y) for x, y in zip(tokens_a, tokens_b, strict=True)
-    ):
-        return False
-    return True
+    )
+    return not same_names
 
 
 def conflict(a: StrongValues, b: StrongValues, nicknames: NicknameTable) -> str | None:
@@ -143,7 +142,8 @@ def cluster_links(
 
     Args:
         size: Number of records.
-        left, right: The links, already in order of decreasing strength.
+        left: First record of each link; links are in order of decreasing strength.
+        right: Second record of each link.
         strong: Strong identifiers by record index (``strong_values``); consumed.
         nicknames: For comparing email local parts that spell a nickname.
 

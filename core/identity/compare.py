@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from core.identity.nicknames import NicknameTable, given_name_level
 from core.identity.records import Column, RecordTable
@@ -62,8 +62,15 @@ _DIGITS = re.compile(r"\d+")
 class Comparison(Protocol):
     """A field comparison: a name, level labels (index = level) and a vectorised compare."""
 
-    name: str
-    levels: tuple[str, ...]
+    @property
+    def name(self) -> str:
+        """The comparison's name in settings and explanations."""
+        ...
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """Level labels; the index is the level."""
+        ...
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Return one level per pair; ``-1`` when either side is missing."""

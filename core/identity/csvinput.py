@@ -90,7 +90,7 @@ def _person(row: dict[str, str], phones: PhoneSettings, warnings: list[str]) -> 
     if "country" in values:
         values["country"] = str(values["country"]).upper()
     source = RecordRef(system=system, stream=row.get(_STREAM) or "people", source_id=row[_ID])
-    return Person(source=source, **values)  # type: ignore[arg-type]
+    return Person.model_validate({"source": source, **values})
 
 
 def read_people_csv(path: Path | str, *, phones: PhoneSettings | None = None) -> CsvPeople:

@@ -1,4 +1,4 @@
-"""Fellegi–Sunter scoring with m and u probabilities estimated from the data.
+"""Fellegi-Sunter scoring with m and u probabilities estimated from the data.
 
 For each comparison level, ``m`` is the chance a true match shows that level
 and ``u`` the chance a non-match does; the level's weight is ``log2(m / u)``
@@ -6,7 +6,7 @@ and ``u`` the chance a non-match does; the level's weight is ``log2(m / u)``
 weights of its levels; a missing value contributes nothing.
 
 * ``u`` comes from random pairs of the batch (almost all non-matches).
-* ``m`` and the prior come from expectation–maximisation over the candidate
+* ``m`` and the prior come from expectation-maximisation over the candidate
   pairs, holding ``u`` fixed; EM runs on the distinct level *patterns* with
   their counts, so it costs nothing next to comparing.
 * Any ``m`` or ``u`` can be fixed from the settings file.
@@ -138,7 +138,7 @@ def _patterns(levels: Levels) -> tuple[Levels, Floats]:
     code = np.zeros(levels.shape[0], dtype=np.int64)
     for c in range(levels.shape[1]):
         code = code * base + (levels[:, c].astype(np.int64) + 1)
-    unique, first_seen, counts = np.unique(code, return_index=True, return_counts=True)
+    _, first_seen, counts = np.unique(code, return_index=True, return_counts=True)
     return levels[first_seen], counts.astype(np.float64)
 
 
@@ -159,7 +159,7 @@ def estimate_m(
     settings: FuzzySettings,
     fixed_m: Sequence[Mapping[int, float]],
 ) -> tuple[tuple[Floats, ...], float, int, bool]:
-    """Expectation–maximisation of m and the prior over candidate pairs, u held fixed.
+    """Expectation-maximisation of m and the prior over candidate pairs, u held fixed.
 
     Returns:
         ``(m, prior, iterations, converged)``.
@@ -216,8 +216,8 @@ def _start_m(name: str, levels: int) -> Floats:
     """A starting m: the default table, or one proportional to 4**level."""
     if name in DEFAULT_M and len(DEFAULT_M[name]) == levels:
         return np.asarray(DEFAULT_M[name], dtype=np.float64)
-    values = np.power(4.0, np.arange(levels))
-    return values / values.sum()
+    values = np.power(4.0, np.arange(levels, dtype=np.float64))
+    return np.asarray(values / values.sum(), dtype=np.float64)
 
 
 def _sessions_m(
@@ -244,7 +244,7 @@ def _sessions_m(
             if c not in left_out:
                 sums[c] += expected * m[c]
                 mass[c] += expected
-    found = [sums[c] / mass[c] if mass[c] > 0 else start[c] for c in range(len(names))]
+    found = [np.asarray(sums[c] / mass[c] if mass[c] > 0 else start[c], dtype=np.float64) for c in range(len(names))]
     return found, iterations, converged
 
 

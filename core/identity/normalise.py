@@ -53,7 +53,7 @@ _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 _SPECIAL_LETTERS = str.maketrans(
     {"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "đ": "d", "þ": "th"}
 )
-_APOSTROPHES = re.compile(r"['’`´]")
+_APOSTROPHES = re.compile("['\u2019`\u00b4]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev"})
 _STREET_WORDS = {

@@ -45,6 +45,11 @@ class Column:
         code = int(self.codes[index])
         return self.vocab[code] if code >= 0 else ""
 
+    def values(self) -> list[str]:
+        """Return every record's value as a list (``""`` when missing), for loops over records."""
+        vocab = [*self.vocab, ""]  # code -1 picks the last entry
+        return [vocab[code] for code in self.codes.tolist()]
+
 
 def factorise(values: Iterable[str], *, vocab: dict[str, int] | None = None) -> Column:
     """Encode strings as codes; ``""`` becomes ``-1``. A shared ``vocab`` may be passed in."""

@@ -58,7 +58,7 @@ class Resolution:
         clusters: Record indexes of each cluster; cluster *k* has ``profile_ids[k]``.
         profile_ids: One profile ID per cluster.
         pairs: Linked and reviewed pairs (see ``PairDecisions``).
-        parameters: The trained Fellegi–Sunter parameters.
+        parameters: The trained Fellegi-Sunter parameters.
         blocking: What blocking did.
         people: The input people, in the order of ``records`` (for golden records).
         settings: The settings used.

@@ -2,7 +2,7 @@
 
 Rules run in the order the settings list them. Each groups records by its key
 and links every member of a group to the first earlier member it is
-compatible with, so a group of *n* records yields at most *n − 1* links (enough
+compatible with, so a group of *n* records yields at most *n - 1* links (enough
 for clustering). The anti-chaining guard (``cluster.py``) still vets every link.
 """
 
@@ -48,7 +48,10 @@ class RuleLinks:
 class Rule(Protocol):
     """A deterministic rule: a name, the keys of a record, and a compatibility check."""
 
-    name: RuleName
+    @property
+    def name(self) -> RuleName:
+        """The rule's name in settings and explanations."""
+        ...
 
     def keys(self, table: RecordTable, index: int) -> Iterator[str]:
         """Yield the keys of record ``index``."""
@@ -106,8 +109,8 @@ class SamePersonalEmailRule:
         first_a, first_b = table.first_name.value(a), table.first_name.value(b)
         if not first_a or not first_b or first_a == first_b:
             return True
-        if first_a == table.last_name.value(b) and first_b == table.last_name.value(a):
-            return True
+        if first_a == table.last_name.value(b) or first_b == table.last_name.value(a):
+            return True  # swapped first and last names
         return given_name_level(first_a, first_b, self.nicknames) >= 1
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.errors import ConfigError
 from core.identity.compare import COMPARISON_LEVELS
-from core.yamlfile import YamlSyntaxError, load
+from core.yamlfile import Document, YamlSyntaxError, load
 
 __all__ = [
     "BlockingKey",
@@ -132,7 +132,7 @@ class EmSettings(_Strict):
 
 
 class FuzzySettings(_Strict):
-    """Fellegi–Sunter scoring: thresholds, required agreements, overrides."""
+    """Fellegi-Sunter scoring: thresholds, required agreements, overrides."""
 
     link_threshold: float = Field(default=0.95, gt=0, lt=1)
     review_threshold: float = Field(default=0.50, gt=0, lt=1)
@@ -215,15 +215,14 @@ class IdentitySettings(_Strict):
     survivorship: SurvivorshipSettings = Field(default_factory=SurvivorshipSettings)
 
 
-def _problem_lines(err: ValidationError, doc_locate: object, file: str) -> list[str]:
-    lines = []
+def _problem_lines(err: ValidationError, doc: Document) -> list[str]:
+    """Render each validation error as ``file:line:column key: message``, in file order."""
+    found: list[tuple[int, int, str]] = []
     for item in err.errors(include_url=False):
         path = [part for part in item["loc"] if isinstance(part, str | int)]
-        line, column = doc_locate(path) if callable(doc_locate) else (None, None)
-        where = file + (f":{line}" if line else "") + (f":{column}" if line and column else "")
-        key = ".".join(str(p) for p in path) or "(file)"
-        lines.append(f"{where} {key}: {str(item['msg']).removeprefix('Value error, ')}")
-    return lines
+        problem = doc.problem(path, str(item["msg"]).removeprefix("Value error, "))
+        found.append((problem.line or 0, problem.column or 0, str(problem)))
+    return [text for _, _, text in sorted(found)]
 
 
 def load_settings(path: Path | str | None) -> IdentitySettings:
@@ -240,15 +239,17 @@ def load_settings(path: Path | str | None) -> IdentitySettings:
     except YamlSyntaxError as err:
         raise ConfigError(str(err.problem), hint="fix the YAML syntax on that line", file=str(path)) from None
     except OSError as err:
-        raise ConfigError(f"cannot read identity settings {path}: {err.strerror}", file=str(path)) from None
+        msg = f"cannot read identity settings {path}: {err.strerror}"
+        raise ConfigError(msg, file=str(path)) from None
     try:
         return IdentitySettings.model_validate(doc.data or {})
     except ValidationError as err:
-        lines = _problem_lines(err, doc.locate, str(path))
+        lines = _problem_lines(err, doc)
         count = len(lines)
         body = "\n".join(f"  {line}" for line in lines)
+        msg = f"{path}: {count} problem{'s' if count != 1 else ''} in identity settings\n{body}"
         raise ConfigError(
-            f"{path}: {count} problem{'s' if count != 1 else ''} in identity settings\n{body}",
+            msg,
             hint="fix the lines above; docs/identity.md lists every setting",
             file=str(path),
             problems=lines,

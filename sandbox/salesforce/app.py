@@ -14,11 +14,13 @@ from pathlib import Path
 
 from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
+from sandbox.salesforce.access import install_access
 from sandbox.salesforce.auth import Credentials, SessionStore, make_credentials, oauth_token, soap_login
 from sandbox.salesforce.bulk import BulkApi
 from sandbox.salesforce.composite import collections
 from sandbox.salesforce.control import ApiUsage, SalesforceControl
 from sandbox.salesforce.data import seed_org
+from sandbox.salesforce.layouts import install_layouts, layout_resource
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.rest import RestApi
 from sandbox.salesforce.tooling import create_custom_field, make_tooling_org
@@ -38,7 +40,9 @@ class SalesforceSandbox:
         self.base_url = base_url
         self.org = Org(clock=options.clock)
         seed_org(self.org, records=options.records, seed=options.seed)
+        install_access(self.org)
         self.tooling_org = make_tooling_org(self.org)
+        install_layouts(self.tooling_org)
         self.creds: Credentials = make_credentials(state_dir, self.org.org_id)
         self.sessions = SessionStore(org_id=self.org.org_id)
         self.usage = ApiUsage(options.api_limit)
@@ -132,6 +136,8 @@ class SalesforceSandbox:
             return self.rest.query(request, version, rest[1:], endpoint="tooling/query", org=self.tooling_org)
         if rest == ["sobjects", "CustomField"] and request.method == "POST":
             return create_custom_field(request, self.org, self.tooling_org)
+        if len(rest) == 3 and rest[:2] == ["sobjects", "Layout"]:
+            return layout_resource(request, version, rest[2], self.org, self.tooling_org)
         return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
 
 

@@ -102,7 +102,6 @@ def _account(company: Company, rng: random.Random) -> Record:
         "BillingCity": company.city,
         "BillingPostalCode": company.postal_code,
         "BillingCountry": company.country,
-        "Contactpoint_Id__c": None,
     }
 
 
@@ -123,7 +122,6 @@ def _contact(person: Person, account_id: str | None, rng: random.Random) -> Reco
         "MailingCountry": person.country,
         "MailingStreet": None,
         "MailingPostalCode": None,
-        "Contactpoint_Id__c": None,
     }
 
 
@@ -139,7 +137,6 @@ def _lead(person: Person, company: Company, rng: random.Random) -> Record:
         "HasOptedOutOfEmail": rng.random() < 0.1,
         "IsConverted": False,
         "ConvertedContactId": None,
-        "Contactpoint_Id__c": None,
     }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.common.http import Request, Response
+from sandbox.salesforce.access import check_field_permission
 from sandbox.salesforce.control import SalesforceControl
 from sandbox.salesforce.ids import make_id
 from sandbox.salesforce.org import Org
@@ -141,6 +142,11 @@ class RestApi:
         if body is None:
             return error(400, ErrorCode.JSON_PARSER_ERROR, "The request body is not a JSON object")
         if request.method == "PATCH":
+            refusal = (
+                check_field_permission(self.org, body, record_id=record_id) if sobject == "FieldPermissions" else None
+            )
+            if refusal is not None:
+                return refusal
             outcome = commit(self.org, plan_update(self.org, self.control, obj, record_id, body))
             if not outcome.success:
                 return Response.json(400, [_rest_error(e) for e in outcome.errors])
@@ -164,6 +170,9 @@ class RestApi:
         body = _json_object(request)
         if body is None:
             return error(400, ErrorCode.JSON_PARSER_ERROR, "The request body is not a JSON object")
+        refusal = check_field_permission(self.org, body) if sobject == "FieldPermissions" else None
+        if refusal is not None:
+            return refusal
         outcome = commit(self.org, plan_insert(self.org, self.control, self.org.objects[sobject], body))
         if not outcome.success:
             return Response.json(400, [_rest_error(e) for e in outcome.errors])

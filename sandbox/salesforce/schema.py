@@ -246,7 +246,6 @@ def _account() -> ObjectDef:
     obj.add_field(FieldDef("NumberOfEmployees", FieldType.INT, "Employees"))
     obj.add_field(FieldDef("AnnualRevenue", FieldType.CURRENCY, "Annual Revenue"))
     _address(obj, "Billing")
-    obj.add_field(_text("Contactpoint_Id__c", 64, custom=True, external_id=True, unique=True))
     return obj
 
 
@@ -275,7 +274,6 @@ def _contact() -> ObjectDef:
     obj.add_field(FieldDef("DoNotCall", FieldType.BOOLEAN, "Do Not Call", nillable=False))
     obj.add_field(FieldDef("LeadSource", FieldType.PICKLIST, "Lead Source", length=255, picklist=("Web", "Partner")))
     _address(obj, "Mailing")
-    obj.add_field(_text("Contactpoint_Id__c", 64, custom=True, external_id=True, unique=True))
     obj.add_field(
         FieldDef(
             "Contactpoint_Score_Formula__c",
@@ -315,7 +313,6 @@ def _lead() -> ObjectDef:
             relationship_name="ConvertedContact",
         )
     )
-    obj.add_field(_text("Contactpoint_Id__c", 64, custom=True, external_id=True, unique=True))
     return obj
 
 
@@ -325,6 +322,10 @@ def _user() -> ObjectDef:
     obj.add_field(_text("Username", 80, nillable=False))
     obj.add_field(_text("Name", 121, updateable=False, createable=False))
     obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=128))
+    obj.add_field(
+        FieldDef("ProfileId", FieldType.REFERENCE, "Profile ID", length=18, reference_to=("Profile",),
+                 relationship_name="Profile")
+    )  # fmt: skip
     return obj
 
 

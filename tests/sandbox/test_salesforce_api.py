@@ -67,7 +67,7 @@ def test_describe_reports_formula_and_external_id(sf: Salesforce) -> None:
     fields = {f["name"]: f for f in sf.Contact.describe()["fields"]}
     assert fields["Contactpoint_Score_Formula__c"]["calculated"] is True
     assert fields["Contactpoint_Score_Formula__c"]["updateable"] is False
-    assert fields["Contactpoint_Id__c"]["externalId"] is True
+    assert not any(name.startswith("Contactpoint_") and name.endswith("_Id__c") for name in fields)  # fresh org
     assert fields["MailingCity"]["compoundFieldName"] == "MailingAddress"
     assert fields["AccountId"]["relationshipName"] == "Account"
 
@@ -110,9 +110,14 @@ def test_collections_all_or_none_rolls_back(sf: Salesforce) -> None:
 
 
 def test_upsert_by_external_id(sf: Salesforce) -> None:
-    assert sf.Contact.upsert("Contactpoint_Id__c/cp-123", {"LastName": "Upserted"}) == 201
-    assert sf.Contact.upsert("Contactpoint_Id__c/cp-123", {"LastName": "Again"}) == 200
-    rows = sf.query("SELECT LastName FROM Contact WHERE Contactpoint_Id__c = 'cp-123'")["records"]
+    metadata = {"label": "Upsert key", "type": "Text", "length": 64, "externalId": True, "unique": True}
+    sf.toolingexecute(
+        "sobjects/CustomField", method="POST", json={"FullName": "Contact.Cp_Key__c", "Metadata": metadata}
+    )
+    assert {f["name"]: f for f in sf.Contact.describe()["fields"]}["Cp_Key__c"]["externalId"] is True
+    assert sf.Contact.upsert("Cp_Key__c/cp-123", {"LastName": "Upserted"}) == 201
+    assert sf.Contact.upsert("Cp_Key__c/cp-123", {"LastName": "Again"}) == 200
+    rows = sf.query("SELECT LastName FROM Contact WHERE Cp_Key__c = 'cp-123'")["records"]
     assert [r["LastName"] for r in rows] == ["Again"]
 
 

@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from core.cli import app
 
-from .conftest import salesforce_env
+from .conftest import ROOT, salesforce_env
+
+MAPPING = ROOT / "mappings" / "salesforce.yaml"
 
 
 def _project(tmp_path, monkeypatch, settings):
@@ -19,7 +21,12 @@ def _project(tmp_path, monkeypatch, settings):
     settings = {**settings, "auth": {**settings["auth"], "client_secret": "${SF_CLIENT_SECRET}"}}
     path = tmp_path / "contactpoint.yaml"
     path.write_text(
-        yaml.safe_dump({"version": 1, "systems": {"salesforce": {"kind": "salesforce", "settings": settings}}})
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "systems": {"salesforce": {"kind": "salesforce", "mapping": str(MAPPING), "settings": settings}},
+            }
+        )
     )
     return path, secret
 
@@ -56,13 +63,36 @@ def test_check_with_refused_credentials_exits_3_with_a_hint(tmp_path, monkeypatc
 
 def test_setup_dry_run_then_create_then_nothing_to_do(tmp_path, monkeypatch):
     with salesforce_env("cli_setup") as env:
-        path, _ = _project(tmp_path, monkeypatch, env.settings())
-        dry = json.loads(_run("setup", "salesforce", "--config", str(path), "--dry-run", "--json").stdout)
-        to_create = [f for f in dry["fields"] if f["action"] == "create"]
-        assert len(to_create) == 10  # 5 new fields on Contact and on Lead; the profile ID field exists
-        created = json.loads(_run("setup", "salesforce", "--config", str(path), "--json").stdout)
-        assert sorted((f["object"], f["field"]) for f in created["fields"] if f["action"] == "created") == sorted(
-            (f["object"], f["field"]) for f in to_create
+        path, _ = _project(
+            tmp_path, monkeypatch, env.settings(setup={"integration_profile": "Contactpoint Integration"})
         )
+        dry = json.loads(_run("setup", "salesforce", "--config", str(path), "--dry-run", "--json").stdout)
+        to_create = [(f["object"], f["field"]) for f in dry["fields"] if f["action"] == "create"]
+        assert len(to_create) == 12  # 6 mapping write-back fields on Contact and on Lead; a fresh org has none
+        types = {f["field"]: f["type"] for f in dry["fields"]}
+        assert types["Contactpoint_Profile_Id__c"] == "Text" and types["Contactpoint_Suppressed__c"] == "Checkbox"
+        assert [(c["layout"], len(c["fields"])) for c in dry["layouts"]] == [
+            ("Contact Layout", 6), ("Contact (Support) Layout", 6), ("Lead Layout", 6)]  # fmt: skip
+        assert {g["access"] for g in dry["grants"] if g["profile"] == "Contactpoint Integration"} == {"edit"}
+        assert dry["pending"] == 12 + 3 + 36
+        text = _run("setup", "salesforce", "--config", str(path), "--dry-run")
+        assert "would create" in text.stdout and "would place" in text.stdout and "would grant" in text.stdout
+        created = json.loads(_run("setup", "salesforce", "--config", str(path), "--json").stdout)
+        assert sorted((f["object"], f["field"]) for f in created["fields"] if f["action"] == "done") == sorted(
+            to_create
+        )
+        assert created["done"] == dry["pending"] and created["pending"] == 0
         again = _run("setup", "salesforce", "--config", str(path))
-        assert again.exit_code == 0 and "would create" not in again.stdout and "created" not in again.stdout
+        assert again.exit_code == 0 and again.stdout.strip().endswith("nothing to do")
+        assert "would" not in again.stdout and "created" not in again.stdout
+
+
+def test_setup_without_a_mapping_exits_with_a_hint(tmp_path, monkeypatch):
+    settings = {"login_url": "https://127.0.0.1:1", "auth": {"kind": "client_credentials", "client_id": "x",
+                "client_secret": "never-used"}}  # fmt: skip
+    path = tmp_path / "contactpoint.yaml"
+    path.write_text(
+        yaml.safe_dump({"version": 1, "systems": {"salesforce": {"kind": "salesforce", "settings": settings}}})
+    )
+    result = _run("setup", "salesforce", "--config", str(path), "--dry-run")
+    assert result.exit_code != 0 and "--mapping" in result.stderr

@@ -13,8 +13,12 @@ import requests
 
 from connectors.base import WriteBatch, WriteOp, WriteOutcome
 from connectors.salesforce import SalesforceConfig, SalesforceConnector
+from connectors.salesforce.provision import apply, plan
+from core.commands.setup_cmd import writeback_specs
 from sandbox.common.runner import running_sandbox
 from tests.contracts.validator import Exchange, validate_all
+
+from .conftest import ROOT
 
 pytestmark = pytest.mark.live
 
@@ -47,6 +51,7 @@ def test_pull_and_push_end_to_end_against_the_live_sandbox():
                 "ca_file": str(sb.ca_file),
                 "api_version": creds["api_version"],
                 "bulk_query_threshold": 200,
+                "setup": {"integration_profile": "Contactpoint Integration"},
                 "auth": {
                     "kind": "password",
                     "client_id": creds["consumer_key"],
@@ -64,14 +69,14 @@ def test_pull_and_push_end_to_end_against_the_live_sandbox():
         records = [r for b in connector.pull("Contact", None) for r in b.records]  # > 200: through Bulk 2.0
         live = [r.source_id for r in records if not r.deleted]
         assert len(records) > 200 and live
-        results = connector.push(
-            WriteBatch(
-                "salesforce", "Contact", [WriteOp(rid, {"profile_id": f"live-{n}"}) for n, rid in enumerate(live[:250])]
-            )
-        )
+        specs = writeback_specs(ROOT / "mappings" / "salesforce.yaml", config)
+        done = apply(connector.client, plan(connector.client, specs, config.setup), config.setup)
+        assert done.done() > 0 and plan(connector.client, specs, config.setup).pending() == 0
+        ops = [WriteOp(rid, {"Contactpoint_Profile_Id__c": f"live-{n}"}) for n, rid in enumerate(live[:250])]
+        results = connector.push(WriteBatch("salesforce", "Contact", ops))
         assert all(r.outcome is WriteOutcome.WRITTEN for r in results)
         stored = {rid: sb.control.org.get("Contact", rid) for rid in live[:250]}
-        assert all(record["Contactpoint_Id__c"] == f"live-{n}" for n, record in enumerate(stored.values()))
+        assert all(record["Contactpoint_Profile_Id__c"] == f"live-{n}" for n, record in enumerate(stored.values()))
         problems = validate_all("salesforce", seen)
         assert not problems, "\n".join(problems[:10])
         assert any("/jobs/query" in e.url for e in seen) and any("/composite/sobjects" in e.url for e in seen)

@@ -14,7 +14,9 @@ import pytest
 from connectors.base import WriteBatch, WriteOp, WriteOutcome
 from core.errors import BudgetExhaustedError
 
-from .conftest import salesforce_env
+from .conftest import ROOT, salesforce_env
+
+MAPPING = ROOT / "mappings" / "salesforce.yaml"
 
 
 def _ids(batches):
@@ -79,7 +81,7 @@ def test_push_450_records_is_3_collection_requests_with_two_failures():
             env.control.fail_records([ids[7], ids[301]])
         before = connector.api_usage.snapshot()
         results = connector.push(
-            WriteBatch("salesforce", "Contact", [WriteOp(i, {"profile_id": f"p-{n}"}) for n, i in enumerate(ids)])
+            WriteBatch("salesforce", "Contact", [WriteOp(i, {"Title": f"p-{n}"}) for n, i in enumerate(ids)])
         )
         assert connector.api_usage.since(before).calls == 3
         failed = [(r.source_id, r.error_code) for r in results if r.outcome is WriteOutcome.FAILED]
@@ -170,29 +172,33 @@ def test_malformed_record_is_rejected_and_the_pull_goes_on():
         assert len(_ids(batches)) > 250
 
 
-def test_setup_creates_missing_writeback_fields_idempotently_then_push_uses_them():
-    from connectors.salesforce.provision import FieldAction, apply, plan
+def test_setup_creates_places_and_grants_the_mapping_fields_idempotently_then_push_uses_them():
+    from connectors.salesforce.provision import Action, apply, plan
+    from core.commands.setup_cmd import writeback_specs
 
     with salesforce_env("setup_fields") as env:
-        connector = env.make()
-        first = plan(connector.client, connector.config)
-        to_create = {(c.sobject, c.field) for c in first if c.action is FieldAction.CREATE}
-        assert ("Contact", "Contactpoint_Intent__c") in to_create and (
-            "Lead",
-            "Contactpoint_Suppressed__c",
-        ) in to_create
-        assert ("Contact", "Contactpoint_Id__c") not in to_create  # already there
-        done = apply(connector.client, first)
-        assert {(c.sobject, c.field) for c in done if c.action is FieldAction.CREATED} == to_create
-        again = plan(env.make().client, connector.config)
-        assert all(c.action is FieldAction.EXISTS for c in again)
+        connector = env.make(setup={"integration_profile": "Contactpoint Integration"})
+        settings = connector.config.setup
+        specs = writeback_specs(MAPPING, connector.config)
+        assert {s.field for s in specs} >= {"Contactpoint_Profile_Id__c", "Contactpoint_Suppression_Reasons__c"}
+        first = plan(connector.client, specs, settings)
+        to_create = {(c.spec.sobject, c.spec.field) for c in first.fields if c.action is Action.CREATE}
+        assert to_create == {(s.sobject, s.field) for s in specs}  # a fresh org has none of them
+        assert {c.layout for c in first.layouts if c.action is Action.CREATE} == {
+            "Contact Layout", "Contact (Support) Layout", "Lead Layout"}  # fmt: skip
+        edits = {c.profile for c in first.grants if c.edit}
+        assert edits == {"Contactpoint Integration"} and len(first.grants) == 3 * len(specs)
+        done = apply(connector.client, first, settings)
+        assert done.pending() == 0 and done.done() == first.pending()
+        again = plan(env.make(setup={"integration_profile": "Contactpoint Integration"}).client, specs, settings)
+        assert again.pending() == 0 and again.done() == 0
         target = next(r.source_id for b in connector.pull("Lead", None) for r in b.records if not r.deleted)
         fields = {
-            "intent": 0.75,
-            "segment": "smb",
-            "open_tickets": 2,
-            "suppressed": True,
-            "suppression_reason": "urgent ticket",
+            "Contactpoint_Intent__c": 0.75,
+            "Contactpoint_Segment__c": "smb",
+            "Contactpoint_Open_Tickets__c": 2,
+            "Contactpoint_Suppressed__c": True,
+            "Contactpoint_Suppression_Reasons__c": "urgent_ticket;legal_hold",
         }
         result = connector.push(WriteBatch("salesforce", "Lead", [WriteOp(target, fields)]))
         assert result[0].outcome is WriteOutcome.WRITTEN, result
@@ -204,9 +210,7 @@ def test_bulk_ingest_push_ties_results_back():
         ids = [r.source_id for b in connector.pull("Contact", None) for r in b.records if not r.deleted][:120]
         if env.control is not None:
             env.control.fail_records([ids[3]])
-        results = connector.push(
-            WriteBatch("salesforce", "Contact", [WriteOp(i, {"profile_id": f"b-{i}"}) for i in ids])
-        )
+        results = connector.push(WriteBatch("salesforce", "Contact", [WriteOp(i, {"Title": f"b-{i}"}) for i in ids]))
         assert [r.source_id for r in results] == ids
         failed = [r.source_id for r in results if r.outcome is WriteOutcome.FAILED]
         assert failed == [ids[3]]
@@ -237,7 +241,9 @@ def test_jwt_bearer_auth():
 def test_session_auth_uses_the_given_session_and_cannot_renew():
     with salesforce_env("auth_session") as env:
         creds = env.credentials or {"session_id": "replay", "instance_url": "https://127.0.0.1:1"}
-        connector = env.make(auth={"kind": "session", "session_id": creds["session_id"]}, instance_url=creds["instance_url"])
+        connector = env.make(
+            auth={"kind": "session", "session_id": creds["session_id"]}, instance_url=creds["instance_url"]
+        )
         assert connector.check().ok
         if env.control is not None:
             env.control.expire_sessions()

@@ -255,9 +255,11 @@ def test_push_450_records_uses_3_collection_requests_and_reports_failures():
         ids[301]: {"success": False, "errors": [{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "locked"}]},
     }
     writer = WriteBack(client, config(), system="salesforce")
-    results = writer.push(WriteBatch("salesforce", "Contact", [WriteOp(i, {"profile_id": "p-1"}) for i in ids]))
+    results = writer.push(
+        WriteBatch("salesforce", "Contact", [WriteOp(i, {"Contactpoint_Profile_Id__c": "p-1"}) for i in ids])
+    )
     assert [len(c) for c in client.collection_calls] == [200, 200, 50]
-    assert client.collection_calls[0][0] == {"Id": ids[0], "Contactpoint_Id__c": "p-1"}
+    assert client.collection_calls[0][0] == {"Id": ids[0], "Contactpoint_Profile_Id__c": "p-1"}
     failed = [(r.source_id, r.error_code, r.retryable) for r in results if r.outcome is WriteOutcome.FAILED]
     assert failed == [(ids[7], "INVALID_EMAIL_ADDRESS", False), (ids[301], "UNABLE_TO_LOCK_ROW", True)]
     assert sum(r.outcome is WriteOutcome.WRITTEN for r in results) == 448
@@ -284,7 +286,7 @@ def test_bulk_push_ties_every_result_row_back_to_its_input():
         unprocessed=[{"Id": ids[3]}],
     )
     writer = WriteBack(client, config(bulk_ingest_threshold=2), system="salesforce")
-    results = writer.push(WriteBatch("salesforce", "Lead", [WriteOp(i, {"intent": 0.5}) for i in ids]))
+    results = writer.push(WriteBatch("salesforce", "Lead", [WriteOp(i, {"Contactpoint_Intent__c": 0.5}) for i in ids]))
     assert [(r.source_id, r.outcome, r.error_code) for r in results] == [
         (ids[0], WriteOutcome.WRITTEN, None),
         (ids[1], WriteOutcome.FAILED, "INVALID_EMAIL_ADDRESS"),
@@ -303,6 +305,8 @@ def test_failed_bulk_job_is_retried_through_collections_for_per_record_errors():
         ids[1]: {"success": False, "errors": [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "no"}]}
     }
     writer = WriteBack(client, config(bulk_ingest_threshold=1), system="salesforce")
-    results = writer.push(WriteBatch("salesforce", "Contact", [WriteOp(i, {"segment": "smb"}) for i in ids]))
+    results = writer.push(
+        WriteBatch("salesforce", "Contact", [WriteOp(i, {"Contactpoint_Segment__c": "smb"}) for i in ids])
+    )
     assert len(client.collection_calls) == 1
     assert [r.outcome for r in results] == [WriteOutcome.WRITTEN, WriteOutcome.FAILED, WriteOutcome.WRITTEN]

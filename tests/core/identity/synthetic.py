@@ -34,8 +34,62 @@ FIRST = [
     ("joseph", ["joe"]),
     ("david", ["dave"]),
     ("andrew", ["andy", "drew"]),
-] + [(n, []) for n in "mary john sarah raj priya wei mohammed fatima olivia noah emma liam ava lucas mia ethan zoe omar leila hugo ines".split()]
-SYLLABLES = "an ber ton son ley ham well ford wood mar ish ric dal cott fen gar hol kin lor mond nor pet quin ros stead tal van wick".split()
+] + [
+    (n, [])
+    for n in [
+        "mary",
+        "john",
+        "sarah",
+        "raj",
+        "priya",
+        "wei",
+        "mohammed",
+        "fatima",
+        "olivia",
+        "noah",
+        "emma",
+        "liam",
+        "ava",
+        "lucas",
+        "mia",
+        "ethan",
+        "zoe",
+        "omar",
+        "leila",
+        "hugo",
+        "ines",
+    ]
+]
+SYLLABLES = [
+    "an",
+    "ber",
+    "ton",
+    "son",
+    "ley",
+    "ham",
+    "well",
+    "ford",
+    "wood",
+    "mar",
+    "ish",
+    "ric",
+    "dal",
+    "cott",
+    "fen",
+    "gar",
+    "hol",
+    "kin",
+    "lor",
+    "mond",
+    "nor",
+    "pet",
+    "quin",
+    "ros",
+    "stead",
+    "tal",
+    "van",
+    "wick",
+]
 COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Wonka", "Tyrell"]
 SUFFIXES = ["", " Inc.", " Ltd", " LLC", " GmbH", ", Inc", " Limited", " Corp."]
 SYSTEMS = ["salesforce", "zendesk", "hubspot", "mixpanel"]
@@ -52,7 +106,9 @@ class Truth:
 
 def _surname(rng: random.Random) -> str:
     count = 1 if rng.random() < 0.6 else 2
-    return "".join(rng.choice(SYLLABLES[: 8 + rng.randrange(len(SYLLABLES) - 8)]) for _ in range(count + 1)).capitalize()
+    return "".join(
+        rng.choice(SYLLABLES[: 8 + rng.randrange(len(SYLLABLES) - 8)]) for _ in range(count + 1)
+    ).capitalize()
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -68,7 +124,11 @@ def _typo(rng: random.Random, text: str) -> str:
 
 
 def _entity(
-    rng: random.Random, eid: int, surname: str | None = None, home: tuple[str, str, str] | None = None, avoid: frozenset[str] = frozenset()
+    rng: random.Random,
+    eid: int,
+    surname: str | None = None,
+    home: tuple[str, str, str] | None = None,
+    avoid: frozenset[str] = frozenset(),
 ) -> dict[str, object]:
     formal, nicks = rng.choice([f for f in FIRST if f[0] not in avoid])
     last = surname or _surname(rng)
@@ -76,10 +136,24 @@ def _entity(
     dob = date(rng.randrange(1950, 2004), rng.randrange(1, 13), rng.randrange(1, 29)) if rng.random() < 0.5 else None
     domain = rng.choice(["gmail.com", f"{company.lower()}.com", "outlook.com"])
     email = f"{formal}.{last.lower()}{eid}@{domain}"
-    street, postcode, landline = home or (f"{rng.randrange(1, 200)} {_surname(rng)} Street", f"AB{rng.randrange(1, 99)} {rng.randrange(1, 9)}CD", f"+4420{rng.randrange(10**7, 10**8)}")
+    street, postcode, landline = home or (
+        f"{rng.randrange(1, 200)} {_surname(rng)} Street",
+        f"AB{rng.randrange(1, 99)} {rng.randrange(1, 9)}CD",
+        f"+4420{rng.randrange(10**7, 10**8)}",
+    )
     mobile = f"+447{rng.randrange(10**8, 10**9)}"
-    return {"first": formal, "nicks": nicks, "last": last, "company": company, "dob": dob, "email": email,
-            "street": street, "postcode": postcode, "landline": landline, "mobile": mobile}
+    return {
+        "first": formal,
+        "nicks": nicks,
+        "last": last,
+        "company": company,
+        "dob": dob,
+        "email": email,
+        "street": street,
+        "postcode": postcode,
+        "landline": landline,
+        "mobile": mobile,
+    }
 
 
 def _record(rng: random.Random, e: dict[str, object], system: str, sid: str) -> Person:
@@ -92,10 +166,8 @@ def _record(rng: random.Random, e: dict[str, object], system: str, sid: str) -> 
         first = _typo(rng, first)
     if rng.random() < 0.05:
         last = _typo(rng, last)
-    if rng.random() < 0.5:
-        first = first.capitalize()
-    else:
-        first = first.upper() if rng.random() < 0.2 else first
+    style = rng.random()
+    first = first.capitalize() if style < 0.5 else first.upper() if style < 0.6 else first
     if rng.random() < 0.03:
         first, last = last, first
     email = str(e["email"])
@@ -162,7 +234,10 @@ def generate(entities: int, *, seed: int = 7) -> Truth:
             e = _entity(rng, eid)
             person = Person(
                 source=RecordRef(system="hubspot", stream="forms", source_id=f"role-{c}-{k}"),
-                first_name=str(e["first"]).capitalize(), last_name=str(e["last"]), email=f"info@{company.lower()}.com", company=company,
+                first_name=str(e["first"]).capitalize(),
+                last_name=str(e["last"]),
+                email=f"info@{company.lower()}.com",
+                company=company,
             )
             people.append(person)
             entity_of[str(person.source)] = eid
@@ -190,5 +265,11 @@ def pair_scores(truth: Truth, profile_of: dict[str, str]) -> dict[str, float]:
     recall = tp / len(actual) if actual else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     merged_negatives = sum(1 for pair in truth.hard_negative_pairs if pair in predicted)
-    return {"precision": precision, "recall": recall, "f1": f1, "hard_negatives_merged": merged_negatives,
-            "predicted_pairs": len(predicted), "true_pairs": len(actual)}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "hard_negatives_merged": merged_negatives,
+        "predicted_pairs": len(predicted),
+        "true_pairs": len(actual),
+    }

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import numpy as np
+
+from core.identity import compare_pairs, default_comparisons, default_nicknames
+from tests.core.identity.helpers import person, table
+
+NAMES = [c.name for c in default_comparisons(default_nicknames())]
+
+
+def _levels(a: object, b: object) -> dict[str, int]:
+    prepared = table(a, b)  # type: ignore[arg-type]
+    row = compare_pairs(
+        prepared, np.array([0], np.int32), np.array([1], np.int32), default_comparisons(default_nicknames())
+    )
+    return dict(zip(NAMES, row[0].tolist(), strict=True))
+
+
+def test_missing_values_are_minus_one() -> None:
+    levels = _levels(person("1", first_name="Bob"), person("2", last_name="Smith"))
+    assert set(levels.values()) == {-1}
+
+
+def test_name_levels_exact_nickname_and_different() -> None:
+    assert _levels(person("1", first_name="Robert"), person("2", first_name="ROBERT"))["first_name"] == 4
+    assert _levels(person("1", first_name="Bob"), person("2", first_name="Robert"))["first_name"] == 3
+    assert _levels(person("1", first_name="John"), person("2", first_name="Mary"))["first_name"] == 0
+    assert _levels(person("1", last_name="Smith"), person("2", last_name="Smiht"))["last_name"] == 2
+
+
+def test_swapped_first_and_last_names_compare_as_exact() -> None:
+    levels = _levels(
+        person("1", first_name="Smith", last_name="Robert"), person("2", first_name="Robert", last_name="Smith")
+    )
+    assert (levels["first_name"], levels["last_name"]) == (4, 3)
+
+
+def test_crossing_never_turns_a_shared_surname_into_a_first_name() -> None:
+    """Hard negative: 'Woodley Andrew' (swapped) and Zoe Woodley share only the surname."""
+    levels = _levels(
+        person("1", first_name="Woodley", last_name="Andrew"), person("2", first_name="Zoe", last_name="Woodley")
+    )
+    assert levels["first_name"] == 0
+
+
+def test_email_levels() -> None:
+    assert _levels(person("1", email="bob.smith@gmail.com"), person("2", email="bobsmith@gmail.com"))["email"] == 3
+    assert _levels(person("1", email="bob+crm@acme.com"), person("2", email="bob@acme.com"))["email"] == 2
+    assert _levels(person("1", email="bob.smith@acme.com"), person("2", email="bob.smith@acme.co.uk"))["email"] == 1
+    assert _levels(person("1", email="john.smith1@acme.com"), person("2", email="john.smith2@acme.com"))["email"] == 0
+
+
+def test_role_mailboxes_count_as_missing() -> None:
+    assert _levels(person("1", email="info@acme.com"), person("2", email="info@acme.com"))["email"] == -1
+
+
+def test_phone_dob_company_and_address_levels() -> None:
+    levels = _levels(
+        person(
+            "1",
+            phone="+442079460958",
+            date_of_birth="1980-03-12",
+            company="Acme Inc.",
+            street="1 High Street",
+            postcode="AB1 2CD",
+        ),
+        person(
+            "2",
+            mobile="+442079460958",
+            date_of_birth="1980-12-03",
+            company="ACME Ltd",
+            street="1 High St.",
+            postcode="ab12cd",
+        ),
+    )
+    assert (levels["phone"], levels["date_of_birth"], levels["company"], levels["address"]) == (1, 1, 2, 3)
+    far = _levels(
+        person("1", date_of_birth="1975-03-12", postcode="AB1"), person("2", date_of_birth="2005-03-12", postcode="ZZ9")
+    )
+    assert (far["date_of_birth"], far["address"]) == (0, 0)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+
+from core.canonical import Identifier
+from core.identity import IdentitySettings, resolve
+from tests.core.identity.helpers import person
+from tests.core.identity.synthetic import generate, pair_scores
+
+
+def _together(resolution: object, a: str, b: str) -> bool:
+    profile_of = resolution.profile_of()  # type: ignore[attr-defined]
+    return bool(profile_of[a] == profile_of[b])
+
+
+def test_the_salesforce_zendesk_and_mixpanel_records_of_one_person_merge() -> None:
+    people = [
+        person(
+            "003A1",
+            system="salesforce",
+            first_name="Robert",
+            last_name="Smith",
+            email="bob.smith@acme.com",
+            company="Acme Inc.",
+        ),
+        person("77", system="zendesk", first_name="Bob", last_name="Smith", email="Bob.Smith@ACME.com "),
+        person(
+            "u9", system="mixpanel", email="bob.smith@acme.com", identifiers=[Identifier(kind="device_id", value="d1")]
+        ),
+    ]
+    resolution = resolve(people)
+    assert len(resolution.clusters) == 1
+    assert re.fullmatch(r"cp_[0-9a-z]{16}", resolution.profile_ids[0])
+
+
+def test_colleagues_sharing_a_role_mailbox_stay_apart() -> None:
+    people = [
+        person("1", first_name="Ann", last_name="Lee", email="info@acme.com", company="Acme", phone="+442079460000"),
+        person("2", first_name="Raj", last_name="Patel", email="info@acme.com", company="Acme", phone="+442079460000"),
+        person("3", first_name="Ann", last_name="Leigh", email="info@acme.com", company="Acme"),
+    ]
+    resolution = resolve(people)
+    assert len(resolution.clusters) == 3
+
+
+def test_family_sharing_surname_address_and_phone_stays_apart() -> None:
+    home = {
+        "last_name": "Doe",
+        "phone": "+442079460001",
+        "street": "1 High Street",
+        "postcode": "AB1 2CD",
+        "city": "Leeds",
+    }
+    people = [
+        person("1", first_name="John", email="john.doe@gmail.com", date_of_birth="1970-01-01", **home),
+        person("2", first_name="Mary", email="mary.doe@gmail.com", date_of_birth="1972-05-05", **home),
+        person("3", first_name="Jim", email="jim.doe@outlook.com", **home),
+        person("4", first_name="Johnny", system="zendesk", email="john.doe@gmail.com", **home),
+    ]
+    resolution = resolve(people)
+    assert _together(resolution, "crm/people/1", "zendesk/people/4")
+    assert len(resolution.clusters) == 3
+
+
+def test_no_hard_negative_merges_on_generated_data() -> None:
+    truth = generate(400, seed=21)
+    scores = pair_scores(truth, resolve(truth.people).profile_of())
+    assert scores["hard_negatives_merged"] == 0
+    assert scores["precision"] >= 0.99
+    assert scores["recall"] >= 0.85
+
+
+def test_golden_records_follow_survivorship_settings() -> None:
+    people = [
+        person("1", system="salesforce", first_name="Robert", last_name="Smith", email="bob@acme.com"),
+        person("2", system="zendesk", first_name="Bob", last_name="Smith", email="BOB@acme.com", phone="+442079460958"),
+    ]
+    settings = IdentitySettings.model_validate(
+        {"survivorship": {"system_priority": ["zendesk", "salesforce"], "fields": {"first_name": "system_priority"}}}
+    )
+    resolution = resolve(people, settings)
+    golden = resolution.golden_records[resolution.profile_ids[0]]
+    assert golden["first_name"].value == "Bob"
+    assert str(golden["first_name"].source) == "zendesk/people/2"
+    assert golden["phone"].value == "+442079460958"
+
+
+def test_empty_and_single_inputs() -> None:
+    assert resolve([]).clusters == []
+    single = resolve([person("1", first_name="A")])
+    assert single.clusters == [[0]]
+    assert len(single.pairs) == 0
+
+
+def test_previous_profile_ids_are_kept() -> None:
+    people = [person("1", first_name="Bob", email="bob@acme.com"), person("2", first_name="Bob", email="bob@acme.com")]
+    resolution = resolve(people, previous_links={"crm/people/2": "cp_0000000000000001"})
+    assert resolution.profile_ids == ["cp_0000000000000001"]
+
+
+def test_timings_cover_every_stage() -> None:
+    resolution = resolve(generate(20, seed=2).people)
+    assert set(resolution.timings) == {"prepare", "rules", "blocking", "compare", "train", "guard", "cluster"}

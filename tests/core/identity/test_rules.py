@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from core.canonical import Identifier
+from core.identity import (
+    SameExternalIdRule,
+    SamePersonalEmailRule,
+    SamePhoneAndSurnameRule,
+    apply_rules,
+    default_nicknames,
+)
+from tests.core.identity.helpers import person, table
+
+
+def _linked(rule: object, *people: object) -> set[tuple[str, str]]:
+    prepared = table(*people)  # type: ignore[arg-type]
+    links = apply_rules(prepared, [rule])  # type: ignore[list-item]
+    return {
+        (prepared.keys[a], prepared.keys[b]) for a, b in zip(links.left.tolist(), links.right.tolist(), strict=True)
+    }
+
+
+def test_same_external_id_links_a_record_to_the_record_its_id_names() -> None:
+    contact = person("003A1", system="salesforce", first_name="Robert")
+    requester = person(
+        "77",
+        system="zendesk",
+        first_name="Bob",
+        identifiers=[Identifier(kind="external_id", system="salesforce", value="003A1")],
+    )
+    assert _linked(SameExternalIdRule(), contact, requester) == {("salesforce/people/003A1", "zendesk/people/77")}
+
+
+def test_same_external_id_value_from_different_issuers_does_not_link() -> None:
+    a = person("1", system="hubspot", identifiers=[Identifier(kind="external_id", system="salesforce", value="003A1")])
+    b = person("2", system="hubspot", identifiers=[Identifier(kind="external_id", system="zendesk", value="003A1")])
+    assert _linked(SameExternalIdRule(), a, b) == set()
+
+
+def test_same_personal_email_links_across_case_dots_and_gmail_tags() -> None:
+    a = person("1", first_name="Robert", email="Bob.Smith@GoogleMail.com")
+    b = person("2", system="zendesk", first_name="Bob", email="bobsmith+news@gmail.com")
+    assert _linked(SamePersonalEmailRule(default_nicknames()), a, b) == {("crm/people/1", "zendesk/people/2")}
+
+
+def test_role_mailbox_is_never_a_key() -> None:
+    """Hard negative: colleagues who both left info@acme.com."""
+    a = person("1", first_name="Ann", last_name="Lee", email="info@acme.com")
+    b = person("2", first_name="Ann", last_name="Lee", email="info@acme.com")
+    assert _linked(SamePersonalEmailRule(default_nicknames()), a, b) == set()
+
+
+def test_address_shared_by_people_with_different_names_is_not_a_key() -> None:
+    """Hard negative: a family address (smiths@) used by John and by Mary."""
+    a = person("1", first_name="John", last_name="Smith", email="smiths@gmail.com")
+    b = person("2", first_name="Mary", last_name="Smith", email="smiths@gmail.com")
+    c = person("3", first_name="Johnny", last_name="Smith", email="smiths@gmail.com")
+    assert _linked(SamePersonalEmailRule(default_nicknames()), a, b, c) == set()
+
+
+def test_personal_email_with_swapped_names_still_links() -> None:
+    a = person("1", first_name="Zoe", last_name="Ishric", email="zoe.ishric@outlook.com")
+    b = person("2", first_name="Ishric", email="zoe.ishric+crm@outlook.com")
+    assert _linked(SamePersonalEmailRule(default_nicknames()), a, b) == {("crm/people/1", "crm/people/2")}
+
+
+def test_corporate_plus_tag_is_not_assumed_to_be_ignored() -> None:
+    a = person("1", first_name="Bob", email="bob+crm@acme.com")
+    b = person("2", first_name="Bob", email="bob@acme.com")
+    assert _linked(SamePersonalEmailRule(default_nicknames()), a, b) == set()
+
+
+def test_same_phone_and_surname_links_nicknames() -> None:
+    a = person("1", first_name="Robert", last_name="Smith", phone="+442079460958")
+    b = person("2", first_name="Bob", last_name="Smith", mobile="+442079460958")
+    assert _linked(SamePhoneAndSurnameRule(default_nicknames()), a, b) == {("crm/people/1", "crm/people/2")}
+
+
+def test_family_sharing_phone_and_surname_is_not_linked() -> None:
+    """Hard negative: John and Mary Smith on the family landline."""
+    a = person("1", first_name="John", last_name="Smith", phone="+442079460958")
+    b = person("2", first_name="Mary", last_name="Smith", phone="+442079460958")
+    assert _linked(SamePhoneAndSurnameRule(default_nicknames()), a, b) == set()
+
+
+def test_phone_and_surname_needs_both_first_names() -> None:
+    a = person("1", first_name="John", last_name="Smith", phone="+442079460958")
+    b = person("2", last_name="Smith", phone="+442079460958")
+    assert _linked(SamePhoneAndSurnameRule(default_nicknames()), a, b) == set()
+
+
+def test_phone_and_surname_refuses_different_dates_of_birth() -> None:
+    """Hard negative: father and son, both John Smith, on one landline."""
+    a = person("1", first_name="John", last_name="Smith", phone="+442079460958", date_of_birth="1960-01-01")
+    b = person("2", first_name="John", last_name="Smith", phone="+442079460958", date_of_birth="1990-05-05")
+    assert _linked(SamePhoneAndSurnameRule(default_nicknames()), a, b) == set()
+
+
+def test_a_group_links_each_member_to_an_earlier_compatible_one() -> None:
+    people = [person(str(i), first_name="Robert", last_name="Smith", phone="+442079460958") for i in range(4)]
+    links = _linked(SamePhoneAndSurnameRule(default_nicknames()), *people)
+    assert len(links) == 3
