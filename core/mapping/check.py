@@ -94,13 +94,25 @@ def check_mapping(path: str | Path, sample: str | Path | None = None, *, stream:
     records = read_sample(sample)
     name = _pick_stream(mapping, stream)
     results: list[SampleResult] = []
-    problems: list[Problem] = []
+    rejected: dict[tuple[tuple[str | int, ...], str], list[tuple[int, Rejected]]] = {}
     for index, raw in enumerate(records, start=1):
         outcome = mapping.map(mapping.source_record(name, raw))
         results.append(SampleResult(index=index, stream=name, outcome=outcome))
         if isinstance(outcome, Rejected):
-            problems.append(_sample_problem(mapping, outcome, index=index, sample=str(sample)))
+            rejected.setdefault((tuple(outcome.loc), outcome.reason), []).append((index, outcome))
+    # the same reason at the same place is one problem, naming every record it hit
+    problems = [
+        _sample_problem(mapping, same[0][1], indexes=[i for i, _ in same], total=len(records), sample=str(sample))
+        for same in rejected.values()
+    ]
     return CheckReport(file=file, mapping=mapping, problems=problems, results=results)
+
+
+def _records_text(indexes: list[int], total: int) -> str:
+    if len(indexes) == 1:
+        return f"sample record {indexes[0]}"
+    shown = ", ".join(str(i) for i in indexes[:5]) + (", ..." if len(indexes) > 5 else "")
+    return f"{len(indexes)} of {total} sample records ({shown})"
 
 
 def _pick_stream(mapping: CompiledMapping, stream: str | None) -> str:
@@ -116,10 +128,13 @@ def _pick_stream(mapping: CompiledMapping, stream: str | None) -> str:
     return stream
 
 
-def _sample_problem(mapping: CompiledMapping, outcome: Rejected, *, index: int, sample: str) -> Problem:
+def _sample_problem(
+    mapping: CompiledMapping, outcome: Rejected, *, indexes: list[int], total: int, sample: str
+) -> Problem:
     line, column = mapping.locate(outcome.loc) if outcome.loc else (None, None)
     key = ".".join(str(part) for part in outcome.loc)
-    message = f"sample record {index} of {sample} is rejected: {outcome.reason}"
+    verb = "is" if len(indexes) == 1 else "are"
+    message = f"{_records_text(indexes, total)} of {sample} {verb} rejected: {outcome.reason}"
     if outcome.code == "missing":
         hint = "the sample has no value there: fix the source path, or drop 'required: true' if it may be empty"
     elif outcome.code == "transform":

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from core.mapping import check_mapping
+
+MAPPING = """\
+system: files
+version: 1
+streams:
+  people:
+    id: id
+    model: Person
+    fields:
+      company: {path: organisation, required: true}
+"""
+
+
+def test_the_same_rejection_on_many_sample_records_is_one_problem_naming_them(tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    sample = tmp_path / "s.csv"
+    sample.write_text("id,organisation\n1,\n2,Acme\n3,\n", encoding="utf-8")
+    report = check_mapping(mapping, sample)
+    (problem,) = report.problems
+    assert problem.line == 8
+    assert problem.message.startswith(f"2 of 3 sample records (1, 3) of {sample} are rejected: ")
+    assert "required source path 'organisation'" in problem.message
