@@ -175,10 +175,14 @@ def bench_size(n: int, *, seed: int, splink: bool, examples: int, scratch: Path)
     figures: dict[str, dict[str, Any]] = {}
     engines = (["contactpoint"] if contactpoint_resolve() else []) + (["splink"] if splink else [])
     for engine in engines:
-        clusters, report = _run_engine(engine, data_dir, seed=seed, with_new=engine == "contactpoint")
+        clusters, report = _run_engine(engine, data_dir, seed=seed, with_new=True)
         if "error" in report:
             print(report["error"], file=sys.stderr)
             continue
+        if report.get("parked_rows") or report.get("dropped_values"):
+            print(
+                f"\n{engine}: {report['parked_rows']} rows parked, {report['dropped_values']} values dropped on reading"
+            )
         for failure in report.get("failed_sessions", []):
             print(f"\n{engine}: {failure.splitlines()[0]}")
         scores[engine] = score(clusters, batch, examples=examples)

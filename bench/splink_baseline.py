@@ -23,7 +23,10 @@ Configured as Splink's documentation recommends for deduplicating people with Du
 * ``predict`` at match probability 0.5 and ``cluster_pairwise_predictions_at_threshold``
   at 0.95.
 
-    run_splink(records_csv, seed=7) -> SplinkRun   (clusters by record_id, phase timings)
+* incremental baseline: ``linker.inference.predict_between(existing, new)`` for one new
+  record at a time (the first 200 held-out records), at the clustering threshold.
+
+    run_splink(records_csv, seed=7, new_csv=None) -> SplinkRun   (clusters, timings, incremental latencies)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["CLUSTER_THRESHOLD", "PREDICT_THRESHOLD", "SplinkRun", "run_splink"]
 
@@ -59,6 +63,11 @@ from raw
 """
 
 
+_FULL_NAME = (
+    "case when first_name is null and last_name is null then null else concat_ws(' ', first_name, last_name) end"
+)
+
+
 @dataclass
 class SplinkRun:
     """What one Splink run produced."""
@@ -68,6 +77,7 @@ class SplinkRun:
     phases: dict[str, float] = field(default_factory=dict)
     predicted_pairs: int = 0
     failed_sessions: list[str] = field(default_factory=list)
+    incremental: list[float] = field(default_factory=list)
 
 
 def _settings() -> object:
@@ -102,7 +112,28 @@ def _settings() -> object:
     )
 
 
-def run_splink(records_csv: Path, *, seed: int = 7) -> SplinkRun:
+def _incremental(linker: Any, db_api: Any, existing: Any, new_csv: Path, limit: int) -> list[float]:
+    """Seconds per new record for ``predict_between`` (existing x one new record), Splink's incremental linkage.
+
+    Cleaning and registering each record happen before its timing starts, as Contactpoint's
+    rows become ``Person`` records before theirs does.
+    """
+    con = db_api.duckdb_con
+    con.execute("create table raw_new as select * from read_csv(?, all_varchar = true, header = true)", [str(new_csv)])
+    latencies = []
+    for offset in range(limit):
+        sql = _CLEAN_SQL.replace("from raw", f"from raw_new order by record_id limit 1 offset {offset}")
+        one = db_api.register(con.sql(sql).project(f"*, {_FULL_NAME} as full_name"))
+        start = time.perf_counter()
+        found = linker.inference.predict_between(
+            existing, one, threshold_match_probability=CLUSTER_THRESHOLD, warning_mode="never"
+        )
+        found.as_duckdbpyrelation().fetchall()
+        latencies.append(time.perf_counter() - start)
+    return latencies
+
+
+def run_splink(records_csv: Path, *, seed: int = 7, new_csv: Path | None = None, new_limit: int = 200) -> SplinkRun:
     """Deduplicate the records in ``records_csv`` with Splink on DuckDB; time the whole run.
 
     Reading the CSV into DuckDB is not timed (Contactpoint's reading is not timed either);
@@ -122,11 +153,9 @@ def run_splink(records_csv: Path, *, seed: int = 7) -> SplinkRun:
         now = time.perf_counter()
         phases[name], mark = now - mark, now
 
-    cleaned = con.sql(_CLEAN_SQL).project(
-        "*, case when first_name is null and last_name is null then null "
-        "else concat_ws(' ', first_name, last_name) end as full_name"
-    )
-    linker = Linker(db_api.register(cleaned), _settings(), log_level=None)
+    cleaned = con.sql(_CLEAN_SQL).project(f"*, {_FULL_NAME} as full_name")
+    existing = db_api.register(cleaned)
+    linker = Linker(existing, _settings(), log_level=None)
     lap("clean")
     linker.training.estimate_probability_two_random_records_match(
         [block_on("email"), block_on("phone"), block_on("first_name", "last_name", "date_of_birth")], recall=0.7
@@ -150,10 +179,12 @@ def run_splink(records_csv: Path, *, seed: int = 7) -> SplinkRun:
     lap("cluster")
     seconds = time.perf_counter() - start
     pairs = predictions.as_duckdbpyrelation().count("*").fetchall()
+    incremental = _incremental(linker, db_api, existing, new_csv, new_limit) if new_csv else []
     return SplinkRun(
         clusters={str(r): str(c) for r, c in rows},
         seconds=seconds,
         phases=phases,
         predicted_pairs=int(pairs[0][0]),
         failed_sessions=failed,
+        incremental=incremental,
     )

@@ -171,3 +171,19 @@ def test_two_people_share_a_mailbox_name_only_at_different_company_domains(data:
         entities = {entity for entity, _ in found}
         if len(entities) > 1:
             assert not {domain for _, domain in found} & personal, found
+
+
+def test_the_engines_csv_reader_takes_every_row_and_every_phone(data: Dataset, tmp_path: Path) -> None:
+    identity = pytest.importorskip("core.identity")
+    if not hasattr(identity, "read_people_csv"):
+        pytest.skip("core.identity has no read_people_csv yet")
+    from core.identity.settings import PhoneSettings
+
+    found = identity.read_people_csv(data.write(tmp_path), phones=PhoneSettings(system_regions=SYSTEM_REGIONS))
+    assert found.parked == []
+    assert found.warnings == []
+    assert len(found.people) == N
+    by_id = {p.source.source_id: p for p in found.people}
+    for row in data.records:
+        if row["phone"]:
+            assert by_id[row["record_id"]].phone == _e164(row)
