@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(BIN)/contactpoint demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check core connectors sandbox tests bench
+	$(BIN)/ruff format --check core connectors sandbox tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy core connectors sandbox

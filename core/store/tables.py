@@ -9,6 +9,9 @@
     profile_aliases    merged-away profile IDs → the profile they now resolve to
     links              source record → profile, with method, rule, score, explanation
     writeback_ledger   last value written to each field of each system record
+    identity_pins      manual must-link / cannot-link decisions that win over the model
+    identity_block_keys  blocking keys of every linked record (incremental resolution)
+    identity_models    trained identity models (parameters + settings hash) per run
 
 Every timestamp is timezone-aware UTC (``UtcDateTime``); JSON columns are JSONB on
 PostgreSQL. The schema is created by the Alembic migrations in ``migrations/``;
@@ -30,9 +33,13 @@ __all__ = [
     "TABLES",
     "CanonicalRecord",
     "Cursor",
+    "IdentityBlockKey",
+    "IdentityModel",
+    "IdentityPin",
     "LinkMethod",
     "Link",
     "ParkedRecord",
+    "PinKind",
     "Profile",
     "ProfileAlias",
     "ProfileStatus",
@@ -69,6 +76,13 @@ class LinkMethod(StrEnum):
     RULE = "rule"
     SCORE = "score"
     MANUAL = "manual"
+
+
+class PinKind(StrEnum):
+    """A manual identity decision: two records are one person, or never are."""
+
+    MUST_LINK = "must_link"
+    CANNOT_LINK = "cannot_link"
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
@@ -249,6 +263,53 @@ class WritebackEntry(SQLModel, table=True):
     run_id: str | None = Field(default=None, max_length=64)
 
 
+class IdentityPin(SQLModel, table=True):
+    """A manual decision about two records (``system/stream/source_id`` keys); it wins over the model."""
+
+    __tablename__ = "identity_pins"
+    __table_args__ = (
+        sa.Index("ix_identity_pins_left_record", "left_record"),
+        sa.Index("ix_identity_pins_right_record", "right_record"),
+    )
+
+    pin_id: int | None = Field(default=None, primary_key=True)
+    kind: PinKind = _enum()
+    left_record: str = Field(max_length=700)
+    right_record: str = Field(max_length=700)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    created_by: str | None = Field(default=None, max_length=120)
+    created_at: datetime = _ts()
+    active: bool = Field(default=True)
+
+
+class IdentityBlockKey(SQLModel, table=True):
+    """One blocking key of one linked record, so a new record finds its candidates by index."""
+
+    __tablename__ = "identity_block_keys"
+    __table_args__ = (
+        sa.Index("ix_identity_block_keys_key", "key", "sub_key"),
+        sa.Index("ix_identity_block_keys_record", "record"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255)
+    sub_key: str = Field(default="", max_length=255)
+    record: str = Field(max_length=700)
+    profile_id: str = Field(max_length=40)
+
+
+class IdentityModel(SQLModel, table=True):
+    """A trained identity model: the parameters incremental resolution scores with."""
+
+    __tablename__ = "identity_models"
+
+    model_id: int | None = Field(default=None, primary_key=True)
+    settings_hash: str = Field(max_length=64)
+    parameters: dict[str, Any] = _json()
+    created_at: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
 TABLES: tuple[type[SQLModel], ...] = (
     SourceRecordRow,
     CanonicalRecord,
@@ -259,5 +320,8 @@ TABLES: tuple[type[SQLModel], ...] = (
     ProfileAlias,
     Link,
     WritebackEntry,
+    IdentityPin,
+    IdentityBlockKey,
+    IdentityModel,
 )
 """Every table of the store, in creation order."""

@@ -33,7 +33,15 @@ def test_version():
 
 def test_console_script_reports_config_errors_with_hint_and_exit_2(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from core.cli import main; main()", "check", "nowhere", "--config", str(tmp_path / "x.yaml")],
+        [
+            sys.executable,
+            "-c",
+            "from core.cli import main; main()",
+            "check",
+            "nowhere",
+            "--config",
+            str(tmp_path / "x.yaml"),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -77,7 +77,9 @@ def count(store, table, **where) -> int:
 def test_cli_maps_10000_rows_stores_good_parks_bad_and_exits_0(tmp_path, store_url):
     export = tmp_path / "people.csv"
     bad = write_export(export, 10_000, 0.01)
-    result = CliRunner().invoke(app, ["mapping", "run", str(MAPPING), "--input", str(export), "--url", store_url, "--json"])
+    result = CliRunner().invoke(
+        app, ["mapping", "run", str(MAPPING), "--input", str(export), "--url", store_url, "--json"]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["pulled"] == 10_000
@@ -136,14 +138,20 @@ def test_crash_mid_run_resumes_without_duplicates_or_gaps(tmp_path, store):
     connector = FilesConnector(config, name="files")
     mapping = load_mapping(MAPPING)
     with pytest.raises(RuntimeError, match="power cut"):
-        ingest_stream(CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.start_run("sync"))
+        ingest_stream(
+            CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.start_run("sync")
+        )
     assert count(store, SourceRecordRow) == pytest.approx(7 * 64, abs=64)
     summary = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
     assert summary.resumed_from is not None
     good = 1_000 - len(bad)
     assert count(store, CanonicalRecord, model="Person") == good
     stored_ids = sum(1 for _ in store.iter_source_records(system="files"))
-    assert stored_ids == count(store, SourceRecordRow) == 1_000 - sum(1 for k in bad.values() if k in {"no_id", "short_row"})
+    assert (
+        stored_ids
+        == count(store, SourceRecordRow)
+        == 1_000 - sum(1 for k in bad.values() if k in {"no_id", "short_row"})
+    )
     assert count(store, ParkedRecord) == len(bad)
     # a third run reads nothing new and changes nothing
     again = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
