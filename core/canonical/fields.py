@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator
 
-__all__ = ["CountryCode", "EmailAddress", "PhoneE164"]
+__all__ = ["CountryCode", "EmailAddress", "PhoneE164", "to_e164"]
 
 
 def _check_email(value: str) -> str:
@@ -20,7 +21,43 @@ def _check_email(value: str) -> str:
     return value
 
 
+_VALID_E164: set[str] = set()
+"""E.164 strings ``to_e164`` produced, so validating them again costs no second parse."""
+_VALID_E164_MAX = 1 << 18
+
+
+@lru_cache(maxsize=1 << 14)  # a record often carries the same number as a field and as an identifier
+def to_e164(text: str, region: str | None) -> str:
+    """Format a phone number as E.164 with phonenumbers, reading national numbers in ``region``.
+
+    Raises:
+        ValueError: When the text is not a possible phone number.
+
+    Examples:
+        >>> to_e164("020 7946 0018", "GB")
+        '+442079460018'
+    """
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as err:
+        hint = "" if region or text.lstrip().startswith("+") else " (no region: set defaults.phone_region)"
+        msg = f"not a phone number: {err}{hint}"
+        raise ValueError(msg) from None
+    if not phonenumbers.is_possible_number(parsed):
+        found = phonenumbers.region_code_for_number(parsed)
+        where = f"region {found}" if found and found != "ZZ" else f"country code +{parsed.country_code}"
+        msg = f"not a possible phone number for {where}"
+        raise ValueError(msg)
+    result = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if len(_VALID_E164) >= _VALID_E164_MAX:
+        _VALID_E164.clear()
+    _VALID_E164.add(result)
+    return result
+
+
 def _check_phone(value: str) -> str:
+    if value in _VALID_E164:
+        return value
     if not value.startswith("+"):
         msg = (
             f"phone {value!r} is not in E.164 form ('+' and country code); "
@@ -28,14 +65,10 @@ def _check_phone(value: str) -> str:
         )
         raise ValueError(msg)
     try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as err:
-        msg = f"phone {value!r} cannot be read as a phone number: {err}"
+        return to_e164(value, None)
+    except ValueError as err:
+        msg = f"phone {value!r}: {err}"
         raise ValueError(msg) from None
-    if not phonenumbers.is_possible_number(parsed):
-        msg = f"phone {value!r} has the wrong number of digits for its country"
-        raise ValueError(msg)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _check_country(value: str) -> str:

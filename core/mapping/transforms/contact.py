@@ -11,6 +11,7 @@ import phonenumbers
 import pycountry
 from pydantic import Field, field_validator
 
+from core.canonical.fields import to_e164
 from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TransformFn, transform
 
 __all__ = ["check_region", "to_e164"]
@@ -29,29 +30,6 @@ def check_region(region: str | None) -> str | None:
         msg = f"unknown phone region {region!r}; use an ISO 3166-1 alpha-2 code such as GB, US, DE"
         raise ValueError(msg)
     return code
-
-
-@lru_cache(maxsize=8192)  # a record often carries the same number as a field and as an identifier
-def to_e164(text: str, region: str | None) -> str:
-    """Format a phone number as E.164, reading national numbers in ``region``.
-
-    Raises:
-        ValueError: When the text is not a possible phone number.
-
-    Examples:
-        >>> to_e164("020 7946 0018", "GB")
-        '+442079460018'
-    """
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as err:
-        hint = "" if region or text.lstrip().startswith("+") else " (no region: set defaults.phone_region)"
-        msg = f"not a phone number: {err}{hint}"
-        raise ValueError(msg) from None
-    if not phonenumbers.is_possible_number(parsed):
-        msg = f"not a possible phone number for region {phonenumbers.region_code_for_number(parsed) or region}"
-        raise ValueError(msg)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 class E164Args(StrictArgs):
