@@ -70,9 +70,26 @@ def contactpoint_resolve() -> Callable[..., Any] | None:
     return None
 
 
+class _StoreIncremental:
+    """Contactpoint's incremental mode: a batch over the store, then one record at a time."""
+
+    def load(self, people: Sequence[Any], db_path: Path) -> Any:
+        from core.identity import IncrementalResolver, resolve_store
+        from core.store import open_store
+
+        store = open_store(f"sqlite:///{db_path}")
+        run_id = store.start_run("bench")
+        store.upsert_canonical(((p.source, "Person", 0, p) for p in people), run_id=run_id)
+        resolve_store(store, run_id=run_id)
+        return IncrementalResolver(store)  # built here, so no timed call pays for loading the model
+
+    def resolve_new(self, store: Any, person: Any) -> Any:
+        return store.resolve(person)
+
+
 def incremental_engine() -> IncrementalEngine | None:
-    """The engine's incremental mode, or ``None`` while it has none (the benchmark says so)."""
-    return None
+    """The engine's incremental mode (``core.identity.IncrementalResolver`` over a SQLite store)."""
+    return _StoreIncremental()
 
 
 def _phone(text: str, system: str) -> str | None:

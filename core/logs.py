@@ -44,6 +44,8 @@ KEYS = frozenset(
         "profile_id",
         "record_id",
         "rule",
+        "merged_from",
+        "split_into",
         "error",
         "hint",
     }

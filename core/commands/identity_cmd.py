@@ -3,6 +3,7 @@ r"""``contactpoint identity resolve``: resolve a CSV of people into profiles.
     contactpoint identity resolve people.csv --out clusters.csv
     contactpoint identity resolve export.csv --mapping mappings/files.yaml --out clusters.csv \\
         --settings mappings/identity.yaml --explain-out pairs.jsonl
+    contactpoint identity resolve --store                 (the store's people; see identity_store_cmd)
 
 Writes ``record_id,profile_id`` for every usable row; rows that fail validation
 go to ``<out>.parked.csv`` with their reason.
@@ -19,9 +20,27 @@ from typing import Annotated
 import typer
 
 from core.commands.common import console, errors_to_exit, print_json
+from core.commands.identity_store_cmd import (
+    UrlOption,
+    explain_command,
+    merge_command,
+    resolve_store_command,
+    split_command,
+)
+from core.errors import IdentityError
 from core.identity import CsvPeople, Resolution, load_settings, read_mapped_csv, read_people_csv, resolve
 
 app = typer.Typer(help="Resolve people into unified profiles.", no_args_is_help=True)
+app.command("explain")(explain_command)
+app.command("merge")(merge_command)
+app.command("split")(split_command)
+
+
+def _file_and_out(file: Path | None, out: Path | None) -> tuple[Path, Path]:
+    if file is None or out is None:
+        msg = "give a CSV FILE and --out, or --store to resolve the people in the store"
+        raise IdentityError(msg, hint="contactpoint identity resolve people.csv --out clusters.csv")
+    return file, out
 
 
 def _write_clusters(path: Path, found: CsvPeople, resolution: Resolution) -> None:
@@ -49,8 +68,8 @@ def _write_explanations(path: Path, resolution: Resolution) -> None:
 
 @app.command("resolve")
 def resolve_command(
-    file: Annotated[Path, typer.Argument(help="CSV file of people.", exists=True, dir_okay=False)],
-    out: Annotated[Path, typer.Option("--out", help="Where to write record_id,profile_id.")],
+    file: Annotated[Path | None, typer.Argument(help="CSV file of people.", exists=True, dir_okay=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write record_id,profile_id.")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML mapping to read FILE through.")] = None,
     stream: Annotated[str | None, typer.Option("--stream", help="The mapping's stream, when it maps several.")] = None,
     settings: Annotated[Path | None, typer.Option("--settings", help="Identity settings (identity.yaml).")] = None,
@@ -58,9 +77,19 @@ def resolve_command(
         Path | None, typer.Option("--explain-out", help="Write every decision as JSON lines.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    store: Annotated[bool, typer.Option("--store", help="Resolve the people in the store instead of FILE.")] = False,
+    url: UrlOption = None,
 ) -> None:
-    """Resolve the people in FILE into profiles and write one profile ID per row."""
+    """Resolve the people in FILE (or, with --store, in the store) into profiles."""
+    if store:
+        with errors_to_exit():
+            if file is not None or out is not None:
+                msg = "give a CSV FILE with --out, or --store, not both"
+                raise IdentityError(msg, hint="contactpoint identity resolve --store [--url URL]")
+        resolve_store_command(url, settings, as_json=as_json)
+        return
     with errors_to_exit():
+        file, out = _file_and_out(file, out)
         started = time.perf_counter()
         config = load_settings(settings)
         found = (

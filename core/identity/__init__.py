@@ -11,6 +11,10 @@
         golden_record   ─ survivorship with provenance (survivorship)
         Explanation     ─ why a pair was linked (explain)
 
+    resolve_store(store, settings, run_id=...) ─ batch over the store, stable IDs (persist, stable, pins)
+    resolve_one(store, person, settings)       ─ incremental, through the store's key index (incremental)
+    merge_profiles, split_profile              ─ manual pins, applied at once (manual)
+
 Settings come from an ``identity.yaml`` (``load_settings``); docs/identity.md
 describes every knob.
 """
@@ -23,6 +27,8 @@ from core.identity.compare import COMPARISON_LEVELS, compare_pairs, default_comp
 from core.identity.csvinput import CsvPeople, ParkedRow, read_mapped_csv, read_people_csv
 from core.identity.engine import resolve
 from core.identity.explain import Decision, Explanation, FieldContribution, Method
+from core.identity.incremental import IncrementalResolver, LinkDecision, Outcome, resolve_few, resolve_one
+from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.model import ModelParameters, match_probability, score, train
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.normalise import (
@@ -34,12 +40,15 @@ from core.identity.normalise import (
     normalise_postcode,
     normalise_street,
 )
+from core.identity.persist import StoreResolution, resolve_store
+from core.identity.pins import PinnedClusters, cluster_with_pins
 from core.identity.profiles import assign_profile_ids, derived_profile_id
 from core.identity.records import RecordTable, prepare_records
 from core.identity.resolution import PairDecisions, Resolution
 from core.identity.roles import RoleMailboxes, default_role_mailboxes
 from core.identity.rules import SameExternalIdRule, SamePersonalEmailRule, SamePhoneAndSurnameRule, apply_rules
 from core.identity.settings import IdentitySettings, load_settings
+from core.identity.stable import StableIds, assign_stable_ids, new_profile_id
 from core.identity.survivorship import golden_record
 
 __all__ = [
@@ -51,6 +60,13 @@ __all__ = [
     "Decision",
     "Explanation",
     "FieldContribution",
+    "IncrementalResolver",
+    "LinkDecision",
+    "ManualChange",
+    "Outcome",
+    "PinnedClusters",
+    "StableIds",
+    "StoreResolution",
     "IdentitySettings",
     "Method",
     "ModelParameters",
@@ -66,6 +82,8 @@ __all__ = [
     "SamePhoneAndSurnameRule",
     "apply_rules",
     "assign_profile_ids",
+    "assign_stable_ids",
+    "cluster_with_pins",
     "block",
     "cluster_links",
     "compare_pairs",
@@ -76,6 +94,8 @@ __all__ = [
     "golden_record",
     "load_settings",
     "match_probability",
+    "merge_profiles",
+    "new_profile_id",
     "normalise_company",
     "normalise_email",
     "normalise_name",
@@ -86,7 +106,11 @@ __all__ = [
     "read_mapped_csv",
     "read_people_csv",
     "resolve",
+    "resolve_few",
+    "resolve_one",
+    "resolve_store",
     "score",
+    "split_profile",
     "strong_values",
     "train",
 ]

@@ -4,13 +4,19 @@ Each blocking key gives every record zero or more ``(key, sub_key)`` values.
 Records sharing a key form a block; every pair inside a block is a candidate.
 A block larger than ``max_block_size`` is split by its sub-key, and if still
 too large it is skipped and reported (such keys say little about identity:
-a city's most common surname). Pairs are built with numpy, block sizes at a
-time, and deduplicated across keys, so each pair is compared once.
+a city's most common surname).
+
+Keys are computed once per *distinct value* (a surname's Soundex, a first
+name's nickname forms) and then gathered for every record with numpy from the
+table's integer-coded columns, so the cost per record is a few array
+operations, not Python calls. Pairs are built with numpy, block sizes at a
+time, and deduplicated across keys as sorted ``int64`` pair codes, so each pair
+is compared once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -24,7 +30,9 @@ from core.identity.settings import BlockingKey
 __all__ = ["BlockingReport", "CandidatePairs", "block"]
 
 Index = npt.NDArray[np.int32]
-KeyFunc = Callable[[RecordTable, int], Iterator[tuple[str, str]]]
+Codes = npt.NDArray[np.int64]
+KeyRows = tuple[Codes, Codes, Codes]
+"""``(records, keys, sub_keys)``: one row per key value of a record; ``-1`` sub-key is "none"."""
 
 
 @dataclass(frozen=True)
@@ -53,75 +61,171 @@ def _sound(text: str) -> str:
     return jellyfish.soundex(text.replace(" ", "")) if text else ""
 
 
-def _key_functions(table: RecordTable, nicknames: NicknameTable) -> dict[BlockingKey, KeyFunc]:  # noqa: C901 - a table of small closures
-    """Key functions over ``table``; column values are read into lists once."""
-    firsts, lasts = table.first_name.values(), table.last_name.values()
-    postcodes, cities = table.postcode.values(), table.city.values()
-    companies, dobs = table.company.values(), table.date_of_birth.values()
-    sounds = {name: _sound(name) for name in {*lasts, *firsts}}
-    name_keys = {name: nicknames.name_keys(name.split()[0]) for name in set(firsts) if name}
-
-    def email(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        for e in table.emails[i]:
-            if not e.is_role and e.canonical not in table.shared_emails:
-                yield e.canonical, ""
-
-    def email_local(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        for e in table.emails[i]:
-            if not e.is_role and len(e.loose_local) >= 4 and e.canonical not in table.shared_emails:
-                yield e.loose_local, e.domain
-
-    def phone(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        for number in table.phones[i]:
-            yield number, lasts[i][:1]
-
-    def names_sorted(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        last = lasts[i]
-        sub = postcodes[i] or cities[i]
-        for first in name_keys.get(firsts[i], ()) if last else ():
-            # Sorted, so that "Smith Robert" meets "Robert Smith" (and, through the keys, "Bob Smith").
-            yield "|".join(sorted((first, last))), sub
-
-    def surname_sound(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        first, last = firsts[i], lasts[i]
-        if first and last:
-            yield f"{sounds[last]}|{first[:2]}", sounds[first]
-
-    def first_surname_initial(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        last = lasts[i]
-        sub = companies[i] or postcodes[i]
-        for first in name_keys.get(firsts[i], ()) if last else ():
-            yield f"{first}|{last[:2]}", sub
-
-    def postcode_surname(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        postcode, last = postcodes[i], lasts[i]
-        if postcode and last:
-            yield f"{postcode}|{sounds[last]}", ""
-
-    def company_surname(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        company, last, first = companies[i], lasts[i], firsts[i]
-        if company and last and first:
-            yield f"{company}|{sounds[last]}|{first[:1]}", ""
-
-    def date_of_birth(table: RecordTable, i: int) -> Iterator[tuple[str, str]]:
-        dob = dobs[i]
-        if dob:
-            yield dob, lasts[i][:1]
-
-    return {
-        BlockingKey.EMAIL: email,
-        BlockingKey.EMAIL_LOCAL_PART: email_local,
-        BlockingKey.PHONE: phone,
-        BlockingKey.NAMES_SORTED: names_sorted,
-        BlockingKey.SURNAME_SOUND_FIRST_INITIAL: surname_sound,
-        BlockingKey.FIRST_NAME_SURNAME_INITIAL: first_surname_initial,
-        BlockingKey.POSTCODE_SURNAME: postcode_surname,
-        BlockingKey.COMPANY_SURNAME: company_surname,
-        BlockingKey.DATE_OF_BIRTH: date_of_birth,
-    }
+def _per_value(vocab: Sequence[str], func: Callable[[str], str]) -> Codes:
+    """Code of ``func(value)`` for each vocabulary entry, plus a trailing ``-1`` for missing (code ``-1``)."""
+    seen: dict[str, int] = {}
+    codes = [seen.setdefault(func(v), len(seen)) if v else -1 for v in vocab]
+    return np.asarray([*codes, -1], dtype=np.int64)
 
 
-def _pairs_in_blocks(keys: npt.NDArray[np.int64], records: Index, cap: int) -> tuple[list[Index], list[Index], Index]:
+def _combine(*parts: Codes) -> Codes:
+    """One code per row for a tuple of codes (``-1`` when any part is missing), kept small by refactorising."""
+    out = np.zeros(len(parts[0]), dtype=np.int64)
+    missing = np.zeros(len(parts[0]), dtype=np.bool_)
+    for part in parts:
+        missing |= part < 0
+        out = out * (int(part.max(initial=0)) + 1) + np.maximum(part, 0)
+        out = np.unique(out, return_inverse=True)[1].astype(np.int64).ravel()
+    out[missing] = -1
+    return out
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Per-record codes the keys are built from (``-1`` when missing)."""
+
+    first: Codes
+    last: Codes
+    postcode: Codes
+    city: Codes
+    company: Codes
+    dob: Codes
+
+    @classmethod
+    def of(cls, table: RecordTable) -> _Columns:
+        def codes(values: npt.NDArray[np.int32]) -> Codes:
+            return values.astype(np.int64)
+
+        return cls(
+            codes(table.first_name.codes),
+            codes(table.last_name.codes),
+            codes(table.postcode.codes),
+            codes(table.city.codes),
+            codes(table.company.codes),
+            codes(table.date_of_birth.codes),
+        )
+
+
+def _rows(records: Codes, keys: Codes, subs: Codes) -> KeyRows:
+    keep = keys >= 0
+    return records[keep], keys[keep], subs[keep]
+
+
+def _name_variants(table: RecordTable, nicknames: NicknameTable) -> tuple[Codes, Codes, int]:
+    """``(vocab code, variant token)`` rows: a first name and the longer names it shortens.
+
+    Tokens share the name vocabulary's codes, so a variant can be compared with a surname.
+    """
+    vocab = table.last_name.vocab
+    tokens = {name: code for code, name in enumerate(vocab)}
+    codes: list[int] = []
+    variants: list[int] = []
+    for code in np.unique(table.first_name.codes[table.first_name.codes >= 0]).tolist():
+        for name in nicknames.name_keys(vocab[code].split()[0]):
+            codes.append(code)
+            variants.append(tokens.setdefault(name, len(tokens)))
+    return np.asarray(codes, dtype=np.int64), np.asarray(variants, dtype=np.int64), len(tokens)
+
+
+def _expand_variants(cols: _Columns, variants: tuple[Codes, Codes, int]) -> tuple[Codes, Codes]:
+    """One row per record and first-name variant, for records with both names: ``(records, variant tokens)``."""
+    codes, tokens, _ = variants
+    records = np.flatnonzero((cols.first >= 0) & (cols.last >= 0)).astype(np.int64)
+    if not len(codes) or not len(records):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    codes, tokens = codes[order], tokens[order]
+    starts = np.searchsorted(codes, cols.first[records], side="left")
+    counts = np.searchsorted(codes, cols.first[records], side="right") - starts
+    repeated = np.repeat(records, counts)
+    offsets = np.arange(len(repeated)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return repeated, tokens[np.repeat(starts, counts) + offsets]
+
+
+def _email_rows(table: RecordTable, nicknames: NicknameTable) -> tuple[KeyRows, KeyRows]:
+    """Rows of the ``email`` and ``email_local_part`` keys (per record: emails are lists)."""
+    exact: tuple[list[int], list[str]] = ([], [])
+    local: tuple[list[int], list[str], list[str]] = ([], [], [])
+    for index, found in enumerate(table.emails):
+        for e in found:
+            if e.is_role or e.canonical in table.shared_emails:
+                continue
+            exact[0].append(index)
+            exact[1].append(e.canonical)
+            if len(e.loose_local) >= 4:
+                # A bare given name (``matthew@``) names many people: only at the same domain.
+                given = bool(nicknames.groups(e.loose_local))
+                local[0].append(index)
+                local[1].append(f"{e.loose_local}@{e.domain}" if given else e.loose_local)
+                local[2].append("" if given else e.domain)
+
+    def encode(values: list[str]) -> Codes:
+        seen: dict[str, int] = {}
+        return np.asarray([seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
+
+    exact_records = np.asarray(exact[0], dtype=np.int64)
+    return (
+        (exact_records, encode(exact[1]), np.full(len(exact_records), -1, dtype=np.int64)),
+        (np.asarray(local[0], dtype=np.int64), encode(local[1]), encode(local[2])),
+    )
+
+
+def _phone_rows(table: RecordTable, initial: Codes) -> KeyRows:
+    """Every number of a record (phone, mobile and any further ones), sub-keyed by the surname's initial."""
+    records = [np.flatnonzero(table.phone.codes >= 0), np.flatnonzero(table.mobile.codes >= 0)]
+    keys = [table.phone.codes[records[0]], table.mobile.codes[records[1]]]
+    lookup = {number: code for code, number in enumerate(table.mobile.vocab)}
+    extra = [(i, lookup.setdefault(n, len(lookup))) for i, found in enumerate(table.phones) for n in found[2:]]
+    if extra:
+        records.append(np.asarray([i for i, _ in extra]))
+        keys.append(np.asarray([code for _, code in extra]))
+    all_records = np.concatenate(records).astype(np.int64)
+    return all_records, np.concatenate(keys).astype(np.int64), initial[all_records]
+
+
+def _key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: NicknameTable) -> dict[BlockingKey, KeyRows]:
+    """The rows of every requested key."""
+    cols = _Columns.of(table)
+    names = table.last_name.vocab
+    sound = _per_value(names, _sound)[np.where(cols.last >= 0, cols.last, -1)]
+    sound_first = _per_value(names, _sound)[np.where(cols.first >= 0, cols.first, -1)]
+    initial = _per_value(names, lambda v: v[:1])[cols.last]
+    two_letters = _per_value(names, lambda v: v[:2])
+    variants = _name_variants(table, nicknames)
+    rows: dict[BlockingKey, KeyRows] = {}
+    wanted = set(keys)
+    if wanted & {BlockingKey.EMAIL, BlockingKey.EMAIL_LOCAL_PART}:
+        rows[BlockingKey.EMAIL], rows[BlockingKey.EMAIL_LOCAL_PART] = _email_rows(table, nicknames)
+    if BlockingKey.PHONE in wanted:
+        rows[BlockingKey.PHONE] = _phone_rows(table, initial)
+    every = np.arange(len(table), dtype=np.int64)
+    place = np.where(
+        cols.postcode >= 0, cols.postcode, np.where(cols.city >= 0, cols.city + len(table.postcode.vocab), -1)
+    )
+    if wanted & {BlockingKey.NAMES_SORTED, BlockingKey.FIRST_NAME_SURNAME_INITIAL}:
+        records, tokens = _expand_variants(cols, variants)
+        last = cols.last[records]
+        pair = np.minimum(tokens, last) * variants[2] + np.maximum(tokens, last)
+        rows[BlockingKey.NAMES_SORTED] = _rows(records, pair, place[records])
+        firm = np.where(
+            cols.company >= 0, cols.company, np.where(cols.postcode >= 0, cols.postcode + len(table.company.vocab), -1)
+        )
+        rows[BlockingKey.FIRST_NAME_SURNAME_INITIAL] = _rows(
+            records, _combine(tokens, two_letters[last], firm[records] + 1), np.full(len(records), -1)
+        )
+    rows[BlockingKey.SURNAME_SOUND_FIRST_INITIAL] = _rows(
+        every, _combine(sound, two_letters[cols.first], sound_first), np.full(len(every), -1)
+    )
+    rows[BlockingKey.POSTCODE_SURNAME] = _rows(every, _combine(cols.postcode, sound), np.full(len(every), -1))
+    first_initial = _per_value(names, lambda v: v[:1])[cols.first]
+    rows[BlockingKey.COMPANY_SURNAME] = _rows(
+        every, _combine(cols.company, sound, first_initial), np.full(len(every), -1)
+    )
+    rows[BlockingKey.DATE_OF_BIRTH] = _rows(every, cols.dob, initial)
+    return rows
+
+
+def _pairs_in_blocks(keys: Codes, records: Codes, cap: int) -> tuple[list[Codes], list[Codes], Codes]:
     """Pairs within blocks of equal ``keys``; returns (lefts, rights, oversized block keys)."""
     order = np.lexsort((records, keys))
     keys, records = keys[order], records[order]
@@ -131,8 +235,8 @@ def _pairs_in_blocks(keys: npt.NDArray[np.int64], records: Index, cap: int) -> t
     keys, records = keys[distinct], records[distinct]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
-    lefts: list[Index] = []
-    rights: list[Index] = []
+    lefts: list[Codes] = []
+    rights: list[Codes] = []
     for size in np.unique(sizes[(sizes >= 2) & (sizes <= cap)]).tolist():
         members = records[starts[sizes == size][:, None] + np.arange(size)]
         upper_i, upper_j = np.triu_indices(size, 1)
@@ -141,32 +245,24 @@ def _pairs_in_blocks(keys: npt.NDArray[np.int64], records: Index, cap: int) -> t
     return lefts, rights, keys[starts[sizes > cap]]
 
 
-def _encode(values: list[str]) -> npt.NDArray[np.int64]:
-    seen: dict[str, int] = {}
-    return np.asarray([seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
-
-
-def _block_one_key(table: RecordTable, func: KeyFunc, cap: int) -> tuple[list[Index], list[Index], int, int]:
-    keys: list[str] = []
-    subs: list[str] = []
-    records: list[int] = []
-    for index in range(len(table)):
-        for key, sub in func(table, index):
-            keys.append(key)
-            subs.append(sub)
-            records.append(index)
-    if not keys:
-        return [], [], 0, 0
-    record_array = np.asarray(records, dtype=np.int32)
-    key_codes = _encode(keys)
-    lefts, rights, oversized = _pairs_in_blocks(key_codes, record_array, cap)
-    if not len(oversized):
-        return lefts, rights, 0, 0
-    inside = np.isin(key_codes, oversized)
-    refined = _encode([f"{k}\x1f{s}" for k, s, big in zip(keys, subs, inside.tolist(), strict=True) if big])
-    sub_lefts, sub_rights, still = _pairs_in_blocks(refined, record_array[inside], cap)
-    largest = int(np.bincount(refined).max()) if len(still) else 0
-    return lefts + sub_lefts, rights + sub_rights, len(still), largest
+def _block_one_key(rows: KeyRows, cap: int, size: int) -> tuple[Codes | None, int, int]:
+    """Distinct pair codes (``left * size + right``) of one key; blocks skipped and the largest of them."""
+    records, keys, subs = rows
+    if not len(keys):
+        return None, 0, 0
+    lefts, rights, oversized = _pairs_in_blocks(keys, records, cap)
+    skipped = largest = 0
+    if len(oversized):
+        inside = np.isin(keys, oversized)
+        refined = _combine(keys[inside], subs[inside] + 1)
+        sub_lefts, sub_rights, still = _pairs_in_blocks(refined, records[inside], cap)
+        lefts, rights = lefts + sub_lefts, rights + sub_rights
+        skipped = len(still)
+        largest = int(np.bincount(refined).max()) if skipped else 0
+    if not lefts:
+        return None, skipped, largest
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    return np.unique(np.minimum(left, right) * size + np.maximum(left, right)), skipped, largest
 
 
 def block(
@@ -183,22 +279,17 @@ def block(
     Returns:
         Sorted, distinct pairs with ``left < right`` and a report of what each key did.
     """
-    functions = _key_functions(table, nicknames)
     n = max(len(table), 1)
-    encoded: list[npt.NDArray[np.int64]] = []
+    rows = _key_rows(table, keys, nicknames)
+    encoded: list[Codes] = []
     report = BlockingReport()
     for key in keys:
-        lefts, rights, skipped, largest = _block_one_key(table, functions[key], max_block_size)
-        chunk = (
-            np.concatenate([lt.astype(np.int64) * n + rt for lt, rt in zip(lefts, rights, strict=True)])
-            if lefts
-            else None
-        )
+        chunk, skipped, largest = _block_one_key(rows[key], max_block_size, n)
         report.pairs_by_key[key.value] = 0 if chunk is None else len(chunk)
         if skipped:
             report.skipped_blocks[key.value] = skipped
             report.skipped_largest[key.value] = largest
         if chunk is not None:
-            encoded.append(np.unique(chunk))
+            encoded.append(chunk)
     pairs = np.unique(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
     return CandidatePairs((pairs // n).astype(np.int32), (pairs % n).astype(np.int32), report)

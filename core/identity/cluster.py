@@ -3,7 +3,7 @@
 Links are taken strongest first (rules in their order, then fuzzy links by
 decreasing probability) and joined with union-find. Before two groups are
 joined, the guard checks that their members do not disagree on a strong
-identifier: different dates of birth (more than a one-digit typo apart),
+identifier: different dates of birth (not a likely typo of each other),
 different external IDs issued by the same system, or two clearly different
 personal addresses at the same email domain. A link that would join such
 groups is not applied; it is returned for review with the reason. So a
@@ -22,6 +22,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import OSA
 
 from core.identity.nicknames import NicknameTable
+from core.identity.normalise import dates_of_birth_close
 from core.identity.records import RecordTable
 from core.identity.settings import StrongIdentifier
 
@@ -49,11 +50,7 @@ class StrongValues:
 
 
 def _dates_differ(a: str, b: str) -> bool:
-    if a == b:
-        return False
-    one_digit = len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1
-    swapped = a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
-    return not (one_digit or swapped)
+    return not dates_of_birth_close(a, b)
 
 
 def _locals_differ(a: str, b: str, nicknames: NicknameTable) -> bool:

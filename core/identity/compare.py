@@ -11,7 +11,7 @@ per *distinct pair of values*, not once per pair of records.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,8 +20,29 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from core.identity.nicknames import NicknameTable, given_name_level
-from core.identity.records import Column, RecordTable
+from core.identity.levels import (
+    MISSING,
+    Index,
+    Levels,
+)
+from core.identity.levels import (
+    both_present as _both,
+)
+from core.identity.levels import (
+    by_value_pairs as _by_value_pairs,
+)
+from core.identity.levels import (
+    levels_for as _levels_for,
+)
+from core.identity.levels import (
+    one_by_one as _one_by_one,
+)
+from core.identity.levels import (
+    similarities as _similarities,
+)
+from core.identity.nicknames import NicknameTable, given_name_level, shortened
+from core.identity.normalise import FREE_MAIL_DOMAINS, dates_of_birth_close, email_organisation
+from core.identity.records import RecordTable
 
 __all__ = [
     "COMPARISON_LEVELS",
@@ -36,25 +57,6 @@ __all__ = [
     "compare_pairs",
     "default_comparisons",
 ]
-
-Index = npt.NDArray[np.int32]
-Levels = npt.NDArray[np.int8]
-MISSING = -1
-LevelsOf = Callable[[list[str], list[str]], Levels]
-"""Levels of many distinct value pairs at once: ``(lefts, rights) -> levels``."""
-
-
-def _one_by_one(level: Callable[[str, str], int]) -> LevelsOf:
-    """Lift a function of one pair of values to many pairs."""
-    return lambda lefts, rights: np.asarray([level(a, b) for a, b in zip(lefts, rights, strict=True)], dtype=np.int8)
-
-
-def _similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint32]]:
-    """Jaro-Winkler similarity and (capped) OSA distance of each pair, in C."""
-    jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity)
-    typo = process.cpdist(lefts, rights, scorer=OSA.distance, score_cutoff=1)
-    return jaro, typo
-
 
 _DIGITS = re.compile(r"\d+")
 
@@ -75,37 +77,6 @@ class Comparison(Protocol):
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Return one level per pair; ``-1`` when either side is missing."""
         ...
-
-
-def _levels_for(a: Index, b: Index, vocab: list[str], top: int, level_of: LevelsOf) -> Levels:
-    """Missing → -1, equal codes → ``top``, else ``level_of`` once per distinct value pair."""
-    out = np.zeros(len(a), dtype=np.int8)
-    missing = (a < 0) | (b < 0)
-    exact = (a == b) & ~missing
-    out[missing] = MISSING
-    out[exact] = top
-    rest = np.flatnonzero(~missing & ~exact)
-    if rest.size:
-        size = max(len(vocab), 1)
-        lo = np.minimum(a[rest], b[rest]).astype(np.int64)
-        hi = np.maximum(a[rest], b[rest]).astype(np.int64)
-        unique, inverse = np.unique(lo * size + hi, return_inverse=True)
-        codes = unique.tolist()
-        found = level_of([vocab[k // size] for k in codes], [vocab[k % size] for k in codes])
-        out[rest] = np.asarray(found, dtype=np.int8)[inverse]
-    return out
-
-
-def _by_value_pairs(column: Column, left: Index, right: Index, top: int, level_of: LevelsOf) -> Levels:
-    """Level each pair on one column (see ``_levels_for``)."""
-    return _levels_for(column.codes[left], column.codes[right], column.vocab, top, level_of)
-
-
-def _both(column: Column, left: Index, right: Index) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Return (both present and equal, both present and different)."""
-    a, b = column.codes[left], column.codes[right]
-    present = (a >= 0) & (b >= 0)
-    return present & (a == b), present & (a != b)
 
 
 @dataclass(frozen=True)
@@ -138,8 +109,10 @@ class GivenNameWithNicknamesAtThresholds:
             first_b, _, rest_b = b.partition(" ")
             if groups(first_a) & groups(first_b) and compatible(first_a, first_b):
                 out[k] = 3
-            elif (rest_a or rest_b or len(first_a) == 1 or len(first_b) == 1 or out[k] == 0) and out[k] < 2:
+            elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3 or out[k] == 0):
                 out[k] = self.level(a, b)
+            elif out[k] < 2 and shortened(first_a, first_b):
+                out[k] = 2
         return out
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
@@ -190,23 +163,31 @@ class EmailThenLooseLocalPart:
 
     Levels: 3 same canonical address (``bob.smith@gmail.com``/``bobsmith@gmail.com``);
     2 same address once ``+tag`` and dots are ignored (``bob+crm@acme.com``/``bob@acme.com``);
-    1 same local part elsewhere or one typo at the same domain (``bob.smith@acme.com``/
-    ``bob.smith@acme.co.uk``, ``bob.smith@acme.com``/``bob.smiht@acme.com``); 0 different.
+    1 one typo at the same domain (``bob.smith@acme.com``/``bob.smiht@acme.com``), or the
+    same local part at one organisation's other domain (``acme.com``/``acme.co.uk``) or at
+    two free-mail providers (``bob.smith77@gmail.com``/``bob.smith77@yahoo.com``); 0 different.
+    The same local part at two companies is two people who share a name (``miles.day@`` at
+    both), and a bare given name (``matthew@``) one typo from another is a colleague: both 0.
     """
 
     name: str = "email"
     levels: tuple[str, ...] = ("different", "local_part_or_typo", "loose", "exact")
+    nicknames: NicknameTable | None = None
 
-    @staticmethod
-    def level(a: str, b: str) -> int:
+    def level(self, a: str, b: str) -> int:
         """Level of two distinct ``loose_local@domain`` strings."""
         local_a, _, domain_a = a.rpartition("@")
         local_b, _, domain_b = b.rpartition("@")
-        if local_a == local_b and len(local_a) >= 4:
-            return 1
-        if _DIGITS.sub("", local_a) == _DIGITS.sub("", local_b):
+        if local_a == local_b:
+            free = domain_a in FREE_MAIL_DOMAINS and domain_b in FREE_MAIL_DOMAINS
+            same_organisation = email_organisation(domain_a) == email_organisation(domain_b)
+            return 1 if len(local_a) >= 4 and (free or same_organisation) else 0
+        if domain_a != domain_b or _DIGITS.sub("", local_a) == _DIGITS.sub("", local_b):
             return 0  # john.smith1 and john.smith2 are two people, not a typo
-        return 1 if domain_a == domain_b and OSA.distance(local_a, local_b, score_cutoff=1) <= 1 else 0
+        names = self.nicknames
+        if names is not None and (names.groups(local_a) or names.groups(local_b)):
+            return 0  # mark@ and mary@: two colleagues, not a typo
+        return 1 if min(len(local_a), len(local_b)) >= 4 and OSA.distance(local_a, local_b, score_cutoff=1) <= 1 else 0
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare primary personal emails; see the class docstring for levels."""
@@ -239,9 +220,10 @@ class PhoneNumbersShared:
 
 @dataclass(frozen=True)
 class DateOfBirthWithTypos:
-    """Dates of birth: 2 exact, 1 one digit off or day and month swapped, 0 different.
+    """Dates of birth: 2 exact, 1 a likely typo (``dates_of_birth_close``), 0 different.
 
-    Examples: 1 ``1980-03-12``/``1980-03-13``, ``1980-03-12``/``1980-12-03``;
+    Examples: 1 ``1980-03-12``/``1980-03-13``, ``1980-03-12``/``1980-12-03``,
+    ``1960-07-07``/``1906-07-07``, ``1989-07-07``/``1990-07-07``;
     0 ``1975-03-12``/``2005-03-12``.
     """
 
@@ -251,9 +233,7 @@ class DateOfBirthWithTypos:
     @staticmethod
     def level(a: str, b: str) -> int:
         """Level of two distinct ISO dates."""
-        if len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1:
-            return 1
-        return 1 if a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7] else 0
+        return 1 if dates_of_birth_close(a, b) else 0
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare dates of birth; see the class docstring for levels."""
@@ -277,9 +257,15 @@ class JaroWinklerCompanyAtThreshold:
         close = JaroWinkler.normalized_similarity(a, b) >= self.close or fuzz.token_set_ratio(a, b) >= 95
         return 1 if close else 0
 
+    def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
+        """Levels of many distinct pairs, string measures in C."""
+        jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity)
+        tokens = process.cpdist(lefts, rights, scorer=fuzz.token_set_ratio)
+        return ((jaro >= self.close) | (tokens >= 95)).astype(np.int8)
+
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare companies; see the class docstring for levels."""
-        return _by_value_pairs(table.company, left, right, 2, _one_by_one(self.level))
+        return _by_value_pairs(table.company, left, right, 2, self.levels_of)
 
 
 @dataclass(frozen=True)
@@ -301,7 +287,13 @@ class AddressAtLevels:
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare addresses; see the class docstring for levels."""
-        street = _by_value_pairs(table.street, left, right, 2, _one_by_one(self.street_level))
+        street = _by_value_pairs(
+            table.street,
+            left,
+            right,
+            2,
+            lambda a, b: (process.cpdist(a, b, scorer=fuzz.token_sort_ratio) >= 90).astype(np.int8),
+        )
         postcode_same, postcode_diff = _both(table.postcode, left, right)
         city_same, city_diff = _both(table.city, left, right)
         comparable = (street >= 0) | postcode_same | postcode_diff | city_same | city_diff
@@ -317,7 +309,7 @@ def default_comparisons(nicknames: NicknameTable) -> tuple[Comparison, ...]:
     return (
         GivenNameWithNicknamesAtThresholds(nicknames),
         JaroWinklerNameAtThresholds(),
-        EmailThenLooseLocalPart(),
+        EmailThenLooseLocalPart(nicknames=nicknames),
         PhoneNumbersShared(),
         DateOfBirthWithTypos(),
         JaroWinklerCompanyAtThreshold(),
@@ -372,7 +364,8 @@ def _unswap_names(
     def agreement(a: Levels, b: Levels) -> npt.NDArray[np.float64]:
         return np.maximum(a, 0) / top_given + np.maximum(b, 0) / top_surname
 
-    names_agree = (cross_given >= 2) | ((cross_given < 0) & (cross_surname >= 2))
+    # One crossed name is equal (see ``rows``); the other must be at least similar (a typo) to read as a swap.
+    names_agree = ((cross_given >= 1) & (cross_surname >= 2)) | ((cross_given < 0) & (cross_surname >= 2))
     use = (agreement(cross_given, cross_surname) > agreement(first[rows], last[rows])) & names_agree
     first[rows[use]] = cross_given[use]
     last[rows[use]] = cross_surname[use]

@@ -98,14 +98,18 @@ def _split_scored(
     failed = _required_failed(scored.levels, names, settings.fuzzy)
     link = fresh & (probability >= settings.fuzzy.link_threshold) & ~failed
     band = fresh & (probability >= settings.fuzzy.review_threshold) & ~link
-    by_weight = np.lexsort((scored.right, scored.left, -scored.weight))
-    links = scored.subset(by_weight[link[by_weight]])
-    reviews = scored.subset(by_weight[band[by_weight]])
+    links, reviews = scored.subset(_by_weight(scored, link)), scored.subset(_by_weight(scored, band))
     reasons = [
         "a required comparison disagrees or no personal evidence agrees" if flag else "score between thresholds"
-        for flag in failed[by_weight[band[by_weight]]].tolist()
+        for flag in failed[_by_weight(scored, band)].tolist()
     ]
     return links, reviews, reasons
+
+
+def _by_weight(edges: _Edges, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+    """Positions selected by ``mask``, by decreasing weight, then by record indexes (only those are sorted)."""
+    picked = np.flatnonzero(mask)
+    return picked[np.lexsort((edges.right[picked], edges.left[picked], -edges.weight[picked]))]
 
 
 def _required_failed(levels: npt.NDArray[np.int8], names: Sequence[str], fuzzy: FuzzySettings) -> npt.NDArray[np.bool_]:

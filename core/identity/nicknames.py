@@ -18,7 +18,7 @@ from importlib import resources
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-__all__ = ["NicknameTable", "default_nicknames", "given_name_level"]
+__all__ = ["NicknameTable", "default_nicknames", "given_name_level", "shortened"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,12 @@ class NicknameTable:
         return (name, *sorted(longer))
 
 
+def shortened(a: str, b: str) -> bool:
+    """Whether one given name is the other cut short, three letters or more: ``barb``/``barbara``."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 3 and len(long) > len(short) and long.startswith(short)
+
+
 @lru_cache(maxsize=1)
 def default_nicknames() -> NicknameTable:
     """Return the bundled table, read once per process."""
@@ -125,9 +131,10 @@ def given_name_level(a: str, b: str, table: NicknameTable, *, close: float = 0.9
     """Grade two distinct, non-empty normalised given names.
 
     Returns:
-        3 nickname (``bob``/``robert``); 2 close (same first token, or Jaro-Winkler
-        ≥ ``close``: ``jonathan``/``jonathon``); 1 similar (≥ ``similar``, one typo,
-        or an initial: ``john``/``joan``, ``bob``/``bbo``, ``j``/``john``); 0 different.
+        3 nickname (``bob``/``robert``); 2 close (same first token, a shortening of at
+        least three letters, or Jaro-Winkler ≥ ``close``: ``jonathan``/``jonathon``,
+        ``barb``/``barbara``); 1 similar (≥ ``similar``, one typo, or an initial:
+        ``john``/``joan``, ``bob``/``bbo``, ``j``/``john``); 0 different.
     """
     first_a, first_b = a.split()[0], b.split()[0]
     if first_a == first_b:
@@ -135,7 +142,7 @@ def given_name_level(a: str, b: str, table: NicknameTable, *, close: float = 0.9
     if table.compatible(first_a, first_b):
         return 3
     score = JaroWinkler.normalized_similarity(a, b)
-    if score >= close:
+    if score >= close or shortened(first_a, first_b):
         return 2
     initial = (len(first_a) == 1 and first_b.startswith(first_a)) or (len(first_b) == 1 and first_a.startswith(first_b))
     typo = OSA.distance(a, b, score_cutoff=1) <= 1 or table.near(first_a, first_b) or table.near(first_b, first_a)

@@ -14,11 +14,15 @@ from functools import lru_cache
 
 import phonenumbers
 from cleanco import basename
+from rapidfuzz.distance import OSA
 
 from core.identity.roles import RoleMailboxes, default_role_mailboxes
 
 __all__ = [
+    "FREE_MAIL_DOMAINS",
     "NormalisedEmail",
+    "dates_of_birth_close",
+    "email_organisation",
     "normalise_company",
     "normalise_email",
     "normalise_name",
@@ -49,6 +53,44 @@ _TAGS_ONLY = frozenset(
 )
 """Providers that deliver ``name+anything@`` to ``name@`` but keep dots significant."""
 _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+FREE_MAIL_DOMAINS = (
+    _DOTS_AND_TAGS
+    | _TAGS_ONLY
+    | frozenset(
+        {
+            "yahoo.com",
+            "yahoo.co.uk",
+            "ymail.com",
+            "aol.com",
+            "gmx.com",
+            "gmx.de",
+            "gmx.net",
+            "web.de",
+            "mail.com",
+            "zoho.com",
+            "yandex.com",
+            "yandex.ru",
+            "mail.ru",
+            "qq.com",
+            "163.com",
+            "comcast.net",
+            "verizon.net",
+            "att.net",
+            "sbcglobal.net",
+            "btinternet.com",
+            "sky.com",
+            "virginmedia.com",
+            "talktalk.net",
+            "orange.fr",
+            "free.fr",
+            "libero.it",
+            "hotmail.fr",
+            "live.co.uk",
+            "outlook.co.uk",
+        }
+    )
+)
+"""Providers whose addresses belong to individuals, not to an organisation."""
 
 _SPECIAL_LETTERS = str.maketrans(
     {"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "đ": "d", "þ": "th"}
@@ -207,7 +249,13 @@ def normalise_company(value: str | None) -> str:
     """
     if not value or not value.strip():
         return ""
-    base = basename(" ".join(value.split()))
+    return _company(" ".join(value.split()).lower())
+
+
+@lru_cache(maxsize=65536)
+def _company(value: str) -> str:
+    """``normalise_company`` of a lowercase, single-spaced name (case variants share one cache entry)."""
+    base = basename(value)
     tokens = normalise_name(base or value).split()
     if tokens and tokens[0] == "the":
         tokens = tokens[1:]
@@ -232,3 +280,34 @@ def normalise_postcode(value: str | None) -> str:
     if not value:
         return ""
     return _NON_ALNUM.sub("", strip_accents(value).lower()).upper()
+
+
+def email_organisation(domain: str) -> str:
+    """The organisation's label of a domain: ``acme`` for ``acme.com`` and ``mail.acme.co.uk``."""
+    labels = domain.split(".")
+    short_suffix = len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3
+    return labels[-3] if short_suffix else labels[-2] if len(labels) >= 2 else domain
+
+
+def dates_of_birth_close(a: str, b: str) -> bool:
+    """Whether two ISO dates can be one date of birth mistyped.
+
+    Close: one digit different or two adjacent digits swapped (``1960``/``1906``),
+    day and month swapped, or the same day and month one year apart, or the same
+    year and month one day apart (``1989-05-04``/``1990-05-04``, ``…-09``/``…-10``).
+    """
+    if a == b:
+        return True
+    if len(a) != 10 or len(b) != 10:
+        return False
+    if OSA.distance(a, b, score_cutoff=1) <= 1:
+        return True
+    year_a, month_a, day_a = a[:4], a[5:7], a[8:10]
+    year_b, month_b, day_b = b[:4], b[5:7], b[8:10]
+    if year_a == year_b and month_a == day_b and day_a == month_b:
+        return True
+    if not (year_a + month_a + day_a + year_b + month_b + day_b).isdigit():
+        return False
+    if month_a == month_b and day_a == day_b:
+        return abs(int(year_a) - int(year_b)) == 1
+    return year_a == year_b and month_a == month_b and abs(int(day_a) - int(day_b)) == 1

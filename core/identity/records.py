@@ -15,6 +15,7 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz.distance import OSA
 
 from core.canonical import IdentifierKind, Person, RecordRef
 from core.identity.nicknames import NicknameTable, given_name_level
@@ -121,12 +122,12 @@ def _memo(func: Callable[[str], str]) -> Callable[[str | None], str]:
     return run
 
 
-def _emails_of(person: Person, roles: RoleMailboxes) -> tuple[NormalisedEmail, ...]:
+def _emails_of(person: Person, normalise: Callable[[str], NormalisedEmail | None]) -> tuple[NormalisedEmail, ...]:
     raw = [person.email] if person.email else []
     raw += [i.value for i in person.identifiers if i.kind is IdentifierKind.EMAIL]
     found: dict[str, NormalisedEmail] = {}
     for value in raw:
-        email = normalise_email(value, roles=roles)
+        email = normalise(value)
         if email is not None:
             found.setdefault(email.canonical, email)
     return tuple(found.values())
@@ -153,10 +154,14 @@ def _names_clash(a: tuple[str, str], b: tuple[str, str], nicknames: NicknameTabl
     (first_a, last_a), (first_b, last_b) = a, b
     if len(first_a) < 3 or len(first_b) < 3 or given_name_level(first_a, first_b, nicknames) > 0:
         return False
-    swapped = (last_b and (first_a == last_b or first_a in last_b.split())) or (
-        last_a and (first_b == last_a or first_b in last_a.split())
-    )
-    return not swapped
+    return not (_same_name(first_a, last_b) or _same_name(first_b, last_a))
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether a first name may be the other record's surname: equal, a part of it, or one typo away."""
+    if not a or not b:
+        return False
+    return a == b or a in b.split() or (min(len(a), len(b)) >= 4 and OSA.distance(a, b, score_cutoff=1) <= 1)
 
 
 def _shared_emails(
@@ -197,7 +202,14 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
     plain, postcode = _memo(normalise_name), _memo(normalise_postcode)
     firsts = [name(p.first_name) for p in ordered]
     lasts = [plain(p.last_name) for p in ordered]
-    emails = [_emails_of(p, roles) for p in ordered]
+    email_cache: dict[str, NormalisedEmail | None] = {}
+
+    def email_of(value: str) -> NormalisedEmail | None:
+        if value not in email_cache:
+            email_cache[value] = normalise_email(value, roles=roles)
+        return email_cache[value]
+
+    emails = [_emails_of(p, email_of) for p in ordered]
     shared = _shared_emails(emails, list(zip(firsts, lasts, strict=True)), nicknames)
     primary = [next((e for e in found if not e.is_role and e.canonical not in shared), None) for found in emails]
     phones = [_phones_of(p) for p in ordered]

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.identity.nicknames import NicknameTable, given_name_level
+from core.identity.normalise import dates_of_birth_close
 from core.identity.records import RecordTable
 from core.identity.settings import RuleName
 
@@ -121,7 +122,7 @@ class SamePhoneAndSurnameRule:
     Matches: ``+442079460958`` with Robert Smith and Bob Smith; Jonathan/Jonathon
     Smith on the same mobile. Does not match: John and Mary Smith on the family's
     landline; Smith with no first name on that landline (households share phones,
-    so a missing first name is not agreement); different dates of birth.
+    so a missing first name is not agreement); dates of birth that are not one typo apart.
     """
 
     nicknames: NicknameTable
@@ -142,7 +143,7 @@ class SamePhoneAndSurnameRule:
         if first_a != first_b and given_name_level(first_a, first_b, self.nicknames) < 2:
             return False
         dob_a, dob_b = table.date_of_birth.value(a), table.date_of_birth.value(b)
-        return not dob_a or not dob_b or dob_a == dob_b
+        return not dob_a or not dob_b or dates_of_birth_close(dob_a, dob_b)
 
 
 def build_rules(names: Sequence[RuleName], nicknames: NicknameTable) -> tuple[Rule, ...]:

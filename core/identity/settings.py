@@ -142,6 +142,7 @@ class FuzzySettings(_Strict):
             {"first_name": "close", "last_name": "close"},
             {"email": "loose"},
             {"date_of_birth": "exact"},
+            {"first_name": "similar", "last_name": "close", "phone": "exact", "company": "close"},
         ],
         description="A fuzzy link needs one of these sets of agreements (comparison: at least this level).",
     )

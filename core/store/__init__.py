@@ -21,6 +21,8 @@ from __future__ import annotations
 from core.store.base import RecordKey, UpsertCounts
 from core.store.engine import DEFAULT_URL, ENV_VAR, database_url, make_engine, mask_url, normalise_url
 from core.store.identity import LinkInput, ProfileInput
+from core.store.identity_index import BlockKeyInput, IdentityChange, IndexedRecord
+from core.store.identity_pins import PinInput, record_key, split_record_key
 from core.store.ledger import WrittenOp
 from core.store.records import CanonicalInput, StoredCanonical, source_content_hash
 from core.store.runs import ParkedInput, new_run_id
@@ -29,9 +31,14 @@ from core.store.store import Store, open_store
 from core.store.tables import (
     CanonicalRecord,
     Cursor,
+    IdentityBlockKey,
+    IdentityModel,
+    IdentityPin,
+    IdentityRecord,
     Link,
     LinkMethod,
     ParkedRecord,
+    PinKind,
     Profile,
     ProfileAlias,
     ProfileStatus,
@@ -44,6 +51,17 @@ from core.store.types import UtcDateTime, canonical_json, content_hash, utc_now
 
 __all__ = [
     "DEFAULT_URL",
+    "BlockKeyInput",
+    "IdentityChange",
+    "IdentityRecord",
+    "IndexedRecord",
+    "IdentityBlockKey",
+    "IdentityModel",
+    "IdentityPin",
+    "PinInput",
+    "PinKind",
+    "record_key",
+    "split_record_key",
     "ENV_VAR",
     "CanonicalInput",
     "CanonicalRecord",

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from core.store.checkpoint import WalCheckpointer
 from core.store.engine import store_errors, write_options
 from core.store.types import utc_now
 
@@ -115,6 +116,7 @@ class StoreBase:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
         self._engine = engine
         self._clock = clock or utc_now
+        self._checkpointer: WalCheckpointer | None = None
 
     @property
     def engine(self) -> Engine:

@@ -6,6 +6,10 @@
     │             park, list_parked, resolve_parked
     ├── identity  upsert_profiles, add_aliases, resolve_alias, set_links, remove_links,
     │             links_for_profile, profile_for_record, iter_links, iter_profiles
+    ├── identity_pins   add_pins, list_pins, deactivate_pins, save_identity_model,
+    │             latest_identity_model, deleted_records, alias_map, profile_created
+    ├── identity_index  replace_identity_index, move_records, block_key_sizes, block_key_records,
+    │             identity_members, identity_profiles, commit_identity_change
     └── ledger    record_writes, last_written, diff_against_ledger
 
 Every write is batch-oriented and idempotent: giving the same input twice leaves
@@ -20,8 +24,11 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
+from core.store.checkpoint import WalCheckpointer
 from core.store.engine import make_engine, mask_url
 from core.store.identity import IdentityMixin
+from core.store.identity_index import IdentityIndexMixin
+from core.store.identity_pins import IdentityPinsMixin
 from core.store.ledger import LedgerMixin
 from core.store.records import RecordsMixin
 from core.store.runs import RunsMixin
@@ -32,7 +39,7 @@ from core.store.tables import TABLES
 __all__ = ["Store", "open_store"]
 
 
-class Store(RecordsMixin, RunsMixin, IdentityMixin, LedgerMixin):
+class Store(RecordsMixin, RunsMixin, IdentityMixin, IdentityPinsMixin, IdentityIndexMixin, LedgerMixin):
     """Contactpoint's state, over one SQLAlchemy engine (SQLite or PostgreSQL).
 
     Args:
@@ -73,8 +80,21 @@ class Store(RecordsMixin, RunsMixin, IdentityMixin, LedgerMixin):
                 result[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         return result
 
+    def checkpoint_in_background(self) -> None:
+        """On a SQLite file, move WAL checkpoints off the commit path into a thread (idempotent).
+
+        For long-lived, latency-sensitive writers; ``close()`` stops the thread.
+        """
+        if self._checkpointer is None and self.dialect == "sqlite":
+            database = self._engine.url.database
+            if database and database != ":memory:":
+                self._checkpointer = WalCheckpointer(self._engine).start()
+
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Stop background checkpoints, if any, and release every pooled connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self._engine.dispose()
 
     def __enter__(self) -> Store:

@@ -11,6 +11,7 @@
     writeback_ledger   last value written to each field of each system record
     identity_pins      manual must-link / cannot-link decisions that win over the model
     identity_block_keys  blocking keys of every linked record (incremental resolution)
+    identity_records   every resolved record's profile and Person, for incremental resolution
     identity_models    trained identity models (parameters + settings hash) per run
 
 Every timestamp is timezone-aware UTC (``UtcDateTime``); JSON columns are JSONB on
@@ -36,6 +37,7 @@ __all__ = [
     "IdentityBlockKey",
     "IdentityModel",
     "IdentityPin",
+    "IdentityRecord",
     "LinkMethod",
     "Link",
     "ParkedRecord",
@@ -298,6 +300,17 @@ class IdentityBlockKey(SQLModel, table=True):
     profile_id: str = Field(max_length=40)
 
 
+class IdentityRecord(SQLModel, table=True):
+    """A resolved record as identity reads it back: its profile and its Person (canonical JSON text)."""
+
+    __tablename__ = "identity_records"
+    __table_args__ = (sa.Index("ix_identity_records_profile_id", "profile_id"),)
+
+    record: str = Field(primary_key=True, max_length=700)
+    profile_id: str = Field(max_length=40)
+    person: str = Field(sa_type=sa.Text)
+
+
 class IdentityModel(SQLModel, table=True):
     """A trained identity model: the parameters incremental resolution scores with."""
 
@@ -322,6 +335,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     WritebackEntry,
     IdentityPin,
     IdentityBlockKey,
+    IdentityRecord,
     IdentityModel,
 )
 """Every table of the store, in creation order."""

@@ -66,3 +66,12 @@ def test_role_mailboxes_never_conflict() -> None:
     labels, conflicts = _cluster([(0, 1)], person("a", email="info@acme.com"), person("b", email="sales@acme.com"))
     assert labels == [0, 0]
     assert conflicts == {}
+
+
+def test_a_transposed_birth_year_is_not_a_conflict_but_another_year_is() -> None:
+    a = person("a", date_of_birth="1960-07-07")
+    b = person("b", date_of_birth="1906-07-07")
+    c = person("c", date_of_birth="1970-07-07")
+    labels, conflicts = _cluster([(0, 1), (0, 2)], a, b, c)
+    assert labels == [0, 0, 2]
+    assert conflicts == {1: "date_of_birth"}

@@ -78,3 +78,35 @@ def test_phone_dob_company_and_address_levels() -> None:
         person("1", date_of_birth="1975-03-12", postcode="AB1"), person("2", date_of_birth="2005-03-12", postcode="ZZ9")
     )
     assert (far["date_of_birth"], far["address"]) == (0, 0)
+
+
+def test_date_of_birth_typos_are_one_level_and_other_dates_are_different() -> None:
+    def dob(a: str, b: str) -> int:
+        return _levels(person("1", date_of_birth=a), person("2", date_of_birth=b))["date_of_birth"]
+
+    assert dob("1960-07-07", "1906-07-07") == 1  # two digits of the year swapped
+    assert dob("1989-05-04", "1990-05-04") == 1  # one year off across a decade
+    assert dob("1980-03-09", "1980-03-10") == 1  # one day off
+    assert dob("1980-03-09", "1975-03-09") == 0
+    assert dob("1980-03-09", "1980-04-10") == 0
+
+
+def test_one_local_part_at_two_companies_is_two_people() -> None:
+    def email(a: str, b: str) -> int:
+        return _levels(person("1", email=a), person("2", email=b))["email"]
+
+    assert email("miles.day@queensbury.com", "miles.day@yarrow.com") == 0
+    assert email("miles.day77@gmail.com", "miles.day77@yahoo.com") == 1  # one person's handle at two providers
+    assert email("mark@acme.com", "mary@acme.com") == 0  # two colleagues, not a typo
+    assert email("mark.jones@acme.com", "mark.jnoes@acme.com") == 1
+
+
+def test_a_shortened_given_name_is_close() -> None:
+    assert _levels(person("1", first_name="Barb"), person("2", first_name="Barbara"))["first_name"] == 2
+
+
+def test_swapped_names_with_a_typo_read_crossed() -> None:
+    levels = _levels(
+        person("1", first_name="Irene", last_name="Martinez"), person("2", first_name="MARTINEZ", last_name="IREENE")
+    )
+    assert (levels["first_name"], levels["last_name"]) == (1, 3)

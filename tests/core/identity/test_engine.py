@@ -101,3 +101,20 @@ def test_previous_profile_ids_are_kept() -> None:
 def test_timings_cover_every_stage() -> None:
     resolution = resolve(generate(20, seed=2).people)
     assert set(resolution.timings) == {"prepare", "rules", "blocking", "compare", "train", "guard", "cluster"}
+
+
+def test_a_typo_in_the_first_name_links_on_phone_and_employer_but_a_household_stays_apart() -> None:
+    phone, landline = "+447563853755", "+441134960000"
+    home = {"street": "4 Elm Road", "postcode": "LS1 4AB", "phone": landline, "last_name": "Butler"}
+    people = [
+        *generate(300, seed=5).people,  # a batch to learn the model from
+        person("1", system="hubspot", first_name="Hugo", last_name="Butler", phone=phone, company="Tyrell Heron PLC"),
+        person("2", system="zendesk", first_name="Higo", last_name="Butler", phone=phone, company="TYRELL HERON"),
+        person("3", system="hubspot", first_name="Mark", date_of_birth="1961-02-03", **home),
+        person("4", system="zendesk", first_name="Mary", date_of_birth="1963-09-12", **home),
+        person("5", system="zendesk", first_name="Paul", **home),
+    ]
+    resolution = resolve(people)
+    assert _together(resolution, "hubspot/people/1", "zendesk/people/2")
+    family = ["hubspot/people/3", "zendesk/people/4", "zendesk/people/5"]
+    assert len({resolution.profile_of()[key] for key in family}) == 3

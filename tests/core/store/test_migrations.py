@@ -75,10 +75,12 @@ def test_make_revision_writes_the_next_linear_revision(tmp_path, monkeypatch):
     engine = make_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
     try:
         migrate(engine)
-        path = make_revision(engine, "nothing changed", rev_id="0002")
+        head = head_revision()
+        following = f"{int(head) + 1:04d}"
+        path = make_revision(engine, "nothing changed", rev_id=following)
     finally:
         engine.dispose()
     text = path.read_text()
-    assert path.parent == copy / "versions" and path.name == "0002_nothing_changed.py"
-    assert "down_revision: Union[str, Sequence[str], None] = '0001'" in text
+    assert path.parent == copy / "versions" and path.name == f"{following}_nothing_changed.py"
+    assert f"down_revision: Union[str, Sequence[str], None] = '{head}'" in text
     assert "op.create_table" not in text

@@ -1,4 +1,4 @@
-"""Identity: manual pins, the blocking-key index for incremental resolution, trained models.
+"""Identity: manual pins, the blocking-key index and resolved records for incremental resolution, trained models.
 
 Revision ID: 0002
 Revises: 0001
@@ -53,10 +53,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_identity_pins_left_record', ['left_record'], unique=False)
         batch_op.create_index('ix_identity_pins_right_record', ['right_record'], unique=False)
 
+    op.create_table('identity_records',
+    sa.Column('record', sa.String(length=700), nullable=False),
+    sa.Column('profile_id', sa.String(length=40), nullable=False),
+    sa.Column('person', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('record')
+    )
+    with op.batch_alter_table('identity_records', schema=None) as batch_op:
+        batch_op.create_index('ix_identity_records_profile_id', ['profile_id'], unique=False)
+
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('identity_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_identity_records_profile_id')
+
+    op.drop_table('identity_records')
     with op.batch_alter_table('identity_pins', schema=None) as batch_op:
         batch_op.drop_index('ix_identity_pins_right_record')
         batch_op.drop_index('ix_identity_pins_left_record')

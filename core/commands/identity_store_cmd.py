@@ -1,0 +1,167 @@
+"""Identity over the store: ``resolve --store``, ``explain``, ``merge``, ``split``.
+
+contactpoint identity resolve --store [--url URL] [--settings identity.yaml]
+contactpoint identity explain cp_01hx… | salesforce/Contact/003A1 [--json]
+contactpoint identity merge cp_A cp_B [--reason "same person, confirmed by phone"]
+contactpoint identity split cp_A --records zendesk/users/77,hubspot/contacts/9 [--reason …]
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from core.commands.common import console, errors_to_exit, print_json
+from core.identity.manual import ManualChange, merge_profiles, split_profile
+from core.identity.persist import resolve_store
+from core.identity.report import describe
+from core.identity.settings import load_settings
+from core.store import RunStatus, open_store
+
+__all__ = ["explain_command", "merge_command", "resolve_store_command", "split_command"]
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="Database URL (default: CONTACTPOINT_DATABASE_URL, else sqlite:///./contactpoint.db)."),
+]
+SettingsOption = Annotated[Path | None, typer.Option("--settings", help="Identity settings (identity.yaml).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (kept with the pins).")]
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None
+
+
+def resolve_store_command(url: str | None, settings: Path | None, *, as_json: bool) -> None:
+    """Resolve every canonical person in the store; print what changed."""
+    with errors_to_exit():
+        config = load_settings(settings)
+        with open_store(url) as store:
+            run_id = store.start_run("identity")
+            try:
+                result = resolve_store(store, config, run_id=run_id)
+            except BaseException:
+                store.finish_run(run_id, RunStatus.FAILED)
+                raise
+            summary = result.summary()
+            store.finish_run(run_id, RunStatus.SUCCEEDED, counters=summary)
+    if as_json:
+        print_json({"run_id": run_id, **summary})
+        return
+    console.print(
+        f"{summary['profiles']} profiles ({summary['new']} new, {summary['merged']} merged, "
+        f"{summary['split']} split); {summary['records_linked']} records linked, "
+        f"{summary['removed']} links removed; {summary['reviews']} pairs for review (run {run_id})",
+        markup=False,
+    )
+
+
+def _contributions(explanation: dict[str, Any]) -> Table | None:
+    rows = explanation.get("contributions") or []
+    if not rows:
+        return None
+    table = Table("comparison", "level", "weight (bits)", "m", "u", box=None, pad_edge=False)
+    for row in rows:
+        m, u = row.get("m"), row.get("u")
+        table.add_row(
+            row["comparison"], row["level"], f"{row['weight']:+.2f}",
+            "" if m is None else f"{m:.4f}", "" if u is None else f"{u:.4f}",
+        )  # fmt: skip
+    return table
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    if report["alias_of"]:
+        console.print(f"{report['query']} is an alias of {report['profile_id']} (merged into it)", markup=False)
+    console.print(f"profile {report['profile_id']} ({report['status']}, created {report['created_at']})", markup=False)
+    golden = Table("field", "value", "source", "rule", box=None, pad_edge=False)
+    for name, value in report["golden"].items():
+        source = value.get("source") or {}
+        where = f"{source.get('system')}/{source.get('stream')}/{source.get('source_id')}" if source else ""
+        golden.add_row(name, str(value.get("value")), where, str(value.get("rule")))
+    console.print(golden)
+    for link in report["links"]:
+        explanation = link["explanation"] or {}
+        how = link["rule"] or link["method"]
+        score = "" if link["score"] is None else f" p={link['score']:.4f}"
+        via = explanation.get("right") if explanation.get("left") == link["record"] else explanation.get("left")
+        console.print(
+            f"\n{link['record']}: {link['method']} {how}{score}" + (f" via {via}" if via else ""), markup=False
+        )
+        if "match_weight" in explanation:
+            console.print(
+                f"  prior {explanation['prior_weight']:+.2f} bits, match weight {explanation['match_weight']:+.2f} bits",
+                markup=False,
+            )
+        table = _contributions(explanation)
+        if table is not None:
+            console.print(table)
+        elif explanation:
+            console.print(f"  {explanation}", markup=False)
+
+
+def explain_command(
+    ref: Annotated[str, typer.Argument(help="A profile ID (or alias), or a record as system/stream/source_id.")],
+    url: UrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a profile, its records, and why each record is linked (rule or score, per field)."""
+    with errors_to_exit(), open_store(url) as store:
+        report = describe(store, ref)
+    if as_json:
+        print_json(report)
+        return
+    _print_report(report)
+
+
+def _print_change(change: ManualChange, verb: str, *, as_json: bool) -> None:
+    data = {"profile_id": change.profile_id, "other_id": change.other_id, "moved": change.moved, "pins": change.pin_ids}
+    if as_json:
+        print_json(data)
+        return
+    console.print(
+        f"{verb}: {len(change.moved)} records moved, {len(change.pin_ids)} pins written; "
+        "the pins hold on every later run",
+        markup=False,
+    )
+
+
+def merge_command(
+    first: Annotated[str, typer.Argument(help="A profile ID.")],
+    second: Annotated[str, typer.Argument(help="Another profile ID; the older of the two keeps its ID.")],
+    reason: ReasonOption = None,
+    url: UrlOption = None,
+    settings: SettingsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Merge two profiles by hand: the older keeps its ID, the other becomes its alias."""
+    with errors_to_exit():
+        config = load_settings(settings)
+        with open_store(url) as store:
+            change = merge_profiles(store, first, second, settings=config, reason=reason, created_by=_user())
+    _print_change(change, f"merged {change.other_id} into {change.profile_id}", as_json=as_json)
+
+
+def split_command(
+    profile: Annotated[str, typer.Argument(help="The profile ID to split.")],
+    records: Annotated[str, typer.Option("--records", help="Records to move out: REF[,REF...] (system/stream/id).")],
+    reason: ReasonOption = None,
+    url: UrlOption = None,
+    settings: SettingsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move records out of a profile into a new one, kept apart from the rest on every run."""
+    chosen = [item.strip() for item in records.split(",") if item.strip()]
+    with errors_to_exit():
+        config = load_settings(settings)
+        with open_store(url) as store:
+            change = split_profile(store, profile, chosen, settings=config, reason=reason, created_by=_user())
+    _print_change(change, f"split {change.other_id} out of {change.profile_id}", as_json=as_json)

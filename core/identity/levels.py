@@ -1,0 +1,78 @@
+"""Level helpers shared by the comparisons: fuzzy measures once per distinct pair of values.
+
+A comparison's levels are computed over integer-coded columns: ``-1`` when
+either side is missing, the top level when the codes are equal, and a string
+measure (rapidfuzz, in C) once per *distinct pair of values* otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from core.identity.records import Column
+
+__all__ = [
+    "MISSING",
+    "Index",
+    "Levels",
+    "LevelsOf",
+    "both_present",
+    "by_value_pairs",
+    "levels_for",
+    "one_by_one",
+    "similarities",
+]
+
+Index = npt.NDArray[np.int32]
+Levels = npt.NDArray[np.int8]
+MISSING = -1
+LevelsOf = Callable[[list[str], list[str]], Levels]
+"""Levels of many distinct value pairs at once: ``(lefts, rights) -> levels``."""
+
+
+def one_by_one(level: Callable[[str, str], int]) -> LevelsOf:
+    """Lift a function of one pair of values to many pairs."""
+    return lambda lefts, rights: np.asarray([level(a, b) for a, b in zip(lefts, rights, strict=True)], dtype=np.int8)
+
+
+def similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint32]]:
+    """Jaro-Winkler similarity and (capped) OSA distance of each pair, in C."""
+    jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity)
+    typo = process.cpdist(lefts, rights, scorer=OSA.distance, score_cutoff=1)
+    return jaro, typo
+
+
+def levels_for(a: Index, b: Index, vocab: list[str], top: int, level_of: LevelsOf) -> Levels:
+    """Missing → -1, equal codes → ``top``, else ``level_of`` once per distinct value pair."""
+    out = np.zeros(len(a), dtype=np.int8)
+    missing = (a < 0) | (b < 0)
+    exact = (a == b) & ~missing
+    out[missing] = MISSING
+    out[exact] = top
+    rest = np.flatnonzero(~missing & ~exact)
+    if rest.size:
+        size = max(len(vocab), 1)
+        lo = np.minimum(a[rest], b[rest]).astype(np.int64)
+        hi = np.maximum(a[rest], b[rest]).astype(np.int64)
+        unique, inverse = np.unique(lo * size + hi, return_inverse=True)
+        codes = unique.tolist()
+        found = level_of([vocab[k // size] for k in codes], [vocab[k % size] for k in codes])
+        out[rest] = np.asarray(found, dtype=np.int8)[inverse]
+    return out
+
+
+def by_value_pairs(column: Column, left: Index, right: Index, top: int, level_of: LevelsOf) -> Levels:
+    """Level each pair on one column (see ``levels_for``)."""
+    return levels_for(column.codes[left], column.codes[right], column.vocab, top, level_of)
+
+
+def both_present(column: Column, left: Index, right: Index) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Return (both present and equal, both present and different)."""
+    a, b = column.codes[left], column.codes[right]
+    present = (a >= 0) & (b >= 0)
+    return present & (a == b), present & (a != b)

@@ -1,0 +1,226 @@
+"""The index incremental identity resolution searches: blocking keys and resolved records.
+
+    identity_block_keys  (key, sub_key) → record, profile    indexed on (key, sub_key)
+    identity_records     record → profile, Person JSON       indexed on profile_id
+
+Batch runs replace both (``replace_identity_index``); incremental resolution
+reads candidates (``block_key_sizes``, ``block_key_records``, ``identity_members``)
+and writes one record's change in one transaction (``commit_identity_change``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.canonical import RecordRef
+from core.store.base import StoreBase, chunked
+from core.store.identity import LINK_SPEC, PROFILE_SPEC, LinkInput, ProfileInput, _link_row
+from core.store.records import CANONICAL_SPEC, _canonical_row
+from core.store.tables import IdentityBlockKey, IdentityRecord, ProfileAlias, ProfileStatus
+from core.store.types import content_hash
+
+__all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndexMixin", "IndexedRecord"]
+
+_KEYS = IdentityBlockKey.__table__  # type: ignore[attr-defined]
+_RECORDS = IdentityRecord.__table__  # type: ignore[attr-defined]
+_ALIASES = ProfileAlias.__table__  # type: ignore[attr-defined]
+_IN_LIST = 500
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+# Built once: incremental resolution runs these for every record.
+_SIZES = (
+    sa.select(_KEYS.c.key, sa.func.count())
+    .where(_KEYS.c.key.in_(sa.bindparam("keys", expanding=True)))
+    .group_by(_KEYS.c.key)
+)
+_BY_KEYS = sa.select(_KEYS.c.record, _KEYS.c.profile_id).where(_KEYS.c.key.in_(sa.bindparam("keys", expanding=True)))
+_BY_KEY_AND_SUB = sa.select(_KEYS.c.record, _KEYS.c.profile_id).where(
+    _KEYS.c.key == sa.bindparam("key"), _KEYS.c.sub_key == sa.bindparam("sub")
+)
+_MEMBERS = (
+    sa.select(_RECORDS.c.record, _RECORDS.c.profile_id, _RECORDS.c.person)
+    .where(_RECORDS.c.profile_id.in_(sa.bindparam("profiles", expanding=True)))
+    .order_by(_RECORDS.c.record)
+)
+_RECORDS_OF = (
+    sa.select(_RECORDS.c.record, _RECORDS.c.profile_id, _RECORDS.c.person)
+    .where(_RECORDS.c.record.in_(sa.bindparam("records", expanding=True)))
+    .order_by(_RECORDS.c.record)
+)
+_PROFILES_OF = sa.select(_RECORDS.c.record, _RECORDS.c.profile_id).where(
+    _RECORDS.c.record.in_(sa.bindparam("records", expanding=True))
+)
+_DELETE_KEYS = sa.delete(_KEYS).where(_KEYS.c.record == sa.bindparam("record"))
+_INSERT_KEYS = sa.insert(_KEYS)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockKeyInput:
+    """One blocking key (and its sub-key) of one record, with the record's profile."""
+
+    key: str
+    sub_key: str
+    record: str
+    profile_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedRecord:
+    """A resolved record: its key, its profile, and its Person as canonical JSON text."""
+
+    record: str
+    profile_id: str
+    person: str
+
+
+@dataclass(frozen=True)
+class IdentityChange:
+    """Everything one incremental decision writes, in one transaction.
+
+    Attributes:
+        ref: The record. ``person``: its canonical Person data (stored as its canonical row too).
+        indexed: The record in ``identity_records``; ``keys``: its blocking keys.
+        link: Its link. ``profiles``: profiles to store (golden records). ``aliases``: ``{alias: profile}``.
+    """
+
+    ref: RecordRef
+    person: Mapping[str, Any]
+    indexed: IndexedRecord
+    keys: Sequence[BlockKeyInput]
+    link: LinkInput
+    profiles: Sequence[ProfileInput] = field(default_factory=tuple)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+
+def _key_row(item: BlockKeyInput) -> dict[str, Any]:
+    return {"key": item.key[:255], "sub_key": item.sub_key[:255], "record": item.record, "profile_id": item.profile_id}
+
+
+def _record_row(item: IndexedRecord) -> dict[str, Any]:
+    return {"record": item.record, "profile_id": item.profile_id, "person": item.person}
+
+
+class IdentityIndexMixin(StoreBase):
+    """Blocking keys and resolved records, for incremental resolution."""
+
+    def replace_identity_index(
+        self, records: Iterable[IndexedRecord], keys: Iterable[BlockKeyInput], *, scope: Sequence[str] | None = None
+    ) -> None:
+        """Replace the index after a batch run: all of it, or only the records in ``scope``.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with self._tx() as conn:
+            if scope is None:
+                conn.execute(sa.delete(_KEYS))
+                conn.execute(sa.delete(_RECORDS))
+            else:
+                for chunk in chunked(scope, _IN_LIST):
+                    conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))
+                    conn.execute(sa.delete(_RECORDS).where(_RECORDS.c.record.in_(chunk)))
+            for rows in chunked(_record_row(item) for item in records):
+                conn.execute(sa.insert(_RECORDS), rows)
+            for rows in chunked(_key_row(item) for item in keys):
+                conn.execute(sa.insert(_KEYS), rows)
+
+    def move_records(self, records: Mapping[str, str]) -> None:
+        """Point indexed records at new profiles: ``{record: profile_id}`` (after a manual change)."""
+        if not records:
+            return
+        params = [{"r": record, "p": profile} for record, profile in records.items()]
+        with self._tx() as conn:
+            for table in (_KEYS, _RECORDS):
+                query = sa.update(table).where(table.c.record == sa.bindparam("r")).values(profile_id=sa.bindparam("p"))
+                conn.execute(query, params)
+
+    def block_key_sizes(self, keys: Sequence[str]) -> dict[str, int]:
+        """Return how many records hold each of ``keys`` (keys held by none are left out)."""
+        with self._read() as conn:
+            return {key: int(count) for key, count in conn.execute(_SIZES, {"keys": list(keys)})}
+
+    def block_key_records(self, keys: Sequence[str], keyed: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Return ``(record, profile_id)`` once per key in ``keys`` or ``(key, sub_key)`` in ``keyed`` it holds."""
+        found: list[tuple[str, str]] = []
+        with self._read() as conn:
+            if keys:
+                found.extend((r, p) for r, p in conn.execute(_BY_KEYS, {"keys": list(keys)}))
+            for key, sub_key in keyed:
+                found.extend((r, p) for r, p in conn.execute(_BY_KEY_AND_SUB, {"key": key, "sub": sub_key}))
+        return found
+
+    def identity_members(self, profile_ids: Sequence[str]) -> list[IndexedRecord]:
+        """Return the indexed records of these profiles, in record order."""
+        with self._read() as conn:
+            return [IndexedRecord(*row) for row in conn.execute(_MEMBERS, {"profiles": list(profile_ids)})]
+
+    def identity_records_of(self, records: Sequence[str]) -> list[IndexedRecord]:
+        """Return the indexed records among ``records``, in record order."""
+        if not records:
+            return []
+        with self._read() as conn:
+            return [IndexedRecord(*row) for row in conn.execute(_RECORDS_OF, {"records": list(records)})]
+
+    def identity_profiles(self, records: Sequence[str]) -> dict[str, str]:
+        """Return ``{record: profile_id}`` for the indexed records among ``records``."""
+        with self._read() as conn:
+            return {record: profile for record, profile in conn.execute(_PROFILES_OF, {"records": list(records)})}
+
+    def _statement(self, conn: sa.Connection, name: str) -> Any:
+        """An upsert statement for this dialect, built once (building one costs more than running it)."""
+        cache_key = (conn.dialect.name, name)
+        found = _UPSERTS.get(cache_key)
+        if found is None:
+            specs = {"canonical": CANONICAL_SPEC, "link": LINK_SPEC, "profile": PROFILE_SPEC}
+            if name in specs:
+                found = self._upsert_statement(conn, specs[name])
+            else:
+                table, key, columns = {"record": (_RECORDS, "record", ("profile_id", "person")),
+                                       "alias": (_ALIASES, "alias", ("profile_id",))}[name]  # fmt: skip
+                stmt = self._insert(conn, table)
+                found = stmt.on_conflict_do_update(index_elements=[key], set_={c: stmt.excluded[c] for c in columns})
+            _UPSERTS[cache_key] = found
+        return found
+
+    def commit_identity_change(self, change: IdentityChange) -> None:
+        """Write one incremental decision: canonical row, link, index, profiles, aliases; one transaction.
+
+        Rows equal to the stored ones are left untouched (content hashes).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        now = self.now()
+        with self._tx() as conn:
+            canonical = _canonical_row((change.ref, "Person", 0, change.person), now, None)
+            conn.execute(self._statement(conn, "canonical"), [canonical])
+            conn.execute(self._statement(conn, "link"), [_link_row(change.link, now, None)])
+            if change.profiles:
+                conn.execute(self._statement(conn, "profile"), [_profile_row(p, now) for p in change.profiles])
+            conn.execute(_DELETE_KEYS, {"record": change.indexed.record})
+            if change.keys:
+                conn.execute(_INSERT_KEYS, [_key_row(item) for item in change.keys])
+            conn.execute(self._statement(conn, "record"), [_record_row(change.indexed)])
+            if change.aliases:
+                rows = [
+                    {"alias": a, "profile_id": p, "created_at": now, "run_id": None} for a, p in change.aliases.items()
+                ]
+                conn.execute(self._statement(conn, "alias"), rows)
+
+
+def _profile_row(profile: ProfileInput, now: Any) -> dict[str, Any]:
+    status = ProfileStatus(profile.status).value
+    return {
+        "profile_id": profile.profile_id,
+        "status": status,
+        "golden": dict(profile.golden),
+        "content_hash": content_hash([dict(profile.golden), str(profile.status), profile.merged_into]),
+        "created_at": now,
+        "updated_at": now,
+        "merged_into": profile.merged_into,
+        "run_id": None,
+    }

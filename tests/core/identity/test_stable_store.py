@@ -1,0 +1,146 @@
+"""Stable profile IDs over the store: re-runs, joins, merges with aliases, deletions, manual pins."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.base import SourceRecord
+from core.errors import IdentityError
+from core.identity.manual import merge_profiles, split_profile
+from core.store import ProfileStatus, open_store
+from tests.core.identity.stable_helpers import (
+    ALICE,
+    ALICE_AGAIN,
+    ALICE_BRIDGE,
+    BOB,
+    MARY,
+    ROBERT,
+    key,
+    load,
+    person,
+    run,
+)
+
+
+@pytest.fixture
+def clocked(store_url, fixed_clock):
+    with open_store(store_url, clock=fixed_clock) as store:
+        yield store
+
+
+def test_resolving_the_same_store_twice_keeps_every_id(store):
+    load(store, ROBERT, BOB, MARY)
+    first = run(store).profile_of()
+    second = run(store, "again")
+    assert second.profile_of() == first
+    assert second.summary()["new"] == 0
+    assert first[key(ROBERT)] == first[key(BOB)] != first[key(MARY)]
+
+
+def test_links_carry_the_rule_score_and_contributions(store):
+    load(store, ROBERT, BOB, MARY)
+    run(store)
+    links = {f"{link.system}/{link.stream}/{link.source_id}": link for link in store.iter_links()}
+    bob = links[key(BOB)]
+    assert bob.method == "rule" and bob.rule == "same_personal_email"
+    assert {c["comparison"] for c in bob.explanation["contributions"]} >= {"first_name", "email"}
+    assert links[key(MARY)].explanation["decision"] == "new"
+    golden = store.get_profile(bob.profile_id).golden
+    assert golden["last_name"]["value"] == "Smith"
+    assert golden["last_name"]["source"]["system"] in {"crm", "desk"}
+
+
+def test_a_new_record_joining_a_profile_never_renames_it(store):
+    load(store, ROBERT, MARY)
+    before = run(store).profile_of()
+    load(store, BOB)
+    after = run(store, "next")
+    assert after.profile_of()[key(BOB)] == before[key(ROBERT)]
+    assert after.profile_of()[key(ROBERT)] == before[key(ROBERT)]
+    assert after.summary()["new"] == 0
+
+
+def test_a_merge_keeps_the_older_id_and_the_other_resolves_as_an_alias(clocked, fixed_clock):
+    load(clocked, ALICE)
+    older = run(clocked, "one").profile_of()[key(ALICE)]
+    fixed_clock.advance(hours=1)
+    load(clocked, ALICE_AGAIN)
+    younger = run(clocked, "two").profile_of()[key(ALICE_AGAIN)]
+    assert older != younger
+    fixed_clock.advance(hours=1)
+    load(clocked, ALICE_BRIDGE)
+    result = run(clocked, "three")
+    assert set(result.profile_of().values()) == {older}
+    assert result.ids.merged == {older: [younger]}
+    assert clocked.resolve_alias(younger) == older
+    assert clocked.get_profile(younger).status == ProfileStatus.MERGED
+    assert len(clocked.links_for_profile(younger)) == 3
+
+
+def test_a_deleted_source_record_leaves_its_profile(store):
+    load(store, ROBERT, BOB)
+    profile = run(store).profile_of()[key(ROBERT)]
+    store.upsert_source_records(
+        [SourceRecord(system="desk", stream="people", source_id="2", raw={}, deleted=True)], run_id=None
+    )
+    result = run(store, "after-delete")
+    assert result.removed == [key(BOB)]
+    assert store.profile_for_record("desk", "people", "2") is None
+    assert [f"{link.system}/{link.source_id}" for link in store.links_for_profile(profile)] == ["crm/1"]
+
+
+def test_a_manual_split_is_applied_at_once_and_survives_a_rerun(store):
+    load(store, ROBERT, BOB, MARY)
+    profile = run(store).profile_of()[key(ROBERT)]
+    change = split_profile(store, profile, [key(BOB)], reason="two people")
+    assert store.profile_for_record("desk", "people", "2") == change.other_id
+    again = run(store, "rerun").profile_of()
+    assert again[key(BOB)] == change.other_id
+    assert again[key(ROBERT)] == profile
+
+
+def test_a_manual_merge_is_applied_at_once_and_survives_a_rerun(clocked, fixed_clock):
+    load(clocked, MARY)
+    mary = run(clocked, "one").profile_of()[key(MARY)]
+    fixed_clock.advance(hours=1)
+    load(clocked, ALICE)
+    alice = run(clocked, "two").profile_of()[key(ALICE)]
+    change = merge_profiles(clocked, alice, mary, reason="same person")
+    assert (change.profile_id, change.other_id) == (mary, alice)  # the older survives
+    assert clocked.profile_for_record("crm", "people", "4") == mary
+    assert clocked.resolve_alias(alice) == mary
+    again = run(clocked, "rerun").profile_of()
+    assert again[key(ALICE)] == again[key(MARY)] == mary
+
+
+def test_a_split_after_a_merge_undoes_it_and_both_pins_hold(store):
+    load(store, MARY, ALICE)
+    ids = run(store).profile_of()
+    merged = merge_profiles(store, ids[key(MARY)], ids[key(ALICE)])
+    split = split_profile(store, merged.profile_id, [key(ALICE)])
+    again = run(store, "rerun").profile_of()
+    assert again[key(ALICE)] == split.other_id != again[key(MARY)]
+
+
+def test_manual_changes_name_unknown_profiles_and_foreign_records(store):
+    load(store, ROBERT, BOB, MARY)
+    ids = run(store).profile_of()
+    with pytest.raises(IdentityError, match="unknown profile") as caught:
+        merge_profiles(store, "cp_doesnotexist", ids[key(MARY)])
+    assert "explain" in caught.value.hint
+    with pytest.raises(IdentityError, match="not in profile"):
+        split_profile(store, ids[key(ROBERT)], [key(MARY)])
+    with pytest.raises(IdentityError, match="empty"):
+        split_profile(store, ids[key(ROBERT)], [key(ROBERT), key(BOB)])
+    with pytest.raises(IdentityError, match="already one profile"):
+        merge_profiles(store, ids[key(ROBERT)], ids[key(BOB)])
+
+
+def test_a_model_and_the_index_are_stored_for_incremental_mode(store):
+    load(store, ROBERT, person("9", first_name="Zed", last_name="Zulu"))
+    result = run(store)
+    model = store.latest_identity_model()
+    assert model.model_id == result.model_id
+    assert "first_name" in model.parameters["comparisons"]
+    found = store.block_key_records(["email:bobsmith@gmail.com"], [])
+    assert found == [(key(ROBERT), result.profile_of()[key(ROBERT)])]
