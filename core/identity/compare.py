@@ -161,39 +161,43 @@ class JaroWinklerNameAtThresholds:
 class EmailThenLooseLocalPart:
     """Personal emails: canonical, loose, local part, different. Role mailboxes count as missing.
 
-    Levels: 3 same canonical address (``bob.smith@gmail.com``/``bobsmith@gmail.com``);
-    2 same address once ``+tag`` and dots are ignored (``bob+crm@acme.com``/``bob@acme.com``);
-    1 one typo at the same domain (``bob.smith@acme.com``/``bob.smiht@acme.com``), or the
+    Levels: 4 same canonical address (``bob.smith@gmail.com``/``bobsmith@gmail.com``);
+    3 same address once ``+tag`` and dots are ignored (``bob+crm@acme.com``/``bob@acme.com``);
+    2 one typo at the same domain (``bob.smith@acme.com``/``bob.smiht@acme.com``), or the
     same local part at one organisation's other domain (``acme.com``/``acme.co.uk``) or at
-    two free-mail providers (``bob.smith77@gmail.com``/``bob.smith77@yahoo.com``); 0 different.
-    The same local part at two companies is two people who share a name (``miles.day@`` at
-    both), and a bare given name (``matthew@``) one typo from another is a colleague: both 0.
+    two free-mail providers (``bob.smith77@gmail.com``/``bob.smith77@yahoo.com``);
+    1 different; 0 two different addresses both at free-mail providers (two people's own
+    addresses: ``ian.berger@icloud.com``/``jberger@outlook.com``). The same local part at
+    two companies is two people who share a name (``miles.day@`` at both), and a bare
+    given name (``matthew@``) one typo from another is a colleague: both "different".
     """
 
     name: str = "email"
-    levels: tuple[str, ...] = ("different", "local_part_or_typo", "loose", "exact")
+    levels: tuple[str, ...] = ("different_personal", "different", "local_part_or_typo", "loose", "exact")
     nicknames: NicknameTable | None = None
 
     def level(self, a: str, b: str) -> int:
         """Level of two distinct ``loose_local@domain`` strings."""
         local_a, _, domain_a = a.rpartition("@")
         local_b, _, domain_b = b.rpartition("@")
+        free = domain_a in FREE_MAIL_DOMAINS and domain_b in FREE_MAIL_DOMAINS
+        different = 0 if free else 1
         if local_a == local_b:
-            free = domain_a in FREE_MAIL_DOMAINS and domain_b in FREE_MAIL_DOMAINS
             same_organisation = email_organisation(domain_a) == email_organisation(domain_b)
-            return 1 if len(local_a) >= 4 and (free or same_organisation) else 0
+            return 2 if len(local_a) >= 4 and (free or same_organisation) else different
         if domain_a != domain_b or _DIGITS.sub("", local_a) == _DIGITS.sub("", local_b):
-            return 0  # john.smith1 and john.smith2 are two people, not a typo
+            return different  # john.smith1 and john.smith2 are two people, not a typo
         names = self.nicknames
         if names is not None and (names.groups(local_a) or names.groups(local_b)):
-            return 0  # mark@ and mary@: two colleagues, not a typo
-        return 1 if min(len(local_a), len(local_b)) >= 4 and OSA.distance(local_a, local_b, score_cutoff=1) <= 1 else 0
+            return different  # mark@ and mary@: two colleagues, not a typo
+        typo = min(len(local_a), len(local_b)) >= 4 and OSA.distance(local_a, local_b, score_cutoff=1) <= 1
+        return 2 if typo else different
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare primary personal emails; see the class docstring for levels."""
-        out = _by_value_pairs(table.email_loose, left, right, 2, _one_by_one(self.level))
+        out = _by_value_pairs(table.email_loose, left, right, 3, _one_by_one(self.level))
         same, _ = _both(table.email, left, right)
-        out[same] = 3
+        out[same] = 4
         return out
 
 
@@ -201,7 +205,9 @@ class EmailThenLooseLocalPart:
 class PhoneNumbersShared:
     """Phones: 1 when the two records share any number (phone or mobile), 0 when not.
 
-    Example: ``+442079460958`` on one record's phone and the other's mobile → 1.
+    Example: ``+442079460958`` on one record's phone and the other's mobile → 1. A
+    number the batch shows is shared by people with incompatible names (a family's
+    landline, ``RecordTable.shared_phones``) counts as missing.
     """
 
     name: str = "phone"
@@ -210,6 +216,9 @@ class PhoneNumbersShared:
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare phone numbers; see the class docstring for levels."""
         p, m = table.phone.codes, table.mobile.codes
+        if table.shared_phones:  # a household's landline says nothing about which member it is
+            shared = np.asarray([*(v in table.shared_phones for v in table.mobile.vocab), False], dtype=np.bool_)
+            p, m = np.where(shared[p], -1, p), np.where(shared[m], -1, m)
         pl, ml, pr, mr = p[left], m[left], p[right], m[right]
         shared = ((pl >= 0) & ((pl == pr) | (pl == mr))) | ((ml >= 0) & ((ml == pr) | (ml == mr)))
         has_left, has_right = (pl >= 0) | (ml >= 0), (pr >= 0) | (mr >= 0)

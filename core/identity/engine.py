@@ -34,7 +34,7 @@ from core.identity.roles import default_role_mailboxes
 from core.identity.rules import RuleLinks, apply_rules, build_rules
 from core.identity.settings import FuzzySettings, IdentitySettings
 
-__all__ = ["resolve"]
+__all__ = ["required_failed", "resolve"]
 
 log = structlog.get_logger(__name__)
 Index = npt.NDArray[np.int32]
@@ -95,7 +95,7 @@ def _split_scored(
     """Fuzzy links (by decreasing weight) and review pairs, leaving out pairs a rule already linked."""
     fresh = ~np.isin(_pair_codes(scored.left, scored.right, size), rule_pairs)
     probability = match_probability(scored.weight)
-    failed = _required_failed(scored.levels, names, settings.fuzzy)
+    failed = required_failed(scored.levels, names, settings.fuzzy)
     link = fresh & (probability >= settings.fuzzy.link_threshold) & ~failed
     band = fresh & (probability >= settings.fuzzy.review_threshold) & ~link
     links, reviews = scored.subset(_by_weight(scored, link)), scored.subset(_by_weight(scored, band))
@@ -112,11 +112,12 @@ def _by_weight(edges: _Edges, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int
     return picked[np.lexsort((edges.right[picked], edges.left[picked], -edges.weight[picked]))]
 
 
-def _required_failed(levels: npt.NDArray[np.int8], names: Sequence[str], fuzzy: FuzzySettings) -> npt.NDArray[np.bool_]:
+def required_failed(levels: npt.NDArray[np.int8], names: Sequence[str], fuzzy: FuzzySettings) -> npt.NDArray[np.bool_]:
     """Pairs that disagree on a required comparison, or agree on none of the evidence ones."""
     failed = np.zeros(levels.shape[0], dtype=np.bool_)
-    for name in fuzzy.required:
+    for name in fuzzy.required:  # "different" and below ("different_personal" for emails)
         failed |= levels[:, names.index(name)] == 0
+        failed |= levels[:, names.index(name)] == COMPARISON_LEVELS[name].index("different")
     if fuzzy.evidence:
         found = np.zeros(levels.shape[0], dtype=np.bool_)
         for group in fuzzy.evidence:

@@ -30,8 +30,9 @@ from core.canonical import Person
 from core.errors import IdentityError
 from core.identity.cluster import StrongValues, conflict, strong_values
 from core.identity.compare import compare_pairs, default_comparisons
+from core.identity.engine import required_failed
 from core.identity.explain import Decision, Explanation, Method, explain_levels
-from core.identity.incremental_model import Candidates, evidence_failed, load_person, parameters_from_dict
+from core.identity.incremental_model import Candidates, load_person, parameters_from_dict
 from core.identity.index_keys import record_index_keys
 from core.identity.model import match_probability, score
 from core.identity.nicknames import NicknameTable, default_nicknames
@@ -223,7 +224,7 @@ class IncrementalResolver:
         levels = compare_pairs(pool.table, left, np.asarray(others, dtype=np.int32), self.comparisons)
         weights = score(levels, self.parameters)
         fuzzy = self.settings.fuzzy
-        failed = evidence_failed(levels, self.parameters.names, fuzzy)
+        failed = required_failed(levels, self.parameters.names, fuzzy)
         return others, levels, weights, (match_probability(weights) >= fuzzy.link_threshold) & ~failed
 
     def _choose(self, pool: Candidates, must: dict[str, int], refused: set[str], previous: str | None) -> _Ranked:

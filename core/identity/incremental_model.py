@@ -1,12 +1,12 @@
-"""What incremental resolution needs from the batch model: stored parameters, the evidence check, a pool.
+"""What incremental resolution needs from the batch model: stored parameters and stored people.
 
 ``load_person`` rebuilds a Person the identity index stored (a ``model_dump``
 of a validated Person) without validating it again: validation (email syntax
 above all) would cost more than resolving the record.
 
 ``parameters_from_dict`` reads back ``ModelParameters.to_dict()`` in the
-comparisons' level order (JSONB does not keep key order); ``evidence_failed``
-is the batch engine's required/evidence test for scored links.
+comparisons' level order (JSONB does not keep key order). Scored links are
+checked with the batch engine's own ``required_failed``.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ import numpy.typing as npt
 
 from core.canonical import Identifier, IdentifierKind, Person, RecordRef
 from core.errors import IdentityError
-from core.identity.compare import COMPARISON_LEVELS, Comparison
+from core.identity.compare import Comparison
 from core.identity.model import ModelParameters
 from core.identity.records import RecordTable
-from core.identity.settings import FuzzySettings
 
-__all__ = ["Candidates", "evidence_failed", "load_person", "parameters_from_dict"]
+__all__ = ["Candidates", "load_person", "parameters_from_dict"]
 
 _RERUN = "run `contactpoint identity resolve --store` to train and store a model for these comparisons"
 
@@ -75,22 +74,6 @@ def parameters_from_dict(data: Mapping[str, Any], comparisons: Sequence[Comparis
         iterations=int(data.get("iterations", 0)),
         converged=bool(data.get("converged", True)),
     )
-
-
-def evidence_failed(levels: npt.NDArray[np.int8], names: Sequence[str], fuzzy: FuzzySettings) -> npt.NDArray[np.bool_]:
-    """Pairs that disagree on a required comparison, or agree on none of the evidence sets."""
-    failed = np.zeros(levels.shape[0], dtype=np.bool_)
-    for name in fuzzy.required:
-        failed |= levels[:, names.index(name)] == 0
-    if fuzzy.evidence:
-        found = np.zeros(levels.shape[0], dtype=np.bool_)
-        for group in fuzzy.evidence:
-            agree = np.ones(levels.shape[0], dtype=np.bool_)
-            for name, label in group.items():
-                agree &= levels[:, names.index(name)] >= COMPARISON_LEVELS[name].index(label)
-            found |= agree
-        failed |= ~found
-    return failed
 
 
 def load_person(text: str) -> Person:

@@ -108,12 +108,15 @@ def _fixed(
 def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample: int, seed: int) -> tuple[Floats, ...]:
     """Estimate u for every level from ``sample`` random pairs of distinct records.
 
-    A half-count is added to every level so an unseen level keeps a small,
-    finite u. The random generator is seeded, so the estimate is reproducible.
+    The counts are shrunk towards a generic prior (``U_PRIOR_PAIRS`` pseudo-pairs,
+    almost all of them on the "different" levels), so a small file, with only a
+    few random pairs to learn from, still gets u values that say agreement is
+    rare among strangers; at tens of thousands of records the data decides. The
+    random generator is seeded, so the estimate is reproducible.
     """
     n = len(table)
     if n < 2:
-        return tuple(np.full(len(c.levels), 1.0 / len(c.levels)) for c in comparisons)
+        return tuple(_u_prior(c.levels) for c in comparisons)
     rng = np.random.default_rng(seed)
     size = min(sample, n * (n - 1) // 2)
     first = rng.integers(0, n, size=size)
@@ -125,9 +128,20 @@ def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample:
     found = []
     for c, comparison in enumerate(comparisons):
         column = levels[:, c]
-        counts = np.bincount(column[column >= 0], minlength=len(comparison.levels)).astype(np.float64) + 0.5
+        counts = np.bincount(column[column >= 0], minlength=len(comparison.levels)).astype(np.float64)
+        counts += U_PRIOR_PAIRS * _u_prior(comparison.levels)
         found.append(counts / counts.sum())
     return tuple(found)
+
+
+U_PRIOR_PAIRS = 1000.0
+"""Weight, in random pairs, of the generic u prior that small samples are shrunk towards."""
+
+
+def _u_prior(labels: Sequence[str]) -> Floats:
+    """Generic u: strangers mostly land on "different" levels; each agreeing level gets 2% of that."""
+    weights = np.array([1.0 if label.startswith("different") else 0.02 for label in labels], dtype=np.float64)
+    return weights / weights.sum()
 
 
 def _patterns(levels: Levels) -> tuple[Levels, Floats]:
@@ -191,7 +205,7 @@ def estimate_m(
 DEFAULT_M: dict[str, tuple[float, ...]] = {
     "first_name": (0.04, 0.05, 0.06, 0.10, 0.75),
     "last_name": (0.03, 0.04, 0.08, 0.85),
-    "email": (0.10, 0.05, 0.10, 0.75),
+    "email": (0.002, 0.098, 0.05, 0.10, 0.75),  # two different free-mail addresses: rare for one person
     "phone": (0.15, 0.85),
     "date_of_birth": (0.03, 0.05, 0.92),
     "company": (0.15, 0.10, 0.75),
@@ -200,7 +214,7 @@ DEFAULT_M: dict[str, tuple[float, ...]] = {
 """Starting m (and the fallback when a batch is too small to train on)."""
 
 SESSIONS: tuple[tuple[str, dict[str, int]], ...] = (
-    ("email", {"email": 3}),
+    ("email", {"email": 4}),
     ("names", {"first_name": 4, "last_name": 3}),
     ("phone", {"phone": 1}),
     ("date_of_birth", {"date_of_birth": 2}),
@@ -270,12 +284,19 @@ def estimate_prior(rule_pairs: int, size: int, settings: FuzzySettings) -> float
     """The probability that two random records match.
 
     From the settings when given; otherwise the pairs the deterministic rules
-    link, divided by their assumed recall (``rules_recall``), over all pairs.
+    link, divided by their assumed recall (``rules_recall``), over all pairs,
+    at most ``MAX_ESTIMATED_PRIOR``: a file of a handful of records says almost
+    nothing about how often strangers share a name, and a wrong merge costs more
+    than a missed one.
     """
     if settings.prior is not None:
         return settings.prior
     total = max(size * (size - 1) / 2, 1.0)
-    return float(np.clip(max(rule_pairs, 1) / settings.rules_recall / total, 1e-12, 0.5))
+    return float(np.clip(max(rule_pairs, 1) / settings.rules_recall / total, 1e-12, MAX_ESTIMATED_PRIOR))
+
+
+MAX_ESTIMATED_PRIOR = 0.01
+"""The highest prior estimated from the data (one random pair in a hundred matching)."""
 
 
 def train(

@@ -38,7 +38,7 @@ class NicknameTable:
     parents: tuple[str, ...] = ()
     """The name each group is built around (its ``name1``), by group ID."""
     _names: tuple[str, ...] = field(default=(), repr=False)
-    _near: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
+    _near: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_pairs(cls, pairs: list[tuple[str, str]]) -> NicknameTable:
@@ -82,21 +82,25 @@ class NicknameTable:
         )
 
     def near(self, left: str, right: str) -> bool:
-        """Return whether ``left`` is one typo away from a name in one of ``right``'s groups.
+        """Return whether ``left`` is one typo away from a name compatible with ``right``.
 
-        Catches a misspelt nickname: ``rilk`` (for Rick) and ``richard``.
+        Catches a misspelt nickname: ``rilk`` (for Rick) and ``richard``. The name
+        itself does not count (``robert`` is not "near" ``william`` through Bill).
         """
-        groups = self.groups(right)
-        return bool(groups) and bool(self.near_groups(left) & groups)
+        return bool(self.groups(right)) and any(self.compatible(name, right) for name in self.near_names(left))
 
     def near_groups(self, name: str) -> frozenset[int]:
-        """Return the groups of every known name one typo away from ``name`` (memoised)."""
+        """Return the groups of every other known name one typo away from ``name``."""
+        return frozenset(g for near in self.near_names(name) for g in self.groups_by_name[near])
+
+    def near_names(self, name: str) -> tuple[str, ...]:
+        """Return the known names one typo away from ``name``, other than itself (memoised)."""
         found = self._near.get(name)
         if found is None:
-            found = frozenset()
+            found = ()
             if len(name) >= 3:
                 close = process.extract(name, self._names, scorer=OSA.distance, score_cutoff=1, limit=None)
-                found = frozenset(g for match, _, _ in close for g in self.groups_by_name[match])
+                found = tuple(match for match, _, _ in close if match != name)
             self._near[name] = found
         return found
 

@@ -77,6 +77,8 @@ class RecordTable:
         emails: Every email of each record, normalised (roles included, flagged).
         shared_emails: Canonical personal-looking addresses used by people with
             incompatible first names in this batch (treated like role mailboxes).
+        shared_phones: Numbers used by people with incompatible first names in
+            this batch (a household's landline): no rule key, missing when scored.
         phone, mobile: E.164 numbers. ``phones``: every number of each record.
         own_ids: ``system:source_id`` of each record itself.
         external_ids: Declared external IDs, ``system:value``, excluding the own ID.
@@ -102,6 +104,7 @@ class RecordTable:
     own_ids: list[str]
     external_ids: list[tuple[str, ...]]
     updated_at: list[datetime | None]
+    shared_phones: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         """Return the number of records."""
@@ -168,17 +171,36 @@ def _shared_emails(
     emails: list[tuple[NormalisedEmail, ...]], names: list[tuple[str, str]], nicknames: NicknameTable
 ) -> frozenset[str]:
     """Addresses used by records whose names cannot be the same person's (``smiths@`` for John and Mary)."""
-    names_by_email: dict[str, set[tuple[str, str]]] = {}
-    for found, (first, last) in zip(emails, names, strict=True):
-        for email in found:
-            if not email.is_role and first:
-                names_by_email.setdefault(email.canonical, set()).add((first.split()[0], last))
+    values = [tuple(e.canonical for e in found if not e.is_role) for found in emails]
+    return _shared_values(values, names, nicknames)
+
+
+def _shared_values(
+    values: list[tuple[str, ...]], names: list[tuple[str, str]], nicknames: NicknameTable
+) -> frozenset[str]:
+    """Identifier values used by records whose names cannot be one person's (a family's address or landline)."""
+    names_by_value: dict[str, set[tuple[str, str]]] = {}
+    for found, (first, last) in zip(values, names, strict=True):
+        for value in found if first else ():
+            names_by_value.setdefault(value, set()).add((first.split()[0], last))
     shared = set()
-    for address, seen in names_by_email.items():
+    for address, seen in names_by_value.items():
         ordered = sorted(seen)
         if any(_names_clash(a, b, nicknames) for i, a in enumerate(ordered) for b in ordered[i + 1 :]):
             shared.add(address)
     return frozenset(shared)
+
+
+def _all_emails(people: Sequence[Person], roles: RoleMailboxes) -> list[tuple[NormalisedEmail, ...]]:
+    """Every record's normalised emails; each distinct address is normalised once."""
+    cache: dict[str, NormalisedEmail | None] = {}
+
+    def email_of(value: str) -> NormalisedEmail | None:
+        if value not in cache:
+            cache[value] = normalise_email(value, roles=roles)
+        return cache[value]
+
+    return [_emails_of(p, email_of) for p in people]
 
 
 def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles: RoleMailboxes) -> RecordTable:
@@ -202,20 +224,12 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
     plain, postcode = _memo(normalise_name), _memo(normalise_postcode)
     firsts = [name(p.first_name) for p in ordered]
     lasts = [plain(p.last_name) for p in ordered]
-    email_cache: dict[str, NormalisedEmail | None] = {}
-
-    def email_of(value: str) -> NormalisedEmail | None:
-        if value not in email_cache:
-            email_cache[value] = normalise_email(value, roles=roles)
-        return email_cache[value]
-
-    emails = [_emails_of(p, email_of) for p in ordered]
+    emails = _all_emails(ordered, roles)
     shared = _shared_emails(emails, list(zip(firsts, lasts, strict=True)), nicknames)
     primary = [next((e for e in found if not e.is_role and e.canonical not in shared), None) for found in emails]
     phones = [_phones_of(p) for p in ordered]
     name_vocab: dict[str, int] = {}
-    first_column = factorise(firsts, vocab=name_vocab)
-    last_column = factorise(lasts, vocab=name_vocab)
+    first_column, last_column = factorise(firsts, vocab=name_vocab), factorise(lasts, vocab=name_vocab)
     phone_vocab: dict[str, int] = {}
     phone_column = factorise((found[0] if found else "" for found in phones), vocab=phone_vocab)
     mobile_column = factorise((found[1] if len(found) > 1 else "" for found in phones), vocab=phone_vocab)
@@ -240,4 +254,5 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
         own_ids=[f"{p.source.system}:{p.source.source_id}" for p in ordered],
         external_ids=[_external_ids_of(p) for p in ordered],
         updated_at=[p.updated_at for p in ordered],
+        shared_phones=_shared_values(phones, list(zip(firsts, lasts, strict=True)), nicknames),
     )

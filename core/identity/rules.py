@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.identity.nicknames import NicknameTable, given_name_level
-from core.identity.normalise import dates_of_birth_close
+from core.identity.normalise import FREE_MAIL_DOMAINS, dates_of_birth_close
 from core.identity.records import RecordTable
 from core.identity.settings import RuleName
 
@@ -121,7 +121,9 @@ class SamePhoneAndSurnameRule:
 
     Matches: ``+442079460958`` with Robert Smith and Bob Smith; Jonathan/Jonathon
     Smith on the same mobile. Does not match: John and Mary Smith on the family's
-    landline; Smith with no first name on that landline (households share phones,
+    landline (a number used by people with incompatible names is not a key at all);
+    Ian and John Berger (Ian is John's nickname) with their own addresses at
+    ``icloud.com`` and ``outlook.com``; Smith with no first name on that landline (households share phones,
     so a missing first name is not agreement); dates of birth that are not one typo apart.
     """
 
@@ -133,17 +135,27 @@ class SamePhoneAndSurnameRule:
         surname = table.last_name.value(index)
         if surname:
             for phone in table.phones[index]:
-                yield f"{phone}|{surname}"
+                if phone not in table.shared_phones:  # a household's landline identifies nobody
+                    yield f"{phone}|{surname}"
 
     def compatible(self, table: RecordTable, a: int, b: int) -> bool:
-        """First names present and close, nickname or equal; dates of birth not different."""
+        """First names present and close, nickname or equal; personal mailboxes and dates of birth not different."""
         first_a, first_b = table.first_name.value(a), table.first_name.value(b)
         if not first_a or not first_b:
             return False
         if first_a != first_b and given_name_level(first_a, first_b, self.nicknames) < 2:
             return False
+        if _own_mailboxes_differ(table.email_loose.value(a), table.email_loose.value(b)):
+            return False
         dob_a, dob_b = table.date_of_birth.value(a), table.date_of_birth.value(b)
         return not dob_a or not dob_b or dates_of_birth_close(dob_a, dob_b)
+
+
+def _own_mailboxes_differ(a: str, b: str) -> bool:
+    """Whether two ``loose_local@domain`` addresses are two people's own free-mail mailboxes."""
+    if not a or not b or a.partition("@")[0] == b.partition("@")[0]:
+        return False
+    return a.rpartition("@")[2] in FREE_MAIL_DOMAINS and b.rpartition("@")[2] in FREE_MAIL_DOMAINS
 
 
 def build_rules(names: Sequence[RuleName], nicknames: NicknameTable) -> tuple[Rule, ...]:

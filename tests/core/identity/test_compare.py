@@ -44,10 +44,10 @@ def test_crossing_never_turns_a_shared_surname_into_a_first_name() -> None:
 
 
 def test_email_levels() -> None:
-    assert _levels(person("1", email="bob.smith@gmail.com"), person("2", email="bobsmith@gmail.com"))["email"] == 3
-    assert _levels(person("1", email="bob+crm@acme.com"), person("2", email="bob@acme.com"))["email"] == 2
-    assert _levels(person("1", email="bob.smith@acme.com"), person("2", email="bob.smith@acme.co.uk"))["email"] == 1
-    assert _levels(person("1", email="john.smith1@acme.com"), person("2", email="john.smith2@acme.com"))["email"] == 0
+    assert _levels(person("1", email="bob.smith@gmail.com"), person("2", email="bobsmith@gmail.com"))["email"] == 4
+    assert _levels(person("1", email="bob+crm@acme.com"), person("2", email="bob@acme.com"))["email"] == 3
+    assert _levels(person("1", email="bob.smith@acme.com"), person("2", email="bob.smith@acme.co.uk"))["email"] == 2
+    assert _levels(person("1", email="john.smith1@acme.com"), person("2", email="john.smith2@acme.com"))["email"] == 1
 
 
 def test_role_mailboxes_count_as_missing() -> None:
@@ -95,10 +95,12 @@ def test_one_local_part_at_two_companies_is_two_people() -> None:
     def email(a: str, b: str) -> int:
         return _levels(person("1", email=a), person("2", email=b))["email"]
 
-    assert email("miles.day@queensbury.com", "miles.day@yarrow.com") == 0
-    assert email("miles.day77@gmail.com", "miles.day77@yahoo.com") == 1  # one person's handle at two providers
-    assert email("mark@acme.com", "mary@acme.com") == 0  # two colleagues, not a typo
-    assert email("mark.jones@acme.com", "mark.jnoes@acme.com") == 1
+    assert email("miles.day@queensbury.com", "miles.day@yarrow.com") == 1
+    assert email("miles.day77@gmail.com", "miles.day77@yahoo.com") == 2  # one person's handle at two providers
+    assert email("mark@acme.com", "mary@acme.com") == 1  # two colleagues, not a typo
+    assert email("mark.jones@acme.com", "mark.jnoes@acme.com") == 2
+    assert email("ian.berger@icloud.com", "jberger@outlook.com") == 0  # two people's own addresses
+    assert email("ian.berger@icloud.com", "ian.berger@acme.com") == 1
 
 
 def test_a_shortened_given_name_is_close() -> None:

@@ -99,3 +99,24 @@ def test_a_group_links_each_member_to_an_earlier_compatible_one() -> None:
     people = [person(str(i), first_name="Robert", last_name="Smith", phone="+442079460958") for i in range(4)]
     links = _linked(SamePhoneAndSurnameRule(default_nicknames()), *people)
     assert len(links) == 3
+
+
+def test_a_landline_shared_by_people_with_incompatible_names_is_no_key() -> None:
+    landline = "+441135116512"
+    robert = person("1", first_name="Robert", last_name="Zhao", phone=landline)
+    william = person("2", first_name="William", last_name="Zhao", phone=landline)
+    billy = person("3", first_name="Billy", last_name="Zhao", phone=landline)  # Robert's or William's nickname
+    assert _linked(SamePhoneAndSurnameRule(default_nicknames()), robert, william, billy) == set()
+    assert table(robert, william, billy).shared_phones == frozenset({landline})
+
+
+def test_phone_and_surname_refuses_two_own_mailboxes() -> None:
+    """Hard negative: Ian is a nickname of John, but Ian and John Berger each have their own address."""
+    landline = "+442078747598"
+    ian = person("1", first_name="Ian", last_name="Berger", phone=landline, email="berger.ian44@icloud.com")
+    john = person("2", first_name="John", last_name="Berger", phone=landline, email="jberger2@outlook.com")
+    rule = SamePhoneAndSurnameRule(default_nicknames())
+    assert _linked(rule, ian, john) == set()
+    assert _linked(rule, person("1", first_name="Ian", last_name="Berger", phone=landline), john) == {
+        ("crm/people/1", "crm/people/2")
+    }
