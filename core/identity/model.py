@@ -141,7 +141,7 @@ U_PRIOR_PAIRS = 1000.0
 def _u_prior(labels: Sequence[str]) -> Floats:
     """Generic u: strangers mostly land on "different" levels; each agreeing level gets 2% of that."""
     weights = np.array([1.0 if label.startswith("different") else 0.02 for label in labels], dtype=np.float64)
-    return weights / weights.sum()
+    return np.asarray(weights / weights.sum(), dtype=np.float64)
 
 
 def _patterns(levels: Levels) -> tuple[Levels, Floats]:
