@@ -19,6 +19,7 @@ from connectors.files import FilesConnector
 from connectors.files.config import FilesConfig
 from connectors.salesforce import SalesforceConfig, SalesforceConnector
 from core.commands.common import console, errors_to_exit
+from core.identity import resolve_store
 from core.mapping import load_mapping
 from core.store import RunStatus, Store, open_store
 from core.sync import IngestSummary, ingest_stream
@@ -119,4 +120,23 @@ def demo(
 
 
 def _resolve(store: Store) -> None:
-    console.print("  identity resolution over the store: not built yet", markup=False)
+    run_id = store.start_run("identity")
+    result = resolve_store(store, run_id=run_id)
+    store.finish_run(run_id, RunStatus.SUCCEEDED, counters=result.summary())
+    summary = result.summary()
+    console.print(
+        f"  {summary['records_linked']} people records into {summary['profiles']} unified profiles, "
+        f"{summary['reviews']} pair(s) for review",
+        markup=False,
+    )
+    members: dict[str, list[str]] = {}
+    for record, profile_id in sorted(result.profile_of().items()):
+        members.setdefault(profile_id, []).append(record)
+    shared = [(pid, refs) for pid, refs in members.items() if len({ref.split("/")[1] for ref in refs}) > 1]
+    if shared:
+        profile_id, refs = shared[0]
+        console.print(f"  e.g. {profile_id}: {', '.join(refs)}", markup=False)
+        console.print(
+            f"  why: contactpoint identity explain {profile_id} --url sqlite:///{store.engine.url.database}",
+            markup=False,
+        )

@@ -59,10 +59,13 @@ def test_demo_runs_the_pipeline_on_bundled_data_and_exits_0(tmp_path):
     assert "salesforce/Contact" in out
     assert "parked salesforce/Contact/" in out
     assert "not built yet" in out
+    assert "unified profiles" in out
+    assert "why: contactpoint identity explain cp_" in out
     from core.store import open_store
 
     with open_store(f"sqlite:///{tmp_path / 'demo.db'}") as store:
         (run,) = store.list_runs(kind="demo")
+        assert store.list_runs(kind="identity")[0].counters["profiles"] > 0
     usage = run.api_usage["salesforce"]
     assert usage["calls"] > 0
     assert set(usage) == {"calls", "retries", "throttled_seconds"}
