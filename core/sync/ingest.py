@@ -9,6 +9,7 @@ idempotent upsert, so a resumed run has neither gaps nor duplicates.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -57,9 +58,12 @@ class IngestSummary:
         }
 
 
+_QUOTED = re.compile(r"'[^']*'")
+
+
 def _reason_kind(reason: str) -> str:
-    """Group reasons for the summary: the text before the bad value."""
-    return reason.split(" (got ", 1)[0].split(": ", 1)[0][:120]
+    """Group reasons for the summary: the reason with its quoted values blanked out."""
+    return _QUOTED.sub("'…'", reason.split(" (got ", 1)[0])[:160]
 
 
 def _store_batch(
