@@ -32,9 +32,9 @@ from core.identity.cluster import StrongValues, conflict, strong_values
 from core.identity.compare import compare_pairs, default_comparisons
 from core.identity.engine import required_failed
 from core.identity.explain import Decision, Explanation, Method, explain_levels
-from core.identity.incremental_model import Candidates, load_person, parameters_from_dict
+from core.identity.incremental_model import Candidates, load_person
 from core.identity.index_keys import record_index_keys
-from core.identity.model import match_probability, score
+from core.identity.model import ModelParameters, match_probability, score
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.persist import golden_json, settings_hash
 from core.identity.records import RecordTable, prepare_records
@@ -142,7 +142,7 @@ class IncrementalResolver:
         self.model_id = int(stored.model_id or 0)
         self.settings_changed = stored.settings_hash != settings_hash(self.settings)
         self.comparisons = default_comparisons(self.nicknames)
-        self.parameters = parameters_from_dict(stored.parameters, self.comparisons)
+        self.parameters = ModelParameters.from_dict(stored.parameters, self.comparisons)
         self.rules = build_rules(self.settings.rules, self.nicknames)
         self.roles = default_role_mailboxes().extended(self.settings.role_mailboxes)
         self._people: dict[str, Person] = {}

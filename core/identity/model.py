@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from core.errors import IdentityError
 from core.identity.compare import Comparison, compare_pairs
 from core.identity.records import RecordTable
 from core.identity.settings import FuzzySettings, LevelOverride
@@ -77,6 +79,39 @@ class ModelParameters:
                 for name, labels, m, u in zip(self.names, self.labels, self.m, self.u, strict=True)
             },
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], comparisons: Sequence[Comparison]) -> ModelParameters:
+        """Rebuild parameters that ``to_dict`` wrote, for ``comparisons`` (their order, their levels).
+
+        Levels are read by label, so the stored order does not matter (JSONB keeps none).
+
+        Raises:
+            IdentityError: When the stored model lacks a comparison or a level.
+        """
+        stored = data.get("comparisons", {})
+        m: list[Floats] = []
+        u: list[Floats] = []
+        for comparison in comparisons:
+            levels = stored.get(comparison.name, {})
+            missing = [label for label in comparison.levels if label not in levels]
+            if missing:
+                msg = f"the stored identity model has no {comparison.name} level {missing[0]!r}"
+                raise IdentityError(
+                    msg,
+                    hint="run `contactpoint identity resolve --store` to train and store a model for these comparisons",
+                )
+            m.append(np.asarray([levels[label]["m"] for label in comparison.levels], dtype=np.float64))
+            u.append(np.asarray([levels[label]["u"] for label in comparison.levels], dtype=np.float64))
+        return cls(
+            names=tuple(c.name for c in comparisons),
+            labels=tuple(tuple(c.levels) for c in comparisons),
+            m=tuple(m),
+            u=tuple(u),
+            prior=float(data["prior"]),
+            iterations=int(data.get("iterations", 0)),
+            converged=bool(data.get("converged", True)),
+        )
 
 
 def _apply_overrides(values: Floats, fixed: Mapping[int, float]) -> Floats:
