@@ -246,4 +246,5 @@ def resolve(
         people=sorted(people, key=lambda p: str(p.source)),
         settings=settings,
         timings=clock.seconds,
+        table=table,
     )

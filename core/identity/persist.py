@@ -9,7 +9,7 @@ resolve_store(store, settings, run_id=...)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -19,9 +19,7 @@ from core.identity.engine import resolve
 from core.identity.index_keys import record_index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.pins import PinnedClusters, cluster_with_pins
-from core.identity.records import prepare_records
 from core.identity.resolution import Resolution
-from core.identity.roles import default_role_mailboxes
 from core.identity.settings import IdentitySettings
 from core.identity.stable import StableIds, assign_stable_ids
 from core.identity.survivorship import golden_record
@@ -141,12 +139,11 @@ def person_json(person: Person) -> str:
 
 
 def _index(
-    people: Sequence[Person], profile_of: Mapping[str, str], settings: IdentitySettings, nicknames: NicknameTable
+    resolution: Resolution, profile_of: Mapping[str, str], nicknames: NicknameTable
 ) -> tuple[list[IndexedRecord], list[BlockKeyInput]]:
     """The identity index rows of a batch: each record with its profile, and its blocking keys."""
-    roles = default_role_mailboxes().extended(settings.role_mailboxes)
-    table = prepare_records(people, nicknames=nicknames, roles=roles)
-    by_key = {str(p.source): p for p in people}
+    table = resolution.table  # prepared once, by ``resolve``
+    by_key = {str(p.source): p for p in resolution.people}
     records = [IndexedRecord(key, profile_of[key], person_json(by_key[key])) for key in table.keys]
     keys = [
         BlockKeyInput(block_key, sub_key, key, profile_of[key])
@@ -223,7 +220,7 @@ def resolve_store(
     store.set_links(links, run_id=run_id)
     removed_refs: list[RecordKey] = [_Keys(key) for key in removed]
     store.remove_links(removed_refs)
-    indexed, keys = _index(resolution.people, profile_of, settings, names)
+    indexed, keys = _index(resolution, profile_of, names)
     store.replace_identity_index(indexed, keys, scope=None if system is None else [*record_keys, *removed])
     model_id = store.save_identity_model(
         resolution.parameters.to_dict(), settings_hash=settings_hash(settings), run_id=run_id

@@ -13,6 +13,7 @@ from core.canonical import GoldenValue, Person, RecordRef
 from core.identity.blocking import BlockingReport
 from core.identity.explain import Decision, Explanation, Method, explain_levels
 from core.identity.model import ModelParameters
+from core.identity.records import RecordTable
 from core.identity.settings import IdentitySettings
 from core.identity.survivorship import golden_record
 
@@ -63,6 +64,7 @@ class Resolution:
         people: The input people, in the order of ``records`` (for golden records).
         settings: The settings used.
         timings: Seconds spent in each stage (prepare, rules, blocking, compare, train, guard, cluster).
+        table: The prepared records (normalised columns), in the order of ``records``.
     """
 
     records: list[RecordRef]
@@ -74,6 +76,7 @@ class Resolution:
     blocking: BlockingReport
     people: Sequence[Person]
     settings: IdentitySettings
+    table: RecordTable
     timings: dict[str, float] = field(default_factory=dict)
 
     def profile_of(self) -> dict[str, str]:
