@@ -203,10 +203,11 @@ def resolve(
     settings = settings or IdentitySettings()
     names_table = nicknames or default_nicknames()
     clock = _Stopwatch()
+    ordered = sorted(people, key=lambda p: str(p.source))
     table = clock.run(
         "prepare",
         prepare_records,
-        sorted(people, key=lambda p: str(p.source)),
+        ordered,
         nicknames=names_table,
         roles=default_role_mailboxes().extended(settings.role_mailboxes),
     )
@@ -243,7 +244,7 @@ def resolve(
         pairs=_decisions(edges, result.applied, result.conflicts, review, reasons),
         parameters=parameters,
         blocking=candidates.report,
-        people=sorted(people, key=lambda p: str(p.source)),
+        people=ordered,
         settings=settings,
         timings=clock.seconds,
         table=table,
