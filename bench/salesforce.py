@@ -18,19 +18,12 @@ from connectors.base import WriteBatch, WriteOp
 from connectors.salesforce import SalesforceConfig, SalesforceConnector
 from core.logs import configure
 from sandbox.common.runner import running_sandbox
+from sandbox.salesforce.settings import connector_settings
 
 
 def _connector(sb: Any, **overrides: Any) -> SalesforceConnector:
-    creds = sb.credentials
     settings = {
-        "login_url": sb.base_url,
-        "ca_file": str(sb.ca_file),
-        "api_version": creds["api_version"],
-        "auth": {
-            "kind": "client_credentials",
-            "client_id": creds["consumer_key"],
-            "client_secret": creds["consumer_secret"],
-        },
+        **connector_settings(sb, auth="client_credentials"),
         "objects": [{"name": "Contact", "writable": True, "fields": ["FirstName", "LastName", "Email"]}],
         "bulk_poll_seconds": 0.05,
         **overrides,

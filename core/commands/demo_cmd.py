@@ -24,6 +24,7 @@ from core.mapping import load_mapping
 from core.store import RunStatus, Store, open_store
 from core.sync import IngestSummary, ingest_stream
 from sandbox.common.runner import running_sandbox
+from sandbox.salesforce.settings import connector_settings
 
 __all__ = ["demo"]
 
@@ -62,22 +63,7 @@ def _import_files(store: Store, run_id: str) -> IngestSummary:
 def _pull_salesforce(store: Store, run_id: str, records: int) -> list[IngestSummary]:
     mapping = load_mapping(ROOT / "mappings" / "salesforce.yaml")
     with running_sandbox("salesforce", records=records, seed=7) as sandbox:
-        creds = sandbox.credentials
-        config = SalesforceConfig.model_validate(
-            {
-                "login_url": sandbox.base_url,
-                "ca_file": str(sandbox.ca_file),
-                "api_version": creds["api_version"],
-                "auth": {
-                    "kind": "password",
-                    "client_id": creds["consumer_key"],
-                    "client_secret": creds["consumer_secret"],
-                    "username": creds["username"],
-                    "password": creds["password"],
-                    "security_token": creds["security_token"],
-                },
-            }
-        )
+        config = SalesforceConfig.model_validate(connector_settings(sandbox, auth="password"))
         # one Contact with an impossible birthdate shows how a malformed vendor record is parked
         bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Birthdate", value="1987-02-31")
         connector = SalesforceConnector(config, name="salesforce")

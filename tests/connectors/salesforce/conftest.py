@@ -23,6 +23,7 @@ import pytest
 import vcr
 
 from connectors.salesforce import SalesforceConfig, SalesforceConnector
+from sandbox.salesforce.settings import connector_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 CASSETTES = ROOT / "cassettes" / "salesforce"
@@ -100,16 +101,7 @@ def _settings(sandbox: Any | None, overrides: dict[str, Any]) -> dict[str, Any]:
             "auth": {"kind": "client_credentials", "client_id": "replay", "client_secret": "replay"},
         }
     else:
-        creds = sandbox.credentials
-        base = {
-            "login_url": sandbox.base_url,
-            "ca_file": str(sandbox.ca_file),
-            "auth": {
-                "kind": "client_credentials",
-                "client_id": creds["consumer_key"],
-                "client_secret": creds["consumer_secret"],
-            },
-        }
+        base = connector_settings(sandbox, auth="client_credentials")
     return {"api_version": "59.0", "objects": _OBJECTS, **base, **overrides}
 
 

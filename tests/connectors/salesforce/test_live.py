@@ -16,6 +16,7 @@ from connectors.salesforce import SalesforceConfig, SalesforceConnector
 from connectors.salesforce.provision import apply, plan
 from core.commands.setup_cmd import writeback_specs
 from sandbox.common.runner import running_sandbox
+from sandbox.salesforce.settings import connector_settings
 from tests.contracts.validator import Exchange, validate_all
 
 from .conftest import ROOT
@@ -44,22 +45,11 @@ def _exchange(response: requests.Response) -> Exchange:
 
 def test_pull_and_push_end_to_end_against_the_live_sandbox():
     with running_sandbox("salesforce", records=300, seed=11) as sb:
-        creds = sb.credentials
         config = SalesforceConfig.model_validate(
             {
-                "login_url": sb.base_url,
-                "ca_file": str(sb.ca_file),
-                "api_version": creds["api_version"],
+                **connector_settings(sb, auth="password"),
                 "bulk_query_threshold": 200,
                 "setup": {"integration_profile": "Contactpoint Integration"},
-                "auth": {
-                    "kind": "password",
-                    "client_id": creds["consumer_key"],
-                    "client_secret": creds["consumer_secret"],
-                    "username": creds["username"],
-                    "password": creds["password"],
-                    "security_token": creds["security_token"],
-                },
             }
         )
         connector = SalesforceConnector(config, name="salesforce", sleep=lambda _s: None)
