@@ -133,14 +133,6 @@ class JaroWinklerNameAtThresholds:
     name: str = "last_name"
     levels: tuple[str, ...] = ("different", "similar", "close", "exact")
 
-    def level(self, a: str, b: str) -> int:
-        """Level of two distinct normalised surnames."""
-        score = JaroWinkler.normalized_similarity(a, b)
-        typo = min(len(a), len(b)) >= 4 and OSA.distance(a, b, score_cutoff=1) <= 1
-        if score >= self.close or typo or (set(a.split()) & set(b.split())):
-            return 2
-        return 1 if score >= self.similar else 0
-
     def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
         """Levels of many distinct pairs, string measures in C."""
         jaro, typo = _similarities(lefts, rights)
@@ -260,11 +252,6 @@ class JaroWinklerCompanyAtThreshold:
     close: float = 0.92
     name: str = "company"
     levels: tuple[str, ...] = ("different", "close", "exact")
-
-    def level(self, a: str, b: str) -> int:
-        """Level of two distinct normalised company names."""
-        close = JaroWinkler.normalized_similarity(a, b) >= self.close or fuzz.token_set_ratio(a, b) >= 95
-        return 1 if close else 0
 
     def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
         """Levels of many distinct pairs, string measures in C."""
