@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.canonical.fields import TimeZoneName
 
 __all__ = ["FileFormat", "FileStreamConfig", "FilesConfig"]
 
@@ -36,21 +37,11 @@ class FileStreamConfig(BaseModel):
     format: FileFormat | None = Field(default=None, description="csv or jsonl; taken from the suffix when empty.")
     id_field: str = Field(default="id", min_length=1)
     updated_at_field: str | None = None
-    timezone: str = Field(default="UTC", description="Zone for timestamps that carry none.")
+    timezone: TimeZoneName = Field(default="UTC", description="Zone for timestamps that carry none.")
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     encoding: str = "utf-8"
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     output: Path | None = Field(default=None, description="Where push writes; default '<name>.writeback.<format>'.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            msg = f"timezone {value!r} is unknown; use an IANA name such as 'UTC' or 'Europe/London'"
-            raise ValueError(msg) from None
-        return value
 
     @model_validator(mode="after")
     def _format_known(self) -> FileStreamConfig:

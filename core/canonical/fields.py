@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator
 
-__all__ = ["CountryCode", "EmailAddress", "PhoneE164", "to_e164"]
+__all__ = ["CountryCode", "EmailAddress", "PhoneE164", "TimeZoneName", "check_timezone", "to_e164"]
 
 
 def _check_email(value: str) -> str:
@@ -78,6 +79,23 @@ def _check_country(value: str) -> str:
         raise ValueError(msg)
     return code
 
+
+def check_timezone(name: str) -> str:
+    """Return ``name`` if it is a known IANA timezone.
+
+    Raises:
+        ValueError: When it is not, naming examples.
+    """
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"unknown timezone {name!r}; use an IANA name such as UTC, Europe/London, America/New_York"
+        raise ValueError(msg) from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
+"""An IANA timezone name such as ``UTC`` or ``Europe/London``."""
 
 EmailAddress = Annotated[str, AfterValidator(_check_email)]
 """An email address that email-validator accepts (syntax only, no DNS)."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
+from core.canonical.fields import check_timezone as check_zone
 from core.mapping.registry import BuildContext, StrictArgs, TransformFn, transform
 
 __all__ = ["check_timezone"]
@@ -18,19 +19,12 @@ _MS_THRESHOLD = 100_000_000_000
 
 
 def check_timezone(name: str | None) -> str | None:
-    """Return ``name`` if it is a known IANA timezone.
+    """Return ``name`` if it is a known IANA timezone (``None`` passes).
 
     Raises:
         ValueError: When it is not, naming examples.
     """
-    if name is None:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        msg = f"unknown timezone {name!r}; use an IANA name such as UTC, Europe/London, America/New_York"
-        raise ValueError(msg) from None
-    return name
+    return None if name is None else check_zone(name)
 
 
 class ParseDatetimeArgs(StrictArgs):

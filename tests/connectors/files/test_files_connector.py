@@ -175,3 +175,10 @@ def test_push_csv_merges_fields_into_existing_rows(tmp_path):
     assert results[0].outcome is WriteOutcome.WRITTEN
     out = tmp_path / "people.writeback.csv"
     assert out.read_text().splitlines() == ["id,a,b", '1,"""x""",2']
+
+
+def test_unknown_timezone_is_refused_with_examples(tmp_path):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="unknown timezone 'Mars/Olympus'; use an IANA name such as UTC"):
+        make(tmp_path / "p.csv", timezone="Mars/Olympus")
