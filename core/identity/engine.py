@@ -11,8 +11,10 @@ Every step is a function of its inputs; ``resolve`` only wires them.
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -180,6 +182,25 @@ class _Stopwatch:
         return value
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the batch runs.
+
+    The engine allocates hundreds of thousands of small containers that live until
+    it returns and form no reference cycles; with the collector on, each of its
+    full passes walks every one of them (and the caller's records), which costs a
+    fifth of the run at 100,000 records. Reference counting still frees memory as
+    usual; the collector is restored afterwards, whatever happens.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def resolve(
     people: Sequence[Person],
     settings: IdentitySettings | None = None,
@@ -200,8 +221,16 @@ def resolve(
         (computed on first access), the trained model and the blocking report. The
         result does not depend on the order of ``people``.
     """
-    settings = settings or IdentitySettings()
-    names_table = nicknames or default_nicknames()
+    with _collector_paused():
+        return _resolve(people, settings or IdentitySettings(), previous_links, nicknames or default_nicknames())
+
+
+def _resolve(
+    people: Sequence[Person],
+    settings: IdentitySettings,
+    previous_links: Mapping[str, str] | None,
+    names_table: NicknameTable,
+) -> Resolution:
     clock = _Stopwatch()
     ordered = sorted(people, key=lambda p: str(p.source))
     table = clock.run(

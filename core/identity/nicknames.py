@@ -39,6 +39,7 @@ class NicknameTable:
     """The name each group is built around (its ``name1``), by group ID."""
     _names: tuple[str, ...] = field(default=(), repr=False)
     _near: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _near_groups: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_pairs(cls, pairs: list[tuple[str, str]]) -> NicknameTable:
@@ -87,11 +88,25 @@ class NicknameTable:
         Catches a misspelt nickname: ``rilk`` (for Rick) and ``richard``. The name
         itself does not count (``robert`` is not "near" ``william`` through Bill).
         """
-        return bool(self.groups(right)) and any(self.compatible(name, right) for name in self.near_names(left))
+        right_groups = self.groups(right)
+        if not right_groups:
+            return False
+        close = self.near_names(left)
+        if right in close:
+            return True
+        # another name is compatible with ``right`` only through a group they share
+        if not self.near_groups(left) & right_groups:
+            return False
+        return any(self.compatible(name, right) for name in close)
 
     def near_groups(self, name: str) -> frozenset[int]:
-        """Return the groups of every other known name one typo away from ``name``."""
-        return frozenset(g for near in self.near_names(name) for g in self.groups_by_name[near])
+        """Return the groups of every other known name one typo away from ``name`` (memoised)."""
+        found = self._near_groups.get(name)
+        if found is None:
+            found = self._near_groups[name] = frozenset(
+                g for near in self.near_names(name) for g in self.groups_by_name[near]
+            )
+        return found
 
     def near_names(self, name: str) -> tuple[str, ...]:
         """Return the known names one typo away from ``name``, other than itself (memoised)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from cleanco import basename
+from cleanco.clean import custom_basename, normalized, prepare_default_terms, strip_punct
 from rapidfuzz.distance import OSA
 
 from core.identity.roles import RoleMailboxes, default_role_mailboxes
@@ -151,6 +151,8 @@ class NormalisedEmail:
 
 def strip_accents(text: str) -> str:
     """Return ``text`` without diacritics: ``Zoë Ørsted`` → ``Zoe Orsted``."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -168,7 +170,7 @@ def normalise_email(value: str | None, *, roles: RoleMailboxes | None = None) ->
     """
     if not value:
         return None
-    address = unicodedata.normalize("NFKC", value).strip().lower()
+    address = (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip().lower()
     local, sep, domain = address.rpartition("@")
     domain = domain.strip(".")
     if not sep or not local or "." not in domain or " " in address:
@@ -252,10 +254,29 @@ def normalise_company(value: str | None) -> str:
     return _company(" ".join(value.split()).lower())
 
 
+_LEGAL_TERMS = prepare_default_terms()
+"""cleanco's legal-form terms, ``(token count, tokens)``, in the order it tries them."""
+_TERMS_BY_LAST_TOKEN: dict[str, list[int]] = {}
+for _position, (_, _tokens) in enumerate(_LEGAL_TERMS):
+    _TERMS_BY_LAST_TOKEN.setdefault(_tokens[-1], []).append(_position)
+
+
+def _legal_terms_of(name: str) -> list[tuple[int, list[str]]]:
+    """The terms that can end ``name``: those whose last token is one of its tokens, in cleanco's order.
+
+    cleanco only removes terms from the end, and a term can only end the name once
+    its last token is there, so trying just these gives cleanco's own result
+    while skipping the hundreds of terms that cannot apply.
+    """
+    tokens = {strip_punct(token) for token in normalized(name).split()}
+    positions = sorted(p for token in tokens for p in _TERMS_BY_LAST_TOKEN.get(token, ()))
+    return [_LEGAL_TERMS[p] for p in positions]
+
+
 @lru_cache(maxsize=65536)
 def _company(value: str) -> str:
     """``normalise_company`` of a lowercase, single-spaced name (case variants share one cache entry)."""
-    base = basename(value)
+    base = custom_basename(value, _legal_terms_of(value))
     tokens = normalise_name(base or value).split()
     if tokens and tokens[0] == "the":
         tokens = tokens[1:]

@@ -179,15 +179,21 @@ def _shared_values(
     values: list[tuple[str, ...]], names: list[tuple[str, str]], nicknames: NicknameTable
 ) -> frozenset[str]:
     """Identifier values used by records whose names cannot be one person's (a family's address or landline)."""
-    names_by_value: dict[str, set[tuple[str, str]]] = {}
+    first_name_of: dict[str, tuple[str, str]] = {}
+    names_by_value: dict[str, set[tuple[str, str]]] = {}  # only values seen with two or more names
     for found, (first, last) in zip(values, names, strict=True):
-        for value in found if first else ():
-            names_by_value.setdefault(value, set()).add((first.split()[0], last))
+        if not first or not found:
+            continue
+        name = (first.partition(" ")[0], last)
+        for value in found:
+            first_seen = first_name_of.setdefault(value, name)
+            if first_seen != name:
+                names_by_value.setdefault(value, {first_seen}).add(name)
     shared = set()
-    for address, seen in names_by_value.items():
+    for value, seen in names_by_value.items():
         ordered = sorted(seen)
         if any(_names_clash(a, b, nicknames) for i, a in enumerate(ordered) for b in ordered[i + 1 :]):
-            shared.add(address)
+            shared.add(value)
     return frozenset(shared)
 
 
@@ -215,7 +221,8 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
     Returns:
         The prepared table; ``len(table) == len(people)``.
     """
-    ordered = sorted(people, key=lambda p: str(p.source))
+    keyed = sorted(((str(p.source), p) for p in people), key=lambda item: item[0])
+    ordered = [person for _, person in keyed]
     name, company, street = (
         _memo(lambda v: normalise_name(v, drop_titles=True)),
         _memo(normalise_company),
@@ -234,7 +241,7 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
     phone_column = factorise((found[0] if found else "" for found in phones), vocab=phone_vocab)
     mobile_column = factorise((found[1] if len(found) > 1 else "" for found in phones), vocab=phone_vocab)
     return RecordTable(
-        keys=[str(p.source) for p in ordered],
+        keys=[key for key, _ in keyed],
         refs=[p.source for p in ordered],
         systems=[p.source.system for p in ordered],
         first_name=Column(first_column.codes, last_column.vocab),

@@ -41,6 +41,8 @@ class RoleMailboxes:
         """Return whether a lowercase local part (without ``+tag``) is a role mailbox."""
         if local_part in self.local_parts:
             return True
+        if not local_part or not (local_part[-1].isdecimal() or local_part[-1] in "._-"):
+            return False  # nothing to trim: the lookup above was the whole test
         trimmed = _TRAILING_DIGITS.sub("", local_part)
         return bool(trimmed) and trimmed in self.local_parts
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.identity import default_nicknames
 from core.identity.nicknames import NicknameTable, given_name_level
@@ -47,3 +49,35 @@ def test_name_keys_include_the_longer_names_a_nickname_shortens() -> None:
 )
 def test_given_name_levels(a: str, b: str, level: int) -> None:
     assert given_name_level(a, b, default_nicknames()) == level
+
+
+def test_a_misspelt_nickname_is_near_its_formal_name_but_a_shared_nickname_is_not() -> None:
+    table = default_nicknames()
+    assert table.near("rilk", "richard")  # one typo from "rick"
+    assert table.near("bbo", "robert")
+    assert not table.near("robert", "william")  # both can be Bill: not one name
+    assert not table.near("xqzw", "robert")
+
+
+_NAMES = sorted(default_nicknames().groups_by_name)
+
+
+@st.composite
+def _given_names(draw: st.DrawFn) -> str:
+    name = draw(st.sampled_from(_NAMES))
+    if draw(st.booleans()) and len(name) > 2:  # a typo: one letter changed, dropped or doubled
+        at = draw(st.integers(0, len(name) - 1))
+        edit = draw(st.sampled_from(["change", "drop", "double"]))
+        letter = draw(st.sampled_from("aeiourstlnm"))
+        name = {"change": name[:at] + letter + name[at + 1 :], "drop": name[:at] + name[at + 1 :]}.get(
+            edit, name[:at] + name[at] + name[at:]
+        )
+    return name
+
+
+@settings(max_examples=400, deadline=None)
+@given(_given_names(), _given_names())
+def test_near_agrees_with_its_definition(left: str, right: str) -> None:
+    table = default_nicknames()
+    by_definition = bool(table.groups(right)) and any(table.compatible(n, right) for n in table.near_names(left))
+    assert table.near(left, right) == by_definition

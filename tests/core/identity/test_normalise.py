@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from cleanco import basename
+from cleanco.clean import custom_basename
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.identity import (
     default_role_mailboxes,
@@ -11,6 +15,7 @@ from core.identity import (
     normalise_postcode,
     normalise_street,
 )
+from core.identity.normalise import _legal_terms_of
 
 
 @pytest.mark.parametrize(
@@ -118,3 +123,18 @@ def test_addresses_are_tidied() -> None:
     assert normalise_street("10,  Downing Street") == "10 downing st"
     assert normalise_street("10 downing st.") == "10 downing st"
     assert normalise_postcode(" sw1a 2aa ") == "SW1A2AA"
+
+
+# fmt: off
+_COMPANY_WORDS = [
+    "acme", "the", "&", "sons", "co", "co.", "ltd", "ltd.", "inc", "gmbh", "kg", "s.a.", "de", "c.v.", "llc", "pty",
+    "limited", "liability", "company", "société", "générale", "ag", "plc", "oy", "ab", "s.r.l.", "bv",
+]
+# fmt: on
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_COMPANY_WORDS), min_size=1, max_size=6))
+def test_legal_suffixes_are_removed_exactly_as_cleanco_does(words: list[str]) -> None:
+    name = " ".join(words)
+    assert custom_basename(name, _legal_terms_of(name)) == basename(name)
