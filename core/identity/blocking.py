@@ -16,7 +16,7 @@ is compared once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -24,15 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from core.identity.nicknames import NicknameTable
-from core.identity.records import RecordTable
+from core.identity.records import Column, RecordTable
 from core.identity.settings import BlockingKey
 
-__all__ = ["BlockingReport", "CandidatePairs", "block"]
+__all__ = ["BlockingReport", "CandidatePairs", "KeyRows", "Part", "block", "key_rows"]
 
 Index = npt.NDArray[np.int32]
 Codes = npt.NDArray[np.int64]
-KeyRows = tuple[Codes, Codes, Codes]
-"""``(records, keys, sub_keys)``: one row per key value of a record; ``-1`` sub-key is "none"."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +59,42 @@ def _sound(text: str) -> str:
     return jellyfish.soundex(text.replace(" ", "")) if text else ""
 
 
-def _per_value(vocab: Sequence[str], func: Callable[[str], str]) -> Codes:
-    """Code of ``func(value)`` for each vocabulary entry, plus a trailing ``-1`` for missing (code ``-1``)."""
+@dataclass(frozen=True)
+class Part:
+    """One component of a key, one code per row over a vocabulary of texts (``-1``: missing)."""
+
+    codes: Codes
+    vocab: Sequence[str]
+
+    def at(self, rows: Codes) -> Part:
+        """The part for other rows: ``rows`` are record indexes (``-1`` stays missing)."""
+        return Part(np.where(rows >= 0, self.codes[np.maximum(rows, 0)], -1), self.vocab)
+
+    def optional(self) -> Part:
+        """The same part with missing as a value of its own (``""``), so a row without it is kept."""
+        return Part(self.codes + 1, ["", *self.vocab])
+
+    def or_else(self, other: Part) -> Part:
+        """This part where present, else ``other``: the postcode, or else the city."""
+        shifted = np.where(other.codes >= 0, other.codes + len(self.vocab), -1)
+        return Part(np.where(self.codes >= 0, self.codes, shifted), [*self.vocab, *other.vocab])
+
+
+def _column(column: Column) -> Part:
+    return Part(column.codes.astype(np.int64), column.vocab)
+
+
+def _derived(part: Part, func: Callable[[str], str]) -> Part:
+    """``func`` of each row's value, computed once per distinct value (empty results are missing)."""
     seen: dict[str, int] = {}
-    codes = [seen.setdefault(func(v), len(seen)) if v else -1 for v in vocab]
-    return np.asarray([*codes, -1], dtype=np.int64)
+    mapped = [seen.setdefault(found, len(seen)) if (found := func(v)) else -1 for v in part.vocab]
+    lookup = np.asarray([*mapped, -1], dtype=np.int64)  # code -1 picks the trailing -1
+    return Part(lookup[part.codes], list(seen))
+
+
+def _encoded(values: Sequence[str]) -> Part:
+    seen: dict[str, int] = {}
+    return Part(np.asarray([seen.setdefault(v, len(seen)) for v in values], dtype=np.int64), list(seen))
 
 
 def _combine(*parts: Codes) -> Codes:
@@ -81,69 +110,99 @@ def _combine(*parts: Codes) -> Codes:
 
 
 @dataclass(frozen=True)
-class _Columns:
-    """Per-record codes the keys are built from (``-1`` when missing)."""
+class KeyRows:
+    """One key's rows: one per value of the key a record has, with the sub-key that narrows big blocks.
 
-    first: Codes
-    last: Codes
-    postcode: Codes
-    city: Codes
-    company: Codes
-    dob: Codes
+    The key is a tuple of parts; a row exists only when every part is present. Batch
+    blocking groups rows by their combined codes (``key_codes``); the store's index
+    keeps their texts (``texts``), which do not depend on the batch, so a record
+    resolved on its own finds the records it would have met in the batch.
+    """
+
+    records: Codes
+    key: tuple[Part, ...]
+    sub: tuple[Part, ...] = ()
 
     @classmethod
-    def of(cls, table: RecordTable) -> _Columns:
-        def codes(values: npt.NDArray[np.int32]) -> Codes:
-            return values.astype(np.int64)
-
+    def of(cls, records: Codes, key: Sequence[Part], sub: Sequence[Part] = ()) -> KeyRows:
+        """Rows for ``records`` (one each), keeping those whose key parts are all present."""
+        keep = np.ones(len(records), dtype=np.bool_)
+        for part in key:
+            keep &= part.codes >= 0
         return cls(
-            codes(table.first_name.codes),
-            codes(table.last_name.codes),
-            codes(table.postcode.codes),
-            codes(table.city.codes),
-            codes(table.company.codes),
-            codes(table.date_of_birth.codes),
+            records[keep],
+            tuple(Part(p.codes[keep], p.vocab) for p in key),
+            tuple(Part(p.codes[keep], p.vocab) for p in sub),
         )
 
+    def key_codes(self) -> Codes:
+        """One code per row; rows with equal codes share the key."""
+        return _combine(*(part.codes for part in self.key))
 
-def _rows(records: Codes, keys: Codes, subs: Codes) -> KeyRows:
-    keep = keys >= 0
-    return records[keep], keys[keep], subs[keep]
+    def sub_codes(self) -> Codes:
+        """One code per row for the sub-key, ``-1`` when there is none."""
+        if not self.sub:
+            return np.full(len(self.records), -1, dtype=np.int64)
+        return _combine(*(part.codes for part in self.sub))
+
+    def texts(self) -> Iterator[tuple[int, str, str]]:
+        """``(record, key text, sub-key text)`` of each row; parts are joined with ``|``."""
+
+        def columns(parts: tuple[Part, ...]) -> list[list[str]]:
+            return [[[*p.vocab, ""][code] for code in p.codes.tolist()] for p in parts]
+
+        keys, subs = columns(self.key), columns(self.sub)
+        for row, record in enumerate(self.records.tolist()):
+            yield record, "|".join(c[row] for c in keys), "|".join(c[row] for c in subs)
 
 
-def _name_variants(table: RecordTable, nicknames: NicknameTable) -> tuple[Codes, Codes, int]:
-    """``(vocab code, variant token)`` rows: a first name and the longer names it shortens.
+def _name_variants(first: Part, nicknames: NicknameTable) -> tuple[Codes, Codes, list[str]]:
+    """``(first-name code, variant token)`` rows: a first name's first token and the longer names it shortens.
 
-    Tokens share the name vocabulary's codes, so a variant can be compared with a surname.
+    Variant tokens share the name vocabulary's codes (first and last names have one
+    vocabulary), so a variant can be put beside a surname; new names extend it.
     """
-    vocab = table.last_name.vocab
-    tokens = {name: code for code, name in enumerate(vocab)}
+    tokens = {name: code for code, name in enumerate(first.vocab)}
     codes: list[int] = []
     variants: list[int] = []
-    for code in np.unique(table.first_name.codes[table.first_name.codes >= 0]).tolist():
-        for name in nicknames.name_keys(vocab[code].split()[0]):
+    for code in np.unique(first.codes[first.codes >= 0]).tolist():
+        for name in nicknames.name_keys(first.vocab[code].split()[0]):
             codes.append(code)
             variants.append(tokens.setdefault(name, len(tokens)))
-    return np.asarray(codes, dtype=np.int64), np.asarray(variants, dtype=np.int64), len(tokens)
+    return np.asarray(codes, dtype=np.int64), np.asarray(variants, dtype=np.int64), list(tokens)
 
 
-def _expand_variants(cols: _Columns, variants: tuple[Codes, Codes, int]) -> tuple[Codes, Codes]:
-    """One row per record and first-name variant, for records with both names: ``(records, variant tokens)``."""
-    codes, tokens, _ = variants
-    records = np.flatnonzero((cols.first >= 0) & (cols.last >= 0)).astype(np.int64)
+def _expand_variants(first: Part, last: Part, nicknames: NicknameTable) -> tuple[Codes, Part]:
+    """One row per record and first-name variant, for records with both names: ``(records, variants)``."""
+    codes, tokens, vocab = _name_variants(first, nicknames)
+    records = np.flatnonzero((first.codes >= 0) & (last.codes >= 0)).astype(np.int64)
     if not len(codes) or not len(records):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), Part(np.zeros(0, dtype=np.int64), vocab)
     order = np.argsort(codes, kind="stable")
     codes, tokens = codes[order], tokens[order]
-    starts = np.searchsorted(codes, cols.first[records], side="left")
-    counts = np.searchsorted(codes, cols.first[records], side="right") - starts
+    starts = np.searchsorted(codes, first.codes[records], side="left")
+    counts = np.searchsorted(codes, first.codes[records], side="right") - starts
     repeated = np.repeat(records, counts)
     offsets = np.arange(len(repeated)) - np.repeat(np.cumsum(counts) - counts, counts)
-    return repeated, tokens[np.repeat(starts, counts) + offsets]
+    return repeated, Part(tokens[np.repeat(starts, counts) + offsets], vocab)
+
+
+def _sorted_pair(a: Part, b: Part) -> tuple[Part, Part]:
+    """Two parts over one vocabulary, each row's values in alphabetical order (``robert|smith``)."""
+    rank = np.empty(len(a.vocab) + 1, dtype=np.int64)
+    rank[:-1] = np.argsort(np.argsort(np.asarray(a.vocab, dtype=object)))
+    rank[-1] = -1
+    first = rank[a.codes] <= rank[b.codes]
+    return Part(np.where(first, a.codes, b.codes), a.vocab), Part(np.where(first, b.codes, a.codes), a.vocab)
 
 
 def _email_rows(table: RecordTable, nicknames: NicknameTable) -> tuple[KeyRows, KeyRows]:
-    """Rows of the ``email`` and ``email_local_part`` keys (per record: emails are lists)."""
+    """Rows of the ``email`` and ``email_local_part`` keys (per record: emails are lists).
+
+    A local part of four letters or more meets the same local part at any domain
+    (``bob.smith@acme.com``/``bobsmith@gmail.com``), narrowed by domain; a bare
+    given name (``matthew@``) names many people, so only at the same domain.
+    """
     exact: tuple[list[int], list[str]] = ([], [])
     local: tuple[list[int], list[str], list[str]] = ([], [], [])
     for index, found in enumerate(table.emails):
@@ -153,76 +212,70 @@ def _email_rows(table: RecordTable, nicknames: NicknameTable) -> tuple[KeyRows, 
             exact[0].append(index)
             exact[1].append(e.canonical)
             if len(e.loose_local) >= 4:
-                # A bare given name (``matthew@``) names many people: only at the same domain.
                 given = bool(nicknames.groups(e.loose_local))
                 local[0].append(index)
                 local[1].append(f"{e.loose_local}@{e.domain}" if given else e.loose_local)
                 local[2].append("" if given else e.domain)
-
-    def encode(values: list[str]) -> Codes:
-        seen: dict[str, int] = {}
-        return np.asarray([seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
-
-    exact_records = np.asarray(exact[0], dtype=np.int64)
     return (
-        (exact_records, encode(exact[1]), np.full(len(exact_records), -1, dtype=np.int64)),
-        (np.asarray(local[0], dtype=np.int64), encode(local[1]), encode(local[2])),
+        KeyRows.of(np.asarray(exact[0], dtype=np.int64), [_encoded(exact[1])]),
+        KeyRows.of(np.asarray(local[0], dtype=np.int64), [_encoded(local[1])], [_encoded(local[2])]),
     )
 
 
-def _phone_rows(table: RecordTable, initial: Codes) -> KeyRows:
+def _phone_rows(table: RecordTable, initial: Part) -> KeyRows:
     """Every number of a record (phone, mobile and any further ones), sub-keyed by the surname's initial."""
     records = [np.flatnonzero(table.phone.codes >= 0), np.flatnonzero(table.mobile.codes >= 0)]
     keys = [table.phone.codes[records[0]], table.mobile.codes[records[1]]]
-    lookup = {number: code for code, number in enumerate(table.mobile.vocab)}
+    lookup = {number: code for code, number in enumerate(table.mobile.vocab)}  # phone and mobile share it
     extra = [(i, lookup.setdefault(n, len(lookup))) for i, found in enumerate(table.phones) for n in found[2:]]
     if extra:
         records.append(np.asarray([i for i, _ in extra]))
         keys.append(np.asarray([code for _, code in extra]))
     all_records = np.concatenate(records).astype(np.int64)
-    return all_records, np.concatenate(keys).astype(np.int64), initial[all_records]
+    numbers = Part(np.concatenate(keys).astype(np.int64), list(lookup))
+    return KeyRows.of(all_records, [numbers], [initial.at(all_records)])
 
 
-def _key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: NicknameTable) -> dict[BlockingKey, KeyRows]:
-    """The rows of every requested key."""
-    cols = _Columns.of(table)
-    names = table.last_name.vocab
-    sound = _per_value(names, _sound)[np.where(cols.last >= 0, cols.last, -1)]
-    sound_first = _per_value(names, _sound)[np.where(cols.first >= 0, cols.first, -1)]
-    initial = _per_value(names, lambda v: v[:1])[cols.last]
-    two_letters = _per_value(names, lambda v: v[:2])
-    variants = _name_variants(table, nicknames)
-    rows: dict[BlockingKey, KeyRows] = {}
+def key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: NicknameTable) -> dict[BlockingKey, KeyRows]:
+    """The rows of every requested blocking key: the one definition of what each key is.
+
+    Keys (``part|part``, then the sub-key):
+        email: the canonical personal address. email_local_part: see ``_email_rows``.
+        phone: each number; sub-key the surname's initial.
+        names_sorted: a first-name variant and the surname in alphabetical order (a
+            swapped first and last name meets); sub-key the postcode, else the city.
+        first_name_surname_initial: a first-name variant, the surname's first two
+            letters, and the company, else the postcode ("" when neither).
+        surname_sound_first_initial: the surname's Soundex, the first name's first two
+            letters and its Soundex.
+        postcode_surname: the postcode and the surname's Soundex.
+        company_surname: the company, the surname's Soundex and the first initial.
+        date_of_birth: the date; sub-key the surname's initial.
+    """
     wanted = set(keys)
+    every = np.arange(len(table), dtype=np.int64)
+    first, last = _column(table.first_name), _column(table.last_name)
+    sound, sound_first = _derived(last, _sound), _derived(first, _sound)
+    initial, first_initial = _derived(last, lambda v: v[:1]), _derived(first, lambda v: v[:1])
+    postcode, company = _column(table.postcode), _column(table.company)
+    rows: dict[BlockingKey, KeyRows] = {}
     if wanted & {BlockingKey.EMAIL, BlockingKey.EMAIL_LOCAL_PART}:
         rows[BlockingKey.EMAIL], rows[BlockingKey.EMAIL_LOCAL_PART] = _email_rows(table, nicknames)
     if BlockingKey.PHONE in wanted:
         rows[BlockingKey.PHONE] = _phone_rows(table, initial)
-    every = np.arange(len(table), dtype=np.int64)
-    place = np.where(
-        cols.postcode >= 0, cols.postcode, np.where(cols.city >= 0, cols.city + len(table.postcode.vocab), -1)
-    )
     if wanted & {BlockingKey.NAMES_SORTED, BlockingKey.FIRST_NAME_SURNAME_INITIAL}:
-        records, tokens = _expand_variants(cols, variants)
-        last = cols.last[records]
-        pair = np.minimum(tokens, last) * variants[2] + np.maximum(tokens, last)
-        rows[BlockingKey.NAMES_SORTED] = _rows(records, pair, place[records])
-        firm = np.where(
-            cols.company >= 0, cols.company, np.where(cols.postcode >= 0, cols.postcode + len(table.company.vocab), -1)
-        )
-        rows[BlockingKey.FIRST_NAME_SURNAME_INITIAL] = _rows(
-            records, _combine(tokens, two_letters[last], firm[records] + 1), np.full(len(records), -1)
-        )
-    rows[BlockingKey.SURNAME_SOUND_FIRST_INITIAL] = _rows(
-        every, _combine(sound, two_letters[cols.first], sound_first), np.full(len(every), -1)
-    )
-    rows[BlockingKey.POSTCODE_SURNAME] = _rows(every, _combine(cols.postcode, sound), np.full(len(every), -1))
-    first_initial = _per_value(names, lambda v: v[:1])[cols.first]
-    rows[BlockingKey.COMPANY_SURNAME] = _rows(
-        every, _combine(cols.company, sound, first_initial), np.full(len(every), -1)
-    )
-    rows[BlockingKey.DATE_OF_BIRTH] = _rows(every, cols.dob, initial)
-    return rows
+        records, variants = _expand_variants(first, last, nicknames)
+        surname = Part(last.codes[records], variants.vocab)
+        place = postcode.or_else(_column(table.city))
+        rows[BlockingKey.NAMES_SORTED] = KeyRows.of(records, _sorted_pair(variants, surname), [place.at(records)])
+        two_letters, firm = _derived(surname, lambda v: v[:2]), company.or_else(postcode).at(records).optional()
+        rows[BlockingKey.FIRST_NAME_SURNAME_INITIAL] = KeyRows.of(records, [variants, two_letters, firm])
+    first_two = _derived(first, lambda v: v[:2])
+    rows[BlockingKey.SURNAME_SOUND_FIRST_INITIAL] = KeyRows.of(every, [sound, first_two, sound_first])
+    rows[BlockingKey.POSTCODE_SURNAME] = KeyRows.of(every, [postcode, sound])
+    rows[BlockingKey.COMPANY_SURNAME] = KeyRows.of(every, [company, sound, first_initial])
+    rows[BlockingKey.DATE_OF_BIRTH] = KeyRows.of(every, [_column(table.date_of_birth)], [initial])
+    return {key: found for key, found in rows.items() if key in wanted}
 
 
 def _pairs_in_blocks(keys: Codes, records: Codes, cap: int) -> tuple[list[Codes], list[Codes], Codes]:
@@ -247,7 +300,7 @@ def _pairs_in_blocks(keys: Codes, records: Codes, cap: int) -> tuple[list[Codes]
 
 def _block_one_key(rows: KeyRows, cap: int, size: int) -> tuple[Codes | None, int, int]:
     """Distinct pair codes (``left * size + right``) of one key; blocks skipped and the largest of them."""
-    records, keys, subs = rows
+    records, keys, subs = rows.records, rows.key_codes(), rows.sub_codes()
     if not len(keys):
         return None, 0, 0
     lefts, rights, oversized = _pairs_in_blocks(keys, records, cap)
@@ -280,7 +333,7 @@ def block(
         Sorted, distinct pairs with ``left < right`` and a report of what each key did.
     """
     n = max(len(table), 1)
-    rows = _key_rows(table, keys, nicknames)
+    rows = key_rows(table, keys, nicknames)
     encoded: list[Codes] = []
     report = BlockingReport()
     for key in keys:

@@ -33,7 +33,7 @@ from core.identity.compare import compare_pairs, default_comparisons
 from core.identity.engine import required_failed
 from core.identity.explain import Decision, Explanation, Method, explain_levels
 from core.identity.incremental_model import Candidates, load_person
-from core.identity.index_keys import record_index_keys
+from core.identity.index_keys import index_keys
 from core.identity.model import ModelParameters, match_probability, score
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.persist import golden_json, settings_hash
@@ -280,19 +280,20 @@ class IncrementalResolver:
             StoreError: When the database fails.
         """
         key = str(person.source)
-        keys = record_index_keys(self._prepare([person]), 0, self.nicknames)
-        candidates = self._candidates(key, keys)
-        must, cannot = self.store.pin_partners(key)
-        known = self.store.identity_profiles([key, *cannot])
-        previous = known.pop(key, None)
-        refused = {known[record] for record in cannot if record in known}
-        members: dict[str, list[Person]] = {}
-        own = self.store.identity_members([previous]) if previous else []
-        if previous:
-            members[previous] = [self._person(item.person) for item in own if item.record != key]
-        pool = self._pool(person, [*self.store.identity_records_of(sorted({*candidates, *must})), *own])
-        ranked = self._choose(pool, must, refused, previous)
-        choice = self._pick(person, ranked, members)
+        keys = index_keys(self._prepare([person]), self.settings.blocking.keys, self.nicknames)[0]
+        with self.store.reading():  # the look-ups below share one connection
+            candidates = self._candidates(key, keys)
+            must, cannot = self.store.pin_partners(key)
+            known = self.store.identity_profiles([key, *cannot])
+            previous = known.pop(key, None)
+            refused = {known[record] for record in cannot if record in known}
+            members: dict[str, list[Person]] = {}
+            own = self.store.identity_members([previous]) if previous else []
+            if previous:
+                members[previous] = [self._person(item.person) for item in own if item.record != key]
+            pool = self._pool(person, [*self.store.identity_records_of(sorted({*candidates, *must})), *own])
+            ranked = self._choose(pool, must, refused, previous)
+            choice = self._pick(person, ranked, members)
         alone = previous is not None and not members[previous]
         target = choice.profile_id if choice else (previous if alone and previous else new_profile_id())
         outcome = Outcome.STAYED if target == previous else (Outcome.JOINED if choice else Outcome.NEW)

@@ -16,7 +16,7 @@ import structlog
 
 from core.canonical import GoldenValue, Person
 from core.identity.engine import resolve
-from core.identity.index_keys import record_index_keys
+from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.pins import PinnedClusters, cluster_with_pins
 from core.identity.resolution import Resolution
@@ -145,10 +145,11 @@ def _index(
     table = resolution.table  # prepared once, by ``resolve``
     by_key = {str(p.source): p for p in resolution.people}
     records = [IndexedRecord(key, profile_of[key], person_json(by_key[key])) for key in table.keys]
+    by_record = index_keys(table, resolution.settings.blocking.keys, nicknames)
     keys = [
         BlockKeyInput(block_key, sub_key, key, profile_of[key])
-        for index, key in enumerate(table.keys)
-        for block_key, sub_key in record_index_keys(table, index, nicknames)
+        for key, found in zip(table.keys, by_record, strict=True)
+        for block_key, sub_key in found
     ]
     return records, keys
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import itertools
 
 from core.identity import block, default_nicknames, default_role_mailboxes, prepare_records
+from core.identity.blocking import key_rows
+from core.identity.index_keys import index_keys
 from core.identity.settings import BlockingKey, IdentitySettings
 from tests.core.identity.helpers import person, table
 from tests.core.identity.synthetic import generate
@@ -40,3 +42,46 @@ def test_oversized_blocks_are_skipped_and_reported() -> None:
     pairs = block(prepared, [BlockingKey.NAMES_SORTED], max_block_size=5, nicknames=default_nicknames())
     assert len(pairs) == 0
     assert pairs.report.skipped_blocks["names_sorted"] >= 1
+
+
+def test_the_store_index_keys_are_the_batch_keys_written_as_text() -> None:
+    truth = generate(150, seed=11)
+    prepared = table(*truth.people)
+    for key, rows in key_rows(prepared, list(BlockingKey), default_nicknames()).items():
+        codes, texts = rows.key_codes().tolist(), [text for _, text, _ in rows.texts()]
+        same_code = {(i, j) for i in range(len(codes)) for j in range(i) if codes[i] == codes[j]}
+        same_text = {(i, j) for i in range(len(texts)) for j in range(i) if texts[i] == texts[j]}
+        assert same_code == same_text, key
+        subs, sub_texts = rows.sub_codes().tolist(), [sub for _, _, sub in rows.texts()]
+        assert {(i, j) for i in range(len(subs)) for j in range(i) if subs[i] == subs[j]} == {
+            (i, j) for i in range(len(sub_texts)) for j in range(i) if sub_texts[i] == sub_texts[j]
+        }, key
+
+
+def test_a_record_resolved_alone_has_the_index_keys_it_has_in_a_batch() -> None:
+    truth = generate(120, seed=12)
+    prepared = table(*truth.people)
+    keys = list(BlockingKey)
+    in_batch = index_keys(prepared, keys, default_nicknames())
+    compared = 0
+    for index, key in enumerate(prepared.keys):
+        if any(e.canonical in prepared.shared_emails for e in prepared.emails[index]):
+            continue  # an address the batch saw shared by two people is no key there; alone, it is one
+        alone = table(next(p for p in truth.people if str(p.source) == key))
+        assert set(index_keys(alone, keys, default_nicknames())[0]) == set(in_batch[index]), key
+        compared += 1
+    assert compared > 100
+
+
+def test_index_keys_name_their_key_and_cover_the_rule_identifiers() -> None:
+    bob = person(
+        "1", first_name="Bob", last_name="Smith", email="bob.smith@acme.com", phone="+442079460958", postcode="SW1A 2AA"
+    )
+    found = dict(index_keys(table(bob), list(BlockingKey), default_nicknames())[0])
+    assert found["email:bob.smith@acme.com"] == ""
+    assert found["phone:+442079460958"] == "s"
+    assert found["names_sorted:bob|smith"] == "SW1A2AA"
+    assert found["names_sorted:robert|smith"] == "SW1A2AA"  # Bob's formal name meets Robert Smith
+    assert found["external_id:crm:1"] == ""
+    only_email = index_keys(table(bob), [BlockingKey.EMAIL], default_nicknames())[0]
+    assert {k.partition(":")[0] for k, _ in only_email} == {"email", "external_id"}

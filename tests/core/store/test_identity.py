@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from core.errors import StoreError
 from core.store import LinkInput, LinkMethod, ProfileInput, ProfileStatus, UpsertCounts, open_store
@@ -81,3 +82,19 @@ def test_remove_links(store):
     assert store.remove_links([ref]) == 1
     assert store.remove_links([ref]) == 0
     assert store.links_for_profile("cp_aaaaaaaa") == []
+
+
+def test_reads_inside_reading_share_one_connection(store):
+    checkouts: list[object] = []
+    sa.event.listen(store.engine, "checkout", lambda *args: checkouts.append(args[0]))
+    store.add_aliases({"cp_aaaaaaaa": "cp_bbbbbbbb"}, run_id="r1")
+    writes = len(checkouts)
+    with store.reading():
+        assert store.identity_profiles(["crm/people/1"]) == {}
+        assert store.identity_members(["cp_bbbbbbbb"]) == []
+        with store.reading():  # nested: still the outer connection
+            assert store.block_key_sizes(["email:bob@acme.com"]) == {}
+        assert store.pin_partners("crm/people/1") == ({}, set())
+    assert len(checkouts) == writes + 1
+    store.identity_profiles(["crm/people/1"])
+    assert len(checkouts) == writes + 2  # outside the block, a read takes its own connection again
