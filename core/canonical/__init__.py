@@ -22,12 +22,14 @@ from core.canonical.activity import (
     SuppressionScope,
 )
 from core.canonical.base import CanonicalModel, Channel, RecordRef
+from core.canonical.fields import STORED
 from core.canonical.identifier import Identifier, IdentifierKind
 from core.canonical.party import Account, Address, Person
 from core.canonical.profile import GoldenValue, ProfileId, UnifiedProfile
 
 __all__ = [
     "MODELS",
+    "STORED",
     "Account",
     "Address",
     "CanonicalModel",

@@ -8,12 +8,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ValidationInfo
 
-__all__ = ["CountryCode", "EmailAddress", "PhoneE164", "TimeZoneName", "check_timezone", "to_e164"]
+__all__ = ["STORED", "CountryCode", "EmailAddress", "PhoneE164", "TimeZoneName", "check_timezone", "to_e164"]
+
+STORED = {"stored": True}
+"""Validation context for data the store wrote from a model it had validated: ``Person.model_validate(data,
+context=STORED)`` checks shapes and types but skips re-checking email syntax and phone numbers, which
+cost more than everything else together (a store of 100,000 people loads in a quarter of the time)."""
 
 
-def _check_email(value: str) -> str:
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def _check_email(value: str, info: ValidationInfo) -> str:
+    if _stored(info):
+        return value
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as err:
@@ -56,8 +67,8 @@ def to_e164(text: str, region: str | None) -> str:
     return result
 
 
-def _check_phone(value: str) -> str:
-    if value in _VALID_E164:
+def _check_phone(value: str, info: ValidationInfo) -> str:
+    if value in _VALID_E164 or _stored(info):
         return value
     if not value.startswith("+"):
         msg = (

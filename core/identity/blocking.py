@@ -149,7 +149,8 @@ class KeyRows:
         """``(record, key text, sub-key text)`` of each row; parts are joined with ``|``."""
 
         def columns(parts: tuple[Part, ...]) -> list[list[str]]:
-            return [[[*p.vocab, ""][code] for code in p.codes.tolist()] for p in parts]
+            texts = [[*p.vocab, ""] for p in parts]  # code -1 picks the trailing ""
+            return [[text[code] for code in p.codes.tolist()] for p, text in zip(parts, texts, strict=True)]
 
         keys, subs = columns(self.key), columns(self.sub)
         for row, record in enumerate(self.records.tolist()):

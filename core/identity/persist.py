@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from core.canonical import GoldenValue, Person
+from core.canonical import STORED, GoldenValue, Person
 from core.identity.engine import resolve
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
@@ -100,7 +100,7 @@ def load_people(store: Store, *, system: str | None = None) -> list[Person]:
     for row in store.iter_canonical("Person", system=system):
         key = f"{row.system}/{row.stream}/{row.source_id}"
         if key not in deleted and key not in people:
-            people[key] = Person.model_validate(row.data)
+            people[key] = Person.model_validate(row.data, context=STORED)  # validated before it was stored
     return list(people.values())
 
 

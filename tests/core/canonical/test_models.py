@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from core.canonical import (
+    STORED,
     Consent,
     Identifier,
     Interaction,
@@ -86,3 +87,18 @@ def test_consent_and_profile_validate_wire_values():
     with pytest.raises(ValidationError):
         UnifiedProfile(profile_id="profile-1", created_at=now, updated_at=now)
     assert UnifiedProfile(profile_id="cp_01hx3k9w2m4b", created_at=now, updated_at=now).records == []
+
+
+def test_stored_data_skips_only_the_costly_rechecks():
+    stored = Person(source=REF, email="bob@acme.com", phone="+447700900123").model_dump(mode="json")
+    again = Person.model_validate(stored, context=STORED)
+    assert again == Person.model_validate(stored)
+    # the context skips re-checking email syntax and phone numbers, which the store checked before writing ...
+    assert Person.model_validate({**stored, "email": "not-an-address"}, context=STORED).email == "not-an-address"
+    with pytest.raises(ValidationError):
+        Person.model_validate({**stored, "email": "not-an-address"})
+    # ... and nothing else: shapes, types and unknown fields are still refused
+    with pytest.raises(ValidationError):
+        Person.model_validate({**stored, "date_of_birth": "soon"}, context=STORED)
+    with pytest.raises(ValidationError):
+        Person.model_validate({**stored, "nickname": "Bob"}, context=STORED)
