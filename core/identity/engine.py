@@ -23,7 +23,7 @@ import numpy.typing as npt
 import structlog
 
 from core.canonical import Person
-from core.identity.blocking import block
+from core.identity.blocking import BlockingReport, block
 from core.identity.cluster import cluster_links, strong_values
 from core.identity.compare import COMPARISON_LEVELS, Comparison, compare_pairs, default_comparisons
 from core.identity.explain import Decision, Method
@@ -225,30 +225,24 @@ def resolve(
         return _resolve(people, settings or IdentitySettings(), previous_links, nicknames or default_nicknames())
 
 
-def _resolve(
-    people: Sequence[Person],
-    settings: IdentitySettings,
-    previous_links: Mapping[str, str] | None,
-    names_table: NicknameTable,
-) -> Resolution:
-    clock = _Stopwatch()
-    ordered = sorted(people, key=lambda p: str(p.source))
-    table = clock.run(
-        "prepare",
-        prepare_records,
-        ordered,
-        nicknames=names_table,
-        roles=default_role_mailboxes().extended(settings.role_mailboxes),
-    )
+@dataclass(frozen=True)
+class _Links:
+    """What scoring decided: links in the order the clusterer takes them, and pairs for review."""
+
+    edges: _Edges
+    review: _Edges
+    review_reasons: list[str]
+    parameters: ModelParameters
+    blocking: BlockingReport
+
+
+def _links(table: RecordTable, settings: IdentitySettings, names_table: NicknameTable, clock: _Stopwatch) -> _Links:
+    """Rules, blocking, comparison, training and scoring: rule links first, then fuzzy links by weight."""
     comparisons = default_comparisons(names_table)
     rule_links = clock.run("rules", apply_rules, table, build_rules(settings.rules, names_table))
+    blocking = settings.blocking
     candidates = clock.run(
-        "blocking",
-        block,
-        table,
-        settings.blocking.keys,
-        max_block_size=settings.blocking.max_block_size,
-        nicknames=names_table,
+        "blocking", block, table, blocking.keys, max_block_size=blocking.max_block_size, nicknames=names_table
     )
     levels = clock.run("compare", compare_pairs, table, candidates.left, candidates.right, comparisons)
     parameters = clock.run(
@@ -259,7 +253,21 @@ def _resolve(
     fuzzy, review, reasons = _split_scored(
         scored, _pair_codes(rule_edges.left, rule_edges.right, len(table)), len(table), settings, parameters.names
     )
-    edges = _concat(rule_edges, fuzzy)
+    return _Links(_concat(rule_edges, fuzzy), review, reasons, parameters, candidates.report)
+
+
+def _resolve(
+    people: Sequence[Person],
+    settings: IdentitySettings,
+    previous_links: Mapping[str, str] | None,
+    names_table: NicknameTable,
+) -> Resolution:
+    clock = _Stopwatch()
+    ordered = sorted(people, key=lambda p: str(p.source))
+    roles = default_role_mailboxes().extended(settings.role_mailboxes)
+    table = clock.run("prepare", prepare_records, ordered, nicknames=names_table, roles=roles)
+    links = _links(table, settings, names_table, clock)
+    edges = links.edges
     strong = clock.run("guard", strong_values, table, settings.guard.strong_identifiers)
     result = clock.run("cluster", cluster_links, len(table), edges.left, edges.right, strong, names_table)
     clusters, labels = _clusters(result.labels)
@@ -270,9 +278,9 @@ def _resolve(
         labels=labels,
         clusters=clusters,
         profile_ids=profile_ids,
-        pairs=_decisions(edges, result.applied, result.conflicts, review, reasons),
-        parameters=parameters,
-        blocking=candidates.report,
+        pairs=_decisions(edges, result.applied, result.conflicts, links.review, links.review_reasons),
+        parameters=links.parameters,
+        blocking=links.blocking,
         people=ordered,
         settings=settings,
         timings=clock.seconds,
