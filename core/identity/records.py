@@ -209,6 +209,13 @@ def _all_emails(people: Sequence[Person], roles: RoleMailboxes) -> list[tuple[No
     return [_emails_of(p, email_of) for p in people]
 
 
+def _one_vocab(first: Iterable[str], second: Iterable[str]) -> tuple[Column, Column]:
+    """Two columns over one vocabulary, which each column holds whole (a swap is then equal codes)."""
+    vocab: dict[str, int] = {}
+    a, b = factorise(first, vocab=vocab), factorise(second, vocab=vocab)
+    return Column(a.codes, b.vocab), b
+
+
 def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles: RoleMailboxes) -> RecordTable:
     """Normalise a batch of people once and lay it out as columns, sorted by record key.
 
@@ -231,25 +238,22 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
     plain, postcode = _memo(normalise_name), _memo(normalise_postcode)
     firsts = [name(p.first_name) for p in ordered]
     lasts = [plain(p.last_name) for p in ordered]
-    emails = _all_emails(ordered, roles)
-    shared = _shared_emails(emails, list(zip(firsts, lasts, strict=True)), nicknames)
+    emails, names = _all_emails(ordered, roles), list(zip(firsts, lasts, strict=True))
+    shared = _shared_emails(emails, names, nicknames)
     primary = [next((e for e in found if not e.is_role and e.canonical not in shared), None) for found in emails]
     phones = [_phones_of(p) for p in ordered]
-    name_vocab: dict[str, int] = {}
-    first_column, last_column = factorise(firsts, vocab=name_vocab), factorise(lasts, vocab=name_vocab)
-    phone_vocab: dict[str, int] = {}
-    phone_column = factorise((found[0] if found else "" for found in phones), vocab=phone_vocab)
-    mobile_column = factorise((found[1] if len(found) > 1 else "" for found in phones), vocab=phone_vocab)
+    first_name, last_name = _one_vocab(firsts, lasts)
+    phone, mobile = _one_vocab([(*found, "")[0] for found in phones], [(*found, "", "")[1] for found in phones])
     return RecordTable(
         keys=[key for key, _ in keyed],
         refs=[p.source for p in ordered],
         systems=[p.source.system for p in ordered],
-        first_name=Column(first_column.codes, last_column.vocab),
-        last_name=last_column,
+        first_name=first_name,
+        last_name=last_name,
         email=factorise(e.canonical if e else "" for e in primary),
         email_loose=factorise(f"{e.loose_local}@{e.domain}" if e else "" for e in primary),
-        phone=Column(phone_column.codes, mobile_column.vocab),
-        mobile=mobile_column,
+        phone=phone,
+        mobile=mobile,
         date_of_birth=factorise(p.date_of_birth.isoformat() if p.date_of_birth else "" for p in ordered),
         company=factorise(company(p.company) for p in ordered),
         street=factorise(street(p.street) for p in ordered),
@@ -261,5 +265,5 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
         own_ids=[f"{p.source.system}:{p.source.source_id}" for p in ordered],
         external_ids=[_external_ids_of(p) for p in ordered],
         updated_at=[p.updated_at for p in ordered],
-        shared_phones=_shared_values(phones, list(zip(firsts, lasts, strict=True)), nicknames),
+        shared_phones=_shared_values(phones, names, nicknames),
     )
