@@ -263,9 +263,8 @@ def _resolve(
     names_table: NicknameTable,
 ) -> Resolution:
     clock = _Stopwatch()
-    ordered = sorted(people, key=lambda p: str(p.source))
     roles = default_role_mailboxes().extended(settings.role_mailboxes)
-    table = clock.run("prepare", prepare_records, ordered, nicknames=names_table, roles=roles)
+    table = clock.run("prepare", prepare_records, people, nicknames=names_table, roles=roles)  # sorted by key
     links = _links(table, settings, names_table, clock)
     edges = links.edges
     strong = clock.run("guard", strong_values, table, settings.guard.strong_identifiers)
@@ -281,7 +280,7 @@ def _resolve(
         pairs=_decisions(edges, result.applied, result.conflicts, links.review, links.review_reasons),
         parameters=links.parameters,
         blocking=links.blocking,
-        people=ordered,
+        people=table.people,
         settings=settings,
         timings=clock.seconds,
         table=table,

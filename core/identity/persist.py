@@ -143,8 +143,10 @@ def _index(
 ) -> tuple[list[IndexedRecord], list[BlockKeyInput]]:
     """The identity index rows of a batch: each record with its profile, and its blocking keys."""
     table = resolution.table  # prepared once, by ``resolve``
-    by_key = {str(p.source): p for p in resolution.people}
-    records = [IndexedRecord(key, profile_of[key], person_json(by_key[key])) for key in table.keys]
+    records = [
+        IndexedRecord(key, profile_of[key], person_json(person))
+        for key, person in zip(table.keys, table.people, strict=True)
+    ]
     by_record = index_keys(table, resolution.settings.blocking.keys, nicknames)
     keys = [
         BlockKeyInput(block_key, sub_key, key, profile_of[key])

@@ -69,6 +69,7 @@ class RecordTable:
     Attributes:
         keys: ``system/stream/source_id`` of each record, ascending.
         refs: The records' references, in the same order.
+        people: The records themselves, in the same order (record index → Person).
         first_name, last_name: Normalised names over one shared vocabulary (so a
             swapped first and last name can be detected by code).
         email: The primary personal email, canonical form; role and shared
@@ -86,6 +87,7 @@ class RecordTable:
 
     keys: list[str]
     refs: list[RecordRef]
+    people: list[Person]
     systems: list[str]
     first_name: Column
     last_name: Column
@@ -247,6 +249,7 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
     return RecordTable(
         keys=[key for key, _ in keyed],
         refs=[p.source for p in ordered],
+        people=ordered,
         systems=[p.source.system for p in ordered],
         first_name=first_name,
         last_name=last_name,
