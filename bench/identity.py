@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.identity_data import Dataset, generate  # noqa: E402
-from bench.identity_engines import contactpoint_resolve, run_worker  # noqa: E402
+from bench.identity_engines import run_worker  # noqa: E402
 from bench.identity_score import Score, score  # noqa: E402
 
 NEW_RECORDS = 1_000
@@ -174,7 +174,7 @@ def bench_size(n: int, *, seed: int, splink: bool, examples: int, scratch: Path)
     full.subset(r["record_id"] for r in full.records[n:]).write(data_dir / "new")
     scores: dict[str, Score] = {}
     figures: dict[str, dict[str, Any]] = {}
-    engines = (["contactpoint"] if contactpoint_resolve() else []) + (["splink"] if splink else [])
+    engines = ["contactpoint", *(["splink"] if splink else [])]
     for engine in engines:
         clusters, report = _run_engine(engine, data_dir, seed=seed, with_new=True)
         if "error" in report:
@@ -188,10 +188,6 @@ def bench_size(n: int, *, seed: int, splink: bool, examples: int, scratch: Path)
             print(f"\n{engine}: {failure.splitlines()[0]}")
         scores[engine] = score(clusters, batch, examples=examples)
         figures[engine] = _figures(scores[engine], report, n)
-        if engine == "contactpoint" and not report.get("incremental", {}).get("available"):
-            figures[engine]["incremental p50 ms"] = figures[engine]["incremental p99 ms"] = "not available yet"
-    if "contactpoint" not in engines:
-        print("\ncontactpoint: not available yet (core.identity has no resolve)")
     _print_table(n, figures.get("contactpoint", {}), figures.get("splink", {}), len(batch.hard_negatives))
     _targets(figures.get("contactpoint", {}), figures.get("splink", {}))
     if scores:
@@ -203,9 +199,6 @@ def bench_size(n: int, *, seed: int, splink: bool, examples: int, scratch: Path)
 
 def bench_million(*, seed: int, scratch: Path) -> None:
     n = 1_000_000
-    if contactpoint_resolve() is None:
-        print("\n1,000,000 records: contactpoint not available yet (core.identity has no resolve)")
-        return
     batch = generate(n, seed=seed)
     data_dir = scratch / "n1000000"
     batch.write(data_dir / "batch")

@@ -3,47 +3,32 @@
     python bench/identity.py --worker contactpoint --records R.csv --out C.csv [--new N.csv]
     python bench/identity.py --worker splink --records R.csv --out C.csv
 
-A worker reads the CSV, resolves it (timed: Contactpoint's reading through
-``core.identity.read_people_csv`` is inside its timing, as it builds the ``Person``
-records; Splink's loading into DuckDB is outside, its cleaning inside), writes ``record_id,cluster_id``
-and prints one JSON line: seconds, phases, peak RSS and, when the engine has an
-incremental mode, the latency of each new record resolved against the stored profiles.
-
-Incremental mode plugs in through ``incremental_engine()``: it returns an object with
-``load(people, db_path) -> store`` (resolve the batch and keep the profiles in SQLite)
-and ``resolve_new(store, person) -> object`` (resolve one record against them), or
-``None`` while the engine has none.
+A worker loads the CSV (Contactpoint through ``core.identity.read_people_csv``, which
+validates every row into a ``Person``; Splink into DuckDB), resolves it (timed from the
+loaded records: Splink's cleaning is inside, like Contactpoint's normalising), writes
+``record_id,cluster_id`` and prints one JSON line: seconds, phases, peak RSS and, with
+``--new``, the latency of each new record resolved against the stored profiles.
 """
 
 from __future__ import annotations
 
 import csv
-import importlib
 import json
 import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
-
-import phonenumbers
+from typing import Any
 
 from bench.identity_data import SYSTEM_REGIONS
+from core.canonical import Person
+from core.identity import IdentitySettings, IncrementalResolver, read_people_csv, resolve, resolve_store
+from core.identity.settings import PhoneSettings
+from core.store import open_store
 
-__all__ = ["IncrementalEngine", "contactpoint_resolve", "incremental_engine", "people_from_rows", "run_worker"]
-
-
-class IncrementalEngine(Protocol):
-    """What the benchmark needs from an incremental identity engine."""
-
-    def load(self, people: Sequence[Any], db_path: Path) -> Any:
-        """Resolve ``people`` in batch and store the profiles in the SQLite file ``db_path``."""
-
-    def resolve_new(self, store: Any, person: Any) -> Any:
-        """Resolve one new record against the stored profiles."""
+__all__ = ["run_worker"]
 
 
 def peak_rss_mib() -> float:
@@ -51,96 +36,17 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """The records CSV as dicts."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def contactpoint_resolve() -> Callable[..., Any] | None:
-    """``core.identity.resolve`` (or, until the package exports it, ``core.identity.engine.resolve``); else ``None``."""
-    for name in ("core.identity", "core.identity.engine"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        found = getattr(module, "resolve", None)
-        if callable(found):
-            return found  # type: ignore[no-any-return]
-    return None
-
-
-class _StoreIncremental:
-    """Contactpoint's incremental mode: a batch over the store, then one record at a time."""
-
-    def load(self, people: Sequence[Any], db_path: Path) -> Any:
-        from core.identity import IncrementalResolver, resolve_store
-        from core.store import open_store
-
-        store = open_store(f"sqlite:///{db_path}")
-        run_id = store.start_run("bench")
-        store.upsert_canonical(((p.source, "Person", 0, p) for p in people), run_id=run_id)
-        resolve_store(store, run_id=run_id)
-        return IncrementalResolver(store)  # built here, so no timed call pays for loading the model
-
-    def resolve_new(self, store: Any, person: Any) -> Any:
-        return store.resolve(person)
-
-
-def incremental_engine() -> IncrementalEngine | None:
-    """The engine's incremental mode (``core.identity.IncrementalResolver`` over a SQLite store)."""
-    return _StoreIncremental()
-
-
-def _phone(text: str, system: str) -> str | None:
-    if not text.strip():
-        return None
-    try:
-        parsed = phonenumbers.parse(text, SYSTEM_REGIONS[system])
-    except phonenumbers.NumberParseException:
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def people_from_rows(rows: Sequence[dict[str, str]]) -> list[Any]:
-    """Canonical ``Person`` records from benchmark rows, phones read in each system's default region."""
-    from core.canonical import Person, RecordRef
-
-    people = []
-    for row in rows:
-        values: dict[str, Any] = {k: row[k] for k in ("first_name", "last_name", "email", "company") if row[k].strip()}
-        values |= {k: row[k] for k in ("street", "city", "postcode", "country") if row[k].strip()}
-        if row["date_of_birth"]:
-            values["date_of_birth"] = date.fromisoformat(row["date_of_birth"])
-        phone = _phone(row["phone"], row["source"])
-        if phone:
-            values["phone"] = phone
-        ref = RecordRef(system=row["source"], stream="people", source_id=row["record_id"])
-        people.append(Person(source=ref, **values))
-    return people
-
-
-def _settings() -> Any:
-    from core.identity.settings import IdentitySettings, PhoneSettings
-
+def _settings() -> IdentitySettings:
     return IdentitySettings(phones=PhoneSettings(system_regions=SYSTEM_REGIONS))
 
 
-def _people(records: Path) -> tuple[list[Any], dict[str, Any]]:
-    """People from the CSV through the engine's own reader (``core.identity.read_people_csv``) when it has one."""
-    try:
-        from core.identity import read_people_csv
-    except ImportError:
-        return people_from_rows(read_rows(records)), {}
+def _people(records: Path) -> tuple[list[Person], dict[str, Any]]:
+    """People from the CSV through the engine's own reader, and what it parked or dropped."""
     found = read_people_csv(records, phones=_settings().phones)
     return found.people, {"parked_rows": len(found.parked), "dropped_values": len(found.warnings)}
 
 
 def _run_contactpoint(records: Path, new: Path | None) -> tuple[dict[str, str], dict[str, Any]]:
-    resolve = contactpoint_resolve()
-    if resolve is None:
-        msg = "core.identity.resolve is not available yet"
-        raise RuntimeError(msg)
     start = time.perf_counter()
     people, reading = _people(records)
     prepared = time.perf_counter()
@@ -159,21 +65,24 @@ def _run_contactpoint(records: Path, new: Path | None) -> tuple[dict[str, str], 
         **reading,
     }
     if new is not None:
-        report["incremental"] = _incremental(people, read_rows(new))
+        report["incremental"] = _incremental(people, _people(new)[0])
     return clusters, report
 
 
-def _incremental(people: Sequence[Any], new_rows: Sequence[dict[str, str]]) -> dict[str, Any]:
-    engine = incremental_engine()
-    if engine is None:
-        return {"available": False}
+def _incremental(people: Sequence[Person], new_people: Sequence[Person]) -> dict[str, Any]:
+    """Resolve the batch into a SQLite store, then time each new record resolved against it."""
     with tempfile.TemporaryDirectory() as scratch:
-        store = engine.load(people, Path(scratch) / "profiles.sqlite")
+        store = open_store(f"sqlite:///{Path(scratch) / 'profiles.sqlite'}")
+        run_id = store.start_run("bench")
+        store.upsert_canonical(((p.source, "Person", 0, p) for p in people), run_id=run_id)
+        resolve_store(store, _settings(), run_id=run_id)
+        resolver = IncrementalResolver(store, _settings())  # built here, so no timed call loads the model
         latencies = []
-        for person in people_from_rows(new_rows):
-            start = time.perf_counter()
-            engine.resolve_new(store, person)
-            latencies.append(time.perf_counter() - start)
+        for person in new_people:
+            started = time.perf_counter()
+            resolver.resolve(person)
+            latencies.append(time.perf_counter() - started)
+        store.close()
     return {"available": True, "latencies": latencies}
 
 
