@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from core.canonical import STORED, GoldenValue, Person
+from core.canonical import STORED, GoldenValue, Person, RecordRef
 from core.identity.engine import resolve
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
@@ -33,9 +33,9 @@ from core.store import (
     Store,
     canonical_json,
     content_hash,
+    record_key,
     split_record_key,
 )
-from core.store.base import RecordKey
 
 __all__ = ["StoreResolution", "golden_json", "load_people", "person_json", "resolve_store", "settings_hash"]
 
@@ -98,7 +98,7 @@ def load_people(store: Store, *, system: str | None = None) -> list[Person]:
     deleted = store.deleted_records(system=system)
     people: dict[str, Person] = {}
     for row in store.iter_canonical("Person", system=system):
-        key = f"{row.system}/{row.stream}/{row.source_id}"
+        key = record_key(row.system, row.stream, row.source_id)
         if key not in deleted and key not in people:
             people[key] = Person.model_validate(row.data, context=STORED)  # validated before it was stored
     return list(people.values())
@@ -107,13 +107,8 @@ def load_people(store: Store, *, system: str | None = None) -> list[Person]:
 def _previous_links(store: Store, system: str | None) -> tuple[dict[str, str], set[str]]:
     """Return every stored link (aliases resolved) and the keys of this scope's linked records."""
     aliases = store.alias_map()
-    links: dict[str, str] = {}
-    scope: set[str] = set()
-    for link in store.iter_links():
-        key = f"{link.system}/{link.stream}/{link.source_id}"
-        links[key] = aliases.get(link.profile_id, link.profile_id)
-        if system is None or link.system == system:
-            scope.add(key)
+    links = {key: aliases.get(pid, pid) for key, pid in store.linked_profiles().items()}
+    scope = set(links) if system is None else {key for key in links if split_record_key(key)[0] == system}
     return links, scope
 
 
@@ -167,13 +162,6 @@ def _profiles(resolution: Resolution, pinned: PinnedClusters, ids: StableIds, em
     return found
 
 
-class _Keys:
-    """A record key as ``RecordKey`` for ``Store.remove_links``."""
-
-    def __init__(self, key: str) -> None:
-        self.system, self.stream, self.source_id = split_record_key(key)
-
-
 def _log_changes(ids: StableIds, run_id: str) -> None:
     for keep, gone in sorted(ids.merged.items()):
         log.info("identity.merged", profile_id=keep, merged_from=gone, run_id=run_id)
@@ -209,7 +197,7 @@ def resolve_store(
     people = load_people(store, system=system)
     previous, scope = _previous_links(store, system)
     resolution = resolve(people, settings, nicknames=names)
-    record_keys = [str(ref) for ref in resolution.records]
+    record_keys = resolution.table.keys  # ``system/stream/source_id`` by record index
     pinned = cluster_with_pins(resolution, store.list_pins())  # pins on absent records are ignored
     clusters = [[record_keys[i] for i in members] for members in pinned.clusters]
     ids = assign_stable_ids(clusters, previous, store.profile_created())
@@ -221,8 +209,7 @@ def resolve_store(
     store.add_aliases(ids.aliases, run_id=run_id)
     links = (_link_for(resolution, pinned, i, profile_of[key]) for i, key in enumerate(record_keys))
     store.set_links(links, run_id=run_id)
-    removed_refs: list[RecordKey] = [_Keys(key) for key in removed]
-    store.remove_links(removed_refs)
+    store.remove_links([RecordRef.parse(key) for key in removed])
     indexed, keys = _index(resolution, profile_of, names)
     store.replace_identity_index(indexed, keys, scope=None if system is None else [*record_keys, *removed])
     model_id = store.save_identity_model(

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from core.errors import StoreError
 from core.store.base import RecordKey, StoreBase, UpsertCounts, UpsertSpec, chunked
+from core.store.identity_pins import record_key
 from core.store.tables import Link, LinkMethod, Profile, ProfileAlias, ProfileStatus
 from core.store.types import content_hash
 
@@ -74,32 +75,13 @@ class IdentityMixin(StoreBase):
             StoreError: When golden values cannot be stored as JSON or the database fails.
         """
         now = self.now()
-        rows = (
-            {
-                "profile_id": p.profile_id,
-                "status": ProfileStatus(p.status).value,
-                "golden": dict(p.golden),
-                "content_hash": content_hash([dict(p.golden), str(p.status), p.merged_into]),
-                "created_at": now,
-                "updated_at": now,
-                "merged_into": p.merged_into,
-                "run_id": run_id,
-            }
-            for p in profiles
-        )
+        rows = (profile_row(p, now, run_id) for p in profiles)
         return self._upsert(PROFILE_SPEC, rows)
 
     def get_profile(self, profile_id: str) -> Profile | None:
         """Return the profile stored under exactly this ID (aliases not followed), or None."""
         rows = self._select_all(select(Profile).where(_PROFILES.c.profile_id == profile_id))
         return rows[0] if rows else None
-
-    def iter_profiles(self, *, status: ProfileStatus | None = None) -> Iterator[Profile]:
-        """Yield stored profiles in ID order (of one status when given)."""
-        query = select(Profile).order_by(_PROFILES.c.profile_id)
-        if status is not None:
-            query = query.where(_PROFILES.c.status == ProfileStatus(status).value)
-        yield from self._select_all(query)
 
     def add_aliases(self, aliases: Mapping[str, str], *, run_id: str | None) -> int:
         """Record merged-away profile IDs: ``{alias: profile_id}``; a changed target is updated.
@@ -210,6 +192,33 @@ class IdentityMixin(StoreBase):
         if system is not None:
             query = query.where(_LINKS.c.system == system)
         yield from self._select_all(query)
+
+    def linked_profiles(self) -> dict[str, str]:
+        """Return every link as ``{system/stream/source_id: profile_id}`` (aliases not followed), in key order.
+
+        Reads four columns only: a batch run needs where each record was, not why.
+        """
+        query = sa.select(_LINKS.c.system, _LINKS.c.stream, _LINKS.c.source_id, _LINKS.c.profile_id).order_by(
+            _LINKS.c.system, _LINKS.c.stream, _LINKS.c.source_id
+        )
+        with self._read() as conn:
+            return {
+                record_key(system, stream, source_id): pid for system, stream, source_id, pid in conn.execute(query)
+            }
+
+
+def profile_row(profile: ProfileInput, now: datetime, run_id: str | None) -> dict[str, Any]:
+    """The ``profiles`` row of a profile; its hash covers golden values, status and merge target."""
+    return {
+        "profile_id": profile.profile_id,
+        "status": ProfileStatus(profile.status).value,
+        "golden": dict(profile.golden),
+        "content_hash": content_hash([dict(profile.golden), str(profile.status), profile.merged_into]),
+        "created_at": now,
+        "updated_at": now,
+        "merged_into": profile.merged_into,
+        "run_id": run_id,
+    }
 
 
 def _link_row(link: LinkInput, now: datetime, run_id: str | None) -> dict[str, Any]:

@@ -18,10 +18,9 @@ import sqlalchemy as sa
 
 from core.canonical import RecordRef
 from core.store.base import StoreBase, chunked
-from core.store.identity import LINK_SPEC, PROFILE_SPEC, LinkInput, ProfileInput, _link_row
+from core.store.identity import LINK_SPEC, PROFILE_SPEC, LinkInput, ProfileInput, _link_row, profile_row
 from core.store.records import CANONICAL_SPEC, _canonical_row
-from core.store.tables import IdentityBlockKey, IdentityRecord, ProfileAlias, ProfileStatus
-from core.store.types import content_hash
+from core.store.tables import IdentityBlockKey, IdentityRecord, ProfileAlias
 
 __all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndexMixin", "IndexedRecord"]
 
@@ -200,7 +199,7 @@ class IdentityIndexMixin(StoreBase):
             conn.execute(self._statement(conn, "canonical"), [canonical])
             conn.execute(self._statement(conn, "link"), [_link_row(change.link, now, None)])
             if change.profiles:
-                conn.execute(self._statement(conn, "profile"), [_profile_row(p, now) for p in change.profiles])
+                conn.execute(self._statement(conn, "profile"), [profile_row(p, now, None) for p in change.profiles])
             conn.execute(_DELETE_KEYS, {"record": change.indexed.record})
             if change.keys:
                 conn.execute(_INSERT_KEYS, [_key_row(item) for item in change.keys])
@@ -210,17 +209,3 @@ class IdentityIndexMixin(StoreBase):
                     {"alias": a, "profile_id": p, "created_at": now, "run_id": None} for a, p in change.aliases.items()
                 ]
                 conn.execute(self._statement(conn, "alias"), rows)
-
-
-def _profile_row(profile: ProfileInput, now: Any) -> dict[str, Any]:
-    status = ProfileStatus(profile.status).value
-    return {
-        "profile_id": profile.profile_id,
-        "status": status,
-        "golden": dict(profile.golden),
-        "content_hash": content_hash([dict(profile.golden), str(profile.status), profile.merged_into]),
-        "created_at": now,
-        "updated_at": now,
-        "merged_into": profile.merged_into,
-        "run_id": None,
-    }

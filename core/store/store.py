@@ -5,7 +5,7 @@
     ├── runs      start_run, finish_run, get_run, list_runs, get_cursor, save_cursor,
     │             park, list_parked, resolve_parked
     ├── identity  upsert_profiles, add_aliases, resolve_alias, set_links, remove_links,
-    │             links_for_profile, profile_for_record, iter_links, iter_profiles
+    │             links_for_profile, profile_for_record, iter_links, linked_profiles
     ├── identity_pins   add_pins, list_pins, deactivate_pins, save_identity_model,
     │             latest_identity_model, deleted_records, alias_map, profile_created
     ├── identity_index  replace_identity_index, move_records, block_key_sizes, block_key_records,
