@@ -3,7 +3,8 @@
     build_session(system=..., usage=...)  -> MeteredSession (a requests.Session)
     ├── timeouts on every request (connect, read) unless the caller gives one
     ├── tenacity retries on 429, 5xx and connection errors
-    │     wait = max(Retry-After, jittered exponential backoff), capped by a ceiling
+    │     wait = max(Retry-After, jittered exponential backoff up to backoff_ceiling);
+    │     a 429 whose Retry-After exceeds max_retry_after is returned, not waited for
     ├── ApiUsage accounting: calls, retries, throttled seconds, per system
     ├── response observers (a connector reads its rate-limit headers there)
     └── log events with secrets redacted (tokens, session IDs, passwords in URLs)
@@ -26,8 +27,6 @@ import requests
 import structlog
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_random_exponential
 
-from core.logs import redact_text
-
 __all__ = [
     "DEFAULT_TIMEOUT",
     "ApiUsage",
@@ -37,7 +36,6 @@ __all__ = [
     "RetryPolicy",
     "build_session",
     "parse_retry_after",
-    "redacted_url",
 ]
 
 log = structlog.get_logger(__name__)
@@ -104,7 +102,8 @@ class RetryPolicy:
     Attributes:
         max_attempts: Attempts per request, the first included.
         backoff_base: Seconds of the first backoff step (doubles each retry, jittered).
-        backoff_ceiling: No single wait exceeds this many seconds.
+        backoff_ceiling: No backoff step exceeds this many seconds (a longer
+            Retry-After is still waited for, up to ``max_retry_after``).
         max_retry_after: A Retry-After longer than this is not waited for: the
             response is returned and the connector raises ``RateLimited``.
 
@@ -130,11 +129,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     except (TypeError, ValueError):
         return None
     return max(0.0, when - (time.time() if now is None else now))
-
-
-def redacted_url(url: str) -> str:
-    """Return ``url`` with tokens, passwords and session IDs masked, for logs."""
-    return redact_text(url, emails=True)
 
 
 class MeteredSession(requests.Session):
@@ -190,9 +184,7 @@ class MeteredSession(requests.Session):
             return False
         if outcome.failed:
             err = outcome.exception()
-            if isinstance(err, requests.ConnectTimeout | requests.exceptions.ConnectionError) and not isinstance(
-                err, requests.ReadTimeout
-            ):
+            if isinstance(err, requests.ConnectionError):  # ConnectTimeout included, ReadTimeout not
                 return method in _IDEMPOTENT or _never_connected(err)
             return isinstance(err, requests.ReadTimeout) and method in _IDEMPOTENT
         response: requests.Response = outcome.result()
@@ -207,8 +199,7 @@ class MeteredSession(requests.Session):
         outcome = state.outcome
         if outcome is not None and not outcome.failed:
             after = parse_retry_after(outcome.result().headers.get("Retry-After"))
-        wait = max(backoff, after) if after is not None else backoff
-        return float(min(wait, max(self.policy.backoff_ceiling, after or 0.0)))
+        return backoff if after is None else max(backoff, after)
 
     def _sleep_and_count(self, seconds: float) -> None:
         self.usage.retries += 1

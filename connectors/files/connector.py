@@ -65,6 +65,11 @@ class FilesConnector:
                 msg, hint="add the file under 'streams:' in its settings", system=self.system
             ) from None
 
+    def _require_file(self, stream: FileStreamConfig) -> None:
+        if not stream.path.is_file():
+            msg = f"stream {stream.name!r}: file {stream.path} does not exist"
+            raise ConnectorConfigError(msg, hint="check 'path' in the system's settings", system=self.system)
+
     def check(self) -> CheckResult:
         """Check every file exists and (for CSV) has a usable header.
 
@@ -74,9 +79,7 @@ class FilesConnector:
         """
         facts: dict[str, Any] = {}
         for stream in self.config.streams:
-            if not stream.path.is_file():
-                msg = f"stream {stream.name!r}: file {stream.path} does not exist"
-                raise ConnectorConfigError(msg, hint="check 'path' in the system's settings", system=self.system)
+            self._require_file(stream)
             if stream.file_format.value == "csv":
                 read_header(stream)
             facts[stream.name] = {"path": str(stream.path), "bytes": stream.path.stat().st_size}
@@ -99,9 +102,7 @@ class FilesConnector:
     def pull(self, stream: str, cursor: Cursor | None) -> Iterator[PullBatch]:
         """Yield batches of rows after ``cursor``, each with the cursor to save after it."""
         config = self._stream(stream)
-        if not config.path.is_file():
-            msg = f"stream {stream!r}: file {config.path} does not exist"
-            raise ConnectorConfigError(msg, hint="check 'path' in the system's settings", system=self.system)
+        self._require_file(config)
         if config.updated_at_field:
             yield from _UpdatedAtPull(self.system, config, cursor).batches()
         else:

@@ -151,10 +151,8 @@ class SalesforceClient:
         for attempt in (1, 2):
             try:
                 return fn(self.api)
-            except SalesforceError as err:
+            except (SalesforceError, requests.RequestException) as err:
                 mapped: ConnectorError = map_error(err, system=self.system, stream=stream, operation=operation)
-            except requests.RequestException as err:
-                mapped = map_error(err, system=self.system, stream=stream, operation=operation)
             except ConnectorError as err:
                 mapped = err
             renewable = self._token is not None and self._token.renewable

@@ -16,7 +16,7 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from connectors.base import CheckResult, Cursor, PullBatch, StreamSpec, WriteBatch, WriteResult
-from connectors.http import ApiUsage, MeteredSession, RetryPolicy, build_session
+from connectors.http import ApiUsage, MeteredSession, build_session
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.config import SalesforceConfig
 from connectors.salesforce.reader import StreamReader
@@ -58,12 +58,7 @@ class SalesforceConnector:
         self.config = config
         verify: str | bool = str(config.ca_file) if config.ca_file else True
         self.session = session or build_session(
-            system=name,
-            usage=ApiUsage(name),
-            policy=RetryPolicy(),
-            verify=verify,
-            timeout=(10.0, config.timeout_seconds),
-            sleep=sleep,
+            system=name, verify=verify, timeout=(10.0, config.timeout_seconds), sleep=sleep
         )
         self.client = SalesforceClient(config, system=name, session=self.session, sleep=sleep)
         self._reader = StreamReader(self.client, config, system=name, now=now)

@@ -76,7 +76,6 @@ def map_error(
     system: str,
     stream: str | None = None,
     operation: str | None = None,
-    retry_after: float | None = None,
 ) -> ConnectorError:
     """Turn a Salesforce failure into the Contactpoint error that says what to do.
 
@@ -85,7 +84,6 @@ def map_error(
         system: Configured system name (context for logs and reports).
         stream: The sObject being read or written, when there is one.
         operation: What was being done (``query``, ``collections``, ``token``...).
-        retry_after: Seconds to wait, when the caller already knows them.
 
     Returns:
         The error to raise; ``context['error_code']`` holds Salesforce's code.
@@ -100,7 +98,7 @@ def map_error(
     )
     if status is None:
         return RetryableError(text, hint="check the network path to the Salesforce instance", **ctx)
-    return _by_status(status, code, message, text, headers=headers, retry_after=retry_after, ctx=ctx)
+    return _by_status(status, code, message, text, headers=headers, ctx=ctx)
 
 
 def _by_status(
@@ -110,7 +108,6 @@ def _by_status(
     text: str,
     *,
     headers: Mapping[str, str],
-    retry_after: float | None,
     ctx: dict[str, Any],
 ) -> ConnectorError:
     if status == 401 or (status == 400 and code in {"invalid_grant", "invalid_client", "invalid_client_id"}):
@@ -118,11 +115,11 @@ def _by_status(
     if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
         if "TotalRequests" in message:
             return BudgetExhaustedError(text, hint="the org's daily API limit is spent; run again tomorrow", **ctx)
-        return RateLimited(text, retry_after=retry_after or 60.0, hint="too many concurrent requests", **ctx)
+        return RateLimited(text, retry_after=60.0, hint="too many concurrent requests", **ctx)
     if status == 403:
         return AuthError(text, hint="give the integration user API access and the needed permissions", **ctx)
     if status == 429:
-        wait = retry_after if retry_after is not None else parse_retry_after(headers.get("Retry-After"))
+        wait = parse_retry_after(headers.get("Retry-After"))
         return RateLimited(text, retry_after=wait, hint="Salesforce asked to slow down; run again later", **ctx)
     if status >= 500:
         return RetryableError(text, hint="Salesforce had a transient failure; run again", **ctx)

@@ -159,7 +159,7 @@ def plan(client: SalesforceClient, specs: Sequence[FieldSpec], settings: SetupSe
         existing = {str(f["name"]).lower() for f in client.describe(sobject).get("fields", [])}
         for spec in (s for s in specs if s.sobject == sobject):
             changes.append(FieldChange(spec, Action.EXISTS if spec.field.lower() in existing else Action.CREATE))
-    layouts = plan_layouts(client, [(s.sobject, s.field) for s in specs], section=settings.layout_section)
+    layouts = plan_layouts(client, [(s.sobject, s.field) for s in specs])
     grants = plan_grants(client, [(s.sobject, s.field) for s in specs], settings)
     return SetupPlan(changes, layouts, grants)
 

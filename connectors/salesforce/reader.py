@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +41,7 @@ class _Shape:
     fields: list[str]
     formulas: set[str]
     types: dict[str, str]
+    where: Mapping[str, str | int | bool]
 
 
 class StreamReader:
@@ -70,7 +71,7 @@ class StreamReader:
             described = self._client.describe(stream).get("fields", [])
             fields, formulas = select_fields(stream_for(stream), settings, described)
             types = {str(f["name"]): str(f.get("type")) for f in described}
-            self._shapes[stream] = _Shape(fields, formulas, types)
+            self._shapes[stream] = _Shape(fields, formulas, types, settings.where)
         return self._shapes[stream]
 
     def pull(self, stream: str, cursor: Cursor | None) -> Iterator[PullBatch]:
@@ -86,8 +87,7 @@ class StreamReader:
         if self._refresh_due(bookmark, shape):
             log.info("salesforce.formula_refresh_started", system=self._system, stream=stream)
             bookmark, full = bookmark.restart(), True
-        settings = self._config.object(stream)
-        soql = build_soql(stream, shape.fields, since=bookmark.modstamp, where=settings.where if settings else None)
+        soql = build_soql(stream, shape.fields, since=bookmark.modstamp, where=shape.where)
         if full:  # this pass reads every record, formulas included, as of now
             bookmark.formula_refreshed_at = started
         rows = self._rows(soql, stream, shape)
@@ -123,7 +123,7 @@ class StreamReader:
             log.info("salesforce.query_moved_to_bulk", system=self._system, stream=stream, reason="size")
             yield from self._bulk_rows(soql, stream, shape)
             return
-        yield from _rest_rows(_chain_first(first, pages))
+        yield from _rest_rows(chain([first], pages))
 
     def _client_query_path(self) -> str:
         return f"https://instance/services/data/v{self._config.api_version}/queryAll/?q="
@@ -136,12 +136,10 @@ class StreamReader:
         records: list[SourceRecord] = []
         rejected: list[RejectedRecord] = []
         for position, raw in chunk:
-            record_id = raw.get("Id")
-            problem, stamp = _check_row(raw)
-            if problem is not None or stamp is None or not isinstance(record_id, str):
-                reason = f"unusable record: {problem}"
-                rid = record_id if isinstance(record_id, str) and record_id else None
-                rejected.append(RejectedRecord(self._system, stream, reason, dict(raw), rid, position))
+            record_id, stamp = _check_row(raw)
+            if record_id is None or isinstance(stamp, str):
+                reason = f"unusable record: {stamp}"
+                rejected.append(RejectedRecord(self._system, stream, reason, dict(raw), record_id, position))
                 continue
             if bookmark.seen(stamp, record_id):
                 continue
@@ -169,20 +167,15 @@ class StreamReader:
         )
 
 
-def _check_row(raw: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
-    """Return (problem, SystemModstamp) of a raw row; a problem makes it a rejected record."""
+def _check_row(raw: Mapping[str, Any]) -> tuple[str | None, datetime | str]:
+    """Return (Id, SystemModstamp) of a raw row; no Id, or a problem in place of the stamp, rejects it."""
     record_id = raw.get("Id")
     if not isinstance(record_id, str) or not record_id:
-        return "the record has no Id", None
+        return None, "the record has no Id"
     try:
-        return None, parse_modstamp(raw.get(CURSOR_FIELD))
+        return record_id, parse_modstamp(raw.get(CURSOR_FIELD))
     except ValueError as err:
-        return f"{CURSOR_FIELD}: {err}", None
-
-
-def _chain_first(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    yield first
-    yield from rest
+        return record_id, f"{CURSOR_FIELD}: {err}"
 
 
 def _rest_rows(pages: Iterable[dict[str, Any]]) -> Iterator[_Row]:

@@ -43,14 +43,12 @@ class SalesforceStream:
         name: sObject API name, also the stream name.
         always: Fields every query reads, whatever the configuration.
         can_merge: The object carries ``MasterRecordId`` (merge losers point at the winner).
-        writable_default: Whether write-back targets it unless configured otherwise.
 
     """
 
     name: str
     always: tuple[str, ...] = ("Id", CURSOR_FIELD, "IsDeleted")
     can_merge: bool = True
-    writable_default: bool = False
 
     def spec(self, *, page_size: int, writable: bool) -> StreamSpec:
         """Return the protocol-level description of this stream."""
@@ -69,8 +67,8 @@ class SalesforceStream:
 
 
 KNOWN_STREAMS: Mapping[str, SalesforceStream] = {
-    "Contact": SalesforceStream("Contact", writable_default=True),
-    "Lead": SalesforceStream("Lead", writable_default=True),
+    "Contact": SalesforceStream("Contact"),
+    "Lead": SalesforceStream("Lead"),
     "Account": SalesforceStream("Account"),
 }
 """Streams with a declaration; any other configured sObject gets the default one."""

@@ -118,15 +118,19 @@ def _layout_metadata(client: SalesforceClient, layout_id: str) -> dict[str, Any]
     return dict(body.get("Metadata") or {})
 
 
-def plan_layouts(client: SalesforceClient, fields: Sequence[ObjectField], *, section: str) -> list[LayoutChange]:
+def _placed(metadata: dict[str, Any]) -> set[str]:
+    """Lower-cased names of the fields already anywhere on a layout."""
+    return {str(item.get("field") or "").lower() for item in _items(metadata)}
+
+
+def plan_layouts(client: SalesforceClient, fields: Sequence[ObjectField]) -> list[LayoutChange]:
     """List every page layout of the objects in ``fields`` with the fields it lacks."""
-    del section  # where they go matters only when placing
     changes: list[LayoutChange] = []
     for sobject in dict.fromkeys(o for o, _ in fields):
         wanted = [f for o, f in fields if o == sobject]
         soql = format_soql("SELECT Id, Name FROM Layout WHERE TableEnumOrId = {}", sobject)
         for row in client.tooling_query(soql):
-            placed = {str(item.get("field") or "").lower() for item in _items(_layout_metadata(client, row["Id"]))}
+            placed = _placed(_layout_metadata(client, row["Id"]))
             missing = tuple(f for f in wanted if f.lower() not in placed)
             action = Action.CREATE if missing else Action.EXISTS
             changes.append(LayoutChange(sobject, str(row["Id"]), str(row["Name"]), missing, action))
@@ -156,7 +160,7 @@ def apply_layouts(client: SalesforceClient, changes: Sequence[LayoutChange], *, 
             done.append(change)
             continue
         metadata = _layout_metadata(client, change.layout_id)
-        placed = {str(item.get("field") or "").lower() for item in _items(metadata)}
+        placed = _placed(metadata)
         missing = [f for f in change.fields if f.lower() not in placed]
         if missing:
             client.tooling_update("Layout", change.layout_id, {"Metadata": _with_fields(metadata, missing, section)})

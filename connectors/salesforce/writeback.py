@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -149,8 +150,4 @@ def _tie_back(group: Sequence[WriteOp], outcome: BulkIngestResult) -> dict[str, 
     missing = WriteResult(
         "", WriteOutcome.FAILED, "BULK_ROW_MISSING", f"job {outcome.job_id} reported no row", retryable=True
     )
-    return {op.source_id: _with_id(results.get(op.source_id[:15], missing), op.source_id) for op in group}
-
-
-def _with_id(result: WriteResult, source_id: str) -> WriteResult:
-    return WriteResult(source_id, result.outcome, result.error_code, result.message, result.retryable)
+    return {op.source_id: replace(results.get(op.source_id[:15], missing), source_id=op.source_id) for op in group}

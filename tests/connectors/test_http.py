@@ -8,7 +8,8 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from connectors.http import ApiUsage, RetryPolicy, build_session, parse_retry_after, redacted_url
+from connectors.http import ApiUsage, RetryPolicy, build_session, parse_retry_after
+from core.logs import redact_text
 
 
 class ScriptedAdapter(BaseAdapter):
@@ -126,5 +127,5 @@ def test_parse_retry_after_forms():
 
 def test_redacted_url_masks_tokens():
     url = "https://x.test/cb?access_token=abc.def&client_secret=s3cr3t&q=1"
-    out = redacted_url(url)
+    out = redact_text(url)
     assert "abc.def" not in out and "s3cr3t" not in out and "q=1" in out
