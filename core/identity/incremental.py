@@ -36,7 +36,7 @@ from core.identity.incremental_model import Candidates, load_person
 from core.identity.index_keys import index_keys
 from core.identity.model import ModelParameters, match_probability, score
 from core.identity.nicknames import NicknameTable, default_nicknames
-from core.identity.persist import golden_json, settings_hash
+from core.identity.persist import golden_json, person_json, settings_hash
 from core.identity.records import RecordTable, prepare_records
 from core.identity.roles import default_role_mailboxes
 from core.identity.rules import build_rules
@@ -52,7 +52,6 @@ from core.store import (
     ProfileInput,
     ProfileStatus,
     Store,
-    canonical_json,
 )
 
 __all__ = ["MAX_CANDIDATES", "IncrementalResolver", "LinkDecision", "Outcome", "resolve_few", "resolve_one"]
@@ -338,9 +337,8 @@ class IncrementalResolver:
                 stored.append(ProfileInput(previous, golden, ProfileStatus.MERGED, merged_into=target))
                 aliases[previous] = target
         method, rule, probability, explanation = link
-        data = person.model_dump(mode="json")
         change = IdentityChange(
-            ref=ref, person=data, indexed=IndexedRecord(key, target, canonical_json(data)),
+            ref=ref, indexed=IndexedRecord(key, target, person_json(person)),
             keys=[BlockKeyInput(k, sub, key, target) for k, sub in keys],
             link=LinkInput(ref.system, ref.stream, ref.source_id, target, method, rule, probability, explanation),
             profiles=stored, aliases=aliases,

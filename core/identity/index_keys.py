@@ -16,11 +16,9 @@ from core.identity.blocking import key_rows
 from core.identity.nicknames import NicknameTable
 from core.identity.records import RecordTable
 from core.identity.settings import BlockingKey
+from core.store import BLOCK_KEY_LENGTH
 
-__all__ = ["MAX_KEY_LENGTH", "index_keys"]
-
-MAX_KEY_LENGTH = 255
-"""Keys and sub-keys longer than this are cut (the store's column width)."""
+__all__ = ["index_keys"]
 
 
 def index_keys(
@@ -35,8 +33,8 @@ def index_keys(
     found: list[dict[tuple[str, str], None]] = [{} for _ in range(len(table))]
     for name, rows in key_rows(table, keys, nicknames).items():
         for record, key, sub in rows.texts():
-            found[record][(f"{name.value}:{key}"[:MAX_KEY_LENGTH], sub[:MAX_KEY_LENGTH])] = None
+            found[record][(f"{name.value}:{key}"[:BLOCK_KEY_LENGTH], sub[:BLOCK_KEY_LENGTH])] = None
     for record, own in enumerate(table.own_ids):
         for external in (own, *table.external_ids[record]):
-            found[record][(f"external_id:{external}"[:MAX_KEY_LENGTH], "")] = None
+            found[record][(f"external_id:{external}"[:BLOCK_KEY_LENGTH], "")] = None
     return [list(pairs) for pairs in found]

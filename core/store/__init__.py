@@ -29,6 +29,7 @@ from core.store.runs import ParkedInput, new_run_id
 from core.store.schema import current_revision, head_revision, migrate, schema_diff
 from core.store.store import Store, open_store
 from core.store.tables import (
+    BLOCK_KEY_LENGTH,
     CanonicalRecord,
     Cursor,
     IdentityBlockKey,
@@ -50,6 +51,7 @@ from core.store.tables import (
 from core.store.types import UtcDateTime, canonical_json, content_hash, utc_now
 
 __all__ = [
+    "BLOCK_KEY_LENGTH",
     "DEFAULT_URL",
     "BlockKeyInput",
     "IdentityChange",

@@ -96,6 +96,9 @@ class UpsertSpec:
     json_text: tuple[str, ...] = ()
 
 
+_UPSERT_STATEMENTS: dict[tuple[str, UpsertSpec], Any] = {}
+
+
 def _json_text_param(conn: sa.Connection, name: str) -> Any:
     """A bind for JSON given as text: cast to JSONB on PostgreSQL, stored as is on SQLite."""
     param = sa.bindparam(name, type_=sa.Text())
@@ -191,15 +194,20 @@ class StoreBase:
         return dialect.insert(table)
 
     def _upsert_statement(self, conn: sa.Connection, spec: UpsertSpec) -> Any:
-        stmt = self._insert(conn, spec.table)
-        if spec.json_text:
-            stmt = stmt.values({name: _json_text_param(conn, name) for name in spec.json_text})
-        column = spec.table.c[spec.hash_column]
-        return stmt.on_conflict_do_update(
-            index_elements=list(spec.key),
-            set_={name: stmt.excluded[name] for name in spec.update},
-            where=column != stmt.excluded[spec.hash_column],
-        )
+        """The hash-guarded upsert of ``spec`` for this dialect, built once (building costs more than running)."""
+        cache_key = (conn.dialect.name, spec)
+        found = _UPSERT_STATEMENTS.get(cache_key)
+        if found is None:
+            stmt = self._insert(conn, spec.table)
+            if spec.json_text:
+                stmt = stmt.values({name: _json_text_param(conn, name) for name in spec.json_text})
+            column = spec.table.c[spec.hash_column]
+            found = _UPSERT_STATEMENTS[cache_key] = stmt.on_conflict_do_update(
+                index_elements=list(spec.key),
+                set_={name: stmt.excluded[name] for name in spec.update},
+                where=column != stmt.excluded[spec.hash_column],
+            )
+        return found
 
     def _existing_hashes(
         self, conn: sa.Connection, spec: UpsertSpec, rows: Sequence[dict[str, Any]]

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from core.canonical import RecordRef
 from core.store.base import StoreBase, chunked
 from core.store.identity import LINK_SPEC, PROFILE_SPEC, LinkInput, ProfileInput, _link_row, profile_row
-from core.store.records import CANONICAL_SPEC, _canonical_row
-from core.store.tables import IdentityBlockKey, IdentityRecord, ProfileAlias
+from core.store.records import CANONICAL_SPEC, canonical_text_row
+from core.store.tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, ProfileAlias
 
 __all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndexMixin", "IndexedRecord"]
 
@@ -28,7 +28,7 @@ _KEYS = IdentityBlockKey.__table__  # type: ignore[attr-defined]
 _RECORDS = IdentityRecord.__table__  # type: ignore[attr-defined]
 _ALIASES = ProfileAlias.__table__  # type: ignore[attr-defined]
 _IN_LIST = 500
-_UPSERTS: dict[tuple[str, str], Any] = {}
+_REPLACES: dict[tuple[str, str], Any] = {}
 
 # Built once: incremental resolution runs these for every record.
 _SIZES = (
@@ -81,13 +81,13 @@ class IdentityChange:
     """Everything one incremental decision writes, in one transaction.
 
     Attributes:
-        ref: The record. ``person``: its canonical Person data (stored as its canonical row too).
-        indexed: The record in ``identity_records``; ``keys``: its blocking keys.
+        ref: The record.
+        indexed: The record in ``identity_records`` (its Person as canonical JSON text, stored as
+            its canonical row too); ``keys``: its blocking keys.
         link: Its link. ``profiles``: profiles to store (golden records). ``aliases``: ``{alias: profile}``.
     """
 
     ref: RecordRef
-    person: Mapping[str, Any]
     indexed: IndexedRecord
     keys: Sequence[BlockKeyInput]
     link: LinkInput
@@ -96,7 +96,8 @@ class IdentityChange:
 
 
 def _key_row(item: BlockKeyInput) -> dict[str, Any]:
-    return {"key": item.key[:255], "sub_key": item.sub_key[:255], "record": item.record, "profile_id": item.profile_id}
+    key, sub_key = item.key[:BLOCK_KEY_LENGTH], item.sub_key[:BLOCK_KEY_LENGTH]
+    return {"key": key, "sub_key": sub_key, "record": item.record, "profile_id": item.profile_id}
 
 
 def _record_row(item: IndexedRecord) -> dict[str, Any]:
@@ -169,20 +170,15 @@ class IdentityIndexMixin(StoreBase):
         with self._read() as conn:
             return {record: profile for record, profile in conn.execute(_PROFILES_OF, {"records": list(records)})}
 
-    def _statement(self, conn: sa.Connection, name: str) -> Any:
-        """An upsert statement for this dialect, built once (building one costs more than running it)."""
-        cache_key = (conn.dialect.name, name)
-        found = _UPSERTS.get(cache_key)
+    def _replace_statement(self, conn: sa.Connection, table: sa.Table, key: str, columns: tuple[str, ...]) -> Any:
+        """An insert that overwrites ``columns`` of the row with the same ``key``, built once per dialect."""
+        cache_key = (conn.dialect.name, table.name)
+        found = _REPLACES.get(cache_key)
         if found is None:
-            specs = {"canonical": CANONICAL_SPEC, "link": LINK_SPEC, "profile": PROFILE_SPEC}
-            if name in specs:
-                found = self._upsert_statement(conn, specs[name])
-            else:
-                table, key, columns = {"record": (_RECORDS, "record", ("profile_id", "person")),
-                                       "alias": (_ALIASES, "alias", ("profile_id",))}[name]  # fmt: skip
-                stmt = self._insert(conn, table)
-                found = stmt.on_conflict_do_update(index_elements=[key], set_={c: stmt.excluded[c] for c in columns})
-            _UPSERTS[cache_key] = found
+            stmt = self._insert(conn, table)
+            found = _REPLACES[cache_key] = stmt.on_conflict_do_update(
+                index_elements=[key], set_={c: stmt.excluded[c] for c in columns}
+            )
         return found
 
     def commit_identity_change(self, change: IdentityChange) -> None:
@@ -193,19 +189,22 @@ class IdentityIndexMixin(StoreBase):
         Raises:
             StoreError: When the database fails.
         """
-        now = self.now()
+        now, indexed = self.now(), change.indexed
         with self._tx() as conn:
-            canonical = _canonical_row((change.ref, "Person", 0, change.person), now, None)
-            conn.execute(self._statement(conn, "canonical"), [canonical])
-            conn.execute(self._statement(conn, "link"), [_link_row(change.link, now, None)])
+            canonical = canonical_text_row(change.ref, "Person", 0, indexed.person, now, None)
+            conn.execute(self._upsert_statement(conn, CANONICAL_SPEC), [canonical])
+            conn.execute(self._upsert_statement(conn, LINK_SPEC), [_link_row(change.link, now, None)])
             if change.profiles:
-                conn.execute(self._statement(conn, "profile"), [profile_row(p, now, None) for p in change.profiles])
-            conn.execute(_DELETE_KEYS, {"record": change.indexed.record})
+                profiles = [profile_row(p, now, None) for p in change.profiles]
+                conn.execute(self._upsert_statement(conn, PROFILE_SPEC), profiles)
+            conn.execute(_DELETE_KEYS, {"record": indexed.record})
             if change.keys:
                 conn.execute(_INSERT_KEYS, [_key_row(item) for item in change.keys])
-            conn.execute(self._statement(conn, "record"), [_record_row(change.indexed)])
+            conn.execute(
+                self._replace_statement(conn, _RECORDS, "record", ("profile_id", "person")), [_record_row(indexed)]
+            )
             if change.aliases:
                 rows = [
                     {"alias": a, "profile_id": p, "created_at": now, "run_id": None} for a, p in change.aliases.items()
                 ]
-                conn.execute(self._statement(conn, "alias"), rows)
+                conn.execute(self._replace_statement(conn, _ALIASES, "alias", ("profile_id",)), rows)

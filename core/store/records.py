@@ -103,6 +103,13 @@ def _source_row(record: SourceRecord, now: datetime, run_id: str | None) -> dict
 def _canonical_row(item: CanonicalInput, now: datetime, run_id: str | None) -> dict[str, Any]:
     ref, model, ordinal, data = item
     payload = canonical_json(data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data))
+    return canonical_text_row(ref, model, ordinal, payload, now, run_id)
+
+
+def canonical_text_row(
+    ref: RecordKey, model: str, ordinal: int, payload: str, now: datetime, run_id: str | None
+) -> dict[str, Any]:
+    """The ``canonical_records`` row of a model already serialised as canonical JSON text."""
     return {
         "system": ref.system,
         "stream": ref.stream,

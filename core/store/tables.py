@@ -31,6 +31,7 @@ from sqlmodel import Field, SQLModel
 from core.store.types import JSON_TYPE, UtcDateTime
 
 __all__ = [
+    "BLOCK_KEY_LENGTH",
     "TABLES",
     "CanonicalRecord",
     "Cursor",
@@ -54,6 +55,9 @@ __all__ = [
 
 metadata = SQLModel.metadata
 """The metadata every store table is registered in (Alembic's ``target_metadata``)."""
+
+BLOCK_KEY_LENGTH = 255
+"""Width of a stored blocking key and sub-key; longer ones are cut to it when written and looked up."""
 
 
 class RunStatus(StrEnum):
@@ -294,8 +298,8 @@ class IdentityBlockKey(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=255)
-    sub_key: str = Field(default="", max_length=255)
+    key: str = Field(max_length=BLOCK_KEY_LENGTH)
+    sub_key: str = Field(default="", max_length=BLOCK_KEY_LENGTH)
     record: str = Field(max_length=700)
     profile_id: str = Field(max_length=40)
 
