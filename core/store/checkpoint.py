@@ -31,15 +31,21 @@ class WalCheckpointer:
     """
 
     def __init__(self, engine: sa.Engine, *, interval_s: float = 0.5) -> None:
-        database = engine.url.database
-        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        if not self.applies_to(engine):
             msg = "background checkpoints need a SQLite database file"
             raise ValueError(msg)
+        database = str(engine.url.database)
         self.path = database
         self.engine = engine
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"wal-checkpoint:{database}", daemon=True)
+
+    @staticmethod
+    def applies_to(engine: sa.Engine) -> bool:
+        """Whether ``engine`` is on a SQLite database file (the only kind with a WAL to checkpoint)."""
+        database = engine.url.database
+        return engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"
 
     @staticmethod
     def _no_commit_checkpoints(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -85,10 +85,8 @@ class Store(RecordsMixin, RunsMixin, IdentityMixin, IdentityPinsMixin, IdentityI
 
         For long-lived, latency-sensitive writers; ``close()`` stops the thread.
         """
-        if self._checkpointer is None and self.dialect == "sqlite":
-            database = self._engine.url.database
-            if database and database != ":memory:":
-                self._checkpointer = WalCheckpointer(self._engine).start()
+        if self._checkpointer is None and WalCheckpointer.applies_to(self._engine):
+            self._checkpointer = WalCheckpointer(self._engine).start()
 
     def close(self) -> None:
         """Stop background checkpoints, if any, and release every pooled connection."""

@@ -91,16 +91,16 @@ class PinKind(StrEnum):
     CANNOT_LINK = "cannot_link"
 
 
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
+def _ts(*, nullable: bool = False) -> Any:
+    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable))
 
 
 def _json(*, nullable: bool = False) -> Any:
     return Field(sa_column=sa.Column(JSON_TYPE, nullable=nullable))
 
 
-def _enum(length: int = 16) -> Any:
-    return Field(sa_type=sa.String(length))
+def _enum() -> Any:
+    return Field(sa_type=sa.String(16))
 
 
 class SourceRecordRow(SQLModel, table=True):
