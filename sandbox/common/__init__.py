@@ -2,7 +2,7 @@
 
 Public API::
 
-    running_sandbox(system, *, records, seed, faults, api_limit, options) -> ContextManager[RunningSandbox]
+    running_sandbox(system, *, records, seed, faults, api_limit) -> ContextManager[RunningSandbox]
     start_sandbox(system, *, port, state_dir, options) -> RunningSandbox
     up(system, *, port, options) -> (state, already_running)      # detached process
     down(system=None) -> [stopped names]

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -20,9 +18,18 @@ from core.errors import ConfigError
 from sandbox.common.control import FaultSpec
 from sandbox.common.http import SandboxApp
 
-__all__ = ["DEFAULT_RECORDS", "KNOWN_SANDBOXES", "SandboxBuilder", "SandboxOptions", "load_builder", "check_system"]
+__all__ = [
+    "DEFAULT_API_LIMIT",
+    "DEFAULT_RECORDS",
+    "KNOWN_SANDBOXES",
+    "SandboxBuilder",
+    "SandboxOptions",
+    "load_builder",
+    "check_system",
+]
 
 DEFAULT_RECORDS = 500
+DEFAULT_API_LIMIT = 100_000
 
 KNOWN_SANDBOXES: dict[str, str] = {
     "salesforce": "sandbox.salesforce.app:build",
@@ -38,14 +45,12 @@ class SandboxOptions:
         seed: Seed of the synthetic data; the same seed gives the same data.
         faults: Faults injected at start.
         api_limit: The daily API request limit the sandbox reports and enforces.
-        clock: Source of "now" (UTC) for timestamps the sandbox writes; real time when None.
     """
 
     records: int = DEFAULT_RECORDS
     seed: int = 0
     faults: tuple[FaultSpec, ...] = ()
-    api_limit: int = 100_000
-    clock: Callable[[], datetime] | None = None
+    api_limit: int = DEFAULT_API_LIMIT
 
 
 class SandboxBuilder(Protocol):

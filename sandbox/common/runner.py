@@ -24,7 +24,7 @@ import requests
 
 from sandbox.common.control import FaultSpec
 from sandbox.common.http import SandboxApp, SandboxServer
-from sandbox.common.registry import DEFAULT_RECORDS, SandboxOptions, check_system, load_builder
+from sandbox.common.registry import DEFAULT_API_LIMIT, DEFAULT_RECORDS, SandboxOptions, check_system, load_builder
 from sandbox.common.tls import make_tls
 
 __all__ = ["RunningSandbox", "running_sandbox", "start_sandbox"]
@@ -128,8 +128,7 @@ def running_sandbox(
     records: int = DEFAULT_RECORDS,
     seed: int = 0,
     faults: Iterable[FaultSpec | str] = (),
-    api_limit: int = 100_000,
-    options: SandboxOptions | None = None,
+    api_limit: int = DEFAULT_API_LIMIT,
 ) -> Iterator[RunningSandbox]:
     """Run a sandbox in this process for the duration of a ``with`` block.
 
@@ -139,13 +138,12 @@ def running_sandbox(
         seed: Seed of the synthetic data.
         faults: Faults injected at start (``FaultSpec`` or ``"kind[:count]"``).
         api_limit: The daily API request limit.
-        options: Full options (overrides ``records``, ``seed``, ``faults`` and ``api_limit``).
 
     Yields:
         The running sandbox, stopped and its files removed on exit.
     """
     specs = tuple(f if isinstance(f, FaultSpec) else FaultSpec.parse(f) for f in faults)
-    opts = options or SandboxOptions(records=records, seed=seed, faults=specs, api_limit=api_limit)
+    opts = SandboxOptions(records=records, seed=seed, faults=specs, api_limit=api_limit)
     with tempfile.TemporaryDirectory(prefix=f"contactpoint-sandbox-{system}-") as tmp:
         running = start_sandbox(system, port=0, state_dir=Path(tmp), options=opts)
         try:

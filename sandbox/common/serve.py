@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from sandbox.common.control import FaultSpec
-from sandbox.common.registry import SandboxOptions
+from sandbox.common.registry import DEFAULT_API_LIMIT, DEFAULT_RECORDS, SandboxOptions
 from sandbox.common.runner import start_sandbox
 
 __all__ = ["main"]
@@ -27,9 +27,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("system")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--state-dir", type=Path, required=True)
-    parser.add_argument("--records", type=int, default=500)
+    parser.add_argument("--records", type=int, default=DEFAULT_RECORDS)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--api-limit", type=int, default=100_000)
+    parser.add_argument("--api-limit", type=int, default=DEFAULT_API_LIMIT)
     parser.add_argument("--fault", action="append", default=[])
     return parser.parse_args(argv)
 

@@ -19,8 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.common.http import Response
-from sandbox.salesforce.data import INTEGRATION_USER_ID
-from sandbox.salesforce.org import Org
+from sandbox.salesforce.org import INTEGRATION_USER_ID, Org
 from sandbox.salesforce.schema import FieldDef, FieldType, ObjectDef
 
 __all__ = ["INTEGRATION_PROFILE", "PROFILES", "check_field_permission", "install_access"]

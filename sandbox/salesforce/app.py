@@ -38,7 +38,7 @@ class SalesforceSandbox:
 
     def __init__(self, *, base_url: str, state_dir: Path, options: SandboxOptions) -> None:
         self.base_url = base_url
-        self.org = Org(clock=options.clock)
+        self.org = Org()
         seed_org(self.org, records=options.records, seed=options.seed)
         install_access(self.org)
         self.tooling_org = make_tooling_org(self.org)
@@ -48,7 +48,7 @@ class SalesforceSandbox:
         self.usage = ApiUsage(options.api_limit)
         self.control = SalesforceControl(self.org, self.sessions, self.usage)
         self.rest = RestApi(self.org, self.control)
-        self.bulk = BulkApi(self.org, self.rest)
+        self.bulk = BulkApi(self.org, self.control)
         self.session_id = self.sessions.issue()
 
     def credentials(self) -> dict[str, str]:
@@ -109,7 +109,7 @@ class SalesforceSandbox:
             return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
         if not self._authorised(request):
             return error(401, ErrorCode.INVALID_SESSION_ID, "Session expired or invalid")
-        if self.control.take_limit_exceeded() or not self.usage.take():
+        if self.control.limit_exceeded.take() is not None or not self.usage.take():
             return error(403, ErrorCode.REQUEST_LIMIT_EXCEEDED, "TotalRequests Limit exceeded.")
         return self._route(request, version, parts[1:])
 

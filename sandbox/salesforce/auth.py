@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sandbox.common.http import Request, Response
-from sandbox.salesforce.data import INTEGRATION_USER_ID
+from sandbox.salesforce.org import INTEGRATION_USER_ID
 from sandbox.salesforce.wire import API_VERSION
 
 __all__ = ["Credentials", "SessionStore", "make_credentials", "oauth_token", "soap_login"]
@@ -86,39 +86,31 @@ def make_credentials(state_dir: Path, org_id: str) -> Credentials:
 
 
 @dataclass
-class _Session:
-    issued_at: float
-    expired: bool = False
-
-
-@dataclass
 class SessionStore:
     """Issued access tokens; ``expire_all`` makes every one answer 401 INVALID_SESSION_ID."""
 
     org_id: str
-    _sessions: dict[str, _Session] = field(default_factory=dict)
+    _live: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self) -> str:
         """A new access token in Salesforce's shape (``00D...!AQ...``)."""
         token = f"{self.org_id[:15]}!AQ" + secrets.token_urlsafe(72)
         with self._lock:
-            self._sessions[token] = _Session(issued_at=time.time())
+            self._live.add(token)
         return token
 
     def valid(self, token: str) -> bool:
         """Whether ``token`` was issued here and has not expired."""
         with self._lock:
-            session = self._sessions.get(token)
-            return session is not None and not session.expired
+            return token in self._live
 
     def expire_all(self) -> int:
         """Expire every issued token; returns how many were live."""
         with self._lock:
-            live = [s for s in self._sessions.values() if not s.expired]
-            for session in live:
-                session.expired = True
-            return len(live)
+            count = len(self._live)
+            self._live.clear()
+            return count
 
 
 def _oauth_error(error: str, description: str) -> Response:

@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.common.http import Request, Response
-from sandbox.salesforce.data import INTEGRATION_USER_ID
+from sandbox.salesforce.control import SalesforceControl
 from sandbox.salesforce.ids import make_id
-from sandbox.salesforce.org import Org, format_datetime
+from sandbox.salesforce.org import INTEGRATION_USER_ID, Org, format_datetime
 from sandbox.salesforce.query import Plan, column_value, plan_query, run_plan
-from sandbox.salesforce.rest import RestApi, query_error
+from sandbox.salesforce.rest import query_error
 from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.wire import ErrorCode, error
 from sandbox.salesforce.writes import Write, commit, plan_delete, plan_insert, plan_update, plan_upsert
@@ -64,9 +64,9 @@ def _wire_csv(value: Any) -> str:
 class BulkApi:
     """Bulk 2.0 jobs of one org."""
 
-    def __init__(self, org: Org, rest: RestApi) -> None:
+    def __init__(self, org: Org, control: SalesforceControl) -> None:
         self.org = org
-        self.rest = rest
+        self.control = control
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
@@ -102,9 +102,14 @@ class BulkApi:
             return self._query_results(request, job)
         if action == "batches" and request.method == "PUT":
             return self._upload(request, job)
-        rows = {"successfulresults": job.success, "failedresults": job.failed, "unprocessedrecords": job.unprocessed}
-        if action in rows:
-            return self._ingest_results(job, action)
+        results = {
+            "successfulresults": (["sf__Id", "sf__Created"], job.success),
+            "failedresults": (["sf__Id", "sf__Error"], job.failed),
+            "unprocessedrecords": ([], job.unprocessed),
+        }
+        if action in results:
+            lead, rows = results[action]
+            return self._ingest_results(job, lead, rows)
         return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
 
     def _new_info(self, version: str, body: dict[str, Any], job_type: str, sobject: str) -> dict[str, Any]:
@@ -239,7 +244,7 @@ class BulkApi:
 
     def _plan_row(self, job: _Job, row: dict[str, str]) -> Write:
         obj = self.org.objects[job.info["object"]]
-        control = self.rest.control
+        control = self.control
         values: dict[str, Any] = {k: (None if v == "#N/A" else v) for k, v in row.items() if v != ""}
         operation = job.info["operation"]
         if operation in {"delete", "hardDelete"}:
@@ -271,11 +276,7 @@ class BulkApi:
             "apexProcessingTime": 0,
         }
 
-    def _ingest_results(self, job: _Job, action: str) -> Response:
-        lead = {"successfulresults": ["sf__Id", "sf__Created"], "failedresults": ["sf__Id", "sf__Error"]}.get(
-            action, []
-        )
-        rows = {"successfulresults": job.success, "failedresults": job.failed}.get(action, job.unprocessed)
+    def _ingest_results(self, job: _Job, lead: list[str], rows: list[dict[str, str]]) -> Response:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=lead + job.columns, quoting=csv.QUOTE_ALL, lineterminator="\n",
                                 extrasaction="ignore")  # fmt: skip

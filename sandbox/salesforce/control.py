@@ -55,6 +55,13 @@ class ApiUsage:
             self.used += 1
             return True
 
+    def set(self, used: int, *, limit: int | None = None) -> None:
+        """Set the used count (and optionally the limit)."""
+        with self._lock:
+            self.used = used
+            if limit is not None:
+                self.limit = limit
+
     def header(self) -> str:
         """The ``Sforce-Limit-Info`` value."""
         with self._lock:
@@ -67,6 +74,7 @@ class SalesforceControl:
     Attributes:
         requests: Request counts by ``"METHOD /path"``.
         transient: Queued 429/503 answers.
+        limit_exceeded: Queued 403 REQUEST_LIMIT_EXCEEDED answers (only their count matters).
         usage: API usage against the daily limit.
     """
 
@@ -76,8 +84,8 @@ class SalesforceControl:
         self.usage = usage
         self.requests = RequestLog()
         self.transient = TransientFaults()
+        self.limit_exceeded = TransientFaults()
         self.failing_ids: set[str] = set()
-        self._limit_exceeded = 0
         self._lock = threading.Lock()
 
     def inject(self, spec: FaultSpec) -> None:
@@ -94,10 +102,9 @@ class SalesforceControl:
             raise ConfigError(msg, hint=f"known faults: {known}") from None
         if kind in {SalesforceFault.RATE_LIMITED, SalesforceFault.UNAVAILABLE}:
             status = 429 if kind == SalesforceFault.RATE_LIMITED else 503
-            self.transient.add(status, count=spec.count, retry_after=spec.retry_after)
+            self.fail_next(spec.count, status=status, retry_after=spec.retry_after)
         elif kind == SalesforceFault.REQUEST_LIMIT_EXCEEDED:
-            with self._lock:
-                self._limit_exceeded += spec.count
+            self.exceed_request_limit(spec.count)
         elif kind == SalesforceFault.EXPIRE_SESSION:
             self.expire_sessions()
         elif kind == SalesforceFault.MALFORMED_RECORD:
@@ -113,16 +120,7 @@ class SalesforceControl:
 
     def exceed_request_limit(self, count: int = 1) -> None:
         """Answer the next ``count`` API requests with 403 REQUEST_LIMIT_EXCEEDED."""
-        with self._lock:
-            self._limit_exceeded += count
-
-    def take_limit_exceeded(self) -> bool:
-        """Consume one queued REQUEST_LIMIT_EXCEEDED answer, if any."""
-        with self._lock:
-            if self._limit_exceeded <= 0:
-                return False
-            self._limit_exceeded -= 1
-            return True
+        self.limit_exceeded.add(403, count=count, retry_after=0)
 
     def expire_sessions(self) -> int:
         """Expire every session issued so far; returns how many were live."""
@@ -165,17 +163,14 @@ class SalesforceControl:
 
     def set_api_usage(self, used: int, *, limit: int | None = None) -> None:
         """Set the API usage counter (and optionally the limit); at the limit every API call gets 403."""
-        with self._lock:
-            self.usage.used = used
-            if limit is not None:
-                self.usage.limit = limit
+        self.usage.set(used, limit=limit)
 
     def stats(self) -> dict[str, Any]:
         """Request counts, API usage and the faults still pending."""
         return {
             "requests": self.requests.snapshot(),
             "api_usage": {"used": self.usage.used, "limit": self.usage.limit},
-            "pending": {"transient": self.transient.pending(), "request_limit_exceeded": self._limit_exceeded},
+            "pending": {"transient": self.transient.pending(), "request_limit_exceeded": self.limit_exceeded.pending()},
             "failing_ids": sorted(self.failing_ids),
             "formula_epoch": self.org.formula_epoch,
         }
@@ -183,8 +178,8 @@ class SalesforceControl:
     def reset(self) -> None:
         """Clear faults, counts and usage (data and sessions stay)."""
         self.transient.clear()
+        self.limit_exceeded.clear()
         self.requests.clear()
         with self._lock:
-            self._limit_exceeded = 0
             self.failing_ids.clear()
-            self.usage.used = 0
+        self.usage.set(0)

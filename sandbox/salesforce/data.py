@@ -18,13 +18,11 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from sandbox.common.people import Company, Person, companies, people
-from sandbox.salesforce.ids import make_id
-from sandbox.salesforce.org import Org, Record
+from sandbox.salesforce.org import INTEGRATION_USER_ID, Org, Record
 from sandbox.salesforce.schema import WIDE_FIELD_COUNT, wide_field_name
 
-__all__ = ["INTEGRATION_USER_ID", "seed_org"]
+__all__ = ["seed_org"]
 
-INTEGRATION_USER_ID = make_id("005", 100_001)
 _EPOCH = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
 
 

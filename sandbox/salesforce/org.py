@@ -19,9 +19,10 @@ from typing import Any
 from sandbox.salesforce.ids import make_id, to18
 from sandbox.salesforce.schema import FieldDef, FieldType, ObjectDef, build_objects
 
-__all__ = ["Org", "Record", "format_datetime"]
+__all__ = ["INTEGRATION_USER_ID", "Org", "Record", "format_datetime"]
 
 Record = dict[str, Any]
+INTEGRATION_USER_ID = make_id("005", 100_001)
 
 
 def format_datetime(value: datetime) -> str:
@@ -86,11 +87,16 @@ class Org:
             if include_deleted or not record.get("IsDeleted"):
                 yield record
 
+    def find_by(self, sobject: str, field: str, value: str) -> list[Record]:
+        """The live records of ``sobject`` whose ``field`` equals ``value``, ignoring case (external ID lookups)."""
+        wanted = value.lower()
+        return [r for r in self.live(sobject) if str(r.get(field) or "").lower() == wanted]
+
     def insert(self, sobject: str, values: Record) -> Record:
         """Store a new record with system fields set; returns it."""
         obj = self.objects[sobject]
         now = self.now()
-        record: Record = {"Id": self.new_id(obj.key_prefix), "IsDeleted": False, "OwnerId": make_id("005", 100_001)}
+        record: Record = {"Id": self.new_id(obj.key_prefix), "IsDeleted": False, "OwnerId": INTEGRATION_USER_ID}
         for definition in obj.fields.values():
             if definition.type == FieldType.BOOLEAN:
                 record.setdefault(definition.name, False)

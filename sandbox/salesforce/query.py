@@ -33,7 +33,7 @@ from sandbox.salesforce.soql import (
 )  # fmt: skip
 from sandbox.salesforce.wire import ErrorCode
 
-__all__ = ["Column", "Plan", "plan_query", "run_plan"]
+__all__ = ["Column", "Plan", "attributes", "plan_query", "run_plan"]
 
 _TEXT = {
     FieldType.STRING, FieldType.EMAIL, FieldType.PHONE, FieldType.URL, FieldType.TEXTAREA, FieldType.PICKLIST,
@@ -98,7 +98,7 @@ def _resolve(org: Org, query: Query, obj: ObjectDef, path: Path) -> Column:
             "field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the "
             "describe call for the appropriate names.",
         )  # fmt: skip
-    return Column(".".join(p for p in path.parts), tuple(hops), definition, current)
+    return Column(path.text, tuple(hops), definition, current)
 
 
 def _conditions(condition: Condition | None) -> Iterable[Comparison | InList | Like]:
@@ -213,6 +213,7 @@ class _Matcher:
         self.org = org
         self.plan = plan
         self.cache: dict[Path, Column] = {}
+        self.operands: dict[int, Any] = {}  # by id(): conditions live in the plan as long as the matcher
 
     def column(self, path: Path) -> Column:
         if path not in self.cache:
@@ -223,30 +224,43 @@ class _Matcher:
         column = self.column(path)
         return _normal(column.field, column_value(self.org, column, record))
 
+    def operand(self, condition: Comparison | InList | Like) -> Any:
+        """The right-hand side of ``condition``, prepared once: IN set, LIKE pattern or normalised literal."""
+        key = id(condition)
+        if key not in self.operands:
+            field = self.column(condition.path).field
+            if isinstance(condition, InList):
+                self.operands[key] = {_normal(field, lit.value) for lit in condition.literals}
+            elif isinstance(condition, Like):
+                self.operands[key] = _like(str(condition.literal.value))
+            else:
+                self.operands[key] = _normal(field, condition.literal.value)
+        return self.operands[key]
+
     def matches(self, condition: Condition, record: Record) -> bool:
         if isinstance(condition, BoolOp):
             parts = (self.matches(item, record) for item in condition.items)
             return all(parts) if condition.op == "AND" else any(parts)
         if isinstance(condition, Not):
             return not self.matches(condition.item, record)
-        field = self.column(condition.path).field
         value = self.value(condition.path, record)
+        operand = self.operand(condition)
         if isinstance(condition, InList):
-            found = value in {_normal(field, lit.value) for lit in condition.literals}
-            return found != condition.negated
+            return (value in operand) != condition.negated
         if isinstance(condition, Like):
-            hit = isinstance(value, str) and _like(str(condition.literal.value)).fullmatch(value) is not None
+            hit = isinstance(value, str) and operand.fullmatch(value) is not None
             return hit != condition.negated
-        return _compare(condition.op, value, _normal(field, condition.literal.value))
+        return _compare(condition.op, value, operand)
 
 
 def _sort(matcher: _Matcher, plan: Plan, records: list[Record]) -> list[Record]:
     for item in reversed(plan.query.order):
-        present = [r for r in records if matcher.value(item.path, r) is not None]
-        missing = [r for r in records if matcher.value(item.path, r) is None]
-        path = item.path
-        present.sort(key=lambda r: _sort_key(matcher.value(path, r)), reverse=item.descending)
-        records = present + missing if item.nulls_last else missing + present
+        keyed = [(matcher.value(item.path, r), r) for r in records]
+        present = [(value, r) for value, r in keyed if value is not None]
+        missing = [r for value, r in keyed if value is None]
+        present.sort(key=lambda pair: _sort_key(pair[0]), reverse=item.descending)
+        ordered = [r for _, r in present]
+        records = ordered + missing if item.nulls_last else missing + ordered
     return records
 
 
@@ -272,7 +286,7 @@ def run_plan(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
 
 def render_json(org: Org, plan: Plan, record: Record, version: str) -> dict[str, Any]:
     """One query result record in Salesforce's JSON form, with ``attributes`` and nested relationships."""
-    out = _attributes(plan.sobject.name, record["Id"], version)
+    out = attributes(plan.sobject.name, record["Id"], version)
     for column in plan.columns:
         target = out
         current: Record | None = record
@@ -283,12 +297,13 @@ def render_json(org: Org, plan: Plan, record: Record, version: str) -> dict[str,
             if current is None or (name in target and target[name] is None):
                 target[name] = None
                 break
-            target = target.setdefault(name, _attributes(parent_obj.name, current["Id"], version))
+            target = target.setdefault(name, attributes(parent_obj.name, current["Id"], version))
         else:
             if current is not None:
                 target[column.field.name] = to_wire(org.value(column.owner.name, current, column.field))
     return out
 
 
-def _attributes(sobject: str, record_id: str, version: str) -> dict[str, Any]:
+def attributes(sobject: str, record_id: str, version: str) -> dict[str, Any]:
+    """The ``attributes`` entry of a record in Salesforce's JSON form (its type and REST URL)."""
     return {"attributes": {"type": sobject, "url": f"/services/data/v{version}/sobjects/{sobject}/{record_id}"}}

@@ -20,7 +20,7 @@ from sandbox.salesforce.access import check_field_permission
 from sandbox.salesforce.control import SalesforceControl
 from sandbox.salesforce.ids import make_id
 from sandbox.salesforce.org import Org
-from sandbox.salesforce.query import Plan, plan_query, render_json, run_plan
+from sandbox.salesforce.query import Plan, attributes, plan_query, render_json, run_plan
 from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.wire import ErrorCode, error
 from sandbox.salesforce.writes import commit, plan_insert, plan_update, plan_upsert
@@ -49,10 +49,9 @@ def query_error(err: SoqlError) -> Response:
 class RestApi:
     """Answers the REST resources for one org."""
 
-    def __init__(self, org: Org, control: SalesforceControl, *, tooling: Org | None = None) -> None:
+    def __init__(self, org: Org, control: SalesforceControl) -> None:
         self.org = org
         self.control = control
-        self.tooling = tooling
         self._cursors: dict[str, Cursor] = {}
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
@@ -157,9 +156,7 @@ class RestApi:
         """A record as ``GET sobjects/{name}/{id}`` returns it (all fields, or ``?fields=a,b``)."""
         obj = self.org.objects[sobject]
         names = [f.strip() for f in fields.split(",")] if fields else list(obj.fields)
-        out: dict[str, Any] = {
-            "attributes": {"type": sobject, "url": f"/services/data/v{version}/sobjects/{sobject}/{record['Id']}"}
-        }
+        out = attributes(sobject, record["Id"], version)
         for name in names:
             definition = obj.field(name)
             if definition is not None:
@@ -185,7 +182,7 @@ class RestApi:
             msg = f"Provided external ID field does not exist or is not accessible: {field}"
             return error(404, ErrorCode.NOT_FOUND, msg)
         if request.method == "GET":
-            found = [r for r in self.org.live(sobject) if str(r.get(definition.name) or "").lower() == value.lower()]
+            found = self.org.find_by(sobject, definition.name, value)
             if not found:
                 return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
             return Response.json(200, self.render_row(version, sobject, found[0], request.param("fields")))

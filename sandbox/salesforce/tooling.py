@@ -51,7 +51,7 @@ def make_tooling_org(org: Org) -> Org:
     for obj in org.objects.values():
         for definition in obj.fields.values():
             if definition.custom:
-                _add_row(tooling, org, obj, definition.name)
+                _add_row(tooling, obj, definition.name)
     return tooling
 
 
@@ -59,7 +59,7 @@ def _table(obj: ObjectDef) -> str:
     return make_id("01I", sum(map(ord, obj.name))) if obj.custom else obj.name
 
 
-def _add_row(tooling: Org, org: Org, obj: ObjectDef, name: str) -> str:
+def _add_row(tooling: Org, obj: ObjectDef, name: str) -> str:
     row: dict[str, Any] = {
         "Id": tooling.new_id("00N"),
         "IsDeleted": False,
@@ -101,5 +101,5 @@ def create_custom_field(request: Request, org: Org, tooling: Org) -> Response:
                 nillable=not bool(metadata.get("required", False)),
             )
         )  # fmt: skip
-        row_id = _add_row(tooling, org, obj, name)
+        row_id = _add_row(tooling, obj, name)
     return Response.json(201, {"id": row_id, "success": True, "errors": [], "warnings": [], "infos": []})

@@ -172,8 +172,7 @@ def plan_upsert(
     org: Org, control: SalesforceControl, obj: ObjectDef, ext_field: FieldDef, value: str, raw: dict[str, Any]
 ) -> Write:
     """Check an upsert keyed by external ID field ``ext_field`` = ``value``."""
-    wanted = value.lower()
-    matches = [r for r in org.live(obj.name) if str(r.get(ext_field.name) or "").lower() == wanted]
+    matches = org.find_by(obj.name, ext_field.name, value)
     if len(matches) > 1:
         write = Write("upsert", obj)
         msg = f"{ext_field.name}: more than one record found for external id field: {[r['Id'] for r in matches]}"
