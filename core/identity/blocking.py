@@ -198,7 +198,7 @@ def _sorted_pair(a: Part, b: Part) -> tuple[Part, Part]:
 
 
 def _email_rows(table: RecordTable, nicknames: NicknameTable) -> tuple[KeyRows, KeyRows]:
-    """Rows of the ``email`` and ``email_local_part`` keys (per record: emails are lists).
+    """Rows of the ``email`` and ``email_local_part`` keys (per record: personal emails are lists).
 
     A local part of four letters or more meets the same local part at any domain
     (``bob.smith@acme.com``/``bobsmith@gmail.com``), narrowed by domain; a bare
@@ -206,10 +206,8 @@ def _email_rows(table: RecordTable, nicknames: NicknameTable) -> tuple[KeyRows, 
     """
     exact: tuple[list[int], list[str]] = ([], [])
     local: tuple[list[int], list[str], list[str]] = ([], [], [])
-    for index, found in enumerate(table.emails):
+    for index, found in enumerate(table.personal_emails):
         for e in found:
-            if e.is_role or e.canonical in table.shared_emails:
-                continue
             exact[0].append(index)
             exact[1].append(e.canonical)
             if len(e.loose_local) >= 4:

@@ -26,7 +26,7 @@ from core.identity.normalise import dates_of_birth_close
 from core.identity.records import RecordTable
 from core.identity.settings import StrongIdentifier
 
-__all__ = ["ClusterResult", "StrongValues", "cluster_links", "strong_values"]
+__all__ = ["ClusterResult", "StrongValues", "cluster_links", "find_root", "strong_values"]
 
 _SEPARATORS = re.compile(r"[._-]+")
 _DIGITS = re.compile(r"\d+")
@@ -95,9 +95,8 @@ def strong_values(table: RecordTable, kinds: Sequence[StrongIdentifier]) -> dict
                 system, _, value = key.partition(":")
                 values.external_ids.setdefault(system, set()).add(value)
         if StrongIdentifier.EMAIL in wanted:
-            for email in table.emails[index]:
-                if not email.is_role and email.canonical not in table.shared_emails:
-                    values.emails.add((email.domain, email.address.rpartition("@")[0].split("+", 1)[0]))
+            for email in table.personal_emails[index]:
+                values.emails.add((email.domain, email.address.rpartition("@")[0].split("+", 1)[0]))
         if values.dates_of_birth or values.external_ids or values.emails:
             found[index] = values
     return found
@@ -119,7 +118,8 @@ class ClusterResult:
     conflicts: dict[int, str]
 
 
-def _find(parent: list[int], node: int) -> int:
+def find_root(parent: list[int], node: int) -> int:
+    """Union-find: the root of ``node``'s group in ``parent``, compressing the path on the way."""
     root = node
     while parent[root] != root:
         root = parent[root]
@@ -151,7 +151,7 @@ def cluster_links(
     applied = np.zeros(len(left), dtype=np.bool_)
     conflicts: dict[int, str] = {}
     for position, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        root_a, root_b = _find(parent, a), _find(parent, b)
+        root_a, root_b = find_root(parent, a), find_root(parent, b)
         if root_a == root_b:
             applied[position] = True
             continue
@@ -166,5 +166,5 @@ def cluster_links(
         moved = strong.pop(gone, None)
         if moved is not None:
             strong.setdefault(keep, StrongValues()).absorb(moved)
-    roots = np.asarray([_find(parent, node) for node in range(size)], dtype=np.int32)
+    roots = np.asarray([find_root(parent, node) for node in range(size)], dtype=np.int32)
     return ClusterResult(roots, applied, conflicts)

@@ -276,11 +276,6 @@ class AddressAtLevels:
     name: str = "address"
     levels: tuple[str, ...] = ("different", "city", "postcode", "street")
 
-    @staticmethod
-    def street_level(a: str, b: str) -> int:
-        """Level of two distinct normalised street lines (1 close, 0 different)."""
-        return 1 if fuzz.token_sort_ratio(a, b) >= 90 else 0
-
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare addresses; see the class docstring for levels."""
         street = _by_value_pairs(

@@ -100,10 +100,11 @@ def _split_scored(
     failed = required_failed(scored.levels, names, settings.fuzzy)
     link = fresh & (probability >= settings.fuzzy.link_threshold) & ~failed
     band = fresh & (probability >= settings.fuzzy.review_threshold) & ~link
-    links, reviews = scored.subset(_by_weight(scored, link)), scored.subset(_by_weight(scored, band))
+    in_band = _by_weight(scored, band)
+    links, reviews = scored.subset(_by_weight(scored, link)), scored.subset(in_band)
     reasons = [
         "a required comparison disagrees or no personal evidence agrees" if flag else "score between thresholds"
-        for flag in failed[_by_weight(scored, band)].tolist()
+        for flag in failed[in_band].tolist()
     ]
     return links, reviews, reasons
 

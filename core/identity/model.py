@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import IdentityError
+from core.identity.cluster import find_root
 from core.identity.compare import Comparison, compare_pairs
 from core.identity.records import RecordTable
 from core.identity.settings import FuzzySettings, LevelOverride
@@ -300,18 +301,11 @@ def _sessions_m(
 def _rule_clustered_pairs(rule_left: npt.NDArray[np.int32], rule_right: npt.NDArray[np.int32], size: int) -> int:
     """Pairs of records within the groups that rule links alone form."""
     parent = list(range(size))
-
-    def find(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
     for a, b in zip(rule_left.tolist(), rule_right.tolist(), strict=True):
-        root_a, root_b = find(a), find(b)
+        root_a, root_b = find_root(parent, a), find_root(parent, b)
         if root_a != root_b:
             parent[max(root_a, root_b)] = min(root_a, root_b)
-    counts = np.bincount(np.asarray([find(node) for node in range(size)], dtype=np.int64), minlength=1)
+    counts = np.bincount(np.asarray([find_root(parent, node) for node in range(size)], dtype=np.int64), minlength=1)
     return int((counts * (counts - 1) // 2).sum())
 
 

@@ -34,7 +34,6 @@ class NicknameTable:
     """
 
     groups_by_name: dict[str, frozenset[int]]
-    members_by_group: dict[int, tuple[str, ...]]
     parents: tuple[str, ...] = ()
     """The name each group is built around (its ``name1``), by group ID."""
     _names: tuple[str, ...] = field(default=(), repr=False)
@@ -50,13 +49,8 @@ class NicknameTable:
             group = group_of_formal.setdefault(formal, len(group_of_formal))
             groups.setdefault(formal, set()).add(group)
             groups.setdefault(nickname, set()).add(group)
-        members: dict[int, list[str]] = {}
-        for name, found in groups.items():
-            for group in found:
-                members.setdefault(group, []).append(name)
         return cls(
             {name: frozenset(found) for name, found in groups.items()},
-            {group: tuple(sorted(names)) for group, names in members.items()},
             tuple(sorted(group_of_formal, key=group_of_formal.__getitem__)),
             tuple(sorted(groups)),
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -46,11 +45,6 @@ class Column:
         code = int(self.codes[index])
         return self.vocab[code] if code >= 0 else ""
 
-    def values(self) -> list[str]:
-        """Return every record's value as a list (``""`` when missing), for loops over records."""
-        vocab = [*self.vocab, ""]  # code -1 picks the last entry
-        return [vocab[code] for code in self.codes.tolist()]
-
 
 def factorise(values: Iterable[str], *, vocab: dict[str, int] | None = None) -> Column:
     """Encode strings as codes; ``""`` becomes ``-1``. A shared ``vocab`` may be passed in."""
@@ -75,7 +69,8 @@ class RecordTable:
         email: The primary personal email, canonical form; role and shared
             mailboxes are missing here.
         email_loose: ``loose_local@domain`` of the primary personal email.
-        emails: Every email of each record, normalised (roles included, flagged).
+        personal_emails: Every personal email of each record, normalised: role mailboxes
+            and shared addresses left out (the only ones rules, blocking and the guard use).
         shared_emails: Canonical personal-looking addresses used by people with
             incompatible first names in this batch (treated like role mailboxes).
         shared_phones: Numbers used by people with incompatible first names in
@@ -88,7 +83,6 @@ class RecordTable:
     keys: list[str]
     refs: list[RecordRef]
     people: list[Person]
-    systems: list[str]
     first_name: Column
     last_name: Column
     email: Column
@@ -100,12 +94,11 @@ class RecordTable:
     street: Column
     postcode: Column
     city: Column
-    emails: list[tuple[NormalisedEmail, ...]]
+    personal_emails: list[tuple[NormalisedEmail, ...]]
     shared_emails: frozenset[str]
     phones: list[tuple[str, ...]]
     own_ids: list[str]
     external_ids: list[tuple[str, ...]]
-    updated_at: list[datetime | None]
     shared_phones: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
@@ -242,7 +235,8 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
     lasts = [plain(p.last_name) for p in ordered]
     emails, names = _all_emails(ordered, roles), list(zip(firsts, lasts, strict=True))
     shared = _shared_emails(emails, names, nicknames)
-    primary = [next((e for e in found if not e.is_role and e.canonical not in shared), None) for found in emails]
+    personal = [tuple(e for e in found if not e.is_role and e.canonical not in shared) for found in emails]
+    primary = [found[0] if found else None for found in personal]
     phones = [_phones_of(p) for p in ordered]
     first_name, last_name = _one_vocab(firsts, lasts)
     phone, mobile = _one_vocab([(*found, "")[0] for found in phones], [(*found, "", "")[1] for found in phones])
@@ -250,7 +244,6 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
         keys=[key for key, _ in keyed],
         refs=[p.source for p in ordered],
         people=ordered,
-        systems=[p.source.system for p in ordered],
         first_name=first_name,
         last_name=last_name,
         email=factorise(e.canonical if e else "" for e in primary),
@@ -262,11 +255,10 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
         street=factorise(street(p.street) for p in ordered),
         postcode=factorise(postcode(p.postcode) for p in ordered),
         city=factorise(plain(p.city) for p in ordered),
-        emails=emails,
+        personal_emails=personal,
         shared_emails=shared,
         phones=phones,
         own_ids=[f"{p.source.system}:{p.source.source_id}" for p in ordered],
         external_ids=[_external_ids_of(p) for p in ordered],
-        updated_at=[p.updated_at for p in ordered],
         shared_phones=_shared_values(phones, names, nicknames),
     )

@@ -14,11 +14,14 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import structlog
 
 from core.identity.nicknames import NicknameTable, given_name_level
 from core.identity.normalise import FREE_MAIL_DOMAINS, dates_of_birth_close
 from core.identity.records import RecordTable
 from core.identity.settings import RuleName
+
+log = structlog.get_logger(__name__)
 
 __all__ = [
     "MAX_RULE_GROUP",
@@ -43,7 +46,6 @@ class RuleLinks:
     right: npt.NDArray[np.int32]
     rule: npt.NDArray[np.int16]
     rules: tuple[RuleName, ...]
-    oversized_keys: int = 0
 
 
 class Rule(Protocol):
@@ -101,9 +103,8 @@ class SamePersonalEmailRule:
 
     def keys(self, table: RecordTable, index: int) -> Iterator[str]:
         """Yield the canonical personal emails of the record (no role or shared ones)."""
-        for email in table.emails[index]:
-            if not email.is_role and email.canonical not in table.shared_emails:
-                yield email.canonical
+        for email in table.personal_emails[index]:
+            yield email.canonical
 
     def compatible(self, table: RecordTable, a: int, b: int) -> bool:
         """First names, when both present, must be at least similar (or swapped with the surname)."""
@@ -180,14 +181,15 @@ def apply_rules(table: RecordTable, rules: Sequence[Rule]) -> RuleLinks:
     """Run every rule over the table.
 
     Returns:
-        The links, in rule order then by record index; groups larger than
-        ``MAX_RULE_GROUP`` are skipped and counted in ``oversized_keys``.
+        The links, in rule order then by record index. Groups larger than
+        ``MAX_RULE_GROUP`` are skipped, and how many is logged per rule
+        (``identity.rule_keys_skipped``).
     """
     left: list[int] = []
     right: list[int] = []
     codes: list[int] = []
-    oversized = 0
     for code, rule in enumerate(rules):
+        oversized = 0
         groups: dict[str, list[int]] = {}
         for index in range(len(table)):
             for key in rule.keys(table, index):
@@ -202,10 +204,11 @@ def apply_rules(table: RecordTable, rules: Sequence[Rule]) -> RuleLinks:
                 left.append(a)
                 right.append(b)
                 codes.append(code)
+        if oversized:
+            log.warning("identity.rule_keys_skipped", rule=rule.name.value, keys=oversized, max_group=MAX_RULE_GROUP)
     return RuleLinks(
         left=np.asarray(left, dtype=np.int32),
         right=np.asarray(right, dtype=np.int32),
         rule=np.asarray(codes, dtype=np.int16),
         rules=tuple(rule.name for rule in rules),
-        oversized_keys=oversized,
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from structlog.testing import capture_logs
+
 from core.canonical import Identifier
 from core.identity import (
     SameExternalIdRule,
@@ -8,6 +10,7 @@ from core.identity import (
     apply_rules,
     default_nicknames,
 )
+from core.identity.rules import MAX_RULE_GROUP
 from tests.core.identity.helpers import person, table
 
 
@@ -120,3 +123,16 @@ def test_phone_and_surname_refuses_two_own_mailboxes() -> None:
     assert _linked(rule, person("1", first_name="Ian", last_name="Berger", phone=landline), john) == {
         ("crm/people/1", "crm/people/2")
     }
+
+
+def test_a_key_shared_by_too_many_records_links_nobody_and_is_logged() -> None:
+    crowd = [person(str(i), first_name="Ann", email="ann@acme.com") for i in range(MAX_RULE_GROUP + 1)]
+    with capture_logs() as logs:
+        assert _linked(SamePersonalEmailRule(default_nicknames()), *crowd) == set()
+    skipped = [entry for entry in logs if entry["event"] == "identity.rule_keys_skipped"]
+    assert skipped == [
+        {"event": "identity.rule_keys_skipped", "log_level": "warning", "rule": "same_personal_email", "keys": 1,
+         "max_group": MAX_RULE_GROUP}
+    ]  # fmt: skip
+    few = _linked(SamePersonalEmailRule(default_nicknames()), *crowd[:3])  # the same key, in a small group
+    assert few == {("crm/people/0", "crm/people/1"), ("crm/people/0", "crm/people/2")}
