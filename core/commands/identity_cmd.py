@@ -21,12 +21,12 @@ import typer
 
 from core.commands.common import console, errors_to_exit, print_json
 from core.commands.identity_store_cmd import (
-    UrlOption,
     explain_command,
     merge_command,
     resolve_store_command,
     split_command,
 )
+from core.commands.store_cmd import UrlOption
 from core.errors import IdentityError
 from core.identity import CsvPeople, Resolution, load_settings, read_mapped_csv, read_people_csv, resolve
 

@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
+from core.commands.store_cmd import UrlOption
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
 from core.identity.report import describe
@@ -24,10 +25,6 @@ from core.store import RunStatus, open_store
 
 __all__ = ["explain_command", "merge_command", "resolve_store_command", "split_command"]
 
-UrlOption = Annotated[
-    str | None,
-    typer.Option("--url", help="Database URL (default: CONTACTPOINT_DATABASE_URL, else sqlite:///./contactpoint.db)."),
-]
 SettingsOption = Annotated[Path | None, typer.Option("--settings", help="Identity settings (identity.yaml).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (kept with the pins).")]

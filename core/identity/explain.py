@@ -17,7 +17,7 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from core.identity.model import ModelParameters
+from core.identity.model import ModelParameters, match_probability
 
 __all__ = ["Decision", "Explanation", "FieldContribution", "Method", "explain_levels"]
 
@@ -114,5 +114,5 @@ def explain_levels(
             )
         )
     weight = parameters.prior_weight + sum(c.weight for c in contributions)
-    probability = float(1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000))))
+    probability = float(match_probability(np.asarray([weight]))[0])
     return weight, probability, tuple(contributions)

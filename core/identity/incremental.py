@@ -32,11 +32,11 @@ from core.identity.cluster import StrongValues, conflict, strong_values
 from core.identity.compare import compare_pairs, default_comparisons
 from core.identity.engine import required_failed
 from core.identity.explain import Decision, Explanation, Method, explain_levels
-from core.identity.incremental_model import Candidates, load_person
+from core.identity.incremental_model import Candidates, stored_person
 from core.identity.index_keys import index_keys
 from core.identity.model import ModelParameters, match_probability, score
 from core.identity.nicknames import NicknameTable, default_nicknames
-from core.identity.persist import golden_json, person_json, settings_hash
+from core.identity.persist import golden_json, person_json
 from core.identity.records import RecordTable, prepare_records
 from core.identity.roles import default_role_mailboxes
 from core.identity.rules import build_rules
@@ -139,7 +139,6 @@ class IncrementalResolver:
             msg = "no trained identity model in the store"
             raise IdentityError(msg, hint="run `contactpoint identity resolve --store` once first")
         self.model_id = int(stored.model_id or 0)
-        self.settings_changed = stored.settings_hash != settings_hash(self.settings)
         self.comparisons = default_comparisons(self.nicknames)
         self.parameters = ModelParameters.from_dict(stored.parameters, self.comparisons)
         self.rules = build_rules(self.settings.rules, self.nicknames)
@@ -172,7 +171,7 @@ class IncrementalResolver:
         if found is None:
             if len(self._people) >= _CACHE_SIZE:
                 self._people.pop(next(iter(self._people)))
-            found = self._people[text] = load_person(text)
+            found = self._people[text] = stored_person(text)
         return found
 
     def _pool(self, person: Person, stored: Sequence[IndexedRecord]) -> Candidates:
@@ -182,7 +181,7 @@ class IncrementalResolver:
         people = [person, *(self._person(item.person) for item in unique.values())]
         table = self._prepare(people)
         profile_of = {record: item.profile_id for record, item in unique.items()}
-        return Candidates(table, table.keys.index(key), profile_of, people)
+        return Candidates(table, table.keys.index(key), profile_of)
 
     def _rule_hits(self, pool: Candidates, others: list[int]) -> dict[int, str]:
         """Candidate index → the first rule (in settings order) that links it to the record."""

@@ -17,6 +17,7 @@ import structlog
 
 from core.canonical import Person
 from core.errors import IdentityError
+from core.identity.incremental_model import stored_person
 from core.identity.persist import golden_json
 from core.identity.settings import IdentitySettings
 from core.identity.stable import new_profile_id
@@ -76,7 +77,7 @@ def recompute_golden(
     """Recompute and store the golden records of these profiles from their indexed records."""
     people: dict[str, list[Person]] = {pid: [] for pid in profile_ids}
     for item in store.identity_members(profile_ids):
-        people[item.profile_id].append(Person.model_validate_json(item.person))
+        people[item.profile_id].append(stored_person(item.person))
     rules = settings.survivorship
     store.upsert_profiles(
         [ProfileInput(pid, golden_json(golden_record(found, rules))) for pid, found in people.items()], run_id=run_id
