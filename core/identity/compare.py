@@ -107,8 +107,8 @@ class GivenNameWithNicknamesAtThresholds:
         for k, (a, b) in enumerate(zip(lefts, rights, strict=True)):
             first_a, _, rest_a = a.partition(" ")
             first_b, _, rest_b = b.partition(" ")
-            if groups(first_a) & groups(first_b) and compatible(first_a, first_b):
-                out[k] = 3
+            if first_a != first_b and groups(first_a) & groups(first_b) and compatible(first_a, first_b):
+                out[k] = 3  # a shared first word is "close" (mary ann/mary), not a nickname
             elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3 or out[k] == 0):
                 out[k] = self.level(a, b)
             elif out[k] < 2 and shortened(first_a, first_b):
@@ -255,7 +255,7 @@ class JaroWinklerCompanyAtThreshold:
 
     def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
         """Levels of many distinct pairs, string measures in C."""
-        jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity)
+        jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity, dtype=np.float64)
         tokens = process.cpdist(lefts, rights, scorer=fuzz.token_set_ratio)
         return ((jaro >= self.close) | (tokens >= 95)).astype(np.int8)
 

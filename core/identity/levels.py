@@ -40,9 +40,13 @@ def one_by_one(level: Callable[[str, str], int]) -> LevelsOf:
     return lambda lefts, rights: np.asarray([level(a, b) for a, b in zip(lefts, rights, strict=True)], dtype=np.int8)
 
 
-def similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint32]]:
-    """Jaro-Winkler similarity and (capped) OSA distance of each pair, in C."""
-    jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity)
+def similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]:
+    """Jaro-Winkler similarity and (capped) OSA distance of each pair, in C.
+
+    Similarities are float64, as the one-pair functions return them, so a score just
+    under a threshold (0.7999…) is not rounded onto it.
+    """
+    jaro = process.cpdist(lefts, rights, scorer=JaroWinkler.normalized_similarity, dtype=np.float64)
     typo = process.cpdist(lefts, rights, scorer=OSA.distance, score_cutoff=1)
     return jaro, typo
 

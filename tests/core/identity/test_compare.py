@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.identity import compare_pairs, default_comparisons, default_nicknames
+from core.identity.compare import GivenNameWithNicknamesAtThresholds
+from core.identity.nicknames import given_name_level
 from tests.core.identity.helpers import person, table
 
 NAMES = [c.name for c in default_comparisons(default_nicknames())]
@@ -112,3 +116,29 @@ def test_swapped_names_with_a_typo_read_crossed() -> None:
         person("1", first_name="Irene", last_name="Martinez"), person("2", first_name="MARTINEZ", last_name="IREENE")
     )
     assert (levels["first_name"], levels["last_name"]) == (1, 3)
+
+
+_GIVEN = [*sorted(default_nicknames().groups_by_name)[::7], "j", "jo", "mary ann", "jean pierre", "berger", "barker"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_GIVEN), st.sampled_from(_GIVEN), st.sampled_from(["", " ann", " pierre", " lee"])
+        ).map(lambda t: (t[0] + t[2], t[1])),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_first_name_levels_of_many_pairs_are_those_of_one_pair(pairs: list[tuple[str, str]]) -> None:
+    # the batch computes first-name levels in bulk; rules and the household check grade one pair at a time
+    comparison = GivenNameWithNicknamesAtThresholds(default_nicknames())
+    pairs = [(a, b) for a, b in pairs if a != b]
+    bulk = comparison.levels_of([a for a, _ in pairs], [b for _, b in pairs]).tolist()
+    assert bulk == [given_name_level(a, b, default_nicknames()) for a, b in pairs]
+
+
+def test_a_shared_first_word_is_close_not_a_nickname() -> None:
+    comparison = GivenNameWithNicknamesAtThresholds(default_nicknames())
+    assert comparison.levels_of(["mary ann", "jean pierre"], ["mary", "jean"]).tolist() == [2, 2]
