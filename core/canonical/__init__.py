@@ -24,14 +24,13 @@ from core.canonical.activity import (
 from core.canonical.base import CanonicalModel, Channel, RecordRef
 from core.canonical.fields import STORED
 from core.canonical.identifier import Identifier, IdentifierKind
-from core.canonical.party import Account, Address, Person
+from core.canonical.party import Account, Person
 from core.canonical.profile import GoldenValue, ProfileId, UnifiedProfile
 
 __all__ = [
     "MODELS",
     "STORED",
     "Account",
-    "Address",
     "CanonicalModel",
     "Channel",
     "Consent",

@@ -11,17 +11,7 @@ from core.canonical.base import CanonicalModel, RecordRef, aware
 from core.canonical.fields import CountryCode, EmailAddress, PhoneE164
 from core.canonical.identifier import Identifier
 
-__all__ = ["Account", "Address", "Person"]
-
-
-class Address(CanonicalModel):
-    """A postal address; every part optional."""
-
-    street: str | None = None
-    city: str | None = None
-    postcode: str | None = None
-    region: str | None = None
-    country: CountryCode | None = None
+__all__ = ["Account", "Person"]
 
 
 class _SourcedModel(CanonicalModel):

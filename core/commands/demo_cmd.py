@@ -11,20 +11,19 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from connectors.files import FilesConnector
 from connectors.files.config import FilesConfig
-from connectors.salesforce import SalesforceConfig, SalesforceConnector
 from core.commands.common import console, errors_to_exit
 from core.identity import resolve_store
 from core.mapping import load_mapping
 from core.store import RunStatus, Store, open_store
-from core.sync import IngestSummary, ingest_stream
-from sandbox.common.runner import running_sandbox
-from sandbox.salesforce.settings import connector_settings
+
+if TYPE_CHECKING:
+    from core.sync import IngestSummary
 
 __all__ = ["demo"]
 
@@ -55,12 +54,20 @@ def _line(summary: IngestSummary) -> str:
 
 
 def _import_files(store: Store, run_id: str) -> IngestSummary:
+    from core.sync import ingest_stream
+
     mapping = load_mapping(ROOT / "mappings" / "files.yaml")
     config = FilesConfig.model_validate({"streams": [{"name": "people", "path": ROOT / "samples" / "people.csv"}]})
     return ingest_stream(FilesConnector(config, name="files"), "people", mapping, store, run_id=run_id)
 
 
 def _pull_salesforce(store: Store, run_id: str, records: int) -> list[IngestSummary]:
+    # the vendor connector and the sandbox are loaded only when the demo runs
+    from connectors.salesforce import SalesforceConfig, SalesforceConnector
+    from core.sync import ingest_stream
+    from sandbox.common.runner import running_sandbox
+    from sandbox.salesforce.settings import connector_settings
+
     mapping = load_mapping(ROOT / "mappings" / "salesforce.yaml")
     with running_sandbox("salesforce", records=records, seed=7) as sandbox:
         config = SalesforceConfig.model_validate(connector_settings(sandbox, auth="password"))
@@ -108,19 +115,22 @@ def demo(
 def _resolve(store: Store) -> None:
     run_id = store.start_run("identity")
     result = resolve_store(store, run_id=run_id)
-    store.finish_run(run_id, RunStatus.SUCCEEDED, counters=result.summary())
     summary = result.summary()
+    store.finish_run(run_id, RunStatus.SUCCEEDED, counters=summary)
     console.print(
         f"  {summary['records_linked']} people records into {summary['profiles']} unified profiles, "
         f"{summary['reviews']} pair(s) for review",
         markup=False,
     )
-    members: dict[str, list[str]] = {}
-    for record, profile_id in sorted(result.profile_of().items()):
-        members.setdefault(profile_id, []).append(record)
-    shared = [(pid, refs) for pid, refs in members.items() if len({ref.split("/")[1] for ref in refs}) > 1]
-    if shared:
-        profile_id, refs = shared[0]
+    records = result.resolution.records
+    members = [sorted(str(records[i]) for i in cluster) for cluster in result.clusters]
+    shared = [
+        (refs, pid)
+        for pid, refs in zip(result.ids.profile_ids, members, strict=True)
+        if len({ref.split("/")[1] for ref in refs}) > 1
+    ]
+    if shared:  # the profile holding the first record key, as a sorted listing shows it
+        refs, profile_id = min(shared, key=lambda item: item[0][0])
         console.print(f"  e.g. {profile_id}: {', '.join(refs)}", markup=False)
         console.print(
             f"  why: contactpoint identity explain {profile_id} --url sqlite:///{store.engine.url.database}",

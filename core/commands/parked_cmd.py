@@ -25,8 +25,8 @@ def parked(
 ) -> None:
     """List parked records: where they came from, where in the source, and the reason."""
     with errors_to_exit(), open_store(url) as store:
-        rows = store.list_parked(system, stream, run)
-    shown = rows[:limit]
+        shown = store.list_parked(system, stream, run, limit=limit)
+        total = store.count_parked(system, stream, run)
     if as_json:
         print_json(
             [
@@ -48,4 +48,4 @@ def parked(
     for r in shown:
         table.add_row(f"{r.system}/{r.stream}", r.source_id or "?", r.position or "", r.reason, str(r.times_seen))
     console.print(table)
-    console.print(f"{len(shown)} of {len(rows)} parked record(s) shown", markup=False)
+    console.print(f"{len(shown)} of {total} parked record(s) shown", markup=False)

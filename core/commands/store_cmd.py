@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
-from core.store import Store, database_url, head_revision, make_engine, mask_url
+from core.store import Store, database_url, head_revision, mask_url, open_store
 
 app = typer.Typer(
     help="The store: SQLite ./contactpoint.db by default, PostgreSQL when CONTACTPOINT_DATABASE_URL is set.",
@@ -29,7 +29,7 @@ def migrate_command(
     """Create the store's tables, or upgrade them to the newest schema revision."""
     with errors_to_exit():
         target = url or database_url()
-        with Store(make_engine(target)) as store:
+        with open_store(target, migrate=False) as store:
             before = store.revision()
             store.migrate()
             after = store.revision()
@@ -62,7 +62,7 @@ def status_command(
     """Show where the store is, its schema revision against the newest, and rows per table."""
     with errors_to_exit():
         target = url or database_url()
-        with Store(make_engine(target)) as store:
+        with open_store(target, migrate=False) as store:
             status = _status(store, target)
     if as_json:
         print_json(status)

@@ -23,7 +23,7 @@ from core.errors import RecordRejected
 from core.mapping.registry import TransformDef, TransformFn
 from core.mapping.validate import Loc
 
-__all__ = ["IdentifierPlan", "Step", "TargetPlan", "ValuePlan", "is_missing", "wrap_transform"]
+__all__ = ["IdentifierPlan", "Step", "TargetPlan", "ValuePlan", "is_missing", "run_steps", "wrap_transform"]
 
 Source = Callable[[Any], Any]
 Step = tuple[str, TransformFn]
@@ -55,6 +55,31 @@ def wrap_transform(definition: TransformDef, fn: TransformFn) -> TransformFn:
         return fn(value, raw)
 
     return each
+
+
+def run_steps(
+    steps: tuple[Step, ...],
+    value: Any,
+    raw: Mapping[str, Any],
+    failed: Callable[[str, Any, ValueError], RecordRejected],
+) -> Any:
+    """Apply a transform chain to ``value`` in order and return the result.
+
+    Args:
+        steps: The chain.
+        value: The value the first step receives.
+        raw: The whole record, for transforms that read other paths.
+        failed: Builds the rejection from the failing step's name, its input and the error.
+
+    Raises:
+        RecordRejected: A step raised ``ValueError``.
+    """
+    for name, fn in steps:
+        try:
+            value = fn(value, raw)
+        except ValueError as err:
+            raise failed(name, value, err) from None
+    return value
 
 
 def _show(value: Any) -> str:
@@ -91,12 +116,8 @@ class ValuePlan:
             RecordRejected: A transform failed, or a required value is missing.
         """
         value = self.source(raw)
-        for name, fn in self.steps:
-            try:
-                value = fn(value, raw)
-            except ValueError as err:
-                message = f"{self.label}: transform '{name}' failed on {_show(value)}: {err}"
-                raise RecordRejected(message, field=self.label, loc=self.loc, code="transform") from None
+        if self.steps:
+            value = run_steps(self.steps, value, raw, self._failed)
         if is_missing(value):
             value = self.default
             if self.required and is_missing(value):
@@ -104,6 +125,10 @@ class ValuePlan:
                 message = f"{self.label}: required {where} is missing or empty"
                 raise RecordRejected(message, field=self.label, loc=self.loc, code="missing")
         return value
+
+    def _failed(self, name: str, value: Any, err: ValueError) -> RecordRejected:
+        message = f"{self.label}: transform '{name}' failed on {_show(value)}: {err}"
+        return RecordRejected(message, field=self.label, loc=self.loc, code="transform")
 
 
 @dataclass(frozen=True, slots=True)

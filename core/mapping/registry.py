@@ -86,11 +86,6 @@ class TransformDef:
     on_none: bool = False
     elementwise: bool = True
 
-    @property
-    def summary(self) -> str:
-        """The first line of the docstring."""
-        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
-
 
 TRANSFORMS: dict[str, TransformDef] = {}
 """Every registered transform, by name."""

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from core.canonical import IdentifierKind
 from core.canonical.base import SystemName
-from core.mapping.transforms.contact import check_region
-from core.mapping.transforms.temporal import check_timezone
+from core.canonical.fields import TimeZoneName
+from core.mapping.transforms.contact import PhoneRegion
 
 __all__ = [
     "DefaultsSpec",
@@ -153,18 +153,8 @@ class StreamSpec(_Strict):
 class DefaultsSpec(_Strict):
     """Mapping-wide defaults for transforms."""
 
-    phone_region: str | None = None
-    timezone: str = "UTC"
-
-    @field_validator("phone_region")
-    @classmethod
-    def _known_region(cls, value: str | None) -> str | None:
-        return check_region(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        return check_timezone(value) or "UTC"
+    phone_region: PhoneRegion | None = None
+    timezone: TimeZoneName = "UTC"
 
 
 class MappingSpec(_Strict):

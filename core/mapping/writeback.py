@@ -22,7 +22,7 @@ from typing import Any
 
 from core.canonical import Person, SuppressionScope
 from core.errors import RecordRejected
-from core.mapping.plans import Step
+from core.mapping.plans import Step, run_steps
 
 __all__ = ["Writeback", "WritebackField", "check_source_name", "source_names"]
 
@@ -63,15 +63,11 @@ class WritebackField:
         Raises:
             RecordRejected: A transform failed on the value.
         """
-        for name, fn in self.steps:
-            try:
-                value = fn(value, {})
-            except ValueError as err:
-                message = (
-                    f"write-back {self.source} → {self.vendor_field}: transform '{name}' failed on {value!r}: {err}"
-                )
-                raise RecordRejected(message, field=self.source) from None
-        return value
+        return run_steps(self.steps, value, {}, self._failed)
+
+    def _failed(self, name: str, value: Any, err: ValueError) -> RecordRejected:
+        message = f"write-back {self.source} → {self.vendor_field}: transform '{name}' failed on {value!r}: {err}"
+        return RecordRejected(message, field=self.source)
 
 
 @dataclass(frozen=True)

@@ -202,15 +202,34 @@ class RunsMixin(StoreBase):
         run_id: str | None = None,
         *,
         include_resolved: bool = False,
+        limit: int | None = None,
     ) -> list[ParkedRecord]:
-        """Return parked records, oldest first, filtered by system, stream and last run."""
-        query = select(ParkedRecord).order_by(_PARKED.c.first_parked_at, _PARKED.c.id)
-        for column, value in (("system", system), ("stream", stream), ("run_id", run_id)):
-            if value is not None:
-                query = query.where(_PARKED.c[column] == value)
-        if not include_resolved:
-            query = query.where(_PARKED.c.resolved.is_(False))
+        """Return parked records, oldest first, filtered by system, stream and last run.
+
+        Args:
+            system: Only this system's.
+            stream: Only this stream's.
+            run_id: Only those last parked by this run.
+            include_resolved: Also those marked resolved.
+            limit: At most this many (the oldest); all when None.
+        """
+        query = select(ParkedRecord).where(*_parked_filters(system, stream, run_id, include_resolved=include_resolved))
+        query = query.order_by(_PARKED.c.first_parked_at, _PARKED.c.id).limit(limit)
         return self._select_all(query)
+
+    def count_parked(
+        self,
+        system: str | None = None,
+        stream: str | None = None,
+        run_id: str | None = None,
+        *,
+        include_resolved: bool = False,
+    ) -> int:
+        """Return how many parked records ``list_parked`` with the same filters returns without a limit."""
+        filters = _parked_filters(system, stream, run_id, include_resolved=include_resolved)
+        query = sa.select(sa.func.count()).select_from(_PARKED).where(*filters)
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def resolve_parked(self, ids: Iterable[int]) -> int:
         """Mark parked records as resolved (fixed at the source); return how many were open."""
@@ -220,6 +239,19 @@ class RunsMixin(StoreBase):
                 query = sa.update(_PARKED).where(_PARKED.c.id.in_(chunk), _PARKED.c.resolved.is_(False))
                 count += conn.execute(query.values(resolved=True)).rowcount
         return count
+
+
+def _parked_filters(
+    system: str | None, stream: str | None, run_id: str | None, *, include_resolved: bool
+) -> list[sa.ColumnElement[bool]]:
+    filters = [
+        _PARKED.c[column] == value
+        for column, value in (("system", system), ("stream", stream), ("run_id", run_id))
+        if value is not None
+    ]
+    if not include_resolved:
+        filters.append(_PARKED.c.resolved.is_(False))
+    return filters
 
 
 def _parked_row(item: ParkedInput, now: Any, run_id: str | None) -> dict[str, Any]:

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import phonenumbers
 import pycountry
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from core.canonical.fields import to_e164
 from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TransformFn, transform
 
-__all__ = ["check_region", "to_e164"]
+__all__ = ["PhoneRegion", "check_region"]
 
 
-def check_region(region: str | None) -> str | None:
+def check_region(region: str) -> str:
     """Return ``region`` upper-cased if phonenumbers knows it.
 
     Raises:
         ValueError: When the region is not a supported ISO 3166-1 alpha-2 code.
     """
-    if region is None:
-        return None
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
         msg = f"unknown phone region {region!r}; use an ISO 3166-1 alpha-2 code such as GB, US, DE"
@@ -32,15 +30,14 @@ def check_region(region: str | None) -> str | None:
     return code
 
 
+PhoneRegion = Annotated[str, AfterValidator(check_region)]
+"""A region phonenumbers knows (ISO 3166-1 alpha-2, e.g. ``GB``), upper-cased."""
+
+
 class E164Args(StrictArgs):
     """Arguments of ``e164``."""
 
-    region: str | None = Field(default=None, description="Default region; else defaults.phone_region.")
-
-    @field_validator("region")
-    @classmethod
-    def _known_region(cls, value: str | None) -> str | None:
-        return check_region(value)
+    region: PhoneRegion | None = Field(default=None, description="Default region; else defaults.phone_region.")
 
 
 @transform("e164", args=E164Args, shorthand="region")

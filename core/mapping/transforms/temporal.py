@@ -7,37 +7,23 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from core.canonical.fields import check_timezone as check_zone
+from core.canonical.fields import TimeZoneName
 from core.mapping.registry import BuildContext, StrictArgs, TransformFn, transform
 
-__all__ = ["check_timezone"]
+__all__: list[str] = []
 
 _MS_THRESHOLD = 100_000_000_000
 """Epoch numbers above this are milliseconds (as seconds it would be the year 5138)."""
-
-
-def check_timezone(name: str | None) -> str | None:
-    """Return ``name`` if it is a known IANA timezone (``None`` passes).
-
-    Raises:
-        ValueError: When it is not, naming examples.
-    """
-    return None if name is None else check_zone(name)
 
 
 class ParseDatetimeArgs(StrictArgs):
     """Arguments of ``parse_datetime``."""
 
     formats: list[str] = Field(default_factory=list, description="strptime formats, tried in order before ISO 8601.")
-    default_tz: str | None = Field(default=None, description="Zone for times without an offset.")
+    default_tz: TimeZoneName | None = Field(default=None, description="Zone for times without an offset.")
     unit: Literal["auto", "s", "ms"] = "auto"
-
-    @field_validator("default_tz")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return check_timezone(value)
 
 
 def _from_epoch(number: float, unit: str) -> datetime:

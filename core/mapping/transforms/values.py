@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from core.mapping.paths import parse_path
+from core.mapping.plans import is_missing
 from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TransformFn, transform
 
 __all__: list[str] = []
@@ -74,10 +75,6 @@ class CoalesceArgs(StrictArgs):
     paths: list[str] = Field(min_length=1)
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
-
-
 @transform("coalesce", args=CoalesceArgs, shorthand="paths", reads_record=True, on_none=True, elementwise=False)
 def build_coalesce(args: CoalesceArgs, ctx: BuildContext) -> TransformFn:
     """Keep the value if it is not empty, else take the first non-empty of other paths.
@@ -88,11 +85,11 @@ def build_coalesce(args: CoalesceArgs, ctx: BuildContext) -> TransformFn:
     getters = [parse_path(p).get for p in args.paths]
 
     def coalesce(value: Any, raw: Mapping[str, Any]) -> Any:
-        if not _empty(value):
+        if not is_missing(value):
             return value
         for get in getters:
             found = get(raw)
-            if not _empty(found):
+            if not is_missing(found):
                 return found
         return None
 

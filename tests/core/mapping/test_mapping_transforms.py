@@ -86,7 +86,9 @@ def test_split_name(full, first, last):
     assert run("split_name", full, part="last") == last
 
 
-_RESERVED_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "jr", "sr", "phd", "esq"}
+_TITLES = ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev"]
+_SUFFIXES = ["jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"]
+_RESERVED_WORDS = {*_TITLES, *_SUFFIXES}  # dropped from names by design
 _NAME_WORD = st.from_regex(r"[A-Z][a-z]{1,8}", fullmatch=True).filter(lambda w: w.casefold() not in _RESERVED_WORDS)
 
 

@@ -126,6 +126,20 @@ def test_parked_raw_may_be_any_json_value(store):
     assert sorted(str(p.raw) for p in store.list_parked()) == ["[1, 2]", "a,broken,csv,line"]
 
 
+def test_parked_limit_keeps_the_oldest_and_count_ignores_it(store_url, fixed_clock):
+    with open_store(store_url, clock=fixed_clock) as store:
+        for n in range(4):
+            store.park([_bad(n, raw={"n": n})], run_id="r1" if n < 3 else "r2")
+            fixed_clock.advance(seconds=1)
+        store.resolve_parked([p.id for p in store.list_parked() if p.raw == {"n": 0}])
+        first_two = [p.raw for p in store.list_parked(limit=2)]
+        counts = (store.count_parked(), store.count_parked(run_id="r1"), store.count_parked(system="zendesk"))
+        with_resolved = store.count_parked(include_resolved=True)
+    assert first_two == [{"n": 1}, {"n": 2}]
+    assert counts == (3, 2, 0)
+    assert with_resolved == 4
+
+
 def test_session_gives_ad_hoc_orm_access(store):
     from sqlmodel import select
 

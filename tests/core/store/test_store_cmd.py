@@ -4,6 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
+from connectors.base import RejectedRecord
 from core.cli import app
 from core.store import head_revision, open_store
 
@@ -51,3 +52,14 @@ def test_unreachable_store_exits_5_with_a_hint_and_no_password():
     assert "hunter2" not in result.output
     assert "127.0.0.1:1" in result.output
     assert "hint:" in result.output
+
+
+def test_parked_shows_at_most_limit_and_counts_all(store_url):
+    bad = [RejectedRecord("files", "people", f"bad {n}", {"n": n}, source_id=str(n)) for n in range(3)]
+    with open_store(store_url) as store:
+        store.park(bad, run_id="r1")
+    result = runner.invoke(app, ["store", "parked", "--url", store_url, "--limit", "2", "--json"])
+    assert [row["source_id"] for row in json.loads(result.stdout)] == ["0", "1"]
+    text = runner.invoke(app, ["store", "parked", "--url", store_url, "--limit", "2"])
+    assert text.exit_code == 0, text.output
+    assert "2 of 3 parked record(s) shown" in text.stdout
