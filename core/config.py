@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
-from difflib import get_close_matches
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic_core import ErrorDetails
 
 from connectors.base import Connector
 from connectors.registry import factory_for
 from core.canonical.base import describe_validation_error
-from core.errors import ConfigError, ConnectorConfigError, Problem
+from core.errors import ConfigError, ConnectorConfigError, Problem, problem_count, problems_message
+from core.problems import Loc, closest, valid_keys, validation_problems
 from core.yamlfile import Document, YamlSyntaxError, load
 
 __all__ = [
@@ -79,8 +81,21 @@ class ScheduleConfig(_Strict):
     timezone: str = "UTC"
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where a ``Project`` was read from: passed as validation context by ``load_project``."""
+
+    document: Document
+    base_dir: Path
+
+
 class Project(_Strict):
-    """A parsed ``contactpoint.yaml``; paths are relative to the file's folder."""
+    """A parsed ``contactpoint.yaml``; paths are relative to the file's folder.
+
+    Attributes:
+        source: The file it was read from (``contactpoint.yaml`` when built in code).
+        base_dir: The file's folder, which relative paths are resolved against.
+    """
 
     version: int = Field(default=1, ge=1, le=1)
     store: StoreConfig = Field(default_factory=StoreConfig)
@@ -88,9 +103,30 @@ class Project(_Strict):
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     policies: PolicyConfig = Field(default_factory=PolicyConfig)
     schedules: list[ScheduleConfig] = Field(default_factory=list)
-    source: str = Field(default=str(DEFAULT_PATH), exclude=True)
-    base_dir: Path = Field(default=Path(), exclude=True)
-    positions: Any = Field(default=None, exclude=True, repr=False)
+    # where the file was read from: set by load_project, never by the file itself
+    _document: Document = PrivateAttr(default_factory=lambda: Document(str(DEFAULT_PATH), None, None))
+    _base_dir: Path = PrivateAttr(default_factory=Path)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Remember the document and folder ``load_project`` passes as validation context."""
+        if isinstance(context, _Origin):
+            self._document = context.document
+            self._base_dir = context.base_dir
+
+    @property
+    def source(self) -> str:
+        """The file the project was read from."""
+        return self._document.file
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths are resolved against."""
+        return self._base_dir
+
+    @property
+    def document(self) -> Document:
+        """The parsed file, to point problems found later (connector settings) at their lines."""
+        return self._document
 
     def system(self, name: str) -> SystemConfig:
         """Return the system configured as ``name``.
@@ -102,7 +138,7 @@ class Project(_Strict):
         if name in self.systems:
             return self.systems[name]
         known = sorted(self.systems)
-        near = get_close_matches(name, known, n=1)
+        near = closest(name, known)
         hint = f"did you mean {near[0]!r}?" if near else f"add it under 'systems:' in {self.source}"
         msg = f"no system named {name!r} in {self.source}; configured: {', '.join(known) or 'none'}"
         raise ConfigError(msg, hint=hint, system=name)
@@ -143,42 +179,22 @@ def _interpolate(value: Any, path: tuple[str | int, ...], doc: Document, problem
     return value
 
 
-def _validation_problems(doc: Document, err: ValidationError, prefix: Sequence[str | int] = ()) -> list[Problem]:
-    problems = []
-    for item, line in zip(err.errors(include_url=False), describe_validation_error(err), strict=True):
-        loc = (*prefix, *item["loc"])
-        message = line.split(": ", 1)[1] if ": " in line else line
-        hint = None
-        if item["type"] == "extra_forbidden" and len(loc) >= 1:
-            parent_model = _known_keys(prefix, item["loc"])
-            near = get_close_matches(str(loc[-1]), parent_model, n=1)
-            hint = f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(parent_model)}"
-            message = "is not a known key"
-        problems.append(doc.problem(loc, message, hint))
-    return problems
+def _problems(doc: Document, base: Loc, err: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    """Word ``err`` as the project file does: ``key: is not a known key (did you mean 'x'?)``.
 
+    Other errors keep the words of ``describe_validation_error``.
+    """
+    described = iter(describe_validation_error(err))  # one line per error, in the order explain is called
 
-_CONTAINERS: dict[str, type[BaseModel]] = {"systems": SystemConfig, "schedules": ScheduleConfig}
+    def explain(item: ErrorDetails, loc: Loc, model: type[BaseModel]) -> tuple[str, str | None]:
+        message = next(described).split(": ", 1)[-1]
+        if item["type"] != "extra_forbidden":
+            return message, None
+        known = valid_keys(model, loc[:-1])
+        near = closest(str(loc[-1]), known)
+        return "is not a known key", f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(known)}"
 
-
-def _known_keys(prefix: Sequence[str | int], loc: Sequence[str | int]) -> list[str]:
-    """Return the keys allowed beside the unknown key at ``loc`` (only inside Project)."""
-    if prefix:
-        return []
-    model: type[BaseModel] = Project
-    parts = list(loc[:-1])
-    while parts:
-        part = str(parts.pop(0))
-        if part in _CONTAINERS and model is Project:
-            model = _CONTAINERS[part]
-            if parts:
-                parts.pop(0)  # the system name or schedule index
-            continue
-        annotation = model.model_fields[part].annotation if part in model.model_fields else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return [name for name, f in model.model_fields.items() if not f.exclude]
+    return validation_problems(doc, base, err, model, explain=explain)
 
 
 def load_project(path: Path | str = DEFAULT_PATH) -> Project:
@@ -207,20 +223,18 @@ def load_project(path: Path | str = DEFAULT_PATH) -> Project:
     # a disabled system may name variables that are not exported yet
     problems = [p for p in problems if not any(p.key.startswith(f"systems.{name}.") for name in disabled)]
     try:
-        project = Project.model_validate(data)
+        project = Project.model_validate(data, context=_Origin(document=doc, base_dir=p.resolve().parent))
     except ValidationError as err:
-        problems.extend(_validation_problems(doc, err))
+        problems.extend(_problems(doc, (), err, Project))
         project = None
     if problems or project is None:
         raise _config_error(problems, p)
-    return project.model_copy(update={"source": str(p), "base_dir": p.resolve().parent, "positions": doc})
+    return project
 
 
 def _config_error(problems: list[Problem], path: Path) -> ConfigError:
     ordered = sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
-    lines = "\n".join(f"  {problem}" for problem in ordered)
-    count = len(problems)
-    msg = f"{path}: {count} problem{'s' if count != 1 else ''} in configuration\n{lines}"
+    msg = problems_message(f"{path}: {problem_count(len(problems))} in configuration", ordered)
     return ConfigError(
         msg,
         hint=f"fix the lines above; 'contactpoint init --force' writes a fresh commented example to {path}",
@@ -242,20 +256,9 @@ def build_connector(project: Project, name: str) -> Connector:
     try:
         settings = factory.config_model.model_validate(system.settings)
     except ValidationError as err:
-        doc = project.positions
-        problems = (
-            _validation_problems(doc, err, ("systems", name, "settings"))
-            if isinstance(doc, Document)
-            else [Problem(project.source, None, None, name, line) for line in describe_validation_error(err)]
-        )
-        lines = "\n".join(f"  {problem}" for problem in problems)
-        msg = f"settings of system {name!r} ({system.kind}) are invalid:\n{lines}"
+        problems = _problems(project.document, ("systems", name, "settings"), err, factory.config_model)
+        msg = problems_message(f"settings of system {name!r} ({system.kind}) are invalid:", problems)
         raise ConnectorConfigError(
             msg, hint=f"see 'docs/{system.kind}.md' for the settings of the {system.kind} connector", system=name
         ) from None
     return factory.from_config(settings, name=name)
-
-
-def settings_of(project: Project, name: str) -> Mapping[str, Any]:
-    """Return the raw (interpolated) settings of a system, for display with secrets masked."""
-    return project.system(name).settings

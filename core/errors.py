@@ -22,6 +22,7 @@ Every error carries structured fields (``system``, ``stream``, ``record_id``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,8 @@ __all__ = [
     "RecordRejected",
     "RetryableError",
     "StoreError",
+    "problem_count",
+    "problems_message",
 ]
 
 
@@ -59,20 +62,6 @@ class ContactpointError(Exception):
         self.message = message
         self.hint = hint
         self.context: dict[str, Any] = {k: v for k, v in context.items() if v is not None}
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle with structured fields, so errors cross process boundaries whole."""
-        return (_rebuild, (type(self), self.message, self.hint, self.context))
-
-
-def _rebuild(
-    cls: type[ContactpointError], message: str, hint: str | None, context: dict[str, Any]
-) -> ContactpointError:
-    err = cls.__new__(cls)
-    ContactpointError.__init__(err, message, hint=hint, **context)
-    if "retry_after" in context:
-        err.retry_after = context["retry_after"]  # type: ignore[attr-defined]
-    return err
 
 
 class ConfigError(ContactpointError):
@@ -96,15 +85,29 @@ class Problem:
     message: str
     hint: str | None = None
 
-    def __str__(self) -> str:
-        """Render as ``file:line:column key: message (hint)``."""
+    @property
+    def headline(self) -> str:
+        """The problem without its hint: ``file:line:column key: message``."""
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where} {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        return f"{where} {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+    def __str__(self) -> str:
+        """Render as ``file:line:column key: message (hint)``."""
+        return f"{self.headline} ({self.hint})" if self.hint else self.headline
+
+
+def problem_count(count: int) -> str:
+    """Return ``'1 problem'`` or ``'<count> problems'``."""
+    return f"{count} problem{'s' if count != 1 else ''}"
+
+
+def problems_message(heading: str, problems: Sequence[Problem]) -> str:
+    """Return ``heading`` followed by one indented line per problem: the message of an error that lists them."""
+    return f"{heading}\n" + "\n".join(f"  {problem}" for problem in problems)
 
 
 class MappingError(ConfigError):
@@ -112,10 +115,8 @@ class MappingError(ConfigError):
 
     def __init__(self, problems: list[Problem], *, file: str) -> None:
         self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        count = len(self.problems)
         super().__init__(
-            f"{file}: {count} problem{'s' if count != 1 else ''} in mapping\n{lines}",
+            problems_message(f"{file}: {problem_count(len(self.problems))} in mapping", self.problems),
             hint=f"fix the lines above, then run: contactpoint mapping check {file}",
             file=file,
         )

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from core.canonical import CanonicalModel, Identifier
 from core.commands.common import console, errors_to_exit, print_json, stderr
-from core.errors import ConfigError, Problem
+from core.errors import ConfigError, Problem, problem_count
 from core.mapping import CheckReport, Mapped, check_mapping
 
 __all__ = ["app"]
@@ -52,15 +52,10 @@ def check(
 
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
-        where = problem.file
-        if problem.line is not None:
-            where += f":{problem.line}" + (f":{problem.column}" if problem.column is not None else "")
-        text = f"{where} {problem.key}: {problem.message}" if problem.key else f"{where}: {problem.message}"
-        stderr.print(text, markup=False)
+        stderr.print(problem.headline, markup=False)
         if problem.hint:
             stderr.print(f"  hint: {problem.hint}", markup=False)
-    count = len(problems)
-    stderr.print(f"error: {count} problem{'s' if count != 1 else ''} found", markup=False)
+    stderr.print(f"error: {problem_count(len(problems))} found", markup=False)
 
 
 def _print_ok(report: CheckReport) -> None:

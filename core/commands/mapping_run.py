@@ -25,18 +25,6 @@ from core.sync import IngestSummary, ingest_stream
 __all__ = ["run"]
 
 
-def _pick_stream(mapping: CompiledMapping, stream: str | None) -> str:
-    if stream is not None:
-        if stream not in mapping.streams:
-            msg = f"{mapping.file} maps no stream {stream!r}; it maps: {', '.join(mapping.streams)}"
-            raise ConfigError(msg, hint="pass one of those with --stream")
-        return stream
-    if len(mapping.streams) == 1:
-        return mapping.streams[0]
-    msg = f"{mapping.file} maps several streams ({', '.join(mapping.streams)}); which one does the file hold?"
-    raise ConfigError(msg, hint="pass --stream NAME")
-
-
 def _id_column(mapping: CompiledMapping, stream: str) -> str:
     path = mapping.stream(stream).id_path
     if len(path.steps) != 1 or path.steps[0][0] != "key":
@@ -77,7 +65,7 @@ def run(
     """Map a CSV or JSONL file into the store; bad rows are parked with their reason."""
     with errors_to_exit():
         mapping = load_mapping(mapping_file)
-        name = _pick_stream(mapping, stream)
+        name = mapping.pick_stream(stream)
         config = FilesConfig.model_validate(
             {"streams": [{"name": name, "path": input_file, "id_field": _id_column(mapping, name)}]}
         )

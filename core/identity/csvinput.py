@@ -126,11 +126,7 @@ def read_mapped_csv(path: Path | str, mapping: Path | str, *, stream: str | None
         ConfigError: When ``stream`` is needed (several streams) or not mapped.
     """
     compiled = load_mapping(mapping)
-    names = compiled.streams
-    chosen = stream or (names[0] if len(names) == 1 else None)
-    if chosen is None or chosen not in names:
-        msg = f"{mapping} maps streams {', '.join(names)}; choose one with --stream"
-        raise ConfigError(msg, hint="pass --stream NAME", file=str(mapping))
+    chosen = compiled.pick_stream(stream or None)
     found = CsvPeople()
     for line, row in _rows(Path(path)):
         found.rows += 1

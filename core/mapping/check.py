@@ -8,6 +8,7 @@ because a mapping that cannot map its own sample is not ready to run.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ from typing import Any
 from core.errors import ConfigError, MappingError, Problem
 from core.mapping.engine import CompiledMapping, MapOutcome, Mapped, Rejected
 from core.mapping.loader import load_mapping
-from core.mapping.validate import suggest
 
 __all__ = ["CheckReport", "SampleResult", "check_mapping", "read_sample"]
 
@@ -92,7 +92,7 @@ def check_mapping(path: str | Path, sample: str | Path | None = None, *, stream:
     if sample is None:
         return CheckReport(file=file, mapping=mapping)
     records = read_sample(sample)
-    name = _pick_stream(mapping, stream)
+    name = mapping.pick_stream(stream)
     results: list[SampleResult] = []
     rejected: dict[tuple[tuple[str | int, ...], str], list[tuple[int, Rejected]]] = {}
     for index, raw in enumerate(records, start=1):
@@ -115,24 +115,9 @@ def _records_text(indexes: list[int], total: int) -> str:
     return f"{len(indexes)} of {total} sample records ({shown})"
 
 
-def _pick_stream(mapping: CompiledMapping, stream: str | None) -> str:
-    if stream is None:
-        if len(mapping.streams) == 1:
-            return mapping.streams[0]
-        listed = ", ".join(mapping.streams)
-        message = f"{mapping.file} maps several streams ({listed}); which one does the sample hold?"
-        raise ConfigError(message, hint=f"add --stream NAME, e.g. --stream {mapping.streams[0]}")
-    if stream not in mapping.streams:
-        msg = f"stream '{stream}' is not mapped in {mapping.file}"
-        raise ConfigError(msg, hint=suggest(stream, mapping.streams))
-    return stream
-
-
 def _sample_problem(
     mapping: CompiledMapping, outcome: Rejected, *, indexes: list[int], total: int, sample: str
 ) -> Problem:
-    line, column = mapping.locate(outcome.loc) if outcome.loc else (None, None)
-    key = ".".join(str(part) for part in outcome.loc)
     verb = "is" if len(indexes) == 1 else "are"
     message = f"{_records_text(indexes, total)} of {sample} {verb} rejected: {outcome.reason}"
     if outcome.code == "missing":
@@ -141,7 +126,7 @@ def _sample_problem(
         hint = "fix the transform's arguments (e.g. formats, region) or the sample value"
     else:
         hint = "map a value the canonical model accepts (add a transform), or fix the sample"
-    return Problem(mapping.file, line, column, key, message, hint)
+    return mapping.problem(outcome.loc, message, hint)
 
 
 def read_sample(path: str | Path) -> list[Mapping[str, Any]]:
@@ -163,8 +148,8 @@ def read_sample(path: str | Path) -> list[Mapping[str, Any]]:
     except (OSError, UnicodeDecodeError) as err:
         msg = f"cannot read sample file {p}: {err}"
         raise ConfigError(msg, hint="the sample must be UTF-8 text") from None
-    if suffix == ".csv":
-        return list(csv.DictReader(text.splitlines()))
+    if suffix == ".csv":  # newline="": a quoted field may hold line breaks
+        return list(csv.DictReader(io.StringIO(text, newline="")))
     records = _read_json(p, text, lines=suffix != ".json")
     for number, item in enumerate(records, start=1):
         if not isinstance(item, dict):

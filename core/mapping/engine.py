@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from connectors.base import RejectedRecord, SourceRecord
 from core.canonical import CanonicalModel, Identifier, RecordRef
 from core.canonical.base import describe_validation_error
-from core.errors import RecordRejected
+from core.errors import ConfigError, Problem, RecordRejected
 from core.mapping.paths import SourcePath
 from core.mapping.plans import IdentifierPlan, TargetPlan, ValuePlan, is_missing
-from core.mapping.validate import Loc
 from core.mapping.writeback import Writeback
+from core.problems import Loc, suggest
 from core.yamlfile import Document
 
 __all__ = ["CompiledMapping", "MapOutcome", "Mapped", "Rejected", "StreamMapping"]
@@ -179,6 +179,26 @@ class CompiledMapping:
             msg = f"stream {name!r} is not mapped in {self.file}; mapped streams: {', '.join(self._streams)}"
             raise KeyError(msg) from None
 
+    def pick_stream(self, stream: str | None) -> str:
+        """Return the stream an input holds: ``stream`` itself, or the only one mapped when it is ``None``.
+
+        Raises:
+            ConfigError: ``stream`` is ``None`` while several streams are mapped, or
+                ``stream`` is not mapped (the hint names the nearest mapped one).
+        """
+        listed = ", ".join(self._streams)
+        if stream is None:
+            if len(self._streams) == 1:
+                return next(iter(self._streams))
+            msg = f"{self.file} maps several streams ({listed}); which one does the input hold?"
+            hint = f"pass --stream NAME, e.g. --stream {next(iter(self._streams))}"
+            raise ConfigError(msg, hint=hint, file=self.file)
+        if stream not in self._streams:
+            msg = f"stream '{stream}' is not mapped in {self.file}; mapped streams: {listed}"
+            hint = suggest(stream, self._streams, noun="pass --stream with one of")
+            raise ConfigError(msg, hint=hint, file=self.file)
+        return stream
+
     def map(self, record: SourceRecord) -> MapOutcome:
         """Map one source record to canonical models; never raises for bad data."""
         stream = self._streams.get(record.stream)
@@ -218,3 +238,9 @@ class CompiledMapping:
     def locate(self, loc: Loc) -> tuple[int | None, int | None]:
         """Return the 1-based (line, column) of a key path in the mapping file."""
         return self._document.locate(loc)
+
+    def problem(self, loc: Loc, message: str, hint: str | None = None) -> Problem:
+        """Build a ``Problem`` pointing at ``loc`` in the mapping file; an empty ``loc`` has no position."""
+        if not loc:
+            return Problem(self.file, None, None, "", message, hint)
+        return self._document.problem(loc, message, hint)

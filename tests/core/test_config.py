@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from core.commands.project_cmd import init
-from core.config import build_connector, load_project
+from core.config import Project, build_connector, load_project
 from core.errors import ConfigError, ConnectorConfigError
 
 
@@ -95,3 +95,33 @@ def test_build_connector_builds_a_working_files_connector(tmp_path):
     connector = build_connector(load_project(path), "crm")
     (batch,) = list(connector.pull("p", None))
     assert [(r.system, r.source_id) for r in batch.records] == [("crm", "1")]
+
+
+def test_a_misspelt_connector_setting_names_the_nearest_known_key(tmp_path):
+    path = write(tmp_path, "systems:\n  crm:\n    kind: files\n    settings:\n      streamz: []\n      zzz: 1\n")
+    with pytest.raises(ConnectorConfigError) as info:
+        build_connector(load_project(path), "crm")
+    text = info.value.message
+    assert f"{path}:5:7 systems.crm.settings.streamz: is not a known key (did you mean 'streams'?)" in text
+    assert f"{path}:6:7 systems.crm.settings.zzz: is not a known key (known keys: streams)" in text
+    assert f"{path}:4:5 systems.crm.settings.streams: is required but missing" in text
+
+
+def test_where_the_file_was_read_from_cannot_be_set_in_it(tmp_path):
+    path = write(tmp_path, "source: elsewhere.yaml\nbase_dir: /\npositions: 1\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    for key in ("source", "base_dir", "positions"):
+        assert f" {key}: is not a known key" in info.value.message
+    project = load_project(write(tmp_path, "systems: {}\n"))
+    assert (project.source, project.base_dir) == (str(path), tmp_path.resolve())
+    assert project.resolve_path(Path("m.yaml")) == tmp_path.resolve() / "m.yaml"
+    assert "source" not in project.model_dump()
+
+
+def test_a_project_built_in_code_reports_settings_problems_without_a_position():
+    project = Project.model_validate({"systems": {"crm": {"kind": "files", "settings": {}}}})
+    assert (project.source, project.base_dir) == ("contactpoint.yaml", Path())
+    with pytest.raises(ConnectorConfigError) as info:
+        build_connector(project, "crm")
+    assert "\n  contactpoint.yaml systems.crm.settings.streams: is required but missing" in info.value.message

@@ -164,3 +164,11 @@ def test_shipped_mappings_map_every_sample_record():
         "Contactpoint_Suppressed__c",
         "Contactpoint_Suppression_Reasons__c",
     ]
+
+
+def test_a_misspelt_stream_names_the_nearest_mapped_one():
+    mapping = ROOT / "mappings/salesforce.yaml"
+    result = check(mapping, "--sample", ROOT / "samples/salesforce_lead.json", "--stream", "Leed")
+    assert result.exit_code == 2
+    assert f"stream 'Leed' is not mapped in {mapping}; mapped streams: Contact, Lead, Account" in result.output
+    assert "hint: did you mean 'Lead'? pass --stream with one of: Account, Contact, Lead" in result.output

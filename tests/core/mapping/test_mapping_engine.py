@@ -6,7 +6,7 @@ import pytest
 
 from connectors.base import SourceRecord
 from core.canonical import Consent, IdentifierKind, Person
-from core.errors import RecordRejected
+from core.errors import ConfigError, RecordRejected
 from core.mapping import Mapped, Rejected, load_mapping_text
 
 MAPPING = """
@@ -197,3 +197,31 @@ def test_writeback_transform_failure_raises_record_rejected():
     )
     with pytest.raises(RecordRejected, match="to_int"):
         mapping.writeback("s").render({"enrichment.score": "high"})
+
+
+def test_pick_stream_takes_the_only_one_or_the_named_one(mapping):
+    only = load_mapping_text("system: x\nversion: 1\nstreams:\n  s:\n    id: id\n    model: Account\n")
+    assert only.pick_stream(None) == "s"
+    assert mapping.pick_stream("accounts") == "accounts"
+
+
+def test_pick_stream_refuses_to_guess_among_several(mapping):
+    with pytest.raises(ConfigError, match=r"crm.yaml maps several streams \(people, accounts\)") as info:
+        mapping.pick_stream(None)
+    assert info.value.hint == "pass --stream NAME, e.g. --stream people"
+    assert info.value.context["file"] == "crm.yaml"
+
+
+def test_pick_stream_suggests_the_nearest_mapped_stream(mapping):
+    with pytest.raises(
+        ConfigError, match="stream 'peple' is not mapped in crm.yaml; mapped streams: people, accounts"
+    ) as info:
+        mapping.pick_stream("peple")
+    assert info.value.hint == "did you mean 'people'? pass --stream with one of: accounts, people"
+
+
+def test_problem_points_at_a_key_or_at_the_file_for_the_record_as_a_whole(mapping):
+    at_key = mapping.problem(("streams", "people", "id"), "bad", "fix it")
+    assert (at_key.file, at_key.line, at_key.column, at_key.key) == ("crm.yaml", 7, 5, "streams.people.id")
+    whole = mapping.problem((), "bad")
+    assert (whole.line, whole.column, whole.key, str(whole)) == (None, None, "", "crm.yaml: bad")

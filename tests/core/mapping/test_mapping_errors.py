@@ -131,3 +131,13 @@ def test_writeback_shape_problem():
     (p,) = problems(text + "      suppression.marketing: {field: ''}\n")
     assert p.key == "streams.s.writeback.suppression.marketing.field"
     assert p.line == 8
+
+
+def test_the_message_lists_each_problem_under_a_count():
+    with pytest.raises(MappingError) as info:
+        load_mapping_text("- just\n- a list\n", file="m.yaml")
+    (p,) = info.value.problems
+    assert p.headline == f"m.yaml:1:1: {p.message}"
+    assert info.value.message == f"m.yaml: 1 problem in mapping\n  m.yaml:1:1: {p.message} ({p.hint})"
+    two = MappingError([p, p], file="m.yaml")
+    assert two.message.splitlines() == ["m.yaml: 2 problems in mapping", f"  {p}", f"  {p}"]
