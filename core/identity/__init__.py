@@ -41,7 +41,7 @@ from core.identity.normalise import (
     normalise_street,
 )
 from core.identity.persist import StoreResolution, resolve_store
-from core.identity.pins import PinnedClusters, cluster_with_pins
+from core.identity.pins import PinnedClusters, pinned_clusters
 from core.identity.profiles import assign_profile_ids, derived_profile_id
 from core.identity.records import RecordTable, prepare_records
 from core.identity.resolution import PairDecisions, Resolution
@@ -83,7 +83,6 @@ __all__ = [
     "apply_rules",
     "assign_profile_ids",
     "assign_stable_ids",
-    "cluster_with_pins",
     "block",
     "cluster_links",
     "compare_pairs",
@@ -102,6 +101,7 @@ __all__ = [
     "normalise_phone",
     "normalise_postcode",
     "normalise_street",
+    "pinned_clusters",
     "prepare_records",
     "read_mapped_csv",
     "read_people_csv",

@@ -7,8 +7,14 @@ identifier: different dates of birth (not a likely typo of each other),
 different external IDs issued by the same system, or two clearly different
 personal addresses at the same email domain. A link that would join such
 groups is not applied; it is returned for review with the reason. So a
-cluster never holds a disagreement, and the links dropped are always the
-weakest ones on the path that would have created it.
+cluster never holds a disagreement the model made, and the links dropped are
+always the weakest ones on the path that would have created it.
+
+Manual pins are part of the same union-find. Must-link pairs go in first,
+without the guard (a person decided; their strong identifiers are merged as
+usual, so no model link can then chain a conflicting record onto them), and a
+link that would put the two records of a cannot-link pin into one group is
+refused with the reason ``pin``, like a guard conflict.
 """
 
 from __future__ import annotations
@@ -26,10 +32,13 @@ from core.identity.normalise import dates_of_birth_close
 from core.identity.records import RecordTable
 from core.identity.settings import StrongIdentifier
 
-__all__ = ["ClusterResult", "StrongValues", "cluster_links", "find_root", "strong_values"]
+__all__ = ["PIN_CONFLICT", "ClusterResult", "StrongValues", "cluster_links", "find_root", "strong_values"]
 
 _SEPARATORS = re.compile(r"[._-]+")
 _DIGITS = re.compile(r"\d+")
+
+PIN_CONFLICT = "pin"
+"""Why a link was refused when a cannot-link pin keeps the groups it would join apart."""
 
 
 @dataclass
@@ -104,18 +113,22 @@ def strong_values(table: RecordTable, kinds: Sequence[StrongIdentifier]) -> dict
 
 @dataclass(frozen=True)
 class ClusterResult:
-    """Clusters as a label per record, and which links were applied.
+    """Clusters as a label per record, and which links and pins were applied.
 
     Attributes:
         labels: Cluster number of each record; clusters are numbered by their
             smallest record index, so labels are deterministic.
         applied: One flag per input link: ``True`` when it was used.
-        conflicts: For links refused by the guard, link position → identifier name.
+        conflicts: For links refused, link position → the strong identifier the
+            groups disagree on, or ``PIN_CONFLICT``.
+        forced: One flag per must-link pair: ``True`` when it was applied (it is
+            not only when a cannot-link pin forbids the join).
     """
 
     labels: npt.NDArray[np.int32]
     applied: npt.NDArray[np.bool_]
     conflicts: dict[int, str]
+    forced: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
 
 
 def find_root(parent: list[int], node: int) -> int:
@@ -128,14 +141,64 @@ def find_root(parent: list[int], node: int) -> int:
     return root
 
 
+class _Groups:
+    """Union-find whose roots keep their group's strong identifiers and the records it may never hold."""
+
+    def __init__(
+        self, size: int, strong: dict[int, StrongValues], nicknames: NicknameTable, cannot: Sequence[tuple[int, int]]
+    ) -> None:
+        self.parent = list(range(size))
+        self.strong = strong
+        self.nicknames = nicknames
+        self.forbidden: dict[int, set[int]] = {}
+        for a, b in cannot:
+            self.forbidden.setdefault(a, set()).add(b)
+            self.forbidden.setdefault(b, set()).add(a)
+
+    def roots(self) -> npt.NDArray[np.int32]:
+        """Return the root of every record."""
+        return np.asarray([find_root(self.parent, node) for node in range(len(self.parent))], dtype=np.int32)
+
+    def _refusal(self, root_a: int, root_b: int, *, guard: bool) -> str | None:
+        if any(find_root(self.parent, other) == root_b for other in self.forbidden.get(root_a, ())):
+            return PIN_CONFLICT
+        values_a, values_b = self.strong.get(root_a), self.strong.get(root_b)
+        if guard and values_a and values_b:
+            return conflict(values_a, values_b, self.nicknames)
+        return None
+
+    def join(self, a: int, b: int, *, guard: bool) -> str | None:
+        """Join the groups of ``a`` and ``b``; return why not, or ``None`` once they are one group.
+
+        A cannot-link pin always forbids the join; a disagreement on a strong
+        identifier forbids it only when ``guard`` is set.
+        """
+        root_a, root_b = find_root(self.parent, a), find_root(self.parent, b)
+        if root_a == root_b:
+            return None
+        reason = self._refusal(root_a, root_b, guard=guard)
+        if reason is not None:
+            return reason
+        keep, gone = (root_a, root_b) if root_a < root_b else (root_b, root_a)
+        self.parent[gone] = keep
+        if (values := self.strong.pop(gone, None)) is not None:
+            self.strong.setdefault(keep, StrongValues()).absorb(values)
+        if (records := self.forbidden.pop(gone, None)) is not None:
+            self.forbidden.setdefault(keep, set()).update(records)
+        return None
+
+
 def cluster_links(
     size: int,
     left: npt.NDArray[np.int32],
     right: npt.NDArray[np.int32],
     strong: dict[int, StrongValues],
     nicknames: NicknameTable,
+    *,
+    must: Sequence[tuple[int, int]] = (),
+    cannot: Sequence[tuple[int, int]] = (),
 ) -> ClusterResult:
-    """Join records along links, strongest first, refusing links that join disagreeing groups.
+    """Join records along pins and links, strongest first, refusing links that join disagreeing groups.
 
     Args:
         size: Number of records.
@@ -143,28 +206,20 @@ def cluster_links(
         right: Second record of each link.
         strong: Strong identifiers by record index (``strong_values``); consumed.
         nicknames: For comparing email local parts that spell a nickname.
+        must: Record pairs of must-link pins, joined first (oldest first) without the guard.
+        cannot: Record pairs of cannot-link pins, never put into one group (by a pin or a link).
 
     Returns:
-        Labels, which links were applied, and why the others were refused.
+        Labels, which links and must-link pins were applied, and why the other links were refused.
     """
-    parent = list(range(size))
+    groups = _Groups(size, strong, nicknames, cannot)
+    forced = np.asarray([groups.join(a, b, guard=False) is None for a, b in must], dtype=np.bool_)
     applied = np.zeros(len(left), dtype=np.bool_)
     conflicts: dict[int, str] = {}
     for position, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        root_a, root_b = find_root(parent, a), find_root(parent, b)
-        if root_a == root_b:
+        reason = groups.join(a, b, guard=True)
+        if reason is None:
             applied[position] = True
-            continue
-        values_a, values_b = strong.get(root_a), strong.get(root_b)
-        reason = conflict(values_a, values_b, nicknames) if values_a and values_b else None
-        if reason is not None:
+        else:
             conflicts[position] = reason
-            continue
-        keep, gone = (root_a, root_b) if root_a < root_b else (root_b, root_a)
-        parent[gone] = keep
-        applied[position] = True
-        moved = strong.pop(gone, None)
-        if moved is not None:
-            strong.setdefault(keep, StrongValues()).absorb(moved)
-    roots = np.asarray([find_root(parent, node) for node in range(size)], dtype=np.int32)
-    return ClusterResult(roots, applied, conflicts)
+    return ClusterResult(groups.roots(), applied, conflicts, forced)

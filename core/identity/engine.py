@@ -4,7 +4,8 @@
       → deterministic rules (links)
       → blocking (candidate pairs) → compare (levels) → train (u random, m by EM) → score
       → decisions (link ≥ link_threshold, review band, required agreements)
-      → cluster (strongest first, anti-chaining guard) → profile IDs
+      → cluster (must-link pins first, then links strongest first, with the
+        anti-chaining guard and cannot-link pins) → profile IDs
 
 Every step is a function of its inputs; ``resolve`` only wires them.
 """
@@ -24,17 +25,18 @@ import structlog
 
 from core.canonical import Person
 from core.identity.blocking import BlockingReport, block
-from core.identity.cluster import cluster_links, strong_values
+from core.identity.cluster import PIN_CONFLICT, ClusterResult, cluster_links, strong_values
 from core.identity.compare import COMPARISON_LEVELS, Comparison, compare_pairs, default_comparisons
 from core.identity.explain import Decision, Method
 from core.identity.model import ModelParameters, match_probability, score, train
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.profiles import assign_profile_ids
 from core.identity.records import RecordTable, prepare_records
-from core.identity.resolution import PairDecisions, Resolution
+from core.identity.resolution import PairDecisions, PinDecisions, Resolution
 from core.identity.roles import default_role_mailboxes
 from core.identity.rules import RuleLinks, apply_rules, build_rules
 from core.identity.settings import FuzzySettings, IdentitySettings
+from core.store import IdentityPin, PinKind
 
 __all__ = ["required_failed", "resolve"]
 
@@ -208,6 +210,7 @@ def resolve(
     *,
     previous_links: Mapping[str, str] | None = None,
     nicknames: NicknameTable | None = None,
+    pins: Sequence[IdentityPin] = (),
 ) -> Resolution:
     """Resolve a batch of people into profiles.
 
@@ -216,6 +219,9 @@ def resolve(
         settings: Identity settings; ``None`` uses the defaults.
         previous_links: Record key → profile ID from an earlier run (kept where possible).
         nicknames: A nickname table; the bundled one by default.
+        pins: Manual pins, oldest first: must-link pairs are joined before any link
+            (even against the guard), cannot-link pairs never end up in one profile.
+            Inactive pins and pins naming a record not in ``people`` are ignored.
 
     Returns:
         Clusters with profile IDs, pair decisions with explanations, golden records
@@ -223,7 +229,18 @@ def resolve(
         result does not depend on the order of ``people``.
     """
     with _collector_paused():
-        return _resolve(people, settings or IdentitySettings(), previous_links, nicknames or default_nicknames())
+        return _resolve(people, settings or IdentitySettings(), previous_links, nicknames or default_nicknames(), pins)
+
+
+def _pin_pairs(keys: Sequence[str], pins: Sequence[IdentityPin], kind: PinKind) -> list[tuple[int, int, int]]:
+    """``(left, right, pin_id)`` of the active pins of ``kind`` naming two records of the batch."""
+    index = {key: i for i, key in enumerate(keys)}
+    found = []
+    for pin in pins:
+        a, b = index.get(pin.left_record), index.get(pin.right_record)
+        if pin.kind == kind and pin.active and a is not None and b is not None and a != b:
+            found.append((a, b, int(pin.pin_id or 0)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -257,19 +274,46 @@ def _links(table: RecordTable, settings: IdentitySettings, names_table: Nickname
     return _Links(_concat(rule_edges, fuzzy), review, reasons, parameters, candidates.report)
 
 
+def _cluster(
+    table: RecordTable,
+    edges: _Edges,
+    settings: IdentitySettings,
+    names_table: NicknameTable,
+    pins: Sequence[IdentityPin],
+    clock: _Stopwatch,
+) -> tuple[ClusterResult, PinDecisions]:
+    """Cluster the pins and links with the guard; return the result and the pins as clustering took them."""
+    strong = clock.run("guard", strong_values, table, settings.guard.strong_identifiers)
+    must = _pin_pairs(table.keys, pins, PinKind.MUST_LINK)
+    cannot = _pin_pairs(table.keys, pins, PinKind.CANNOT_LINK)
+    result = clock.run(
+        "cluster",
+        cluster_links,
+        len(table),
+        edges.left,
+        edges.right,
+        strong,
+        names_table,
+        must=[(a, b) for a, b, _ in must],
+        cannot=[(a, b) for a, b, _ in cannot],
+    )
+    refused = sorted(position for position, reason in result.conflicts.items() if reason == PIN_CONFLICT)
+    return result, PinDecisions(must, result.forced.tolist(), cannot, refused)
+
+
 def _resolve(
     people: Sequence[Person],
     settings: IdentitySettings,
     previous_links: Mapping[str, str] | None,
     names_table: NicknameTable,
+    pins: Sequence[IdentityPin],
 ) -> Resolution:
     clock = _Stopwatch()
     roles = default_role_mailboxes().extended(settings.role_mailboxes)
     table = clock.run("prepare", prepare_records, people, nicknames=names_table, roles=roles)  # sorted by key
     links = _links(table, settings, names_table, clock)
     edges = links.edges
-    strong = clock.run("guard", strong_values, table, settings.guard.strong_identifiers)
-    result = clock.run("cluster", cluster_links, len(table), edges.left, edges.right, strong, names_table)
+    result, pinned = _cluster(table, edges, settings, names_table, pins, clock)
     clusters, labels = _clusters(result.labels)
     profile_ids = assign_profile_ids([[table.keys[i] for i in members] for members in clusters], previous_links)
     log.info("identity.resolved", records=len(table), duration_ms=round(sum(clock.seconds.values()) * 1000))
@@ -285,4 +329,5 @@ def _resolve(
         settings=settings,
         timings=clock.seconds,
         table=table,
+        pins=pinned,
     )

@@ -2,7 +2,7 @@
 
 resolve_store(store, settings, run_id=...)
   read canonical people (deleted source records left out), previous links, pins
-  → resolve (the batch engine) → cluster_with_pins → assign_stable_ids
+  → resolve (the batch engine; pins inside clustering) → assign_stable_ids
   → write profiles (golden records), aliases, links (with explanations),
     the blocking-key index and the trained model; drop links of records gone
 """
@@ -18,7 +18,7 @@ from core.canonical import STORED, GoldenValue, Person, RecordRef
 from core.identity.engine import resolve
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
-from core.identity.pins import PinnedClusters, cluster_with_pins
+from core.identity.pins import PinnedClusters, pinned_clusters
 from core.identity.resolution import Resolution
 from core.identity.settings import IdentitySettings
 from core.identity.stable import StableIds, assign_stable_ids
@@ -48,7 +48,7 @@ class StoreResolution:
 
     Attributes:
         resolution: The engine's result (its ``profile_ids`` are not the stored ones).
-        clusters: Record indexes of each final cluster (after pins).
+        clusters: Record indexes of each cluster (pins honoured; the same as ``resolution.clusters``).
         ids: The stable profile IDs of ``clusters``, new ones, merges and splits.
         removed: Record keys whose links were removed (no longer present).
         model_id: The stored model incremental resolution now scores with.
@@ -196,9 +196,9 @@ def resolve_store(
     names = nicknames or default_nicknames()
     people = load_people(store, system=system)
     previous, scope = _previous_links(store, system)
-    resolution = resolve(people, settings, nicknames=names)
+    resolution = resolve(people, settings, nicknames=names, pins=store.list_pins())  # absent records: ignored
     record_keys = resolution.table.keys  # ``system/stream/source_id`` by record index
-    pinned = cluster_with_pins(resolution, store.list_pins())  # pins on absent records are ignored
+    pinned = pinned_clusters(resolution)
     clusters = [[record_keys[i] for i in members] for members in pinned.clusters]
     ids = assign_stable_ids(clusters, previous, store.profile_created())
     profile_of = {key: pid for pid, members in zip(ids.profile_ids, clusters, strict=True) for key in members}

@@ -17,7 +17,7 @@ from core.identity.records import RecordTable
 from core.identity.settings import IdentitySettings
 from core.identity.survivorship import golden_record
 
-__all__ = ["PairDecisions", "Resolution"]
+__all__ = ["PairDecisions", "PinDecisions", "Resolution"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,34 @@ class PairDecisions:
 
 
 @dataclass(frozen=True)
+class PinDecisions:
+    """The manual pins that name two records of the batch, as clustering took them.
+
+    Attributes:
+        must_link: ``(left, right, pin_id)`` of each must-link pin, oldest first (record indexes).
+        applied: One flag per must-link pin: ``True`` when it joined its records (it
+            did not only when a cannot-link pin forbade the join).
+        cannot_link: ``(left, right, pin_id)`` of each cannot-link pin.
+        refused: Positions in ``PairDecisions`` of links refused because of a
+            cannot-link pin (in review, with reason ``conflict: pin``).
+    """
+
+    must_link: list[tuple[int, int, int]] = field(default_factory=list)
+    applied: list[bool] = field(default_factory=list)
+    cannot_link: list[tuple[int, int, int]] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)
+
+    def pinned_by(self) -> dict[int, int]:
+        """Return record index → the first applied must-link pin that names it."""
+        found: dict[int, int] = {}
+        for (a, b, pin_id), applied in zip(self.must_link, self.applied, strict=True):
+            if applied:
+                found.setdefault(b, pin_id)
+                found.setdefault(a, pin_id)
+        return found
+
+
+@dataclass(frozen=True)
 class Resolution:
     """The result of ``resolve``.
 
@@ -65,6 +93,7 @@ class Resolution:
         settings: The settings used.
         timings: Seconds spent in each stage (prepare, rules, blocking, compare, train, guard, cluster).
         table: The prepared records (normalised columns), in the order of ``records``.
+        pins: The manual pins clustering honoured (none unless ``resolve`` was given pins).
     """
 
     records: list[RecordRef]
@@ -78,6 +107,7 @@ class Resolution:
     settings: IdentitySettings
     table: RecordTable
     timings: dict[str, float] = field(default_factory=dict)
+    pins: PinDecisions = field(default_factory=PinDecisions)
 
     def profile_of(self) -> dict[str, str]:
         """Return record key (``system/stream/source_id``) → profile ID, for every record."""

@@ -3,18 +3,29 @@ from __future__ import annotations
 import numpy as np
 
 from core.canonical import Identifier
-from core.identity import cluster_links, default_nicknames, strong_values
+from core.identity import ClusterResult, cluster_links, default_nicknames, strong_values
+from core.identity.cluster import PIN_CONFLICT
 from core.identity.settings import StrongIdentifier
 from tests.core.identity.helpers import person, table
 
 ALL = list(StrongIdentifier)
 
 
-def _cluster(links: list[tuple[int, int]], *people: object) -> tuple[list[int], dict[int, str]]:
+def _result(
+    links: list[tuple[int, int]],
+    *people: object,
+    must: list[tuple[int, int]] | None = None,
+    cannot: list[tuple[int, int]] | None = None,
+) -> ClusterResult:
     prepared = table(*people)  # type: ignore[arg-type]
     left = np.array([a for a, _ in links], dtype=np.int32)
     right = np.array([b for _, b in links], dtype=np.int32)
-    result = cluster_links(len(prepared), left, right, strong_values(prepared, ALL), default_nicknames())
+    strong = strong_values(prepared, ALL)
+    return cluster_links(len(prepared), left, right, strong, default_nicknames(), must=must or [], cannot=cannot or [])
+
+
+def _cluster(links: list[tuple[int, int]], *people: object) -> tuple[list[int], dict[int, str]]:
+    result = _result(links, *people)
     return result.labels.tolist(), result.conflicts
 
 
@@ -75,3 +86,30 @@ def test_a_transposed_birth_year_is_not_a_conflict_but_another_year_is() -> None
     labels, conflicts = _cluster([(0, 1), (0, 2)], a, b, c)
     assert labels == [0, 0, 2]
     assert conflicts == {1: "date_of_birth"}
+
+
+def test_a_must_link_pin_joins_against_the_guard_but_no_link_chains_a_conflict_onto_it() -> None:
+    """a (1960) and b are pinned; the strong a-c link and the b-d link would each add another birth date."""
+    a = person("a", first_name="John", date_of_birth="1960-01-01")
+    b = person("b", first_name="John", date_of_birth="1990-05-05")
+    c = person("c", first_name="John", date_of_birth="1975-03-03")
+    d = person("d", first_name="John")
+    result = _result([(0, 2), (1, 3)], a, b, c, d, must=[(0, 1)])
+    assert result.labels.tolist() == [0, 0, 2, 0]
+    assert result.forced.tolist() == [True]
+    assert result.applied.tolist() == [False, True]
+    assert result.conflicts == {0: "date_of_birth"}
+
+
+def test_a_cannot_link_pin_refuses_the_link_that_would_join_its_records_through_others() -> None:
+    people = [person(name, first_name="John") for name in "abcd"]
+    result = _result([(0, 1), (2, 3), (1, 2), (0, 3)], *people, cannot=[(0, 2)])
+    assert result.labels.tolist() == [0, 0, 2, 2]
+    assert result.conflicts == {2: PIN_CONFLICT, 3: PIN_CONFLICT}
+
+
+def test_a_must_link_pin_gives_way_to_a_cannot_link_pin() -> None:
+    people = [person(name, first_name="John") for name in "abc"]
+    result = _result([], *people, must=[(0, 1), (1, 2)], cannot=[(0, 2)])
+    assert result.labels.tolist() == [0, 0, 2]
+    assert result.forced.tolist() == [True, False]

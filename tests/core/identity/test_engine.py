@@ -5,6 +5,7 @@ import re
 
 from core.canonical import Identifier
 from core.identity import IdentitySettings, resolve
+from core.store import IdentityPin, PinKind
 from tests.core.identity.helpers import person
 from tests.core.identity.synthetic import generate, pair_scores
 
@@ -112,6 +113,22 @@ def test_previous_profile_ids_are_kept() -> None:
     people = [person("1", first_name="Bob", email="bob@acme.com"), person("2", first_name="Bob", email="bob@acme.com")]
     resolution = resolve(people, previous_links={"crm/people/2": "cp_0000000000000001"})
     assert resolution.profile_ids == ["cp_0000000000000001"]
+
+
+def test_a_must_link_pin_joins_inside_clustering_so_the_guard_still_holds_against_links() -> None:
+    """b-c is the model's link and a-b only a review pair; pinning a-b must not bring c's other birth date in."""
+    people = [
+        person("a", first_name="Robert", last_name="Smith", date_of_birth="1980-01-01", email="rob.smith@example.org"),
+        person("b", first_name="Robert", last_name="Smith", phone="+442079460018", email="bob.s@example.net"),
+        person("c", first_name="Robert", last_name="Smith", phone="+442079460018", date_of_birth="1990-06-06"),
+    ]
+    assert resolve(people).clusters == [[0], [1, 2]]
+    pin = IdentityPin(pin_id=3, kind=PinKind.MUST_LINK, left_record="crm/people/a", right_record="crm/people/b")
+    resolution = resolve(people, pins=[pin])
+    assert resolution.clusters == [[0, 1], [2]]
+    assert (resolution.pins.must_link, resolution.pins.applied) == ([(0, 1, 3)], [True])
+    reasons = {(e.left, e.right): e.reason for e in resolution.reviews()}
+    assert reasons[("crm/people/b", "crm/people/c")] == "conflict: date_of_birth"
 
 
 def test_timings_cover_every_stage() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from core.identity import resolve
-from core.identity.pins import cluster_with_pins
+from core.identity.pins import pinned_clusters
 from core.identity.stable import assign_stable_ids, new_profile_id
 from core.store import IdentityPin, PinKind
 from tests.core.identity.stable_helpers import ALICE, BOB, MARY, ROBERT, key
@@ -65,29 +65,38 @@ def _partition(resolution, clusters) -> set[frozenset[str]]:
 
 
 def test_a_cannot_link_pin_splits_a_cluster_the_model_made():
-    resolution = resolve([ROBERT, BOB, MARY])
-    assert len(resolution.clusters) == 2
-    pinned = cluster_with_pins(resolution, [_pin(1, PinKind.CANNOT_LINK, key(ROBERT), key(BOB))])
+    assert len(resolve([ROBERT, BOB, MARY]).clusters) == 2
+    resolution = resolve([ROBERT, BOB, MARY], pins=[_pin(1, PinKind.CANNOT_LINK, key(ROBERT), key(BOB))])
+    pinned = pinned_clusters(resolution)
     assert _partition(resolution, pinned.clusters) == {
         frozenset({key(ROBERT)}),
         frozenset({key(BOB)}),
         frozenset({key(MARY)}),
     }
     assert len(pinned.dropped) == 1
+    assert resolution.pairs.reasons[pinned.dropped[0]] == "conflict: pin"
 
 
 def test_a_must_link_pin_joins_what_the_model_keeps_apart():
-    resolution = resolve([ROBERT, BOB, MARY, ALICE])
-    pinned = cluster_with_pins(resolution, [_pin(7, PinKind.MUST_LINK, key(MARY), key(ALICE))])
+    resolution = resolve([ROBERT, BOB, MARY, ALICE], pins=[_pin(7, PinKind.MUST_LINK, key(MARY), key(ALICE))])
+    pinned = pinned_clusters(resolution)
     assert frozenset({key(MARY), key(ALICE)}) in _partition(resolution, pinned.clusters)
     index = {str(ref): i for i, ref in enumerate(resolution.records)}
     assert pinned.pinned_by[index[key(ALICE)]] == 7
 
 
 def test_inactive_pins_and_pins_on_absent_records_are_ignored():
-    resolution = resolve([ROBERT, BOB])
     inactive = _pin(1, PinKind.CANNOT_LINK, key(ROBERT), key(BOB))
     inactive.active = False
     absent = _pin(2, PinKind.CANNOT_LINK, key(ROBERT), "crm/people/404")
-    pinned = cluster_with_pins(resolution, [inactive, absent])
-    assert len(pinned.clusters) == 1
+    resolution = resolve([ROBERT, BOB], pins=[inactive, absent])
+    assert len(resolution.clusters) == 1
+    assert resolution.pins.cannot_link == [] and resolution.pins.refused == []
+
+
+def test_a_must_link_pin_contradicted_by_a_cannot_link_pin_is_not_applied():
+    pins = [_pin(1, PinKind.CANNOT_LINK, key(MARY), key(ALICE)), _pin(2, PinKind.MUST_LINK, key(ALICE), key(MARY))]
+    resolution = resolve([MARY, ALICE], pins=pins)
+    assert len(resolution.clusters) == 2
+    assert resolution.pins.applied == [False]
+    assert pinned_clusters(resolution).pinned_by == {}

@@ -1,4 +1,4 @@
-"""Properties: pinned clustering ignores input order; re-runs keep IDs; a manual split survives a re-run."""
+"""Properties: pinned clustering ignores input order and honours pins; re-runs keep IDs; a manual split survives."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from core.identity import resolve
 from core.identity.manual import split_profile
-from core.identity.pins import cluster_with_pins
+from core.identity.pins import pinned_clusters
 from core.store import IdentityPin, PinKind, open_store
 from tests.core.identity.stable_helpers import load, run
 from tests.core.identity.synthetic import generate
@@ -32,7 +32,7 @@ def _groups(profile_of: dict[str, str]) -> dict[str, set[str]]:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.sampled_from(sorted(SETS)), order=st.randoms(use_true_random=False), picks=st.data())
-def test_pinned_clusters_do_not_depend_on_input_order(seed, order, picks):
+def test_pinned_clusters_honour_the_pins_and_do_not_depend_on_input_order(seed, order, picks):
     people = list(SETS[seed])
     keys = sorted(str(p.source) for p in people)
     pairs = picks.draw(st.lists(st.tuples(st.sampled_from(keys), st.sampled_from(keys)), max_size=4))
@@ -43,10 +43,16 @@ def test_pinned_clusters_do_not_depend_on_input_order(seed, order, picks):
     ]
     shuffled = list(people)
     order.shuffle(shuffled)
-    first, second = resolve(people), resolve(shuffled)
-    assert _partition(first, cluster_with_pins(first, pins).clusters) == _partition(
-        second, cluster_with_pins(second, pins).clusters
-    )
+    first, second = resolve(people, pins=pins), resolve(shuffled, pins=pins)
+    assert _partition(first, pinned_clusters(first).clusters) == _partition(second, pinned_clusters(second).clusters)
+    profile_of = first.profile_of()
+    any_cannot = any(pin.kind is PinKind.CANNOT_LINK for pin in pins)
+    for pin in pins:
+        together = profile_of[pin.left_record] == profile_of[pin.right_record]
+        if pin.kind is PinKind.CANNOT_LINK:
+            assert not together or pin.left_record == pin.right_record
+        elif not any_cannot:  # a must-link pin gives way only to a cannot-link pin
+            assert together
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

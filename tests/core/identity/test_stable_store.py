@@ -7,7 +7,7 @@ import pytest
 from connectors.base import SourceRecord
 from core.errors import IdentityError
 from core.identity.manual import merge_profiles, split_profile
-from core.store import ProfileStatus, open_store
+from core.store import PinInput, PinKind, ProfileStatus, open_store
 from tests.core.identity.stable_helpers import (
     ALICE,
     ALICE_AGAIN,
@@ -144,3 +144,36 @@ def test_a_model_and_the_index_are_stored_for_incremental_mode(store):
     assert "first_name" in model.parameters["comparisons"]
     found = store.block_key_records(["email:bobsmith@gmail.com"], [])
     assert found == [(key(ROBERT), result.profile_of()[key(ROBERT)])]
+
+
+def test_a_must_link_pin_never_lets_the_model_chain_a_conflicting_birth_date_onto_it(store):
+    """a (born 1980) and b (no date) are pinned together; the model's b-c link would bring c (born 1990)."""
+    a = person("a", first_name="Robert", last_name="Smith", date_of_birth="1980-01-01", email="rob.smith@example.org")
+    b = person("b", first_name="Robert", last_name="Smith", phone="+442079460018", email="bob.s@example.net")
+    c = person("c", first_name="Robert", last_name="Smith", phone="+442079460018", date_of_birth="1990-06-06")
+    load(store, a, b, c)
+    before = run(store).profile_of()
+    assert before[key(b)] == before[key(c)] != before[key(a)]  # the model links b and c only
+    store.add_pins([PinInput(PinKind.MUST_LINK, key(a), key(b), reason="same person")])
+    result = run(store, "pinned")
+    ids = result.profile_of()
+    assert ids[key(a)] == ids[key(b)] != ids[key(c)]
+    people = result.resolution.people
+    for members in result.clusters:
+        assert len({people[i].date_of_birth for i in members} - {None}) <= 1
+    refused = [e for e in result.resolution.reviews() if {e.left, e.right} == {key(b), key(c)}]
+    assert [e.reason for e in refused] == ["conflict: date_of_birth"]
+    links = {f"{link.system}/{link.stream}/{link.source_id}": link for link in store.iter_links()}
+    assert links[key(a)].method == links[key(b)].method == "manual"
+    assert links[key(a)].explanation["pin_id"] > 0 and links[key(a)].rule == "pin"
+
+
+def test_a_cannot_link_pin_sends_the_model_link_to_review_with_the_pin_as_reason(store):
+    load(store, ROBERT, BOB, MARY)
+    before = run(store).profile_of()
+    assert before[key(ROBERT)] == before[key(BOB)]
+    store.add_pins([PinInput(PinKind.CANNOT_LINK, key(ROBERT), key(BOB), reason="two people")])
+    result = run(store, "pinned")
+    assert result.profile_of()[key(ROBERT)] != result.profile_of()[key(BOB)]
+    refused = [e for e in result.resolution.reviews() if {e.left, e.right} == {key(ROBERT), key(BOB)}]
+    assert refused and all(e.reason == "conflict: pin" for e in refused)
