@@ -7,7 +7,7 @@
         compare_pairs   ─ comparison levels (compare)
         train, score    ─ Fellegi-Sunter: u from random pairs, m by EM (model)
         cluster_links   ─ union-find with the anti-chaining guard (cluster)
-        assign_profile_ids ─ profile IDs (profiles)
+        derived_profile_id ─ profile IDs of a batch (profiles)
         golden_record   ─ survivorship with provenance (survivorship)
         Explanation     ─ why a pair was linked (explain)
 
@@ -42,7 +42,7 @@ from core.identity.normalise import (
 )
 from core.identity.persist import StoreResolution, resolve_store
 from core.identity.pins import PinnedClusters, pinned_clusters
-from core.identity.profiles import assign_profile_ids, derived_profile_id
+from core.identity.profiles import derived_profile_id
 from core.identity.records import RecordTable, prepare_records
 from core.identity.resolution import PairDecisions, Resolution
 from core.identity.roles import RoleMailboxes, default_role_mailboxes
@@ -81,7 +81,6 @@ __all__ = [
     "SamePersonalEmailRule",
     "SamePhoneAndSurnameRule",
     "apply_rules",
-    "assign_profile_ids",
     "assign_stable_ids",
     "block",
     "cluster_links",

@@ -30,7 +30,7 @@ from core.identity.compare import COMPARISON_LEVELS, Comparison, compare_pairs, 
 from core.identity.explain import Decision, Method
 from core.identity.model import ModelParameters, match_probability, score, train
 from core.identity.nicknames import NicknameTable, default_nicknames
-from core.identity.profiles import assign_profile_ids
+from core.identity.profiles import derived_profile_id
 from core.identity.records import RecordTable, prepare_records
 from core.identity.resolution import PairDecisions, PinDecisions, Resolution
 from core.identity.roles import default_role_mailboxes
@@ -208,7 +208,6 @@ def resolve(
     people: Sequence[Person],
     settings: IdentitySettings | None = None,
     *,
-    previous_links: Mapping[str, str] | None = None,
     nicknames: NicknameTable | None = None,
     pins: Sequence[IdentityPin] = (),
 ) -> Resolution:
@@ -217,19 +216,19 @@ def resolve(
     Args:
         people: Canonical people; each ``source`` should be unique.
         settings: Identity settings; ``None`` uses the defaults.
-        previous_links: Record key → profile ID from an earlier run (kept where possible).
         nicknames: A nickname table; the bundled one by default.
         pins: Manual pins, oldest first: must-link pairs are joined before any link
             (even against the guard), cannot-link pairs never end up in one profile.
             Inactive pins and pins naming a record not in ``people`` are ignored.
 
     Returns:
-        Clusters with profile IDs, pair decisions with explanations, golden records
+        Clusters with profile IDs derived from their members (``derived_profile_id``;
+        ``resolve_store`` keeps IDs stable across runs), pair decisions with explanations, golden records
         (computed on first access), the trained model and the blocking report. The
         result does not depend on the order of ``people``.
     """
     with _collector_paused():
-        return _resolve(people, settings or IdentitySettings(), previous_links, nicknames or default_nicknames(), pins)
+        return _resolve(people, settings or IdentitySettings(), nicknames or default_nicknames(), pins)
 
 
 def _pin_pairs(keys: Sequence[str], pins: Sequence[IdentityPin], kind: PinKind) -> list[tuple[int, int, int]]:
@@ -304,7 +303,6 @@ def _cluster(
 def _resolve(
     people: Sequence[Person],
     settings: IdentitySettings,
-    previous_links: Mapping[str, str] | None,
     names_table: NicknameTable,
     pins: Sequence[IdentityPin],
 ) -> Resolution:
@@ -315,7 +313,7 @@ def _resolve(
     edges = links.edges
     result, pinned = _cluster(table, edges, settings, names_table, pins, clock)
     clusters, labels = _clusters(result.labels)
-    profile_ids = assign_profile_ids([[table.keys[i] for i in members] for members in clusters], previous_links)
+    profile_ids = [derived_profile_id([table.keys[i] for i in members]) for members in clusters]
     log.info("identity.resolved", records=len(table), duration_ms=round(sum(clock.seconds.values()) * 1000))
     return Resolution(
         records=table.refs,

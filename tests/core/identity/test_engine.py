@@ -109,12 +109,6 @@ def test_empty_and_single_inputs() -> None:
     assert len(single.pairs) == 0
 
 
-def test_previous_profile_ids_are_kept() -> None:
-    people = [person("1", first_name="Bob", email="bob@acme.com"), person("2", first_name="Bob", email="bob@acme.com")]
-    resolution = resolve(people, previous_links={"crm/people/2": "cp_0000000000000001"})
-    assert resolution.profile_ids == ["cp_0000000000000001"]
-
-
 def test_a_must_link_pin_joins_inside_clustering_so_the_guard_still_holds_against_links() -> None:
     """b-c is the model's link and a-b only a review pair; pinning a-b must not bring c's other birth date in."""
     people = [
