@@ -8,13 +8,13 @@ returns a ``SandboxApp``.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from core.errors import ConfigError
+from core.problems import suggest
 from sandbox.common.control import FaultSpec
 from sandbox.common.http import SandboxApp
 
@@ -69,11 +69,8 @@ def check_system(name: str) -> str:
     key = name.strip().lower()
     if key in KNOWN_SANDBOXES:
         return key
-    known = ", ".join(sorted(KNOWN_SANDBOXES))
-    close = difflib.get_close_matches(key, list(KNOWN_SANDBOXES), n=1)
-    hint = f"did you mean {close[0]!r}? known sandboxes: {known}" if close else f"known sandboxes: {known}"
     msg = f"unknown sandbox {name!r}"
-    raise ConfigError(msg, hint=hint, system=name)
+    raise ConfigError(msg, hint=suggest(key, KNOWN_SANDBOXES, noun="known sandboxes"), system=name)
 
 
 def load_builder(name: str) -> SandboxBuilder:
