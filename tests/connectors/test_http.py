@@ -125,7 +125,7 @@ def test_parse_retry_after_forms():
     assert parse_retry_after(None) is None
 
 
-def test_redacted_url_masks_tokens():
+def test_urls_are_logged_with_tokens_masked():
     url = "https://x.test/cb?access_token=abc.def&client_secret=s3cr3t&q=1"
     out = redact_text(url)
     assert "abc.def" not in out and "s3cr3t" not in out and "q=1" in out
