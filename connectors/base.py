@@ -4,7 +4,9 @@
     ├── check()                 -> CheckResult          can we talk to it? how much API left?
     ├── streams()               -> list[StreamSpec]     what can be pulled
     ├── pull(stream, cursor)    -> Iterator[PullBatch]  records + the cursor to save after each batch
-    └── push(WriteBatch)        -> list[WriteResult]    one outcome per operation, in order
+    ├── push(WriteBatch)        -> list[WriteResult]    one final outcome per operation, in order
+    └── provision(targets, apply=)  -> SetupPlan        what write-back needs in the vendor
+                                                        (fields, properties, layouts, access)
 
 A connector is a plain class; it inherits nothing. Its package exposes a
 ``ConnectorFactory`` (usually the class itself): ``system`` (the default name),
@@ -14,11 +16,23 @@ Register it in the ``contactpoint.connectors`` entry-point group.
 Cursors are small JSON objects owned by the connector; the sync layer stores the
 cursor of a batch only after the batch is stored, so a crash resumes from the last
 saved cursor and the store's idempotent upserts absorb the replayed batch.
+``connectors.cursor.Watermark`` is the shared "newest timestamp plus the IDs already
+read at it" bookmark for incremental streams.
+
+**Push outcomes are final.** Where a vendor writes asynchronously (a Salesforce Bulk
+ingest job, a Zendesk ``job_status``), the connector follows the job to its end inside
+``push`` and turns the job's per-record results into ``WriteResult`` values; a job that
+fails, or does not finish within the connector's wait, fails every record it holds
+(``retryable=True``), so nothing is reported written that the vendor did not confirm.
+Where a vendor acknowledges a whole request rather than each record (Mixpanel's
+ingestion), every record of the request gets the request's outcome. The sync layer
+therefore never holds a half-known write: what ``push`` returns is what the write-back
+ledger records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -33,12 +47,16 @@ __all__ = [
     "Cursor",
     "PullBatch",
     "RejectedRecord",
+    "SetupAction",
+    "SetupChange",
+    "SetupPlan",
     "SourceRecord",
     "StreamSpec",
     "WriteBatch",
     "WriteOp",
     "WriteOutcome",
     "WriteResult",
+    "WritebackTarget",
 ]
 
 Cursor = Mapping[str, Any]
@@ -104,20 +122,26 @@ class StreamSpec:
 
 
 class WriteOutcome(StrEnum):
-    """What happened to one write operation."""
+    """What finally happened to one write operation (see "Push outcomes are final")."""
 
     WRITTEN = "written"
     UNCHANGED = "unchanged"
     FAILED = "failed"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
 class WriteOp:
-    """Set ``fields`` on one record of a stream, found by ``source_id``."""
+    """Set ``fields`` on one record of a stream.
 
-    source_id: str
+    ``source_id`` names the record to update. A write-back that may create records
+    sends ``source_id=None`` with ``match``: the vendor field and value that find the
+    record when it exists (an upsert by email or external ID) or seed it when created.
+    A connector that cannot create records fails such an op with code ``CREATE_UNSUPPORTED``.
+    """
+
+    source_id: str | None
     fields: Mapping[str, Any]
+    match: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +155,103 @@ class WriteBatch:
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """The outcome of one ``WriteOp``; ``push`` returns them in the ops' order."""
+    """The final outcome of one ``WriteOp``; ``push`` returns them in the ops' order.
 
-    source_id: str
+    ``source_id`` is the record's ID in the vendor: the op's own, or the new record's
+    when the op created one (None when a create failed).
+    """
+
+    source_id: str | None
     outcome: WriteOutcome
     error_code: str | None = None
     message: str | None = None
     retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WritebackTarget:
+    """One vendor field that write-back fills, as a mapping's ``writeback:`` section declares it.
+
+    Attributes:
+        stream: The stream (object, record type) written to, e.g. ``Contact`` or ``users``.
+        field: The vendor's field or property name, e.g. ``Contactpoint_Profile_Id__c``.
+        source: The canonical or policy value it receives, e.g. ``enrichment.intent_score``;
+            the connector derives the vendor type from it.
+    """
+
+    stream: str
+    field: str
+    source: str
+
+
+class SetupAction(StrEnum):
+    """Where one provisioning change stands: already there, still to make, or made now."""
+
+    EXISTS = "exists"
+    CREATE = "create"
+    DONE = "done"
+
+    @property
+    def pending(self) -> bool:
+        """Whether the change is still to make."""
+        return self is SetupAction.CREATE
+
+    def say(self, would: str, did: str) -> str:
+        """Word the action for a line of output: ``already there``, ``would create``, ``created``."""
+        if self is SetupAction.EXISTS:
+            return "already there"
+        return f"would {would}" if self is SetupAction.CREATE else did
+
+
+@dataclass(frozen=True, slots=True)
+class SetupChange:
+    """One thing write-back needs in the vendor (a field, a property, a layout placement, an access grant).
+
+    Attributes:
+        kind: The group it is listed under (``fields``, ``properties``, ``layouts``, ``grants``...).
+        action: Whether it exists, is still to make, or was made.
+        line: The line ``contactpoint setup`` prints for it.
+        detail: Its JSON form for ``setup --json`` (names, types, the action).
+    """
+
+    kind: str
+    action: SetupAction
+    line: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SetupPlan:
+    """What ``provision`` found (``apply=False``) or did (``apply=True``), change by change.
+
+    Attributes:
+        system: The configured system.
+        changes: Every change, existing ones included, in the order they are made.
+        kinds: The groups this connector lists, in order, shown even when empty.
+    """
+
+    system: str
+    changes: tuple[SetupChange, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def pending(self) -> int:
+        """Return how many changes are still to make."""
+        return sum(c.action.pending for c in self.changes)
+
+    def done(self) -> int:
+        """Return how many changes were made."""
+        return sum(c.action is SetupAction.DONE for c in self.changes)
+
+    def lines(self) -> list[str]:
+        """Return one line per change, existing ones included, in order."""
+        return [c.line for c in self.changes]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form: the changes grouped by kind, with the pending and done counts."""
+        groups: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in self.kinds}
+        for change in self.changes:
+            groups.setdefault(change.kind, []).append(dict(change.detail))
+        return {"system": self.system, **groups, "pending": self.pending(), "done": self.done()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +285,18 @@ class Connector(Protocol):
         ...
 
     def push(self, batch: WriteBatch) -> list[WriteResult]:
-        """Apply the batch's operations; return one result per operation, in order."""
+        """Apply the batch's operations; return one final result per operation, in order."""
+        ...
+
+    def provision(self, targets: Sequence[WritebackTarget], *, apply: bool) -> SetupPlan:
+        """Plan what write-back to ``targets`` needs in the vendor; with ``apply``, make it (idempotently).
+
+        Targets on streams the connector does not write are ignored; a connector whose
+        vendor needs nothing prepared returns an empty plan.
+
+        Raises:
+            ConnectorError: The vendor refused a change or could not be reached.
+        """
         ...
 
 

@@ -79,7 +79,7 @@ def _register() -> None:
     app.add_typer(mapping_cmd.app, name="mapping")
     app.add_typer(connectors_cmd.app, name="connectors")
     app.add_typer(store_cmd.app, name="store")
-    app.add_typer(setup_cmd.app, name="setup")
+    app.command("setup")(setup_cmd.setup)
     app.add_typer(sandbox_cmd.app, name="sandbox")
     app.add_typer(identity_cmd.app, name="identity")
 

@@ -7,13 +7,15 @@ Cursor shapes (JSON, kept in the store after each batch):
         line changed or that shrank is read again from the start.
     {"mode": "updated_at", "since": "2024-05-01T10:00:00+00:00", "since_ids": ["17", "18"],
      "scan": {"offset": ..., "line": ..., "max": ..., "max_ids": [...]}}
-        files with an updated-at column: rows newer than ``since`` (or equal to it
-        and not in ``since_ids``); ``scan`` lets an interrupted pass resume.
+        files with an updated-at column: rows newer than the ``since`` watermark
+        (``connectors.cursor.Watermark``); rows are in no order, so the pass keeps the
+        newest it saw in ``scan`` and moves ``since`` only at the end of the file;
+        ``scan`` lets an interrupted pass resume.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -25,11 +27,14 @@ from connectors.base import (
     Cursor,
     PullBatch,
     RejectedRecord,
+    SetupPlan,
     SourceRecord,
     StreamSpec,
+    WritebackTarget,
     WriteBatch,
     WriteResult,
 )
+from connectors.cursor import Watermark
 from connectors.files.config import FilesConfig, FileStreamConfig
 from connectors.files.reader import BadRow, GoodRow, fingerprint, read_header, read_rows
 from connectors.files.writeback import write_rows
@@ -113,6 +118,10 @@ class FilesConnector:
         config = self._stream(batch.stream)
         return write_rows(config, batch.ops)
 
+    def provision(self, targets: Sequence[WritebackTarget], *, apply: bool) -> SetupPlan:
+        """Nothing to prepare: an output file gains a column the first time a field is written."""
+        return SetupPlan(self.system)
+
 
 class _Pull:
     """Shared batching for both cursor modes."""
@@ -176,27 +185,21 @@ class _UpdatedAtPull(_Pull):
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=self.zone)
 
     def batches(self) -> Iterator[PullBatch]:
-        since = self.cursor.get("since")
-        since_at = datetime.fromisoformat(since) if since else None
-        since_ids = set(self.cursor.get("since_ids", []))
-        scan = dict(self.cursor.get("scan") or {"offset": 0, "line": 0, "max": since, "max_ids": sorted(since_ids)})
-        best = datetime.fromisoformat(scan["max"]) if scan.get("max") else None
-        best_ids = set(scan.get("max_ids", []))
-        base = {"mode": "updated_at", "since": since, "since_ids": sorted(since_ids)}
-        for row in read_rows(self.config, start=int(scan["offset"]), first_line=int(scan["line"]) + 1):
-            record = self.take(row, since_at, since_ids)
+        committed = Watermark.load(self.cursor, at="since", ids="since_ids")
+        scan = self.cursor.get("scan") or {}
+        best = Watermark.load(scan, at="max", ids="max_ids") if scan else committed.copy()
+        base = {"mode": "updated_at", **committed.dump(at="since", ids="since_ids")}
+        for row in read_rows(self.config, start=int(scan.get("offset", 0)), first_line=int(scan.get("line", 0)) + 1):
+            record = self.take(row, committed)
             if record is not None and record.updated_at is not None:
                 self.records.append(record)
-                if best is None or record.updated_at > best:
-                    best, best_ids = record.updated_at, {record.source_id}
-                elif record.updated_at == best:
-                    best_ids.add(record.source_id)
+                best.advance(record.updated_at, record.source_id)
             if self.full():
-                marker = {"offset": row.offset, "line": row.line, "max": _iso(best), "max_ids": sorted(best_ids)}
+                marker = {"offset": row.offset, "line": row.line, **best.dump(at="max", ids="max_ids")}
                 yield self.flush({**base, "scan": marker})
-        yield self.flush({"mode": "updated_at", "since": _iso(best), "since_ids": sorted(best_ids), "scan": None})
+        yield self.flush({"mode": "updated_at", **best.dump(at="since", ids="since_ids"), "scan": None})
 
-    def take(self, row: GoodRow | BadRow, since_at: datetime | None, since_ids: set[str]) -> SourceRecord | None:
+    def take(self, row: GoodRow | BadRow, committed: Watermark) -> SourceRecord | None:
         """Return the row as a record when it is newer than the cursor; park it when unreadable."""
         if isinstance(row, BadRow):
             self.reject(row.reason, row.raw, row.line)
@@ -211,12 +214,6 @@ class _UpdatedAtPull(_Pull):
             )
             return None
         record = self.record(row, updated_at)
-        if record is None or since_at is None:
-            return record
-        if updated_at < since_at or (updated_at == since_at and record.source_id in since_ids):
+        if record is None or committed.seen(updated_at, record.source_id):
             return None
         return record
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None

@@ -64,6 +64,9 @@ def write_rows(config: FileStreamConfig, ops: Sequence[WriteOp]) -> list[WriteRe
     results: list[WriteResult] = []
     changed = False
     for op in ops:
+        if op.source_id is None:
+            results.append(WriteResult(None, WriteOutcome.FAILED, "CREATE_UNSUPPORTED", "a file row needs its ID"))
+            continue
         current = rows.get(op.source_id, {})
         fields = json.loads(json.dumps(dict(op.fields), default=str))
         merged = {**current, **fields}

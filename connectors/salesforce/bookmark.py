@@ -1,11 +1,11 @@
 """The SystemModstamp bookmark: never skip, never repeat, even on shared timestamps.
 
 Many records can share one ``SystemModstamp`` (a mass update stamps thousands
-with the same millisecond). A bookmark of the timestamp alone would either skip
-the rest of them (``>``) or read them all again (``>=``). So the cursor keeps
-the timestamp *and* the IDs already read at that timestamp; the next query uses
-``>=`` and drops those IDs. Results are ordered by ``SystemModstamp, Id``, so
-everything strictly older than the bookmark was read already.
+with the same millisecond), so the cursor is a ``connectors.cursor.Watermark``: the
+timestamp *and* the IDs already read at it; the next query uses ``>=`` and drops
+those IDs. Results are ordered by ``SystemModstamp, Id``, so everything strictly
+older than the bookmark was read already. Salesforce adds one thing of its own: when
+formula fields were last re-read in full (their values change without a modstamp).
 
 Cursor JSON::
 
@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import Cursor
+from connectors.cursor import Watermark
 
 __all__ = ["Bookmark", "format_modstamp", "parse_modstamp"]
 
@@ -48,11 +49,20 @@ def format_modstamp(value: datetime) -> str:
 
 @dataclass
 class Bookmark:
-    """Progress through one stream; mutable while a pull runs, saved as a cursor after each batch."""
+    """Progress through one stream: the shared ``Watermark`` over ``SystemModstamp``, and the formula refresh time."""
 
-    modstamp: datetime | None = None
-    ids_at_modstamp: set[str] = field(default_factory=set)
+    mark: Watermark = field(default_factory=Watermark)
     formula_refreshed_at: datetime | None = None
+
+    @property
+    def modstamp(self) -> datetime | None:
+        """The newest ``SystemModstamp`` read (None: from the beginning)."""
+        return self.mark.at
+
+    @property
+    def ids_at_modstamp(self) -> set[str]:
+        """The IDs read at exactly ``modstamp``."""
+        return self.mark.ids
 
     @classmethod
     def from_cursor(cls, cursor: Cursor | None) -> Bookmark:
@@ -62,37 +72,26 @@ class Bookmark:
             ValueError: The cursor was not written by this connector.
 
         """
-        if not cursor:
-            return cls()
-        modstamp = cursor.get("modstamp")
-        refreshed = cursor.get("formula_refreshed_at")
+        refreshed = (cursor or {}).get("formula_refreshed_at")
         return cls(
-            modstamp=parse_modstamp(modstamp) if modstamp else None,
-            ids_at_modstamp=set(cursor.get("ids_at_modstamp") or ()),
+            mark=Watermark.load(cursor, at="modstamp", ids="ids_at_modstamp", parse=parse_modstamp),
             formula_refreshed_at=parse_modstamp(refreshed) if refreshed else None,
         )
 
     def to_cursor(self) -> dict[str, Any]:
         """Return the JSON cursor to save."""
         return {
-            "modstamp": format_modstamp(self.modstamp) if self.modstamp else None,
-            "ids_at_modstamp": sorted(self.ids_at_modstamp),
+            **self.mark.dump(at="modstamp", ids="ids_at_modstamp", render=format_modstamp),
             "formula_refreshed_at": format_modstamp(self.formula_refreshed_at) if self.formula_refreshed_at else None,
         }
 
     def seen(self, modstamp: datetime, record_id: str) -> bool:
         """Tell whether this record (at this modstamp) was already read."""
-        if self.modstamp is None:
-            return False
-        return modstamp < self.modstamp or (modstamp == self.modstamp and record_id in self.ids_at_modstamp)
+        return self.mark.seen(modstamp, record_id)
 
     def advance(self, modstamp: datetime, record_id: str) -> None:
         """Record that this record was read; results arrive oldest first."""
-        if self.modstamp is None or modstamp > self.modstamp:
-            self.modstamp = modstamp
-            self.ids_at_modstamp = {record_id}
-        elif modstamp == self.modstamp:
-            self.ids_at_modstamp.add(record_id)
+        self.mark.advance(modstamp, record_id)
 
     def restart(self) -> Bookmark:
         """Return a bookmark from the beginning that keeps the formula refresh time (full re-read)."""

@@ -3,20 +3,30 @@
 Registered as the ``salesforce`` entry point of ``contactpoint.connectors``. It
 owns one metered HTTP session (so ``api_usage`` counts every call, token requests
 included) and delegates: ``reader.StreamReader`` pulls, ``writeback.WriteBack``
-pushes, ``client.SalesforceClient`` is the only part that talks to Salesforce.
+pushes, ``provision`` prepares write-back fields, ``client.SalesforceClient`` is the only part that talks to Salesforce.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
 from pydantic import BaseModel
 
-from connectors.base import CheckResult, Cursor, PullBatch, StreamSpec, WriteBatch, WriteResult
+from connectors.base import (
+    CheckResult,
+    Cursor,
+    PullBatch,
+    SetupPlan,
+    StreamSpec,
+    WritebackTarget,
+    WriteBatch,
+    WriteResult,
+)
 from connectors.http import ApiUsage, MeteredSession, build_session
+from connectors.salesforce import provision
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.config import SalesforceConfig
 from connectors.salesforce.reader import StreamReader
@@ -118,5 +128,19 @@ class SalesforceConnector:
         return self._reader.pull(stream, cursor)
 
     def push(self, batch: WriteBatch) -> list[WriteResult]:
-        """Write ``batch``; one result per op, in order; see ``writeback.WriteBack``."""
+        """Write ``batch``; one final result per op, in order; see ``writeback.WriteBack``."""
         return self._writer.push(batch)
+
+    def provision(self, targets: Sequence[WritebackTarget], *, apply: bool) -> SetupPlan:
+        """Plan (and with ``apply``, make) the custom fields, layout placements and access write-back needs.
+
+        See ``provision``; targets on objects not configured as writable are ignored.
+
+        Raises:
+            ConnectorError: Salesforce refused a change or could not be reached.
+        """
+        settings = self.config.setup
+        changes = provision.plan(self.client, provision.field_specs(targets, self.config), settings)
+        if apply and changes.pending():
+            changes = provision.apply(self.client, changes, settings)
+        return changes.generic(self.system)

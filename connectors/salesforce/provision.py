@@ -5,11 +5,13 @@ The fields are declared once, in the mapping's ``writeback:`` sections
 reads them and hands this module one ``FieldSpec`` per (object, field, source);
 the Salesforce type of each field follows from its source (``TYPE_BY_SOURCE``).
 
+    field_specs(targets, config) ─→ [FieldSpec]   the targets on writable objects
     plan(client, specs, settings) ─→ SetupPlan
         ├── fields       describe each object; CREATE the missing ones
         ├── layouts      each page layout lacking a field: PLACE it in the section
         └── grants       each permission set lacking read (or edit) on a field: GRANT
     apply(client, plan, settings) ─→ SetupPlan with CREATED / PLACED / GRANTED
+    SetupPlan.generic(system) ─→ connectors.base.SetupPlan   what ``provision`` returns
 
 Running it again changes nothing. A field that appears between plan and apply
 (another admin, a second run) counts as existing, not as an error.
@@ -24,10 +26,11 @@ from typing import Any
 
 import structlog
 
+from connectors.base import SetupAction, SetupChange, WritebackTarget
+from connectors.base import SetupPlan as Plan
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.config import SetupSettings
+from connectors.salesforce.config import SalesforceConfig, SetupSettings
 from connectors.salesforce.visibility import (
-    Action,
     GrantChange,
     LayoutChange,
     apply_grants,
@@ -39,7 +42,6 @@ from core.errors import FatalApiError
 
 __all__ = [
     "TYPE_BY_SOURCE",
-    "Action",
     "FieldChange",
     "FieldSpec",
     "GrantChange",
@@ -47,6 +49,7 @@ __all__ = [
     "SetupPlan",
     "apply",
     "field_metadata",
+    "field_specs",
     "plan",
 ]
 
@@ -94,12 +97,18 @@ class FieldSpec:
         return field_metadata(self.source, self.field)
 
 
+def field_specs(targets: Sequence[WritebackTarget], config: SalesforceConfig) -> list[FieldSpec]:
+    """Return the write-back targets that land on objects configured as writable, as field specs."""
+    writable = {o.name for o in config.objects if o.writable}
+    return [FieldSpec(t.stream, t.field, t.source) for t in targets if t.stream in writable]
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """One write-back field on one object, and what setup does about it."""
 
     spec: FieldSpec
-    action: Action
+    action: SetupAction
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form printed by ``setup --json``."""
@@ -134,7 +143,7 @@ class SetupPlan:
     def done(self) -> int:
         """Return how many changes were made."""
         changes: list[Any] = [*self.fields, *self.layouts, *self.grants]
-        return sum(c.action is Action.DONE for c in changes)
+        return sum(c.action is SetupAction.DONE for c in changes)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form printed by ``setup --json``."""
@@ -146,10 +155,12 @@ class SetupPlan:
             "done": self.done(),
         }
 
-    def lines(self) -> list[str]:
-        """Return one text line per change, existing fields included."""
-        changes: list[FieldChange | LayoutChange | GrantChange] = [*self.fields, *self.layouts, *self.grants]
-        return [c.describe() for c in changes]
+    def generic(self, system: str) -> Plan:
+        """Return the plan in the connector contract's terms (what ``setup`` prints)."""
+        groups: list[tuple[str, list[FieldChange] | list[LayoutChange] | list[GrantChange]]] = [
+            ("fields", self.fields), ("layouts", self.layouts), ("grants", self.grants)]  # fmt: skip
+        changes = tuple(SetupChange(kind, c.action, c.describe(), c.as_dict()) for kind, group in groups for c in group)
+        return Plan(system, changes, kinds=tuple(kind for kind, _ in groups))
 
 
 def plan(client: SalesforceClient, specs: Sequence[FieldSpec], settings: SetupSettings) -> SetupPlan:
@@ -158,7 +169,9 @@ def plan(client: SalesforceClient, specs: Sequence[FieldSpec], settings: SetupSe
     for sobject in dict.fromkeys(s.sobject for s in specs):
         existing = {str(f["name"]).lower() for f in client.describe(sobject).get("fields", [])}
         for spec in (s for s in specs if s.sobject == sobject):
-            changes.append(FieldChange(spec, Action.EXISTS if spec.field.lower() in existing else Action.CREATE))
+            changes.append(
+                FieldChange(spec, SetupAction.EXISTS if spec.field.lower() in existing else SetupAction.CREATE)
+            )
     layouts = plan_layouts(client, [(s.sobject, s.field) for s in specs])
     grants = plan_grants(client, [(s.sobject, s.field) for s in specs], settings)
     return SetupPlan(changes, layouts, grants)
@@ -177,7 +190,7 @@ def apply(client: SalesforceClient, setup: SetupPlan, settings: SetupSettings) -
 
 
 def _create_field(client: SalesforceClient, change: FieldChange) -> FieldChange:
-    if change.action is not Action.CREATE:
+    if change.action is not SetupAction.CREATE:
         return change
     spec = change.spec
     body = {"FullName": f"{spec.sobject}.{spec.field}", "Metadata": spec.metadata()}
@@ -186,6 +199,6 @@ def _create_field(client: SalesforceClient, change: FieldChange) -> FieldChange:
     except FatalApiError as err:
         if err.context.get("error_code") != "DUPLICATE_DEVELOPER_NAME":
             raise
-        return replace(change, action=Action.EXISTS)
+        return replace(change, action=SetupAction.EXISTS)
     log.info("salesforce.field_created", system=client.system, stream=spec.sobject, record_id=spec.field)
-    return replace(change, action=Action.DONE)
+    return replace(change, action=SetupAction.DONE)

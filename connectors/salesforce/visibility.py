@@ -17,18 +17,17 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any
 
 import structlog
 from simple_salesforce.format import format_soql
 
+from connectors.base import SetupAction
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.config import SetupSettings
 from core.errors import FatalApiError
 
 __all__ = [
-    "Action",
     "GrantChange",
     "LayoutChange",
     "apply_grants",
@@ -43,23 +42,6 @@ ObjectField = tuple[str, str]
 """(object, field API name)."""
 
 
-class Action(StrEnum):
-    """Where one setup change stands."""
-
-    EXISTS = "exists"
-    CREATE = "create"
-    DONE = "done"
-
-    @property
-    def pending(self) -> bool:
-        """Whether the change is still to make."""
-        return self is Action.CREATE
-
-    def say(self, would: str, did: str) -> str:
-        """Return ``would`` (pending), ``did`` (done) or ``already there``."""
-        return {Action.CREATE: f"would {would}", Action.DONE: did}.get(self, "already there")
-
-
 @dataclass(frozen=True)
 class LayoutChange:
     """The write-back fields one page layout lacks."""
@@ -68,7 +50,7 @@ class LayoutChange:
     layout_id: str
     layout: str
     fields: tuple[str, ...]
-    action: Action
+    action: SetupAction
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form printed by ``setup --json``."""
@@ -89,7 +71,7 @@ class GrantChange:
     permission_set_id: str
     profile: str
     edit: bool
-    action: Action
+    action: SetupAction
     record_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -132,7 +114,7 @@ def plan_layouts(client: SalesforceClient, fields: Sequence[ObjectField]) -> lis
         for row in client.tooling_query(soql):
             placed = _placed(_layout_metadata(client, row["Id"]))
             missing = tuple(f for f in wanted if f.lower() not in placed)
-            action = Action.CREATE if missing else Action.EXISTS
+            action = SetupAction.CREATE if missing else SetupAction.EXISTS
             changes.append(LayoutChange(sobject, str(row["Id"]), str(row["Name"]), missing, action))
     return changes
 
@@ -165,7 +147,7 @@ def apply_layouts(client: SalesforceClient, changes: Sequence[LayoutChange], *, 
         if missing:
             client.tooling_update("Layout", change.layout_id, {"Metadata": _with_fields(metadata, missing, section)})
             log.info("salesforce.layout_updated", system=client.system, stream=change.sobject, record_id=change.layout)
-        done.append(replace(change, fields=tuple(missing), action=Action.DONE if missing else Action.EXISTS))
+        done.append(replace(change, fields=tuple(missing), action=SetupAction.DONE if missing else SetupAction.EXISTS))
     return done
 
 
@@ -204,7 +186,7 @@ def plan_grants(client: SalesforceClient, fields: Sequence[ObjectField], setting
             row = existing.get((pid[:15], f"{sobject}.{name}".lower()))
             enough = row is not None and row["PermissionsRead"] and (row["PermissionsEdit"] or not edit)
             record_id = str(row["Id"]) if row is not None else None
-            action = Action.EXISTS if enough else Action.CREATE
+            action = SetupAction.EXISTS if enough else SetupAction.CREATE
             changes.append(GrantChange(sobject, name, pid, profile, edit, action, record_id))
     return changes
 
@@ -225,10 +207,10 @@ def apply_grants(client: SalesforceClient, changes: Sequence[GrantChange]) -> li
         except FatalApiError as err:
             if err.context.get("error_code") != "DUPLICATE_VALUE":
                 raise
-            done.append(replace(change, action=Action.EXISTS))
+            done.append(replace(change, action=SetupAction.EXISTS))
             continue
-        done.append(replace(change, action=Action.DONE))
-    log.info("salesforce.access_granted", system=client.system, records=sum(c.action is Action.DONE for c in done))
+        done.append(replace(change, action=SetupAction.DONE))
+    log.info("salesforce.access_granted", system=client.system, records=sum(c.action is SetupAction.DONE for c in done))
     return done
 
 

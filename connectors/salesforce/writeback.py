@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -42,9 +42,17 @@ def parse_bulk_error(text: str) -> tuple[str, str]:
     return (code or "UNKNOWN_ERROR"), rest.strip(":") or text
 
 
-def _chunks(ops: Sequence[WriteOp], size: int) -> Iterator[Sequence[WriteOp]]:
+def _chunks(ops: Sequence[_Update], size: int) -> Iterator[Sequence[_Update]]:
     for start in range(0, len(ops), size):
         yield ops[start : start + size]
+
+
+@dataclass(frozen=True, slots=True)
+class _Update:
+    """An op that passed the precheck: an existing record's ID and the fields to set."""
+
+    source_id: str
+    fields: Mapping[str, Any]
 
 
 class WriteBack:
@@ -68,13 +76,13 @@ class WriteBack:
             hint = f"set writable: true for {batch.stream} under settings.objects"
             raise ConnectorConfigError(msg, hint=hint, system=self._system, stream=batch.stream)
         results: dict[int, WriteResult] = {}
-        pending: list[tuple[int, WriteOp]] = []
+        pending: list[tuple[int, _Update]] = []
         for index, op in enumerate(batch.ops):
-            early = self._precheck(op)
-            if early is not None:
-                results[index] = early
+            checked = self._precheck(op)
+            if isinstance(checked, WriteResult):
+                results[index] = checked
             else:
-                pending.append((index, op))
+                pending.append((index, checked))
         ops = [op for _, op in pending]
         if len(ops) > self._config.bulk_ingest_threshold:
             written = self._bulk(batch.stream, ops)
@@ -83,14 +91,16 @@ class WriteBack:
         results.update({index: result for (index, _), result in zip(pending, written, strict=True)})
         return [results[i] for i in range(len(batch.ops))]
 
-    def _precheck(self, op: WriteOp) -> WriteResult | None:
+    def _precheck(self, op: WriteOp) -> WriteResult | _Update:
+        if op.source_id is None:
+            return WriteResult(None, WriteOutcome.FAILED, "CREATE_UNSUPPORTED", "write-back updates existing records")
         if not _ID.match(op.source_id):
             return WriteResult(op.source_id, WriteOutcome.FAILED, "INVALID_ID", "not a Salesforce record ID")
         if not op.fields:
             return WriteResult(op.source_id, WriteOutcome.UNCHANGED)
-        return None
+        return _Update(op.source_id, op.fields)
 
-    def _collections(self, sobject: str, ops: Sequence[WriteOp]) -> list[WriteResult]:
+    def _collections(self, sobject: str, ops: Sequence[_Update]) -> list[WriteResult]:
         results: list[WriteResult] = []
         for chunk in _chunks(ops, COLLECTION_SIZE):
             answers = self._client.update_collection(sobject, [{"Id": op.source_id, **op.fields} for op in chunk])
@@ -99,7 +109,7 @@ class WriteBack:
         log.info("writeback.pushed", system=self._system, stream=sobject, records=len(results), rejected=failed)
         return results
 
-    def _bulk(self, sobject: str, ops: Sequence[WriteOp]) -> list[WriteResult]:
+    def _bulk(self, sobject: str, ops: Sequence[_Update]) -> list[WriteResult]:
         by_id: dict[str, WriteResult] = {}
         for columns, group in _by_columns(ops).items():
             rows = [{"Id": op.source_id, **op.fields} for op in group]
@@ -108,31 +118,31 @@ class WriteBack:
                 log.warning(
                     "writeback.bulk_job_failed", system=self._system, stream=sobject, error=outcome.error_message
                 )
-                by_id.update({r.source_id: r for r in self._collections(sobject, group)})
+                by_id.update({op.source_id: r for op, r in zip(group, self._collections(sobject, group), strict=True)})
                 continue
             by_id.update(_tie_back(group, outcome))
         return [by_id[op.source_id] for op in ops]
 
 
-def _collection_result(op: WriteOp, answer: Mapping[str, Any]) -> WriteResult:
+def _collection_result(op: _Update, answer: Mapping[str, Any]) -> WriteResult:
     if answer.get("success"):
         return WriteResult(op.source_id, WriteOutcome.WRITTEN)
     code, message, retryable = record_failure(answer.get("errors"))
     return WriteResult(op.source_id, WriteOutcome.FAILED, code, message, retryable)
 
 
-def _by_columns(ops: Sequence[WriteOp]) -> dict[tuple[str, ...], list[WriteOp]]:
+def _by_columns(ops: Sequence[_Update]) -> dict[tuple[str, ...], list[_Update]]:
     """Group ops by the fields they set: a Bulk CSV column would otherwise clear the others' values."""
-    groups: dict[tuple[str, ...], dict[str, WriteOp]] = {}
+    groups: dict[tuple[str, ...], dict[str, _Update]] = {}
     for op in ops:
         key = tuple(sorted(op.fields))
         merged = groups.setdefault(key, {})
         previous = merged.get(op.source_id)
-        merged[op.source_id] = WriteOp(op.source_id, {**(previous.fields if previous else {}), **op.fields})
+        merged[op.source_id] = _Update(op.source_id, {**(previous.fields if previous else {}), **op.fields})
     return {key: list(group.values()) for key, group in groups.items()}
 
 
-def _tie_back(group: Sequence[WriteOp], outcome: BulkIngestResult) -> dict[str, WriteResult]:
+def _tie_back(group: Sequence[_Update], outcome: BulkIngestResult) -> dict[str, WriteResult]:
     """Match every Bulk result row to its input op by Id (15-character form); ops with no row failed unseen."""
     results: dict[str, WriteResult] = {}
     for row in outcome.successful:

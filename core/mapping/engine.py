@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from connectors.base import RejectedRecord, SourceRecord
+from connectors.base import RejectedRecord, SourceRecord, WritebackTarget
 from core.canonical import CanonicalModel, Identifier, RecordRef
 from core.canonical.base import describe_validation_error
 from core.errors import ConfigError, Problem, RecordRejected
@@ -216,6 +216,14 @@ class CompiledMapping:
             KeyError: When the stream is not mapped.
         """
         return self.stream(stream).writeback
+
+    def writeback_targets(self) -> list[WritebackTarget]:
+        """Return every vendor field the mapping's ``writeback:`` sections fill, stream by stream in file order."""
+        return [
+            WritebackTarget(name, item.vendor_field, item.source)
+            for name, plan in self._streams.items()
+            for item in plan.writeback.fields
+        ]
 
     def source_record(self, stream: str, raw: Mapping[str, Any]) -> SourceRecord:
         """Wrap a raw record of ``stream`` as a ``SourceRecord``, reading ``id``/``updated_at`` by the mapping.

@@ -13,8 +13,8 @@ import requests
 
 from connectors.base import WriteBatch, WriteOp, WriteOutcome
 from connectors.salesforce import SalesforceConfig, SalesforceConnector
-from connectors.salesforce.provision import apply, plan
-from core.commands.setup_cmd import writeback_specs
+from connectors.salesforce.provision import apply, field_specs, plan
+from core.mapping import load_mapping
 from sandbox.common.runner import running_sandbox
 from sandbox.salesforce.settings import connector_settings
 from tests.contracts.validator import Exchange, validate_all
@@ -59,7 +59,7 @@ def test_pull_and_push_end_to_end_against_the_live_sandbox():
         records = [r for b in connector.pull("Contact", None) for r in b.records]  # > 200: through Bulk 2.0
         live = [r.source_id for r in records if not r.deleted]
         assert len(records) > 200 and live
-        specs = writeback_specs(ROOT / "mappings" / "salesforce.yaml", config)
+        specs = field_specs(load_mapping(ROOT / "mappings" / "salesforce.yaml").writeback_targets(), config)
         done = apply(connector.client, plan(connector.client, specs, config.setup), config.setup)
         assert done.done() > 0 and plan(connector.client, specs, config.setup).pending() == 0
         ops = [WriteOp(rid, {"Contactpoint_Profile_Id__c": f"live-{n}"}) for n, rid in enumerate(live[:250])]

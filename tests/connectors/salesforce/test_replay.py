@@ -173,13 +173,14 @@ def test_malformed_record_is_rejected_and_the_pull_goes_on():
 
 
 def test_setup_creates_places_and_grants_the_mapping_fields_idempotently_then_push_uses_them():
-    from connectors.salesforce.provision import Action, apply, plan
-    from core.commands.setup_cmd import writeback_specs
+    from connectors.base import SetupAction as Action
+    from connectors.salesforce.provision import apply, field_specs, plan
+    from core.mapping import load_mapping
 
     with salesforce_env("setup_fields") as env:
         connector = env.make(setup={"integration_profile": "Contactpoint Integration"})
         settings = connector.config.setup
-        specs = writeback_specs(MAPPING, connector.config)
+        specs = field_specs(load_mapping(MAPPING).writeback_targets(), connector.config)
         assert {s.field for s in specs} >= {"Contactpoint_Profile_Id__c", "Contactpoint_Suppression_Reasons__c"}
         first = plan(connector.client, specs, settings)
         to_create = {(c.spec.sobject, c.spec.field) for c in first.fields if c.action is Action.CREATE}
