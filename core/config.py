@@ -33,6 +33,7 @@ __all__ = [
     "ScheduleConfig",
     "SystemConfig",
     "build_connector",
+    "connector_of",
     "load_project",
 ]
 
@@ -262,3 +263,18 @@ def build_connector(project: Project, name: str) -> Connector:
             msg, hint=f"see 'docs/{system.kind}.md' for the settings of the {system.kind} connector", system=name
         ) from None
     return factory.from_config(settings, name=name)
+
+
+def connector_of(kind: str, settings: Mapping[str, Any], *, name: str) -> Connector:
+    """Build a connector of ``kind`` from settings made in code rather than read from contactpoint.yaml.
+
+    Raises:
+        ConnectorConfigError: Unknown connector kind, or settings it rejects (each problem listed).
+    """
+    factory = factory_for(kind)
+    try:
+        config = factory.config_model.model_validate(dict(settings))
+    except ValidationError as err:
+        msg = f"settings of the {kind} connector for {name!r} are invalid: " + "; ".join(describe_validation_error(err))
+        raise ConnectorConfigError(msg, hint=f"see 'docs/{kind}.md' for the settings it takes", system=name) from None
+    return factory.from_config(config, name=name)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from connectors.files import FilesConnector
-from connectors.files.config import FilesConfig
+from connectors.http import MeteredConnector
 from core.commands.common import console, errors_to_exit
+from core.config import connector_of
 from core.identity import resolve_store
 from core.mapping import load_mapping
 from core.store import RunStatus, Store, open_store
@@ -57,29 +57,27 @@ def _import_files(store: Store, run_id: str) -> IngestSummary:
     from core.sync import ingest_stream
 
     mapping = load_mapping(ROOT / "mappings" / "files.yaml")
-    config = FilesConfig.model_validate({"streams": [{"name": "people", "path": ROOT / "samples" / "people.csv"}]})
-    return ingest_stream(FilesConnector(config, name="files"), "people", mapping, store, run_id=run_id)
+    settings = {"streams": [{"name": "people", "path": ROOT / "samples" / "people.csv"}]}
+    return ingest_stream(connector_of("files", settings, name="files"), "people", mapping, store, run_id=run_id)
 
 
 def _pull_salesforce(store: Store, run_id: str, records: int) -> list[IngestSummary]:
-    # the vendor connector and the sandbox are loaded only when the demo runs
-    from connectors.salesforce import SalesforceConfig, SalesforceConnector
+    # the sandbox is loaded only when the demo runs; the connector comes from the registry
     from core.sync import ingest_stream
     from sandbox.common.runner import running_sandbox
-    from sandbox.salesforce.settings import connector_settings
 
     mapping = load_mapping(ROOT / "mappings" / "salesforce.yaml")
     with running_sandbox("salesforce", records=records, seed=7) as sandbox:
-        config = SalesforceConfig.model_validate(connector_settings(sandbox, auth="password"))
         # one Contact with an impossible birthdate shows how a malformed vendor record is parked
         bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Birthdate", value="1987-02-31")
-        connector = SalesforceConnector(config, name="salesforce")
+        connector = connector_of("salesforce", sandbox.connector_settings(), name="salesforce")
         check = connector.check()
         console.print(f"  salesforce sandbox at {sandbox.base_url}: {check.detail}", markup=False)
         summaries = [
             ingest_stream(connector, stream, mapping, store, run_id=run_id) for stream in ("Account", "Contact", "Lead")
         ]
-        store.finish_run(run_id, RunStatus.PARTIAL, api_usage={"salesforce": connector.api_usage.as_dict()})
+        usage = {"salesforce": connector.api_usage.as_dict()} if isinstance(connector, MeteredConnector) else None
+        store.finish_run(run_id, RunStatus.PARTIAL, api_usage=usage)
     for summary in summaries:
         console.print(_line(summary), markup=False)
     for parked in store.list_parked("salesforce", "Contact", run_id):

@@ -13,10 +13,9 @@ from typing import Annotated
 
 import typer
 
-from connectors.files import FilesConnector
-from connectors.files.config import FilesConfig
 from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
+from core.config import connector_of
 from core.errors import ConfigError, ContactpointError, RecordRejected
 from core.mapping import CompiledMapping, load_mapping
 from core.store import RunStatus, mask_url, open_store
@@ -66,10 +65,8 @@ def run(
     with errors_to_exit():
         mapping = load_mapping(mapping_file)
         name = mapping.pick_stream(stream)
-        config = FilesConfig.model_validate(
-            {"streams": [{"name": name, "path": input_file, "id_field": _id_column(mapping, name)}]}
-        )
-        connector = FilesConnector(config, name=system or mapping.system)
+        settings = {"streams": [{"name": name, "path": input_file, "id_field": _id_column(mapping, name)}]}
+        connector = connector_of("files", settings, name=system or mapping.system)
         connector.check()
         with open_store(url) as store:
             run_id = store.start_run("import")

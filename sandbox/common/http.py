@@ -118,6 +118,13 @@ class SandboxApp(Protocol):
     def credentials(self) -> dict[str, str]:
         """The credentials the sandbox accepts, for ``sandbox up`` to print."""
 
+    def connector_settings(self, running: Any) -> dict[str, Any]:
+        """Settings of this system's Contactpoint connector that reach the sandbox ``running`` serves.
+
+        ``running`` is the ``RunningSandbox`` (base URL, CA file, credentials); the result is
+        plain data for the connector's config model, so a demo or a project file can use it.
+        """
+
 
 class SandboxServer(ThreadingHTTPServer):
     """A threading HTTPS server bound to 127.0.0.1 that hands requests to a ``SandboxApp``."""

@@ -68,6 +68,10 @@ class RunningSandbox:
         session.trust_env = False
         return session
 
+    def connector_settings(self) -> dict[str, Any]:
+        """Settings of the system's connector (``kind`` = ``system``) that reach this sandbox."""
+        return self.app.connector_settings(self)
+
     def describe(self) -> dict[str, Any]:
         """The JSON object ``sandbox up --json`` prints."""
         return {

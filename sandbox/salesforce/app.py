@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
@@ -23,6 +24,7 @@ from sandbox.salesforce.data import seed_org
 from sandbox.salesforce.layouts import install_layouts, layout_resource
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.rest import RestApi
+from sandbox.salesforce.settings import connector_settings
 from sandbox.salesforce.tooling import create_custom_field, make_tooling_org
 from sandbox.salesforce.wire import API_VERSION, ErrorCode, error, parse_version
 
@@ -71,6 +73,10 @@ class SalesforceSandbox:
             "audience": self.base_url,
             "organization_id": self.org.org_id,
         }
+
+    def connector_settings(self, running: Any) -> dict[str, Any]:
+        """Salesforce connector settings for this sandbox: username-password login (see ``settings``)."""
+        return connector_settings(running, auth="password")
 
     def handle(self, request: Request) -> Response:
         """Answer one request and stamp it with ``Sforce-Limit-Info``."""
