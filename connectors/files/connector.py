@@ -166,7 +166,7 @@ class _PositionPull(_Pull):
         position = {"mode": "position", "offset": offset, "line": line, "fingerprint": first}
         for row in read_rows(self.config, start=offset, first_line=line + 1):
             if isinstance(row, BadRow):
-                self.reject(row.reason, row.raw, row.line)
+                self.reject(row.reason, row.raw, row.line, row.source_id)
             else:
                 record = self.record(row, None)
                 if record is not None:
@@ -202,7 +202,7 @@ class _UpdatedAtPull(_Pull):
     def take(self, row: GoodRow | BadRow, committed: Watermark) -> SourceRecord | None:
         """Return the row as a record when it is newer than the cursor; park it when unreadable."""
         if isinstance(row, BadRow):
-            self.reject(row.reason, row.raw, row.line)
+            self.reject(row.reason, row.raw, row.line, row.source_id)
             return None
         raw_time = row.data.get(self.config.updated_at_field or "")
         try:

@@ -31,12 +31,13 @@ class GoodRow:
 
 @dataclass(frozen=True, slots=True)
 class BadRow:
-    """A row that could not be read, with the reason and its raw text."""
+    """A row that could not be read, with the reason, its raw text and its ID when that could be read."""
 
     reason: str
     raw: str
     line: int
     offset: int
+    source_id: str | None = None
 
 
 Row = GoodRow | BadRow
@@ -114,6 +115,7 @@ def _csv_rows(config: FileStreamConfig, header: list[str], *, start: int, first_
         handle.seek(start)
         lines = _Lines(handle, config.encoding, start)
         reader = csv.reader(lines, delimiter=config.delimiter, strict=True)
+        id_column = header.index(config.id_field)
         line = first_line
         while True:
             before = lines.count
@@ -129,15 +131,21 @@ def _csv_rows(config: FileStreamConfig, header: list[str], *, start: int, first_
             if not values or values == [""]:
                 continue
             bad = [n for n in lines.bad_lines if n > before]
+            source_id = _id_of(values, id_column)
             if bad:
-                yield BadRow(
-                    f"bytes that are not {config.encoding}", config.delimiter.join(values), row_line, lines.offset
-                )
+                reason = f"bytes that are not {config.encoding}"
+                yield BadRow(reason, config.delimiter.join(values), row_line, lines.offset, source_id)
             elif len(values) != len(header):
                 reason = f"row has {len(values)} fields, the header has {len(header)}"
-                yield BadRow(reason, config.delimiter.join(values), row_line, lines.offset)
+                yield BadRow(reason, config.delimiter.join(values), row_line, lines.offset, source_id)
             else:
                 yield GoodRow(dict(zip(header, values, strict=True)), row_line, lines.offset)
+
+
+def _id_of(values: list[str], column: int) -> str | None:
+    """The row's ID, read at the ID column's place, when the row reaches it (so a bad row can be found)."""
+    value = values[column].strip() if column < len(values) else ""
+    return value or None
 
 
 def _jsonl_rows(config: FileStreamConfig, *, start: int, first_line: int) -> Iterator[Row]:
