@@ -68,8 +68,8 @@ def _pull_salesforce(store: Store, run_id: str, records: int) -> list[IngestSumm
 
     mapping = load_mapping(ROOT / "mappings" / "salesforce.yaml")
     with running_sandbox("salesforce", records=records, seed=7) as sandbox:
-        # one Contact with an impossible birthdate shows how a malformed vendor record is parked
-        bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Birthdate", value="1987-02-31")
+        # one Contact with a broken email address shows how a malformed vendor record is parked
+        bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Email", value="dana.fox@@example")
         connector = connector_of("salesforce", sandbox.connector_settings(), name="salesforce")
         check = connector.check()
         console.print(f"  salesforce sandbox at {sandbox.base_url}: {check.detail}", markup=False)
