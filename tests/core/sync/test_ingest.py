@@ -87,8 +87,8 @@ def test_cli_maps_10000_rows_stores_good_parks_bad_and_exits_0(tmp_path, store_u
     from core.store import open_store
 
     with open_store(store_url) as store:
-        parked = store.list_parked(run_id=summary["run_id"])
-        people = {c.source_id for c in store.iter_canonical(system="files") if c.model == "Person"}
+        parked = store.parked.list(run_id=summary["run_id"])
+        people = {c.source_id for c in store.records.iter_canonical(system="files") if c.model == "Person"}
     assert len(parked) == 100
     assert people == {str(i) for i in range(10_000)} - set(bad)
     reasons = {p.source_id: p.reason for p in parked if p.source_id}
@@ -139,14 +139,14 @@ def test_crash_mid_run_resumes_without_duplicates_or_gaps(tmp_path, store):
     mapping = load_mapping(MAPPING)
     with pytest.raises(RuntimeError, match="power cut"):
         ingest_stream(
-            CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.start_run("sync")
+            CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.runs.start("sync")
         )
     assert count(store, SourceRecordRow) == pytest.approx(7 * 64, abs=64)
-    summary = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
+    summary = ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
     assert summary.resumed_from is not None
     good = 1_000 - len(bad)
     assert count(store, CanonicalRecord, model="Person") == good
-    stored_ids = sum(1 for _ in store.iter_source_records(system="files"))
+    stored_ids = sum(1 for _ in store.records.iter_source(system="files"))
     assert (
         stored_ids
         == count(store, SourceRecordRow)
@@ -154,5 +154,5 @@ def test_crash_mid_run_resumes_without_duplicates_or_gaps(tmp_path, store):
     )
     assert count(store, ParkedRecord) == len(bad)
     # a third run reads nothing new and changes nothing
-    again = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
+    again = ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
     assert (again.pulled, again.inserted, again.updated, again.parked) == (0, 0, 0, 0)
