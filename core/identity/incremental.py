@@ -131,7 +131,7 @@ class IncrementalResolver:
         self, store: Store, settings: IdentitySettings | None = None, *, nicknames: NicknameTable | None = None
     ) -> None:
         self.store = store
-        store.checkpoint_in_background()  # no resolve pays for a WAL checkpoint inside its commit
+        store.checkpoint_wal_in_background()  # no resolve pays for a WAL checkpoint inside its commit
         self.settings = settings or IdentitySettings()
         self.nicknames = nicknames or default_nicknames()
         stored = store.identity_models.latest()

@@ -6,7 +6,7 @@
     schema.py           Alembic, configured from code: migrate(), current/head revision, schema_diff()
     database.py         Database: engine, clock, transactions, hash-guarded batch upserts
     keys.py             RecordKey, record_key(), split_record_key()
-    checkpoint.py       WalCheckpointer: SQLite WAL checkpoints off the commit path
+    wal.py              WalCheckpointer: SQLite write-ahead log checkpoints off the commit path
     store.py            Store (one repository per concern over one Database) and open_store()
 
     repositories, one module each, reached as ``store.<name>``:

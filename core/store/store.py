@@ -1,6 +1,7 @@
 """``Store``: the one object the rest of Contactpoint reads and writes state through.
 
-    Store
+    Store                migrate, revision, is_current, counts, checkpoint_wal_in_background,
+    │                    close; engine, url, dialect
     ├── database         Database: engine, clock, transactions, batch upserts (database.py)
     ├── records          upsert_source, upsert_canonical, get_source, iter_source, iter_canonical
     ├── deleted          keys
@@ -32,7 +33,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.store.aliases import Aliases
-from core.store.checkpoint import WalCheckpointer
 from core.store.cursors import Cursors
 from core.store.database import Database
 from core.store.deleted import DeletedRecords
@@ -48,6 +48,7 @@ from core.store.runs import Runs
 from core.store.schema import current_revision, head_revision
 from core.store.schema import migrate as migrate_schema
 from core.store.tables import TABLES
+from core.store.wal import WalCheckpointer
 from core.store.writeback import WritebackLog
 
 __all__ = ["Store", "open_store"]
@@ -77,7 +78,7 @@ class Store:
         self.identity_models = IdentityModels(db)
         self.identity_index = IdentityIndex(db)
         self.writeback = WritebackLog(db)
-        self._checkpointer: WalCheckpointer | None = None
+        self._wal_checkpointer: WalCheckpointer | None = None
 
     @property
     def engine(self) -> Engine:
@@ -115,19 +116,20 @@ class Store:
                 result[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         return result
 
-    def checkpoint_in_background(self) -> None:
-        """On a SQLite file, move WAL checkpoints off the commit path into a thread (idempotent).
+    def checkpoint_wal_in_background(self) -> None:
+        """On a SQLite file, move write-ahead log checkpoints off the commit path into a thread (idempotent).
 
-        For long-lived, latency-sensitive writers; ``close()`` stops the thread.
+        For long-lived, latency-sensitive writers; ``close()`` stops the thread. A no-op
+        on PostgreSQL and in-memory SQLite. (Not to be confused with sync cursors.)
         """
-        if self._checkpointer is None and WalCheckpointer.applies_to(self.engine):
-            self._checkpointer = WalCheckpointer(self.engine).start()
+        if self._wal_checkpointer is None and WalCheckpointer.applies_to(self.engine):
+            self._wal_checkpointer = WalCheckpointer(self.engine).start()
 
     def close(self) -> None:
-        """Stop background checkpoints, if any, and release every pooled connection."""
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-            self._checkpointer = None
+        """Stop background WAL checkpoints, if any, and release every pooled connection."""
+        if self._wal_checkpointer is not None:
+            self._wal_checkpointer.stop()
+            self._wal_checkpointer = None
         self.database.close()
 
     def __enter__(self) -> Store:
