@@ -19,7 +19,7 @@ from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
-from core.identity.report import describe
+from core.identity.profile_view import describe
 from core.identity.settings import load_settings
 from core.store import RunStatus, open_store
 
