@@ -8,7 +8,7 @@ from core.store import UpsertCounts, open_store
 from .helpers import snapshot
 
 
-def test_writeback_ledger_diff_returns_only_what_changed(store):
+def test_writeback_diff_returns_only_what_changed(store):
     ops = [
         WriteOp("003A", {"cp_profile_id": "cp_aaaaaaaa", "cp_open_tickets": 2, "cp_tags": ["vip"]}),
         WriteOp("003B", {"cp_profile_id": "cp_bbbbbbbb"}),
