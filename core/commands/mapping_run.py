@@ -66,14 +66,14 @@ def run(
             file_format=file_format,
         )
         with open_store(url) as store:
-            run_id = store.start_run("import")
+            run_id = store.runs.start("import")
             try:
                 summary = ingest_stream(connector, name, mapping, store, run_id=run_id, resume=not full)
             except ContactpointError as err:
-                store.finish_run(run_id, RunStatus.FAILED, error=err.message)
+                store.runs.finish(run_id, RunStatus.FAILED, error=err.message)
                 raise
             status = RunStatus.PARTIAL if summary.parked else RunStatus.SUCCEEDED
-            store.finish_run(run_id, status, counters=summary.counters())
+            store.runs.finish(run_id, status, counters=summary.counters())
             shown_url = mask_url(store.url)
         if as_json:
             print_json(

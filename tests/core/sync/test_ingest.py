@@ -89,8 +89,8 @@ def test_cli_maps_10000_rows_stores_good_parks_bad_and_exits_0(tmp_path, store_u
     from core.store import open_store
 
     with open_store(store_url) as store:
-        parked = store.list_parked(run_id=summary["run_id"])
-        people = {c.source_id: c.data for c in store.iter_canonical(system="files") if c.model == "Person"}
+        parked = store.parked.list(run_id=summary["run_id"])
+        people = {c.source_id: c.data for c in store.records.iter_canonical(system="files") if c.model == "Person"}
     assert len(parked) == len(bad) - len(kept)
     assert set(people) == {str(i) for i in range(10_000)} - (set(bad) - kept)
     assert all(people[i].get("date_of_birth") is None for i in kept)
@@ -142,15 +142,15 @@ def test_crash_mid_run_resumes_without_duplicates_or_gaps(tmp_path, store):
     mapping = load_mapping(MAPPING)
     with pytest.raises(RuntimeError, match="power cut"):
         ingest_stream(
-            CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.start_run("sync")
+            CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.runs.start("sync")
         )
     assert count(store, SourceRecordRow) == pytest.approx(7 * 64, abs=64)
-    summary = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
+    summary = ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
     assert summary.resumed_from is not None
     kept = sum(1 for k in bad.values() if k == "bad_date")  # stored without the impossible date
     good = 1_000 - len(bad) + kept
     assert count(store, CanonicalRecord, model="Person") == good
-    stored_ids = sum(1 for _ in store.iter_source_records(system="files"))
+    stored_ids = sum(1 for _ in store.records.iter_source(system="files"))
     assert (
         stored_ids
         == count(store, SourceRecordRow)
@@ -158,5 +158,5 @@ def test_crash_mid_run_resumes_without_duplicates_or_gaps(tmp_path, store):
     )
     assert count(store, ParkedRecord) == len(bad) - kept
     # a third run reads nothing new and changes nothing
-    again = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
+    again = ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
     assert (again.pulled, again.inserted, again.updated, again.parked) == (0, 0, 0, 0)
