@@ -18,7 +18,8 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from sandbox.common.people import Company, Person, companies, people
-from sandbox.salesforce.org import INTEGRATION_USER_ID, Org, Record
+from sandbox.salesforce.identity import user_record
+from sandbox.salesforce.org import INTEGRATION_USER_ID, INTEGRATION_USERNAME, Org, Record
 from sandbox.salesforce.schema import WIDE_FIELD_COUNT, wide_field_name
 
 __all__ = ["seed_org"]
@@ -165,9 +166,8 @@ def seed_org(org: Org, *, records: int, seed: int) -> None:
     n_accounts, n_leads = max(1, records // 5), max(1, records // 2)
     firms = companies(seed, n_accounts)
     crowd = people(seed, records + n_leads, company_count=n_accounts)
-    _store(org, "User", {"Id": INTEGRATION_USER_ID, "Username": "integration@contactpoint.sandbox",
-                         "Name": "Integration User", "Email": "integration@contactpoint.sandbox",
-                         "CreatedDate": _EPOCH, "LastModifiedDate": _EPOCH, "SystemModstamp": _EPOCH})  # fmt: skip
+    user = user_record(INTEGRATION_USER_ID, first_name="Integration", last_name="User", username=INTEGRATION_USERNAME)
+    _store(org, "User", user | {"CreatedDate": _EPOCH, "LastModifiedDate": _EPOCH, "SystemModstamp": _EPOCH})
     account_ids = [_store(org, "Account", _stamp(_account(f, rng), stamps))["Id"] for f in firms]
     _seed_contacts(org, crowd[:records], account_ids, rng, stamps)
     for j in range(n_leads):

@@ -20,7 +20,7 @@ from sandbox.salesforce.access import check_field_permission
 from sandbox.salesforce.control import SalesforceControl
 from sandbox.salesforce.ids import make_id
 from sandbox.salesforce.org import Org
-from sandbox.salesforce.query import Plan, attributes, plan_query, render_json, run_plan
+from sandbox.salesforce.query import Plan, attributes, column_metadata, plan_query, render_json, run_plan
 from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.wire import ErrorCode, error
 from sandbox.salesforce.writes import commit, plan_insert, plan_update, plan_upsert
@@ -69,12 +69,15 @@ class RestApi:
         text = request.param("q")
         if not text:
             return error(400, ErrorCode.MALFORMED_QUERY, "A query string has to be specified")
+        columns_only = (request.param("columns") or "").lower() == "true"  # the selected columns, no rows
         try:
             with org.lock:
                 plan = plan_query(org, text)
-                rows = run_plan(org, plan, include_deleted=endpoint == "queryAll")
+                rows = [] if columns_only else run_plan(org, plan, include_deleted=endpoint == "queryAll")
         except SoqlError as err:
             return query_error(err)
+        if columns_only:
+            return Response.json(200, column_metadata(plan))
         if plan.query.count_only:
             return Response.json(200, {"totalSize": len(rows), "done": True, "records": []})
         cursor = Cursor(plan, [r["Id"] for r in rows], _batch_size(request), endpoint)

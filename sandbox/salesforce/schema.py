@@ -28,6 +28,7 @@ class FieldType(StrEnum):
     URL = "url"
     TEXTAREA = "textarea"
     PICKLIST = "picklist"
+    COMBOBOX = "combobox"
     BOOLEAN = "boolean"
     DATETIME = "datetime"
     DATE = "date"
@@ -71,10 +72,11 @@ class FieldDef:
     compound_field_name: str | None = None
     formula: str | None = None
     picklist: tuple[str, ...] = ()
+    default: str | None = None
 
     def describe(self) -> dict[str, Any]:
         """This field's entry in the describe ``fields`` list."""
-        text = self.type in {FieldType.STRING, FieldType.EMAIL, FieldType.PHONE, FieldType.URL, FieldType.TEXTAREA}
+        text = self.type in _TEXT_TYPES
         return {
             "aggregatable": self.type != FieldType.TEXTAREA,
             "autoNumber": False,
@@ -87,8 +89,8 @@ class FieldDef:
             "compoundFieldName": self.compound_field_name,
             "createable": self.createable,
             "custom": self.custom,
-            "defaultValue": False if self.type == FieldType.BOOLEAN else None,
-            "defaultedOnCreate": self.type == FieldType.BOOLEAN or self.name in _SYSTEM_FIELDS,
+            "defaultValue": False if self.type == FieldType.BOOLEAN else self.default,
+            "defaultedOnCreate": self.type == FieldType.BOOLEAN or self.name in _SYSTEM_FIELDS or bool(self.default),
             "deprecatedAndHidden": False,
             "digits": 0,
             "externalId": self.external_id,
@@ -101,7 +103,8 @@ class FieldDef:
             "nameField": self.name == "Name",
             "nillable": self.nillable,
             "picklistValues": [
-                {"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v} for v in self.picklist
+                {"active": True, "defaultValue": v == self.default, "label": v, "validFor": None, "value": v}
+                for v in self.picklist
             ],
             "precision": 18 if self.type in {FieldType.DOUBLE, FieldType.CURRENCY} else 0,
             "referenceTo": list(self.reference_to),
@@ -115,6 +118,14 @@ class FieldDef:
         }
 
 
+_TEXT_TYPES = {
+    FieldType.STRING,
+    FieldType.EMAIL,
+    FieldType.PHONE,
+    FieldType.URL,
+    FieldType.TEXTAREA,
+    FieldType.COMBOBOX,
+}
 _SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp", "OwnerId", "CreatedById")
 
 
@@ -316,12 +327,29 @@ def _lead() -> ObjectDef:
     return obj
 
 
+_USER_LOCALE_FIELDS = (
+    ("TimeZoneSidKey", "Time Zone"),
+    ("LocaleSidKey", "Locale"),
+    ("LanguageLocaleKey", "Language"),
+    ("EmailEncodingKey", "Email Encoding"),
+)
+
+
 def _user() -> ObjectDef:
     obj = ObjectDef("User", "User", "005")
     _system_fields(obj, merge=False)
     obj.add_field(_text("Username", 80, nillable=False))
+    obj.add_field(_text("FirstName", 40))
+    obj.add_field(_text("LastName", 80, nillable=False))
     obj.add_field(_text("Name", 121, updateable=False, createable=False))
-    obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=128))
+    obj.add_field(_text("Alias", 8, nillable=False))
+    obj.add_field(_text("Title", 80))
+    obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=128, nillable=False))
+    obj.add_field(FieldDef("IsActive", FieldType.BOOLEAN, "Active", nillable=False))
+    obj.add_field(FieldDef("UserType", FieldType.PICKLIST, "User Type", length=40, updateable=False, createable=False,
+                           picklist=("Standard", "AutomatedProcess")))  # fmt: skip
+    for name, label in _USER_LOCALE_FIELDS:
+        obj.add_field(FieldDef(name, FieldType.PICKLIST, label, length=40, nillable=False))
     obj.add_field(
         FieldDef("ProfileId", FieldType.REFERENCE, "Profile ID", length=18, reference_to=("Profile",),
                  relationship_name="Profile")

@@ -129,7 +129,9 @@ def _check_required(write: Write, *, creating: bool) -> None:
             continue
         present = definition.name in write.values
         value = write.values.get(definition.name)
-        if (creating and not present) or (present and (value is None or not str(value).strip())):
+        if (creating and not present and definition.default is None) or (
+            present and (value is None or not str(value).strip())
+        ):
             missing.append(definition.name)
     if missing:
         msg = f"Required fields are missing: [{', '.join(missing)}]"
