@@ -16,6 +16,7 @@ from typing import Any
 from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
 from sandbox.salesforce.access import install_access
+from sandbox.salesforce.activities import install_activities
 from sandbox.salesforce.auth import Credentials, SessionStore, make_credentials, oauth_token, soap_login
 from sandbox.salesforce.bulk import BulkApi
 from sandbox.salesforce.composite import collections
@@ -41,9 +42,10 @@ class SalesforceSandbox:
     def __init__(self, *, base_url: str, state_dir: Path, options: SandboxOptions) -> None:
         self.base_url = base_url
         self.org = Org()
-        seed_org(self.org, records=options.records, seed=options.seed)
+        self.stories = seed_org(self.org, records=options.records, seed=options.seed)
         install_access(self.org)
         install_organization(self.org)
+        install_activities(self.org)
         self.tooling_org = make_tooling_org(self.org)
         install_layouts(self.tooling_org)
         self.creds: Credentials = make_credentials(state_dir, self.org.org_id)

@@ -9,7 +9,8 @@ N//2 Leads, the same every time, with the noise real orgs have:
   losers whose ``MasterRecordId`` names the surviving Contact;
 - ``SystemModstamp`` ties: runs of records share the exact same timestamp, so a
   cursor on ``SystemModstamp`` alone loses or repeats records at page edges;
-- a few ``Wide_Object__c`` records with 450 custom fields filled.
+- a few ``Wide_Object__c`` records with 450 custom fields filled;
+- then the named stories every sandbox seeds (``sandbox.salesforce.stories``), with fixed IDs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sandbox.common.people import Company, Person, companies, people
 from sandbox.salesforce.identity import user_record
 from sandbox.salesforce.org import INTEGRATION_USER_ID, INTEGRATION_USERNAME, Org, Record
 from sandbox.salesforce.schema import WIDE_FIELD_COUNT, wide_field_name
+from sandbox.salesforce.stories import StoryRecord, seed_stories
 
 __all__ = ["seed_org"]
 
@@ -153,13 +155,16 @@ def _seed_contacts(org: Org, crowd: list[Person], account_ids: list[str], rng: r
             live[(i * 104729) % len(live)]["IsDeleted"] = True
 
 
-def seed_org(org: Org, *, records: int, seed: int) -> None:
-    """Fill ``org`` with ``records`` Contacts and their Accounts, Leads and wide records.
+def seed_org(org: Org, *, records: int, seed: int) -> list[StoryRecord]:
+    """Fill ``org`` with ``records`` Contacts and their Accounts, Leads and wide records, then the stories.
 
     Args:
         org: An org with no records.
         records: Number of Contacts (Accounts are a fifth, Leads a half of it).
         seed: The same seed gives the same org.
+
+    Returns:
+        The story people seeded beside the crowd (``sandbox.salesforce.stories``), with their IDs.
     """
     rng = random.Random(f"salesforce:{seed}")
     stamps = _Stamps(rng)
@@ -179,3 +184,4 @@ def seed_org(org: Org, *, records: int, seed: int) -> None:
         values |= {wide_field_name(i): f"value {k}.{i}" for i in range(1, WIDE_FIELD_COUNT + 1, 7)}
         _store(org, "Wide_Object__c", _stamp(values, stamps))
     org.reserve_clock(stamps.current)
+    return seed_stories(org, after=stamps.current)

@@ -118,6 +118,10 @@ class Org:
     def value(self, sobject: str, record: Record, definition: FieldDef) -> Any:
         """The typed value of ``definition`` on ``record``, computing derived fields."""
         name = definition.name
+        obj = self.objects.get(sobject)
+        derive = obj.derived.get(name) if obj is not None and obj.derived else None
+        if derive is not None:
+            return derive(record)
         if definition.calculated:
             return self._formula(record)
         if definition.type == FieldType.ADDRESS:

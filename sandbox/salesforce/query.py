@@ -161,10 +161,18 @@ def column_value(org: Org, column: Column, record: Record) -> Any:
     current: Record | None = record
     for ref, target in column.hops:
         parent_id = current.get(ref.name) if current else None
-        current = org.get(target.name, parent_id) if parent_id else None
+        current = org.get(_target(org, ref, target, parent_id), parent_id) if parent_id else None
     if current is None:
         return None
     return org.value(column.owner.name, current, column.field)
+
+
+def _target(org: Org, ref: FieldDef, planned: ObjectDef, parent_id: str) -> str:
+    """The object a reference points at: a polymorphic one (``Task.WhoId``) by the ID's key prefix."""
+    if len(ref.reference_to) < 2:  # one target: no need to look at the ID
+        return planned.name
+    found = org.object_for_id(parent_id)
+    return found if found in ref.reference_to else planned.name
 
 
 def _normal(definition: FieldDef, value: Any) -> Any:
@@ -297,12 +305,13 @@ def render_json(org: Org, plan: Plan, record: Record, version: str) -> dict[str,
         current: Record | None = record
         for ref, parent_obj in column.hops:
             parent_id = current.get(ref.name) if current else None
-            current = org.get(parent_obj.name, parent_id) if parent_id else None
+            parent_type = _target(org, ref, parent_obj, parent_id) if parent_id else parent_obj.name
+            current = org.get(parent_type, parent_id) if parent_id else None
             name = ref.relationship_name or ref.name
             if current is None or (name in target and target[name] is None):
                 target[name] = None
                 break
-            target = target.setdefault(name, attributes(parent_obj.name, current["Id"], version))
+            target = target.setdefault(name, attributes(parent_type, current["Id"], version))
         else:
             if current is not None:
                 target[column.field.name] = to_wire(org.value(column.owner.name, current, column.field))

@@ -9,11 +9,12 @@ API are added at run time with ``ObjectDef.add_field``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["FieldDef", "FieldType", "ObjectDef", "WIDE_FIELD_COUNT", "build_objects"]
+__all__ = ["FieldDef", "FieldType", "ObjectDef", "WIDE_FIELD_COUNT", "add_system_fields", "build_objects"]
 
 WIDE_FIELD_COUNT = 450
 
@@ -138,6 +139,8 @@ class ObjectDef:
     key_prefix: str
     custom: bool = False
     fields: dict[str, FieldDef] = field(default_factory=dict)
+    derived: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
+    """Read-only fields Salesforce computes from others (``Task.IsClosed``), by name."""
     _by_lower: dict[str, FieldDef] = field(default_factory=dict, repr=False)
 
     def add_field(self, definition: FieldDef) -> None:
@@ -205,7 +208,8 @@ class ObjectDef:
         }
 
 
-def _system_fields(obj: ObjectDef, *, merge: bool) -> None:
+def add_system_fields(obj: ObjectDef, *, merge: bool) -> None:
+    """Add the fields every object has (``Id``, ``OwnerId``, the dates); ``MasterRecordId`` when ``merge``."""
     ro: dict[str, Any] = {"updateable": False, "createable": False}
     obj.add_field(FieldDef("Id", FieldType.ID, "Record ID", nillable=False, length=18, **ro))
     obj.add_field(FieldDef("IsDeleted", FieldType.BOOLEAN, "Deleted", nillable=False, **ro))
@@ -248,7 +252,7 @@ def _text(name: str, length: int = 80, **kw: Any) -> FieldDef:
 
 def _account() -> ObjectDef:
     obj = ObjectDef("Account", "Account", "001")
-    _system_fields(obj, merge=True)
+    add_system_fields(obj, merge=True)
     obj.add_field(_text("Name", 255, nillable=False))
     obj.add_field(FieldDef("Type", FieldType.PICKLIST, "Account Type", length=255, picklist=("Customer", "Prospect")))
     obj.add_field(FieldDef("Industry", FieldType.PICKLIST, "Industry", length=255))
@@ -262,7 +266,7 @@ def _account() -> ObjectDef:
 
 def _contact() -> ObjectDef:
     obj = ObjectDef("Contact", "Contact", "003")
-    _system_fields(obj, merge=True)
+    add_system_fields(obj, merge=True)
     obj.add_field(
         FieldDef(
             "AccountId",
@@ -302,7 +306,7 @@ def _contact() -> ObjectDef:
 
 def _lead() -> ObjectDef:
     obj = ObjectDef("Lead", "Lead", "00Q")
-    _system_fields(obj, merge=True)
+    add_system_fields(obj, merge=True)
     obj.add_field(_text("FirstName", 40))
     obj.add_field(_text("LastName", 80, nillable=False))
     obj.add_field(_text("Name", 121, updateable=False, createable=False, nillable=False))
@@ -337,7 +341,7 @@ _USER_LOCALE_FIELDS = (
 
 def _user() -> ObjectDef:
     obj = ObjectDef("User", "User", "005")
-    _system_fields(obj, merge=False)
+    add_system_fields(obj, merge=False)
     obj.add_field(_text("Username", 80, nillable=False))
     obj.add_field(_text("FirstName", 40))
     obj.add_field(_text("LastName", 80, nillable=False))
@@ -364,7 +368,7 @@ def wide_field_name(index: int) -> str:
 
 def _wide() -> ObjectDef:
     obj = ObjectDef("Wide_Object__c", "Wide Object", "a00", custom=True)
-    _system_fields(obj, merge=False)
+    add_system_fields(obj, merge=False)
     obj.add_field(_text("Name", 80, nillable=False))
     for i in range(1, WIDE_FIELD_COUNT + 1):
         obj.add_field(_text(wide_field_name(i), 255, custom=True))
