@@ -28,6 +28,7 @@ from sandbox.salesforce.schema import FieldDef, FieldType, ObjectDef
 from sandbox.salesforce.wire import API_VERSION
 
 __all__ = [
+    "ORG_NAME",
     "identity",
     "install_organization",
     "revoke",
