@@ -221,3 +221,17 @@ def test_client_credentials_and_refresh_token(sb: RunningSandbox, http: requests
                                           "client_secret": c["consumer_secret"], "username": c["username"],
                                           "password": "nope"})  # fmt: skip
     assert bad.json() == {"error": "invalid_grant", "error_description": "authentication failure"}
+
+
+def test_delete_record_goes_to_the_recycle_bin(sb: RunningSandbox, sf: Salesforce, http: requests.Session) -> None:
+    created = sf.Contact.create({"LastName": "Binned"})
+    assert sf.Contact.delete(created["id"]) == 204
+    url = f"{sb.base_url}{API}/sobjects/Contact/{created['id']}"
+    headers = {"Authorization": f"Bearer {sb.credentials['session_id']}"}
+    again = http.delete(url, headers=headers, timeout=10)
+    assert (again.status_code, again.json()[0]["errorCode"]) == (404, "ENTITY_IS_DELETED")
+    assert http.get(url, headers=headers, timeout=10).status_code == 404
+    binned = sf.query_all(f"SELECT Id, IsDeleted FROM Contact WHERE Id = '{created['id']}'", include_deleted=True)
+    assert [r["IsDeleted"] for r in binned["records"]] == [True]
+    unknown = http.delete(f"{sb.base_url}{API}/sobjects/Contact/003000000000001AAA", headers=headers, timeout=10)
+    assert (unknown.status_code, unknown.json()[0]["errorCode"]) == (404, "NOT_FOUND")

@@ -13,6 +13,7 @@ beside the CLI). Outputs are checked against the sandbox's own records.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 
 from sandbox.common import RunningSandbox, running_sandbox
+from sandbox.common.stories import TEAM_MAILBOX
 from sandbox.salesforce.identity import ORG_NAME
 from sandbox.salesforce.wire import LATEST_VERSION
 
@@ -104,6 +106,16 @@ class Cli:
             pytest.fail(f"sf {' '.join(args)} failed (exit {done.returncode}): {json.dumps(out)[:2000]}")
         return out
 
+    def text(self, *args: str) -> str:
+        """What ``sf`` prints for a person (no ``--json``)."""
+        done = subprocess.run(
+            [str(self.sf), *args, "--target-org", ALIAS], env=self.env, cwd=self.cwd, capture_output=True,
+            text=True, check=False, timeout=180,
+        )  # fmt: skip
+        if done.returncode != 0:
+            pytest.fail(f"sf {' '.join(args)} failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
 
 READS = {  # read-only commands, run side by side once the CLI is signed in
     "display": ("org", "display"),
@@ -116,6 +128,7 @@ READS = {  # read-only commands, run side by side once the CLI is signed in
     "export": ("data", "export", "bulk", "--query", "SELECT Id, Email, Account.Name FROM Contact", "--output-file",
                "contacts.csv", "--result-format", "csv", "--wait", "5"),
 }  # fmt: skip
+COLLEAGUES = f"SELECT Name, Email, Account.Name FROM Contact WHERE Email = '{TEAM_MAILBOX}' ORDER BY Name"
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +159,9 @@ def login(cli: Cli, cli_sb: RunningSandbox) -> dict[str, Any]:
 def reads(cli: Cli, login: dict[str, Any]) -> dict[str, dict[str, Any]]:
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {name: pool.submit(cli.run, *args, ok=name != "bad_field") for name, args in READS.items()}
-        return {name: future.result() for name, future in futures.items()}
+        # the table a person reads is laid out from the query's column metadata (query?columns=true)
+        table = pool.submit(cli.text, "data", "query", "--query", COLLEAGUES, "--result-format", "csv")
+        return {name: future.result() for name, future in futures.items()} | {"colleagues": {"csv": table.result()}}
 
 
 def _story(sb: RunningSandbox, person: str) -> dict[str, Any]:
@@ -185,6 +200,14 @@ def test_query_pages_past_the_first_2000_rows(cli_sb: RunningSandbox, reads: dic
     assert cli_sb.control.requests.count("GET /services/data/v64.0/query/01g") >= 1  # nextRecordsUrl followed
 
 
+def test_query_table_finds_the_colleagues_behind_the_team_mailbox(reads: dict[str, dict[str, Any]]) -> None:
+    rows = list(csv.DictReader(io.StringIO(reads["colleagues"]["csv"])))
+    assert [(r["Name"], r["Account.Name"]) for r in rows] == [
+        ("Jonah Reyes", "Brightwater Labs"), ("Lena Brandt", "Brightwater Labs"),
+    ]  # fmt: skip
+    assert {r["Email"].lower() for r in rows} == {TEAM_MAILBOX}
+
+
 def test_bad_soql_field_is_reported_as_salesforce_does(reads: dict[str, dict[str, Any]]) -> None:
     out = reads["bad_field"]
     assert (out["status"], out["name"]) == (1, "INVALID_FIELD")
@@ -216,7 +239,7 @@ def test_bulk_export_writes_every_contact(cli: Cli, cli_sb: RunningSandbox, read
     assert next(r for r in rows if r["Id"] == _story(cli_sb, "lena")["Id"])["Account.Name"] == "Brightwater Labs"
 
 
-def test_create_a_task_for_the_complainers_owner_then_close_it(
+def test_create_a_task_for_the_complainers_owner_close_it_and_delete_it(
     cli: Cli, cli_sb: RunningSandbox, reads: dict[str, dict[str, Any]]
 ) -> None:
     priya = _story(cli_sb, "priya")
@@ -231,6 +254,8 @@ def test_create_a_task_for_the_complainers_owner_then_close_it(
     cli.run("data", "update", "record", "--sobject", "Task", "--record-id", task["Id"], "--values", "Status=Completed")
     is_closed = cli_sb.app.org.objects["Task"].fields["IsClosed"]
     assert task["Status"] == "Completed" and cli_sb.app.org.value("Task", task, is_closed) is True
+    cli.run("data", "delete", "record", "--sobject", "Task", "--record-id", task["Id"])
+    assert task["IsDeleted"] is True
 
 
 def test_bulk_upsert_updates_inserts_and_reports_a_failed_row(
