@@ -223,7 +223,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _serve(self) -> None:
-        body = self._body()
+        try:
+            body = self._body()
+        except ValueError:  # a chunk size that is not hexadecimal
+            self.close_connection = True
+            self._send(Response.json(400, {"error": "malformed chunked request body"}))
+            return
         parts = urlsplit(self.path)
         request = Request(
             method=self.command,

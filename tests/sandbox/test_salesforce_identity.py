@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import socket
+import ssl
 from collections.abc import Iterator
 
 import requests
@@ -110,3 +112,16 @@ def test_chunked_upload_reaches_the_bulk_job(sb: RunningSandbox, sf: Salesforce,
     rows = list(csv.DictReader(io.StringIO(done.text)))
     assert sorted(r["Email"] for r in rows) == ["chunked.one@example.com", "chunked.two@example.com"]
     assert sf.Contact.get(rows[0]["sf__Id"])["LastName"] == "Chunked"
+
+
+def test_malformed_chunked_body_is_refused(sb: RunningSandbox) -> None:
+    context = ssl.create_default_context(cafile=str(sb.ca_file))
+    port = int(sb.base_url.rsplit(":", 1)[1])
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
+        tls.sendall(b"PUT /services/data/v59.0/jobs/ingest/x/batches HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\nzz\r\nnot hex\r\n0\r\n\r\n")  # fmt: skip
+        answer = b"".join(iter(lambda: tls.recv(4096), b"")).decode()  # the server closes the connection
+    assert answer.startswith("HTTP/1.1 400") and "malformed chunked request body" in answer
