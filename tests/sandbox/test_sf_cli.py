@@ -279,3 +279,23 @@ def test_bulk_upsert_updates_inserts_and_reports_a_failed_row(
     assert "REQUIRED_FIELD_MISSING" in failed and "Nobody" in failed
     assert jonah["Title"] == "Head of Customer Success"
     assert [r["FirstName"] for r in cli_sb.app.org.find_by("Contact", "LastName", "Okoye")] == ["Ada"]
+
+
+def test_refresh_token_login_renews_an_expired_session(cli: Cli, cli_sb: RunningSandbox) -> None:
+    # last in the module: expiring the sessions ends the access-token login the tests above share
+    c = cli_sb.credentials
+    url = f"force://{c['consumer_key']}:{c['consumer_secret']}:{c['refresh_token']}@{cli_sb.base_url[8:]}"
+    (cli.cwd / "auth-url.txt").write_text(url, encoding="utf-8")
+    done = subprocess.run(
+        [str(cli.sf), "org", "login", "sfdx-url", "--sfdx-url-file", "auth-url.txt", "--alias", "renewing", "--json"],
+        env=cli.env, cwd=cli.cwd, capture_output=True, text=True, check=False, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[:2000]
+    cli_sb.control.expire_sessions()
+    grants = cli_sb.control.requests.count("POST /services/oauth2/token")
+    done = subprocess.run(
+        [str(cli.sf), "data", "query", "--query", "SELECT COUNT() FROM Organization", "--target-org", "renewing",
+         "--json"], env=cli.env, cwd=cli.cwd, capture_output=True, text=True, check=False, timeout=180,
+    )  # fmt: skip
+    assert json.loads(done.stdout)["result"]["totalSize"] == 1
+    assert cli_sb.control.requests.count("POST /services/oauth2/token") == grants + 1  # one refresh_token grant
