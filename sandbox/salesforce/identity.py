@@ -110,7 +110,7 @@ def install_organization(org: Org) -> None:
     }  # fmt: skip
 
 
-def bearer(request: Request) -> str:
+def _bearer(request: Request) -> str:
     """The access token of a request: ``Authorization: Bearer|OAuth``, else ``oauth_token``/``access_token``."""
     scheme, _, token = (request.header("Authorization") or "").partition(" ")
     if scheme.lower() in {"bearer", "oauth"} and token.strip():
@@ -163,7 +163,7 @@ def _claims(base_url: str, org: Org, user: Record, version: str | None) -> dict[
 
 def identity(request: Request, org: Org, sessions: SessionStore, base_url: str, parts: list[str]) -> Response:
     """Answer ``GET /id/{orgId}/{userId}`` (``parts`` are the two IDs of the path)."""
-    token = bearer(request)
+    token = _bearer(request)
     if not token:
         return _refusal(403, "Missing_OAuth_Token")
     viewer = sessions.user_of(token)
@@ -185,7 +185,7 @@ def identity(request: Request, org: Org, sessions: SessionStore, base_url: str, 
 
 def userinfo(request: Request, org: Org, sessions: SessionStore, base_url: str) -> Response:
     """Answer ``/services/oauth2/userinfo`` with the OpenID Connect claims of the token's user."""
-    token = bearer(request) or _form(request).get("access_token", "")
+    token = _bearer(request) or _form(request).get("access_token", "")
     if not token:
         return _refusal(403, "Missing_OAuth_Token")
     user_id = sessions.user_of(token)
