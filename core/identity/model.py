@@ -245,7 +245,7 @@ DEFAULT_M: dict[str, tuple[float, ...]] = {
     "phone": (0.15, 0.85),
     "date_of_birth": (0.03, 0.05, 0.92),
     "company": (0.15, 0.10, 0.75),
-    "address": (0.15, 0.05, 0.05, 0.75),
+    "address": (0.12, 0.04, 0.04, 0.05, 0.75),
 }
 """Starting m (and the fallback when a batch is too small to train on)."""
 
@@ -328,6 +328,26 @@ MAX_ESTIMATED_PRIOR = 0.01
 """The highest prior estimated from the data (one random pair in a hundred matching)."""
 
 
+def estimate_match_share(levels: Levels, m: Sequence[Floats], u: Sequence[Floats], *, iterations: int = 100) -> float:
+    """The share of candidate pairs that match, by EM with m and u held fixed.
+
+    Each step sets the share to the mean posterior match probability of the
+    pairs; with m and u fixed this converges to the one maximum-likelihood share.
+    """
+    patterns, counts = _patterns(levels)
+    if not counts.size:
+        return 0.0
+    log_ratio = _log_likelihood(patterns, m) - _log_likelihood(patterns, u)
+    share = 0.01
+    for _ in range(iterations):
+        odds = np.exp(np.clip(np.log(share) - np.log1p(-share) + log_ratio, -700, 700))
+        new_share = float(np.clip((counts * odds / (1.0 + odds)).sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        if abs(new_share - share) < 1e-7:
+            return new_share
+        share = new_share
+    return share
+
+
 def train(
     table: RecordTable,
     levels: Levels,
@@ -361,6 +381,10 @@ def train(
         start, iterations, converged = _sessions_m(levels, names, u, start, settings)
     m = tuple(_apply_overrides(values, f) for values, f in zip(start, fixed_m, strict=True))
     prior = estimate_prior(_rule_clustered_pairs(*rule_links, len(table)), len(table), settings)
+    if settings.prior is None and settings.em.enabled and levels.shape[0]:
+        total = max(len(table) * (len(table) - 1) / 2, 1.0)
+        matched = estimate_match_share(levels, m, u) * levels.shape[0]
+        prior = float(np.clip(max(prior, matched / total), 1e-12, MAX_ESTIMATED_PRIOR))
     return ModelParameters(names, labels, m, u, prior, iterations, converged)
 
 
