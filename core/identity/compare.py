@@ -115,7 +115,10 @@ class GivenNameWithNicknamesAtThresholds:
             first_b, _, rest_b = b.partition(" ")
             if first_a != first_b and groups(first_a) & groups(first_b) and compatible(first_a, first_b):
                 out[k] = 3  # a shared first word is "close" (mary ann/mary), not a nickname
-            elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3 or out[k] == 0):
+            elif out[k] == 0 and not (rest_a or rest_b) and min(len(first_a), len(first_b)) >= 3:
+                if groups(first_a) or groups(first_b):  # else no nickname, near-nickname or initial can apply
+                    out[k] = self.level(a, b)
+            elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3):
                 out[k] = self.level(a, b)
             elif out[k] < 2 and shortened(first_a, first_b):
                 out[k] = 2

@@ -142,7 +142,7 @@ def _fixed(
 
 
 def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample: int, seed: int) -> tuple[Floats, ...]:
-    """Estimate u for every level from ``sample`` random pairs of distinct records.
+    """Estimate u for every level from random pairs of distinct records (``U_PAIRS_PER_RECORD``, at most ``sample``).
 
     The counts are shrunk towards a generic prior (``U_PRIOR_PAIRS`` pseudo-pairs,
     almost all of them on the "different" levels), so a small file, with only a
@@ -154,7 +154,7 @@ def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample:
     if n < 2:
         return tuple(_u_prior(c.levels) for c in comparisons)
     rng = np.random.default_rng(seed)
-    size = min(sample, n * (n - 1) // 2)
+    size = min(sample, max(U_PAIRS_PER_RECORD * n, U_MIN_PAIRS), n * (n - 1) // 2)
     first = rng.integers(0, n, size=size)
     second = rng.integers(0, n - 1, size=size)
     second = second + (second >= first)
@@ -169,6 +169,12 @@ def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample:
         found.append(counts / counts.sum())
     return tuple(found)
 
+
+U_PAIRS_PER_RECORD = 20
+U_MIN_PAIRS = 50_000
+"""Random pairs for u: 20 a record, at least 50,000, at most ``em.random_pairs`` (a small file
+needs no more pairs than a large one to learn how often strangers agree; the prior below
+steadies the rare levels)."""
 
 U_PRIOR_PAIRS = 1000.0
 """Weight, in random pairs, of the generic u prior that small samples are shrunk towards."""
