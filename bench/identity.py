@@ -268,7 +268,9 @@ def bench_sets(names: list[str], *, size: int, seed: int, splink: bool, scratch:
     regions = "".join(f"\n    {system}: {region}" for system, region in SYSTEM_REGIONS.items())
     settings.write_text(f"phones:\n  system_regions:{regions}\n", encoding="utf-8")
     contactpoint = str(Path(sys.executable).with_name("contactpoint"))
-    print("| set | records | true pairs | contactpoint P / R / F1 | splink P / R / F1 | contactpoint s | splink s | time ratio |")
+    print(
+        "| set | records | true pairs | contactpoint P / R / F1 | splink P / R / F1 | contactpoint s | splink s | time ratio |"
+    )
     print("|---|---:|---:|---|---|---:|---:|---:|")
     goals: list[str] = []
     for name in names:
@@ -281,7 +283,9 @@ def bench_sets(names: list[str], *, size: int, seed: int, splink: bool, scratch:
         cp = score(_clusters(cp_out), data, examples=0)
         sp, sp_seconds = None, None
         if splink:
-            sp_seconds, _ = _timed([sys.executable, str(ROOT / "bench" / "splink_baseline.py"), str(records), "--out", str(sp_out)])
+            sp_seconds, _ = _timed(
+                [sys.executable, str(ROOT / "bench" / "splink_baseline.py"), str(records), "--out", str(sp_out)]
+            )
             sp = score(_clusters(sp_out), data, examples=0)
         ratio = cp_seconds / sp_seconds if sp_seconds else None
         sp_cells = f"{sp.precision:.4f} / {sp.recall:.4f} / {sp.f1:.4f}" if sp else "n/a"

@@ -66,7 +66,9 @@ def lone_disagreement(levels: npt.NDArray[np.int8], names: Sequence[str], name: 
     for other in ("email", "phone", "company"):
         found &= _contact_agrees(levels, names, other)
     if name == "first_name":
-        return found & _at_least(levels, names, "date_of_birth", "exact") & _at_least(levels, names, "address", "postcode")
+        return (
+            found & _at_least(levels, names, "date_of_birth", "exact") & _at_least(levels, names, "address", "postcode")
+        )
     found &= _at_least(levels, names, "first_name", "close") & _at_least(levels, names, "last_name", "close")
     return found & _at_least(levels, names, "address", "street_name")
 

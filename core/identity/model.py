@@ -234,7 +234,7 @@ def estimate_m(
             present = column >= 0
             sums = np.bincount(column[present], weights=weight[present], minlength=len(values))
             total = sums.sum()
-            estimate = sums / total if total > 0 else values
+            estimate = sums / total if total >= MIN_EXPECTED_MATCHES else values  # too few to learn from: keep
             new_m.append(_apply_overrides(np.maximum(estimate, 1e-6), fixed_m[c]))
         new_prior = prior if settings.prior is not None else float(np.clip(weight.sum() / counts.sum(), 1e-6, 1 - 1e-6))
         change = max([abs(new_prior - prior)] + [float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)])
@@ -266,6 +266,9 @@ at these levels). Within a session those comparisons are left out, and m is
 estimated for the others, as the pairs were selected on them."""
 
 MIN_SESSION_PAIRS = 200
+MIN_EXPECTED_MATCHES = 20.0
+"""A comparison's m is estimated only from at least this many expected matches where it has a value
+(a field few records carry, such as a date of birth only six records have, keeps its starting m)."""
 
 
 def _start_m(name: str, levels: int) -> Floats:
