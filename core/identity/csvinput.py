@@ -9,7 +9,9 @@ Two ways in:
   ``job_title``, ``street``, ``city``, ``postcode``, ``region``, ``country``,
   ``date_of_birth``, ``updated_at``…). Phones are put in E.164 with the
   system's default region from the identity settings; a number that cannot be
-  read is dropped (with a warning) rather than the row.
+  read is dropped (with a warning) rather than the row, and so is a country
+  that is no country or a date of birth that has no year, month and day
+  (an impossible date keeps its components: ``Person.date_of_birth_written``).
 * ``read_mapped_csv``: any CSV, through a YAML mapping (``core.mapping``).
 
 A row that cannot become a ``Person`` is parked with its reason; every other
@@ -27,6 +29,8 @@ from pydantic import ValidationError
 
 from core.canonical import Person, RecordRef
 from core.canonical.base import describe_validation_error
+from core.canonical.countries import country_code
+from core.canonical.dates import read_date_of_birth
 from core.errors import ConfigError
 from core.identity.normalise import normalise_phone
 from core.identity.settings import PhoneSettings
@@ -87,10 +91,24 @@ def _person(row: dict[str, str], phones: PhoneSettings, warnings: list[str]) -> 
                 values[name] = number
             else:  # a phone alone does not make a row unusable: resolve it without the number
                 warnings.append(f"{name} {row[name]!r} dropped: not a phone number (default region {region or 'none'})")
-    if "country" in values:
-        values["country"] = str(values["country"]).upper()
+    _drop_unreadable(values, warnings)
     source = RecordRef(system=system, stream=row.get(_STREAM) or "people", source_id=row[_ID])
     return Person.model_validate({"source": source, **values})
+
+
+def _drop_unreadable(values: dict[str, object], warnings: list[str]) -> None:
+    """Drop a country or date of birth nobody can read: they identify no one, so the row stays."""
+    country = values.get("country")
+    if country is not None and country_code(str(country)) is None:
+        warnings.append(f"country {country!r} dropped: not a country name or ISO code")
+        del values["country"]
+    born = values.get("date_of_birth")
+    if born is not None:
+        try:
+            read_date_of_birth(str(born))
+        except ValueError:
+            warnings.append(f"date_of_birth {born!r} dropped: no year, month and day")
+            del values["date_of_birth"]
 
 
 def read_people_csv(path: Path | str, *, phones: PhoneSettings | None = None) -> CsvPeople:
