@@ -5,7 +5,8 @@ Branches say what the caller must do, not where the error came from::
     ContactpointError                  root; never raised directly
     ├── ConfigError                    fix the configuration, then run again (exit 2)
     │   ├── MappingError               a YAML mapping is wrong: lists every problem
-    │   └── ConnectorConfigError       a connector's settings are wrong or missing
+    │   ├── ConnectorConfigError       a connector's settings are wrong or missing
+    │   └── UsageError                 the command was given arguments that do not go together
     ├── ConnectorError                 a system misbehaved (exit 3)
     │   ├── AuthError                  credentials refused: stop this connector
     │   ├── FatalApiError              the API refused for good: stop this connector
@@ -47,6 +48,7 @@ __all__ = [
     "RunInterrupted",
     "RunStopped",
     "StoreError",
+    "UsageError",
     "problem_count",
     "problems_message",
 ]
@@ -130,6 +132,10 @@ class MappingError(ConfigError):
 
 class ConnectorConfigError(ConfigError):
     """A connector's settings are missing or invalid."""
+
+
+class UsageError(ConfigError):
+    """The command was given options or arguments that do not go together; nothing was done."""
 
 
 class ConnectorError(ContactpointError):

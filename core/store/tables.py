@@ -37,7 +37,7 @@ __all__ = [
     "TABLES",
     "CanonicalRecord",
     "Cursor",
-    "FieldProblem",
+    "FieldProblemRow",
     "IdentityBlockKey",
     "IdentityModel",
     "IdentityPin",
@@ -223,7 +223,7 @@ class ParkedRecord(SQLModel, table=True):
     resolved: bool = Field(default=False)
 
 
-class FieldProblem(SQLModel, table=True):
+class FieldProblemRow(SQLModel, table=True):
     """A value left out of a stored record because its field refused it; the record itself was kept."""
 
     __tablename__ = "field_problems"
@@ -388,7 +388,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     Cursor,
     Run,
     ParkedRecord,
-    FieldProblem,
+    FieldProblemRow,
     JobLock,
     Profile,
     ProfileAlias,

@@ -200,14 +200,12 @@ def test_two_people_share_a_mailbox_name_only_at_different_company_domains(data:
 
 
 def test_the_engines_csv_reader_takes_every_row_and_every_phone(data: Dataset, tmp_path: Path) -> None:
-    identity = pytest.importorskip("core.identity")
-    if not hasattr(identity, "read_people_csv"):
-        pytest.skip("core.identity has no read_people_csv yet")
+    from core.identity import read_people_file
     from core.identity.settings import PhoneSettings
 
-    found = identity.read_people_csv(data.write(tmp_path), phones=PhoneSettings(system_regions=SYSTEM_REGIONS))
+    found = read_people_file(data.write(tmp_path), phones=PhoneSettings(system_regions=SYSTEM_REGIONS))
     assert found.parked == []
-    assert found.warnings == []
+    assert found.problems == []
     assert len(found.people) == N
     by_id = {p.source.source_id: p for p in found.people}
     for row in data.records:
