@@ -160,6 +160,7 @@ def _company_properties() -> list[PropertyDef]:
         _text("city", "City", group),
         _text("zip", "Postal Code", group),
         _text("country", "Country/Region", group),
+        _text("hs_merged_object_ids", "Merged Company IDs", group, read_only=True),
         *_system("hs_lastmodifieddate"),
     ]
 
