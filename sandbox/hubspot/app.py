@@ -119,7 +119,7 @@ class HubSpotSandbox:
             if parts[2] == "properties":
                 return properties_api(self.portal, request, obj, parts[4:])
             if parts[4:] == ["search"] and request.method == "POST":
-                return search(self.portal, obj, request)
+                return search(self.portal, obj, request, ceiling=self.control.search_ceiling)
             return self.objects.handle(request, obj, parts[4:])
         if parts[:1] == ["communication-preferences"]:
             return preferences_api(self.portal, request, parts[1:])

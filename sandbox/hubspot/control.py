@@ -33,6 +33,7 @@ from core.errors import ConfigError
 from sandbox.common.control import FaultSpec, RequestLog, TransientFaults
 from sandbox.hubspot.auth import TokenStore
 from sandbox.hubspot.portal import Portal
+from sandbox.hubspot.search import MAX_RESULTS
 
 __all__ = ["HubSpotControl", "HubSpotFault", "RateLimits", "Window"]
 
@@ -143,6 +144,8 @@ class HubSpotControl:
         self.transient = TransientFaults()
         self.search_faults = TransientFaults()
         self.failing: set[str] = set()
+        self.search_ceiling = MAX_RESULTS
+        """How many results one search can reach (HubSpot: 10,000); tests lower it to meet it with few records."""
         self._lock = threading.Lock()
 
     def inject(self, spec: FaultSpec) -> None:

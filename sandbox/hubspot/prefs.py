@@ -12,12 +12,13 @@ unsubscribed from all email is NOT_SUBSCRIBED to every type (``PORTAL_WIDE_STATU
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 from sandbox.common.http import Request, Response
-from sandbox.hubspot.portal import SUBSCRIPTION_TYPES, Portal, SubscriptionStatus
+from sandbox.hubspot.portal import SUBSCRIPTION_TYPES, EmailEvent, Portal, SubscriptionStatus
 from sandbox.hubspot.wire import Category, error, iso
 
 __all__ = ["preferences_api"]
@@ -93,6 +94,9 @@ def _change(portal: Portal, request: Request, *, subscribe: bool) -> Response:
     status = SubscriptionStatus(email, sid, subscribed=subscribe, at=portal.now(),
                                 legal_basis=body.get("legalBasis") or "LEGITIMATE_INTEREST_CLIENT")  # fmt: skip
     portal.set_status(status)
+    word = "SUBSCRIBED" if subscribe else "UNSUBSCRIBED"
+    extra = {"source": "SOURCE_RECIPIENT", "changeType": "SUBSCRIPTION_STATUS", "subscriptions": [{"id": int(sid), "status": word}]}
+    portal.add_event(EmailEvent(str(uuid.uuid4()), int(status.at.timestamp() * 1000), "STATUSCHANGE", email, extra))
     name, text = SUBSCRIPTION_TYPES[sid]
     return Response.json(200, {"id": sid, "name": name, "description": text,
                                "status": "SUBSCRIBED" if subscribe else "NOT_SUBSCRIBED",

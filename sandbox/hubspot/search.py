@@ -20,7 +20,7 @@ from typing import Any
 from sandbox.common.http import Request, Response
 from sandbox.hubspot.portal import HubRecord, Portal
 from sandbox.hubspot.records import render
-from sandbox.hubspot.schema import PropertyDef
+from sandbox.hubspot.schema import CURSOR_PROPERTY, PropertyDef
 from sandbox.hubspot.wire import Category, error, parse_instant
 
 __all__ = ["MAX_RESULTS", "search"]
@@ -50,6 +50,13 @@ def _key(prop: PropertyDef, raw: Any) -> Any:
         except (TypeError, ValueError):
             return None
     return str(raw).lower()
+
+
+def _stored(obj: str, record: HubRecord, name: str) -> Any:
+    """The value search compares: the stored one, so a damaged rendering keeps the record's place."""
+    if name == CURSOR_PROPERTY[obj]:
+        return record.modified.timestamp() * 1000
+    return record.value(obj, name)
 
 
 def _filter(portal: Portal, obj: str, spec: dict[str, Any]) -> Callable[[HubRecord], bool]:
@@ -84,7 +91,7 @@ def _filter(portal: Portal, obj: str, spec: dict[str, Any]) -> Callable[[HubReco
     if op not in {"HAS_PROPERTY", "NOT_HAS_PROPERTY", "IN", "NOT_IN"} and value is None:
         msg = f"There was a problem with the request: filter on {name} {op} needs a valid value"
         raise _BadSearch(msg)
-    return lambda record: test(_key(prop, record.value(obj, name)))
+    return lambda record: test(_key(prop, _stored(obj, record, name)))
 
 
 def _matcher(portal: Portal, obj: str, body: dict[str, Any]) -> Callable[[HubRecord], bool]:
@@ -136,8 +143,8 @@ def _ordered(portal: Portal, obj: str, rows: list[HubRecord], body: dict[str, An
     return list(reversed(ordered)) if descending else ordered
 
 
-def search(portal: Portal, obj: str, request: Request) -> Response:
-    """Answer one search request."""
+def search(portal: Portal, obj: str, request: Request, *, ceiling: int = MAX_RESULTS) -> Response:
+    """Answer one search request; ``ceiling`` is how many results a search can reach (HubSpot: 10,000)."""
     try:
         body = request.json()
         if not isinstance(body, dict):
@@ -148,9 +155,9 @@ def search(portal: Portal, obj: str, request: Request) -> Response:
         if not 1 <= limit <= MAX_LIMIT:
             msg = f"There was a problem with the request: limit must be between 1 and {MAX_LIMIT}"
             raise _BadSearch(msg)
-        if after + limit > MAX_RESULTS:
+        if after + limit > ceiling:
             msg = (
-                f"There was a problem with the request: a search returns at most {MAX_RESULTS} results; "
+                f"There was a problem with the request: a search returns at most {ceiling} results; "
                 "narrow the filters instead of paging past them"
             )
             raise _BadSearch(msg)  # fmt: skip
@@ -168,6 +175,6 @@ def search(portal: Portal, obj: str, request: Request) -> Response:
             Category.VALIDATION_ERROR,
             str(err) if isinstance(err, _BadSearch) else f"There was a problem with the request: {err}",
         )
-    if after + limit < len(rows) and after + limit < MAX_RESULTS:
+    if after + limit < len(rows) and after + limit < ceiling:
         out["paging"] = {"next": {"after": str(after + limit), "link": f"?after={after + limit}"}}
     return Response.json(200, out)

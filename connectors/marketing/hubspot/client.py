@@ -90,6 +90,8 @@ class HubSpotClient:
         limit, left = _int(headers.get(_H + "Daily")), _int(headers.get(_H + "Daily-Remaining"))
         if limit and left is not None:
             self.daily = (limit - left, limit)
+        elif self.daily is not None:  # searches carry no rate-limit headers, yet they count
+            self.daily = (self.daily[0] + 1, self.daily[1])
         most, remaining = _int(headers.get(_H + "Max")), _int(headers.get(_H + "Remaining"))
         interval = (_int(headers.get(_H + "Interval-Milliseconds")) or 10_000) / 1000
         if most:

@@ -69,7 +69,11 @@ def parse_time(value: Any) -> datetime:
         raise ValueError(msg)
     if value.isdigit():
         return from_ms(int(value))
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as err:
+        msg = f"not a HubSpot datetime: {value!r} ({err})"
+        raise ValueError(msg) from None
     if parsed.tzinfo is None:
         msg = f"HubSpot datetime without a zone: {value!r}"
         raise ValueError(msg)
