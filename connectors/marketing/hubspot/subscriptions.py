@@ -91,10 +91,10 @@ class SubscriptionReader:
         self, contact_id: str | None, email: str, status: Mapping[str, Any], *, wide: bool
     ) -> SourceRecord | RejectedRecord:
         subscription = "all" if wide else str(status.get("subscriptionId") or "")
-        raw = {"contactId": contact_id, "email": email, **status, "subscriptionId": subscription}
+        record_id = f"{contact_id}:{subscription}"
+        raw = {"id": record_id, "contactId": contact_id, "email": email, **status, "subscriptionId": subscription}
         if wide:
             raw["subscriptionName"] = "All email"
-        record_id = f"{contact_id}:{subscription}"
         try:
             stated = parse_time(status.get("timestamp"))
         except ValueError as err:
