@@ -63,14 +63,15 @@ class Window:
         while self._sent and now - self._sent[0] >= self.seconds:
             self._sent.popleft()
 
-    def take(self) -> float | None:
-        """Count one request and return None, or return the seconds until one may be sent (nothing counted)."""
+    def wait(self) -> float | None:
+        """The seconds until a request may be sent, or None when one may be sent now."""
         now = self._clock()
         self._trim(now)
-        if len(self._sent) >= self.limit:
-            return self._sent[0] + self.seconds - now
-        self._sent.append(now)
-        return None
+        return self._sent[0] + self.seconds - now if len(self._sent) >= self.limit else None
+
+    def add(self) -> None:
+        """Count one request sent now."""
+        self._sent.append(self._clock())
 
     def remaining(self) -> int:
         """Requests still allowed in the current window."""
@@ -88,9 +89,12 @@ class RateLimits:
         self.daily_used = 0
         self.configure(ten_secondly=190, secondly=19, search_per_second=5)
 
-    def configure(self, *, ten_secondly: int, secondly: int, search_per_second: int) -> None:
-        """Set the window limits (tests raise them to stay clear of throttling)."""
+    def configure(
+        self, *, ten_secondly: int, secondly: int, search_per_second: int, clock: Callable[[], float] | None = None
+    ) -> None:
+        """Set the window limits (tests raise them to stay clear of throttling, or give a clock to step)."""
         with self._lock:
+            self._clock = clock or self._clock
             self.ten_secondly = Window(ten_secondly, 10.0, self._clock)
             self.secondly = Window(secondly, 1.0, self._clock)
             self.search = Window(search_per_second, 1.0, self._clock)
@@ -103,9 +107,11 @@ class RateLimits:
             windows = [("SECONDLY", self.search)] if search else [("TEN_SECONDLY_ROLLING", self.ten_secondly),
                                                                   ("SECONDLY", self.secondly)]  # fmt: skip
             for policy, window in windows:
-                wait = window.take()
+                wait = window.wait()
                 if wait is not None:
-                    return policy, wait
+                    return policy, wait  # a refused request counts against no window
+            for _, window in windows:
+                window.add()
             self.daily_used += 1
             return None
 
@@ -234,8 +240,9 @@ class HubSpotControl:
         }
 
     def reset(self) -> None:
-        """Clear faults, counts and usage (data and tokens stay)."""
+        """Clear faults, counts, usage and a lowered search ceiling (data and tokens stay)."""
         self.transient.clear()
+        self.search_ceiling = MAX_RESULTS
         self.search_faults.clear()
         self.requests.clear()
         with self._lock:

@@ -213,11 +213,12 @@ def seed_portal(portal: Portal, *, records: int, seed: int) -> None:
 
 def _archive_some(portal: Portal, rng: random.Random, contacts: list[HubRecord]) -> None:
     """Archive about 3% of the crowd; every other one as the loser of a merge into a neighbour."""
-    for position in sorted(rng.sample(range(len(contacts)), k=max(2, len(contacts) * 3 // 100))):
+    chosen = sorted(rng.sample(range(1, len(contacts)), k=min(len(contacts) - 1, max(2, len(contacts) * 3 // 100))))
+    for turn, position in enumerate(chosen):
         loser = contacts[position]
         if loser.archived:
             continue
-        winner = contacts[position - 1] if position % 2 and position > 0 else None
+        winner = contacts[position - 1] if turn % 2 else None
         if winner is not None and not winner.archived:
             portal.merge(winner, loser)
             winner.modified = loser.modified  # the merge is part of the seeded history, not now

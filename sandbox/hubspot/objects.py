@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from sandbox.common.http import Request, Response
 from sandbox.hubspot.portal import HubRecord, Portal
@@ -65,7 +66,7 @@ class ObjectsApi:
         if rest == ["merge"] and method == "POST":
             return self.merge(request, obj)
         if len(rest) == 1 and rest[0] not in {"search", "batch", "merge"}:
-            return self.one(request, obj, rest[0])
+            return self.one(request, obj, unquote(rest[0]))
         return _not_found()
 
     def _body(self, request: Request) -> dict[str, Any] | Response:
@@ -179,6 +180,10 @@ class ObjectsApi:
             return _invalid("inputs must be a list of objects")
         if len(inputs) > MAX_BATCH:
             return _invalid(f"Batch input is limited to {MAX_BATCH} inputs, got {len(inputs)}")
+        keys = [str(i.get("id", "")).strip().lower() for i in inputs]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice and verb in {"update", "upsert", "read"}:
+            return _invalid(f"Duplicate IDs found in batch input: {twice}. IDs must be unique")
         handler = {"read": self._read, "update": self._update, "upsert": self._upsert, "create": self._create,
                    "archive": self._archive}.get(verb)  # fmt: skip
         if handler is None:
