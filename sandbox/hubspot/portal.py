@@ -101,6 +101,8 @@ class Portal:
         self.records: dict[str, dict[str, HubRecord]] = {"contacts": {}, "companies": {}}
         self.subscriptions: dict[str, dict[str, SubscriptionStatus]] = {}
         self.events: list[EmailEvent] = []
+        self._by_email: dict[str, set[str]] = {}
+        """Contact IDs by lower-cased email (archived ones included), so look-ups by email stay fast."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._next_id = 100_001
         self._last_now = datetime(2000, 1, 1, tzinfo=UTC)
@@ -128,7 +130,16 @@ class Portal:
         """Store a record (seeding and creates)."""
         with self.lock:
             self.records[obj][record.id] = record
+            if obj == "contacts":
+                self._index(record, None)
             return record
+
+    def _index(self, record: HubRecord, old_email: str | None) -> None:
+        if old_email:
+            self._by_email.get(old_email.lower(), set()).discard(record.id)
+        email = (record.props.get("email") or "").lower()
+        if email:
+            self._by_email.setdefault(email, set()).add(record.id)
 
     def get(self, obj: str, record_id: str, *, archived: bool = False) -> HubRecord | None:
         """The record with this ID if it is (``archived``) or is not archived."""
@@ -140,6 +151,9 @@ class Portal:
         wanted = value.strip().lower()
         if prop == "hs_object_id":
             return self.get(obj, wanted, archived=archived)
+        if obj == "contacts" and prop == "email":
+            found = (self.records[obj][i] for i in sorted(self._by_email.get(wanted, ()), key=int))
+            return next((r for r in found if r.archived == archived), None)
         for record in self.records[obj].values():
             if record.archived == archived and (record.value(obj, prop) or "").lower() == wanted:
                 return record
@@ -156,9 +170,11 @@ class Portal:
     def update(self, obj: str, record: HubRecord, props: dict[str, str]) -> None:
         """Set properties and move the modify time to now."""
         with self.lock:
+            old_email = record.props.get("email")
             record.props.update(props)
             record.modified = self.now()
             if obj == "contacts" and "email" in props:
+                self._index(record, old_email)
                 self._sync_optout(record)
 
     def archive(self, record: HubRecord, *, merged_into: str | None = None) -> None:
@@ -176,6 +192,7 @@ class Portal:
                     primary.props[name] = value
             merged = [i for i in (primary.props.get("hs_merged_object_ids") or "").split(";") if i]
             primary.props["hs_merged_object_ids"] = ";".join([*merged, loser.id])
+            self._index(primary, None)
             self.archive(loser, merged_into=primary.id)
             primary.modified = self.now()
 

@@ -95,7 +95,11 @@ def _change(portal: Portal, request: Request, *, subscribe: bool) -> Response:
                                 legal_basis=body.get("legalBasis") or "LEGITIMATE_INTEREST_CLIENT")  # fmt: skip
     portal.set_status(status)
     word = "SUBSCRIBED" if subscribe else "UNSUBSCRIBED"
-    extra = {"source": "SOURCE_RECIPIENT", "changeType": "SUBSCRIPTION_STATUS", "subscriptions": [{"id": int(sid), "status": word}]}
+    extra = {
+        "source": "SOURCE_RECIPIENT",
+        "changeType": "SUBSCRIPTION_STATUS",
+        "subscriptions": [{"id": int(sid), "status": word}],
+    }
     portal.add_event(EmailEvent(str(uuid.uuid4()), int(status.at.timestamp() * 1000), "STATUSCHANGE", email, extra))
     name, text = SUBSCRIPTION_TYPES[sid]
     return Response.json(200, {"id": sid, "name": name, "description": text,

@@ -41,6 +41,8 @@ def _key(prop: PropertyDef, raw: Any) -> Any:
     """A value of ``prop`` in a form that compares by the property's type."""
     if raw is None or raw == "":
         return None
+    if isinstance(raw, datetime):
+        return raw.timestamp()
     if prop.type in {"datetime", "date"}:
         moment = parse_instant(raw)
         return moment.timestamp() if isinstance(moment, datetime) else None
@@ -55,7 +57,7 @@ def _key(prop: PropertyDef, raw: Any) -> Any:
 def _stored(obj: str, record: HubRecord, name: str) -> Any:
     """The value search compares: the stored one, so a damaged rendering keeps the record's place."""
     if name == CURSOR_PROPERTY[obj]:
-        return record.modified.timestamp() * 1000
+        return record.modified
     return record.value(obj, name)
 
 

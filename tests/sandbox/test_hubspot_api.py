@@ -46,8 +46,12 @@ def test_stories_are_seeded_with_fixed_ids_and_the_crowd_is_the_shared_populatio
     portal = hs.control.portal
     assert portal.get("contacts", STORY_CONTACT_IDS["tomas"]).props["hs_email_optout"] == "true"
     assert portal.get("contacts", STORY_CONTACT_IDS["lena"]).props["email"] == "lena.brandt@mailbox.example.org"
-    assert portal.get("companies", STORY_COMPANY_IDS["brightwater-labs.example.com"]).props["name"] == "Brightwater Labs"
-    assert portal.find("contacts", "email", "support@brightwater-labs.example.com") is None  # HubSpot has personal addresses
+    assert (
+        portal.get("companies", STORY_COMPANY_IDS["brightwater-labs.example.com"]).props["name"] == "Brightwater Labs"
+    )
+    assert (
+        portal.find("contacts", "email", "support@brightwater-labs.example.com") is None
+    )  # HubSpot has personal addresses
     crowd = {p.email for p in people(3, 200, company_count=40)}
     seeded = {r.props["email"] for r in portal.records["contacts"].values() if int(r.id) > 1000}
     assert seeded == crowd  # the same people as in every other sandbox with this seed (HubSpot keeps emails lower case)
@@ -55,12 +59,22 @@ def test_stories_are_seeded_with_fixed_ids_and_the_crowd_is_the_shared_populatio
 
 def test_rate_limit_headers_on_crm_calls_not_on_search_and_daily_ones_only_for_a_private_app(hs):
     listed = _call(hs, "GET", "/crm/v3/objects/contacts?limit=1")
-    assert listed.headers["X-HubSpot-RateLimit-Max"] == "190" and listed.headers["X-HubSpot-RateLimit-Remaining"] == "189"
+    assert (
+        listed.headers["X-HubSpot-RateLimit-Max"] == "190" and listed.headers["X-HubSpot-RateLimit-Remaining"] == "189"
+    )
     assert listed.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
     assert int(listed.headers["X-HubSpot-RateLimit-Daily-Remaining"]) == 100_000 - 1
     searched = _call(hs, "POST", "/crm/v3/objects/contacts/search", json={"limit": 1})
     assert searched.status_code == 200 and not any(h.startswith("X-HubSpot-RateLimit") for h in searched.headers)
-    token = _call(hs, "POST", "/oauth/v1/token", data={"grant_type": "refresh_token", **{k: hs.credentials[k] for k in ("client_id", "client_secret", "refresh_token")}})
+    token = _call(
+        hs,
+        "POST",
+        "/oauth/v1/token",
+        data={
+            "grant_type": "refresh_token",
+            **{k: hs.credentials[k] for k in ("client_id", "client_secret", "refresh_token")},
+        },
+    )
     oauth = _call(hs, "GET", "/crm/v3/objects/companies?limit=1", token=token.json()["access_token"])
     assert oauth.status_code == 200 and "X-HubSpot-RateLimit-Daily" not in oauth.headers
 
@@ -157,7 +171,9 @@ def test_events_are_newest_first_and_offsets_keep_their_place(hs):
     first = _call(hs, "GET", "/email/public/v1/events?limit=50").json()
     created = [e["created"] for e in first["events"] if isinstance(e["created"], int)]
     assert created == sorted(created, reverse=True) and first["hasMore"]
-    hs.control.portal.add_event(type(hs.control.portal.events[0])("brand-new", 4_102_444_800_000, "SENT", "x@example.com"))
+    hs.control.portal.add_event(
+        type(hs.control.portal.events[0])("brand-new", 4_102_444_800_000, "SENT", "x@example.com")
+    )
     second = _call(hs, "GET", f"/email/public/v1/events?limit=50&offset={first['offset']}").json()
     assert not {e["id"] for e in first["events"]} & {e["id"] for e in second["events"]}
     assert "brand-new" not in {e["id"] for e in second["events"]}

@@ -37,6 +37,8 @@ __all__ = ["HubSpotClient"]
 log = structlog.get_logger(__name__)
 
 _H = "X-HubSpot-RateLimit-"
+_ARRIVAL_MARGIN = 0.15
+"""Seconds added to each paced window, for the spread of network delays between requests."""
 
 
 def _is_search(method: str, url: str) -> bool:
@@ -74,8 +76,9 @@ class HubSpotClient:
         self.tokens = TokenKeeper(config, fetch=self._fetch_token, clock=clock)
         self._clock = clock
         general = lambda m, u: not _is_search(m, u) and not _is_token(m, u)  # noqa: E731 - a one-line predicate
-        self.search_pacer = RequestPacer(name="search", limit=config.search_requests_per_second, per_seconds=1.0,
-                                         applies=_is_search, clock=clock)  # fmt: skip
+        # a little over a second: requests reach HubSpot with uneven delays, and its window counts arrivals
+        self.search_pacer = RequestPacer(name="search", limit=config.search_requests_per_second,
+                                         per_seconds=1.0 + _ARRIVAL_MARGIN, applies=_is_search, clock=clock)  # fmt: skip
         self.window_pacer = RequestPacer(name="ten_secondly", limit=100, per_seconds=10.0, applies=general, clock=clock)
         self.secondly_pacer: RequestPacer | None = None
         self._general = general
@@ -95,12 +98,13 @@ class HubSpotClient:
         most, remaining = _int(headers.get(_H + "Max")), _int(headers.get(_H + "Remaining"))
         interval = (_int(headers.get(_H + "Interval-Milliseconds")) or 10_000) / 1000
         if most:
-            self.window_pacer.limit, self.window_pacer.per_seconds = most, interval
+            self.window_pacer.limit, self.window_pacer.per_seconds = most, interval + _ARRIVAL_MARGIN
         if remaining == 0:
             self.window_pacer.hold(interval)
         secondly, secondly_left = _int(headers.get(_H + "Secondly")), _int(headers.get(_H + "Secondly-Remaining"))
         if secondly and self.secondly_pacer is None:
-            self.secondly_pacer = RequestPacer(name="secondly", limit=secondly, per_seconds=1.0, applies=self._general,
+            self.secondly_pacer = RequestPacer(name="secondly", limit=secondly, per_seconds=1.0 + _ARRIVAL_MARGIN,
+                                               applies=self._general,
                                                clock=self._clock)  # fmt: skip
             self.secondly_pacer.record()  # the request that told us counts
             self.session.pacers.append(self.secondly_pacer)

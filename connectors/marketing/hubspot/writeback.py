@@ -1,7 +1,8 @@
 """Writing back to HubSpot: batch update by record ID, batch upsert by a unique property, 100 a request.
 
 push(WriteBatch)
-├── property names are HubSpot's internal names (the mapping's ``writeback:`` renders them)
+├── property names are HubSpot's internal names (the mapping's ``writeback:`` renders them);
+│     values are sent as HubSpot's text (``wire_value``: true/false, numbers, ;-joined lists)
 ├── ops with a record ID  → POST /crm/v3/objects/{object}/batch/update
 ├── ops with source_id None and match=(property, value) → POST .../batch/upsert with idProperty
 │     (``email`` for contacts; any property with unique values); the new record's ID comes back
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import structlog
@@ -26,7 +28,7 @@ from connectors.marketing.hubspot.config import HubSpotConfig
 from connectors.marketing.hubspot.errors import batch_error
 from core.errors import ConnectorConfigError, FatalApiError, RetryableError
 
-__all__ = ["BATCH_SIZE", "WriteBack"]
+__all__ = ["BATCH_SIZE", "WriteBack", "wire_value"]
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +65,26 @@ def _groups(pending: Sequence[_Pending]) -> Iterator[list[_Pending]]:
             groups.append(([item], {item.norm}))
     for members, _ in groups:
         yield members
+
+
+def wire_value(value: Any) -> str:
+    """Write a value the way HubSpot stores it: every property value is text.
+
+    ``True`` -> ``"true"``; numbers as written; None -> ``""`` (clears the property); a list
+    -> ``;``-joined (multiple checkboxes); a datetime -> milliseconds since the epoch; a date
+    -> ``YYYY-MM-DD``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return str(round(value.timestamp() * 1000))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return ";".join(wire_value(v) for v in value)
+    return str(value)
 
 
 def _failed(
@@ -113,12 +135,12 @@ class WriteBack:
                                    f"{op.source_id!r} is not a HubSpot record ID (digits)")  # fmt: skip
             if not op.fields:
                 return WriteResult(op.source_id, WriteOutcome.UNCHANGED)
-            return _Pending(index, str(op.source_id), dict(op.fields))
+            return _Pending(index, str(op.source_id), {k: wire_value(v) for k, v in op.fields.items()})
         if op.match is None or not op.match[1]:
             return WriteResult(None, WriteOutcome.FAILED, "NO_TARGET",
                                "a write without a record ID needs match=(unique property, value), e.g. ('email', ...)")  # fmt: skip
         prop, value = op.match
-        fields = {**op.fields, prop: value}
+        fields = {**{k: wire_value(v) for k, v in op.fields.items()}, prop: value}
         return _Pending(index, str(value), fields, id_property=prop)
 
     def _send(self, stream: str, verb: str, group: list[_Pending]) -> dict[int, WriteResult]:

@@ -133,7 +133,9 @@ class _RealClock:
 
 
 @contextmanager
-def hubspot_env(name: str, *, records: int = 300, auth: str = "private_app", api_limit: int = 100_000) -> Iterator[HubSpotEnv]:
+def hubspot_env(
+    name: str, *, records: int = 300, auth: str = "private_app", api_limit: int = 100_000
+) -> Iterator[HubSpotEnv]:
     """Run a test body against the cassette ``name`` (recording it against a fresh sandbox when asked)."""
     clock: ReplayClock | _RealClock = _RealClock() if RECORDING else ReplayClock()
 

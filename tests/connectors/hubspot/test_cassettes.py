@@ -90,7 +90,9 @@ def test_contract_agrees_with_hubspot_descriptions():
     """Drift check, for a checkout that has HubSpot's files: every path and method of ours is in one of theirs."""
     import yaml
 
-    ours = yaml.safe_load((Path(__file__).resolve().parents[2] / "contracts" / "hubspot" / "hubspot.openapi.yaml").read_text())
+    ours = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "contracts" / "hubspot" / "hubspot.openapi.yaml").read_text()
+    )
     theirs: set[tuple[str, str]] = set()
     for file in VENDOR_SPECS.rglob("*.json"):
         spec = json.loads(file.read_text(encoding="utf-8"))

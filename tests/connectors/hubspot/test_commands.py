@@ -66,7 +66,9 @@ def test_setup_dry_run_then_create_then_nothing_to_do(tmp_path, monkeypatch):
     with hubspot_env("cli_setup") as env:
         path, _ = _project(tmp_path, monkeypatch, env.settings())
         dry = json.loads(_run("setup", "hubspot", "--config", str(path), "--dry-run", "--json").stdout)
-        assert [(g["object"], g["name"], g["action"]) for g in dry["groups"]] == [("contacts", "contactpoint", "create")]
+        assert [(g["object"], g["name"], g["action"]) for g in dry["groups"]] == [
+            ("contacts", "contactpoint", "create")
+        ]
         props = {p["name"]: (p["type"], p["action"]) for p in dry["properties"]}
         assert props == {
             "contactpoint_profile_id": ("string", "create"),

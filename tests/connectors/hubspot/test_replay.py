@@ -7,8 +7,6 @@ sets the scene (ties, archives, merges, faults) before the calls are made.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from connectors.base import WriteBatch, WriteOp, WriteOutcome

@@ -74,7 +74,9 @@ def test_list_pages_fetch_one_and_by_email(sb):
 
 def test_create_update_archive_and_404(sb):
     api = client(sb).crm.contacts.basic_api
-    made = api.create(SimplePublicObjectInputForCreate(properties={"email": "ines.new@example.org", "firstname": "Ines"}))
+    made = api.create(
+        SimplePublicObjectInputForCreate(properties={"email": "ines.new@example.org", "firstname": "Ines"})
+    )
     changed = api.update(made.id, SimplePublicObjectInput(properties={"jobtitle": "CFO"}))
     assert changed.properties["jobtitle"] == "CFO" and changed.updated_at >= made.updated_at
     with pytest.raises(ApiException) as conflict:
@@ -119,7 +121,10 @@ def test_batch_update_and_upsert_report_failures_per_record(sb):
         {"id": "424242", "properties": {"jobtitle": "Analyst"}},
     ]))  # fmt: skip
     assert type(answer).__name__ == "BatchResponseSimplePublicObjectWithErrors" and answer.num_errors == 2
-    assert {e.category: e.context["ids"] for e in answer.errors} == {"VALIDATION_ERROR": ["1003"], "OBJECT_NOT_FOUND": ["424242"]}
+    assert {e.category: e.context["ids"] for e in answer.errors} == {
+        "VALIDATION_ERROR": ["1003"],
+        "OBJECT_NOT_FOUND": ["424242"],
+    }
     assert [r.id for r in answer.results] == ["1001"]
     upserted = batch.upsert(BatchInputSimplePublicObjectBatchInputUpsert(inputs=[
         {"idProperty": "email", "id": "maya.lindqvist@northwind-analytics.example.com", "properties": {"jobtitle": "CDO"}},
@@ -154,7 +159,9 @@ def test_subscription_statuses_and_unsubscribe(sb):
     from hubspot.communication_preferences import PublicUpdateSubscriptionStatusRequest
 
     maya = "maya.lindqvist@northwind-analytics.example.com"
-    done = prefs.status_api.unsubscribe(PublicUpdateSubscriptionStatusRequest(email_address=maya, subscription_id="1001"))
+    done = prefs.status_api.unsubscribe(
+        PublicUpdateSubscriptionStatusRequest(email_address=maya, subscription_id="1001")
+    )
     assert done.status == "NOT_SUBSCRIBED"
     assert len(prefs.definition_api.get_page().subscription_definitions) == 3
 
