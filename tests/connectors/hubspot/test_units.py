@@ -36,9 +36,8 @@ class FakeSearch:
         for f in body["filterGroups"][0]["filters"]:
             name, op, value = f["propertyName"], f["operator"], int(f["value"])
             key = (lambda r: to_ms(r["t"])) if name == "lastmodifieddate" else (lambda r: int(r["id"]))
-            test = {"GTE": lambda v: v >= value, "GT": lambda v: v > value, "LTE": lambda v: v <= value,
-                    "EQ": lambda v: v == value}[op]  # fmt: skip
-            rows = [r for r in rows if test(key(r))]
+            compare = {"GTE": int.__ge__, "GT": int.__gt__, "LTE": int.__le__, "EQ": int.__eq__}[op]
+            rows = [r for r in rows if compare(key(r), value)]
         sort = body["sorts"][0]["propertyName"]
         rows.sort(key=(lambda r: (r["t"], r["order"])) if sort == "lastmodifieddate" else (lambda r: int(r["id"])))
         page = rows[: body["limit"]]
@@ -206,7 +205,7 @@ def _client(share=0.5):
 
 
 def test_rate_limit_headers_pace_the_windows_and_track_the_daily_budget():
-    client, clock = _client()
+    client, _ = _client()
     headers = {"X-HubSpot-RateLimit-Max": "190", "X-HubSpot-RateLimit-Remaining": "0",
                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000", "X-HubSpot-RateLimit-Secondly": "19",
                "X-HubSpot-RateLimit-Secondly-Remaining": "5", "X-HubSpot-RateLimit-Daily": "1000",
