@@ -6,8 +6,9 @@ HubSpot appears in, with fixed IDs (contacts 101-105, companies 201-204). Noise 
 HubSpot portal has it: emails in lower case (HubSpot stores them so), names typed in
 lower case by form fills, phones in several formats, countries spelt out, the
 company as free text on the contact. Modify times move forward with runs of equal
-values; about 3% of contacts are archived, half of them merge losers whose winner
-lists them in ``hs_merged_object_ids``. Each person gets subscription statuses (some
+values; about 3% of contacts leave: half archived (listed with ``archived=true``), half
+merged into a neighbour that lists them in ``hs_merged_object_ids`` (their IDs then read
+the winner). Each person gets subscription statuses (some
 unsubscribed from all email) and a few marketing emails with their events (sent,
 delivered, opened, clicked, bounced; a status change when they unsubscribed).
 """
@@ -212,7 +213,7 @@ def seed_portal(portal: Portal, *, records: int, seed: int) -> None:
 
 
 def _archive_some(portal: Portal, rng: random.Random, contacts: list[HubRecord]) -> None:
-    """Archive about 3% of the crowd; every other one as the loser of a merge into a neighbour."""
+    """Archive about 3% of the crowd, or rather every other one merge into a neighbour."""
     chosen = sorted(rng.sample(range(1, len(contacts)), k=min(len(contacts) - 1, max(2, len(contacts) * 3 // 100))))
     for turn, position in enumerate(chosen):
         loser = contacts[position]

@@ -6,7 +6,8 @@
     PATCH  /crm/v3/objects/{object}/{id}            update
     DELETE /crm/v3/objects/{object}/{id}            archive (204)
     POST   /crm/v3/objects/{object}/batch/{read|create|update|upsert|archive}   <= 100 inputs
-    POST   /crm/v3/objects/{object}/merge           {primaryObjectId, objectIdToMerge}
+    POST   /crm/v3/objects/{object}/merge           {primaryObjectId, objectIdToMerge}; the merged ID
+                                                    then reads (and writes) the primary, and is not archived
 
 Batch writes check every input first: invalid property values fail the whole batch
 (400 VALIDATION_ERROR, as HubSpot does); inputs naming no record (or a record the
@@ -89,7 +90,8 @@ class ObjectsApi:
             return _invalid(f"limit must be between 1 and {MAX_LIST}, got {limit}")
         archived = (request.param("archived") or "false").lower() == "true"
         with self.portal.lock:
-            rows = [r for r in self.portal.sorted(obj) if r.archived == archived and int(r.id) >= after]
+            rows = [r for r in self.portal.sorted(obj)
+                    if r.archived == archived and not r.merged_into and int(r.id) >= after]  # fmt: skip
             page = rows[:limit]
             props = requested_properties(request)
             body: dict[str, Any] = {"results": [render(self.portal, obj, r, props) for r in page]}

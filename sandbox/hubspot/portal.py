@@ -142,9 +142,18 @@ class Portal:
             self._by_email.setdefault(email, set()).add(record.id)
 
     def get(self, obj: str, record_id: str, *, archived: bool = False) -> HubRecord | None:
-        """The record with this ID if it is (``archived``) or is not archived."""
+        """The record with this ID if it is (``archived``) or is not archived.
+
+        The ID of a merge loser leads to the record it was merged into, as in HubSpot; a loser
+        is never listed as archived (it left no record in the recycle bin).
+        """
         record = self.records[obj].get(str(record_id))
-        return record if record is not None and record.archived == archived else None
+        hops = 0
+        while record is not None and record.merged_into and not archived and hops < 10:
+            record, hops = self.records[obj].get(record.merged_into), hops + 1
+        if record is None or record.merged_into:
+            return None
+        return record if record.archived == archived else None
 
     def find(self, obj: str, prop: str, value: str, *, archived: bool = False) -> HubRecord | None:
         """The record whose ``prop`` equals ``value`` (emails compared without case)."""
@@ -185,7 +194,7 @@ class Portal:
             record.merged_into = merged_into
 
     def merge(self, primary: HubRecord, loser: HubRecord) -> None:
-        """Merge ``loser`` into ``primary``: fill missing values, list the loser, archive it."""
+        """Merge ``loser`` into ``primary``: fill missing values, list the loser; its ID now leads to ``primary``."""
         with self.lock:
             for name, value in loser.props.items():
                 if value and not primary.props.get(name) and name != "hs_merged_object_ids":

@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from connectors.base import Cursor, PullBatch, RejectedRecord, SourceRecord
+from connectors.base import Cursor, PullBatch, RejectedRecord, RejectionCode, SourceRecord
 from connectors.cursor import Watermark
 from connectors.marketing.hubspot.client import HubSpotClient
 from connectors.marketing.hubspot.config import HubSpotConfig
@@ -99,12 +99,14 @@ class EventReader:
         for position, event in enumerate(events, start=1):
             event_id = event.get("id") if isinstance(event, Mapping) else None
             created = event.get("created") if isinstance(event, Mapping) else None
-            if not event_id or not isinstance(created, int) or isinstance(created, bool):
-                reason = (
-                    f"unusable email event: {'no id' if not event_id else f'created is {created!r}, not milliseconds'}"
-                )
-                rejected.append(RejectedRecord(self._system, STREAM, reason, event, str(event_id or "") or None,
-                                               f"event {position}"))  # fmt: skip
+            if not event_id:
+                rejected.append(RejectedRecord(self._system, STREAM, "unusable email event: no id", event, None,
+                                               f"event {position}", RejectionCode.NO_ID, "id"))  # fmt: skip
+                continue
+            if not isinstance(created, int) or isinstance(created, bool):
+                reason = f"unusable email event: created is {created!r}, not milliseconds since the epoch"
+                rejected.append(RejectedRecord(self._system, STREAM, reason, event, str(event_id), f"event {position}",
+                                               RejectionCode.UNREADABLE, "created"))  # fmt: skip
                 continue
             moment = from_ms(created)
             if mark.seen(moment, str(event_id)):

@@ -6,8 +6,8 @@ pull(stream, cursor)
 │                   so a search never sees it)
 └── search pass     ``search.SearchWalk`` from the watermark to the pull's start; each record
                     once; a winner of a merge (``hs_merged_object_ids``) also gives each loser
-                    ``deleted`` with ``merged_into`` the winner, after the archived pass, so the
-                    loser's last word is the merge
+                    ``deleted`` with ``merged_into`` the winner: a merged record leaves nothing in
+                    the recycle bin (its ID reads the winner), so the winner is where it is told
 
 The archived list is in ID order, not time order, so its watermark (``archived_at``)
 moves only when a pass ends; a pass cut short is read again (the store's upserts
@@ -25,7 +25,7 @@ from typing import Any
 
 import structlog
 
-from connectors.base import Cursor, PullBatch, RejectedRecord, SourceRecord
+from connectors.base import Cursor, PullBatch, RejectedRecord, RejectionCode, SourceRecord
 from connectors.cursor import Watermark
 from connectors.marketing.hubspot.client import HubSpotClient
 from connectors.marketing.hubspot.config import HubSpotConfig
@@ -113,16 +113,21 @@ class CrmReader:
               archived: Watermark) -> PullBatch:  # fmt: skip
         records: list[SourceRecord] = []
         rejected: list[RejectedRecord] = []
+        cursor = CRM_STREAMS[stream].cursor
         for position, raw in enumerate(page, start=1):
             record_id = raw.get("id")
+            if not record_id:
+                rejected.append(RejectedRecord(self._system, stream, "unusable record: the record has no id", raw,
+                                               None, f"search row {position}", RejectionCode.NO_ID, "id"))  # fmt: skip
+                continue
             try:
                 stamp = walk.stamp(raw)
             except ValueError as err:
-                reason = f"unusable record: {CRM_STREAMS[stream].cursor}: {err}"
-                rid = str(record_id) if record_id else None
-                rejected.append(RejectedRecord(self._system, stream, reason, raw, rid, f"search row {position}"))
+                rejected.append(RejectedRecord(self._system, stream, f"unusable record: {cursor}: {err}", raw,
+                                               str(record_id), f"search row {position}", RejectionCode.UNREADABLE,
+                                               f"properties.{cursor}"))  # fmt: skip
                 continue
-            if not record_id or mark.seen(stamp, str(record_id)):
+            if mark.seen(stamp, str(record_id)):
                 continue
             mark.advance(stamp, str(record_id))
             records.append(SourceRecord(self._system, stream, str(record_id), raw, updated_at=stamp))

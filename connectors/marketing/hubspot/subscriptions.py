@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 
-from connectors.base import Cursor, PullBatch, RejectedRecord, SourceRecord
+from connectors.base import Cursor, PullBatch, RejectedRecord, RejectionCode, SourceRecord
 from connectors.marketing.hubspot.client import HubSpotClient
 from connectors.marketing.hubspot.config import HubSpotConfig
 from connectors.marketing.hubspot.reader import CrmReader, load_mark
@@ -98,9 +98,10 @@ class SubscriptionReader:
         try:
             stated = parse_time(status.get("timestamp"))
         except ValueError as err:
-            return RejectedRecord(self._system, STREAM, f"unusable status: timestamp: {err}", raw, record_id)
+            return RejectedRecord(self._system, STREAM, f"unusable status: timestamp: {err}", raw, record_id,
+                                  code=RejectionCode.UNREADABLE, field="timestamp")  # fmt: skip
         if contact_id is None or not subscription:
-            return RejectedRecord(
-                self._system, STREAM, "a status for an address no contact of this page has", raw, record_id
-            )
+            reason = f"a status for {email!r}, which no contact of this page has, or without a subscription"
+            return RejectedRecord(self._system, STREAM, reason, raw, None, code=RejectionCode.NO_ID,
+                                  field="subscriberIdString")  # fmt: skip
         return SourceRecord(self._system, STREAM, record_id, raw, updated_at=stated)

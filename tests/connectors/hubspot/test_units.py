@@ -247,3 +247,43 @@ def test_times_parse_and_render_as_hubspot_writes_them():
         parse_time("2026-02-30T25:61:00Z")
     with pytest.raises(ValueError, match="without a zone"):
         parse_time("2026-03-02T09:00:00")
+
+
+class FakeEvents:
+    """The email events endpoint over pages given in advance; refuses an offset it does not know."""
+
+    def __init__(self, pages):
+        self.pages = pages
+        self.calls = []
+
+    def email_events(self, params):
+        self.calls.append(dict(params))
+        offset = params.get("offset")
+        if offset not in self.pages:
+            response = _response(
+                400, '{"status":"error","message":"bad offset","category":"VALIDATION_ERROR","correlationId":"c"}'
+            )
+            raise map_error(response, system="hubspot", operation="email_events")
+        return self.pages[offset]
+
+
+def test_email_events_reject_an_unreadable_time_and_restart_a_window_whose_offset_is_refused():
+    from connectors.base import RejectionCode
+    from connectors.marketing.hubspot.email_events import EventReader
+
+    event = lambda i, created: {"id": f"e{i}", "created": created, "type": "SENT", "recipient": "a@example.com"}  # noqa: E731
+    pages = {None: {"hasMore": True, "offset": "p2", "events": [event(1, 1_772_000_000_002), event(2, "yesterday")]},
+             "p2": {"hasMore": False, "events": [event(3, 1_772_000_000_001)]}}  # fmt: skip
+    fake = FakeEvents(pages)
+    reader = EventReader(
+        fake, HubSpotConfig.model_validate(PRIVATE), system="hubspot", now=lambda: T0 + timedelta(days=3)
+    )
+    first, second = list(reader.pull(None))
+    assert [r.source_id for r in first.records + second.records] == ["e1", "e3"]
+    assert [(r.source_id, r.code, r.field) for r in first.rejected] == [("e2", RejectionCode.UNREADABLE, "created")]
+    assert "'yesterday'" in first.rejected[0].reason
+    assert second.cursor["window"] is None and second.cursor["ids_at_created"] == ["e1"]
+    stale = {**first.cursor, "window": {**first.cursor["window"], "offset": "expired"}}
+    again = [r.source_id for b in reader.pull(stale) for r in b.records]
+    assert fake.calls[-3]["offset"] == "expired" and "offset" not in fake.calls[-2]  # refused, then restarted
+    assert again == ["e1", "e3"]
