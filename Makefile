@@ -39,6 +39,14 @@ cassettes: $(STAMP)
 	rm -f cassettes/salesforce/*.yaml
 	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/salesforce/test_replay.py tests/connectors/salesforce/test_commands.py
 	$(BIN)/pytest -q tests/connectors/salesforce
+	$(MAKE) cassettes-hubspot
+
+# The HubSpot cassettes alone.
+.PHONY: cassettes-hubspot
+cassettes-hubspot: $(STAMP)
+	rm -f cassettes/hubspot/*.yaml
+	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/hubspot/test_replay.py tests/connectors/hubspot/test_commands.py
+	$(BIN)/pytest -q tests/connectors/hubspot
 
 postgres:
 	@scripts/postgres.sh start
@@ -52,6 +60,7 @@ postgres-stop:
 
 bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
+	$(BIN)/python bench/hubspot.py
 
 # Identity benchmark: Contactpoint against Splink (DuckDB) on generated CRM data; installs the bench extras.
 .PHONY: bench-identity
