@@ -7,6 +7,8 @@
     │     a 429 whose Retry-After exceeds max_retry_after is returned, not waited for
     ├── ApiUsage accounting: calls, retries, throttled seconds, per system
     ├── response observers (a connector reads its rate-limit headers there)
+    ├── throttles per URL prefix: published limits (N calls per window) kept on the
+    │     client side, waiting before a call rather than being refused (Throttle)
     └── log events with secrets redacted (tokens, session IDs, passwords in URLs)
 
 A non-idempotent request (POST) is retried only when the server cannot have
@@ -17,8 +19,10 @@ turns it into ``RateLimited`` or ``RetryableError`` with the right context.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, runtime_checkable
@@ -27,6 +31,8 @@ import requests
 import structlog
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_random_exponential
 
+from core.errors import RateLimited
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "ApiUsage",
@@ -34,6 +40,8 @@ __all__ = [
     "MeteredSession",
     "ResponseObserver",
     "RetryPolicy",
+    "Throttle",
+    "WindowLimit",
     "build_session",
     "parse_retry_after",
 ]
@@ -131,6 +139,103 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when - (time.time() if now is None else now))
 
 
+@dataclass(frozen=True)
+class WindowLimit:
+    """A published rate limit: at most ``calls`` requests in any ``seconds``-long window.
+
+    Examples: Mixpanel's raw export allows ``WindowLimit(60, 3600)`` and ``WindowLimit(3, 1)``.
+    """
+
+    calls: int
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if self.calls < 1 or self.seconds <= 0:
+            msg = f"a rate limit needs calls >= 1 and seconds > 0, got {self.calls} per {self.seconds}s"
+            raise ValueError(msg)
+
+
+class Throttle:
+    """Keep one endpoint's calls within its published limits, on the client side.
+
+    A vendor that allows, say, 3 calls a second and 60 an hour refuses the 61st call
+    of the hour with a 429 and no useful Retry-After; waiting *before* the call costs
+    nothing and spends no quota. ``acquire`` records a call, first sleeping until every
+    limit has room; when the wait would exceed ``max_wait`` (the hourly quota is spent)
+    it raises ``RateLimited`` with the seconds until room, so a pull stops at its last
+    saved cursor instead of sleeping for most of an hour. Thread-safe.
+
+    Args:
+        name: What is throttled, for messages and logs (``mixpanel export``).
+        limits: The limits that all apply.
+        clock: Monotonic seconds; tests inject a fake.
+        sleep: How to wait; tests inject a recorder.
+        max_wait: The longest wait ``acquire`` accepts before raising.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        limits: Sequence[WindowLimit],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = 60.0,
+    ) -> None:
+        if not limits:
+            msg = f"throttle {name!r} needs at least one limit"
+            raise ValueError(msg)
+        self.name = name
+        self.limits = tuple(limits)
+        self.max_wait = max_wait
+        self._clock = clock
+        self._sleep = sleep
+        self._calls: deque[float] = deque(maxlen=max(limit.calls for limit in self.limits))
+        self._lock = threading.Lock()
+
+    def wait_needed(self) -> float:
+        """Return the seconds until one more call fits every limit (0 when it fits now)."""
+        with self._lock:
+            return self._wait_locked(self._clock())
+
+    def _wait_locked(self, now: float) -> float:
+        wait = 0.0
+        for limit in self.limits:
+            recent = [t for t in self._calls if t > now - limit.seconds]
+            if len(recent) >= limit.calls:
+                wait = max(wait, recent[-limit.calls] + limit.seconds - now)
+        return wait
+
+    def used(self, seconds: float) -> int:
+        """Return how many calls were recorded in the last ``seconds``."""
+        with self._lock:
+            now = self._clock()
+            return sum(1 for t in self._calls if t > now - seconds)
+
+    def acquire(self) -> float:
+        """Record one call, waiting first when a limit is reached; return the seconds waited.
+
+        Raises:
+            RateLimited: The wait would exceed ``max_wait``; ``retry_after`` says how long.
+        """
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                wait = self._wait_locked(now)
+                if wait <= 0:
+                    self._calls.append(now)
+                    return waited
+            if wait > self.max_wait:
+                window = ", ".join(f"{lim.calls} per {lim.seconds:g}s" for lim in self.limits)
+                msg = f"{self.name}: the published rate limit ({window}) is reached for the next {wait:.0f}s"
+                hint = "the next run resumes from the last saved cursor; run it later or less often"
+                raise RateLimited(msg, retry_after=round(wait, 3), hint=hint, operation=self.name)
+            log.info("http.throttled", throttle=self.name, wait_seconds=round(wait, 3))
+            self._sleep(wait)
+            waited += wait
+
+
 class MeteredSession(requests.Session):
     """A ``requests.Session`` that times out, retries, counts and redacts.
 
@@ -150,6 +255,7 @@ class MeteredSession(requests.Session):
         self.usage = usage
         self.policy = policy
         self.observers: list[ResponseObserver] = []
+        self.throttles: list[tuple[str, Throttle]] = []
         self._sleep = sleep
         self._timeout = timeout
 
@@ -173,7 +279,14 @@ class MeteredSession(requests.Session):
             observe(response)
         return response
 
+    def throttle(self, url_prefix: str, throttle: Throttle) -> None:
+        """Pace every request whose URL starts with ``url_prefix`` (each attempt counts) by ``throttle``."""
+        self.throttles.append((url_prefix, throttle))
+
     def _send_once(self, method: str, url: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> requests.Response:
+        for prefix, throttle in self.throttles:
+            if url.startswith(prefix):
+                self.usage.throttled_seconds += throttle.acquire()
         self.usage.calls += 1
         return super().request(method, url, *args, **kwargs)
 

@@ -129,3 +129,66 @@ def test_urls_are_logged_with_tokens_masked():
     url = "https://x.test/cb?access_token=abc.def&client_secret=s3cr3t&q=1"
     out = redact_text(url)
     assert "abc.def" not in out and "s3cr3t" not in out and "q=1" in out
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_throttle_waits_for_the_per_second_limit_and_counts_calls_in_the_window():
+    from connectors.http import Throttle, WindowLimit
+
+    clock = FakeClock()
+    throttle = Throttle("export", [WindowLimit(3, 1.0), WindowLimit(60, 3600.0)], clock=clock, sleep=clock.sleep)
+    waited = [throttle.acquire() for _ in range(7)]
+    assert waited[:3] == [0.0, 0.0, 0.0]
+    assert waited[3] == pytest.approx(1.0) and clock.sleeps[0] == pytest.approx(1.0)
+    assert throttle.used(3600) == 7 and throttle.used(0.5) == 1
+
+
+def test_throttle_raises_rate_limited_when_the_hourly_quota_is_spent():
+    from connectors.http import Throttle, WindowLimit
+    from core.errors import RateLimited
+
+    clock = FakeClock()
+    throttle = Throttle("export", [WindowLimit(2, 3600.0)], clock=clock, sleep=clock.sleep, max_wait=60)
+    throttle.acquire()
+    clock.now += 600
+    throttle.acquire()
+    with pytest.raises(RateLimited, match=r"2 per 3600s") as err:
+        throttle.acquire()
+    assert err.value.retry_after == pytest.approx(3000.0)
+    assert clock.sleeps == [] and throttle.used(3600) == 2  # the refused call was not recorded
+    clock.now += 3000.5
+    assert throttle.acquire() == 0.0
+
+
+def test_session_throttles_only_urls_under_the_prefix_and_each_attempt():
+    from connectors.http import Throttle, WindowLimit
+
+    clock = FakeClock()
+    session, adapter, _ = session_with([(429, {"Retry-After": "0"}), 200, 200, 200])
+    throttle = Throttle("export", [WindowLimit(2, 10.0)], clock=clock, sleep=clock.sleep)
+    session.throttle("https://data.example.test/api/2.0/export", throttle)
+    session.get("https://data.example.test/api/2.0/export?from_date=2024-01-01")  # 429 then 200: two attempts
+    session.get("https://api.example.test/engage")  # not throttled
+    assert throttle.used(10) == 2 and clock.sleeps == []
+    session.get("https://data.example.test/api/2.0/export?from_date=2024-01-02")
+    assert clock.sleeps == [pytest.approx(10.0)] and len(adapter.sent) == 4
+    assert session.usage.throttled_seconds >= 10.0  # the throttle wait, besides the retry backoff
+
+
+def test_window_limit_refuses_nonsense():
+    from connectors.http import WindowLimit
+
+    with pytest.raises(ValueError, match="calls >= 1"):
+        WindowLimit(0, 1.0)
