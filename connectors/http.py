@@ -215,25 +215,25 @@ class Throttle:
     def acquire(self) -> float:
         """Record one call, waiting first when a limit is reached; return the seconds waited.
 
+        The call's slot is reserved at the moment the wait ends, before sleeping, so
+        concurrent callers queue behind each other instead of all waking at once.
+
         Raises:
             RateLimited: The wait would exceed ``max_wait``; ``retry_after`` says how long.
         """
-        waited = 0.0
-        while True:
-            with self._lock:
-                now = self._clock()
-                wait = self._wait_locked(now)
-                if wait <= 0:
-                    self._calls.append(now)
-                    return waited
+        with self._lock:
+            now = self._clock()
+            wait = self._wait_locked(now)
             if wait > self.max_wait:
                 window = ", ".join(f"{lim.calls} per {lim.seconds:g}s" for lim in self.limits)
                 msg = f"{self.name}: the published rate limit ({window}) is reached for the next {wait:.0f}s"
                 hint = "the next run resumes from the last saved cursor; run it later or less often"
                 raise RateLimited(msg, retry_after=round(wait, 3), hint=hint, operation=self.name)
+            self._calls.append(now + wait)
+        if wait > 0:
             log.info("http.throttled", throttle=self.name, wait_seconds=round(wait, 3))
             self._sleep(wait)
-            waited += wait
+        return wait
 
 
 class MeteredSession(requests.Session):
