@@ -51,7 +51,7 @@ class MixpanelConnector:
         name: The system's configured name (``mixpanel`` unless configured otherwise).
         session: HTTP session to use; built with ``connectors.http.build_session`` when None.
         sleep: How to wait (retries, throttling); tests inject a no-op.
-        now: The clock that says which day it is; tests inject a fixed one.
+        now: The clock that says which day it is (the system clock when None); tests inject a fixed one.
     """
 
     system: str = "mixpanel"
@@ -64,7 +64,7 @@ class MixpanelConnector:
         name: str = "mixpanel",
         session: MeteredSession | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = _utcnow,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.system = name
         self.config = config
@@ -73,9 +73,9 @@ class MixpanelConnector:
             system=name, verify=verify, timeout=(10.0, config.timeout_seconds), sleep=sleep
         )
         self.client = MixpanelClient(config, system=name, session=self.session, sleep=sleep)
-        self._now = now
-        self._events = EventReader(self.client, config, system=name, now=now)
-        self._profiles = ProfileReader(self.client, config, system=name, now=now)
+        self._now: Callable[[], datetime] = now or (lambda: _utcnow())
+        self._events = EventReader(self.client, config, system=name, now=self._now)
+        self._profiles = ProfileReader(self.client, config, system=name, now=self._now)
         self._writer = WriteBack(self.client, config, system=name)
 
     @classmethod
