@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -102,10 +103,14 @@ class MixpanelSandbox:
         """Answer one request (and keep it when the control captures traffic)."""
         self.control.requests.record(request.method, request.path)
         response = self._dispatch(request)
-        self.control.record(
-            Captured(request.method, f"{self.base_url}{request.target}", dict(request.headers), request.body,
-                     response.status, {"Content-Type": response.content_type, **response.headers}, response.body)
-        )  # fmt: skip
+        if self.control.capturing:
+            body = response.body
+            if response.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)  # kept as the client reads it
+            headers = {"Content-Type": response.content_type, **response.headers}
+            captured = Captured(request.method, f"{self.base_url}{request.target}", dict(request.headers),
+                                request.body, response.status, headers, body)  # fmt: skip
+            self.control.record(captured)
         return response
 
     def _dispatch(self, request: Request) -> Response:
