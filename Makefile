@@ -38,6 +38,9 @@ cassettes: $(STAMP)
 	rm -f cassettes/salesforce/*.yaml
 	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/salesforce/test_replay.py tests/connectors/salesforce/test_commands.py
 	$(BIN)/pytest -q tests/connectors/salesforce
+	rm -f cassettes/mixpanel/*.yaml
+	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/mixpanel/test_replay.py tests/connectors/mixpanel/test_commands.py
+	$(BIN)/pytest -q tests/connectors/mixpanel
 
 postgres:
 	@scripts/postgres.sh start
@@ -53,6 +56,11 @@ bench: $(STAMP)
 bench-identity: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/identity.py $(ARGS)
+
+# Mixpanel connector benchmark against the local sandbox (pull and push rates, API calls per 1,000 records).
+.PHONY: bench-mixpanel
+bench-mixpanel: $(STAMP)
+	$(BIN)/python bench/mixpanel.py $(ARGS)
 
 clean:
 	rm -rf .tmp .pytest_cache .mypy_cache .ruff_cache build *.egg-info
