@@ -68,8 +68,8 @@ def _pull_salesforce(store: Store, run_id: str, records: int) -> list[IngestSumm
 
     mapping = load_mapping(ROOT / "mappings" / "salesforce.yaml")
     with running_sandbox("salesforce", records=records, seed=7) as sandbox:
-        # one Contact with an impossible birthdate shows how a malformed vendor record is parked
-        bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Birthdate", value="1987-02-31")
+        # one Contact with a broken email address shows how a malformed vendor record is parked
+        bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Email", value="dana.fox@@example")
         connector = connector_of("salesforce", sandbox.connector_settings(), name="salesforce")
         check = connector.check()
         console.print(f"  salesforce sandbox at {sandbox.base_url}: {check.detail}", markup=False)
@@ -77,10 +77,10 @@ def _pull_salesforce(store: Store, run_id: str, records: int) -> list[IngestSumm
             ingest_stream(connector, stream, mapping, store, run_id=run_id) for stream in ("Account", "Contact", "Lead")
         ]
         usage = {"salesforce": connector.api_usage.as_dict()} if isinstance(connector, MeteredConnector) else None
-        store.finish_run(run_id, RunStatus.PARTIAL, api_usage=usage)
+        store.runs.finish(run_id, RunStatus.PARTIAL, api_usage=usage)
     for summary in summaries:
         console.print(_line(summary), markup=False)
-    for parked in store.list_parked("salesforce", "Contact", run_id):
+    for parked in store.parked.list("salesforce", "Contact", run_id):
         if parked.source_id == bad_id:
             console.print(f"    parked salesforce/Contact/{bad_id}: {parked.reason}", markup=False)
     return summaries
@@ -98,7 +98,7 @@ def demo(
     with errors_to_exit(), _workdir(directory) as work, open_store(f"sqlite:///{work / 'demo.db'}") as store:
         console.print(f"store: {work / 'demo.db'}", markup=False)
         console.print("1. pull and map", markup=False)
-        run_id = store.start_run("demo")
+        run_id = store.runs.start("demo")
         console.print(_line(_import_files(store, run_id)), markup=False)
         _pull_salesforce(store, run_id, records)
         console.print("2. identity", markup=False)
@@ -111,10 +111,10 @@ def demo(
 
 
 def _resolve(store: Store) -> None:
-    run_id = store.start_run("identity")
+    run_id = store.runs.start("identity")
     result = resolve_store(store, run_id=run_id)
     summary = result.summary()
-    store.finish_run(run_id, RunStatus.SUCCEEDED, counters=summary)
+    store.runs.finish(run_id, RunStatus.SUCCEEDED, counters=summary)
     console.print(
         f"  {summary['records_linked']} people records into {summary['profiles']} unified profiles, "
         f"{summary['reviews']} pair(s) for review",

@@ -19,7 +19,7 @@ from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
-from core.identity.report import describe
+from core.identity.profile_view import describe
 from core.identity.settings import load_settings
 from core.store import RunStatus, open_store
 
@@ -42,14 +42,14 @@ def resolve_store_command(url: str | None, settings: Path | None, *, as_json: bo
     with errors_to_exit():
         config = load_settings(settings)
         with open_store(url) as store:
-            run_id = store.start_run("identity")
+            run_id = store.runs.start("identity")
             try:
                 result = resolve_store(store, config, run_id=run_id)
             except BaseException:
-                store.finish_run(run_id, RunStatus.FAILED)
+                store.runs.finish(run_id, RunStatus.FAILED)
                 raise
             summary = result.summary()
-            store.finish_run(run_id, RunStatus.SUCCEEDED, counters=summary)
+            store.runs.finish(run_id, RunStatus.SUCCEEDED, counters=summary)
     if as_json:
         print_json({"run_id": run_id, **summary})
         return

@@ -13,23 +13,15 @@ from typing import Annotated
 
 import typer
 
-from core.commands.common import console, errors_to_exit, print_json
+from core.commands.common import FormatOption, console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
-from core.config import connector_of
-from core.errors import ConfigError, ContactpointError, RecordRejected
-from core.mapping import CompiledMapping, load_mapping
+from core.errors import ContactpointError, RecordRejected
+from core.inputs import id_column, input_connector
+from core.mapping import load_mapping
 from core.store import RunStatus, mask_url, open_store
 from core.sync import IngestSummary, ingest_stream
 
 __all__ = ["run"]
-
-
-def _id_column(mapping: CompiledMapping, stream: str) -> str:
-    path = mapping.stream(stream).id_path
-    if len(path.steps) != 1 or path.steps[0][0] != "key":
-        msg = f"stream {stream!r} reads its ID from {path.text!r}; a file import needs the ID in one top-level column"
-        raise ConfigError(msg, hint="point 'id:' at a column of the file", file=mapping.file)
-    return str(path.steps[0][1])
 
 
 def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: str) -> None:
@@ -50,7 +42,7 @@ def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: st
 
 def run(
     mapping_file: Annotated[Path, typer.Argument(help="The mapping, e.g. mappings/files.yaml.")],
-    input_file: Annotated[Path, typer.Option("--input", "-i", help="CSV or JSONL file to import.")],
+    input_file: Annotated[Path, typer.Option("--input", "-i", help="CSV, JSON lines or JSON file to import.")],
     stream: Annotated[str | None, typer.Option("--stream", help="Mapped stream the file holds.")] = None,
     system: Annotated[
         str | None, typer.Option("--system", help="System name to store under (default: the mapping's).")
@@ -58,25 +50,30 @@ def run(
     full: Annotated[
         bool, typer.Option("--full", help="Read the whole file, not only rows after the last import.")
     ] = False,
+    file_format: FormatOption = None,
     url: UrlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Map a CSV or JSONL file into the store; bad rows are parked with their reason."""
+    """Map a CSV, JSON lines or JSON file into the store; bad rows are parked with their reason."""
     with errors_to_exit():
         mapping = load_mapping(mapping_file)
         name = mapping.pick_stream(stream)
-        settings = {"streams": [{"name": name, "path": input_file, "id_field": _id_column(mapping, name)}]}
-        connector = connector_of("files", settings, name=system or mapping.system)
-        connector.check()
+        connector = input_connector(
+            input_file,
+            stream=name,
+            id_field=id_column(mapping, name),
+            system=system or mapping.system,
+            file_format=file_format,
+        )
         with open_store(url) as store:
-            run_id = store.start_run("import")
+            run_id = store.runs.start("import")
             try:
                 summary = ingest_stream(connector, name, mapping, store, run_id=run_id, resume=not full)
             except ContactpointError as err:
-                store.finish_run(run_id, RunStatus.FAILED, error=err.message)
+                store.runs.finish(run_id, RunStatus.FAILED, error=err.message)
                 raise
             status = RunStatus.PARTIAL if summary.parked else RunStatus.SUCCEEDED
-            store.finish_run(run_id, status, counters=summary.counters())
+            store.runs.finish(run_id, status, counters=summary.counters())
             shown_url = mask_url(store.url)
         if as_json:
             print_json(

@@ -95,9 +95,9 @@ def golden_json(golden: Mapping[str, GoldenValue]) -> dict[str, object]:
 
 def load_people(store: Store, *, system: str | None = None) -> list[Person]:
     """Read the canonical people of the store (first row of each record), leaving out deleted records."""
-    deleted = store.deleted_records(system=system)
+    deleted = store.deleted.keys(system=system)
     people: dict[str, Person] = {}
-    for row in store.iter_canonical("Person", system=system):
+    for row in store.records.iter_canonical("Person", system=system):
         key = record_key(row.system, row.stream, row.source_id)
         if key not in deleted and key not in people:
             people[key] = Person.model_validate(row.data, context=STORED)  # validated before it was stored
@@ -106,8 +106,8 @@ def load_people(store: Store, *, system: str | None = None) -> list[Person]:
 
 def _previous_links(store: Store, system: str | None) -> tuple[dict[str, str], set[str]]:
     """Return every stored link (aliases resolved) and the keys of this scope's linked records."""
-    aliases = store.alias_map()
-    links = {key: aliases.get(pid, pid) for key, pid in store.linked_profiles().items()}
+    aliases = store.aliases.resolve_all()
+    links = {key: aliases.get(pid, pid) for key, pid in store.links.by_record().items()}
     scope = set(links) if system is None else {key for key in links if split_record_key(key)[0] == system}
     return links, scope
 
@@ -196,23 +196,23 @@ def resolve_store(
     names = nicknames or default_nicknames()
     people = load_people(store, system=system)
     previous, scope = _previous_links(store, system)
-    resolution = resolve(people, settings, nicknames=names, pins=store.list_pins())  # absent records: ignored
+    resolution = resolve(people, settings, nicknames=names, pins=store.pins.list())  # absent records: ignored
     record_keys = resolution.table.keys  # ``system/stream/source_id`` by record index
     pinned = pinned_clusters(resolution)
     clusters = [[record_keys[i] for i in members] for members in pinned.clusters]
-    ids = assign_stable_ids(clusters, previous, store.profile_created())
+    ids = assign_stable_ids(clusters, previous, store.profiles.created_at())
     profile_of = {key: pid for pid, members in zip(ids.profile_ids, clusters, strict=True) for key in members}
     removed = sorted(scope - set(profile_of))
     homes = set(ids.profile_ids) | set(ids.aliases)
     emptied = {previous[key] for key in removed} - homes
-    store.upsert_profiles(_profiles(resolution, pinned, ids, emptied), run_id=run_id)
-    store.add_aliases(ids.aliases, run_id=run_id)
+    store.profiles.upsert(_profiles(resolution, pinned, ids, emptied), run_id=run_id)
+    store.aliases.add(ids.aliases, run_id=run_id)
     links = (_link_for(resolution, pinned, i, profile_of[key]) for i, key in enumerate(record_keys))
-    store.set_links(links, run_id=run_id)
-    store.remove_links([RecordRef.parse(key) for key in removed])
+    store.links.save(links, run_id=run_id)
+    store.links.remove([RecordRef.parse(key) for key in removed])
     indexed, keys = _index(resolution, profile_of, names)
-    store.replace_identity_index(indexed, keys, scope=None if system is None else [*record_keys, *removed])
-    model_id = store.save_identity_model(
+    store.identity_index.replace(indexed, keys, scope=None if system is None else [*record_keys, *removed])
+    model_id = store.identity_models.save(
         resolution.parameters.to_dict(), settings_hash=settings_hash(settings), run_id=run_id
     )
     _log_changes(ids, run_id)

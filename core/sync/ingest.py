@@ -79,9 +79,9 @@ def _store_batch(
             )
         else:
             parked.append(outcome.to_rejected_record())
-    counts = store.upsert_source_records(batch.records, run_id=run_id)
-    canonical_counts = store.upsert_canonical(canonical, run_id=run_id)
-    store.park(parked, run_id=run_id)
+    counts = store.records.upsert_source(batch.records, run_id=run_id)
+    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id)
+    store.parked.add(parked, run_id=run_id)
     summary.inserted += counts.inserted
     summary.updated += counts.updated
     summary.unchanged += counts.unchanged
@@ -107,7 +107,7 @@ def ingest_stream(
         stream: The stream to pull; the mapping must map it.
         mapping: The compiled mapping for the connector's system.
         store: Where source records, canonical records, parked records and cursors go.
-        run_id: The run this ingest belongs to (``Store.start_run``).
+        run_id: The run this ingest belongs to (``store.runs.start``).
         resume: Start from the stored cursor (default); False pulls everything again.
         on_batch: Called after each stored batch, e.g. to show progress.
 
@@ -120,13 +120,13 @@ def ingest_stream(
     """
     started = time.monotonic()
     system = connector.system
-    cursor = store.get_cursor(system, stream) if resume else None
+    cursor = store.cursors.get(system, stream) if resume else None
     summary = IngestSummary(system=system, stream=stream, resumed_from=cursor)
     bound = log.bind(run_id=run_id, system=system, stream=stream)
     bound.info("stream.pull_started", cursor=cursor)
     for batch in connector.pull(stream, cursor):
         _store_batch(batch, mapping, store, summary, run_id=run_id)
-        store.save_cursor(system, stream, batch.cursor, run_id=run_id)
+        store.cursors.save(system, stream, batch.cursor, run_id=run_id)
         summary.batches += 1
         summary.pulled += len(batch.records) + len(batch.rejected)
         summary.cursor = batch.cursor

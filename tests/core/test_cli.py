@@ -64,8 +64,8 @@ def test_demo_runs_the_pipeline_on_bundled_data_and_exits_0(tmp_path):
     from core.store import open_store
 
     with open_store(f"sqlite:///{tmp_path / 'demo.db'}") as store:
-        (run,) = store.list_runs(kind="demo")
-        assert store.list_runs(kind="identity")[0].counters["profiles"] > 0
+        (run,) = store.runs.list(kind="demo")
+        assert store.runs.list(kind="identity")[0].counters["profiles"] > 0
     usage = run.api_usage["salesforce"]
     assert usage["calls"] > 0
     assert set(usage) == {"calls", "retries", "throttled_seconds"}
