@@ -16,6 +16,7 @@ traffic); ``export_limits`` are Mixpanel's raw export limits, enforced per proje
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import deque
@@ -145,6 +146,26 @@ class MixpanelControl:
         self.project.add_event(Event("$mp_web_page_view", {}, min(at, clock.now_ms() - 1), 0, broken=broken))
         with self._lock:
             self.broken_days.add(day)
+
+    def corrupt_event(self, day: date | None = None) -> str:
+        """Make one event of ``day`` (default yesterday) export with ``time`` as text; return its ``$insert_id``.
+
+        Raises:
+            ConfigError: The day has no event with an ``$insert_id``.
+        """
+        day = day or self.project.clock.today() - timedelta(days=1)
+        with self.project.lock:
+            event = next((e for e in self.project.events.get(day, ()) if e.broken is None
+                          and isinstance(e.properties.get("$insert_id"), str)), None)  # fmt: skip
+            if event is None:
+                msg = f"no event on {day} to corrupt"
+                raise ConfigError(msg, hint="name a day with events")
+            exported = event.exported(time_in_ms=False)
+            exported["properties"]["time"] = "not-a-time"
+            event.broken = json.dumps(exported, separators=(",", ":"))
+        with self._lock:
+            self.broken_days.add(day)
+        return str(event.properties["$insert_id"])
 
     def fail_records(self, distinct_ids: list[str]) -> None:
         """Make profile updates for these distinct IDs fail validation."""

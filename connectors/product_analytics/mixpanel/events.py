@@ -6,19 +6,23 @@ pull(cursor)
 ├── one export query per ``days_per_query`` days, streamed line by line
 ├── a line that is not an event → RejectedRecord (parked with its reason)
 ├── an event read before (the day's DayMark) or earlier in this pass → dropped
-└── batches of page_size: the cursor of the last finished query rides on every batch,
-    and the batch that ends a query carries the cursor moved past it
+└── batches of page_size: a batch inside a query carries the cursor of the last finished
+    query plus where in this one it stopped (``partial``: days, lines read, their digest);
+    the batch that ends a query carries the cursor moved past it
 
 Within one query, duplicates are recognised by a 64-bit digest of ``$insert_id``:
-one query's worth of digests is held, then dropped. A crash in the middle of a
-query reads that query again; the store's upsert by record ID absorbs the repeats.
+one query's worth of digests is held, then dropped. A pull stopped inside a query
+asks for the same days again and skips the lines it had read (``_Resume``), so none
+is emitted twice; if those lines came back different, it reads the query again whole
+and the store's upsert by record ID absorbs the repeats.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -85,6 +89,44 @@ def parse_event(line: bytes) -> tuple[dict[str, Any], datetime, int | None]:
     return event, _event_time(props.get("time")), int(processed)
 
 
+@dataclass(frozen=True)
+class _Resume:
+    """Where a pull stopped inside an export query: its days, the lines read and a digest of them.
+
+    The export cannot be read from the middle, so a resumed pull asks for the same days
+    again and reads its first ``lines`` without emitting them; when their digest differs
+    (the export changed meanwhile), the query is read again from the start and emitted
+    whole, and the store's upsert by ID absorbs what was stored before.
+    """
+
+    first: date
+    last: date
+    lines: int
+    digest: str
+
+    @classmethod
+    def from_cursor(cls, cursor: Cursor | None) -> _Resume | None:
+        value = (cursor or {}).get("partial")
+        if not value:
+            return None
+        first, last = date.fromisoformat(value["from"]), date.fromisoformat(value["to"])
+        return cls(first, last, int(value["lines"]), str(value["digest"]))
+
+    def dump(self) -> dict[str, Any]:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "lines": self.lines, "digest": self.digest}
+
+
+def _insert_id_of(line: bytes) -> str | None:
+    """The ``$insert_id`` of a line that is JSON but not a usable event, so the parked record names it."""
+    try:
+        value = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    props = value.get("properties") if isinstance(value, dict) else None
+    insert_id = props.get("$insert_id") if isinstance(props, dict) else None
+    return insert_id if isinstance(insert_id, str) and insert_id else None
+
+
 class _Pass:
     """The events of one export query: de-duplication and the new day marks."""
 
@@ -129,6 +171,7 @@ class EventReader:
         """
         try:
             window = ExportWindow.from_cursor(cursor)
+            partial = _Resume.from_cursor(cursor)
         except (ValueError, TypeError, KeyError) as err:
             msg = f"the saved cursor of {self._system}.{_STREAM} is unreadable: {err}"
             raise ConnectorConfigError(msg, hint="reset the stream's cursor to pull it again", stream=_STREAM) from None
@@ -138,24 +181,48 @@ class EventReader:
         last = today if self._config.include_today else today - timedelta(days=1)
         while first <= last:
             through = min(last, first + timedelta(days=self._config.days_per_query - 1))
-            yield from self._query(window, first, through, today=today)
+            resume = partial if partial is not None and (partial.first, partial.last) == (first, through) else None
+            partial = None
+            saved = window.to_cursor()
+            if (yield from self._query(window, first, through, today=today, saved=saved, resume=resume)):
+                log.info("mixpanel.export_changed", system=self._system, stream=_STREAM, first=str(first))
+                yield from self._query(window, first, through, today=today, saved=saved, resume=None)
             first = through + timedelta(days=1)
 
-    def _query(self, window: ExportWindow, first: date, last: date, *, today: date) -> Iterator[PullBatch]:
-        saved = window.to_cursor()
+    def _query(
+        self, window: ExportWindow, first: date, last: date, *, today: date, saved: Cursor, resume: _Resume | None
+    ) -> Generator[PullBatch, None, bool]:
+        """Read one export query; return True when the lines read before a stop came back different."""
         state = _Pass(window, first, last, margin_ms=int(self._config.lateness_margin_seconds * 1000))
         records: list[SourceRecord] = []
         rejected: list[RejectedRecord] = []
-        for number, line in enumerate(self._client.export_lines(first, last), start=1):
-            if not line.strip():
-                continue
-            self._read(line, f"export {first}..{last} line {number}", state, records, rejected)
-            if len(records) + len(rejected) >= self._config.page_size:
-                yield self._batch(records, rejected, saved)
-                records, rejected = [], []
+        hasher = hashlib.blake2b(digest_size=16)
+        count = 0
+        lines = self._client.export_lines(first, last)
+        try:
+            for line in lines:
+                if not line.strip():
+                    continue
+                count += 1
+                hasher.update(line + b"\n")
+                self._read(line, f"export {first}..{last} line {count}", state, records, rejected)
+                if resume is not None and count <= resume.lines:  # read before the stop: not emitted again
+                    records.clear()
+                    rejected.clear()
+                    if count == resume.lines and hasher.hexdigest() != resume.digest:
+                        return True
+                elif len(records) + len(rejected) >= self._config.page_size:
+                    partial = _Resume(first, last, count, hasher.hexdigest())
+                    yield self._batch(records, rejected, {**saved, "partial": partial.dump()})
+                    records, rejected = [], []
+        finally:
+            lines.close()
+        if resume is not None and count < resume.lines:
+            return True
         window.finish(state.marks, read_through=last, today=today, reread_days=self._config.reread_days)
         log.info("mixpanel.export_read", system=self._system, stream=_STREAM, first=str(first), last=str(last))
         yield self._batch(records, rejected, window.to_cursor())
+        return False
 
     def _read(
         self, line: bytes, position: str, state: _Pass, records: list[SourceRecord], rejected: list[RejectedRecord]
@@ -164,7 +231,8 @@ class EventReader:
             event, moment, processed = parse_event(line)
         except ValueError as err:
             text = line.decode("utf-8", "replace")[:_RAW_LIMIT]
-            rejected.append(RejectedRecord(self._system, _STREAM, f"unusable event: {err}", text, None, position))
+            reason = f"unusable event: {err}"
+            rejected.append(RejectedRecord(self._system, _STREAM, reason, text, _insert_id_of(line), position))
             return
         record_id = event_id(event)
         if state.is_new(record_id, moment, processed):

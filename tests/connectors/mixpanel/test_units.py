@@ -182,3 +182,54 @@ def test_config_regions_and_overrides():
         {**replay_settings(), "auth": {"kind": "project_secret", "api_secret": "hunter2-secret"}}
     )
     assert "hunter2" not in repr(secret.auth)
+
+
+class _FakeExport:
+    """Answers export queries from a list of lines, shuffled after the first ``stable`` calls."""
+
+    def __init__(self, lines, *, stable):
+        self.lines = lines
+        self.stable = stable
+        self.calls = 0
+
+    def export_lines(self, first, last):
+        self.calls += 1
+        yield from (self.lines if self.calls <= self.stable else list(reversed(self.lines)))
+
+
+def _lines(count):
+    import json
+
+    base = 1795600000000
+    return [json.dumps({"event": "e", "properties": {"time": base + n, "$insert_id": f"id-{n:03d}",
+                                                     "mp_processing_time_ms": base + n + 5}}).encode()
+            for n in range(count)]  # fmt: skip
+
+
+def _reader(export):
+    from datetime import UTC, datetime
+
+    from connectors.product_analytics.mixpanel.events import EventReader
+
+    config = _config(start_date="2026-11-26", days_per_query=31, page_size=100, include_today=False)
+    return EventReader(export, config, system="mixpanel", now=lambda: datetime(2026, 11, 27, 12, tzinfo=UTC))
+
+
+def test_a_pull_stopped_inside_a_query_skips_what_it_read_when_the_export_is_unchanged():
+    export = _FakeExport(_lines(150), stable=99)
+    pulls = _reader(export).pull(None)
+    first = next(pulls)
+    pulls.close()
+    assert len(first.records) == 100 and first.cursor["partial"]["lines"] == 100
+    rest = [r.source_id for b in _reader(export).pull(first.cursor) for r in b.records]
+    assert rest == [f"id-{n:03d}" for n in range(100, 150)] and export.calls == 2
+
+
+def test_a_pull_stopped_inside_a_query_reads_it_whole_again_when_the_export_changed():
+    export = _FakeExport(_lines(150), stable=1)
+    pulls = _reader(export).pull(None)
+    first = next(pulls)
+    pulls.close()
+    again = [r.source_id for b in _reader(export).pull(first.cursor) for r in b.records]
+    assert sorted(again) == [f"id-{n:03d}" for n in range(150)]  # nothing lost; the store absorbs the repeats
+    assert export.calls == 3  # the resumed query, then the same query again from the start
