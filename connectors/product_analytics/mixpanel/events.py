@@ -72,7 +72,7 @@ def parse_event(line: bytes) -> tuple[dict[str, Any], datetime, int | None]:
         ValueError: The line is not an event Mixpanel would export; the message says why.
     """
     try:
-        event = json.loads(line)
+        event = json.loads(line.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
         msg = f"not valid JSON ({err})"
         raise ValueError(msg) from None
@@ -145,8 +145,11 @@ class _Pass:
         if processed is None:  # no processing time: cannot tell, so emit (the store upserts by ID)
             return True
         day = moment.date()
-        new = not self.window.mark(day).seen(processed, record_id, margin_ms=self.margin_ms)
-        mark = self.marks.setdefault(day, self.window.mark(day).copy())
+        before = self.window.days.get(day)
+        new = before is None or not before.seen(processed, record_id, margin_ms=self.margin_ms)
+        mark = self.marks.get(day)
+        if mark is None:
+            mark = self.marks[day] = before.copy() if before is not None else DayMark()
         mark.advance(processed, record_id, margin_ms=self.margin_ms)
         return new
 
