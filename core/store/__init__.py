@@ -40,10 +40,12 @@ from core.store.cursors import Cursors
 from core.store.database import Database, Repository, UpsertCounts
 from core.store.deleted import DeletedRecords
 from core.store.engine import DEFAULT_URL, ENV_VAR, database_url, make_engine, mask_url, normalise_url
+from core.store.field_problems import FieldProblemInput, FieldProblems
 from core.store.identity_index import BlockKeyInput, IdentityChange, IdentityIndex, IndexedRecord
 from core.store.identity_models import IdentityModels
 from core.store.keys import RecordKey, record_key, split_record_key
 from core.store.links import LinkInput, Links
+from core.store.locks import Holder, Locks
 from core.store.parked import Parked, ParkedInput
 from core.store.pins import PinInput, Pins
 from core.store.profiles import ProfileInput, Profiles
@@ -86,6 +88,9 @@ __all__ = [
     "Database",
     "DeletedRecords",
     "ENV_VAR",
+    "FieldProblemInput",
+    "FieldProblems",
+    "Holder",
     "IdentityBlockKey",
     "IdentityChange",
     "IdentityIndex",
@@ -98,6 +103,7 @@ __all__ = [
     "LinkInput",
     "LinkMethod",
     "Links",
+    "Locks",
     "Parked",
     "ParkedInput",
     "ParkedRecord",
