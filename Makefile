@@ -34,19 +34,15 @@ test: $(STAMP) lint typecheck sf-cli
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow and not postgres"
 
-# Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them.
-cassettes: $(STAMP)
-	rm -f cassettes/salesforce/*.yaml
-	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/salesforce/test_replay.py tests/connectors/salesforce/test_commands.py
-	$(BIN)/pytest -q tests/connectors/salesforce
-	$(MAKE) cassettes-hubspot
+# Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them;
+# `make cassettes-hubspot` re-records one system's.
+SYSTEMS = salesforce hubspot mixpanel
+cassettes: $(addprefix cassettes-,$(SYSTEMS))
 
-# The HubSpot cassettes alone.
-.PHONY: cassettes-hubspot
-cassettes-hubspot: $(STAMP)
-	rm -f cassettes/hubspot/*.yaml
-	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/hubspot/test_replay.py tests/connectors/hubspot/test_commands.py
-	$(BIN)/pytest -q tests/connectors/hubspot
+cassettes-%: $(STAMP)
+	rm -f cassettes/$*/*.yaml
+	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/$*/test_replay.py tests/connectors/$*/test_commands.py
+	$(BIN)/pytest -q tests/connectors/$*
 
 postgres:
 	@scripts/postgres.sh start
@@ -67,6 +63,11 @@ bench: $(STAMP)
 bench-identity: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/identity.py $(ARGS)
+
+# Mixpanel connector benchmark against the local sandbox (pull and push rates, API calls per 1,000 records).
+.PHONY: bench-mixpanel
+bench-mixpanel: $(STAMP)
+	$(BIN)/python bench/mixpanel.py $(ARGS)
 
 clean:
 	rm -rf .tmp .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -5,9 +5,10 @@
     ├── tenacity retries on 429, 5xx and connection errors
     │     wait = max(Retry-After, jittered exponential backoff up to backoff_ceiling);
     │     a 429 whose Retry-After exceeds max_retry_after is returned, not waited for
-    ├── pacers: a vendor's request rate kept on our side (at most N requests per
-    │     window, for all requests or one endpoint's), waited for before sending;
-    │     a rate-limit header that says the window is spent holds the pacer
+    ├── pacers: a vendor's published rates kept on our side (N requests per window,
+    │     several windows at once, for all requests or one endpoint's), waited for
+    │     before sending; a rate-limit header that says a window is spent holds the
+    │     pacer; a wait longer than the pacer allows raises RateLimited instead
     ├── ApiUsage accounting: calls, retries, throttled seconds, per system
     ├── response observers (a connector reads its rate-limit headers there)
     └── log events with secrets redacted (tokens, session IDs, passwords in URLs)
@@ -23,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, runtime_checkable
@@ -31,6 +32,8 @@ from typing import Any, Protocol, runtime_checkable
 import requests
 import structlog
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_random_exponential
+
+from core.errors import RateLimited
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -40,6 +43,8 @@ __all__ = [
     "RequestPacer",
     "ResponseObserver",
     "RetryPolicy",
+    "WindowLimit",
+    "url_prefix",
     "build_session",
     "parse_retry_after",
 ]
@@ -137,42 +142,78 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when - (time.time() if now is None else now))
 
 
-class RequestPacer:
-    """Keep one of a vendor's request rates on our side: at most ``limit`` requests per ``per_seconds``.
+@dataclass(frozen=True)
+class WindowLimit:
+    """A published rate limit: at most ``calls`` requests in any ``seconds``-long (sliding) window.
 
-    Vendors limit some endpoints below the general rate (HubSpot's CRM search: five
-    requests a second) or say in headers that a window is spent. A pacer remembers
-    when its last ``limit`` requests were sent and says how long to wait before the
-    next one, so the request is sent inside the limit instead of earning a 429.
+    Examples: HubSpot's CRM search allows ``WindowLimit(5, 1)``; Mixpanel's raw export
+    ``WindowLimit(60, 3600)`` and ``WindowLimit(3, 1)``.
+    """
+
+    calls: int
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if self.calls < 1 or self.seconds <= 0:
+            msg = f"a rate limit needs calls >= 1 and seconds > 0, got {self.calls} per {self.seconds}s"
+            raise ValueError(msg)
+
+
+def url_prefix(prefix: str) -> Callable[[str, str], bool]:
+    """A pacer's ``applies`` for every request whose URL starts with ``prefix``."""
+    return lambda _method, url: url.startswith(prefix)
+
+
+class RequestPacer:
+    """Keep a vendor's request rates on our side, so requests are sent inside its limits.
+
+    Vendors limit some endpoints below the general rate (HubSpot's CRM search: five a
+    second; Mixpanel's export: three a second and sixty an hour) or say in headers that a
+    window is spent. A pacer remembers when its recent requests were sent and says how
+    long to wait before the next one, so the session waits *before* sending instead of
+    earning a 429 (which often carries no useful Retry-After and still spends quota).
+    When the wait would exceed ``max_wait`` (an hourly quota is spent), the session
+    raises ``RateLimited`` with the seconds until there is room, so a pull stops at its
+    last saved cursor instead of sleeping for most of an hour.
 
     Args:
-        name: What it paces, for logs (``search``, ``ten_secondly``).
-        limit: Requests allowed per window.
-        per_seconds: The window's length (a sliding window).
-        applies: Which requests it paces, from (method, url); every request when None.
+        name: What it paces, for messages and logs (``search``, ``mixpanel export``).
+        limits: The limits that all apply.
+        applies: Which requests it paces, from (method, url); every request when None
+            (``url_prefix`` builds the common case).
         clock: Monotonic seconds; tests inject one that their sleep advances.
+        max_wait: The longest wait accepted before ``RateLimited`` (no bound by default).
     """
 
     def __init__(
         self,
         *,
         name: str,
-        limit: int,
-        per_seconds: float,
+        limits: Sequence[WindowLimit],
         applies: Callable[[str, str], bool] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_wait: float = float("inf"),
     ) -> None:
-        if limit < 1 or per_seconds <= 0:
-            msg = f"pacer {name!r}: limit {limit} per {per_seconds}s is not a rate"
+        if not limits:
+            msg = f"pacer {name!r} needs at least one limit"
             raise ValueError(msg)
         self.name = name
-        self.limit = limit
-        self.per_seconds = per_seconds
+        self.limits = tuple(limits)
+        self.max_wait = max_wait
         self._applies = applies
         self._clock = clock
-        self._sent: deque[float] = deque()
+        self._sent: deque[float] = deque(maxlen=max(limit.calls for limit in self.limits))
         self._held_until = 0.0
         self._lock = threading.Lock()
+
+    def set_limits(self, limits: Sequence[WindowLimit]) -> None:
+        """Replace the limits (a vendor's headers said what they are now); the requests sent are kept."""
+        if not limits:
+            msg = f"pacer {self.name!r} needs at least one limit"
+            raise ValueError(msg)
+        with self._lock:
+            self.limits = tuple(limits)
+            self._sent = deque(self._sent, maxlen=max(limit.calls for limit in self.limits))
 
     def applies(self, method: str, url: str) -> bool:
         """Tell whether this pacer governs a request."""
@@ -182,11 +223,11 @@ class RequestPacer:
         """Return the seconds to wait before the next request may be sent (0 when it may go now)."""
         with self._lock:
             now = self._clock()
-            while self._sent and now - self._sent[0] >= self.per_seconds:
-                self._sent.popleft()
             wait = self._held_until - now
-            if len(self._sent) >= self.limit:
-                wait = max(wait, self._sent[0] + self.per_seconds - now)
+            for limit in self.limits:
+                recent = [t for t in self._sent if t > now - limit.seconds]
+                if len(recent) >= limit.calls:
+                    wait = max(wait, recent[-limit.calls] + limit.seconds - now)
             return max(0.0, wait)
 
     def record(self) -> None:
@@ -198,6 +239,19 @@ class RequestPacer:
         """Send nothing for ``seconds`` from now (a rate-limit header said the window is spent)."""
         with self._lock:
             self._held_until = max(self._held_until, self._clock() + max(0.0, seconds))
+
+    def used(self, seconds: float) -> int:
+        """Return how many requests were sent in the last ``seconds`` (as far as the longest limit remembers)."""
+        with self._lock:
+            now = self._clock()
+            return sum(1 for t in self._sent if t > now - seconds)
+
+    def refuse(self, wait: float) -> RateLimited:
+        """The error for a wait over ``max_wait``: how long until there is room, and what to do."""
+        window = ", ".join(f"{lim.calls} per {lim.seconds:g}s" for lim in self.limits)
+        msg = f"{self.name}: the published rate limit ({window}) is reached for the next {wait:.0f}s"
+        hint = "the next run resumes from the last saved cursor; run it later or less often"
+        return RateLimited(msg, retry_after=round(wait, 3), hint=hint, operation=self.name)
 
 
 class MeteredSession(requests.Session):
@@ -252,9 +306,13 @@ class MeteredSession(requests.Session):
         """Wait until every pacer that governs this request lets it go, then count it against each."""
         pacers = [p for p in self.pacers if p.applies(method, url)]
         while pacers:
-            wait = max(p.delay() for p in pacers)
+            waits = [(p.delay(), p) for p in pacers]
+            wait = max(delay for delay, _ in waits)
             if wait <= 0:
                 break
+            for delay, pacer in waits:
+                if delay > pacer.max_wait:
+                    raise pacer.refuse(delay)
             self.usage.throttled_seconds += wait
             log.debug("http.request_paced", system=self.usage.system, pacers=[p.name for p in pacers], wait=wait)
             self._sleep(wait)

@@ -154,10 +154,10 @@ def paced_session(script, *pacers, clock):
 
 
 def test_pacer_keeps_an_endpoint_within_its_rate_and_leaves_others_alone():
-    from connectors.http import RequestPacer
+    from connectors.http import RequestPacer, WindowLimit
 
     clock = FakeClock()
-    search = RequestPacer(name="search", limit=2, per_seconds=1.0, applies=lambda m, u: u.endswith("/search"),
+    search = RequestPacer(name="search", limits=[WindowLimit(2, 1.0)], applies=lambda m, u: u.endswith("/search"),
                           clock=clock)  # fmt: skip
     session = paced_session([200] * 7, search, clock=clock)
     for _ in range(3):
@@ -174,10 +174,10 @@ def test_pacer_keeps_an_endpoint_within_its_rate_and_leaves_others_alone():
 
 
 def test_pacer_hold_delays_the_next_request_and_then_lets_it_go():
-    from connectors.http import RequestPacer
+    from connectors.http import RequestPacer, WindowLimit
 
     clock = FakeClock()
-    window = RequestPacer(name="ten_secondly", limit=100, per_seconds=10.0, clock=clock)
+    window = RequestPacer(name="ten_secondly", limits=[WindowLimit(100, 10.0)], clock=clock)
     session = paced_session([200, 200], window, clock=clock)
     session.get("https://api.example.test/x")
     window.hold(4.0)
@@ -185,8 +185,71 @@ def test_pacer_hold_delays_the_next_request_and_then_lets_it_go():
     assert clock.sleeps == [4.0]
 
 
-def test_pacer_refuses_a_rate_that_is_not_one():
-    from connectors.http import RequestPacer
+def test_pacer_needs_a_limit_and_can_be_retuned():
+    from connectors.http import RequestPacer, WindowLimit
 
-    with pytest.raises(ValueError, match="not a rate"):
-        RequestPacer(name="broken", limit=0, per_seconds=1.0)
+    with pytest.raises(ValueError, match="at least one limit"):
+        RequestPacer(name="broken", limits=[])
+    clock = FakeClock()
+    pacer = RequestPacer(name="ten_secondly", limits=[WindowLimit(2, 10.0)], clock=clock)
+    pacer.record()
+    pacer.record()
+    assert pacer.delay() == pytest.approx(10.0)
+    pacer.set_limits([WindowLimit(3, 10.0)])  # the vendor's headers said the window is larger
+    assert pacer.delay() == 0.0 and pacer.used(10) == 2
+
+
+def test_pacer_with_several_windows_waits_for_each_and_counts_calls():
+    from connectors.http import RequestPacer, WindowLimit
+
+    clock = FakeClock()
+    export = RequestPacer(name="export", limits=[WindowLimit(3, 1.0), WindowLimit(60, 3600.0)], clock=clock)
+    session = paced_session([200] * 7, export, clock=clock)
+    for _ in range(7):
+        session.get("https://data.example.test/api/2.0/export")
+    assert clock.sleeps[0] == pytest.approx(1.0) and len(clock.sleeps) == 2
+    assert export.used(3600) == 7 and export.used(0.5) == 1
+
+
+def test_pacer_raises_rate_limited_when_the_wait_is_longer_than_it_allows():
+    from connectors.http import RequestPacer, WindowLimit
+    from core.errors import RateLimited
+
+    clock = FakeClock()
+    export = RequestPacer(name="export", limits=[WindowLimit(2, 3600.0)], clock=clock, max_wait=60)
+    session = paced_session([200] * 3, export, clock=clock)
+    session.get("https://data.example.test/export")
+    clock.now += 600
+    session.get("https://data.example.test/export")
+    with pytest.raises(RateLimited, match=r"2 per 3600s") as err:
+        session.get("https://data.example.test/export")
+    assert err.value.retry_after == pytest.approx(3000.0)
+    assert clock.sleeps == [] and export.used(3600) == 2  # the refused call was not recorded
+    clock.now += 3000.5
+    session.get("https://data.example.test/export")
+    assert clock.sleeps == []
+
+
+def test_a_prefix_pacer_governs_only_urls_under_it_and_each_attempt():
+    from connectors.http import RequestPacer, WindowLimit, url_prefix
+
+    clock = FakeClock()
+    session, adapter, _ = session_with([(429, {"Retry-After": "0"}), 200, 200, 200])
+    export = RequestPacer(name="export", limits=[WindowLimit(2, 10.0)], clock=clock,
+                          applies=url_prefix("https://data.example.test/api/2.0/export"))  # fmt: skip
+    session.pacers.append(export)
+    session._sleep = clock.sleep
+    session.get("https://data.example.test/api/2.0/export?from_date=2024-01-01")  # 429 then 200: two attempts
+    session.get("https://api.example.test/engage")  # not paced
+    assert export.used(10) == 2
+    session.get("https://data.example.test/api/2.0/export?from_date=2024-01-02")
+    # the retry's backoff, then the pacer's wait until the first attempt leaves the window
+    assert len(clock.sleeps) == 2 and sum(clock.sleeps) == pytest.approx(10.0) and len(adapter.sent) == 4
+    assert session.usage.throttled_seconds == pytest.approx(10.0)  # the pacer's wait and the retry backoff
+
+
+def test_window_limit_refuses_nonsense():
+    from connectors.http import WindowLimit
+
+    with pytest.raises(ValueError, match="calls >= 1"):
+        WindowLimit(0, 1.0)

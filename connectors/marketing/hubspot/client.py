@@ -26,7 +26,7 @@ from typing import Any
 import requests
 import structlog
 
-from connectors.http import MeteredSession, RequestPacer
+from connectors.http import MeteredSession, RequestPacer, WindowLimit
 from connectors.marketing.hubspot.auth import AccessToken, TokenKeeper, read_token, refresh_form
 from connectors.marketing.hubspot.config import HubSpotConfig, OAuthAuth
 from connectors.marketing.hubspot.errors import map_error
@@ -77,9 +77,11 @@ class HubSpotClient:
         self._clock = clock
         general = lambda m, u: not _is_search(m, u) and not _is_token(m, u)  # noqa: E731 - a one-line predicate
         # a little over a second: requests reach HubSpot with uneven delays, and its window counts arrivals
-        self.search_pacer = RequestPacer(name="search", limit=config.search_requests_per_second,
-                                         per_seconds=1.0 + _ARRIVAL_MARGIN, applies=_is_search, clock=clock)  # fmt: skip
-        self.window_pacer = RequestPacer(name="ten_secondly", limit=100, per_seconds=10.0, applies=general, clock=clock)
+        search = WindowLimit(config.search_requests_per_second, 1.0 + _ARRIVAL_MARGIN)
+        self.search_pacer = RequestPacer(name="search", limits=[search], applies=_is_search, clock=clock)
+        self.window_pacer = RequestPacer(
+            name="ten_secondly", limits=[WindowLimit(100, 10.0)], applies=general, clock=clock
+        )
         self.secondly_pacer: RequestPacer | None = None
         self._general = general
         session.pacers.extend([self.search_pacer, self.window_pacer])
@@ -98,14 +100,15 @@ class HubSpotClient:
         most, remaining = _int(headers.get(_H + "Max")), _int(headers.get(_H + "Remaining"))
         interval = (_int(headers.get(_H + "Interval-Milliseconds")) or 10_000) / 1000
         if most:
-            self.window_pacer.limit, self.window_pacer.per_seconds = most, interval + _ARRIVAL_MARGIN
+            self.window_pacer.set_limits([WindowLimit(most, interval + _ARRIVAL_MARGIN)])
         if remaining == 0:
             self.window_pacer.hold(interval)
         secondly, secondly_left = _int(headers.get(_H + "Secondly")), _int(headers.get(_H + "Secondly-Remaining"))
         if secondly and self.secondly_pacer is None:
-            self.secondly_pacer = RequestPacer(name="secondly", limit=secondly, per_seconds=1.0 + _ARRIVAL_MARGIN,
-                                               applies=self._general,
-                                               clock=self._clock)  # fmt: skip
+            per_second = WindowLimit(secondly, 1.0 + _ARRIVAL_MARGIN)
+            self.secondly_pacer = RequestPacer(
+                name="secondly", limits=[per_second], applies=self._general, clock=self._clock
+            )
             self.secondly_pacer.record()  # the request that told us counts
             self.session.pacers.append(self.secondly_pacer)
         if secondly_left == 0 and self.secondly_pacer is not None:

@@ -211,8 +211,8 @@ def test_rate_limit_headers_pace_the_windows_and_track_the_daily_budget():
                "X-HubSpot-RateLimit-Secondly-Remaining": "5", "X-HubSpot-RateLimit-Daily": "1000",
                "X-HubSpot-RateLimit-Daily-Remaining": "502"}  # fmt: skip
     client._observe(_response(200, "{}", headers))
-    assert client.window_pacer.limit == 190 and client.window_pacer.delay() == pytest.approx(10.0)
-    assert client.secondly_pacer is not None and client.secondly_pacer.limit == 19
+    assert client.window_pacer.limits[0].calls == 190 and client.window_pacer.delay() == pytest.approx(10.0)
+    assert client.secondly_pacer is not None and client.secondly_pacer.limits[0].calls == 19
     assert client.daily == (498, 1000)
     client._observe(_response(200, "{}"))  # a search: no headers, still one call
     assert client.daily == (499, 1000)
