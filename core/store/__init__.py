@@ -41,6 +41,7 @@ from core.store.database import Database, Repository, UpsertCounts
 from core.store.deleted import DeletedRecords
 from core.store.engine import DEFAULT_URL, ENV_VAR, database_url, make_engine, mask_url, normalise_url
 from core.store.field_problems import FieldProblemInput, FieldProblems
+from core.store.identifiers import Identifiers
 from core.store.identity_index import BlockKeyInput, IdentityChange, IdentityIndex, IndexedRecord
 from core.store.identity_models import IdentityModels
 from core.store.keys import RecordKey, record_key, split_record_key
@@ -93,6 +94,7 @@ __all__ = [
     "FieldProblemRow",
     "FieldProblems",
     "Holder",
+    "Identifiers",
     "IdentityBlockKey",
     "IdentityChange",
     "IdentityIndex",

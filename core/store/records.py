@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from connectors.base import SourceRecord
 from core.errors import StoreError
-from core.store.database import Repository, UpsertCounts, UpsertSpec
+from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
 from core.store.keys import RecordKey
 from core.store.tables import CanonicalRecord, SourceRecordRow
 from core.store.types import canonical_json, content_hash, text_hash
@@ -161,6 +161,36 @@ class Records(Repository):
         """
         now = self._db.now()
         return self._db.upsert(CANONICAL_SPEC, (_canonical_row(i, now, run_id) for i in items))
+
+    def drop_stale_canonical(self, kept: Mapping[tuple[str, str, str], Iterable[tuple[str, int]]]) -> int:
+        """Delete canonical rows of these records that their new mapping no longer makes; return how many.
+
+        ``kept`` maps each re-mapped record ``(system, stream, source_id)`` to the
+        ``(model, ordinal)`` rows it has now (none: every row of it goes).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c, dropped = _CANONICAL.c, 0
+        wanted = {key: set(rows) for key, rows in kept.items()}
+        with self._db.transaction() as conn:
+            for chunk in chunked(wanted):
+                by_stream: dict[tuple[str, str], list[str]] = {}
+                for system, stream, source_id in chunk:
+                    by_stream.setdefault((system, stream), []).append(source_id)
+                stale: list[int] = []
+                for (system, stream), ids in by_stream.items():
+                    query = sa.select(c.id, c.source_id, c.model, c.ordinal).where(
+                        c.system == system, c.stream == stream, c.source_id.in_(ids)
+                    )
+                    stale += [
+                        row.id
+                        for row in conn.execute(query)
+                        if (row.model, row.ordinal) not in wanted[(system, stream, row.source_id)]
+                    ]
+                for part in chunked(stale):
+                    dropped += conn.execute(sa.delete(_CANONICAL).where(c.id.in_(part))).rowcount
+        return dropped
 
     def get_source(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
         """Return the stored row of one source record, or None."""

@@ -3,7 +3,9 @@
     Store                migrate, revision, is_current, counts, checkpoint_wal_in_background,
     │                    close; engine, url, dialect
     ├── database         Database: engine, clock, transactions, batch upserts (database.py)
-    ├── records          upsert_source, upsert_canonical, get_source, iter_source, iter_canonical
+    ├── records          upsert_source, upsert_canonical, drop_stale_canonical, get_source, iter_source,
+    │                    iter_canonical
+    ├── identifiers      replace, profiles_of, records_of
     ├── deleted          keys
     ├── cursors          get, save
     ├── runs             start, heartbeat, finish, abandon, get, list
@@ -40,6 +42,7 @@ from core.store.database import Database
 from core.store.deleted import DeletedRecords
 from core.store.engine import make_engine
 from core.store.field_problems import FieldProblems
+from core.store.identifiers import Identifiers
 from core.store.identity_index import IdentityIndex
 from core.store.identity_models import IdentityModels
 from core.store.links import Links
@@ -71,6 +74,7 @@ class Store:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
         self.database = db = Database(engine, clock=clock)
         self.records = Records(db)
+        self.identifiers = Identifiers(db)
         self.deleted = DeletedRecords(db)
         self.cursors = Cursors(db)
         self.runs = Runs(db)

@@ -7,6 +7,7 @@
     parked_records     rejected records with reason code, field and reason, deduplicated by content
     field_problems     values left out of stored records (the record kept), one row per record and field
     job_locks          the jobs running now, so two runs of one job never overlap
+    record_identifiers the identifiers each canonical record carries (who an interaction is about)
     profiles           unified profiles and their golden record
     profile_aliases    merged-away profile IDs → the profile they now resolve to
     links              source record → profile, with method, rule, score, explanation
@@ -50,6 +51,7 @@ __all__ = [
     "Profile",
     "ProfileAlias",
     "ProfileStatus",
+    "RecordIdentifier",
     "Run",
     "RunStatus",
     "SourceRecordRow",
@@ -243,6 +245,24 @@ class FieldProblemRow(SQLModel, table=True):
     seen_at: datetime = _ts()
 
 
+class RecordIdentifier(SQLModel, table=True):
+    """An identifier a stored canonical record carries: how interactions and consents find their person."""
+
+    __tablename__ = "record_identifiers"
+    __table_args__ = (
+        sa.UniqueConstraint("system", "stream", "source_id", "model", "key", name="uq_record_identifiers_key"),
+        sa.Index("ix_record_identifiers_lookup", "key", "model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str = Field(max_length=512)
+    model: str = Field(max_length=64)
+    key: str = Field(max_length=600)
+    """``Identifier.key``: kind, issuing system (external IDs) and value, e.g. ``email:ann@example.com``."""
+
+
 class JobLock(SQLModel, table=True):
     """A job a run holds, so two runs of one job never overlap; released at the run's end."""
 
@@ -389,6 +409,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     Run,
     ParkedRecord,
     FieldProblemRow,
+    RecordIdentifier,
     JobLock,
     Profile,
     ProfileAlias,
