@@ -38,6 +38,7 @@ from __future__ import annotations
 from core.store.aliases import Aliases
 from core.store.cursors import Cursors
 from core.store.database import Database, Repository, UpsertCounts
+from core.store.decisions import AlertInput, Alerts, DecisionInput, Decisions
 from core.store.deleted import DeletedRecords
 from core.store.engine import DEFAULT_URL, ENV_VAR, database_url, make_engine, mask_url, normalise_url
 from core.store.field_problems import FieldProblemInput, FieldProblems
@@ -79,6 +80,8 @@ from core.store.types import UtcDateTime, canonical_json, content_hash, utc_now
 from core.store.writeback import WritebackLog, WrittenOp
 
 __all__ = [
+    "AlertInput",
+    "Alerts",
     "Aliases",
     "BLOCK_KEY_LENGTH",
     "BlockKeyInput",
@@ -88,6 +91,8 @@ __all__ = [
     "Cursors",
     "DEFAULT_URL",
     "Database",
+    "DecisionInput",
+    "Decisions",
     "DeletedRecords",
     "ENV_VAR",
     "FieldProblemInput",

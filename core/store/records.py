@@ -147,11 +147,19 @@ class Records(Repository):
         now = self._db.now()
         return self._db.upsert(SOURCE_SPEC, (_source_row(r, now, run_id) for r in records))
 
-    def upsert_canonical(self, items: Iterable[CanonicalInput], *, run_id: str | None) -> UpsertCounts:
+    def upsert_canonical(
+        self,
+        items: Iterable[CanonicalInput],
+        *,
+        run_id: str | None,
+        changed: list[tuple[Any, ...]] | None = None,
+    ) -> UpsertCounts:
         """Store canonical records ``(record, model, ordinal, data)``; equal data is left untouched.
 
         One source record may map to several models, or to several rows of one model
-        (``ordinal`` 0, 1, ...). Rows are never deleted here.
+        (``ordinal`` 0, 1, ...). Rows are never deleted here (``drop_stale_canonical`` does).
+        ``changed``, when given, receives ``(system, stream, source_id, model, ordinal)`` of
+        every row inserted or updated: the records whose meaning changed.
 
         Returns:
             How many rows were inserted, updated and left unchanged.
@@ -160,7 +168,8 @@ class Records(Repository):
             StoreError: When data cannot be stored as JSON or the database fails.
         """
         now = self._db.now()
-        return self._db.upsert(CANONICAL_SPEC, (_canonical_row(i, now, run_id) for i in items))
+        rows = (_canonical_row(i, now, run_id) for i in items)
+        return self._db.upsert(CANONICAL_SPEC, rows, changed_keys=changed)
 
     def drop_stale_canonical(self, kept: Mapping[tuple[str, str, str], Iterable[tuple[str, int]]]) -> int:
         """Delete canonical rows of these records that their new mapping no longer makes; return how many.

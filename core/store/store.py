@@ -19,7 +19,9 @@
     ├── identity_models  save, latest, latest_id
     ├── identity_index   replace, move, block_key_sizes, block_key_records, members,
     │                    records_of, profiles_of, commit
-    └── writeback        record, last_written, diff
+    ├── writeback        record, last_written, written, diff, fail, failures
+    ├── decisions        save, get, explained, due
+    └── alerts           raise_new, pending, mark, of_profile
 
 Each repository is one module named for what it holds, over the one shared
 ``Database``; adding a concern is one module and one attribute here. Every write
@@ -39,6 +41,7 @@ from sqlalchemy.engine import Engine
 from core.store.aliases import Aliases
 from core.store.cursors import Cursors
 from core.store.database import Database
+from core.store.decisions import Alerts, Decisions
 from core.store.deleted import DeletedRecords
 from core.store.engine import make_engine
 from core.store.field_problems import FieldProblems
@@ -88,6 +91,8 @@ class Store:
         self.identity_models = IdentityModels(db)
         self.identity_index = IdentityIndex(db)
         self.writeback = WritebackLog(db)
+        self.decisions = Decisions(db)
+        self.alerts = Alerts(db)
         self._wal_checkpointer: WalCheckpointer | None = None
 
     @property

@@ -51,6 +51,10 @@ class IngestSummary:
     """One reason of each group, as the first record of the group gave it."""
     problem_fields: Counter[str] = field(default_factory=Counter)
     """Values left out, by canonical field."""
+    changed: set[tuple[str, str, str, str]] = field(default_factory=set)
+    """``(system, stream, source_id, model)`` of every record whose canonical rows changed: the work for
+    identity and policies. A record whose pull only brought Contactpoint's own write-back (its echo),
+    or other fields no mapping reads, changes no canonical row and is not here."""
     cursor: Mapping[str, Any] | None = None
     duration_ms: int = 0
 
@@ -111,8 +115,12 @@ def _store_batch(
             parked.append(outcome.to_rejected_record())
     stored = [record for record, _ in records]
     counts = store.records.upsert_source(stored, run_id=run_id)
-    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id)
-    store.records.drop_stale_canonical(kept)
+    changed: list[tuple[Any, ...]] = []
+    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id, changed=changed)
+    dropped = store.records.drop_stale_canonical(kept)
+    summary.changed.update((s, st, i, m) for s, st, i, m, _ in changed)
+    if dropped:  # a record that maps to fewer models changed too
+        summary.changed.update((key[0], key[1], key[2], "") for key in kept)
     store.identifiers.replace(identifiers)
     store.parked.add(parked, run_id=run_id)
     summary.field_problems += store.field_problems.replace(problems, run_id=run_id)
