@@ -201,6 +201,17 @@ class Records(Repository):
                     dropped += conn.execute(sa.delete(_CANONICAL).where(c.id.in_(part))).rowcount
         return dropped
 
+    def raw_of(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Return ``{source_id: raw}`` of stored records of one stream (as the last pull brought them)."""
+        c, found = _SOURCE.c, {}
+        with self._db.connection() as conn:
+            for part in chunked(source_ids, 500):
+                query = sa.select(c.source_id, c.raw).where(
+                    c.system == system, c.stream == stream, c.source_id.in_(part)
+                )
+                found.update({sid: _as_dict(raw) for sid, raw in conn.execute(query)})
+        return found
+
     def get_source(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
         """Return the stored row of one source record, or None."""
         rows = self._db.select_all(
@@ -259,3 +270,8 @@ def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | No
     if stream is not None:
         query = query.where(table.c.stream == stream)
     return query
+
+
+def _as_dict(raw: Any) -> dict[str, Any]:
+    """A JSON column's value as a dict (SQLite may hand back text)."""
+    return dict(json.loads(raw) if isinstance(raw, str) else raw)
