@@ -263,7 +263,8 @@ class _Compiler:
                 hint = suggest(name, declared, noun="segments") if declared else "declare it under 'segments:'"
                 self._problem(entry.doc, (*entry.loc, *loc), f"unknown segment '{name}'", hint)
         source = by_name.get(spec.from_)
-        if source is not None and source.nurture is None:
+        written = next((e for e in self.sections.items("segments") if e.name == spec.from_), None)
+        if written is not None and written.raw.get("nurture") is None:
             good = False
             self._problem(entry.doc, (*entry.loc, "from"),
                           f"segment '{spec.from_}' declares no 'nurture:', so nobody can be seen to be in its nurture",

@@ -54,18 +54,21 @@ class Pattern:
         text: As written (a regex as ``/.../``).
         literal: The case-folded text when the glob has no wildcard (compared directly).
         regex: The compiled expression otherwise.
+        whole: The expression must match the whole value (a glob), not just somewhere in it.
     """
 
     text: str
     literal: str | None
     regex: re.Pattern[str] | None
+    whole: bool = True
 
     def matches(self, value: str) -> bool:
         """Return whether ``value`` matches."""
         if self.literal is not None:
             return value.casefold() == self.literal
         assert self.regex is not None  # one of the two is set by compile_pattern
-        return self.regex.search(value) is not None
+        found = self.regex.fullmatch(value) if self.whole else self.regex.search(value)
+        return found is not None
 
 
 def compile_pattern(text: str, *, regex: bool = False) -> Pattern:
@@ -81,7 +84,7 @@ def compile_pattern(text: str, *, regex: bool = False) -> Pattern:
         True
     """
     if regex:
-        return Pattern(f"/{text}/", None, re.compile(text, re.IGNORECASE))
+        return Pattern(f"/{text}/", None, re.compile(text, re.IGNORECASE), whole=False)
     if not any(ch in text for ch in "*?["):
         return Pattern(text, text.casefold(), None)
     return Pattern(text, None, re.compile(fnmatch.translate(text), re.IGNORECASE))
