@@ -111,21 +111,47 @@ class Matcher:
 
 
 def _all_of(tests: Sequence[Callable[[InteractionView], bool]]) -> Callable[[InteractionView], bool]:
+    # closures for the common sizes: measurably faster than all() over a generator, per interaction
     if len(tests) == 1:
         return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda view: first(view) and second(view)
+    if len(tests) == 3:
+        first, second, third = tests
+        return lambda view: first(view) and second(view) and third(view)
+    return lambda view: all(test(view) for test in tests)
 
-    def test(view: InteractionView) -> bool:
-        return all(one(view) for one in tests)
 
-    return test
+def _hit(patterns: tuple[Pattern, ...]) -> Callable[[str], bool]:
+    """One test for a list of patterns: literals by set membership, globs as one alternation."""
+    literals = frozenset(p.literal for p in patterns if p.literal is not None)
+    globs = [p.regex.pattern for p in patterns if p.regex is not None and p.whole]
+    joined = re.compile("|".join(f"(?:{g})" for g in globs), re.IGNORECASE).fullmatch if globs else None
+    found = tuple(p.regex.search for p in patterns if p.regex is not None and not p.whole)
+    if not globs and not found:
+        return lambda text: text.casefold() in literals
+    if not literals and not found and joined is not None:
+        return lambda text: joined(text) is not None
+
+    def hit(text: str) -> bool:
+        if text.casefold() in literals or (joined is not None and joined(text) is not None):
+            return True
+        return any(search(text) is not None for search in found)
+
+    return hit
 
 
 def _field_test(reader: Reader, patterns: tuple[Pattern, ...], *, negate: bool) -> Callable[[InteractionView], bool]:
+    hit = _hit(patterns)
+
     def test(view: InteractionView) -> bool:
-        for text in texts(reader(view)):
-            for pattern in patterns:
-                if pattern.matches(text):
-                    return not negate
+        value = reader(view)
+        if isinstance(value, str):  # the common case: one text
+            return hit(value) is not negate
+        for text in texts(value):
+            if hit(text):
+                return not negate
         return negate
 
     return test

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from core.policy.context import Context
@@ -96,26 +96,35 @@ class Score:
     signals: tuple[Signal, ...]
     round: int
     within: timedelta | None = None
+    _by_kind: dict[str, tuple[Signal, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def evaluate(self, ctx: Context) -> tuple[ScoreOutcome, Explanation]:
         """Return the score with each counted interaction's weight and decay factor."""
         half = self.half_life.total_seconds()
-        kinds = [s.matcher.kinds for s in self.signals]
-        wanted = None if any(k is None for k in kinds) else frozenset().union(*[k for k in kinds if k is not None])
         cutoff = None if self.within is None else ctx.now_ts - self.within.total_seconds()
         counted: list[Contribution] = []
         for view in ctx.views:
-            if (wanted is not None and view.kind not in wanted) or (cutoff is not None and view.ts < cutoff):
+            signals = self._for_kind(view.kind)
+            if not signals or (cutoff is not None and view.ts < cutoff):
                 continue
-            for signal in self.signals:
+            for signal in signals:
                 if signal.matcher.test(view):
                     factor = decay_factor(ctx.now_ts - view.ts, half)
                     item = view.interaction
                     counted.append(Contribution(item.source, item.occurred_at, signal.label, signal.weight, factor))
                     break
         value = math.fsum(c.value for c in counted)
-        return ScoreOutcome(value, tuple(counted)), Explanation(f"enrichment.{self.name}", self._text(value, counted),
-                                                                tuple(counted))  # fmt: skip
+        explanation = Explanation(f"enrichment.{self.name}", self._text(value, counted), tuple(counted))
+        return ScoreOutcome(value, tuple(counted)), explanation
+
+    def _for_kind(self, kind: str) -> tuple[Signal, ...]:
+        """The signals that can match an interaction of ``kind``, in file order (cached per kind)."""
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = tuple(
+                s for s in self.signals if s.matcher.kinds is None or kind in s.matcher.kinds
+            )
+        return found
 
     def _text(self, value: float, counted: list[Contribution]) -> str:
         window = f" in the last {describe_duration(self.within)}" if self.within is not None else ""

@@ -127,3 +127,17 @@ def test_time_values_written_back_are_utc_text():
     rules = policies("enrichment:\n  last: {rule: latest, match: {kind: ticket}}\n")
     local = ticket(1, created=datetime(2026, 10, 14, 14, 0, tzinfo=UTC).astimezone())
     assert rules.evaluate(person(local), now=NOW).writeback_values()["enrichment.last"] == "2026-10-14T14:00:00Z"
+
+
+def test_the_project_file_names_the_policy_files(tmp_path):
+    from core.config import load_project
+    from core.policy import load_project_policies
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "p.yaml").write_text("version: 1\n" + COUNT)
+    project_file = tmp_path / "contactpoint.yaml"
+    project_file.write_text("version: 1\npolicies:\n  files: [rules/p.yaml]\n")
+    loaded = load_project_policies(load_project(project_file))
+    assert loaded is not None and [r.name for r in loaded.enrichment] == ["open_tickets"]
+    project_file.write_text("version: 1\n")
+    assert load_project_policies(load_project(project_file)) is None
