@@ -84,7 +84,7 @@ def people(rng: random.Random, start: int, count: int, per_person: int) -> list[
     return made
 
 
-def baseline(person: PolicyInput) -> tuple[int, str | None, list[str]]:
+def baseline(person: PolicyInput) -> tuple[int, str | None, list[str]]:  # noqa: C901 - one plain loop on purpose
     """The shipped policies' decisions, hand-written for this data: open tickets, segment, reasons."""
     now_ts = NOW.timestamp()
     half = 14 * 86400
@@ -115,7 +115,9 @@ def baseline(person: PolicyInput) -> tuple[int, str | None, list[str]]:
             unsubscribed |= item.type in ("UNSUBSCRIBED", "SPAMREPORT")
             bounced |= item.type == "BOUNCE" and now_ts - ts < 180 * 86400
             sent_week += item.type == "SENT" and now_ts - ts < 7 * 86400
-            nurture_seen |= item.type == "SENT" and (item.subject or "").startswith("Getting started") and now_ts - ts <= 60 * 86400
+            nurture_seen |= (
+                item.type == "SENT" and (item.subject or "").startswith("Getting started") and now_ts - ts <= 60 * 86400
+            )
             if ts >= cutoff and item.type in ("OPEN", "CLICK"):
                 learning += decay
         else:
@@ -124,9 +126,7 @@ def baseline(person: PolicyInput) -> tuple[int, str | None, list[str]]:
             if ts >= cutoff:
                 if path.startswith("/enterprise"):
                     intent += 3 * decay
-                elif path.startswith("/docs/api"):
-                    intent += 2 * decay
-                elif path.startswith("/pricing"):
+                elif path.startswith(("/docs/api", "/pricing")):
                     intent += 2 * decay
                 elif path.startswith(("/blog/getting-started", "/docs/getting-started")):
                     learning += decay

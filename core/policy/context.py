@@ -52,11 +52,11 @@ class Context:
         kinds = matcher.kinds
         if kinds is None:
             candidates: Sequence[InteractionView] = self.views
-        elif len(kinds) == 1:
-            candidates = self.by_kind.get(next(iter(kinds)), ())
+            test = matcher.test
         else:
-            candidates = [view for view in self.views if view.kind in kinds]
-        test = matcher.test
+            one = len(kinds) == 1
+            candidates = self.by_kind.get(next(iter(kinds)), ()) if one else [v for v in self.views if v.kind in kinds]
+            test = matcher.given_kind
         if within is None:
             return [view for view in candidates if test(view)]
         cutoff = self.now_ts - within.total_seconds()

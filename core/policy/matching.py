@@ -99,11 +99,19 @@ class Matcher:
         kinds: The interaction kinds it can match, or ``None`` when any; the engine
             offers it only interactions of these kinds.
         text: How it reads in explanations (``kind=ticket priority=urgent|high``).
+        unkinded: The same test without its ``kind:`` condition, for interactions
+            already known to be of one of ``kinds`` (``None``: use ``test``).
     """
 
     test: Callable[[InteractionView], bool]
     kinds: frozenset[str] | None
     text: str
+    unkinded: Callable[[InteractionView], bool] | None = None
+
+    @property
+    def given_kind(self) -> Callable[[InteractionView], bool]:
+        """The test to run on an interaction whose kind is already one of ``kinds``."""
+        return self.unkinded or self.test
 
     def __call__(self, view: InteractionView) -> bool:
         """Return whether ``view`` matches."""
@@ -112,6 +120,8 @@ class Matcher:
 
 def _all_of(tests: Sequence[Callable[[InteractionView], bool]]) -> Callable[[InteractionView], bool]:
     # closures for the common sizes: measurably faster than all() over a generator, per interaction
+    if not tests:
+        return lambda _view: True
     if len(tests) == 1:
         return tests[0]
     if len(tests) == 2:
@@ -176,6 +186,7 @@ class MatchCompiler:
                           "write e.g. {kind: ticket, priority: [urgent, high]}")  # fmt: skip
             return None
         tests: list[Callable[[InteractionView], bool]] = []
+        rest: list[Callable[[InteractionView], bool]] = []
         kinds: frozenset[str] | None = None
         failed = False
         for key, value in raw.items():
@@ -184,12 +195,13 @@ class MatchCompiler:
                 failed = True
                 continue
             tests.append(part.test)
+            if key != "kind":
+                rest.append(part.test)
             if part.kinds is not None:
                 kinds = part.kinds if kinds is None else kinds & part.kinds
         if failed:
             return None
-        text = describe(raw)
-        return Matcher(_all_of(tests) if tests else (lambda _view: True), kinds, text)
+        return Matcher(_all_of(tests), kinds, describe(raw), _all_of(rest))
 
     def _condition(self, doc: Document, loc: Loc, key: str, value: Any) -> Matcher | None:
         if key in ("any", "all"):

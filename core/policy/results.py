@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.canonical import RecordRef, Suppression, SuppressionScope
 
@@ -38,9 +38,8 @@ EnrichmentValue = int | float | str | datetime | list[str] | None
 """An enrichment value: a count, a sum or score, a text, a time, a list of segment labels, or nothing."""
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    """One interaction that counted towards a value.
+class Contribution(NamedTuple):
+    """One interaction that counted towards a value (a named tuple: a score builds many).
 
     Attributes:
         source: The interaction's source record.
