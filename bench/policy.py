@@ -3,7 +3,8 @@
     python bench/policy.py [--profiles 100000] [--interactions 20] [--chunk 2000] [--seed 7]
 
 People are generated in chunks (tickets, HubSpot email events, Mixpanel page views and a
-consent, about ``--interactions`` each, over the last 90 days) and each chunk is timed
+consent, about ``--interactions`` each: most over the last 90 days, some buyers reading
+enterprise pages over three weeks, some mailed often over ten days) and each chunk is timed
 twice in this process: ``PolicySet.evaluate`` with ``mappings/policies.yaml`` (every
 rule, with explanations), and a baseline loop written for these policies alone (open
 tickets and their highest priority, last product activity, both intent scores with
@@ -21,6 +22,7 @@ import random
 import resource
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,8 +39,28 @@ CAMPAIGNS = ["Getting started nurture", "Quarterly newsletter"]
 OPEN = {"new", "open", "pending", "hold"}
 
 
-def _interaction(rng: random.Random, n: int, person: int) -> Interaction:
-    at = NOW - timedelta(seconds=rng.randint(0, 90 * 86400))
+@dataclass(frozen=True)
+class Persona:
+    """How a kind of person behaves: over how many days, how much email, which pages."""
+
+    days: int
+    emails: float
+    events: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+PERSONAS = (
+    (0.7, Persona(90, 0.4, tuple(EMAILS), tuple(PATHS))),  # the crowd
+    (
+        0.15,
+        Persona(21, 0.3, tuple(EMAILS), ("/enterprise/security", "/enterprise/sso", "/docs/api/v2", "/pricing", "/x")),
+    ),
+    (0.15, Persona(10, 0.7, ("SENT", "SENT", "DELIVERED", "OPEN"), tuple(PATHS))),  # mailed often
+)
+
+
+def _interaction(rng: random.Random, n: int, person: int, persona: Persona) -> Interaction:
+    at = NOW - timedelta(seconds=rng.randint(0, persona.days * 86400))
     roll = rng.random()
     if roll < 0.08:
         status = rng.choice(["new", "open", "pending", "solved", "closed"])
@@ -50,15 +72,15 @@ def _interaction(rng: random.Random, n: int, person: int) -> Interaction:
             occurred_at=at, updated_at=min(at + timedelta(hours=5), NOW), deleted=False, channel=None, status=status,
             priority=rng.choice(["low", "normal", "high", "urgent"]), subject="Help", identifiers=[], properties=props,
         )  # fmt: skip
-    if roll < 0.4:
-        kind = rng.choice(EMAILS) if rng.random() < 0.97 else "SPAMREPORT"
+    if roll < persona.emails:
+        kind = rng.choice(persona.events) if rng.random() < 0.97 else "SPAMREPORT"
         ref = RecordRef.model_construct(system="hubspot", stream="email_events", source_id=f"{person}-{n}")
         return Interaction.model_construct(
             source=ref, kind=InteractionKind.CAMPAIGN_EVENT, type=kind, occurred_at=at, updated_at=None,
             deleted=False, channel=None, status=None, priority=None,
             subject=rng.choice(CAMPAIGNS) if kind == "SENT" else None, identifiers=[], properties={},
         )  # fmt: skip
-    path = rng.choice(PATHS)
+    path = rng.choice(persona.paths)
     ref = RecordRef.model_construct(system="mixpanel", stream="events", source_id=f"{person}-{n}")
     return Interaction.model_construct(
         source=ref, kind=InteractionKind.PRODUCT_EVENT, type="$mp_web_page_view", occurred_at=at, updated_at=None,
@@ -71,6 +93,7 @@ def people(rng: random.Random, start: int, count: int, per_person: int) -> list[
     made = []
     for person in range(start, start + count):
         n = max(1, int(rng.gauss(per_person, per_person / 4)))
+        persona = rng.choices([p for _, p in PERSONAS], weights=[w for w, _ in PERSONAS])[0]
         consents = []
         if rng.random() < 0.1:
             ref = RecordRef.model_construct(system="hubspot", stream="contacts", source_id=str(person))
@@ -80,7 +103,7 @@ def people(rng: random.Random, start: int, count: int, per_person: int) -> list[
             ))  # fmt: skip
         made.append(PolicyInput(f"cp_{person:012d}", {"first_name": "Ada", "last_name": f"P{person}"},
                                 (RecordRef.model_construct(system="salesforce", stream="Contact", source_id=str(person)),),
-                                [_interaction(rng, i, person) for i in range(n)], consents))  # fmt: skip
+                                [_interaction(rng, i, person, persona) for i in range(n)], consents))  # fmt: skip
     return made
 
 
