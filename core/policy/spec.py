@@ -8,9 +8,9 @@ field names and checks every glob and regular expression.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from core.canonical import Channel, SuppressionScope
 from core.canonical.base import SystemName
@@ -50,6 +50,10 @@ Match = dict[str, Any]
 """A ``match:`` block, compiled by ``core.policy.matching``."""
 
 
+Section = Annotated[dict[str, Any], BeforeValidator(lambda value: {} if value is None else value)]
+"""A section of named items; an empty one (every item commented out) is no items."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -83,11 +87,11 @@ class PolicyFileSpec(_Strict):
     description: str = ""
     defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
     fields: FieldsSpec = Field(default_factory=FieldsSpec)
-    enrichment: dict[str, Any] = Field(default_factory=dict)
-    scores: dict[str, Any] = Field(default_factory=dict)
-    segments: dict[str, Any] = Field(default_factory=dict)
-    suppressions: dict[str, Any] = Field(default_factory=dict)
-    alerts: dict[str, Any] = Field(default_factory=dict)
+    enrichment: Section = Field(default_factory=dict)
+    scores: Section = Field(default_factory=dict)
+    segments: Section = Field(default_factory=dict)
+    suppressions: Section = Field(default_factory=dict)
+    alerts: Section = Field(default_factory=dict)
 
 
 class _Rule(_Strict):

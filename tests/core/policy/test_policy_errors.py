@@ -137,3 +137,8 @@ def test_several_files_make_one_set_and_names_are_unique_across_them(tmp_path):
 
 def test_the_shipped_file_and_an_empty_one_load():
     assert policies("").writeback_names()[-1] == "suppression.reasons"
+
+
+def test_a_section_with_every_item_commented_out_is_empty():
+    rules = policies("enrichment:\n  # open_tickets: {rule: count, match: {kind: ticket}}\nalerts:\n")
+    assert rules.enrichment == () and rules.alerts == ()
