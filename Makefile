@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint typecheck postgres postgres-stop cassettes bench clean
+.PHONY: demo test test-fast lint typecheck postgres postgres-stop sf-cli cassettes bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,10 +24,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy core connectors sandbox
 
-# The whole suite, on SQLite and on a real PostgreSQL server started on loopback.
-test: $(STAMP) lint typecheck
+# The whole suite, on SQLite and on a real PostgreSQL server started on loopback,
+# with Salesforce's own CLI run against the Salesforce sandbox.
+test: $(STAMP) lint typecheck sf-cli
 	@url=$$(scripts/postgres.sh start) && \
-	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 $(BIN)/pytest -q
+	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 CONTACTPOINT_REQUIRE_SF_CLI=1 $(BIN)/pytest -q
 
 # Quick loop while editing: no PostgreSQL, no slow tests.
 test-fast: $(STAMP)
@@ -38,15 +39,28 @@ cassettes: $(STAMP)
 	rm -f cassettes/salesforce/*.yaml
 	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/salesforce/test_replay.py tests/connectors/salesforce/test_commands.py
 	$(BIN)/pytest -q tests/connectors/salesforce
+	$(MAKE) cassettes-hubspot
+
+# The HubSpot cassettes alone.
+.PHONY: cassettes-hubspot
+cassettes-hubspot: $(STAMP)
+	rm -f cassettes/hubspot/*.yaml
+	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/hubspot/test_replay.py tests/connectors/hubspot/test_commands.py
+	$(BIN)/pytest -q tests/connectors/hubspot
 
 postgres:
 	@scripts/postgres.sh start
+
+# Salesforce's CLI (npm @salesforce/cli, and Node 22 from npm when the machine's is older) in .tmp/sfcli.
+sf-cli:
+	@scripts/sf-cli.sh >/dev/null
 
 postgres-stop:
 	@scripts/postgres.sh stop
 
 bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
+	$(BIN)/python bench/hubspot.py
 
 # Identity benchmark: Contactpoint against Splink (DuckDB) on generated CRM data; installs the bench extras.
 .PHONY: bench-identity

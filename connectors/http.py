@@ -5,6 +5,9 @@
     ├── tenacity retries on 429, 5xx and connection errors
     │     wait = max(Retry-After, jittered exponential backoff up to backoff_ceiling);
     │     a 429 whose Retry-After exceeds max_retry_after is returned, not waited for
+    ├── pacers: a vendor's request rate kept on our side (at most N requests per
+    │     window, for all requests or one endpoint's), waited for before sending;
+    │     a rate-limit header that says the window is spent holds the pacer
     ├── ApiUsage accounting: calls, retries, throttled seconds, per system
     ├── response observers (a connector reads its rate-limit headers there)
     └── log events with secrets redacted (tokens, session IDs, passwords in URLs)
@@ -17,7 +20,9 @@ turns it into ``RateLimited`` or ``RetryableError`` with the right context.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -32,6 +37,7 @@ __all__ = [
     "ApiUsage",
     "MeteredConnector",
     "MeteredSession",
+    "RequestPacer",
     "ResponseObserver",
     "RetryPolicy",
     "build_session",
@@ -131,6 +137,69 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when - (time.time() if now is None else now))
 
 
+class RequestPacer:
+    """Keep one of a vendor's request rates on our side: at most ``limit`` requests per ``per_seconds``.
+
+    Vendors limit some endpoints below the general rate (HubSpot's CRM search: five
+    requests a second) or say in headers that a window is spent. A pacer remembers
+    when its last ``limit`` requests were sent and says how long to wait before the
+    next one, so the request is sent inside the limit instead of earning a 429.
+
+    Args:
+        name: What it paces, for logs (``search``, ``ten_secondly``).
+        limit: Requests allowed per window.
+        per_seconds: The window's length (a sliding window).
+        applies: Which requests it paces, from (method, url); every request when None.
+        clock: Monotonic seconds; tests inject one that their sleep advances.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        limit: int,
+        per_seconds: float,
+        applies: Callable[[str, str], bool] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if limit < 1 or per_seconds <= 0:
+            msg = f"pacer {name!r}: limit {limit} per {per_seconds}s is not a rate"
+            raise ValueError(msg)
+        self.name = name
+        self.limit = limit
+        self.per_seconds = per_seconds
+        self._applies = applies
+        self._clock = clock
+        self._sent: deque[float] = deque()
+        self._held_until = 0.0
+        self._lock = threading.Lock()
+
+    def applies(self, method: str, url: str) -> bool:
+        """Tell whether this pacer governs a request."""
+        return self._applies is None or self._applies(method, url)
+
+    def delay(self) -> float:
+        """Return the seconds to wait before the next request may be sent (0 when it may go now)."""
+        with self._lock:
+            now = self._clock()
+            while self._sent and now - self._sent[0] >= self.per_seconds:
+                self._sent.popleft()
+            wait = self._held_until - now
+            if len(self._sent) >= self.limit:
+                wait = max(wait, self._sent[0] + self.per_seconds - now)
+            return max(0.0, wait)
+
+    def record(self) -> None:
+        """Note that a request was sent now."""
+        with self._lock:
+            self._sent.append(self._clock())
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` from now (a rate-limit header said the window is spent)."""
+        with self._lock:
+            self._held_until = max(self._held_until, self._clock() + max(0.0, seconds))
+
+
 class MeteredSession(requests.Session):
     """A ``requests.Session`` that times out, retries, counts and redacts.
 
@@ -150,6 +219,7 @@ class MeteredSession(requests.Session):
         self.usage = usage
         self.policy = policy
         self.observers: list[ResponseObserver] = []
+        self.pacers: list[RequestPacer] = []
         self._sleep = sleep
         self._timeout = timeout
 
@@ -174,8 +244,22 @@ class MeteredSession(requests.Session):
         return response
 
     def _send_once(self, method: str, url: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> requests.Response:
+        self._pace(method, url)
         self.usage.calls += 1
         return super().request(method, url, *args, **kwargs)
+
+    def _pace(self, method: str, url: str) -> None:
+        """Wait until every pacer that governs this request lets it go, then count it against each."""
+        pacers = [p for p in self.pacers if p.applies(method, url)]
+        while pacers:
+            wait = max(p.delay() for p in pacers)
+            if wait <= 0:
+                break
+            self.usage.throttled_seconds += wait
+            log.debug("http.request_paced", system=self.usage.system, pacers=[p.name for p in pacers], wait=wait)
+            self._sleep(wait)
+        for pacer in pacers:
+            pacer.record()
 
     def _should_retry(self, state: RetryCallState) -> bool:
         method = str(state.args[0])

@@ -13,13 +13,14 @@ from typing import Annotated
 
 import typer
 
-from core.commands.common import FormatOption, console, errors_to_exit, print_json
+from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
-from core.errors import ContactpointError, RecordRejected
+from core.errors import RecordRejected
 from core.inputs import id_column, input_connector
 from core.mapping import load_mapping
-from core.store import RunStatus, mask_url, open_store
+from core.store import mask_url, open_store
 from core.sync import IngestSummary, ingest_stream
+from core.sync.lifecycle import RunContext, RunKind, job_for_stream
 
 __all__ = ["run"]
 
@@ -34,9 +35,12 @@ def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: st
     )
     console.print(f"  canonical   {summary.canonical:>9,} models written")
     console.print(f"  parked      {summary.parked:>9,}")
-    for reason, count in summary.reasons.most_common(10):
-        console.print(f"    {count:>7,}  {reason}", markup=False)
-    if summary.parked:
+    for group, count in summary.reasons.most_common(10):
+        console.print(f"    {count:>7,}  {group}  e.g. {summary.examples[group]}", markup=False)
+    console.print(f"  values left out {summary.field_problems:>5,} (the records kept)")
+    for field, count in summary.problem_fields.most_common(10):
+        console.print(f"    {count:>7,}  {field}", markup=False)
+    if summary.parked or summary.field_problems:
         console.print(f"  list them: contactpoint store parked --run {run_id}", markup=False)
 
 
@@ -51,6 +55,7 @@ def run(
         bool, typer.Option("--full", help="Read the whole file, not only rows after the last import.")
     ] = False,
     file_format: FormatOption = None,
+    wait: WaitOption = 0.0,
     url: UrlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -64,16 +69,16 @@ def run(
             id_field=id_column(mapping, name),
             system=system or mapping.system,
             file_format=file_format,
+            id_hint=f"point 'id:' in {mapping_file} at the file's ID column, or export the file with it",
         )
-        with open_store(url) as store:
-            run_id = store.runs.start("import")
-            try:
-                summary = ingest_stream(connector, name, mapping, store, run_id=run_id, resume=not full)
-            except ContactpointError as err:
-                store.runs.finish(run_id, RunStatus.FAILED, error=err.message)
-                raise
-            status = RunStatus.PARTIAL if summary.parked else RunStatus.SUCCEEDED
-            store.runs.finish(run_id, status, counters=summary.counters())
+        jobs = [job_for_stream(connector.system, name)]
+        with open_store(url) as store, RunContext(store, RunKind.IMPORT, jobs=jobs, wait=wait) as run:
+            run_id = run.run_id
+            summary = ingest_stream(
+                connector, name, mapping, store, run_id=run_id, resume=not full, check_stop=run.check_stop
+            )
+            run.count_all(summary.counters())
+            run.partial = bool(summary.parked or summary.field_problems)
             shown_url = mask_url(store.url)
         if as_json:
             print_json(
@@ -83,6 +88,7 @@ def run(
                     "store": shown_url,
                     **summary.counters(),
                     "reasons": dict(summary.reasons),
+                    "fields_left_out": dict(summary.problem_fields),
                 }
             )
         else:

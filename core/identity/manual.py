@@ -29,7 +29,6 @@ from core.store import (
     PinKind,
     ProfileInput,
     ProfileStatus,
-    RunStatus,
     Store,
     split_record_key,
 )
@@ -114,6 +113,7 @@ def merge_profiles(
     first: str,
     second: str,
     *,
+    run_id: str | None = None,
     settings: IdentitySettings | None = None,
     reason: str | None = None,
     created_by: str | None = None,
@@ -134,13 +134,12 @@ def merge_profiles(
     everyone = sorted({*keep[1], *gone[1]})
     anchor = min(keep[1] or everyone)
     pins = [PinInput(PinKind.MUST_LINK, anchor, key, reason, created_by) for key in everyone if key != anchor]
-    pin_ids = store.pins.add(pins)
-    run_id = store.runs.start("identity-merge")
-    _relink(store, gone[1], keep[0], {"merged_from": gone[0], "reason": reason, "pins": pin_ids}, run_id)
-    store.aliases.add({gone[0]: keep[0]}, run_id=run_id)
-    store.profiles.upsert([ProfileInput(gone[0], {}, ProfileStatus.MERGED, merged_into=keep[0])], run_id=run_id)
-    recompute_golden(store, [keep[0]], settings, run_id=run_id)
-    store.runs.finish(run_id, RunStatus.SUCCEEDED, counters={"moved": len(gone[1]), "pins": len(pin_ids)})
+    with store.database.atomic():  # the pins, links, alias and golden records land together
+        pin_ids = store.pins.add(pins)
+        _relink(store, gone[1], keep[0], {"merged_from": gone[0], "reason": reason, "pins": pin_ids}, run_id)
+        store.aliases.add({gone[0]: keep[0]}, run_id=run_id)
+        store.profiles.upsert([ProfileInput(gone[0], {}, ProfileStatus.MERGED, merged_into=keep[0])], run_id=run_id)
+        recompute_golden(store, [keep[0]], settings, run_id=run_id)
     log.info("identity.merged", profile_id=keep[0], merged_from=[gone[0]], records=len(gone[1]), run_id=run_id)
     return ManualChange(keep[0], gone[0], list(gone[1]), pin_ids)
 
@@ -150,6 +149,7 @@ def split_profile(
     profile_id: str,
     records: Sequence[str],
     *,
+    run_id: str | None = None,
     settings: IdentitySettings | None = None,
     reason: str | None = None,
     created_by: str | None = None,
@@ -174,11 +174,10 @@ def split_profile(
     pins = [PinInput(PinKind.CANNOT_LINK, a, b, reason, created_by) for a in chosen for b in rest]
     for side in (chosen, rest):  # each side stays one profile, even where the moved records held it together
         pins += [PinInput(PinKind.MUST_LINK, side[0], key, reason, created_by) for key in side[1:]]
-    pin_ids = store.pins.add(pins)
     fresh = new_profile_id(set(store.profiles.created_at()))
-    run_id = store.runs.start("identity-split")
-    _relink(store, chosen, fresh, {"split_from": target, "reason": reason, "pins": pin_ids}, run_id)
-    recompute_golden(store, [target, fresh], settings, run_id=run_id)
-    store.runs.finish(run_id, RunStatus.SUCCEEDED, counters={"moved": len(chosen), "pins": len(pin_ids)})
+    with store.database.atomic():  # the pins, links and golden records land together
+        pin_ids = store.pins.add(pins)
+        _relink(store, chosen, fresh, {"split_from": target, "reason": reason, "pins": pin_ids}, run_id)
+        recompute_golden(store, [target, fresh], settings, run_id=run_id)
     log.info("identity.split", profile_id=target, split_into=[fresh], records=len(chosen), run_id=run_id)
     return ManualChange(target, fresh, chosen, pin_ids)

@@ -9,12 +9,13 @@ resolve_store(store, settings, run_id=...)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
 
 from core.canonical import STORED, GoldenValue, Person, RecordRef
+from core.failpoints import reach
 from core.identity.engine import resolve
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
@@ -158,7 +159,7 @@ def _profiles(resolution: Resolution, pinned: PinnedClusters, ids: StableIds, em
         for pid, members in zip(ids.profile_ids, pinned.clusters, strict=True)
     ]
     found += [ProfileInput(a, {}, ProfileStatus.MERGED, merged_into=keep) for a, keep in ids.aliases.items()]
-    found += [ProfileInput(pid, {}) for pid in sorted(emptied)]
+    found += [ProfileInput(pid, {}, ProfileStatus.RETIRED) for pid in sorted(emptied)]
     return found
 
 
@@ -176,8 +177,14 @@ def resolve_store(
     run_id: str,
     system: str | None = None,
     nicknames: NicknameTable | None = None,
+    check_stop: Callable[[], None] | None = None,
 ) -> StoreResolution:
     """Resolve every canonical person in the store and persist profiles with stable IDs.
+
+    The profiles, aliases, links and identity index of one resolution are written in one
+    transaction: a crash leaves the store as the previous resolution left it, never with
+    profiles whose links were not written. Active profiles no record links to any more
+    (a record deleted or moved away; orphans of older versions) are retired.
 
     Args:
         store: The store (migrated).
@@ -185,6 +192,8 @@ def resolve_store(
         run_id: The run the writes belong to.
         system: Only this system's people (links of other systems are left alone).
         nicknames: A nickname table; the bundled one by default.
+        check_stop: Called once the resolution is computed, before anything is written;
+            raises to stop there (``RunContext.check_stop``).
 
     Returns:
         What happened: clusters with stable IDs, merges, splits, removed links, model ID.
@@ -205,15 +214,25 @@ def resolve_store(
     removed = sorted(scope - set(profile_of))
     homes = set(ids.profile_ids) | set(ids.aliases)
     emptied = {previous[key] for key in removed} - homes
-    store.profiles.upsert(_profiles(resolution, pinned, ids, emptied), run_id=run_id)
-    store.aliases.add(ids.aliases, run_id=run_id)
-    links = (_link_for(resolution, pinned, i, profile_of[key]) for i, key in enumerate(record_keys))
-    store.links.save(links, run_id=run_id)
-    store.links.remove([RecordRef.parse(key) for key in removed])
     indexed, keys = _index(resolution, profile_of, names)
-    store.identity_index.replace(indexed, keys, scope=None if system is None else [*record_keys, *removed])
-    model_id = store.identity_models.save(
-        resolution.parameters.to_dict(), settings_hash=settings_hash(settings), run_id=run_id
-    )
+    if check_stop is not None:
+        check_stop()
+    reach("identity.resolved")
+    with store.database.atomic():
+        store.profiles.upsert(_profiles(resolution, pinned, ids, emptied), run_id=run_id)
+        reach("identity.profiles_written")
+        store.aliases.add(ids.aliases, run_id=run_id)
+        links = (_link_for(resolution, pinned, i, profile_of[key]) for i, key in enumerate(record_keys))
+        store.links.save(links, run_id=run_id)
+        reach("identity.links_written")
+        store.links.remove([RecordRef.parse(key) for key in removed])
+        store.identity_index.replace(indexed, keys, scope=None if system is None else [*record_keys, *removed])
+        model_id = store.identity_models.save(
+            resolution.parameters.to_dict(), settings_hash=settings_hash(settings), run_id=run_id
+        )
+        retired = store.profiles.retire_unlinked(run_id=run_id)
+        reach("identity.written")
+    if retired:
+        log.info("identity.profiles_retired", count=retired, run_id=run_id)
     _log_changes(ids, run_id)
     return StoreResolution(resolution, pinned.clusters, ids, removed, model_id)

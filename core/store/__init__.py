@@ -40,10 +40,12 @@ from core.store.cursors import Cursors
 from core.store.database import Database, Repository, UpsertCounts
 from core.store.deleted import DeletedRecords
 from core.store.engine import DEFAULT_URL, ENV_VAR, database_url, make_engine, mask_url, normalise_url
+from core.store.field_problems import FieldProblemInput, FieldProblems
 from core.store.identity_index import BlockKeyInput, IdentityChange, IdentityIndex, IndexedRecord
 from core.store.identity_models import IdentityModels
 from core.store.keys import RecordKey, record_key, split_record_key
 from core.store.links import LinkInput, Links
+from core.store.locks import Holder, Locks
 from core.store.parked import Parked, ParkedInput
 from core.store.pins import PinInput, Pins
 from core.store.profiles import ProfileInput, Profiles
@@ -55,6 +57,7 @@ from core.store.tables import (
     BLOCK_KEY_LENGTH,
     CanonicalRecord,
     Cursor,
+    FieldProblemRow,
     IdentityBlockKey,
     IdentityModel,
     IdentityPin,
@@ -86,6 +89,10 @@ __all__ = [
     "Database",
     "DeletedRecords",
     "ENV_VAR",
+    "FieldProblemInput",
+    "FieldProblemRow",
+    "FieldProblems",
+    "Holder",
     "IdentityBlockKey",
     "IdentityChange",
     "IdentityIndex",
@@ -98,6 +105,7 @@ __all__ = [
     "LinkInput",
     "LinkMethod",
     "Links",
+    "Locks",
     "Parked",
     "ParkedInput",
     "ParkedRecord",

@@ -151,10 +151,39 @@ class Database:
         Raises:
             StoreError: When the database fails.
         """
+        held: sa.Connection | None = getattr(self._pinned, "atomic", None)
+        if held is not None:  # inside ``atomic``: part of its one transaction
+            with store_errors(self._engine.url):
+                yield held
+            return
         with store_errors(self._engine.url), self._engine.connect() as conn:
             conn.execution_options(**write_options())
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Make every write and read of this thread inside the block one transaction: all of it lands, or none.
+
+        For work whose parts only make sense together (a resolution's profiles, links and
+        index): a crash or an error inside leaves the store as it was before the block.
+        Reads inside see the block's own writes. Nested blocks join the outer one.
+
+        Raises:
+            StoreError: When the database fails (everything inside is rolled back).
+        """
+        if getattr(self._pinned, "atomic", None) is not None:
+            yield
+            return
+        before = getattr(self._pinned, "conn", None)
+        with store_errors(self._engine.url), self._engine.connect() as conn:
+            conn.execution_options(**write_options())
+            with conn.begin():
+                self._pinned.atomic = self._pinned.conn = conn
+                try:
+                    yield
+                finally:
+                    self._pinned.atomic, self._pinned.conn = None, before
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -211,7 +240,9 @@ class Database:
         Raises:
             StoreError: When the database fails.
         """
-        with store_errors(self._engine.url), Session(self._engine, expire_on_commit=False) as session:
+        pinned: sa.Connection | None = getattr(self._pinned, "conn", None)
+        bind = pinned if pinned is not None else self._engine
+        with store_errors(self._engine.url), Session(bind=bind, expire_on_commit=False) as session:
             return list(session.exec(statement).all())
 
     def stream(self, query: Any) -> Iterator[Any]:
@@ -220,6 +251,11 @@ class Database:
         Raises:
             StoreError: When the database fails.
         """
+        pinned: sa.Connection | None = getattr(self._pinned, "conn", None)
+        if pinned is not None:
+            with store_errors(self._engine.url):
+                yield from pinned.execute(query)
+            return
         with store_errors(self._engine.url), self._engine.connect() as conn:
             result = conn.execution_options(yield_per=CHUNK_SIZE).execute(query)
             yield from result

@@ -1,7 +1,8 @@
 """``store.parked``: records rejected on the way in, with their reasons, until fixed at the source.
 
-    add       park rejected records (idempotent per run)
+    add       park rejected records with reason code, field and reason (idempotent per run)
     list      parked records, oldest first, filtered by system, stream and run
+    reasons   open parked records grouped by (code, field), for summaries and reports
     count     how many ``list`` would return without a limit
     resolve   mark records resolved
 
@@ -59,6 +60,16 @@ class ParkedInput(Protocol):
         """Where it was in the source (file line, page)."""
         ...
 
+    @property
+    def code(self) -> str:
+        """The kind of problem (``connectors.base.RejectionCode``)."""
+        ...
+
+    @property
+    def field(self) -> str | None:
+        """The field involved, when one is."""
+        ...
+
 
 def parked_content_hash(item: ParkedInput) -> str:
     """Return the hash that identifies a parked record: its source ID and raw content."""
@@ -95,6 +106,8 @@ class Parked(Repository):
                     set_={
                         "times_seen": _PARKED.c.times_seen + 1,
                         "reason": stmt.excluded.reason,
+                        "code": stmt.excluded.code,
+                        "field": stmt.excluded.field,
                         "position": stmt.excluded.position,
                         "run_id": stmt.excluded.run_id,
                         "last_parked_at": stmt.excluded.last_parked_at,
@@ -127,6 +140,21 @@ class Parked(Repository):
         query = select(ParkedRecord).where(*_parked_filters(system, stream, run_id, include_resolved=include_resolved))
         query = query.order_by(_PARKED.c.first_parked_at, _PARKED.c.id).limit(limit)
         return self._db.select_all(query)
+
+    def reasons(
+        self, system: str | None = None, stream: str | None = None, run_id: str | None = None
+    ) -> builtins.list[tuple[str, str | None, int]]:
+        """Return open parked records grouped by (reason code, field), most frequent first."""
+        c = _PARKED.c
+        filters = _parked_filters(system, stream, run_id, include_resolved=False)
+        query = (
+            sa.select(c.code, c.field, sa.func.count())
+            .where(*filters)
+            .group_by(c.code, c.field)
+            .order_by(sa.func.count().desc(), c.code, c.field)
+        )
+        with self._db.connection() as conn:
+            return [(str(code or "unreadable"), field, int(n)) for code, field, n in conn.execute(query)]
 
     def count(
         self,
@@ -171,6 +199,8 @@ def _parked_row(item: ParkedInput, now: Any, run_id: str | None) -> dict[str, An
         "stream": item.stream,
         "source_id": item.source_id,
         "reason": item.reason,
+        "code": str(item.code),
+        "field": item.field,
         "raw": item.raw,
         "position": item.position,
         "run_id": run_id,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from core.store.database import Repository, UpsertCounts, UpsertSpec
-from core.store.tables import Profile, ProfileStatus
+from core.store.tables import Link, Profile, ProfileStatus
 from core.store.types import content_hash
 
 __all__ = ["PROFILE_SPEC", "ProfileInput", "Profiles", "profile_row"]
@@ -73,6 +73,35 @@ class Profiles(Repository):
         now = self._db.now()
         rows = (profile_row(p, now, run_id) for p in profiles)
         return self._db.upsert(PROFILE_SPEC, rows)
+
+    def retire_unlinked(self, *, run_id: str | None) -> int:
+        """Retire every active profile that no record links to any more; return how many.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        links = Link.__table__  # type: ignore[attr-defined]
+        linked = sa.select(links.c.profile_id).where(links.c.profile_id == _PROFILES.c.profile_id).exists()
+        query = (
+            sa.update(_PROFILES)
+            .where(_PROFILES.c.status == ProfileStatus.ACTIVE.value, ~linked)
+            .values(
+                status=ProfileStatus.RETIRED.value,
+                golden={},
+                content_hash=content_hash([{}, ProfileStatus.RETIRED.value, None]),
+                updated_at=self._db.now(),
+                run_id=run_id,
+            )
+        )
+        with self._db.transaction() as conn:
+            return int(conn.execute(query).rowcount)
+
+    def count_by_status(self) -> dict[str, int]:
+        """Return how many profiles are active, merged and retired."""
+        query = sa.select(_PROFILES.c.status, sa.func.count()).group_by(_PROFILES.c.status)
+        with self._db.connection() as conn:
+            found = {str(status): int(n) for status, n in conn.execute(query)}
+        return {status.value: found.get(status.value, 0) for status in ProfileStatus}
 
     def get(self, profile_id: str) -> Profile | None:
         """Return the profile stored under exactly this ID (aliases not followed), or None."""

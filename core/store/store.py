@@ -6,8 +6,10 @@
     ├── records          upsert_source, upsert_canonical, get_source, iter_source, iter_canonical
     ├── deleted          keys
     ├── cursors          get, save
-    ├── runs             start, finish, get, list
+    ├── runs             start, heartbeat, finish, abandon, get, list
+    ├── locks            acquire, heartbeat, release, list
     ├── parked           add, list, count, resolve
+    ├── field_problems   replace, list, count
     ├── profiles         upsert, get, created_at
     ├── aliases          add, resolve, resolve_all, family
     ├── links            save, remove, of_profile, profile_of, iter, by_record
@@ -37,9 +39,11 @@ from core.store.cursors import Cursors
 from core.store.database import Database
 from core.store.deleted import DeletedRecords
 from core.store.engine import make_engine
+from core.store.field_problems import FieldProblems
 from core.store.identity_index import IdentityIndex
 from core.store.identity_models import IdentityModels
 from core.store.links import Links
+from core.store.locks import Locks
 from core.store.parked import Parked
 from core.store.pins import Pins
 from core.store.profiles import Profiles
@@ -70,7 +74,9 @@ class Store:
         self.deleted = DeletedRecords(db)
         self.cursors = Cursors(db)
         self.runs = Runs(db)
+        self.locks = Locks(db)
         self.parked = Parked(db)
+        self.field_problems = FieldProblems(db)
         self.profiles = Profiles(db)
         self.aliases = Aliases(db)
         self.links = Links(db, self.aliases)

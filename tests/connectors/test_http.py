@@ -129,3 +129,64 @@ def test_urls_are_logged_with_tokens_masked():
     url = "https://x.test/cb?access_token=abc.def&client_secret=s3cr3t&q=1"
     out = redact_text(url)
     assert "abc.def" not in out and "s3cr3t" not in out and "q=1" in out
+
+
+class FakeClock:
+    """Monotonic seconds that only the recorded sleeps move."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def paced_session(script, *pacers, clock):
+    session = build_session(system="acme", usage=ApiUsage("acme"), sleep=clock.sleep)
+    session.mount("https://", ScriptedAdapter(script))
+    session.pacers.extend(pacers)
+    return session
+
+
+def test_pacer_keeps_an_endpoint_within_its_rate_and_leaves_others_alone():
+    from connectors.http import RequestPacer
+
+    clock = FakeClock()
+    search = RequestPacer(name="search", limit=2, per_seconds=1.0, applies=lambda m, u: u.endswith("/search"),
+                          clock=clock)  # fmt: skip
+    session = paced_session([200] * 7, search, clock=clock)
+    for _ in range(3):
+        session.post("https://api.example.test/search", json={})
+    assert clock.sleeps == [1.0]  # the third search waited for the first to leave the window
+    session.get("https://api.example.test/other")
+    session.get("https://api.example.test/other")
+    assert clock.sleeps == [1.0]
+    clock.now += 0.25  # the window now holds the third search, sent at 101.0
+    session.post("https://api.example.test/search", json={})
+    session.post("https://api.example.test/search", json={})
+    assert clock.sleeps == [1.0, pytest.approx(0.75)]
+    assert session.usage.throttled_seconds == pytest.approx(1.75) and session.usage.retries == 0
+
+
+def test_pacer_hold_delays_the_next_request_and_then_lets_it_go():
+    from connectors.http import RequestPacer
+
+    clock = FakeClock()
+    window = RequestPacer(name="ten_secondly", limit=100, per_seconds=10.0, clock=clock)
+    session = paced_session([200, 200], window, clock=clock)
+    session.get("https://api.example.test/x")
+    window.hold(4.0)
+    session.get("https://api.example.test/x")
+    assert clock.sleeps == [4.0]
+
+
+def test_pacer_refuses_a_rate_that_is_not_one():
+    from connectors.http import RequestPacer
+
+    with pytest.raises(ValueError, match="not a rate"):
+        RequestPacer(name="broken", limit=0, per_seconds=1.0)
