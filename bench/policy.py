@@ -2,8 +2,8 @@
 
     python bench/policy.py [--profiles 100000] [--interactions 20] [--chunk 2000] [--seed 7]
 
-People are generated in chunks (tickets, HubSpot email events, Mixpanel page views and a
-consent, about ``--interactions`` each: most over the last 90 days, some buyers reading
+People are generated in chunks (tickets, HubSpot email events as mappings/hubspot.yaml
+names them, Mixpanel page views and a consent, about ``--interactions`` each: most over the last 90 days, some buyers reading
 enterprise pages over three weeks, some mailed often over ten days) and each chunk is timed
 twice in this process: ``PolicySet.evaluate`` with ``mappings/policies.yaml`` (every
 rule, with explanations), and a baseline loop written for these policies alone (open
@@ -34,7 +34,10 @@ from core.policy import PolicyInput, PolicySet, load_policies
 POLICIES = Path(__file__).resolve().parents[1] / "mappings" / "policies.yaml"
 NOW = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)
 PATHS = ["/enterprise/security", "/docs/api/v2", "/pricing", "/blog/getting-started", "/dashboard", "/settings"]
-EMAILS = ["SENT", "DELIVERED", "OPEN", "CLICK", "SENT", "OPEN", "BOUNCE", "UNSUBSCRIBED"]
+# HubSpot email event types as mappings/hubspot.yaml names them
+EMAILS = ["email.sent", "email.delivered", "email.opened", "email.clicked", "email.sent", "email.opened",
+          "email.bounced", "email.subscription_changed"]  # fmt: skip
+BOUNCES = ["hard_bounce", "unknown_user", "mailbox_full"]
 CAMPAIGNS = ["Getting started nurture", "Quarterly newsletter"]
 OPEN = {"new", "open", "pending", "hold"}
 
@@ -55,7 +58,10 @@ PERSONAS = (
         0.15,
         Persona(21, 0.3, tuple(EMAILS), ("/enterprise/security", "/enterprise/sso", "/docs/api/v2", "/pricing", "/x")),
     ),
-    (0.15, Persona(10, 0.7, ("SENT", "SENT", "DELIVERED", "OPEN"), tuple(PATHS))),  # mailed often
+    (
+        0.15,
+        Persona(10, 0.7, ("email.sent", "email.sent", "email.delivered", "email.opened"), tuple(PATHS)),
+    ),  # mailed often
 )
 
 
@@ -73,12 +79,14 @@ def _interaction(rng: random.Random, n: int, person: int, persona: Persona) -> I
             priority=rng.choice(["low", "normal", "high", "urgent"]), subject="Help", identifiers=[], properties=props,
         )  # fmt: skip
     if roll < persona.emails:
-        kind = rng.choice(persona.events) if rng.random() < 0.97 else "SPAMREPORT"
+        kind = rng.choice(persona.events) if rng.random() < 0.97 else "email.spam_reported"
+        status = {"email.bounced": rng.choice(BOUNCES), "email.subscription_changed": rng.choice(
+            ["unsubscribed", "subscribed"])}.get(kind)  # fmt: skip
         ref = RecordRef.model_construct(system="hubspot", stream="email_events", source_id=f"{person}-{n}")
         return Interaction.model_construct(
             source=ref, kind=InteractionKind.CAMPAIGN_EVENT, type=kind, occurred_at=at, updated_at=None,
-            deleted=False, channel=None, status=None, priority=None,
-            subject=rng.choice(CAMPAIGNS) if kind == "SENT" else None, identifiers=[], properties={},
+            deleted=False, channel=None, status=status, priority=None,
+            subject=rng.choice(CAMPAIGNS) if kind == "email.sent" else None, identifiers=[], properties={},
         )  # fmt: skip
     path = rng.choice(persona.paths)
     ref = RecordRef.model_construct(system="mixpanel", stream="events", source_id=f"{person}-{n}")
@@ -135,13 +143,17 @@ def baseline(person: PolicyInput) -> tuple[int, str | None, list[str]]:  # noqa:
             if ts >= cutoff and ("enterprise" in tags or "sso" in tags):
                 intent += 2 * decay
         elif item.kind is InteractionKind.CAMPAIGN_EVENT:
-            unsubscribed |= item.type in ("UNSUBSCRIBED", "SPAMREPORT")
-            bounced |= item.type == "BOUNCE" and now_ts - ts < 180 * 86400
-            sent_week += item.type == "SENT" and now_ts - ts < 7 * 86400
-            nurture_seen |= (
-                item.type == "SENT" and (item.subject or "").startswith("Getting started") and now_ts - ts <= 60 * 86400
+            unsubscribed |= item.type == "email.spam_reported" or (
+                item.type == "email.subscription_changed" and item.status == "unsubscribed"
             )
-            if ts >= cutoff and item.type in ("OPEN", "CLICK"):
+            bounced |= item.type == "email.bounced" and item.status != "mailbox_full" and now_ts - ts < 180 * 86400
+            sent_week += item.type == "email.sent" and now_ts - ts < 7 * 86400
+            nurture_seen |= (
+                item.type == "email.sent"
+                and (item.subject or "").startswith("Getting started")
+                and now_ts - ts <= 60 * 86400
+            )
+            if ts >= cutoff and item.type in ("email.opened", "email.clicked"):
                 learning += decay
         else:
             last_product = ts if last_product is None or ts > last_product else last_product
