@@ -7,8 +7,9 @@ iter_source, iter_canonical       streaming reads in key order
 
 from __future__ import annotations
 
+import builtins
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -210,6 +211,25 @@ class Records(Repository):
                     c.system == system, c.stream == stream, c.source_id.in_(part)
                 )
                 found.update({sid: _as_dict(raw) for sid, raw in conn.execute(query)})
+        return found
+
+    def canonical_of(
+        self, records: Iterable[tuple[str, str, str]], *, models: Sequence[str]
+    ) -> builtins.list[StoredCanonical]:
+        """Return the canonical rows of ``models`` of these records, in key order."""
+        c, found = _CANONICAL.c, []
+        with self._db.connection() as conn:
+            for part in chunked(sorted(set(records)), 500):
+                query = (
+                    sa.select(c.system, c.stream, c.source_id, c.model, c.ordinal, c.data, c.content_hash, c.updated_at)
+                    .where(sa.tuple_(c.system, c.stream, c.source_id).in_(part), c.model.in_(builtins.list(models)))
+                    .order_by(c.system, c.stream, c.source_id, c.model, c.ordinal)
+                )
+                found += [
+                    StoredCanonical(row.system, row.stream, row.source_id, row.model, row.ordinal,
+                                    _as_dict(row.data), row.content_hash, row.updated_at)
+                    for row in conn.execute(query)
+                ]  # fmt: skip
         return found
 
     def get_source(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
