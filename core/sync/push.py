@@ -135,9 +135,7 @@ def push_plan(store: Store, connectors: Mapping[str, Connector], plan: Plan, *, 
     """
     pushed = Pushed()
     for item in plan.confirmed:
-        store.writeback.record(
-            item.system, item.stream, [WriteOp(item.source_id, dict(item.fields))], run_id=run.run_id
-        )
+        store.writeback.record(item.system, item.stream, [_Written(item.source_id, item.fields)], run_id=run.run_id)
         pushed.confirmed += 1
     for (system, stream), writes in plan.by_stream().items():
         connector = connectors[system]
