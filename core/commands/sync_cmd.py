@@ -132,9 +132,10 @@ def run_command(
         names = selected_systems(project, system or [])
         options = SyncOptions(systems=names, dry_run=dry_run, full_refresh=full_refresh)
         jobs = sync_jobs(project, names)
+        kind = RunKind.SYNC_DRY_RUN if dry_run else RunKind.SYNC
         with (
             open_store(project_store_url(project)) as store,
-            RunContext(store, RunKind.SYNC, jobs=jobs, wait=wait) as run,
+            RunContext(store, kind, jobs=jobs, wait=wait) as run,
         ):
             progress = None if as_json else (lambda step, detail: stderr.print(f"{step}: {detail}", markup=False))
             summary = run_sync(project, store, options, run=run, progress=progress)

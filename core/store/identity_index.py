@@ -11,6 +11,7 @@ one transaction (``commit``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from core.canonical import RecordRef
 from core.store.database import Repository, chunked, insert
 from core.store.links import LINK_SPEC, LinkInput, link_row
 from core.store.profiles import PROFILE_SPEC, ProfileInput, profile_row
-from core.store.records import CANONICAL_SPEC, canonical_text_row
+from core.store.records import CANONICAL_SPEC, canonical_text_row, meaning_hash
 from core.store.tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, ProfileAlias
 
 __all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndex", "IndexedRecord"]
@@ -205,7 +206,8 @@ class IdentityIndex(Repository):
         """
         now, indexed = self._db.now(), change.indexed
         with self._db.transaction() as conn:
-            canonical = canonical_text_row(change.ref, "Person", 0, indexed.person, now, None)
+            meaning = meaning_hash(json.loads(indexed.person))
+            canonical = canonical_text_row(change.ref, "Person", 0, indexed.person, now, None, meaning=meaning)
             conn.execute(self._db.upsert_statement(conn, CANONICAL_SPEC), [canonical])
             conn.execute(self._db.upsert_statement(conn, LINK_SPEC), [link_row(change.link, now, None)])
             if change.profiles:

@@ -9,6 +9,7 @@
 For one field, with *desired* (computed now), *written* (last written) and *found* (in
 the vendor now):
 
+    found unknown, written == desired      nothing to write (the connector does not pull it)
     found == desired                       nothing to write; a write the ledger lacks
                                            (a run killed after the vendor confirmed) is
                                            recorded as confirmed, never sent again
@@ -211,6 +212,8 @@ def _field(
     system, stream, source_id = key
     if found is not _MISSING and same(found, value):
         return None
+    if found is _MISSING and written is not _MISSING and same(written, value):
+        return None  # the vendor's value is not pulled: what was last written stands
     if written is _MISSING:
         if not item.owned and found not in (_MISSING, None) and _norm(found) is not None:
             plan.hand_changes.append(HandChange(system, stream, source_id, item.vendor_field, None, found, "left"))

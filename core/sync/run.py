@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,9 @@ from core.sync.resolve import Resolved, resolve_changes
 __all__ = ["SyncOptions", "SyncSummary", "run_sync", "sync_jobs"]
 
 log = structlog.get_logger(__name__)
+
+PROCESSED = ("contactpoint", "sync")
+"""The cursor (system, stream) keeping the time up to which a finished sync took the changed rows as its work."""
 
 Progress = Callable[[str, str], None]
 """``progress(step, detail)``: told as each step starts (the CLI draws it on a terminal)."""
@@ -68,6 +72,10 @@ class SyncSummary:
     pushed: Pushed = field(default_factory=Pushed)
     api_usage: dict[str, dict[str, Any]] = field(default_factory=dict)
     dry_run: bool = False
+    processed_up_to: datetime | None = None
+    """The time this run took its work up to: the next run's work is what changed after it."""
+    stopped: list[IngestSummary] = field(default_factory=list)
+    """Streams a rate limit or the API budget stopped early: the next run carries on from their cursor."""
 
     def counters(self) -> dict[str, int]:
         """The run ledger's counters."""
@@ -124,7 +132,7 @@ def _connectors(project: Project, names: Sequence[str]) -> tuple[dict[str, Conne
 
 def _pull(
     connectors: Mapping[str, Connector], mappings: Mapping[str, CompiledMapping], store: Store, *,
-    run: RunContext, full: bool, progress: Progress,
+    run: RunContext, full: bool, progress: Progress, stopped: list[IngestSummary],
 ) -> list[IngestSummary]:  # fmt: skip
     summaries = []
     for name, connector in connectors.items():
@@ -134,12 +142,14 @@ def _pull(
             summary = ingest_stream(
                 connector, stream, mappings[name], store, run_id=run.run_id, resume=not full, check_stop=run.check_stop
             )
+            if summary.stopped:  # a rate limit or the API budget: the next run carries on from its cursor
+                stopped.append(summary)
             summaries.append(summary)
     return summaries
 
 
-def _affected(store: Store, summaries: list[IngestSummary], resolved: Resolved, *, now: Any) -> set[str]:
-    others = [(s, st, i) for summary in summaries for s, st, i, m in summary.changed if m not in ("Person", "")]
+def _affected(store: Store, changed: list[tuple[str, str, str, str]], resolved: Resolved, *, now: Any) -> set[str]:
+    others = [(s, st, i) for s, st, i, m in changed if m != "Person"]
     affected = set(resolved.affected)
     for found in store.identifiers.profiles_of([_Key(*key) for key in others]).values():
         affected |= found
@@ -169,13 +179,20 @@ def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext
     names = selected_systems(project, options.systems)
     connectors, mappings = _connectors(project, names)
     summary = SyncSummary(dry_run=options.dry_run)
-    summary.streams = _pull(connectors, mappings, store, run=run, full=options.full_refresh, progress=progress)
-    people = {(s, st, i) for x in summary.streams for s, st, i, m in x.changed if m in ("Person", "")}
+    summary.streams = _pull(connectors, mappings, store, run=run, full=options.full_refresh, progress=progress,
+                            stopped=summary.stopped)  # fmt: skip
+    # the work is every row changed since the last sync that ran to its end took its own: a run
+    # that failed or was killed after storing records leaves them to this one
+    summary.processed_up_to = store.database.now()
+    mark = (store.cursors.get(*PROCESSED) or {}).get("processed_up_to")
+    since = datetime.fromisoformat(mark) if mark else datetime.min.replace(tzinfo=UTC)  # first sync: everything
+    changed = list(store.records.changed_since(since))
+    people = {(s, st, i) for s, st, i, m in changed if m == "Person"}
     progress("resolve", f"{len(people)} changed people")
     settings = load_settings(project.resolve_path(project.identity.settings) if project.identity.settings else None)
     summary.resolved = resolve_changes(store, settings, people, full=options.full_refresh, run=run)
     now = store.database.now()
-    affected = _affected(store, summary.streams, summary.resolved, now=now)
+    affected = _affected(store, changed, summary.resolved, now=now)
     progress("decide", f"{len(affected)} profiles")
     summary.decided = decide(store, load_project_policies(project), sorted(affected), now=now, run_id=run.run_id)
     progress("plan", "write-back")
@@ -212,11 +229,14 @@ def run_sync(
     tell = progress or (lambda _step, _detail: None)
     if not options.dry_run:
         summary = _steps(project, store, options, run, tell)
+        if summary.processed_up_to is not None:
+            mark = {"processed_up_to": summary.processed_up_to.isoformat()}
+            store.cursors.save(*PROCESSED, mark, run_id=run.run_id)
     else:
         try:
             _rolled_back(project, store, options, run, tell)
         except _Rollback as done:
             summary = done.summary
     run.count_all(summary.counters())
-    run.partial = bool(sum(s.parked for s in summary.streams) or summary.pushed.failed)
+    run.partial = bool(sum(s.parked for s in summary.streams) or summary.pushed.failed or summary.stopped)
     return summary
