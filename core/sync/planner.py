@@ -35,6 +35,8 @@ from connectors.base import WriteOp
 from core.errors import RecordRejected
 from core.mapping.writeback import Writeback, WritebackField
 from core.store import Store
+from core.sync.values import MISSING as _MISSING
+from core.sync.values import found_value, normal_form, same
 
 __all__ = [
     "Confirmed",
@@ -51,34 +53,6 @@ __all__ = [
 
 Permit = Callable[[str, str, str], str | None]
 """``permit(profile_id, system, source)`` → None when the value may be written, else why not (a ledger statement)."""
-
-_MISSING = object()
-
-
-def _norm(value: Any) -> Any:
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        number = float(value)
-        return str(int(number)) if number.is_integer() else repr(round(number, 9))
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lower() in ("true", "false"):
-            return text.lower()
-        try:
-            return _norm(float(text))
-        except ValueError:
-            return text
-    if isinstance(value, list | tuple):
-        return [_norm(item) for item in value]
-    return value
-
-
-def same(a: Any, b: Any) -> bool:
-    """Whether two values are equal as a vendor stores them (``True`` and ``"true"``, ``2`` and ``"2.0"``)."""
-    return bool(a == b or _norm(a) == _norm(b))
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,19 +166,6 @@ class Target:
     writeback: Writeback
 
 
-def _found(raw: Mapping[str, Any] | None, writeback: Writeback, vendor_field: str) -> Any:
-    """The vendor's current value of a field, or ``_MISSING`` when the pulled record lacks the field.
-
-    A field the connector did not read is unknown, which is not the same as empty.
-    """
-    value: Any = raw
-    for part in writeback.read_path(vendor_field).split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return _MISSING
-        value = value[part]
-    return value
-
-
 def _field(
     item: WritebackField, value: Any, written: Any, found: Any, key: tuple[str, str, str], plan: Plan
 ) -> FieldChange | None:
@@ -215,7 +176,7 @@ def _field(
     if found is _MISSING and written is not _MISSING and same(written, value):
         return None  # the vendor's value is not pulled: what was last written stands
     if written is _MISSING:
-        if not item.owned and found not in (_MISSING, None) and _norm(found) is not None:
+        if not item.owned and found not in (_MISSING, None) and normal_form(found) is not None:
             plan.hand_changes.append(HandChange(system, stream, source_id, item.vendor_field, None, found, "left"))
             return None
         return FieldChange(item.vendor_field, value, None, None if found is _MISSING else found, "new")
@@ -245,7 +206,7 @@ def _record(
             continue
         value = desired[item.vendor_field]
         last = written.get(item.vendor_field, _MISSING)
-        found = _found(raw, target.writeback, item.vendor_field)
+        found = found_value(raw, target.writeback, item.vendor_field)
         change = _field(item, value, last, found, key, plan)
         if change is not None:
             changes[item.vendor_field] = change
