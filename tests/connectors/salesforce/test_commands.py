@@ -68,13 +68,14 @@ def test_setup_dry_run_then_create_then_nothing_to_do(tmp_path, monkeypatch):
         )
         dry = json.loads(_run("setup", "salesforce", "--config", str(path), "--dry-run", "--json").stdout)
         to_create = [(f["object"], f["field"]) for f in dry["fields"] if f["action"] == "create"]
-        assert len(to_create) == 12  # 6 mapping write-back fields on Contact and on Lead; a fresh org has none
+        # 6 mapping write-back fields on Contact and on Lead, and the alerts' key on Task; a fresh org has none
+        assert len(to_create) == 13 and ("Task", "Contactpoint_Alert_Key__c") in to_create
         types = {f["field"]: f["type"] for f in dry["fields"]}
         assert types["Contactpoint_Profile_Id__c"] == "Text" and types["Contactpoint_Suppressed__c"] == "Checkbox"
         assert [(c["layout"], len(c["fields"])) for c in dry["layouts"]] == [
             ("Contact Layout", 6), ("Contact (Support) Layout", 6), ("Lead Layout", 6)]  # fmt: skip
         assert {g["access"] for g in dry["grants"] if g["profile"] == "Contactpoint Integration"} == {"edit"}
-        assert dry["pending"] == 12 + 3 + 36
+        assert dry["pending"] == 13 + 3 + 39  # fields, layouts (Task has none in this org), read/edit grants
         text = _run("setup", "salesforce", "--config", str(path), "--dry-run")
         assert "would create" in text.stdout and "would place" in text.stdout and "would grant" in text.stdout
         created = json.loads(_run("setup", "salesforce", "--config", str(path), "--json").stdout)
