@@ -35,6 +35,7 @@ from core.commands import (
     policy_cmd,
     project_cmd,
     sandbox_cmd,
+    schedule_cmd,
     setup_cmd,
     store_cmd,
     sync_cmd,
@@ -86,6 +87,7 @@ def _register() -> None:
     app.add_typer(sandbox_cmd.app, name="sandbox")
     app.add_typer(identity_cmd.app, name="identity")
     app.add_typer(sync_cmd.app, name="sync")
+    app.add_typer(schedule_cmd.app, name="schedule")
     app.add_typer(policy_cmd.app, name="policy")
 
 
