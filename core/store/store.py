@@ -17,7 +17,11 @@
     ├── identity_models  save, latest, latest_id
     ├── identity_index   replace, move, block_key_sizes, block_key_records, members,
     │                    records_of, profiles_of, commit
-    └── writeback        record, last_written, diff
+    ├── writeback        record, last_written, diff
+    ├── ledger           record, record_observation(s), history, state_in_force, states_in_force,
+    │                    people, verify, keys
+    ├── ledger_access    sign-in links and preference-centre sessions
+    └── oauth            OAuth clients, authorization codes and tokens bound to grants
 
 Each repository is one module named for what it holds, over the one shared
 ``Database``; adding a concern is one module and one attribute here. Every write
@@ -42,8 +46,11 @@ from core.store.engine import make_engine
 from core.store.field_problems import FieldProblems
 from core.store.identity_index import IdentityIndex
 from core.store.identity_models import IdentityModels
+from core.store.ledger import Ledger
+from core.store.ledger_access import LedgerAccess
 from core.store.links import Links
 from core.store.locks import Locks
+from core.store.oauth import OAuthGrants
 from core.store.parked import Parked
 from core.store.pins import Pins
 from core.store.profiles import Profiles
@@ -84,6 +91,9 @@ class Store:
         self.identity_models = IdentityModels(db)
         self.identity_index = IdentityIndex(db)
         self.writeback = WritebackLog(db)
+        self.ledger = Ledger(db, self.aliases)
+        self.ledger_access = LedgerAccess(db)
+        self.oauth = OAuthGrants(db)
         self._wal_checkpointer: WalCheckpointer | None = None
 
     @property
