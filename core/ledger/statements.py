@@ -125,7 +125,7 @@ def _schema_problems(item: Any, index: int | None) -> list[str]:
     problems = []
     for error in errors:
         message = error.message
-        if error.validator == "propertyNames":
+        if "propertyNames" in error.schema_path:
             message = f"{error.instance!r} is not a field of a {item.get('type')} statement"
         problems.append(f"{_where(index, error)}: {message}")
     return problems
