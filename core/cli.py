@@ -8,6 +8,8 @@
     ├── check SYSTEM            authenticate and report API usage
     ├── store migrate|status    create or upgrade the store's schema
     ├── identity ...            resolve, explain, merge, split
+    ├── ledger ...              the customer's ledger: record, show, export, import, verify, link
+    ├── serve                   the HTTP app: preference centre, scoped API (127.0.0.1)
     └── sandbox up|down         local HTTPS stand-ins of the vendors' APIs
 
 Exit codes by error branch: 0 ok, 1 unexpected, 2 configuration, 3 connector,
@@ -28,11 +30,13 @@ from core.commands import (
     connectors_cmd,
     demo_cmd,
     identity_cmd,
+    ledger_cmd,
     mapping_cmd,
     mapping_run,
     parked_cmd,
     project_cmd,
     sandbox_cmd,
+    serve_cmd,
     setup_cmd,
     store_cmd,
 )
@@ -82,6 +86,8 @@ def _register() -> None:
     app.command("setup")(setup_cmd.setup)
     app.add_typer(sandbox_cmd.app, name="sandbox")
     app.add_typer(identity_cmd.app, name="identity")
+    app.add_typer(ledger_cmd.app, name="ledger")
+    app.command("serve")(serve_cmd.serve)
 
 
 _register()

@@ -59,7 +59,7 @@ def test_export_then_import_on_a_second_store_gives_the_same_state_in_force(two_
     fill(first, exporter)
     document = export_person(first, exporter, PERSON)
     assert len(document["statements"]) == 7 and document["signer"]["key_id"] == exporter.keyring().signing.key_id
-    recorded, read, target = import_document(second, importer, document, trust_key_ids=[read_key(document)])
+    recorded, _read, target = import_document(second, importer, document, trust_key_ids=[read_key(document)])
     assert (len(recorded.entries), target) == (7, PERSON)
     assert (
         second.ledger.state_in_force(PERSON, at=LATER).to_json()
@@ -164,7 +164,7 @@ def test_link_tokens_are_signed_and_expire():
     )
     with pytest.raises(LinkRefused, match="not made by this installation"):
         read_link_token(other, ring, now=now)
-    payload, _, signature = token.partition(".")
+    _payload, _, signature = token.partition(".")
     altered = make_link_token(key, profile_id=OTHER, nonce="n1", expires_at=now + timedelta(minutes=30))
     with pytest.raises(LinkRefused, match="not made by this installation"):
         read_link_token(altered.partition(".")[0] + "." + signature, ring, now=now)
