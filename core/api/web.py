@@ -93,6 +93,6 @@ def page(request: Request, name: str, context: dict[str, Any], *, status_code: i
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'"
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'"
     )
     return response
