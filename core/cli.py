@@ -10,6 +10,7 @@
     ├── identity ...            resolve, explain, merge, split
     ├── ledger ...              the customer's ledger: record, show, export, import, verify, link
     ├── serve                   the HTTP app: preference centre, scoped API (127.0.0.1)
+    ├── policy check            validate enrichment, suppression and alert policies
     └── sandbox up|down         local HTTPS stand-ins of the vendors' APIs
 
 Exit codes by error branch: 0 ok, 1 unexpected, 2 configuration, 3 connector,
@@ -34,11 +35,13 @@ from core.commands import (
     mapping_cmd,
     mapping_run,
     parked_cmd,
+    policy_cmd,
     project_cmd,
     sandbox_cmd,
     serve_cmd,
     setup_cmd,
     store_cmd,
+    sync_cmd,
 )
 from core.logs import configure
 
@@ -88,6 +91,8 @@ def _register() -> None:
     app.add_typer(identity_cmd.app, name="identity")
     app.add_typer(ledger_cmd.app, name="ledger")
     app.command("serve")(serve_cmd.serve)
+    app.add_typer(sync_cmd.app, name="sync")
+    app.add_typer(policy_cmd.app, name="policy")
 
 
 _register()

@@ -130,6 +130,18 @@ class IdentityIndex(Repository):
             for rows in chunked(_key_row(item) for item in keys):
                 conn.execute(sa.insert(_KEYS), rows)
 
+    def remove(self, records: Sequence[str]) -> None:
+        """Take records out of the index (deleted at their source): they match nothing any more."""
+        with self._db.transaction() as conn:
+            for chunk in chunked(records, _IN_LIST):
+                conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))
+                conn.execute(sa.delete(_RECORDS).where(_RECORDS.c.record.in_(chunk)))
+
+    def size(self) -> int:
+        """Return how many records the index holds (the people resolved so far)."""
+        with self._db.connection() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(_RECORDS)).scalar_one())
+
     def move(self, records: Mapping[str, str]) -> None:
         """Point indexed records at new profiles: ``{record: profile_id}`` (after a manual change)."""
         if not records:
