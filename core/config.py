@@ -25,6 +25,7 @@ from connectors.registry import factory_for
 from core.canonical.base import describe_validation_error
 from core.canonical.fields import TimeZoneName
 from core.errors import ConfigError, ConnectorConfigError, Problem, problem_count, problems_message
+from core.ledger.settings import LedgerSettings
 from core.problems import Loc, closest, valid_keys, validation_problems
 from core.store.engine import ENV_VAR, database_url, normalise_url
 from core.yamlfile import Document, YamlSyntaxError, load
@@ -130,6 +131,7 @@ class Project(_Strict):
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     policies: PolicyConfig = Field(default_factory=PolicyConfig)
     schedules: list[ScheduleConfig] = Field(default_factory=list)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     # where the file was read from: set by load_project, never by the file itself
     _document: Document = PrivateAttr(default_factory=lambda: Document(str(DEFAULT_PATH), None, None))
     _base_dir: Path = PrivateAttr(default_factory=Path)

@@ -20,6 +20,7 @@
     identity_block_keys  blocking keys of every linked record (incremental resolution)
     identity_records   every resolved record's profile and Person, for incremental resolution
     identity_models    trained identity models (parameters + settings hash) per run
+    ledger_* / oauth_* the customer's ledger, sign-in links, sessions, OAuth grants (ledger_tables.py)
 
 Every timestamp is timezone-aware UTC (``UtcDateTime``); JSON columns are JSONB on
 PostgreSQL. The schema is created by the Alembic migrations in ``migrations/``;
@@ -35,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from core.store.ledger_tables import LEDGER_TABLES
 from core.store.types import JSON_TYPE, UtcDateTime
 
 __all__ = [
@@ -499,5 +501,6 @@ TABLES: tuple[type[SQLModel], ...] = (
     IdentityBlockKey,
     IdentityRecord,
     IdentityModel,
+    *LEDGER_TABLES,
 )
 """Every table of the store, in creation order."""
