@@ -89,6 +89,8 @@ class Writeback:
         read_from: Where written fields sit in a pulled record (``properties.{field}``).
         match_field: For creates, the vendor field that finds an existing record.
         match_source: For creates, the profile value matched on (``golden.email``).
+        purpose: What the system uses the values for (the customer's ledger's purposes).
+        channel: The channel it reaches people on, when it has one.
     """
 
     stream: str
@@ -97,6 +99,8 @@ class Writeback:
     read_from: str = "{field}"
     match_field: str | None = None
     match_source: str | None = None
+    purpose: str = "personalisation"
+    channel: str | None = None
 
     @property
     def creates(self) -> bool:
