@@ -22,6 +22,9 @@
     identity_models.py  trained identity models
     identity_index.py   blocking keys and resolved records for incremental identity
     writeback.py        the value last written to each vendor field
+    run_streams.py      per-stream counters of runs; report snapshots
+    reviews.py          identity pairs awaiting a steward
+    erasures.py         erasures (the audit) and tombstones
 
 Usage::
 
@@ -41,6 +44,7 @@ from core.store.database import Database, Repository, UpsertCounts
 from core.store.decisions import AlertInput, Alerts, DecisionInput, Decisions
 from core.store.deleted import DeletedRecords
 from core.store.engine import DEFAULT_URL, ENV_VAR, database_url, make_engine, mask_url, normalise_url
+from core.store.erasures import ERASURE_KEY_ENV, Erasures, ErasureTarget, TargetStatus, Tombstones
 from core.store.field_problems import FieldProblemInput, FieldProblems
 from core.store.identifiers import Identifiers
 from core.store.identity_index import BlockKeyInput, IdentityChange, IdentityIndex, IndexedRecord
@@ -52,6 +56,8 @@ from core.store.parked import Parked, ParkedInput
 from core.store.pins import PinInput, Pins
 from core.store.profiles import ProfileInput, Profiles
 from core.store.records import CanonicalInput, Records, StoredCanonical, source_content_hash
+from core.store.reviews import ReviewInput, Reviews, ReviewStatus
+from core.store.run_streams import RunStreams, StreamStep
 from core.store.runs import Runs, new_run_id
 from core.store.schema import current_revision, head_revision, migrate, schema_diff
 from core.store.store import Store, open_store
@@ -80,6 +86,16 @@ from core.store.types import UtcDateTime, canonical_json, content_hash, utc_now
 from core.store.writeback import WritebackLog, WrittenOp
 
 __all__ = [
+    "StreamStep",
+    "RunStreams",
+    "ReviewStatus",
+    "Reviews",
+    "ReviewInput",
+    "Tombstones",
+    "TargetStatus",
+    "Erasures",
+    "ErasureTarget",
+    "ERASURE_KEY_ENV",
     "AlertInput",
     "Alerts",
     "Aliases",

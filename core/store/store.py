@@ -25,7 +25,11 @@
     ├── ledger           record, record_observation(s), history, state_in_force, states_in_force,
     │                    people, verify, keys
     ├── ledger_access    sign-in links and preference-centre sessions
-    └── oauth            OAuth clients, authorization codes and tokens bound to grants
+    ├── oauth            OAuth clients, authorization codes and tokens bound to grants
+    ├── run_streams      record, of_runs, snapshot, last_snapshot (per-stream run counters; reports)
+    ├── reviews          refresh, list, get, count, decide, forget (identity pairs for a steward)
+    ├── erasures         start, pending, answer, settle, get, list, targets_of (the erasure audit)
+    └── tombstones       add, any, matches (keyed hashes of erased people's identifiers)
 
 Each repository is one module named for what it holds, over the one shared
 ``Database``; adding a concern is one module and one attribute here. Every write
@@ -48,6 +52,7 @@ from core.store.database import Database
 from core.store.decisions import Alerts, Decisions
 from core.store.deleted import DeletedRecords
 from core.store.engine import make_engine
+from core.store.erasures import Erasures, Tombstones
 from core.store.field_problems import FieldProblems
 from core.store.identifiers import Identifiers
 from core.store.identity_index import IdentityIndex
@@ -61,6 +66,8 @@ from core.store.parked import Parked
 from core.store.pins import Pins
 from core.store.profiles import Profiles
 from core.store.records import Records
+from core.store.reviews import Reviews
+from core.store.run_streams import RunStreams
 from core.store.runs import Runs
 from core.store.schema import current_revision, head_revision
 from core.store.schema import migrate as migrate_schema
@@ -103,6 +110,10 @@ class Store:
         self.oauth = OAuthGrants(db)
         self.decisions = Decisions(db)
         self.alerts = Alerts(db)
+        self.run_streams = RunStreams(db)
+        self.reviews = Reviews(db)
+        self.erasures = Erasures(db)
+        self.tombstones = Tombstones(db)
         self._wal_checkpointer: WalCheckpointer | None = None
 
     @property

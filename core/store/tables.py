@@ -21,6 +21,7 @@
     identity_records   every resolved record's profile and Person, for incremental resolution
     identity_models    trained identity models (parameters + settings hash) per run
     ledger_* / oauth_* the customer's ledger, sign-in links, sessions, OAuth grants (ledger_tables.py)
+    run_streams, identity_reviews, report_snapshots, erasures, tombstones...  (report_tables.py)
 
 Every timestamp is timezone-aware UTC (``UtcDateTime``); JSON columns are JSONB on
 PostgreSQL. The schema is created by the Alembic migrations in ``migrations/``;
@@ -37,6 +38,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from core.store.ledger_tables import LEDGER_TABLES
+from core.store.report_tables import REPORT_TABLES
 from core.store.types import JSON_TYPE, UtcDateTime
 
 __all__ = [
@@ -502,5 +504,6 @@ TABLES: tuple[type[SQLModel], ...] = (
     IdentityRecord,
     IdentityModel,
     *LEDGER_TABLES,
+    *REPORT_TABLES,
 )
 """Every table of the store, in creation order."""

@@ -1,0 +1,137 @@
+"""``store.reviews``: the pairs identity was unsure of, kept until a data steward decides them.
+
+    refresh   replace the open pairs by those of the latest batch resolution (decided ones are kept)
+    list      pairs by status, most probable first
+    get       one pair
+    count     pairs by status
+    decide    record a steward's decision (accepted / rejected) with the pins it wrote
+    forget    drop every pair naming some records (an erased person)
+
+A pair is the two record keys (``system/stream/source_id``) in sorted order, its match
+probability and weight, why it is in review, and the explanation ``identity explain``
+shows (each field's level and weight in bits).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from core.store.database import Repository, chunked, insert
+from core.store.report_tables import IdentityReviewRow
+
+__all__ = ["ReviewInput", "ReviewStatus", "Reviews"]
+
+_REVIEWS = IdentityReviewRow.__table__  # type: ignore[attr-defined]
+
+
+class ReviewStatus(StrEnum):
+    """The states of a review pair (wire values)."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    GONE = "gone"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewInput:
+    """A pair in the review band, as a batch resolution found it."""
+
+    left: str
+    right: str
+    probability: float
+    match_weight: float
+    reason: str | None
+    explanation: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Reviews(Repository):
+    """Identity review pairs."""
+
+    def refresh(self, pairs: Iterable[ReviewInput], *, run_id: str | None) -> int:
+        """Make the open pairs exactly ``pairs`` (decided pairs stay as decided); return how many are open.
+
+        An open pair no longer in review (linked, or its records gone) becomes ``gone``.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        now, c, kept = self._db.now(), _REVIEWS.c, 0
+        with self._db.transaction() as conn:
+            decided = {(left, right) for left, right in conn.execute(
+                sa.select(c.left_record, c.right_record).where(c.status != ReviewStatus.OPEN)
+                .where(c.status != ReviewStatus.GONE))}  # fmt: skip
+            conn.execute(sa.update(_REVIEWS).where(c.status == ReviewStatus.OPEN).values(status=ReviewStatus.GONE))
+            for chunk in chunked(pairs):
+                rows = {}
+                for p in chunk:
+                    left, right = sorted((p.left, p.right))
+                    if (left, right) in decided:
+                        continue
+                    rows[(left, right)] = {
+                        "left_record": left, "right_record": right, "probability": float(p.probability),
+                        "match_weight": float(p.match_weight), "reason": p.reason, "explanation": dict(p.explanation),
+                        "status": ReviewStatus.OPEN.value, "found_at": now, "run_id": run_id,
+                    }  # fmt: skip
+                if rows:
+                    stmt = insert(conn, _REVIEWS)
+                    update = ("probability", "match_weight", "reason", "explanation", "status", "run_id")
+                    stmt = stmt.on_conflict_do_update(
+                        index_elements=["left_record", "right_record"], set_={k: stmt.excluded[k] for k in update}
+                    )
+                    conn.execute(stmt, builtins.list(rows.values()))
+                    kept += len(rows)
+        return kept
+
+    def list(
+        self, *, status: str = ReviewStatus.OPEN, limit: int | None = None, offset: int = 0
+    ) -> builtins.list[IdentityReviewRow]:
+        """Return pairs of one status, most probable first (ties by pair)."""
+        c = _REVIEWS.c
+        query = (
+            select(IdentityReviewRow)
+            .where(c.status == status)
+            .order_by(c.probability.desc(), c.left_record, c.right_record)
+            .offset(offset)
+            .limit(limit)
+        )
+        return self._db.select_all(query)
+
+    def get(self, review_id: int) -> IdentityReviewRow | None:
+        """Return one pair, or None."""
+        rows = self._db.select_all(select(IdentityReviewRow).where(_REVIEWS.c.id == review_id))
+        return rows[0] if rows else None
+
+    def count(self) -> dict[str, int]:
+        """Return how many pairs are in each status."""
+        c = _REVIEWS.c
+        with self._db.connection() as conn:
+            return {str(s): int(n) for s, n in conn.execute(sa.select(c.status, sa.func.count()).group_by(c.status))}
+
+    def decide(self, review_id: int, *, status: str, by: str | None, note: str | None = None) -> bool:
+        """Record a steward's decision on an open pair; return False when it was not open.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c = _REVIEWS.c
+        values = {"status": status, "decided_by": by, "decided_at": self._db.now(), "note": note}
+        with self._db.transaction() as conn:
+            query = sa.update(_REVIEWS).where(c.id == review_id, c.status == ReviewStatus.OPEN).values(**values)
+            return bool(conn.execute(query).rowcount)
+
+    def forget(self, records: Sequence[str]) -> int:
+        """Delete every pair naming one of ``records``; return how many."""
+        c, removed = _REVIEWS.c, 0
+        with self._db.transaction() as conn:
+            for part in chunked(records, 500):
+                query = sa.delete(_REVIEWS).where(sa.or_(c.left_record.in_(part), c.right_record.in_(part)))
+                removed += conn.execute(query).rowcount
+        return removed
