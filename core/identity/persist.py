@@ -21,6 +21,7 @@ from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.pins import PinnedClusters, pinned_clusters
 from core.identity.resolution import Resolution
+from core.identity.review_pairs import review_inputs
 from core.identity.settings import IdentitySettings
 from core.identity.stable import StableIds, assign_stable_ids
 from core.identity.survivorship import golden_record
@@ -231,6 +232,7 @@ def resolve_store(
             resolution.parameters.to_dict(), settings_hash=settings_hash(settings), run_id=run_id
         )
         retired = store.profiles.retire_unlinked(run_id=run_id)
+        store.reviews.refresh(review_inputs(resolution), run_id=run_id)
         reach("identity.written")
     if retired:
         log.info("identity.profiles_retired", count=retired, run_id=run_id)

@@ -27,7 +27,10 @@ from core.store import CanonicalInput, Store
 from core.sync.clean import clean_record
 from core.sync.values import MISSING, found_value, same
 
-__all__ = ["IngestSummary", "ingest_stream"]
+__all__ = ["TOMBSTONED_KINDS", "IngestSummary", "erased_records", "ingest_stream"]
+
+TOMBSTONED_KINDS = ("email:", "external_id:")
+"""Identifier kinds an erasure keeps tombstones of (phones are left out: a household shares its landline)."""
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +56,10 @@ class IngestSummary:
     """One reason of each group, as the first record of the group gave it."""
     problem_fields: Counter[str] = field(default_factory=Counter)
     """Values left out, by canonical field."""
+    deleted: int = 0
+    """Records the system reported deleted."""
+    erased: int = 0
+    """Records of people erased before (a tombstone matched): not stored, so they are not re-created."""
     hand_changed: int = 0
     """Records whose write-back fields a person changed by hand in the vendor since Contactpoint wrote them."""
     changed: set[tuple[str, str, str, str]] = field(default_factory=set)
@@ -119,6 +126,28 @@ def _hand_changed(
     return drifted
 
 
+def _key(record: SourceRecord) -> tuple[str, str, str]:
+    return (record.system, record.stream, record.source_id)
+
+
+def erased_records(store: Store, mapped: Sequence[tuple[SourceRecord, Any, Any]]) -> set[tuple[str, str, str]]:
+    """The records of people erased before: their record key, email or external ID has a tombstone.
+
+    They are neither stored nor parked (parking would keep their data): a pull must not
+    bring back someone who asked to be forgotten.
+    """
+    if not mapped or not store.tombstones.any():
+        return set()
+    keys_of: dict[tuple[str, str, str], set[str]] = {}
+    for record, _, outcome in mapped:
+        keys = {f"record:{record.system}/{record.stream}/{record.source_id}"}
+        if isinstance(outcome, Mapped):
+            keys |= {key for _, key in identifier_keys(outcome.models) if key.startswith(TOMBSTONED_KINDS)}
+        keys_of[_key(record)] = keys
+    hits = store.tombstones.matches(k for keys in keys_of.values() for k in keys)
+    return {ref for ref, keys in keys_of.items() if keys & hits}
+
+
 def _reason_group(item: RejectedRecord) -> str:
     """The group a parked record is counted under: its reason code and field."""
     return f"{item.code}: {item.field}" if item.field else str(item.code)
@@ -132,9 +161,12 @@ def _store_batch(
     problems: list[tuple[SourceRecord, Sequence[FieldProblem]]] = []
     identifiers: list[tuple[SourceRecord, set[tuple[str, str]]]] = []
     kept: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
-    records = [clean_record(record) for record in batch.records]
-    for record, cleaned in records:
-        outcome = mapping.map(record)
+    mapped = [(record, cleaned, mapping.map(record)) for record, cleaned in map(clean_record, batch.records)]
+    erased = erased_records(store, mapped)
+    records = [(record, cleaned) for record, cleaned, _ in mapped if _key(record) not in erased]
+    for record, cleaned, outcome in mapped:
+        if _key(record) in erased:
+            continue
         if isinstance(outcome, Mapped):
             rows = [(record, type(model).__name__, ordinal, model) for ordinal, model in enumerate(outcome.models)]
             canonical.extend(rows)
@@ -158,6 +190,8 @@ def _store_batch(
         summary.hand_changed += len(drifted)
     store.parked.add(parked, run_id=run_id)
     summary.field_problems += store.field_problems.replace(problems, run_id=run_id)
+    summary.deleted += sum(1 for record, _ in records if record.deleted)
+    summary.erased += len(erased)
     summary.inserted += counts.inserted
     summary.updated += counts.updated
     summary.unchanged += counts.unchanged

@@ -27,6 +27,7 @@ holds back (``permit``) is not written, and the plan says which statement held i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -136,6 +137,8 @@ class Plan:
     confirmed: list[Confirmed] = field(default_factory=list)
     problems: list[tuple[str, str, str, str]] = field(default_factory=list)
     """``(system, stream, source_id, reason)`` of records whose values could not be rendered."""
+    examined: Counter[str] = field(default_factory=Counter)
+    """Linked records compared with their decided values, per system (those with nothing to write are unchanged)."""
 
     def by_stream(self) -> dict[tuple[str, str], list[PlannedWrite]]:
         """The writes grouped by (system, stream), in plan order."""
@@ -318,6 +321,7 @@ def plan_writes(
             written, raws = store.writeback.written(system, stream, ids), store.records.raw_of(system, stream, ids)
             target = by_stream[(system, stream)]
             for pid, source_id, fields in items:
+                plan.examined[system] += 1
                 key = (system, stream, source_id)
                 changes = _record(target, key, fields, written.get(source_id, {}), raws.get(source_id), plan)
                 if changes:

@@ -36,6 +36,7 @@ from core.policy import load_project_policies
 from core.store import Store
 from core.sync.consent import LedgerPermits
 from core.sync.decide import Decided, decide
+from core.sync.details import record_details
 from core.sync.ingest import IngestSummary, ingest_stream
 from core.sync.lifecycle import RunContext
 from core.sync.planner import Plan, Target, plan_writes
@@ -238,6 +239,7 @@ def run_sync(
         if summary.processed_up_to is not None:
             mark = {"processed_up_to": summary.processed_up_to.isoformat()}
             store.cursors.save(*PROCESSED, mark, run_id=run.run_id)
+        record_details(store, run.run_id, summary)
     else:
         try:
             _rolled_back(project, store, options, run, tell)
