@@ -11,6 +11,7 @@
     ├── ledger ...              the customer's ledger: record, show, export, import, verify, link
     ├── serve                   the HTTP app: preference centre, scoped API (127.0.0.1)
     ├── policy check            validate enrichment, suppression and alert policies
+    ├── report reconcile        where systems disagree, what was written, whether opt-outs landed
     └── sandbox up|down         local HTTPS stand-ins of the vendors' APIs
 
 Exit codes by error branch: 0 ok, 1 unexpected, 2 configuration, 3 connector,
@@ -37,6 +38,7 @@ from core.commands import (
     parked_cmd,
     policy_cmd,
     project_cmd,
+    report_cmd,
     sandbox_cmd,
     schedule_cmd,
     serve_cmd,
@@ -95,6 +97,7 @@ def _register() -> None:
     app.add_typer(sync_cmd.app, name="sync")
     app.add_typer(schedule_cmd.app, name="schedule")
     app.add_typer(policy_cmd.app, name="policy")
+    app.add_typer(report_cmd.app, name="report")
 
 
 _register()
