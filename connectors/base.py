@@ -8,6 +8,10 @@
     └── provision(targets, apply=)  -> SetupPlan        what write-back needs in the vendor
                                                         (fields, properties, layouts, access)
 
+    Eraser (Protocol, optional: checked with isinstance)
+    └── erase(stream, source_ids) -> list[EraseResult]  delete people's records for good (or
+                                                        anonymise where deletion is refused)
+
 A connector is a plain class; it inherits nothing. Its package exposes a
 ``ConnectorFactory`` (usually the class itself): ``system`` (the default name),
 ``config_model`` (a pydantic model of its settings) and ``from_config(config)``.
@@ -43,6 +47,9 @@ from pydantic import BaseModel
 __all__ = [
     "CheckResult",
     "Connector",
+    "EraseOutcome",
+    "EraseResult",
+    "Eraser",
     "ConnectorFactory",
     "Cursor",
     "PullBatch",
@@ -337,6 +344,50 @@ class Connector(Protocol):
 
         Raises:
             ConnectorError: The vendor refused a change or could not be reached.
+        """
+        ...
+
+
+class EraseOutcome(StrEnum):
+    """What a system answered to a request to erase one record."""
+
+    DELETED = "deleted"
+    """Deleted for good (or queued by the vendor's own deletion job, which ran to its end)."""
+    ANONYMISED = "anonymised"
+    """The vendor refused to delete it; its personal fields were blanked instead."""
+    NOT_FOUND = "not_found"
+    """The vendor has no such record (already deleted): nothing left to do."""
+    FAILED = "failed"
+    """Not erased; ``retryable`` says whether asking again may succeed."""
+
+
+@dataclass(frozen=True, slots=True)
+class EraseResult:
+    """The final answer for one record of an erasure (asynchronous vendor jobs followed to their end)."""
+
+    source_id: str
+    outcome: EraseOutcome
+    message: str = ""
+    retryable: bool = False
+
+
+@runtime_checkable
+class Eraser(Protocol):
+    """A connector that can erase people's records in its vendor (an optional capability).
+
+    ``erase`` deletes each record for good where the vendor allows it: HubSpot's GDPR
+    delete, Zendesk's delete then permanent delete, Mixpanel's data-deletion request,
+    Salesforce's delete (its personal fields blanked when deletion is refused). A
+    connector without it is reported as unable to erase, and someone deletes by hand.
+    """
+
+    system: str
+
+    def erase(self, stream: str, source_ids: Sequence[str]) -> list[EraseResult]:
+        """Erase these records of ``stream``; return one final result per ID, in order.
+
+        Raises:
+            ConnectorError: The vendor could not be reached or refused the credentials.
         """
         ...
 

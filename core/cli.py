@@ -12,6 +12,7 @@
     ├── serve                   the HTTP app: preference centre, scoped API (127.0.0.1)
     ├── policy check            validate enrichment, suppression and alert policies
     ├── report reconcile        where systems disagree, what was written, whether opt-outs landed
+    ├── profile show|export|erase   one person: the unified profile, a copy of it, forgetting them
     └── sandbox up|down         local HTTPS stand-ins of the vendors' APIs
 
 Exit codes by error branch: 0 ok, 1 unexpected, 2 configuration, 3 connector,
@@ -37,6 +38,7 @@ from core.commands import (
     mapping_run,
     parked_cmd,
     policy_cmd,
+    profile_cmd,
     project_cmd,
     report_cmd,
     sandbox_cmd,
@@ -98,6 +100,7 @@ def _register() -> None:
     app.add_typer(schedule_cmd.app, name="schedule")
     app.add_typer(policy_cmd.app, name="policy")
     app.add_typer(report_cmd.app, name="report")
+    app.add_typer(profile_cmd.app, name="profile")
 
 
 _register()

@@ -25,6 +25,7 @@ from core.commands.identity_store_cmd import (
     resolve_store_command,
     split_command,
 )
+from core.commands.review_cmd import review_command
 from core.commands.store_cmd import UrlOption
 from core.csvout import CsvWriter
 from core.errors import UsageError
@@ -35,6 +36,7 @@ app = typer.Typer(help="Resolve people into unified profiles.", no_args_is_help=
 app.command("explain")(explain_command)
 app.command("merge")(merge_command)
 app.command("split")(split_command)
+app.command("review")(review_command)
 
 
 def _file_and_out(file: Path | None, out: Path | None) -> tuple[Path, Path]:

@@ -69,6 +69,7 @@ def summary_json(summary: SyncSummary, run_id: str, seconds: float) -> dict[str,
         "confirmed_without_write": summary.pushed.confirmed,
         "alerts": {"sent": summary.pushed.alerts_sent, "failed": summary.pushed.alerts_failed},
         "api_usage": summary.api_usage,
+        "erasures": summary.erasures,
         "plan": plan_json(summary.plan, sample=None if summary.dry_run else _SAMPLE),
     }  # fmt: skip
 

@@ -29,7 +29,8 @@
     ├── run_streams      record, of_runs, snapshot, last_snapshot (per-stream run counters; reports)
     ├── reviews          refresh, list, get, count, decide, forget (identity pairs for a steward)
     ├── erasures         start, pending, answer, settle, get, list, targets_of (the erasure audit)
-    └── tombstones       add, any, matches (keyed hashes of erased people's identifiers)
+    ├── tombstones       add, any, matches (keyed hashes of erased people's identifiers)
+    └── forget           records, profiles (an erasure removes a person's rows)
 
 Each repository is one module named for what it holds, over the one shared
 ``Database``; adding a concern is one module and one attribute here. Every write
@@ -54,6 +55,7 @@ from core.store.deleted import DeletedRecords
 from core.store.engine import make_engine
 from core.store.erasures import Erasures, Tombstones
 from core.store.field_problems import FieldProblems
+from core.store.forget import Forget
 from core.store.identifiers import Identifiers
 from core.store.identity_index import IdentityIndex
 from core.store.identity_models import IdentityModels
@@ -114,6 +116,7 @@ class Store:
         self.reviews = Reviews(db)
         self.erasures = Erasures(db)
         self.tombstones = Tombstones(db)
+        self.forget = Forget(db)
         self._wal_checkpointer: WalCheckpointer | None = None
 
     @property

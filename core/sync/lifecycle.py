@@ -57,6 +57,8 @@ class RunKind(StrEnum):
     IDENTITY_SPLIT = "identity-split"
     DEMO = "demo"
     BENCH = "bench"
+    ERASE = "erase"
+    IDENTITY_REVIEW = "identity-review"
 
 
 class Counter(StrEnum):

@@ -33,6 +33,7 @@ from core.errors import ConfigError
 from core.identity import load_settings
 from core.mapping import CompiledMapping, load_mapping
 from core.policy import load_project_policies
+from core.privacy.targets import retry_erasures
 from core.store import Store
 from core.sync.consent import LedgerPermits
 from core.sync.decide import Decided, decide
@@ -78,6 +79,8 @@ class SyncSummary:
     """The time this run took its work up to: the next run's work is what changed after it."""
     stopped: list[IngestSummary] = field(default_factory=list)
     """Streams a rate limit or the API budget stopped early: the next run carries on from their cursor."""
+    erasures: dict[str, Any] = field(default_factory=dict)
+    """Erasures sent to the systems this run (pending ones are tried again every run until they succeed)."""
 
     def counters(self) -> dict[str, int]:
         """The run ledger's counters."""
@@ -205,6 +208,9 @@ def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext
     permits = LedgerPermits(store, mode, {(t.system, t.stream): t.writeback for t in targets})
     summary.plan = plan_writes(store, targets, sorted(affected), permit=permits)
     if not options.dry_run:
+        if store.erasures.pending():
+            progress("erase", "pending erasures")
+            summary.erasures = retry_erasures(store, connectors, run_id=run.run_id).as_dict()
         progress("push", f"{len(summary.plan.writes)} records")
         summary.pushed = push_plan(store, connectors, summary.plan, run=run)
         alerts = push_alerts(store, connectors, mappings, run=run)
