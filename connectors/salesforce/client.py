@@ -216,6 +216,17 @@ class SalesforceClient:
             raise FatalApiError(msg, hint="the response does not match the request", system=self.system)
         return result
 
+    def delete_collection(self, ids: list[str], *, stream: str) -> list[dict[str, Any]]:
+        """Delete up to 200 records in one sObject Collections request; one result per ID, in order."""
+        params = {"ids": ",".join(ids), "allOrNone": "false"}
+        result = self.call(
+            "collections", lambda sf: sf.restful("composite/sobjects", method="DELETE", params=params), stream=stream
+        )
+        if not isinstance(result, list) or len(result) != len(ids):
+            msg = f"sObject Collections delete answered {type(result).__name__} for {len(ids)} records"
+            raise FatalApiError(msg, hint="the response does not match the request", system=self.system)
+        return result
+
     # -- Bulk API 2.0 --------------------------------------------------------------------------
 
     def _wait_for_job(self, path: str, *, stream: str) -> dict[str, Any]:

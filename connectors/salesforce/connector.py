@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from connectors.base import (
     CheckResult,
     Cursor,
+    EraseResult,
     PullBatch,
     SetupPlan,
     StreamSpec,
@@ -29,6 +30,7 @@ from connectors.http import ApiUsage, MeteredSession, build_session
 from connectors.salesforce import provision
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.config import SalesforceConfig
+from connectors.salesforce.erase import erase_records
 from connectors.salesforce.reader import StreamReader
 from connectors.salesforce.streams import stream_for
 from connectors.salesforce.writeback import WriteBack
@@ -130,6 +132,10 @@ class SalesforceConnector:
     def push(self, batch: WriteBatch) -> list[WriteResult]:
         """Write ``batch``; one final result per op, in order; see ``writeback.WriteBack``."""
         return self._writer.push(batch)
+
+    def erase(self, stream: str, source_ids: Sequence[str]) -> list[EraseResult]:
+        """Delete these records (anonymise those Salesforce refuses to delete); see ``erase.erase_records``."""
+        return erase_records(self.client, stream, list(source_ids))
 
     def provision(self, targets: Sequence[WritebackTarget], *, apply: bool) -> SetupPlan:
         """Plan (and with ``apply``, make) the custom fields, layout placements and access write-back needs.

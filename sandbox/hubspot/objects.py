@@ -8,6 +8,9 @@
     POST   /crm/v3/objects/{object}/batch/{read|create|update|upsert|archive}   <= 100 inputs
     POST   /crm/v3/objects/{object}/merge           {primaryObjectId, objectIdToMerge}; the merged ID
                                                     then reads (and writes) the primary, and is not archived
+    POST   /crm/v3/objects/contacts/gdpr-delete     {objectId, idProperty?}: delete for good (204), its
+                                                    email blocklisted; 404 for an unknown ID (an unknown
+                                                    email is blocklisted, 204)
 
 Batch writes check every input first: invalid property values fail the whole batch
 (400 VALIDATION_ERROR, as HubSpot does); inputs naming no record (or a record the
@@ -66,7 +69,9 @@ class ObjectsApi:
             return self.batch(request, obj, rest[1])
         if rest == ["merge"] and method == "POST":
             return self.merge(request, obj)
-        if len(rest) == 1 and rest[0] not in {"search", "batch", "merge"}:
+        if rest == ["gdpr-delete"] and method == "POST" and obj == "contacts":
+            return self.gdpr_delete(request, obj)
+        if len(rest) == 1 and rest[0] not in {"search", "batch", "merge", "gdpr-delete"}:
             return self.one(request, obj, unquote(rest[0]))
         return _not_found()
 
@@ -116,6 +121,8 @@ class ObjectsApi:
             )
             if existing is not None:
                 return error(409, Category.CONFLICT, f"Contact already exists. Existing ID: {existing.id}")
+            if obj == "contacts" and (clean.get("email") or "").lower() in self.portal.blocklist:
+                return _invalid(f"Email address {clean['email']} was permanently deleted (GDPR) and is blocklisted")
             record = self._insert(obj, clean)
             return Response.json(201, render(self.portal, obj, record, list(clean) or None))
 
@@ -156,6 +163,29 @@ class ObjectsApi:
                 )
             self.portal.update(obj, record, clean)
             return Response.json(200, render(self.portal, obj, record, list(clean) or None))
+
+    def gdpr_delete(self, request: Request, obj: str) -> Response:
+        """``POST /crm/v3/objects/contacts/gdpr-delete``: permanently delete a contact (GDPR)."""
+        body = self._body(request)
+        if isinstance(body, Response):
+            return body
+        object_id, id_property = body.get("objectId"), body.get("idProperty")
+        if not isinstance(object_id, str) or not object_id:
+            return _invalid("Invalid input JSON: objectId is required and must be a string")
+        with self.portal.lock:
+            if id_property:
+                record = self.portal.find(obj, str(id_property), object_id) or self.portal.find(
+                    obj, str(id_property), object_id, archived=True
+                )
+            else:
+                record = self.portal.get(obj, object_id) or self.portal.get(obj, object_id, archived=True)
+            if record is None:
+                if id_property == "email":
+                    self.portal.blocklist.add(object_id.strip().lower())
+                    return Response.empty(204)
+                return _not_found()
+            self.portal.purge(obj, record)
+        return Response.empty(204)
 
     def merge(self, request: Request, obj: str) -> Response:
         """``POST /crm/v3/objects/{object}/merge``: the primary keeps its ID; the other is archived."""

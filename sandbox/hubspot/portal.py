@@ -102,6 +102,8 @@ class Portal:
         self.subscriptions: dict[str, dict[str, SubscriptionStatus]] = {}
         self.events: list[EmailEvent] = []
         self._by_email: dict[str, set[str]] = {}
+        self.blocklist: set[str] = set()
+        """Email addresses GDPR-deleted: they cannot be used for a new contact again."""
         """Contact IDs by lower-cased email (archived ones included), so look-ups by email stay fast."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._next_id = 100_001
@@ -185,6 +187,17 @@ class Portal:
             if obj == "contacts" and "email" in props:
                 self._index(record, old_email)
                 self._sync_optout(record)
+
+    def purge(self, obj: str, record: HubRecord) -> None:
+        """Delete a record for good (GDPR), with its email events and subscriptions; blocklist its email."""
+        with self.lock:
+            self.records[obj].pop(record.id, None)
+            email = (record.props.get("email") or "").lower()
+            if obj == "contacts" and email:
+                self._by_email.get(email, set()).discard(record.id)
+                self.blocklist.add(email)
+                self.subscriptions.pop(email, None)
+                self.events = [e for e in self.events if e.recipient.lower() != email]
 
     def archive(self, record: HubRecord, *, merged_into: str | None = None) -> None:
         """Archive a record; archiving does not move its modify time (as in HubSpot)."""

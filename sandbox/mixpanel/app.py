@@ -8,6 +8,8 @@ One HTTPS host stands for Mixpanel's three (``data.mixpanel.com`` for the export
     POST /track                  events                 project token in each event
     POST /import                 events, any age        service account or project secret
     POST /engage                 profile updates        project token in each update
+    POST /api/app/data-deletions/v3.0[/{task_id}]   GDPR deletions (gdpr.py): GDPR token (Bearer) or
+                                 service account, and the project token in the query
 
 Order of checks: a queued 429/503 fault; the route; credentials (401; a service
 account needs ``project_id`` in the query, 400 without it, 403 for another project);
@@ -29,6 +31,7 @@ from typing import Any
 from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
 from sandbox.mixpanel.control import Captured, MixpanelControl
+from sandbox.mixpanel.gdpr import DeletionTasks, bearer_ok
 from sandbox.mixpanel.ingest import engage, import_events, track
 from sandbox.mixpanel.project import Project, SandboxClock
 from sandbox.mixpanel.query import engage_query, export
@@ -39,6 +42,7 @@ __all__ = ["Credentials", "MixpanelSandbox", "build"]
 
 _QUERY_PATHS = {"/api/2.0/export": "GET", "/api/query/engage": "POST"}
 _INGEST_PATHS = {"/track", "/import", "/engage"}
+_DELETIONS = "/api/app/data-deletions/v3.0"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Credentials:
     secret: str
     api_secret: str
     token: str
+    gdpr_token: str
 
 
 def _credentials() -> Credentials:
@@ -57,6 +62,7 @@ def _credentials() -> Credentials:
         secret=secrets.token_urlsafe(24),
         api_secret=secrets.token_hex(16),
         token=secrets.token_hex(16),
+        gdpr_token=secrets.token_urlsafe(24),
     )
 
 
@@ -70,6 +76,7 @@ class MixpanelSandbox:
                                clock=SandboxClock(options.today))  # fmt: skip
         seed_project(self.project, records=options.records, seed=options.seed)
         self.control = MixpanelControl(self.project)
+        self.deletions = DeletionTasks(self.project)
 
     def credentials(self) -> dict[str, str]:
         """What the sandbox accepts; see docs/sandbox.md for which client argument takes which."""
@@ -80,6 +87,7 @@ class MixpanelSandbox:
             "service_account_secret": self.creds.secret,
             "api_secret": self.creds.api_secret,
             "project_token": self.creds.token,
+            "gdpr_token": self.creds.gdpr_token,
             "api_host": host,
             "export_url": f"{self.base_url}/api/2.0/export",
             "engage_query_url": f"{self.base_url}/api/query/engage",
@@ -95,6 +103,8 @@ class MixpanelSandbox:
             "export_url": f"{running.base_url}/api/2.0",
             "query_url": f"{running.base_url}/api/query",
             "ingestion_url": running.base_url,
+            "gdpr_url": f"{running.base_url}/api/app",
+            "gdpr_token": self.creds.gdpr_token,
             "start_date": first.isoformat(),
             "ca_file": str(running.ca_file),
         }
@@ -126,6 +136,8 @@ class MixpanelSandbox:
             return self._query(request, path)
         if path in _INGEST_PATHS:
             return self._ingest(request, path)
+        if path == _DELETIONS or path.startswith(_DELETIONS + "/"):
+            return self._deletions(request, path[len(_DELETIONS) :].strip("/"))
         return Response.json(404, {"error": f"no such endpoint: {request.method} {path}", "status": 0})
 
     def _query(self, request: Request, path: str) -> Response:
@@ -152,6 +164,16 @@ class MixpanelSandbox:
             return engage(request, self.project, self.control)
         refused = self._refused(request, query=False)
         return refused if refused is not None else import_events(request, self.project)
+
+    def _deletions(self, request: Request, rest: str) -> Response:
+        if not bearer_ok(request, self.creds.gdpr_token):
+            user, password = _basic(request.header("Authorization"))
+            if not (
+                hmac.compare_digest(user, self.creds.username) and hmac.compare_digest(password, self.creds.secret)
+            ):
+                return Response.json(401, {"status": "error", "error": "Invalid OAuth token for the GDPR API"})
+        token_ok = hmac.compare_digest(request.param("token") or "", self.creds.token)
+        return self.deletions.handle(request, rest, token_ok=token_ok)
 
     def _refused(self, request: Request, *, query: bool) -> Response | None:
         """None when the Basic credentials are the service account's (with this project) or the secret."""

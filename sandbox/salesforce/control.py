@@ -9,6 +9,7 @@ Fault kinds (``FaultSpec.kind``; ``count`` where it counts)::
     malformed_record        a record gets a broken value (params: sobject, record_id, field, value;
                             default: the first live Contact's Birthdate becomes "1987-02-31")
     fail_records            writes to these IDs fail with FIELD_CUSTOM_VALIDATION_EXCEPTION (params: ids)
+    refuse_delete           deletes of these IDs fail with DELETE_FAILED (params: ids); updates still work
     formula_change          every formula value changes; SystemModstamp does not move
 """
 
@@ -37,6 +38,7 @@ class SalesforceFault(StrEnum):
     MALFORMED_RECORD = "malformed_record"
     FAIL_RECORDS = "fail_records"
     FORMULA_CHANGE = "formula_change"
+    REFUSE_DELETE = "refuse_delete"
 
 
 class ApiUsage:
@@ -86,6 +88,7 @@ class SalesforceControl:
         self.transient = TransientFaults()
         self.limit_exceeded = TransientFaults()
         self.failing_ids: set[str] = set()
+        self.undeletable_ids: set[str] = set()
         self._lock = threading.Lock()
 
     def inject(self, spec: FaultSpec) -> None:
@@ -111,6 +114,8 @@ class SalesforceControl:
             self.corrupt_record(**spec.params)
         elif kind == SalesforceFault.FAIL_RECORDS:
             self.fail_records(list(spec.params.get("ids", [])))
+        elif kind == SalesforceFault.REFUSE_DELETE:
+            self.refuse_delete(list(spec.params.get("ids", [])))
         else:
             self.change_formula()
 
@@ -156,6 +161,11 @@ class SalesforceControl:
         with self._lock:
             self.failing_ids |= {to18(i) for i in ids}
 
+    def refuse_delete(self, ids: list[str]) -> None:
+        """Make deletes of these record IDs fail with DELETE_FAILED (a contact tied to open cases, as in Salesforce)."""
+        with self._lock:
+            self.undeletable_ids |= {to18(i) for i in ids}
+
     def change_formula(self) -> None:
         """Change every formula field's value without moving SystemModstamp."""
         with self.org.lock:
@@ -172,6 +182,7 @@ class SalesforceControl:
             "api_usage": {"used": self.usage.used, "limit": self.usage.limit},
             "pending": {"transient": self.transient.pending(), "request_limit_exceeded": self.limit_exceeded.pending()},
             "failing_ids": sorted(self.failing_ids),
+            "undeletable_ids": sorted(self.undeletable_ids),
             "formula_epoch": self.org.formula_epoch,
         }
 
@@ -182,4 +193,5 @@ class SalesforceControl:
         self.requests.clear()
         with self._lock:
             self.failing_ids.clear()
+            self.undeletable_ids.clear()
         self.usage.set(0)

@@ -215,6 +215,10 @@ def plan_delete(org: Org, control: SalesforceControl, obj: ObjectDef, record_id:
     write = Write("delete", obj)
     write.target = org.get(obj.name, record_id) if is_id(record_id) else None
     _check_target(write, control, record_id)
+    if write.target is not None and write.target["Id"] in control.undeletable_ids:
+        msg = (f"Your attempt to delete {write.obj.label} {write.target['Id']} could not be completed because it is "
+               "associated with the following cases.: 00001026")  # fmt: skip
+        write.errors.append(error_item(ErrorCode.DELETE_FAILED, msg, []))
     return write
 
 

@@ -212,6 +212,23 @@ class HubSpotClient:
         body = response.json() if response.content else {}
         return response.status_code, body if isinstance(body, dict) else {}
 
+    def gdpr_delete(self, object_id: str) -> bool:
+        """Permanently delete a contact (``POST /crm/v3/objects/contacts/gdpr-delete``); False when HubSpot has none.
+
+        HubSpot deletes the contact with its activity and blocklists its email address.
+
+        Raises:
+            ConnectorError: Any other failure.
+        """
+        try:
+            self.call("POST", "/crm/v3/objects/contacts/gdpr-delete", operation="gdpr_delete", stream="contacts",
+                      json={"objectId": object_id})  # fmt: skip
+        except FatalApiError as err:
+            if err.context.get("status") == 404:
+                return False
+            raise
+        return True
+
     # -- communication preferences and email events --------------------------------------------
 
     def statuses(self, emails: Sequence[str], *, wide: bool) -> dict[str, Any]:

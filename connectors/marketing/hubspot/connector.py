@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from connectors.base import (
     CheckResult,
     Cursor,
+    EraseOutcome,
+    EraseResult,
     PullBatch,
     SetupPlan,
     StreamSpec,
@@ -164,6 +166,22 @@ class HubSpotConnector:
     def push(self, batch: WriteBatch) -> list[WriteResult]:
         """Write ``batch``; one final result per op, in order; see ``writeback.WriteBack``."""
         return self._writer.push(batch)
+
+    def erase(self, stream: str, source_ids: Sequence[str]) -> list[EraseResult]:
+        """Permanently delete contacts with HubSpot's GDPR delete (their email events and subscriptions go too).
+
+        Raises:
+            ConnectorError: HubSpot could not be reached or refused the token.
+        """
+        if stream != "contacts":
+            why = f"HubSpot erases people as contacts; {stream} records go with the contact they belong to"
+            return [EraseResult(i, EraseOutcome.FAILED, why) for i in source_ids]
+        results = []
+        for source_id in source_ids:
+            found = self.client.gdpr_delete(source_id)
+            outcome = EraseOutcome.DELETED if found else EraseOutcome.NOT_FOUND
+            results.append(EraseResult(source_id, outcome, "GDPR delete" if found else "no such contact"))
+        return results
 
     def provision(self, targets: Sequence[WritebackTarget], *, apply: bool) -> SetupPlan:
         """Plan (and with ``apply``, make) the property group and properties write-back needs.

@@ -27,7 +27,7 @@ import requests
 import structlog
 
 from connectors.http import MeteredSession, RequestPacer, WindowLimit, url_prefix
-from connectors.product_analytics.mixpanel.auth import basic_auth, project_params
+from connectors.product_analytics.mixpanel.auth import basic_auth, project_params, project_token
 from connectors.product_analytics.mixpanel.config import MixpanelConfig
 from connectors.product_analytics.mixpanel.errors import map_error, message_of
 from core.errors import FatalApiError
@@ -148,6 +148,37 @@ class MixpanelClient:
             msg = f"the engage query answered {str(body)[:200]!r}, not a page of results"
             raise FatalApiError(msg, hint="check query_url points at Mixpanel's query API", system=self.system)
         return body
+
+    def _gdpr(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One GDPR API request: the GDPR token (Bearer) when configured, else the service account."""
+        token = self.config.gdpr_token
+        auth: dict[str, Any] = (
+            {"headers": {"Authorization": f"Bearer {token.get_secret_value()}"}}
+            if token is not None else {"auth": basic_auth(self.config)}
+        )  # fmt: skip
+        params = {"token": project_token(self.config, system=self.system)}
+        url = f"{self.config.gdpr_base()}/data-deletions/v3.0{path}"
+        response = self._send(method, url, operation="gdpr_deletion", stream_name="profiles", params=params,
+                              **auth, **kwargs)  # fmt: skip
+        if response.status_code != 200:
+            raise map_error(response, system=self.system, stream="profiles", operation="gdpr_deletion")
+        body = response.json()
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, dict):
+            msg = f"the GDPR API answered {str(body)[:200]!r}, not a task"
+            raise FatalApiError(
+                msg, hint="check gdpr_url points at Mixpanel's GDPR API (…/api/app)", system=self.system
+            )
+        return results
+
+    def create_deletion(self, distinct_ids: Sequence[str]) -> str:
+        """Ask Mixpanel to delete every event and the profile of these distinct IDs (GDPR); return the task ID."""
+        body = {"distinct_ids": list(distinct_ids), "compliance_type": "GDPR"}
+        return str(self._gdpr("POST", "", json=body)["task_id"])
+
+    def deletion_status(self, task_id: str) -> str:
+        """Return a deletion task's status: PENDING, STAGING, STARTED, SUCCESS or FAILURE."""
+        return str(self._gdpr("GET", f"/{task_id}").get("status", "")).upper()
 
     def engage_update(self, updates: Sequence[dict[str, Any]]) -> EngageAnswer:
         """Send profile updates to /engage in strict mode; return what Mixpanel said of each.

@@ -79,6 +79,11 @@ class MixpanelConfig(_Strict):
     export_url: _Url | None = Field(default=None, description="Overrides the region's export base URL.")
     query_url: _Url | None = Field(default=None, description="Overrides the region's query API base URL.")
     ingestion_url: _Url | None = Field(default=None, description="Overrides the region's ingestion base URL.")
+    gdpr_url: _Url | None = Field(default=None, description="Overrides the region's GDPR API base URL (…/api/app).")
+    gdpr_token: SecretStr | None = Field(
+        default=None, description="OAuth token for the GDPR API (erasure); the service account is used without it."
+    )
+    deletion_wait_seconds: float = Field(default=300.0, ge=0, description="How long erase follows a deletion task.")
     start_date: date | None = Field(
         default=None, description="First day of the first pull; initial_days ago when empty."
     )
@@ -100,6 +105,11 @@ class MixpanelConfig(_Strict):
     max_throttle_wait_seconds: float = Field(default=120.0, ge=0)
     ca_file: Path | None = Field(default=None, description="CA bundle to verify TLS (a local sandbox's).")
     timeout_seconds: float = Field(default=300.0, gt=0)
+
+    def gdpr_base(self) -> str:
+        """Return the GDPR API's base URL (``https://mixpanel.com/api/app`` in the US), override first."""
+        host = {"us": "mixpanel.com", "eu": "eu.mixpanel.com", "in": "in.mixpanel.com"}[self.region.value]
+        return (self.gdpr_url or f"https://{host}/api/app").rstrip("/")
 
     def urls(self) -> tuple[str, str, str]:
         """Return the (export, query, ingestion) base URLs, overrides first, without trailing slashes."""

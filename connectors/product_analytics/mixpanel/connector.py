@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from connectors.base import (
     CheckResult,
     Cursor,
+    EraseOutcome,
+    EraseResult,
     PullBatch,
     SetupPlan,
     StreamSpec,
@@ -30,6 +32,7 @@ from connectors.http import ApiUsage, MeteredSession, build_session
 from connectors.product_analytics.mixpanel import provision
 from connectors.product_analytics.mixpanel.client import MixpanelClient
 from connectors.product_analytics.mixpanel.config import MixpanelConfig
+from connectors.product_analytics.mixpanel.erase import erase_profiles
 from connectors.product_analytics.mixpanel.events import EventReader
 from connectors.product_analytics.mixpanel.profiles import ProfileReader
 from connectors.product_analytics.mixpanel.streams import ENGAGE_PAGE_SIZE, EVENTS, PROFILES, StreamName, stream_named
@@ -77,6 +80,7 @@ class MixpanelConnector:
         self._events = EventReader(self.client, config, system=name, now=self._now)
         self._profiles = ProfileReader(self.client, config, system=name, now=self._now)
         self._writer = WriteBack(self.client, config, system=name)
+        self._sleep = sleep
 
     @classmethod
     def from_config(cls, config: BaseModel, *, name: str) -> MixpanelConnector:
@@ -160,6 +164,17 @@ class MixpanelConnector:
     def push(self, batch: WriteBatch) -> list[WriteResult]:
         """Set profile properties; one final result per op, in order; see ``writeback.WriteBack``."""
         return self._writer.push(batch)
+
+    def erase(self, stream: str, source_ids: Sequence[str]) -> list[EraseResult]:
+        """Delete the profiles and events of these distinct IDs (Mixpanel's GDPR deletion), followed to the end.
+
+        Raises:
+            ConnectorError: Mixpanel could not be reached or refused the credentials.
+        """
+        if stream != "profiles":
+            why = f"Mixpanel erases people by distinct ID (profiles); {stream} records go with their profile"
+            return [EraseResult(i, EraseOutcome.FAILED, why) for i in source_ids]
+        return erase_profiles(self.client, source_ids, wait=self.config.deletion_wait_seconds, sleep=self._sleep)
 
     def provision(self, targets: Sequence[WritebackTarget], *, apply: bool) -> SetupPlan:
         """Return an empty plan: Mixpanel creates profile properties on first write (see ``provision``)."""
