@@ -76,7 +76,7 @@ def _print(view: dict[str, Any]) -> None:
         for r in items:
             records.add_row(system, r["record"], f"{r['linked_by']} {r['rule'] or ''}".strip(), str(r["last_pulled"]))
     console.print(records)
-    console.print("identifiers: " + ", ".join(view["identifiers"]), markup=False)
+    console.print("identifiers: " + ", ".join(sorted(view["identifiers"])), markup=False)
     if view["enrichment"]:
         console.print("enrichment: " + ", ".join(f"{k[11:]}={v}" for k, v in view["enrichment"].items()), markup=False)
     for s in view["suppressions"]:

@@ -95,7 +95,10 @@ def review_command(
             decision = _decide(store, int(review_id or 0), accept=is_accept, note=note, settings=settings)
             result = {"id": decision.review_id, "status": decision.status, "action": decision.action,
                       "profiles": list(decision.profiles), "pins": decision.pin_ids}  # fmt: skip
-            print_json(result) if as_json else console.print(f"pair {decision.review_id} {decision.status}: {decision.action}", markup=False)  # fmt: skip
+            if as_json:
+                print_json(result)
+            else:
+                console.print(f"pair {decision.review_id} {decision.status}: {decision.action}", markup=False)
             return
         if list_only or as_json:
             if status not in set(ReviewStatus):
