@@ -12,20 +12,29 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from core import __version__
-from core.api import oauth, preference_centre
+from core.api import admin, oauth, preference_centre
 from core.api.web import AppState, page
 from core.ledger.settings import LedgerSettings
+from core.reports.reconcile import ReportOptions
 from core.store import Store
 
 __all__ = ["create_app"]
 
 
-def create_app(store: Store, settings: LedgerSettings) -> FastAPI:
+def create_app(
+    store: Store,
+    settings: LedgerSettings,
+    *,
+    admin_token: str | None = None,
+    report_options: ReportOptions | None = None,
+) -> FastAPI:
     """Return the HTTP app over ``store``.
 
     Args:
         store: An open store (shared by every request; SQLAlchemy pools connections).
         settings: The ledger settings (signing key, link and session lifetimes, public URL).
+        admin_token: Opens the admin pages (report, review); they are off without one.
+        report_options: The project's write-back sections and budgets, for the report page.
     """
     app = FastAPI(
         title="Contactpoint",
@@ -37,6 +46,9 @@ def create_app(store: Store, settings: LedgerSettings) -> FastAPI:
     app.state.contactpoint = AppState(store, settings)
     app.include_router(preference_centre.router)
     app.include_router(oauth.router)
+    app.include_router(admin.router)
+    app.state.admin_token = admin_token
+    app.state.report_options = report_options or ReportOptions()
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -1,27 +1,35 @@
 """``contactpoint serve``: the HTTP app (preference centre, OAuth, scoped API) on 127.0.0.1.
 
 Prints ``listening on http://HOST:PORT`` once the socket is bound and the app started
-(``--port 0`` picks a free port), then serves until Ctrl-C or SIGTERM.
+(``--port 0`` picks a free port), then the admin pages' sign-in link (the token is
+``CONTACTPOINT_ADMIN_TOKEN``, or a new one each start), then serves until Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from core.api import create_app
+from core.api.admin import ADMIN_TOKEN_ENV
 from core.commands.common import console, errors_to_exit
 from core.commands.ledger_cmd import ConfigOption, load_ledger_settings
 from core.commands.store_cmd import UrlOption
+from core.reports.project import project_context
+from core.reports.reconcile import ReportOptions
 from core.store import open_store
 
 __all__ = ["serve"]
 
 
 class _AnnouncingServer(uvicorn.Server):
-    """A uvicorn server that says where it listens once it is ready."""
+    """A uvicorn server that says where it listens once it is ready, and the admin pages' sign-in link."""
+
+    admin_token = ""
 
     async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
         await super().startup(sockets=sockets)  # type: ignore[arg-type]
@@ -31,6 +39,7 @@ class _AnnouncingServer(uvicorn.Server):
             for sock in server.sockets:
                 host, port = sock.getsockname()[:2]
                 console.print(f"listening on http://{host}:{port}", markup=False)
+                console.print(f"admin pages: http://{host}:{port}/admin/sign-in?token={self.admin_token}", markup=False)
 
 
 def serve(
@@ -44,9 +53,13 @@ def serve(
     """Serve the preference centre, OAuth and the scoped reading API; /openapi.json describes it."""
     with errors_to_exit():
         settings = load_ledger_settings(config)
-        store = open_store(url)
+        context = project_context(config, url) if config is not None else None
+        store = open_store(url if context is None else context.url)
+    admin_token = os.environ.get(ADMIN_TOKEN_ENV, "").strip() or secrets.token_urlsafe(24)
+    _AnnouncingServer.admin_token = admin_token
+    options = ReportOptions(targets=context.targets, budgets=context.budgets) if context else None
     try:
-        app = create_app(store, settings)
+        app = create_app(store, settings, admin_token=admin_token, report_options=options)
         config_ = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
         _AnnouncingServer(config_).run()
     finally:

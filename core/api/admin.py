@@ -1,0 +1,123 @@
+"""Admin pages: the reconciliation report and the identity review queue, for the company's admins and stewards.
+
+    GET  /admin/sign-in?token=…      the admin token (printed by ``contactpoint serve``) opens an admin session
+    GET  /admin/report               the reconciliation report (masked personal values; ``?reveal=1`` is logged)
+    GET  /admin/review               the open review pairs, each field's contribution, accept / reject
+    POST /admin/review/{id}          accept (merge pins) or reject (split pins) one pair; CSRF checked
+
+The admin token comes from ``CONTACTPOINT_ADMIN_TOKEN`` or is made at start; the session
+cookie holds its hash (HttpOnly, SameSite=Strict), and every form carries a CSRF token
+derived from it, checked in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from core.api.web import page, state_of
+from core.errors import IdentityError
+from core.identity.review import accept_review, reject_review
+from core.reports.reconcile import ReportOptions, build_report
+from core.reports.render import html_chunks, html_csp
+from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
+
+__all__ = ["ADMIN_COOKIE", "ADMIN_TOKEN_ENV", "router"]
+
+log = structlog.get_logger(__name__)
+router = APIRouter(prefix="/admin", tags=["admin"])
+ADMIN_COOKIE = "cp_admin"
+ADMIN_TOKEN_ENV = "CONTACTPOINT_ADMIN_TOKEN"
+
+
+def _digest(token: str, purpose: str) -> str:
+    return hmac.new(token.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def _token(request: Request) -> str:
+    token: str | None = getattr(request.app.state, "admin_token", None)
+    if not token:
+        raise HTTPException(status_code=403, detail=f"admin pages are off: set {ADMIN_TOKEN_ENV} and start serve again")
+    return token
+
+
+def _require_admin(request: Request) -> str:
+    token = _token(request)
+    if not hmac.compare_digest(request.cookies.get(ADMIN_COOKIE, ""), _digest(token, "session")):
+        raise HTTPException(status_code=401, detail="not signed in: open the admin link `contactpoint serve` printed")
+    return _digest(token, "csrf")
+
+
+@router.get("/sign-in", summary="Open an admin session with the admin token")
+def sign_in(request: Request, token: str = "") -> Response:
+    """Set the admin session cookie when the token matches; refuse otherwise."""
+    expected = _token(request)
+    if not token or not hmac.compare_digest(token, expected):
+        raise HTTPException(status_code=403, detail="this admin link is not valid here")
+    response = RedirectResponse("/admin/report", status_code=303)
+    response.set_cookie(ADMIN_COOKIE, _digest(expected, "session"), httponly=True, samesite="strict", path="/admin")
+    return response
+
+
+@router.get("/report", summary="The reconciliation report", response_class=HTMLResponse)
+def report(request: Request, since: str | None = None, *, reveal: bool = False) -> Response:
+    """Render the reconciliation report (not kept as a snapshot: only the CLI's reports make drift)."""
+    _require_admin(request)
+    app = state_of(request)
+    options: ReportOptions = getattr(request.app.state, "report_options", ReportOptions())
+    options = ReportOptions(
+        since_run=since, targets=options.targets, budgets=options.budgets, reveal=reveal, keep=False
+    )
+    if reveal:
+        log.warning("report.revealed", user="admin page", run_id=since)
+    built = build_report(app.store, options)
+
+    def body() -> object:
+        try:
+            yield from html_chunks(built)
+        finally:
+            built.close()
+
+    headers = {"Content-Security-Policy": html_csp(), "Cache-Control": "no-store", "X-Frame-Options": "DENY",
+               "Referrer-Policy": "no-referrer"}  # fmt: skip
+    return StreamingResponse(body(), media_type="text/html; charset=utf-8", headers=headers)  # type: ignore[arg-type]
+
+
+@router.get("/review", summary="The identity review queue", response_class=HTMLResponse)
+def review(request: Request, done: str | None = None) -> HTMLResponse:
+    """List the open pairs with each field's contribution, and a form to accept or reject each."""
+    csrf = _require_admin(request)
+    store = state_of(request).store
+    pairs = store.reviews.list(limit=200)
+    context = {"signed_in": False, "pairs": pairs, "csrf": csrf, "counts": store.reviews.count(), "done": done}
+    return page(request, "review.html", context)
+
+
+@router.post("/review/{review_id}", summary="Accept or reject one review pair")
+def decide(
+    request: Request,
+    review_id: int,
+    decision: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Accept (one person: merge pins) or reject (two people: split pins) the pair."""
+    csrf = _require_admin(request)
+    if not csrf_token or not hmac.compare_digest(csrf_token, csrf):
+        raise HTTPException(status_code=403, detail="the form's CSRF token is missing or wrong: reload the page")
+    if decision not in ("accept", "reject"):
+        raise HTTPException(status_code=400, detail=f"decision {decision!r} is not accept or reject")
+    store = state_of(request).store
+    kind = RunKind.IDENTITY_MERGE if decision == "accept" else RunKind.IDENTITY_SPLIT
+    decide_pair = accept_review if decision == "accept" else reject_review
+    try:
+        with RunContext(store, kind, jobs=[IDENTITY_JOB], catch_signals=False) as run:
+            result = decide_pair(store, review_id, by="admin page", note=note or None, run_id=run.run_id)
+    except IdentityError as err:
+        raise HTTPException(status_code=409, detail=err.message) from None
+    return RedirectResponse(f"/admin/review?done={result.review_id}:{result.status}", status_code=303)
