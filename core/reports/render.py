@@ -28,7 +28,7 @@ __all__ = ["HTML_ROWS", "SECTIONS", "html_csp", "write_csv", "write_html", "writ
 
 HTML_ROWS = 2000
 """Rows of a table shown in the HTML report (every row goes to CSV and JSON)."""
-SECTIONS = [("systems", "Systems"), ("identity", "Identity"), ("conflicts-section", "Conflicts"),
+SECTIONS = [("systems-section", "Systems"), ("identity-section", "Identity"), ("conflicts-section", "Conflicts"),
             ("writeback-section", "Write-back"), ("closed-loop", "Closed loop"), ("drift-section", "Drift")]  # fmt: skip
 _TEMPLATES = files("core.reports").joinpath("templates")
 _ENV = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html"]))
