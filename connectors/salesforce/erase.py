@@ -45,7 +45,10 @@ def _first_error(result: Mapping[str, Any]) -> tuple[str, str]:
 def _anonymise(
     client: SalesforceClient, sobject: str, refused: dict[str, str], results: dict[str, EraseResult]
 ) -> None:
-    values = ANONYMOUS.get(sobject)
+    wanted = ANONYMOUS.get(sobject)
+    described = client.describe(sobject).get("fields", []) if wanted is not None else []
+    writable = {f["name"] for f in described if f.get("updateable", True)}
+    values = {name: value for name, value in (wanted or {}).items() if name in writable} or None
     if values is None:
         for source_id, why in refused.items():
             results[source_id] = EraseResult(

@@ -84,7 +84,11 @@ def test_the_report_names_the_opt_out_conflict_and_shows_it_landed_everywhere(en
     assert consent["salesforce"]["value"].startswith("no opt-out") and consent["salesforce"]["kept"] == ""
     assert consent["salesforce"]["golden_value"] == "suppressed (marketing)"
     loop = [r for r in _rows(report, "closed_loop") if r["profile_id"] == pid]
-    flags = {r["system"]: r for r in loop if r["field"].lower().endswith("suppressed__c") or r["field"] == "contactpoint_suppressed"}
+    flags = {
+        r["system"]: r
+        for r in loop
+        if r["field"].lower().endswith("suppressed__c") or r["field"] == "contactpoint_suppressed"
+    }
     assert {"salesforce", "hubspot"} <= set(flags)
     assert flags["salesforce"]["status"] == flags["hubspot"]["status"] == "landed"
     assert flags["hubspot"]["system_consent"] == "denied"
@@ -230,7 +234,7 @@ def test_erasure_reaches_every_system_retries_the_failing_one_and_a_re_pull_does
     mixpanel.inject(FaultSpec("unavailable", count=50, retry_after=0))
     erased = env.cli("profile", "erase", email, "--reason", "customer asked", "--json")
     assert erased.exit_code == 0, erased.output
-    answer = json.loads(erased.stdout[erased.stdout.index("{\n"):])
+    answer = json.loads(erased.stdout[erased.stdout.index("{\n") :])
     status = {s["system"]: s["status"] for s in answer["systems"]}
     assert status["salesforce"] == "deleted" and status["hubspot"] == "deleted" and status["mixpanel"] == "pending"
     org = env.sandboxes["salesforce"].control.org
