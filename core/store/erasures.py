@@ -184,10 +184,16 @@ class Tombstones(Repository):
                                         "erasure_id": erasure_id, "created_at": now} for k in keys}  # fmt: skip
         added = 0
         with self._db.transaction() as conn:
-            for part in chunked(builtins.list(rows.values())):
-                stmt = insert(conn, _TOMBSTONES).on_conflict_do_nothing(index_elements=["key_hash"])
-                added += conn.execute(stmt, part).rowcount
-        return max(added, 0)
+            for part in chunked(builtins.list(rows)):
+                held = set(
+                    conn.execute(sa.select(_TOMBSTONES.c.key_hash).where(_TOMBSTONES.c.key_hash.in_(part))).scalars()
+                )
+                fresh = [rows[h] for h in part if h not in held]
+                if fresh:
+                    stmt = insert(conn, _TOMBSTONES).on_conflict_do_nothing(index_elements=["key_hash"])
+                    conn.execute(stmt, fresh)
+                added += len(fresh)
+        return added
 
     def any(self) -> bool:
         """Whether any tombstone exists (a pull checks nothing otherwise)."""
