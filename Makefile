@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
 	$(BIN)/python bench/hubspot.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/report.py
 
 # Identity benchmark: Contactpoint against Splink (DuckDB) on generated CRM data; installs the bench extras.
 .PHONY: bench-identity
