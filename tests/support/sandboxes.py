@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -119,9 +120,15 @@ def _setup(env: SyncEnv) -> None:
 
 @contextmanager
 def synced_project(folder: Path, *, records: int = 120, seed: int = 3, url: str | None = None) -> Iterator[SyncEnv]:
-    """Start every sandbox, write contactpoint.yaml for them (shipped mappings and policies), run setup."""
+    """Start every sandbox, write contactpoint.yaml for them (shipped mappings and policies), run setup.
+
+    The sandboxes' day is fixed to today's (UTC), so two projects of one seed started in one
+    test session hold the same data, to the millisecond of their events' times.
+    """
+    today = datetime.now(UTC).date()
     with ExitStack() as stack:
-        sandboxes = {name: stack.enter_context(running_sandbox(name, records=records, seed=seed)) for name in SYSTEMS}
+        sandboxes = {name: stack.enter_context(running_sandbox(name, records=records, seed=seed, today=today))
+                     for name in SYSTEMS}  # fmt: skip
         store_url = url or f"sqlite:///{folder / 'contactpoint.db'}"
         project = {
             "version": 1,
