@@ -36,7 +36,9 @@ def _write_requests(env: SyncEnv) -> dict[str, int]:
         method, path = key.split()[:2]
         if method in ("PATCH", "PUT", "DELETE"):
             return True
-        return method == "POST" and (path.endswith(("/batch/update", "/batch/upsert", "update_many")) or path == "/engage")
+        return method == "POST" and (
+            path.endswith(("/batch/update", "/batch/upsert", "update_many")) or path == "/engage"
+        )
 
     return {name: sum(n for key, n in sb.control.requests.snapshot().items() if writes(key))
             for name, sb in env.sandboxes.items()}  # fmt: skip
