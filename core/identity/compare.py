@@ -291,6 +291,32 @@ COMPARISON_LEVELS: dict[str, tuple[str, ...]] = {
 """Level labels of each comparison by name (index = level), for settings and explanations."""
 
 
+def _initials(column_vocab: list[str]) -> npt.NDArray[np.int32]:
+    """The first letter of every vocabulary value as a code (index -1, missing, gives -1)."""
+    return np.asarray([*(ord(v[0]) if v else -1 for v in column_vocab), -1], dtype=np.int32)
+
+
+def _crossed_rows(
+    codes: tuple[Index, Index, Index, Index], levels: tuple[Levels, Levels], vocab: list[str]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Pairs that may read better crossed, and which of them share one crossed name exactly.
+
+    A pair qualifies when a name disagrees and either one crossed name is equal or both
+    crossed names start with the same letter (a swap with a typo on each side:
+    ``catherine newport``/``newpirt catherone``).
+    """
+    fl, ll, fr, lr = codes
+    first, last = levels
+    equal = ((fl >= 0) & (fl == lr)) | ((ll >= 0) & (ll == fr))
+    initial = _initials(vocab)
+    both_initials = (
+        (fl >= 0) & (lr >= 0) & (ll >= 0) & (fr >= 0) & (initial[fl] == initial[lr]) & (initial[ll] == initial[fr])
+    )
+    weak = (first <= 0) | (last <= 0)
+    rows = np.flatnonzero(weak & (equal | (both_initials & (first <= 1) & (last <= 1))))
+    return rows, equal[rows]
+
+
 def _unswap_names(
     table: RecordTable,
     pairs: tuple[Index, Index],
@@ -308,12 +334,11 @@ def _unswap_names(
     first, last = levels
     fl, ll = table.first_name.codes[left], table.last_name.codes[left]
     fr, lr = table.first_name.codes[right], table.last_name.codes[right]
-    # Only pairs where one crossed name is equal can read better crossed.
-    rows = np.flatnonzero(((first <= 0) | (last <= 0)) & (((fl >= 0) & (fl == lr)) | ((ll >= 0) & (ll == fr))))
+    vocab = table.last_name.vocab
+    rows, one_equal = _crossed_rows((fl, ll, fr, lr), levels, vocab)
     if not rows.size:
         return
     fl, ll, fr, lr = fl[rows], ll[rows], fr[rows], lr[rows]
-    vocab = table.last_name.vocab
     top_given, top_surname = len(given.levels) - 1, len(surname.levels) - 1
     given_a = _levels_for(ll, fr, vocab, top_given, given.levels_of)
     surname_a = _levels_for(fl, lr, vocab, top_surname, surname.levels_of)
@@ -326,10 +351,12 @@ def _unswap_names(
     def agreement(a: Levels, b: Levels) -> npt.NDArray[np.float64]:
         return np.maximum(a, 0) / top_given + np.maximum(b, 0) / top_surname
 
-    # One crossed name is equal (see ``rows``); read as a swap when the crossed surname is at least close. A
-    # given name that then disagrees stays "different" (a name swapped and replaced: ``jayden markellos``/
+    # With one crossed name equal, read as a swap when the crossed surname is at least close; a given
+    # name that then disagrees stays "different" (a name swapped and replaced: ``jayden markellos``/
     # ``markellos kiarnee``), which only the date of birth can outweigh (``decide.lone_disagreement``).
-    names_agree = cross_surname >= 2
+    # Without an equal name, both crossed names must agree: the surname closely, the given name at
+    # least as "similar" (a swap with a typo on each side).
+    names_agree = (cross_surname >= 2) & (one_equal | (cross_given >= 1))
     use = (agreement(cross_given, cross_surname) > agreement(first[rows], last[rows])) & names_agree
     first[rows[use]] = cross_given[use]
     last[rows[use]] = cross_surname[use]

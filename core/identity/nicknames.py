@@ -130,14 +130,20 @@ def shortened(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=1)
 def default_nicknames() -> NicknameTable:
-    """Return the bundled table, read once per process."""
-    text = resources.files("core.identity").joinpath("data/nicknames.csv").read_text(encoding="utf-8")
-    pairs = [
-        (row["name1"].strip().lower(), row["name2"].strip().lower())
-        for row in csv.DictReader(io.StringIO(text))
-        if row.get("relationship") == "has_nickname" and row.get("name1") and row.get("name2")
-    ]
-    return NicknameTable.from_pairs(pairs)
+    """Return the bundled table (``nicknames.csv`` and the additions in ``nicknames_extra.csv``), read once."""
+    pairs: list[tuple[str, str]] = []
+    for name in NICKNAME_FILES:
+        text = resources.files("core.identity").joinpath(f"data/{name}").read_text(encoding="utf-8")
+        pairs += [
+            (row["name1"].strip().lower(), row["name2"].strip().lower())
+            for row in csv.DictReader(io.StringIO(text))
+            if row.get("relationship") == "has_nickname" and row.get("name1") and row.get("name2")
+        ]
+    return NicknameTable.from_pairs(sorted(set(pairs)))
+
+
+NICKNAME_FILES = ("nicknames.csv", "nicknames_extra.csv")
+"""The bundled nickname tables (``data/README.md``): the third-party table, then this project's additions."""
 
 
 def given_name_level(a: str, b: str, table: NicknameTable, *, close: float = 0.92, similar: float = 0.80) -> int:

@@ -295,7 +295,23 @@ def normalise_street(value: str | None) -> str:
         '10 downing st'
     """
     tokens = normalise_name(value).split()
+    if tokens:
+        tokens[-1:] = _unglued(tokens[-1])
     return " ".join(_STREET_WORDS.get(token, token) for token in tokens)
+
+
+_GLUED_WORDS = tuple(sorted((word for word in _STREET_WORDS if len(word) >= 4), key=len, reverse=True))
+
+
+def _unglued(token: str) -> list[str]:
+    """A last word with the street word typed onto it split off: ``rosellastreet`` → ``rosella street``.
+
+    Only when at least three letters are left before it (``broad`` stays one word).
+    """
+    for word in _GLUED_WORDS:
+        if token.endswith(word) and len(token) - len(word) >= 3 and token[: -len(word)].isalpha():
+            return [token[: -len(word)], word]
+    return [token]
 
 
 def house_number(street: str) -> str:
