@@ -109,10 +109,14 @@ class AddressAtLevels:
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare addresses; see the class docstring for levels."""
-        street = _street_levels(table, left, right)
         postcode = _by_value_pairs(table.postcode, left, right, 1, _postcodes_close)
         city = _by_value_pairs(table.city, left, right, 1, _cities_close)
         postcode_diff, city_diff = postcode == 0, city == 0
+        # With both postcode and city different the level is "different" whatever the street says,
+        # so streets are compared only for the other pairs (most random pairs are skipped).
+        street = np.full(len(left), MISSING, dtype=np.int8)
+        rows = np.flatnonzero(~(postcode_diff & city_diff))
+        street[rows] = _street_levels(table, left[rows], right[rows])
         comparable = (street >= 0) | (postcode >= 0) | (city >= 0)
         out = np.where(comparable, 0, MISSING).astype(np.int8)
         out[(city == 1) & ~postcode_diff] = 1

@@ -102,15 +102,18 @@ class GivenNameWithNicknamesAtThresholds:
         """Levels of many distinct pairs: string measures in C, nickname look-ups per pair."""
         jaro, typo = similarities(lefts, rights)
         out = np.where(jaro >= self.close, 2, np.where((jaro >= self.similar) | (typo <= 1), 1, 0)).astype(np.int8)
-        groups, compatible = self.nicknames.groups, self.nicknames.compatible
+        groups, compatible, near = self.nicknames.groups, self.nicknames.compatible, self.nicknames.near
         for k, (a, b) in enumerate(zip(lefts, rights, strict=True)):
             first_a, _, rest_a = a.partition(" ")
             first_b, _, rest_b = b.partition(" ")
             if first_a != first_b and groups(first_a) & groups(first_b) and compatible(first_a, first_b):
                 out[k] = 3  # a shared first word is "close" (mary ann/mary), not a nickname
             elif out[k] == 0 and not (rest_a or rest_b) and min(len(first_a), len(first_b)) >= 3:
-                if groups(first_a) or groups(first_b):  # else no nickname, near-nickname or initial can apply
-                    out[k] = self.level(a, b)
+                # Not similar, not one typo, not nicknames: only a shortening or a misspelt nickname is left.
+                if shortened(first_a, first_b):
+                    out[k] = 2
+                elif (groups(first_a) or groups(first_b)) and (near(first_a, first_b) or near(first_b, first_a)):
+                    out[k] = 1
             elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3):
                 out[k] = self.level(a, b)
             elif out[k] < 2 and shortened(first_a, first_b):
@@ -238,9 +241,26 @@ class DateOfBirthWithTypos:
         """Level of two distinct ISO dates."""
         return 1 if dates_of_birth_close(a, b) else 0
 
+    def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
+        """Levels of many distinct pairs at once (``dates_of_birth_close`` with numpy; a property test compares)."""
+        parts = {text: _date_parts(text) for text in {*lefts, *rights}}
+        a = np.asarray([parts[text] for text in lefts], dtype=np.int64).reshape(-1, 3)
+        b = np.asarray([parts[text] for text in rights], dtype=np.int64).reshape(-1, 3)
+        typo = process.cpdist(lefts, rights, scorer=OSA.distance, score_cutoff=1) <= 1
+        readable = (a[:, 0] >= 0) & (b[:, 0] >= 0)
+        same_year, same_month, same_day = a[:, 0] == b[:, 0], a[:, 1] == b[:, 1], a[:, 2] == b[:, 2]
+        swapped = same_year & (a[:, 1] == b[:, 2]) & (a[:, 2] == b[:, 1])
+        year_off = same_month & same_day & (np.abs(a[:, 0] - b[:, 0]) == 1)
+        day_off = same_year & same_month & (np.abs(a[:, 2] - b[:, 2]) == 1)
+        close = readable & (typo | swapped | year_off | day_off)
+        out = close.astype(np.int8)
+        for k in np.flatnonzero(~readable).tolist():  # not ``YYYY-MM-DD`` in digits: one at a time
+            out[k] = self.level(lefts[k], rights[k])
+        return out
+
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare dates of birth; see the class docstring for levels."""
-        return _by_value_pairs(table.date_of_birth, left, right, 2, _one_by_one(self.level))
+        return _by_value_pairs(table.date_of_birth, left, right, 2, self.levels_of)
 
 
 @dataclass(frozen=True)
@@ -264,6 +284,13 @@ class JaroWinklerCompanyAtThreshold:
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare companies; see the class docstring for levels."""
         return _by_value_pairs(table.company, left, right, 2, self.levels_of)
+
+
+def _date_parts(text: str) -> tuple[int, int, int]:
+    """Year, month and day of ``YYYY-MM-DD`` written in digits, else ``(-1, -1, -1)``."""
+    if len(text) == 10 and text[4] == text[7] == "-" and (text[:4] + text[5:7] + text[8:]).isdigit():
+        return int(text[:4]), int(text[5:7]), int(text[8:])
+    return -1, -1, -1
 
 
 def default_comparisons(nicknames: NicknameTable) -> tuple[Comparison, ...]:

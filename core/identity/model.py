@@ -78,9 +78,17 @@ def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample:
     rare among strangers; at tens of thousands of records the data decides. The
     random generator is seeded, so the estimate is reproducible.
     """
+    counts, _ = random_level_counts(table, comparisons, sample=sample, seed=seed)
+    return shrunk_u(counts, comparisons)
+
+
+def random_level_counts(
+    table: RecordTable, comparisons: Sequence[Comparison], *, sample: int, seed: int
+) -> tuple[list[Floats], int]:
+    """How often each level occurs among random pairs of distinct records, and how many pairs were drawn."""
     n = len(table)
     if n < 2:
-        return tuple(_u_prior(c.levels) for c in comparisons)
+        return [np.zeros(len(c.levels)) for c in comparisons], 0
     rng = np.random.default_rng(seed)
     size = min(sample, max(U_PAIRS_PER_RECORD * n, U_MIN_PAIRS), n * (n - 1) // 2)
     first = rng.integers(0, n, size=size)
@@ -92,10 +100,31 @@ def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample:
     found = []
     for c, comparison in enumerate(comparisons):
         column = levels[:, c]
-        counts = np.bincount(column[column >= 0], minlength=len(comparison.levels)).astype(np.float64)
-        counts += U_PRIOR_PAIRS * _u_prior(comparison.levels)
-        found.append(counts / counts.sum())
+        found.append(np.bincount(column[column >= 0], minlength=len(comparison.levels)).astype(np.float64))
+    return found, size
+
+
+def shrunk_u(counts: Sequence[Floats], comparisons: Sequence[Comparison]) -> tuple[Floats, ...]:
+    """The u of each level from its counts among random pairs, shrunk towards the generic prior (``U_PRIOR_PAIRS``)."""
+    found = []
+    for values, comparison in zip(counts, comparisons, strict=True):
+        total = values + U_PRIOR_PAIRS * _u_prior(comparison.levels)
+        found.append(total / total.sum())
     return tuple(found)
+
+
+def without_matches(counts: Sequence[Floats], m: Sequence[Floats], share: float, pairs: int) -> list[Floats]:
+    """Level counts among random pairs with the expected true matches taken out.
+
+    A random pair is a match with probability ``share`` (the prior), and a match shows
+    level ``k`` with probability ``m[k]``, so of ``pairs`` random pairs about
+    ``share * pairs * m[k]`` sit on level ``k`` because they *are* one person (FEBRL's
+    duplicates, a CRM's records of one customer). Left in, they make agreement look
+    common among strangers: in a file where every person has a duplicate the share of
+    random pairs with the same date of birth is several times what strangers show.
+    """
+    expected = share * pairs
+    return [np.maximum(values - expected * np.asarray(rates), 0.0) for values, rates in zip(counts, m, strict=True)]
 
 
 U_PAIRS_PER_RECORD = 20
@@ -299,6 +328,36 @@ def estimate_match_share(levels: Levels, m: Sequence[Floats], u: Sequence[Floats
     return share
 
 
+def _fit(
+    levels: Levels,
+    comparisons: Sequence[Comparison],
+    settings: FuzzySettings,
+    u_raw: Sequence[Floats],
+    fixed: tuple[Sequence[Mapping[int, float]], Sequence[Mapping[int, float]]],
+) -> tuple[tuple[Floats, ...], tuple[Floats, ...], list[dict[str, object]]]:
+    """The u (with its overrides), then m by the EM sessions: ``(u, m, session reports)``."""
+    fixed_u, fixed_m = fixed
+    names = tuple(c.name for c in comparisons)
+    u = tuple(_apply_overrides(values, f) for values, f in zip(u_raw, fixed_u, strict=True))
+    start = [_start_m(c.name, len(c.levels)) for c in comparisons]
+    sessions: list[dict[str, object]] = []
+    if settings.em.enabled and levels.shape[0]:
+        start, sessions = _sessions_m(levels, names, u, start, settings)
+    m = tuple(_apply_overrides(values, f) for values, f in zip(start, fixed_m, strict=True))
+    return u, m, sessions
+
+
+def _prior(
+    levels: Levels, m: Sequence[Floats], u: Sequence[Floats], rule_prior: float, size: int, settings: FuzzySettings
+) -> float:
+    """The larger of the rules' prior and EM's share of matching candidates over all pairs (or the fixed one)."""
+    if settings.prior is not None:
+        return settings.prior
+    total = max(size * (size - 1) / 2, 1.0)
+    matched = estimate_match_share(levels, m, u) * levels.shape[0]
+    return float(np.clip(max(rule_prior, matched / total), 1e-12, MAX_ESTIMATED_PRIOR))
+
+
 def train(
     table: RecordTable,
     levels: Levels,
@@ -324,18 +383,15 @@ def train(
     labels = tuple(c.levels for c in comparisons)
     fixed_m = [_fixed(settings.overrides, c.name, c.levels, "m") for c in comparisons]
     fixed_u = [_fixed(settings.overrides, c.name, c.levels, "u") for c in comparisons]
-    u_raw = estimate_u(table, comparisons, sample=settings.em.random_pairs, seed=settings.em.seed)
-    u = tuple(_apply_overrides(values, f) for values, f in zip(u_raw, fixed_u, strict=True))
-    start = [_start_m(c.name, len(c.levels)) for c in comparisons]
-    sessions: list[dict[str, object]] = []
-    if settings.em.enabled and levels.shape[0]:
-        start, sessions = _sessions_m(levels, names, u, start, settings)
-    m = tuple(_apply_overrides(values, f) for values, f in zip(start, fixed_m, strict=True))
-    prior = estimate_prior(_rule_clustered_pairs(*rule_links, len(table)), len(table), settings)
-    if settings.prior is None and settings.em.enabled and levels.shape[0]:
-        total = max(len(table) * (len(table) - 1) / 2, 1.0)
-        matched = estimate_match_share(levels, m, u) * levels.shape[0]
-        prior = float(np.clip(max(prior, matched / total), 1e-12, MAX_ESTIMATED_PRIOR))
+    counts, pairs = random_level_counts(table, comparisons, sample=settings.em.random_pairs, seed=settings.em.seed)
+    rule_prior = estimate_prior(_rule_clustered_pairs(*rule_links, len(table)), len(table), settings)
+    learn = settings.em.enabled and bool(levels.shape[0])
+    u, m, sessions = _fit(levels, comparisons, settings, shrunk_u(counts, comparisons), (fixed_u, fixed_m))
+    prior = _prior(levels, m, u, rule_prior, len(table), settings) if learn else rule_prior
+    if learn:  # once more with the matches among the random pairs taken out of u
+        cleaned = shrunk_u(without_matches(counts, m, prior, pairs), comparisons)
+        u, m, sessions = _fit(levels, comparisons, settings, cleaned, (fixed_u, fixed_m))
+        prior = _prior(levels, m, u, rule_prior, len(table), settings)
     iterations = sum(int(str(session["iterations"])) for session in sessions)
     converged = all(bool(session["converged"]) for session in sessions)
     if not converged:

@@ -314,11 +314,13 @@ def _unglued(token: str) -> list[str]:
     return [token]
 
 
+@lru_cache(maxsize=262_144)
 def house_number(street: str) -> str:
     """The house number of a normalised street line (its first word with a digit): ``10 downing st`` → ``10``."""
     return next((token for token in street.split() if any(ch.isdigit() for ch in token)), "")
 
 
+@lru_cache(maxsize=262_144)
 def street_name(street: str) -> str:
     """A normalised street line without its numbers: ``10 downing st`` → ``downing st``."""
     return " ".join(token for token in street.split() if not any(ch.isdigit() for ch in token))
