@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from core.identity.address import AddressAtLevels
+from core.identity.crossed import unswap_names
 from core.identity.levels import (
     MISSING,
     Index,
@@ -32,9 +32,6 @@ from core.identity.levels import (
 )
 from core.identity.levels import (
     by_value_pairs as _by_value_pairs,
-)
-from core.identity.levels import (
-    levels_for as _levels_for,
 )
 from core.identity.levels import (
     one_by_one as _one_by_one,
@@ -253,7 +250,7 @@ class DateOfBirthWithTypos:
         year_off = same_month & same_day & (np.abs(a[:, 0] - b[:, 0]) == 1)
         day_off = same_year & same_month & (np.abs(a[:, 2] - b[:, 2]) == 1)
         close = readable & (typo | swapped | year_off | day_off)
-        out = close.astype(np.int8)
+        out: Levels = np.asarray(close, dtype=np.int8)
         for k in np.flatnonzero(~readable).tolist():  # not ``YYYY-MM-DD`` in digits: one at a time
             out[k] = self.level(lefts[k], rights[k])
         return out
@@ -318,77 +315,6 @@ COMPARISON_LEVELS: dict[str, tuple[str, ...]] = {
 """Level labels of each comparison by name (index = level), for settings and explanations."""
 
 
-def _initials(column_vocab: list[str]) -> npt.NDArray[np.int32]:
-    """The first letter of every vocabulary value as a code (index -1, missing, gives -1)."""
-    return np.asarray([*(ord(v[0]) if v else -1 for v in column_vocab), -1], dtype=np.int32)
-
-
-def _crossed_rows(
-    codes: tuple[Index, Index, Index, Index], levels: tuple[Levels, Levels], vocab: list[str]
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-    """Pairs that may read better crossed, and which of them share one crossed name exactly.
-
-    A pair qualifies when a name disagrees and either one crossed name is equal or both
-    crossed names start with the same letter (a swap with a typo on each side:
-    ``catherine newport``/``newpirt catherone``).
-    """
-    fl, ll, fr, lr = codes
-    first, last = levels
-    equal = ((fl >= 0) & (fl == lr)) | ((ll >= 0) & (ll == fr))
-    initial = _initials(vocab)
-    both_initials = (
-        (fl >= 0) & (lr >= 0) & (ll >= 0) & (fr >= 0) & (initial[fl] == initial[lr]) & (initial[ll] == initial[fr])
-    )
-    weak = (first <= 0) | (last <= 0)
-    rows = np.flatnonzero(weak & (equal | (both_initials & (first <= 1) & (last <= 1))))
-    return rows, equal[rows]
-
-
-def _unswap_names(
-    table: RecordTable,
-    pairs: tuple[Index, Index],
-    given: GivenNameWithNicknamesAtThresholds,
-    surname: JaroWinklerNameAtThresholds,
-    levels: tuple[Levels, Levels],
-) -> None:
-    """Where names agree better crossed (``Smith Robert``/``Bob Smith``), use crossed levels.
-
-    Which crossed value is the given name is unknown (either record may be the
-    swapped one), so the assignment with the weaker given-name agreement is used:
-    crossing never makes a surname count as a first name.
-    """
-    left, right = pairs
-    first, last = levels
-    fl, ll = table.first_name.codes[left], table.last_name.codes[left]
-    fr, lr = table.first_name.codes[right], table.last_name.codes[right]
-    vocab = table.last_name.vocab
-    rows, one_equal = _crossed_rows((fl, ll, fr, lr), levels, vocab)
-    if not rows.size:
-        return
-    fl, ll, fr, lr = fl[rows], ll[rows], fr[rows], lr[rows]
-    top_given, top_surname = len(given.levels) - 1, len(surname.levels) - 1
-    given_a = _levels_for(ll, fr, vocab, top_given, given.levels_of)
-    surname_a = _levels_for(fl, lr, vocab, top_surname, surname.levels_of)
-    given_b = _levels_for(fl, lr, vocab, top_given, given.levels_of)
-    surname_b = _levels_for(ll, fr, vocab, top_surname, surname.levels_of)
-    take_a = given_a <= given_b
-    cross_given = np.where(take_a, given_a, given_b)
-    cross_surname = np.where(take_a, surname_a, surname_b)
-
-    def agreement(a: Levels, b: Levels) -> npt.NDArray[np.float64]:
-        return np.maximum(a, 0) / top_given + np.maximum(b, 0) / top_surname
-
-    # With one crossed name equal, read as a swap when the crossed surname is at least close; a given
-    # name that then disagrees stays "different" (a name swapped and replaced: ``jayden markellos``/
-    # ``markellos kiarnee``), which only the date of birth can outweigh (``decide.lone_disagreement``).
-    # Without an equal name, both crossed names must agree: the surname closely, the given name at
-    # least as "similar" (a swap with a typo on each side).
-    names_agree = (cross_surname >= 2) & (one_equal | (cross_given >= 1))
-    use = (agreement(cross_given, cross_surname) > agreement(first[rows], last[rows])) & names_agree
-    first[rows[use]] = cross_given[use]
-    last[rows[use]] = cross_surname[use]
-
-
 def compare_pairs(table: RecordTable, left: Index, right: Index, comparisons: Sequence[Comparison]) -> Levels:
     """Compare every candidate pair on every comparison.
 
@@ -402,7 +328,7 @@ def compare_pairs(table: RecordTable, left: Index, right: Index, comparisons: Se
     surname = [(i, c) for i, c in enumerate(comparisons) if isinstance(c, JaroWinklerNameAtThresholds)]
     if given and surname:
         (gi, gc), (si, sc) = given[0], surname[0]
-        _unswap_names(table, (left, right), gc, sc, (columns[gi], columns[si]))
+        unswap_names(table, (left, right), gc, sc, (columns[gi], columns[si]))
     if not columns:
         return np.zeros((len(left), 0), dtype=np.int8)
     return np.ascontiguousarray(np.column_stack(columns).astype(np.int8))

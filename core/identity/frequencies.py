@@ -130,25 +130,31 @@ class TermFrequencies:
         return cls(counts, totals, stored=True)
 
 
-def _equal_values(table: RecordTable, name: str, left: Index, right: Index) -> tuple[Bools, Index, Bools, Column]:
-    """Rows whose values of field ``name`` are equal, the value, and whether it was read crossed.
+def _value_frequencies(
+    table: RecordTable, frequencies: TermFrequencies, name: str, left: Index, right: Index
+) -> tuple[Bools, Floats]:
+    """Rows whose values of field ``name`` are equal, and the frequency of the shared value.
 
-    First and last names are also read crossed (``smith robert``/``robert smith``).
+    First and last names are also read crossed (``smith robert``/``robert smith``); a value
+    shared crossed counts as common as it is in either field, and when both crossed values
+    are shared the commoner one counts (the reading that claims less).
     """
     column = _value_column(table, name)
+    tf = frequencies.frequencies(name, column.vocab)
     a, b = column.codes[left], column.codes[right]
     equal = (a >= 0) & (a == b)
-    value = np.where(equal, a, -1).astype(np.int32)
-    crossed = np.zeros(len(left), dtype=np.bool_)
-    if name in ("first_name", "last_name"):
-        other = table.last_name if name == "first_name" else table.first_name
-        other_a, other_b = other.codes[left], other.codes[right]
-        for x, y in ((a, other_b), (other_a, b)):
-            hit = ~equal & (x >= 0) & (x == y)
-            value = np.where(hit, x, value).astype(np.int32)
-            crossed |= hit
-            equal |= hit
-    return equal, value, crossed, column
+    found = np.where(equal, tf[np.maximum(a, 0)], np.nan)
+    if name not in ("first_name", "last_name"):
+        return equal, found
+    other_name = "last_name" if name == "first_name" else "first_name"
+    other = table.last_name if name == "first_name" else table.first_name
+    either = np.fmax(tf, frequencies.frequencies(other_name, column.vocab))
+    crossed = np.full(len(left), np.nan)
+    for x, y in ((a, other.codes[right]), (other.codes[left], b)):
+        hit = ~equal & (x >= 0) & (x == y)
+        crossed = np.where(hit, np.fmax(crossed, either[np.maximum(x, 0)]), crossed)
+    found = np.where(equal, found, crossed)
+    return equal | ~np.isnan(crossed), found
 
 
 def tf_adjustments(
@@ -177,12 +183,7 @@ def tf_adjustments(
         rows = np.flatnonzero(levels[:, c] == level)
         if not rows.size:
             continue
-        equal, value, crossed, column = _equal_values(table, name, left[rows], right[rows])
-        tf = frequencies.frequencies(name, column.vocab)
-        found = tf[np.maximum(value, 0)]
-        if crossed.any():  # a value read crossed counts as common as it is in either field
-            other = frequencies.frequencies("last_name" if name == "first_name" else "first_name", column.vocab)
-            found = np.where(crossed, np.fmax(found, other[np.maximum(value, 0)]), found)
+        equal, found = _value_frequencies(table, frequencies, name, left[rows], right[rows])
         usable = equal & np.isfinite(found)
         level_u = max(float(u[c][level]), MIN_FREQUENCY)
         out[rows[usable], c] = np.log2(level_u / found[usable])

@@ -129,7 +129,8 @@ def adjustments(table: RecordTable, left: Index, right: Index, levels: Levels, p
 
 def pair_weights(levels: Levels, parameters: ModelParameters, table: RecordTable, left: Index, right: Index) -> Floats:
     """Return each pair's match weight in bits, term-frequency adjustments included."""
-    return score(levels, parameters) + adjustments(table, left, right, levels, parameters).sum(axis=1)
+    total: Floats = score(levels, parameters) + adjustments(table, left, right, levels, parameters).sum(axis=1)
+    return total
 
 
 def match_probability(weights: Floats) -> Floats:
