@@ -5,6 +5,7 @@ Branches say what the caller must do, not where the error came from::
     ContactpointError                  root; never raised directly
     ├── ConfigError                    fix the configuration, then run again (exit 2)
     │   ├── MappingError               a YAML mapping is wrong: lists every problem
+    │   ├── PolicyError                a policy file is wrong: lists every problem
     │   ├── ConnectorConfigError       a connector's settings are wrong or missing
     │   └── UsageError                 the command was given arguments that do not go together
     ├── ConnectorError                 a system misbehaved (exit 3)
@@ -41,6 +42,7 @@ __all__ = [
     "IdentityError",
     "JobBusyError",
     "MappingError",
+    "PolicyError",
     "Problem",
     "RateLimited",
     "RecordRejected",
@@ -126,6 +128,18 @@ class MappingError(ConfigError):
         super().__init__(
             problems_message(f"{file}: {problem_count(len(self.problems))} in mapping", self.problems),
             hint=f"fix the lines above, then run: contactpoint mapping check {file}",
+            file=file,
+        )
+
+
+class PolicyError(ConfigError):
+    """A policy file has one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem], *, file: str) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            problems_message(f"{file}: {problem_count(len(self.problems))} in policies", self.problems),
+            hint=f"fix the lines above, then run: contactpoint policy check {file}",
             file=file,
         )
 

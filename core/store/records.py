@@ -7,8 +7,9 @@ iter_source, iter_canonical       streaming reads in key order
 
 from __future__ import annotations
 
+import builtins
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from sqlmodel import select
 
 from connectors.base import SourceRecord
 from core.errors import StoreError
-from core.store.database import Repository, UpsertCounts, UpsertSpec
+from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
 from core.store.keys import RecordKey
 from core.store.tables import CanonicalRecord, SourceRecordRow
 from core.store.types import canonical_json, content_hash, text_hash
@@ -107,14 +108,34 @@ def _source_row(record: SourceRecord, now: datetime, run_id: str | None) -> dict
 
 def _canonical_row(item: CanonicalInput, now: datetime, run_id: str | None) -> dict[str, Any]:
     ref, model, ordinal, data = item
-    payload = canonical_json(data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data))
-    return canonical_text_row(ref, model, ordinal, payload, now, run_id)
+    values = data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data)
+    return canonical_text_row(ref, model, ordinal, canonical_json(values), now, run_id, meaning=meaning_hash(values))
+
+
+def meaning_hash(values: Mapping[str, Any]) -> str:
+    """The hash that says whether a canonical row changed: its values but the record's change time.
+
+    A record changes its ``updated_at`` whenever anything in it changes, Contactpoint's
+    own write-back included; that alone changes nothing identity or policies read, so it
+    is no reason to store the row again or to start work (the echo of a write-back).
+    """
+    return content_hash({name: value for name, value in values.items() if name != "updated_at"})
 
 
 def canonical_text_row(
-    ref: RecordKey, model: str, ordinal: int, payload: str, now: datetime, run_id: str | None
+    ref: RecordKey,
+    model: str,
+    ordinal: int,
+    payload: str,
+    now: datetime,
+    run_id: str | None,
+    *,
+    meaning: str | None = None,
 ) -> dict[str, Any]:
-    """The ``canonical_records`` row of a model already serialised as canonical JSON text."""
+    """The ``canonical_records`` row of a model already serialised as canonical JSON text.
+
+    ``meaning`` is the row's change hash (``meaning_hash``); the text's own hash when not given.
+    """
     return {
         "system": ref.system,
         "stream": ref.stream,
@@ -122,7 +143,7 @@ def canonical_text_row(
         "model": model,
         "ordinal": ordinal,
         "data": payload,
-        "content_hash": text_hash(payload),
+        "content_hash": meaning or text_hash(payload),
         "updated_at": now,
         "run_id": run_id,
     }
@@ -147,11 +168,19 @@ class Records(Repository):
         now = self._db.now()
         return self._db.upsert(SOURCE_SPEC, (_source_row(r, now, run_id) for r in records))
 
-    def upsert_canonical(self, items: Iterable[CanonicalInput], *, run_id: str | None) -> UpsertCounts:
+    def upsert_canonical(
+        self,
+        items: Iterable[CanonicalInput],
+        *,
+        run_id: str | None,
+        changed: list[tuple[Any, ...]] | None = None,
+    ) -> UpsertCounts:
         """Store canonical records ``(record, model, ordinal, data)``; equal data is left untouched.
 
         One source record may map to several models, or to several rows of one model
-        (``ordinal`` 0, 1, ...). Rows are never deleted here.
+        (``ordinal`` 0, 1, ...). Rows are never deleted here (``drop_stale_canonical`` does).
+        ``changed``, when given, receives ``(system, stream, source_id, model, ordinal)`` of
+        every row inserted or updated: the records whose meaning changed.
 
         Returns:
             How many rows were inserted, updated and left unchanged.
@@ -160,7 +189,79 @@ class Records(Repository):
             StoreError: When data cannot be stored as JSON or the database fails.
         """
         now = self._db.now()
-        return self._db.upsert(CANONICAL_SPEC, (_canonical_row(i, now, run_id) for i in items))
+        rows = (_canonical_row(i, now, run_id) for i in items)
+        return self._db.upsert(CANONICAL_SPEC, rows, changed_keys=changed)
+
+    def drop_stale_canonical(self, kept: Mapping[tuple[str, str, str], Iterable[tuple[str, int]]]) -> int:
+        """Delete canonical rows of these records that their new mapping no longer makes; return how many.
+
+        ``kept`` maps each re-mapped record ``(system, stream, source_id)`` to the
+        ``(model, ordinal)`` rows it has now (none: every row of it goes).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c, dropped = _CANONICAL.c, 0
+        wanted = {key: set(rows) for key, rows in kept.items()}
+        with self._db.transaction() as conn:
+            for chunk in chunked(wanted):
+                by_stream: dict[tuple[str, str], list[str]] = {}
+                for system, stream, source_id in chunk:
+                    by_stream.setdefault((system, stream), []).append(source_id)
+                stale: list[int] = []
+                for (system, stream), ids in by_stream.items():
+                    query = sa.select(c.id, c.source_id, c.model, c.ordinal).where(
+                        c.system == system, c.stream == stream, c.source_id.in_(ids)
+                    )
+                    stale += [
+                        row.id
+                        for row in conn.execute(query)
+                        if (row.model, row.ordinal) not in wanted[(system, stream, row.source_id)]
+                    ]
+                for part in chunked(stale):
+                    dropped += conn.execute(sa.delete(_CANONICAL).where(c.id.in_(part))).rowcount
+        return dropped
+
+    def raw_of(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Return ``{source_id: raw}`` of stored records of one stream (as the last pull brought them)."""
+        c, found = _SOURCE.c, {}
+        with self._db.connection() as conn:
+            for part in chunked(source_ids, 500):
+                query = sa.select(c.source_id, c.raw).where(
+                    c.system == system, c.stream == stream, c.source_id.in_(part)
+                )
+                found.update({sid: _as_dict(raw) for sid, raw in conn.execute(query)})
+        return found
+
+    def canonical_of(
+        self, records: Iterable[tuple[str, str, str]], *, models: Sequence[str]
+    ) -> builtins.list[StoredCanonical]:
+        """Return the canonical rows of ``models`` of these records, in key order."""
+        c, found = _CANONICAL.c, []
+        with self._db.connection() as conn:
+            for part in chunked(sorted(set(records)), 500):
+                query = (
+                    sa.select(c.system, c.stream, c.source_id, c.model, c.ordinal, c.data, c.content_hash, c.updated_at)
+                    .where(sa.tuple_(c.system, c.stream, c.source_id).in_(part), c.model.in_(builtins.list(models)))
+                    .order_by(c.system, c.stream, c.source_id, c.model, c.ordinal)
+                )
+                found += [
+                    StoredCanonical(row.system, row.stream, row.source_id, row.model, row.ordinal,
+                                    _as_dict(row.data), row.content_hash, row.updated_at)
+                    for row in conn.execute(query)
+                ]  # fmt: skip
+        return found
+
+    def changed_since(self, since: datetime) -> Iterator[tuple[str, str, str, str]]:
+        """Yield ``(system, stream, source_id, model)`` of canonical rows that changed at or after ``since``.
+
+        A row's ``updated_at`` moves only when its content does, so this is exactly the
+        work a run left undone or a later run brought, whatever happened in between.
+        """
+        c = _CANONICAL.c
+        query = sa.select(c.system, c.stream, c.source_id, c.model).where(c.updated_at >= since).distinct()
+        for row in self._db.stream(query):
+            yield (row.system, row.stream, row.source_id, row.model)
 
     def get_source(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
         """Return the stored row of one source record, or None."""
@@ -220,3 +321,8 @@ def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | No
     if stream is not None:
         query = query.where(table.c.stream == stream)
     return query
+
+
+def _as_dict(raw: Any) -> dict[str, Any]:
+    """A JSON column's value as a dict (SQLite may hand back text)."""
+    return dict(json.loads(raw) if isinstance(raw, str) else raw)

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
 from connectors.base import Connector, PullBatch, RejectedRecord, SourceRecord
+from core.canonical import IdentifierKind
+from core.errors import BudgetExhaustedError, RateLimited
 from core.failpoints import reach
+from core.identity.roles import default_role_mailboxes
 from core.mapping import CompiledMapping, FieldProblem, Mapped
 from core.store import CanonicalInput, Store
 from core.sync.clean import clean_record
@@ -49,8 +52,14 @@ class IngestSummary:
     """One reason of each group, as the first record of the group gave it."""
     problem_fields: Counter[str] = field(default_factory=Counter)
     """Values left out, by canonical field."""
+    changed: set[tuple[str, str, str, str]] = field(default_factory=set)
+    """``(system, stream, source_id, model)`` of every record whose canonical rows changed: the work for
+    identity and policies. A record whose pull only brought Contactpoint's own write-back (its echo),
+    or other fields no mapping reads, changes no canonical row and is not here."""
     cursor: Mapping[str, Any] | None = None
     duration_ms: int = 0
+    stopped: str | None = None
+    """Why the pull stopped before the stream's end (a rate limit, the API budget); None when it ran through."""
 
     def counters(self) -> dict[str, Any]:
         """Counters in the run ledger's vocabulary."""
@@ -66,6 +75,23 @@ class IngestSummary:
         }
 
 
+def identifier_keys(models: Iterable[Any]) -> set[tuple[str, str]]:
+    """The ``(model, key)`` identifiers of a record's models that name one person (role mailboxes left out)."""
+    roles = default_role_mailboxes()
+    keys: set[tuple[str, str]] = set()
+    for model in models:
+        for found in getattr(model, "identifiers", ()):
+            value = found.value.strip()
+            if found.kind is IdentifierKind.EMAIL:
+                local, _, domain = value.lower().partition("@")
+                if not domain or roles.is_role(local):
+                    continue
+                value = f"{local}@{domain}"
+            key = f"{found.kind.value}:{found.system}:{value}" if found.system else f"{found.kind.value}:{value}"
+            keys.add((type(model).__name__, key))
+    return keys
+
+
 def _reason_group(item: RejectedRecord) -> str:
     """The group a parked record is counted under: its reason code and field."""
     return f"{item.code}: {item.field}" if item.field else str(item.code)
@@ -77,19 +103,28 @@ def _store_batch(
     canonical: list[CanonicalInput] = []
     parked: list[RejectedRecord] = list(batch.rejected)
     problems: list[tuple[SourceRecord, Sequence[FieldProblem]]] = []
+    identifiers: list[tuple[SourceRecord, set[tuple[str, str]]]] = []
+    kept: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
     records = [clean_record(record) for record in batch.records]
     for record, cleaned in records:
         outcome = mapping.map(record)
         if isinstance(outcome, Mapped):
-            canonical.extend(
-                (record, type(model).__name__, ordinal, model) for ordinal, model in enumerate(outcome.models)
-            )
+            rows = [(record, type(model).__name__, ordinal, model) for ordinal, model in enumerate(outcome.models)]
+            canonical.extend(rows)
+            kept[(record.system, record.stream, record.source_id)] = [(name, n) for _, name, n, _ in rows]
             problems.append((record, [*cleaned, *outcome.problems]))
+            identifiers.append((record, identifier_keys(outcome.models)))
         else:
             parked.append(outcome.to_rejected_record())
     stored = [record for record, _ in records]
     counts = store.records.upsert_source(stored, run_id=run_id)
-    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id)
+    changed: list[tuple[Any, ...]] = []
+    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id, changed=changed)
+    dropped = store.records.drop_stale_canonical(kept)
+    summary.changed.update((s, st, i, m) for s, st, i, m, _ in changed)
+    if dropped:  # a record that maps to fewer models changed too
+        summary.changed.update((key[0], key[1], key[2], "") for key in kept)
+    store.identifiers.replace(identifiers)
     store.parked.add(parked, run_id=run_id)
     summary.field_problems += store.field_problems.replace(problems, run_id=run_id)
     summary.inserted += counts.inserted
@@ -102,6 +137,34 @@ def _store_batch(
         summary.reasons[group] += 1
         summary.examples.setdefault(group, item.reason)
     summary.problem_fields.update(p.field for _, found in problems for p in found)
+
+
+def _pull_batches(
+    connector: Connector,
+    stream: str,
+    cursor: Mapping[str, Any] | None,
+    mapping: CompiledMapping,
+    store: Store,
+    summary: IngestSummary,
+    *,
+    run_id: str,
+    on_batch: Callable[[IngestSummary], None] | None,
+    check_stop: Callable[[], None] | None,
+) -> None:
+    """Store each batch the connector yields, then its cursor (the order that makes a crash lose nothing)."""
+    for batch in connector.pull(stream, cursor):
+        _store_batch(batch, mapping, store, summary, run_id=run_id)
+        reach("ingest.batch_stored")
+        store.cursors.save(connector.system, stream, batch.cursor, run_id=run_id)
+        reach("ingest.cursor_saved")
+        summary.batches += 1
+        summary.pulled += len(batch.records) + len(batch.rejected)
+        summary.cursor = batch.cursor
+        log.debug("stream.batch_stored", records=len(batch.records), rejected=len(batch.rejected))
+        if on_batch is not None:
+            on_batch(summary)
+        if check_stop is not None:
+            check_stop()
 
 
 def ingest_stream(
@@ -141,19 +204,13 @@ def ingest_stream(
     summary = IngestSummary(system=system, stream=stream, resumed_from=cursor)
     bound = log.bind(run_id=run_id, system=system, stream=stream)
     bound.info("stream.pull_started", cursor=cursor)
-    for batch in connector.pull(stream, cursor):
-        _store_batch(batch, mapping, store, summary, run_id=run_id)
-        reach("ingest.batch_stored")
-        store.cursors.save(system, stream, batch.cursor, run_id=run_id)
-        reach("ingest.cursor_saved")
-        summary.batches += 1
-        summary.pulled += len(batch.records) + len(batch.rejected)
-        summary.cursor = batch.cursor
-        bound.debug("stream.batch_stored", records=len(batch.records), rejected=len(batch.rejected))
-        if on_batch is not None:
-            on_batch(summary)
-        if check_stop is not None:
-            check_stop()
+    try:
+        _pull_batches(connector, stream, cursor, mapping, store, summary, run_id=run_id, on_batch=on_batch,
+                      check_stop=check_stop)  # fmt: skip
+    except (RateLimited, BudgetExhaustedError) as err:
+        # what was stored stands, with its cursor; the next run carries on from there
+        summary.stopped = err.message
+        bound.warning("stream.pull_stopped", reason=err.message, records=summary.pulled)
     summary.duration_ms = int((time.monotonic() - started) * 1000)
     bound.info("stream.pull_finished", records=summary.pulled, rejected=summary.parked, duration_ms=summary.duration_ms)
     return summary
