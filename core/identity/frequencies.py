@@ -7,7 +7,15 @@ of an exact match *on value x* is the share of records that carry ``x``
 (``tf(x) = count(x) / records with a value``), as in Splink. The adjustment, in bits,
 is added to the level's weight::
 
-    weight = log2(m / u_level) + log2(u_level / tf(x)) = log2(m / tf(x))
+    weight = log2(m / u_level) + log2(Σ tf² / tf(x))
+
+``Σ tf²`` is the chance two random records share the field's value at all, so the
+adjustment averages out over the values strangers share: a common value takes bits
+away, a rare one adds them. Measured against ``Σ tf²`` rather than the level's u, it
+also holds for the address comparison's levels, which ask more than the one field
+(the street level: street, house number, postcode and city), and it does not punish a
+value that a person's duplicates make look common in a small file (a street seen twice
+in a file where every address is seen twice is an ordinary street there).
 
 Adjusted fields (``TF_FIELDS``): first names and surnames (their exact level), and in
 the address comparison the city, postcode, street name and street with house number
@@ -78,12 +86,14 @@ class TermFrequencies:
     Attributes:
         counts: Field → value → number of records carrying it.
         totals: Field → number of records with a value.
+        reference: Field → ``Σ tf²``, the chance two random records share its value.
         stored: ``True`` when read back from a stored model (incremental resolution): values
             missing from ``counts`` were seen at most once, and the record resolved adds one.
     """
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
+    reference: dict[str, float] = field(default_factory=dict)
     stored: bool = False
 
     @classmethod
@@ -91,13 +101,17 @@ class TermFrequencies:
         """Count every value of ``fields`` in a batch."""
         counts: dict[str, dict[str, int]] = {}
         totals: dict[str, int] = {}
+        reference: dict[str, float] = {}
         for name in fields:
             column = _value_column(table, name)
             present = column.codes[column.codes >= 0]
-            found = np.bincount(present, minlength=len(column.vocab)).tolist() if present.size else []
-            counts[name] = {value: count for value, count in zip(column.vocab, found, strict=False) if count}
+            found = np.bincount(present, minlength=len(column.vocab)) if present.size else np.zeros(0, dtype=np.int64)
+            counts[name] = {
+                value: int(count) for value, count in zip(column.vocab, found.tolist(), strict=False) if count
+            }
             totals[name] = int(present.size)
-        return cls(counts, totals)
+            reference[name] = float((found.astype(np.float64) ** 2).sum() / present.size**2) if present.size else 0.0
+        return cls(counts, totals, reference)
 
     def frequencies(self, name: str, vocab: Sequence[str]) -> Floats:
         """The frequency of each value of ``vocab`` (index = code), for field ``name``."""
@@ -117,6 +131,7 @@ class TermFrequencies:
         return {
             name: {
                 "total": self.totals.get(name, 0),
+                "reference": self.reference.get(name, 0.0),
                 "counts": {value: count for value, count in sorted(values.items()) if count >= min_count},
             }
             for name, values in self.counts.items()
@@ -127,7 +142,8 @@ class TermFrequencies:
         """Read what ``to_dict`` wrote, for incremental resolution."""
         counts = {name: {str(k): int(v) for k, v in entry.get("counts", {}).items()} for name, entry in data.items()}
         totals = {name: int(entry.get("total", 0)) for name, entry in data.items()}
-        return cls(counts, totals, stored=True)
+        reference = {name: float(entry.get("reference", 0.0)) for name, entry in data.items()}
+        return cls(counts, totals, reference, stored=True)
 
 
 def _value_frequencies(
@@ -167,7 +183,9 @@ def tf_adjustments(
     u: Sequence[Floats],
     frequencies: TermFrequencies | None,
 ) -> Floats:
-    """Bits to add to each pair's comparison weights: ``log2(u_level / tf(value))`` where adjusted, else 0.
+    """Bits to add to each pair's comparison weights: ``log2(Σ tf² / tf(value))`` where adjusted, else 0.
+
+    ``u`` stands in for ``Σ tf²`` (the level's u) when the frequencies carry no reference.
 
     Returns:
         A ``(pairs, comparisons)`` matrix.
@@ -185,6 +203,6 @@ def tf_adjustments(
             continue
         equal, found = _value_frequencies(table, frequencies, name, left[rows], right[rows])
         usable = equal & np.isfinite(found)
-        level_u = max(float(u[c][level]), MIN_FREQUENCY)
-        out[rows[usable], c] = np.log2(level_u / found[usable])
+        reference = frequencies.reference.get(name) or float(u[c][level])
+        out[rows[usable], c] = np.log2(max(reference, MIN_FREQUENCY) / found[usable])
     return out

@@ -44,9 +44,10 @@ def test_a_rare_surname_adds_bits_and_a_common_one_takes_them_away():
     prepared = table(*_people())
     found = _adjustments(prepared, [("o1", "o2"), ("s1", "s2")])
     surname = NAMES.index("last_name")
-    u_exact = 1.0 / len(LABELS[surname])
-    assert math.isclose(found[0, surname], math.log2(u_exact / (2 / 24)))  # okonkwo: 2 of 24 records
-    assert math.isclose(found[1, surname], math.log2(u_exact / (20 / 24)))  # smith: 20 of 24
+    shared = (20**2 + 2**2 + 1 + 1) / 24**2  # the chance two random records share a surname
+    assert math.isclose(TermFrequencies.from_table(prepared).reference["last_name"], shared)
+    assert math.isclose(found[0, surname], math.log2(shared / (2 / 24)))  # okonkwo: 2 of 24 records
+    assert math.isclose(found[1, surname], math.log2(shared / (20 / 24)))  # smith: 20 of 24
     assert found[0, surname] > 0 > found[1, surname]
 
 
@@ -66,13 +67,16 @@ def test_names_read_crossed_take_the_more_common_reading():
     frequencies = TermFrequencies.from_table(prepared)
     # both crossed values are shared: "james" (a first name in 11 of 12 records) is the commoner, and counts
     common = frequencies.frequencies("first_name", ["james"])[0]
-    assert math.isclose(found[0, NAMES.index("first_name")], math.log2((1.0 / 5) / common))
+    shared = frequencies.reference["first_name"]
+    assert math.isclose(found[0, NAMES.index("first_name")], math.log2(shared / common))
 
 
 def test_stored_frequencies_count_the_resolved_record_and_default_to_one_sighting():
     prepared = table(*_people())
-    stored = TermFrequencies.from_dict(TermFrequencies.from_table(prepared).to_dict())
+    batch = TermFrequencies.from_table(prepared)
+    stored = TermFrequencies.from_dict(batch.to_dict())
     assert stored.stored and "okonkwo" in stored.counts["last_name"] and "bloggs" not in stored.counts["last_name"]
+    assert stored.reference == batch.reference
     smith, unseen = stored.frequencies("last_name", ["smith", "zzz"])
     assert math.isclose(smith, 21 / 25) and math.isclose(unseen, 2 / 25)
 
