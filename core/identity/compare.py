@@ -99,21 +99,27 @@ class GivenNameWithNicknamesAtThresholds:
         """Levels of many distinct pairs: string measures in C, nickname look-ups per pair."""
         jaro, typo = similarities(lefts, rights)
         out = np.where(jaro >= self.close, 2, np.where((jaro >= self.similar) | (typo <= 1), 1, 0)).astype(np.int8)
-        groups, compatible, near = self.nicknames.groups, self.nicknames.compatible, self.nicknames.near
+        names = self.nicknames
+        firsts = {text: text.partition(" ") for text in {*lefts, *rights}}  # each distinct name split once
+        groups = {first: names.groups(first) for first, _, _ in firsts.values()}
+        out_list = out.tolist()
         for k, (a, b) in enumerate(zip(lefts, rights, strict=True)):
-            first_a, _, rest_a = a.partition(" ")
-            first_b, _, rest_b = b.partition(" ")
-            if first_a != first_b and groups(first_a) & groups(first_b) and compatible(first_a, first_b):
+            first_a, _, rest_a = firsts[a]
+            first_b, _, rest_b = firsts[b]
+            level = out_list[k]
+            if first_a != first_b and groups[first_a] & groups[first_b] and names.compatible(first_a, first_b):
                 out[k] = 3  # a shared first word is "close" (mary ann/mary), not a nickname
-            elif out[k] == 0 and not (rest_a or rest_b) and min(len(first_a), len(first_b)) >= 3:
+            elif level == 0 and not (rest_a or rest_b) and min(len(first_a), len(first_b)) >= 3:
                 # Not similar, not one typo, not nicknames: only a shortening or a misspelt nickname is left.
                 if shortened(first_a, first_b):
                     out[k] = 2
-                elif (groups(first_a) or groups(first_b)) and (near(first_a, first_b) or near(first_b, first_a)):
+                elif (groups[first_b] and first_b in names.near_set(first_a)) or (
+                    groups[first_a] and first_a in names.near_set(first_b)
+                ):
                     out[k] = 1
-            elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3):
+            elif level < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3):
                 out[k] = self.level(a, b)
-            elif out[k] < 2 and shortened(first_a, first_b):
+            elif level < 2 and shortened(first_a, first_b):
                 out[k] = 2
         return out
 

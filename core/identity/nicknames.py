@@ -39,6 +39,8 @@ class NicknameTable:
     _names: tuple[str, ...] = field(default=(), repr=False)
     _near: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     _near_groups: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
+    _near_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _members: dict[int, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_pairs(cls, pairs: list[tuple[str, str]]) -> NicknameTable:
@@ -92,6 +94,26 @@ class NicknameTable:
         if not self.near_groups(left) & right_groups:
             return False
         return any(self.compatible(name, right) for name in close)
+
+    def near_set(self, name: str) -> frozenset[str]:
+        """Every name ``right`` with ``near(name, right)`` apart from the group check on ``right`` (memoised).
+
+        The known names one typo away from ``name``, and the names compatible with one of
+        them: ``near(left, right)`` is ``right in near_set(left)`` for a ``right`` with groups.
+        """
+        found = self._near_sets.get(name)
+        if found is None:
+            if not self._members:
+                for known, ids in self.groups_by_name.items():
+                    for group in ids:
+                        self._members.setdefault(group, []).append(known)
+            close = self.near_names(name)
+            members = set(close)
+            for near in close:
+                for group in self.groups(near):
+                    members.update(other for other in self._members[group] if self.compatible(near, other))
+            found = self._near_sets[name] = frozenset(members)
+        return found
 
     def near_groups(self, name: str) -> frozenset[int]:
         """Return the groups of every other known name one typo away from ``name`` (memoised)."""
