@@ -252,6 +252,19 @@ class Records(Repository):
                 ]  # fmt: skip
         return found
 
+    def touch(self, records: Iterable[tuple[str, str, str]]) -> int:
+        """Mark records' canonical rows as changed now (their content unchanged): the next sync takes them as work.
+
+        For a record whose write-back fields a person changed by hand in the vendor: nothing
+        Contactpoint maps changed, yet the planner must look at it again.
+        """
+        c, now, touched = _CANONICAL.c, self._db.now(), 0
+        with self._db.transaction() as conn:
+            for part in chunked(sorted(set(records)), 500):
+                query = sa.update(_CANONICAL).where(sa.tuple_(c.system, c.stream, c.source_id).in_(part))
+                touched += conn.execute(query.values(updated_at=now)).rowcount
+        return touched
+
     def changed_since(self, since: datetime) -> Iterator[tuple[str, str, str, str]]:
         """Yield ``(system, stream, source_id, model)`` of canonical rows that changed at or after ``since``.
 

@@ -25,6 +25,7 @@ from core.identity.roles import default_role_mailboxes
 from core.mapping import CompiledMapping, FieldProblem, Mapped
 from core.store import CanonicalInput, Store
 from core.sync.clean import clean_record
+from core.sync.values import MISSING, found_value, same
 
 __all__ = ["IngestSummary", "ingest_stream"]
 
@@ -52,6 +53,8 @@ class IngestSummary:
     """One reason of each group, as the first record of the group gave it."""
     problem_fields: Counter[str] = field(default_factory=Counter)
     """Values left out, by canonical field."""
+    hand_changed: int = 0
+    """Records whose write-back fields a person changed by hand in the vendor since Contactpoint wrote them."""
     changed: set[tuple[str, str, str, str]] = field(default_factory=set)
     """``(system, stream, source_id, model)`` of every record whose canonical rows changed: the work for
     identity and policies. A record whose pull only brought Contactpoint's own write-back (its echo),
@@ -92,6 +95,30 @@ def identifier_keys(models: Iterable[Any]) -> set[tuple[str, str]]:
     return keys
 
 
+def _hand_changed(
+    mapping: CompiledMapping, stream: str, records: Sequence[SourceRecord], store: Store
+) -> list[tuple[str, str, str]]:
+    """Records whose write-back fields, as pulled, differ from what Contactpoint last wrote there.
+
+    Nothing mapped changed, so no other work would look at them; the planner must, to
+    report the hand-made change and set an owned field back.
+    """
+    if stream not in mapping.streams or not mapping.writeback(stream).fields or not records:
+        return []
+    writeback = mapping.writeback(stream)
+    system = records[0].system
+    written = store.writeback.written(system, stream, [r.source_id for r in records])
+    drifted = []
+    for record in records:
+        last = written.get(record.source_id)
+        if last and any(
+            (found := found_value(record.raw, writeback, name)) is not MISSING and not same(found, value)
+            for name, value in last.items()
+        ):
+            drifted.append((record.system, record.stream, record.source_id))
+    return drifted
+
+
 def _reason_group(item: RejectedRecord) -> str:
     """The group a parked record is counted under: its reason code and field."""
     return f"{item.code}: {item.field}" if item.field else str(item.code)
@@ -125,6 +152,10 @@ def _store_batch(
     if dropped:  # a record that maps to fewer models changed too
         summary.changed.update((key[0], key[1], key[2], "") for key in kept)
     store.identifiers.replace(identifiers)
+    drifted = _hand_changed(mapping, batch.stream, [record for record, _ in records], store)
+    if drifted:
+        store.records.touch(drifted)
+        summary.hand_changed += len(drifted)
     store.parked.add(parked, run_id=run_id)
     summary.field_problems += store.field_problems.replace(problems, run_id=run_id)
     summary.inserted += counts.inserted

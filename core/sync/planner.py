@@ -27,14 +27,16 @@ holds back (``permit``) is not written, and the plan says which statement held i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from connectors.base import WriteOp
 from core.errors import RecordRejected
 from core.mapping.writeback import Writeback, WritebackField
 from core.store import Store
+from core.sync.values import MISSING as _MISSING
+from core.sync.values import found_value, normal_form, same
 
 __all__ = [
     "Confirmed",
@@ -49,36 +51,15 @@ __all__ = [
     "same",
 ]
 
-Permit = Callable[[str, str, str], str | None]
-"""``permit(profile_id, system, source)`` → None when the value may be written, else why not (a ledger statement)."""
 
-_MISSING = object()
+class Permit(Protocol):
+    """The customer's ledger as the planner asks it (``core.sync.consent.LedgerPermits``)."""
 
+    def prepare(self, profile_ids: Sequence[str]) -> None:
+        """Read what the planner is about to ask of these profiles."""
 
-def _norm(value: Any) -> Any:
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        number = float(value)
-        return str(int(number)) if number.is_integer() else repr(round(number, 9))
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lower() in ("true", "false"):
-            return text.lower()
-        try:
-            return _norm(float(text))
-        except ValueError:
-            return text
-    if isinstance(value, list | tuple):
-        return [_norm(item) for item in value]
-    return value
-
-
-def same(a: Any, b: Any) -> bool:
-    """Whether two values are equal as a vendor stores them (``True`` and ``"true"``, ``2`` and ``"2.0"``)."""
-    return bool(a == b or _norm(a) == _norm(b))
+    def __call__(self, profile_id: str, system: str, source: str) -> str | None:
+        """None when ``source`` may be written to ``system`` for the person, else why not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,19 +173,6 @@ class Target:
     writeback: Writeback
 
 
-def _found(raw: Mapping[str, Any] | None, writeback: Writeback, vendor_field: str) -> Any:
-    """The vendor's current value of a field, or ``_MISSING`` when the pulled record lacks the field.
-
-    A field the connector did not read is unknown, which is not the same as empty.
-    """
-    value: Any = raw
-    for part in writeback.read_path(vendor_field).split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return _MISSING
-        value = value[part]
-    return value
-
-
 def _field(
     item: WritebackField, value: Any, written: Any, found: Any, key: tuple[str, str, str], plan: Plan
 ) -> FieldChange | None:
@@ -215,7 +183,7 @@ def _field(
     if found is _MISSING and written is not _MISSING and same(written, value):
         return None  # the vendor's value is not pulled: what was last written stands
     if written is _MISSING:
-        if not item.owned and found not in (_MISSING, None) and _norm(found) is not None:
+        if not item.owned and found not in (_MISSING, None) and normal_form(found) is not None:
             plan.hand_changes.append(HandChange(system, stream, source_id, item.vendor_field, None, found, "left"))
             return None
         return FieldChange(item.vendor_field, value, None, None if found is _MISSING else found, "new")
@@ -245,7 +213,7 @@ def _record(
             continue
         value = desired[item.vendor_field]
         last = written.get(item.vendor_field, _MISSING)
-        found = _found(raw, target.writeback, item.vendor_field)
+        found = found_value(raw, target.writeback, item.vendor_field)
         change = _field(item, value, last, found, key, plan)
         if change is not None:
             changes[item.vendor_field] = change
@@ -307,6 +275,24 @@ def _create(pid: str, target: Target, values: Mapping[str, Any], plan: Plan, per
         plan.writes.append(PlannedWrite(pid, target.system, target.stream, None, fields, match=match))
 
 
+def _chunk_desired(
+    part: list[str], values: Mapping[str, Mapping[str, Any]], linked: Mapping[str, list[tuple[str, str, str]]],
+    by_stream: Mapping[tuple[str, str], Target], plan: Plan, permit: Permit | None,
+) -> dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]]:  # fmt: skip
+    """Each linked record's permitted desired fields, by (system, stream); creates go straight to ``plan``."""
+    pending: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
+    for pid in (p for p in part if p in values):
+        for target, key in _profile_writes(linked.get(pid, []), by_stream):
+            if key is None:
+                _create(pid, target, values[pid], plan, permit)
+                continue
+            desired = _desired(target, values[pid], key, plan)
+            if desired:
+                fields = _permitted(pid, target, desired, key[2], permit, plan)
+                pending.setdefault(key[:2], []).append((pid, key[2], fields))
+    return pending
+
+
 def plan_writes(
     store: Store,
     targets: Iterable[Target],
@@ -325,19 +311,9 @@ def plan_writes(
     for start in range(0, len(wanted), chunk):
         part = wanted[start : start + chunk]
         values, linked = store.decisions.get(part), store.links.of_profiles(part)
-        pending: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
-        for pid in part:
-            if pid not in values:
-                continue
-            for target, key in _profile_writes(linked.get(pid, []), by_stream):
-                if key is None:
-                    _create(pid, target, values[pid], plan, permit)
-                    continue
-                desired = _desired(target, values[pid], key, plan)
-                if desired:
-                    fields = _permitted(pid, target, desired, key[2], permit, plan)
-                    pending.setdefault(key[:2], []).append((pid, key[2], fields))
-        for (system, stream), items in pending.items():
+        if permit is not None:
+            permit.prepare(part)
+        for (system, stream), items in _chunk_desired(part, values, linked, by_stream, plan, permit).items():
             ids = [source_id for _, source_id, _ in items]
             written, raws = store.writeback.written(system, stream, ids), store.records.raw_of(system, stream, ids)
             target = by_stream[(system, stream)]

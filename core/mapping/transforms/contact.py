@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field
 
 from core.canonical.countries import country_code
 from core.canonical.fields import to_e164
+from core.mapping.paths import parse_path
 from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TransformFn, transform
 
 __all__ = ["PhoneRegion", "check_region"]
@@ -37,17 +38,24 @@ class E164Args(StrictArgs):
     """Arguments of ``e164``."""
 
     region: PhoneRegion | None = Field(default=None, description="Default region; else defaults.phone_region.")
+    country_from: str | None = Field(
+        default=None, description="Source path of the record's country: a national number is read in that country."
+    )
 
 
-@transform("e164", args=E164Args, shorthand="region")
+@transform("e164", args=E164Args, shorthand="region", reads_record=True)
 def build_e164(args: E164Args, ctx: BuildContext) -> TransformFn:
     """Format a phone number as E.164 (``+`` country code, digits only) with phonenumbers.
 
-    A number without a country code is read in ``region``, else in the mapping's
-    ``defaults.phone_region``. Examples: ``"020 7946 0018"`` with ``{e164: GB}`` →
-    ``"+442079460018"``; ``"+1 (415) 555-0100"`` → ``"+14155550100"``; ``"12ab"`` is rejected.
+    A number without a country code is read in the record's own country when
+    ``country_from`` names where that is (``MailingCountry``: a CRM keeps a British
+    contact's ``020 7946 0321`` without ``+44``), else in ``region``, else in the
+    mapping's ``defaults.phone_region``. Examples: ``"020 7946 0018"`` with
+    ``{e164: GB}`` → ``"+442079460018"``; ``"+1 (415) 555-0100"`` → ``"+14155550100"``;
+    ``"12ab"`` is rejected.
     """
     region = args.region or ctx.phone_region
+    country = parse_path(args.country_from).get if args.country_from else None
 
     def e164(value: Any, raw: Mapping[str, Any]) -> Any:
         text = str(value) if isinstance(value, int) else value
@@ -56,7 +64,9 @@ def build_e164(args: E164Args, ctx: BuildContext) -> TransformFn:
             raise ValueError(msg)  # noqa: TRY004 - ValueError is the transform contract
         if not text.strip():
             return None
-        return to_e164(text, region)
+        found = country(raw) if country is not None else None
+        own = country_code(found) if isinstance(found, str) else None
+        return to_e164(text, own if own in phonenumbers.SUPPORTED_REGIONS else region)
 
     return e164
 
