@@ -5,6 +5,9 @@
     ├── tenacity retries on 429, 5xx and connection errors
     │     wait = max(Retry-After, jittered exponential backoff up to backoff_ceiling);
     │     a 429 whose Retry-After exceeds max_retry_after is returned, not waited for
+    ├── RateLimit pacing: at most N calls per window to a group of endpoints (a vendor's
+    │     per-endpoint limit, such as Zendesk's 10 incremental exports a minute); the
+    │     wait is taken before sending, and a vendor header can hold the group back
     ├── ApiUsage accounting: calls, retries, throttled seconds, per system
     ├── response observers (a connector reads its rate-limit headers there)
     └── log events with secrets redacted (tokens, session IDs, passwords in URLs)
@@ -17,9 +20,11 @@ turns it into ``RateLimited`` or ``RetryableError`` with the right context.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,6 +37,7 @@ __all__ = [
     "ApiUsage",
     "MeteredConnector",
     "MeteredSession",
+    "RateLimit",
     "ResponseObserver",
     "RetryPolicy",
     "build_session",
@@ -58,7 +64,8 @@ class ApiUsage:
         system: Configured system name.
         calls: HTTP requests sent, retries included (each one costs API quota).
         retries: Requests that were repeats of a failed attempt.
-        throttled_seconds: Time spent waiting before retries (Retry-After or backoff).
+        throttled_seconds: Time spent waiting: before retries (Retry-After or backoff), and
+            before sending when a ``RateLimit`` was spent.
 
     """
 
@@ -115,6 +122,48 @@ class RetryPolicy:
     max_retry_after: float = 120.0
 
 
+@dataclass
+class RateLimit:
+    """A client-side limit on a group of endpoints: at most ``calls`` requests in any ``per_seconds``.
+
+    Vendors limit some endpoints more tightly than the account (Zendesk: 10 incremental
+    export requests a minute). Pacing before sending spends no call on a 429; a 429
+    that comes anyway (another client shares the budget) is still retried by the session.
+    The session asks ``delay`` before each attempt to a matching URL, and sleeps that long.
+
+    Attributes:
+        name: The group's name, for logs (``incremental_exports``).
+        calls: Requests allowed per window.
+        per_seconds: The window, in seconds.
+        applies: Whether a request (method, URL) counts against this limit.
+    """
+
+    name: str
+    calls: int
+    per_seconds: float
+    applies: Callable[[str, str], bool]
+    _sent: deque[float] = field(default_factory=deque, init=False, repr=False)
+    _hold_until: float = field(default=0.0, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def delay(self, now: float) -> float:
+        """Reserve the next send slot at or after ``now`` (monotonic seconds); return how long to wait for it."""
+        with self._lock:
+            at = max(now, self._hold_until)
+            while self._sent and self._sent[0] <= at - self.per_seconds:
+                self._sent.popleft()
+            if len(self._sent) >= self.calls:
+                at = max(at, self._sent[0] + self.per_seconds)
+                self._sent.popleft()
+            self._sent.append(at)
+            return at - now
+
+    def hold(self, seconds: float, *, now: float) -> None:
+        """Send nothing of this group for ``seconds`` from ``now`` (the vendor said its budget is spent)."""
+        with self._lock:
+            self._hold_until = max(self._hold_until, now + max(0.0, seconds))
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Return the seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date)."""
     if not value:
@@ -145,11 +194,14 @@ class MeteredSession(requests.Session):
         policy: RetryPolicy,
         sleep: Callable[[float], None],
         timeout: tuple[float, float],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.usage = usage
         self.policy = policy
         self.observers: list[ResponseObserver] = []
+        self.rate_limits: list[RateLimit] = []
+        self.clock = clock
         self._sleep = sleep
         self._timeout = timeout
 
@@ -174,8 +226,20 @@ class MeteredSession(requests.Session):
         return response
 
     def _send_once(self, method: str, url: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> requests.Response:
+        self._pace(method, url)
         self.usage.calls += 1
         return super().request(method, url, *args, **kwargs)
+
+    def _pace(self, method: str, url: str) -> None:
+        """Wait as long as the rate limits this request counts against ask."""
+        for limit in self.rate_limits:
+            if not limit.applies(method, url):
+                continue
+            wait = limit.delay(self.clock())
+            if wait > 0:
+                self.usage.throttled_seconds += wait
+                log.info("http.request_paced", system=self.usage.system, limit=limit.name, wait=round(wait, 3))
+                self._sleep(wait)
 
     def _should_retry(self, state: RetryCallState) -> bool:
         method = str(state.args[0])
@@ -233,6 +297,7 @@ def build_session(
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     sleep: Callable[[float], None] = time.sleep,
     user_agent: str = "contactpoint",
+    clock: Callable[[], float] = time.monotonic,
 ) -> MeteredSession:
     """Build the HTTP session a connector uses for every call.
 
@@ -242,8 +307,9 @@ def build_session(
         policy: Retry settings; ``RetryPolicy()`` when None.
         verify: TLS verification: True, or the path of a CA bundle (a sandbox's).
         timeout: (connect, read) seconds applied when a call gives none.
-        sleep: How to wait between retries; tests inject a recorder.
+        sleep: How to wait between retries and for rate limits; tests inject a recorder.
         user_agent: The User-Agent header.
+        clock: Monotonic seconds, for ``RateLimit`` pacing; tests inject a fake one.
 
     Returns:
         A ``MeteredSession`` whose ``usage`` counts calls, retries and throttled seconds.
@@ -254,6 +320,7 @@ def build_session(
         policy=policy or RetryPolicy(),
         sleep=sleep,
         timeout=timeout,
+        clock=clock,
     )
     session.verify = verify
     session.headers["User-Agent"] = user_agent

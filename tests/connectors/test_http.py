@@ -8,7 +8,7 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from connectors.http import ApiUsage, RetryPolicy, build_session, parse_retry_after
+from connectors.http import ApiUsage, RateLimit, RetryPolicy, build_session, parse_retry_after
 from core.logs import redact_text
 
 
@@ -129,3 +129,69 @@ def test_urls_are_logged_with_tokens_masked():
     url = "https://x.test/cb?access_token=abc.def&client_secret=s3cr3t&q=1"
     out = redact_text(url)
     assert "abc.def" not in out and "s3cr3t" not in out and "q=1" in out
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def paced_session(script, limit):
+    clock = FakeClock()
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.now += seconds
+
+    session = build_session(system="acme", usage=ApiUsage("acme"), sleep=sleep, clock=clock)
+    session.mount("https://", ScriptedAdapter(script))
+    session.rate_limits.append(limit)
+    return session, clock, sleeps
+
+
+def _exports_only(method: str, url: str) -> bool:
+    return "/incremental/" in url
+
+
+def test_rate_limit_paces_only_the_matching_endpoints_to_n_calls_a_window():
+    limit = RateLimit("incremental_exports", calls=3, per_seconds=60, applies=_exports_only)
+    session, clock, sleeps = paced_session([200] * 8, limit)
+    for _ in range(3):
+        session.get("https://api.example.test/incremental/users")
+    assert sleeps == []
+    session.get("https://api.example.test/users/me")  # another endpoint is not held back
+    assert sleeps == []
+    clock.now += 10
+    session.get("https://api.example.test/incremental/users")  # the 4th in the window waits for the 1st to age out
+    assert sleeps == [50.0]
+    session.get("https://api.example.test/incremental/users")
+    session.get("https://api.example.test/incremental/users")
+    assert sleeps == [50.0]  # the 2nd and 3rd had aged out by then
+    session.get("https://api.example.test/incremental/users")
+    assert sleeps == [50.0, 60.0]
+    assert session.usage.throttled_seconds == 110.0 and session.usage.retries == 0
+
+
+def test_rate_limit_hold_defers_the_group_when_the_vendor_says_its_budget_is_spent():
+    limit = RateLimit("incremental_exports", calls=10, per_seconds=60, applies=_exports_only)
+    session, clock, sleeps = paced_session([200, 200], limit)
+    limit.hold(42, now=clock())
+    session.get("https://api.example.test/users/me")
+    assert sleeps == []
+    session.get("https://api.example.test/incremental/tickets")
+    assert sleeps == [42.0]
+
+
+def test_rate_limit_with_a_sleep_that_does_not_move_the_clock_still_spaces_the_calls():
+    limit = RateLimit("x", calls=1, per_seconds=6, applies=lambda m, u: True)
+    sleeps: list[float] = []
+    session = build_session(system="acme", sleep=sleeps.append, clock=lambda: 0.0)
+    session.mount("https://", ScriptedAdapter([200, 200, 200]))
+    session.rate_limits.append(limit)
+    for _ in range(3):
+        session.get("https://api.example.test/x")
+    assert sleeps == [6.0, 12.0]
