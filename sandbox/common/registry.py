@@ -33,6 +33,7 @@ DEFAULT_API_LIMIT = 100_000
 
 KNOWN_SANDBOXES: dict[str, str] = {
     "salesforce": "sandbox.salesforce.app:build",
+    "zendesk": "sandbox.zendesk.app:build",
 }
 
 
