@@ -9,7 +9,8 @@ exactly there. ``end_of_stream`` says no record past the page is ready yet.
 Zendesk offers the cursor-based export for users and tickets only; organizations have
 the time-based one: ``start_time`` inclusive, ``end_time`` the last record's second, and
 ``next_page`` starting at ``end_time`` again, so records of that second come twice
-(a page never splits one second: it grows to hold every record of its last second).
+(a page never splits one second: it grows to hold every record of its last second, and a
+page that holds all of its only second ends one second later, so the next one moves on).
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ def time_export(request: Request, account: Account, kind: Kind, *, base_url: str
         while page and len(page) < len(ready) and stamp_of(ready[len(page)]) == stamp_of(page[-1]):
             page.append(ready[len(page)])  # never split one second across two pages
         end_time = stamp_of(page[-1]) if page else start_time
+        if page and end_time == start_time and len(page) < len(ready):
+            end_time += 1  # the page held all of its only second; the next must start after it
         keep = {k: v[0] for k, v in request.query.items() if k in {"per_page", "include", "exclude_deleted"}}
         body = {
             kind.value: _render(kind, page, base_url),

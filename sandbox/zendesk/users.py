@@ -262,7 +262,7 @@ def _body(request: Request, key: str) -> Any:
 def _refused(refusal: Refusal) -> Response:
     if refusal.error == "RecordNotFound":
         return not_found()
-    return invalid(refusal.field, refusal.details)
+    return invalid(refusal.field, refusal.details, code=refusal.code)
 
 
 def _failed(refusal: Refusal, **keys: Any) -> dict[str, Any]:

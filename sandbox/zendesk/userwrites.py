@@ -30,6 +30,7 @@ class Refusal:
     error: str
     details: str
     field: str = "base"
+    code: str = "InvalidValue"
 
 
 def _number(kind: str, value: Any) -> Any:
@@ -85,11 +86,13 @@ def _check_plain(account: Account, body: dict[str, Any], target: Record | None) 
     if email is not None and not _EMAIL.match(str(email).strip()):
         return Refusal("RecordInvalid", f"Email: {email} is not properly formatted", "email")
     if email and target is None and account.user_by("email", email) is not None:
-        return Refusal("RecordInvalid", f"Email: {email} is already being used by another user", "email")
+        return Refusal(
+            "RecordInvalid", f"Email: {email} is already being used by another user", "email", "DuplicateValue"
+        )
     external = body.get("external_id")
     holder = account.user_by("external_id", external) if external else None
     if holder is not None and (target is None or holder["id"] != target["id"]):
-        return Refusal("RecordInvalid", "External: has already been taken", "external_id")
+        return Refusal("RecordInvalid", "External: has already been taken", "external_id", "DuplicateValue")
     org = body.get("organization_id")
     if org is not None and org not in account.organizations:
         return Refusal("RecordInvalid", f"Organization: {org} does not exist", "organization_id")
