@@ -170,7 +170,7 @@ class TargetPlan:
         name: The model's name (``Person``).
         model: The pydantic class.
         loc: The target's key path in the mapping file.
-        fields: Canonical field name and its plan.
+        fields: Canonical field name (or ``<dict field>.<key>``, e.g. ``properties.tags``) and its plan.
         when: Build the model only when this value is present and not false.
         sets_updated_at: The mapping maps ``updated_at`` itself.
         sets_deleted: The mapping maps ``deleted`` itself.
@@ -205,7 +205,12 @@ class TargetPlan:
         data: dict[str, Any] = {"source": ref}
         for name, plan in self.fields:
             value = plan.evaluate(raw)
-            if value is not None:
+            if value is None:
+                continue
+            head, dot, key = name.partition(".")
+            if dot:  # a key of a dict field: properties.tags
+                data.setdefault(head, {})[key] = value
+            else:
                 data[name] = value
         if not self.sets_updated_at and updated_at is not None:
             data["updated_at"] = updated_at

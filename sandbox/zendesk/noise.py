@@ -5,7 +5,7 @@ numbers are as the channel gave them:
 
 - a name typed in capitals or lower case, written ``Last, First``, or only the email's
   local part (``maya.lindqvist``, what a web form leaves when the name is blank);
-- a caller with no email, named ``Caller +1 (415) 555-0142`` as Zendesk Talk names them;
+- a caller with no email, named after the number (``Caller +1 415 555 0142``), as Zendesk Talk does;
 - emails in capitals now and then; phones as typed (``(415) 555-0142``, ``020 7946 0321``,
   ``0044 20 7946 0321``, ``+14155550142``) or missing;
 - organization names with or without a legal suffix.
@@ -15,9 +15,18 @@ from __future__ import annotations
 
 import random
 
-__all__ = ["company_name", "name_of", "national", "phone_of", "spaced"]
+__all__ = ["company_name", "locale_of", "name_of", "national", "phone_of", "spaced"]
 
 _SUFFIXES = ("Inc.", "Ltd", "GmbH", "LLC", "S.A.", "Pty Ltd")
+_LOCALES = {"US": ("en-US", "Pacific Time (US & Canada)", "America/Los_Angeles"),
+            "GB": ("en-GB", "London", "Europe/London"), "DE": ("de", "Berlin", "Europe/Berlin"),
+            "FR": ("fr", "Paris", "Europe/Paris"), "CA": ("en-CA", "Eastern Time (US & Canada)", "America/Toronto"),
+            "AU": ("en-AU", "Sydney", "Australia/Sydney")}  # fmt: skip
+
+
+def locale_of(country: str) -> tuple[str, str, str]:
+    """The locale, Zendesk time zone name and IANA zone a person of ``country`` gets (``en-US``...)."""
+    return _LOCALES.get(country, ("en-US", "UTC", "Etc/UTC"))
 
 
 def national(clean: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from sandbox.common.people import Company, Person, companies, people
 from sandbox.common.stories import STORIES, StoryPerson
 from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record
-from sandbox.zendesk.noise import company_name, name_of, national, phone_of, spaced
+from sandbox.zendesk.noise import company_name, locale_of, name_of, national, phone_of, spaced
 from sandbox.zendesk.tickets import make_ticket
 
 __all__ = ["ADMIN_EMAIL", "AGENT_IDS", "STORY_ORGANIZATION_IDS", "STORY_USER_IDS", "seed_account"]
@@ -38,8 +38,6 @@ STORY_ORGANIZATION_IDS = {
     "Copperleaf Retail": 360800000004,
 }
 _EPOCH = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
-_ZONES = (("Pacific Time (US & Canada)", "America/Los_Angeles"), ("London", "Europe/London"),
-          ("Berlin", "Europe/Berlin"), ("Sydney", "Australia/Sydney"), ("Eastern Time (US & Canada)", "America/New_York"))  # fmt: skip
 
 
 class _Stamps:
@@ -60,13 +58,13 @@ class _Stamps:
         return self.current - timedelta(days=self.rng.randint(0, 400)), self.current
 
 
-def _user(user_id: int, name: str, email: str | None, stamps: _Stamps, **extra: Any) -> Record:
+def _user(user_id: int, name: str, email: str | None, stamps: _Stamps, *, country: str = "GB", **extra: Any) -> Record:
     created, updated = stamps.next()
-    zone, iana = stamps.rng.choice(_ZONES)
+    locale, zone, iana = locale_of(country)
     record: Record = {
         "id": user_id, "name": name, "email": email, "created_at": created, "updated_at": updated,
         "time_zone": zone, "iana_time_zone": iana, "phone": None, "shared_phone_number": None, "photo": None,
-        "locale_id": 1, "locale": "en-US", "organization_id": None, "role": "end-user", "role_type": None,
+        "locale_id": 1, "locale": locale, "organization_id": None, "role": "end-user", "role_type": None,
         "verified": email is not None, "external_id": None, "tags": [], "alias": "", "active": True,
         "shared": False, "shared_agent": False, "details": "", "notes": "", "custom_role_id": None,
         "moderator": False, "ticket_restriction": "requested", "only_private_comments": False,
@@ -116,10 +114,12 @@ def _organizations(account: Account, firms: list[Company], rng: random.Random, s
 def _end_user(account: Account, person: Person, org_ids: list[int], rng: random.Random, stamps: _Stamps) -> Record:
     user_id = account.new_id(Kind.USERS)
     if rng.random() < 0.04:  # a caller: Zendesk Talk names them by their number
-        phone = national(person.phone) if person.phone.startswith("+1 ") else person.phone
-        return _user(user_id, f"Caller {phone}", None, stamps, phone=phone, verified=False)
+        digits = "+" + "".join(ch for ch in person.phone if ch.isdigit())
+        return _user(
+            user_id, f"Caller {person.phone}", None, stamps, phone=digits, verified=False, country=person.country
+        )
     email = spaced(rng, person.email)
-    extra: dict[str, Any] = {"phone": phone_of(rng, person.phone)}
+    extra: dict[str, Any] = {"phone": phone_of(rng, person.phone), "country": person.country}
     if rng.random() < 0.7:
         extra["organization_id"] = org_ids[person.company]
     if rng.random() < 0.2:
@@ -136,7 +136,7 @@ def _crowd(account: Account, crowd: list[Person], org_ids: list[int], rng: rando
         if rng.random() < 0.03:  # the same person wrote in again from another address
             local = f"{person.first_name}.{person.last_name}".lower().replace("'", "")
             twin = _user(account.new_id(Kind.USERS), f"{person.first_name} {person.last_name[:1]}.",
-                         f"{local}@mail.example.net", stamps, phone=user.get("phone"))  # fmt: skip
+                         f"{local}@mail.example.net", stamps, phone=user.get("phone"), country=person.country)  # fmt: skip
             account.users[twin["id"]] = twin
     users = [u for u in account.users.values() if u["role"] == "end-user"]
     for index, user in enumerate(users):
@@ -153,7 +153,7 @@ def _mailboxes(
     rng = random.Random("zendesk:mailboxes")
     for firm, org_id in list(zip(firms, org_ids, strict=True))[::17]:
         user = _user(account.new_id(Kind.USERS), f"{firm.name} Support", f"support@{firm.domain}", stamps,
-                     organization_id=org_id, tags=["shared_mailbox"])  # fmt: skip
+                     organization_id=org_id, tags=["shared_mailbox"], country=firm.country)  # fmt: skip
         account.users[user["id"]] = user
         colleagues = [p for p in crowd if p.company == firm.index][:2]
         for person in colleagues:
@@ -183,13 +183,14 @@ def _story_user(key: str, who: StoryPerson | None, facts: dict[str, Any], stamps
     user_id = STORY_USER_IDS[key]
     if who is None:  # the colleagues' shared mailbox
         org = STORY_ORGANIZATION_IDS["Brightwater Labs"]
-        return _user(user_id, facts["name"], facts["email"], stamps, organization_id=org, tags=["shared_mailbox"])
+        return _user(user_id, facts["name"], facts["email"], stamps, organization_id=org, tags=["shared_mailbox"],
+                     country="DE")  # fmt: skip
     names = {
         "maya": who.first_name.upper() + " " + who.last_name.upper(),
         "priya": f"{who.first_name} {who.last_name}".lower(),
     }
     return _user(user_id, names.get(key, f"{who.first_name} {who.last_name}"), who.email, stamps,
-                 phone=national(who.phone), organization_id=STORY_ORGANIZATION_IDS[who.company])  # fmt: skip
+                 phone=national(who.phone), organization_id=STORY_ORGANIZATION_IDS[who.company], country=who.country)  # fmt: skip
 
 
 def _stories(account: Account, stamps: _Stamps) -> None:

@@ -34,7 +34,11 @@ def parse_time(value: Any) -> datetime:
     if not isinstance(value, str) or not value:
         msg = f"not a Zendesk time: {value!r}"
         raise ValueError(msg)
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as err:
+        msg = f"not a Zendesk time: {value!r} ({err})"
+        raise ValueError(msg) from None
     if parsed.tzinfo is None:
         msg = f"Zendesk time without a zone: {value!r}"
         raise ValueError(msg)

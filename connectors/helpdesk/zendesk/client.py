@@ -74,6 +74,7 @@ class ZendeskClient:
         self.session = session
         self.base = f"{config.api_url}/api/v2/"
         self.rate = RateLimitState()
+        self._user_fields: list[dict[str, Any]] | None = None
         session.auth = request_auth(config)
         self._exports = RateLimit("incremental_exports", config.exports_per_minute, 60.0, _is_export)
         self._account = RateLimit("account", config.requests_per_minute or _UNLIMITED, 60.0, _any)
@@ -154,9 +155,14 @@ class ZendeskClient:
         path = f"incremental/{stream}.json"
         return self.call("GET", path, operation=f"{stream} export", stream=stream, params=params)
 
-    def user_fields(self) -> list[dict[str, Any]]:
-        """Return every custom user field definition (cursor pagination, 100 a page)."""
-        return list(self._pages("user_fields.json", key="user_fields", operation="user_fields"))
+    def user_fields(self, *, refresh: bool = False) -> list[dict[str, Any]]:
+        """Return every custom user field definition (cursor pagination, 100 a page), read once per client.
+
+        Fields this client creates are added to what it read; ``refresh`` reads them again.
+        """
+        if self._user_fields is None or refresh:
+            self._user_fields = list(self._pages("user_fields.json", key="user_fields", operation="user_fields"))
+        return list(self._user_fields)
 
     def _pages(self, path: str, *, key: str, operation: str) -> Iterator[dict[str, Any]]:
         page: dict[str, Any] = self.call("GET", path, operation=operation, params={"page[size]": 100})
@@ -170,7 +176,10 @@ class ZendeskClient:
     def create_user_field(self, field: Mapping[str, Any]) -> dict[str, Any]:
         """Create a custom user field; return Zendesk's definition of it."""
         body = self.call("POST", "user_fields.json", operation="create user_field", json={"user_field": dict(field)})
-        return dict(body.get("user_field") or {})
+        created = dict(body.get("user_field") or {})
+        if self._user_fields is not None:
+            self._user_fields.append(created)
+        return created
 
     def update_many(self, users: list[dict[str, Any]]) -> dict[str, Any]:
         """Queue a bulk update of up to 100 users (each with its ``id``); return the ``job_status``."""

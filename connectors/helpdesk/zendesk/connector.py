@@ -158,5 +158,4 @@ class ZendeskConnector:
         changes = provision.plan(self.client, targets)
         if apply and any(c.action.pending for c in changes):
             changes = provision.apply(self.client, changes)
-            self._writer.forget_fields()
         return provision.as_plan(self.system, changes)

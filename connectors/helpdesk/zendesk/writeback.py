@@ -68,16 +68,10 @@ class WriteBack:
         self._config = config
         self._system = system
         self._sleep = sleep
-        self._fields: set[str] | None = None
-
-    def forget_fields(self) -> None:
-        """Read the account's user fields again before the next push (after ``provision`` made some)."""
-        self._fields = None
 
     def _known_fields(self) -> set[str]:
-        if self._fields is None:
-            self._fields = {str(f["key"]) for f in self._client.user_fields() if f.get("active", True)}
-        return self._fields
+        """The keys of the account's active user fields (read once per connector, with those setup made)."""
+        return {str(f["key"]) for f in self._client.user_fields() if f.get("active", True)}
 
     def push(self, batch: WriteBatch) -> list[WriteResult]:
         """Apply ``batch``; return one final result per op, in the ops' order.
@@ -94,20 +88,25 @@ class WriteBack:
         results: dict[int, WriteResult] = {}
         updates: list[tuple[int, dict[str, Any]]] = []
         upserts: list[tuple[int, dict[str, Any]]] = []
+        wants_fields = any(name.startswith(FIELD_PREFIX) for op in batch.ops for name in op.fields)
+        known = self._known_fields() if wants_fields else set()
         for index, op in enumerate(batch.ops):
-            checked = self._precheck(op)
+            checked = self._precheck(op, known)
             if isinstance(checked, WriteResult):
                 results[index] = checked
             else:
                 (upserts if op.source_id is None else updates).append((index, checked))
-        jobs = [*_update_jobs(updates), *(_Job(upsert=True, items=list(chunk)) for chunk in _chunks(upserts, BATCH_SIZE))]
+        jobs = [
+            *_update_jobs(updates),
+            *(_Job(upsert=True, items=list(chunk)) for chunk in _chunks(upserts, BATCH_SIZE)),
+        ]
         for wave in _chunks(jobs, self._config.max_open_jobs):
             results.update(self._run(wave, batch.ops))
         failed = sum(r.outcome is WriteOutcome.FAILED for r in results.values())
         log.info("writeback.pushed", system=self._system, stream=batch.stream, records=len(results), rejected=failed)
         return [results[i] for i in range(len(batch.ops))]
 
-    def _precheck(self, op: WriteOp) -> WriteResult | dict[str, Any]:
+    def _precheck(self, op: WriteOp, known: set[str]) -> WriteResult | dict[str, Any]:
         if not op.fields:
             return WriteResult(op.source_id, WriteOutcome.UNCHANGED)
         attributes: dict[str, Any] = {}
@@ -120,7 +119,7 @@ class WriteBack:
             else:
                 message = f"{name!r} is not a Zendesk user attribute; write custom fields as user_fields.<key>"
                 return WriteResult(op.source_id, WriteOutcome.FAILED, "UNKNOWN_FIELD", message)
-        missing = sorted(set(custom) - self._known_fields()) if custom else []
+        missing = sorted(set(custom) - known)
         if missing:
             message = f"no user field {', '.join(missing)} in Zendesk; create it with: contactpoint setup zendesk"
             return WriteResult(op.source_id, WriteOutcome.FAILED, "USER_FIELD_MISSING", message)
