@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint typecheck postgres postgres-stop cassettes bench clean
+.PHONY: demo test test-fast lint typecheck postgres postgres-stop cassettes cassettes-salesforce cassettes-zendesk bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,10 +34,17 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow and not postgres"
 
 # Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them.
-cassettes: $(STAMP)
+cassettes: cassettes-salesforce cassettes-zendesk
+
+cassettes-salesforce: $(STAMP)
 	rm -f cassettes/salesforce/*.yaml
 	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/salesforce/test_replay.py tests/connectors/salesforce/test_commands.py
 	$(BIN)/pytest -q tests/connectors/salesforce
+
+cassettes-zendesk: $(STAMP)
+	rm -f cassettes/zendesk/*.yaml
+	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/zendesk/test_replay.py tests/connectors/zendesk/test_commands.py
+	$(BIN)/pytest -q tests/connectors/zendesk
 
 postgres:
 	@scripts/postgres.sh start

@@ -115,8 +115,8 @@ class ZendeskControl:
             kind = ZendeskFault(spec.kind)
         except ValueError:
             known = ", ".join(f.value for f in ZendeskFault)
-            msg = f"unknown Zendesk sandbox fault {spec.kind!r}"
-            raise ConfigError(msg, hint=f"known faults: {known}") from None
+            msg = f"unknown Zendesk sandbox fault {spec.kind!r}; known faults: {known}"
+            raise ConfigError(msg, hint="write faults as KIND or KIND:COUNT, e.g. rate_limited:2") from None
         if kind in {ZendeskFault.RATE_LIMITED, ZendeskFault.UNAVAILABLE}:
             status = 429 if kind is ZendeskFault.RATE_LIMITED else 503
             self.fail_next(spec.count, status=status, retry_after=spec.retry_after)

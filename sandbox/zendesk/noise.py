@@ -7,7 +7,7 @@ numbers are as the channel gave them:
   local part (``maya.lindqvist``, what a web form leaves when the name is blank);
 - a caller with no email, named after the number (``Caller +1 415 555 0142``), as Zendesk Talk does;
 - emails in capitals now and then; phones as typed (``(415) 555-0142``, ``020 7946 0321``,
-  ``0044 20 7946 0321``, ``+14155550142``) or missing;
+  ``0044 20 7946 0321``, ``1 (415) 555-0142``, ``+14155550142``) or missing;
 - organization names with or without a legal suffix.
 """
 
@@ -49,8 +49,8 @@ def phone_of(rng: random.Random, clean: str) -> str | None:
         return national(clean)
     if roll < 0.70:
         return "+" + "".join(ch for ch in clean if ch.isdigit())
-    if roll < 0.78:
-        return "00" + clean[1:]
+    if roll < 0.78:  # the international prefix as dialled at home: 00 in Europe and Australia, 1 in North America
+        return "1 " + national(clean) if clean.startswith("+1 ") else "00" + clean[1:]
     return clean
 
 

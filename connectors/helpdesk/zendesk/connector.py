@@ -96,7 +96,9 @@ class ZendeskConnector:
         """
         me = self.client.me()
         if me.get("id") is None or me.get("role") != "admin":
-            role = "no one (anonymous)" if me.get("id") is None else f"{me.get('email')}, whose role is {me.get('role')!r}"
+            role = (
+                "no one (anonymous)" if me.get("id") is None else f"{me.get('email')}, whose role is {me.get('role')!r}"
+            )
             msg = f"the {who(self.config)} signs in as {role}; incremental exports and bulk user writes need an admin"
             raise AuthError(msg, hint="use an admin's API token or an OAuth token with read and write scope",
                             system=self.system)  # fmt: skip
