@@ -43,6 +43,7 @@ class Kind(StrEnum):
     TICKETS = "tickets"
 
 
+_LOOKUP_KEYS = ("email", "external_id")
 _FIRST_ID = {Kind.USERS: 361000000000, Kind.ORGANIZATIONS: 362000000000, Kind.TICKETS: 1000}
 
 
@@ -99,6 +100,7 @@ class Account:
     metric_sets: dict[int, Record] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _next: dict[str, int] = field(default_factory=dict)
+    _index: dict[tuple[str, str], set[int]] = field(default_factory=dict)
 
     def records(self, kind: Kind) -> dict[int, Record]:
         """The records of one collection, by ID."""
@@ -122,13 +124,21 @@ class Account:
         """Stamp ``record`` as changed now (or at ``at``)."""
         record["updated_at"] = at or self.clock.now()
 
+    def remember(self, user: Record) -> None:
+        """Index ``user`` by its email and external ID (call after creating or changing one)."""
+        for key in _LOOKUP_KEYS:
+            value = user.get(key)
+            if isinstance(value, str) and value.strip():
+                self._index.setdefault((key, value.strip().lower()), set()).add(int(user["id"]))
+
     def user_by(self, key: str, value: Any) -> Record | None:
         """The live user whose ``key`` (``email``, ``external_id``) equals ``value``, ignoring case."""
         wanted = str(value).strip().lower()
-        return next(
-            (u for u in self.users.values() if u.get("active") and str(u.get(key) or "").strip().lower() == wanted),
-            None,
-        )
+        for user_id in sorted(self._index.get((key, wanted), ())):
+            user = self.users.get(user_id)
+            if user and user.get("active") and str(user.get(key) or "").strip().lower() == wanted:
+                return user
+        return None
 
     def live_users(self) -> Iterator[Record]:
         """Users that are not deleted, by ID."""

@@ -239,3 +239,5 @@ def seed_account(account: Account, *, records: int, seed: int) -> None:
     _stories(account, stamps)
     for record in (*account.users.values(), *account.organizations.values(), *account.tickets.values()):
         record["created_at"] = min(record["created_at"], record["updated_at"])
+    for user in account.users.values():
+        account.remember(user)

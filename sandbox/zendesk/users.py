@@ -243,6 +243,7 @@ def merge_users(account: Account, source: Record, target: Record) -> None:
         source["active"] = False
         account.touch(source)
         account.touch(target)
+        account.remember(target)
 
 
 def _no() -> Response:

@@ -137,6 +137,7 @@ def new_user(account: Account, changes: dict[str, Any]) -> Record | Refusal:
     }  # fmt: skip
     record.update(changes)
     account.users[user_id] = record
+    account.remember(record)
     return record
 
 
@@ -144,6 +145,7 @@ def apply_changes(account: Account, user: Record, changes: dict[str, Any]) -> No
     """Write checked ``changes`` into ``user`` and stamp it."""
     user.update(changes)
     account.touch(user)
+    account.remember(user)
 
 
 def find_for_upsert(account: Account, body: dict[str, Any]) -> Record | None:
