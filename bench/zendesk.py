@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from connectors.base import WriteBatch, WriteOp, WritebackTarget
+from connectors.base import WritebackTarget, WriteBatch, WriteOp
 from connectors.helpdesk.zendesk import ZendeskConfig, ZendeskConnector
 from core.logs import configure
 from sandbox.common.runner import running_sandbox
@@ -72,7 +72,9 @@ def _bare_pull(sb: Any, stream: str) -> float:
         page = session.get(f"{base}{stream}/cursor.json", params={"start_time": 0, "per_page": PAGE}).json()
         count += len(page[stream])
         while not page["end_of_stream"]:
-            page = session.get(f"{base}{stream}/cursor.json", params={"cursor": page["after_cursor"], "per_page": PAGE}).json()
+            page = session.get(
+                f"{base}{stream}/cursor.json", params={"cursor": page["after_cursor"], "per_page": PAGE}
+            ).json()
             count += len(page[stream])
     return count / (time.perf_counter() - start)
 
@@ -141,7 +143,9 @@ def main() -> None:
         bench_pull(sb, "tickets")
         updates = [WriteOp(i, {PROFILE: f"cp_{n}"}) for n, i in enumerate(ids)]
         bench_push(sb, "push update_many (100/job)", updates)
-        emails = [str(sb.control.account.users[int(i)]["email"]) for i in ids if sb.control.account.users[int(i)]["email"]]
+        emails = [
+            str(sb.control.account.users[int(i)]["email"]) for i in ids if sb.control.account.users[int(i)]["email"]
+        ]
         upserts = [WriteOp(None, {PROFILE: "cp_u"}, match=("email", e)) for e in emails]
         bench_push(sb, "push create_or_update_many (100/job)", upserts)
         users = len(sb.control.account.users)
