@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint typecheck postgres postgres-stop cassettes cassettes-salesforce cassettes-zendesk bench clean
+.PHONY: demo test test-fast lint typecheck postgres postgres-stop sf-cli cassettes cassettes-salesforce cassettes-zendesk bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,10 +24,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy core connectors sandbox
 
-# The whole suite, on SQLite and on a real PostgreSQL server started on loopback.
-test: $(STAMP) lint typecheck
+# The whole suite, on SQLite and on a real PostgreSQL server started on loopback,
+# with Salesforce's own CLI run against the Salesforce sandbox.
+test: $(STAMP) lint typecheck sf-cli
 	@url=$$(scripts/postgres.sh start) && \
-	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 $(BIN)/pytest -q
+	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 CONTACTPOINT_REQUIRE_SF_CLI=1 $(BIN)/pytest -q
 
 # Quick loop while editing: no PostgreSQL, no slow tests.
 test-fast: $(STAMP)
@@ -48,6 +49,10 @@ cassettes-zendesk: $(STAMP)
 
 postgres:
 	@scripts/postgres.sh start
+
+# Salesforce's CLI (npm @salesforce/cli, and Node 22 from npm when the machine's is older) in .tmp/sfcli.
+sf-cli:
+	@scripts/sf-cli.sh >/dev/null
 
 postgres-stop:
 	@scripts/postgres.sh stop

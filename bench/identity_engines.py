@@ -73,8 +73,8 @@ def _incremental(people: Sequence[Person], new_people: Sequence[Person]) -> dict
     """Resolve the batch into a SQLite store, then time each new record resolved against it."""
     with tempfile.TemporaryDirectory() as scratch:
         store = open_store(f"sqlite:///{Path(scratch) / 'profiles.sqlite'}")
-        run_id = store.start_run("bench")
-        store.upsert_canonical(((p.source, "Person", 0, p) for p in people), run_id=run_id)
+        run_id = store.runs.start("bench")
+        store.records.upsert_canonical(((p.source, "Person", 0, p) for p in people), run_id=run_id)
         resolve_store(store, _settings(), run_id=run_id)
         resolver = IncrementalResolver(store, _settings())  # built here, so no timed call loads the model
         latencies = []

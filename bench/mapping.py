@@ -60,7 +60,7 @@ def map_and_store(path: Path, workdir: Path) -> tuple[float, dict[str, int]]:
         FilesConfig.model_validate({"streams": [{"name": "people", "path": path, "batch_size": 5000}]})
     )
     with open_store(f"sqlite:///{workdir / 'bench.db'}") as store:
-        run_id = store.start_run("bench")
+        run_id = store.runs.start("bench")
         start = time.perf_counter()
         summary = ingest_stream(connector, "people", mapping, store, run_id=run_id)
         elapsed = time.perf_counter() - start

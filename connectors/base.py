@@ -47,6 +47,7 @@ __all__ = [
     "Cursor",
     "PullBatch",
     "RejectedRecord",
+    "RejectionCode",
     "SetupAction",
     "SetupChange",
     "SetupPlan",
@@ -86,9 +87,45 @@ class SourceRecord:
     merged_into: str | None = None
 
 
+class RejectionCode(StrEnum):
+    """Why a record was parked, by kind: what reports group by and what tells an operator where to look.
+
+    Connectors use ``unreadable``, ``no_id`` and ``too_large``; the mapping uses ``missing``,
+    ``transform``, ``invalid`` and ``unmapped_stream``; write-back uses ``vendor_refused``.
+    """
+
+    UNREADABLE = "unreadable"
+    """The connector could not read it: broken CSV or JSON, bytes not in the encoding, a bad vendor value."""
+    NO_ID = "no_id"
+    """It has no record ID, so it cannot be stored or found again."""
+    TOO_LARGE = "too_large"
+    """A value or the record is over a size limit."""
+    MISSING = "missing"
+    """A required value is missing or empty."""
+    TRANSFORM = "transform"
+    """A transform could not read a value of a required field or an identifier."""
+    INVALID = "invalid"
+    """The canonical model or an identifier refused a value."""
+    UNMAPPED_STREAM = "unmapped_stream"
+    """The mapping has no stream for it."""
+    VENDOR_REFUSED = "vendor_refused"
+    """The vendor refused the write-back to it."""
+
+
 @dataclass(frozen=True, slots=True)
 class RejectedRecord:
-    """A record the connector could not turn into a ``SourceRecord``; it gets parked."""
+    """A record that could not be used; it gets parked with its reason, and the run goes on.
+
+    Attributes:
+        system: The system it came from.
+        stream: The stream it came from.
+        reason: What went wrong, for a person to read (the field, the value, why).
+        raw: The record as received (any JSON-compatible value; for an unreadable row, its text).
+        source_id: Its ID, when that could be read.
+        position: Where it was in the source (a file line, a result page), for the admin.
+        code: The kind of problem (``RejectionCode``).
+        field: The field involved (``Person.email``, ``identifier email``), when one is.
+    """
 
     system: str
     stream: str
@@ -96,7 +133,8 @@ class RejectedRecord:
     raw: Any
     source_id: str | None = None
     position: str | None = None
-    """Where it was in the source (a file line, a result page), for the admin."""
+    code: RejectionCode = RejectionCode.UNREADABLE
+    field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

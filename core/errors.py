@@ -14,7 +14,10 @@ Branches say what the caller must do, not where the error came from::
     │       └── RateLimited            try again after ``retry_after`` seconds
     ├── RecordRejected                 one record is bad: park it, go on (exit 4 if all)
     ├── IdentityError                  identity settings or pins are inconsistent
-    └── StoreError                     the store cannot be read or written
+    ├── StoreError                     the store cannot be read or written (exit 5)
+    └── RunStopped                     the run did not do its work; nothing is half-done
+        ├── JobBusyError               another run holds the job: wait, or try later (exit 6)
+        └── RunInterrupted             stopped on request after its batch (exit 130 Ctrl-C, 143 SIGTERM)
 
 Every error carries structured fields (``system``, ``stream``, ``record_id``,
 ``status``) that logs and reports read, and a ``hint`` that says what to do.
@@ -35,11 +38,14 @@ __all__ = [
     "ContactpointError",
     "FatalApiError",
     "IdentityError",
+    "JobBusyError",
     "MappingError",
     "Problem",
     "RateLimited",
     "RecordRejected",
     "RetryableError",
+    "RunInterrupted",
+    "RunStopped",
     "StoreError",
     "problem_count",
     "problems_message",
@@ -174,3 +180,25 @@ class StoreError(ContactpointError):
     """The store cannot be reached, migrated, read or written."""
 
     exit_code = 5
+
+
+class RunStopped(ContactpointError):
+    """A run stopped before its work was done, cleanly: what it stored is consistent."""
+
+
+class JobBusyError(RunStopped):
+    """Another run holds the job this run needs; nothing was done."""
+
+    exit_code = 6
+
+
+class RunInterrupted(RunStopped):
+    """A signal asked the run to stop; it finished its batch, recorded itself as interrupted and stopped.
+
+    The exit code follows the shell's convention: 128 plus the signal number (130 for
+    Ctrl-C, 143 for SIGTERM).
+    """
+
+    def __init__(self, message: str, *, signal_number: int, hint: str | None = None, **context: Any) -> None:
+        super().__init__(message, hint=hint, signal=signal_number, **context)
+        self.exit_code = 128 + signal_number

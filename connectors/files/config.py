@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from enum import StrEnum
 from pathlib import Path
 
@@ -9,17 +11,53 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.canonical.fields import TimeZoneName
 
-__all__ = ["FileFormat", "FileStreamConfig", "FilesConfig"]
+__all__ = ["FileFormat", "FileStreamConfig", "FilesConfig", "sniff_format"]
 
 
 class FileFormat(StrEnum):
-    """Formats the files connector reads and writes."""
+    """Formats the files connector reads (and, for CSV and JSON lines, writes)."""
 
     CSV = "csv"
     JSONL = "jsonl"
+    JSON = "json"
 
 
-_SUFFIXES = {".csv": FileFormat.CSV, ".tsv": FileFormat.CSV, ".jsonl": FileFormat.JSONL, ".ndjson": FileFormat.JSONL}
+_SUFFIXES = {
+    ".csv": FileFormat.CSV,
+    ".tsv": FileFormat.CSV,
+    ".jsonl": FileFormat.JSONL,
+    ".ndjson": FileFormat.JSONL,
+    ".json": FileFormat.JSON,
+}
+_SNIFF_BYTES = 65_536
+_DELIMITERS = ",;\t|"
+
+
+def sniff_format(path: Path) -> tuple[FileFormat, str | None]:
+    """Tell a file's format from its content: JSON (an array or one object), JSON lines, or CSV.
+
+    Returns:
+        The format, and for CSV the delimiter the first lines use (None when unsure).
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if head.startswith("["):
+        return FileFormat.JSON, None
+    if head.startswith("{"):
+        first = head.split("\n", 1)[0]
+        try:
+            json.loads(first)
+        except ValueError:
+            return FileFormat.JSON, None  # one object over several lines
+        return FileFormat.JSONL, None
+    try:
+        dialect = csv.Sniffer().sniff(head[: head.rfind("\n") + 1] or head, delimiters=_DELIMITERS)
+    except csv.Error:
+        return FileFormat.CSV, None
+    return FileFormat.CSV, dialect.delimiter
 
 
 class FileStreamConfig(BaseModel):
@@ -34,7 +72,9 @@ class FileStreamConfig(BaseModel):
 
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="Stream name used by the mapping.")
     path: Path
-    format: FileFormat | None = Field(default=None, description="csv or jsonl; taken from the suffix when empty.")
+    format: FileFormat | None = Field(
+        default=None, description="csv, jsonl or json; from the suffix, else from the content, when empty."
+    )
     id_field: str = Field(default="id", min_length=1)
     updated_at_field: str | None = None
     timezone: TimeZoneName = Field(default="UTC", description="Zone for timestamps that carry none.")
@@ -45,14 +85,22 @@ class FileStreamConfig(BaseModel):
 
     @model_validator(mode="after")
     def _format_known(self) -> FileStreamConfig:
+        if self.format is not None:
+            return self
+        suffix = self.path.suffix.lower()
+        self.format = _SUFFIXES.get(suffix)
+        if suffix == ".tsv" and "delimiter" not in self.model_fields_set:
+            self.delimiter = "\t"
         if self.format is None:
-            inferred = _SUFFIXES.get(self.path.suffix.lower())
-            if inferred is None:
-                msg = f"cannot tell the format of {self.path} from its suffix; set format: csv or format: jsonl"
+            if not self.path.is_file():
+                msg = (
+                    f"cannot tell the format of {self.path}: its suffix is not .csv, .tsv, .jsonl, .ndjson or "
+                    ".json and the file does not exist to look inside; set format: csv, jsonl or json"
+                )
                 raise ValueError(msg)
-            self.format = inferred
-            if self.path.suffix.lower() == ".tsv" and self.delimiter == ",":
-                self.delimiter = "\t"
+            self.format, delimiter = sniff_format(self.path)
+            if delimiter is not None and "delimiter" not in self.model_fields_set:
+                self.delimiter = delimiter
         return self
 
     @property
@@ -63,13 +111,15 @@ class FileStreamConfig(BaseModel):
 
     @property
     def output_format(self) -> FileFormat:
-        """The output file's format: from its suffix, else the input's format."""
-        return _SUFFIXES.get(self.output_path.suffix.lower(), self.file_format)
+        """The output file's format: from its suffix, else the input's (JSON lines for a JSON input)."""
+        found = _SUFFIXES.get(self.output_path.suffix.lower(), self.file_format)
+        return FileFormat.JSONL if found is FileFormat.JSON else found
 
     @property
     def output_path(self) -> Path:
         """Where ``push`` writes this stream's write-back rows."""
-        return self.output or self.path.with_name(f"{self.name}.writeback.{self.file_format.value}")
+        written = FileFormat.JSONL if self.file_format is FileFormat.JSON else self.file_format
+        return self.output or self.path.with_name(f"{self.name}.writeback.{written.value}")
 
 
 class FilesConfig(BaseModel):

@@ -27,6 +27,7 @@ from connectors.base import (
     Cursor,
     PullBatch,
     RejectedRecord,
+    RejectionCode,
     SetupPlan,
     SourceRecord,
     StreamSpec,
@@ -134,15 +135,24 @@ class _Pull:
         self.records: list[SourceRecord] = []
         self.rejected: list[RejectedRecord] = []
 
-    def reject(self, reason: str, raw: Any, line: int, source_id: str | None = None) -> None:
-        self.rejected.append(
-            RejectedRecord(self.system, self.config.name, reason, raw, source_id, f"{self.config.path}:{line}")
-        )
+    def reject(
+        self,
+        reason: str,
+        raw: Any,
+        line: int,
+        source_id: str | None = None,
+        *,
+        code: RejectionCode = RejectionCode.UNREADABLE,
+        field: str | None = None,
+    ) -> None:
+        where = f"{self.config.path}:{line}"
+        self.rejected.append(RejectedRecord(self.system, self.config.name, reason, raw, source_id, where, code, field))
 
     def record(self, row: GoodRow, updated_at: datetime | None) -> SourceRecord | None:
         source_id = row.data.get(self.config.id_field)
         if source_id is None or str(source_id).strip() == "":
-            self.reject(f"empty {self.config.id_field!r}: every row needs an ID", row.data, row.line)
+            reason = f"empty {self.config.id_field!r}: every row needs an ID"
+            self.reject(reason, row.data, row.line, code=RejectionCode.NO_ID, field=self.config.id_field)
             return None
         return SourceRecord(self.system, self.config.name, str(source_id).strip(), row.data, updated_at)
 
@@ -166,7 +176,7 @@ class _PositionPull(_Pull):
         position = {"mode": "position", "offset": offset, "line": line, "fingerprint": first}
         for row in read_rows(self.config, start=offset, first_line=line + 1):
             if isinstance(row, BadRow):
-                self.reject(row.reason, row.raw, row.line)
+                self.reject(row.reason, row.raw, row.line, row.source_id)
             else:
                 record = self.record(row, None)
                 if record is not None:
@@ -202,16 +212,15 @@ class _UpdatedAtPull(_Pull):
     def take(self, row: GoodRow | BadRow, committed: Watermark) -> SourceRecord | None:
         """Return the row as a record when it is newer than the cursor; park it when unreadable."""
         if isinstance(row, BadRow):
-            self.reject(row.reason, row.raw, row.line)
+            self.reject(row.reason, row.raw, row.line, row.source_id)
             return None
         raw_time = row.data.get(self.config.updated_at_field or "")
         try:
             updated_at = self.parse_time(raw_time)
         except (TypeError, ValueError):
             field = self.config.updated_at_field
-            self.reject(
-                f"{field!r} is not a date-time: {raw_time!r}", row.data, row.line, row.data.get(self.config.id_field)
-            )
+            reason = f"{field!r} is not a date-time: {raw_time!r}"
+            self.reject(reason, row.data, row.line, row.data.get(self.config.id_field), field=field)
             return None
         record = self.record(row, updated_at)
         if record is None or committed.seen(updated_at, record.source_id):

@@ -67,6 +67,9 @@ def write_rows(config: FileStreamConfig, ops: Sequence[WriteOp]) -> list[WriteRe
         if op.source_id is None:
             results.append(WriteResult(None, WriteOutcome.FAILED, "CREATE_UNSUPPORTED", "a file row needs its ID"))
             continue
+        if not op.fields:
+            results.append(WriteResult(op.source_id, WriteOutcome.UNCHANGED))
+            continue
         current = rows.get(op.source_id, {})
         fields = json.loads(json.dumps(dict(op.fields), default=str))
         merged = {**current, **fields}

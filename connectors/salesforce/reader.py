@@ -6,7 +6,7 @@ pull(stream, cursor)
 ├── SOQL: SystemModstamp >= bookmark, ORDER BY SystemModstamp, Id, via queryAll
 ├── REST, or Bulk 2.0 when the first page's totalSize passes the threshold,
 │   or when the query URL is too long (hundreds of fields; also on HTTP 414)
-└── rows → SourceRecord (deleted, merged_into) | RejectedRecord, de-duplicated by the bookmark
+└── rows → SourceRecord (deleted, merged_into) | RejectedRecord, RejectionCode, de-duplicated by the bookmark
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import structlog
 
-from connectors.base import Cursor, PullBatch, RejectedRecord, SourceRecord
+from connectors.base import Cursor, PullBatch, RejectedRecord, RejectionCode, SourceRecord
 from connectors.salesforce.bookmark import Bookmark, parse_modstamp
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.config import SalesforceConfig
@@ -138,8 +138,13 @@ class StreamReader:
         for position, raw in chunk:
             record_id, stamp = _check_row(raw)
             if record_id is None or isinstance(stamp, str):
+                code, field = (
+                    (RejectionCode.NO_ID, "Id") if record_id is None else (RejectionCode.UNREADABLE, CURSOR_FIELD)
+                )
                 reason = f"unusable record: {stamp}"
-                rejected.append(RejectedRecord(self._system, stream, reason, dict(raw), record_id, position))
+                rejected.append(
+                    RejectedRecord(self._system, stream, reason, dict(raw), record_id, position, code, field)
+                )
                 continue
             if bookmark.seen(stamp, record_id):
                 continue

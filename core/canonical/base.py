@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["CanonicalModel", "Channel", "JsonValue", "RecordRef", "SystemName", "aware", "describe_validation_error"]
+__all__ = [
+    "CanonicalModel",
+    "Channel",
+    "JsonValue",
+    "RecordRef",
+    "SystemName",
+    "aware",
+    "describe_error_item",
+    "describe_validation_error",
+]
 
 JsonValue = Any
 """A value that survives ``json.dumps``: str, int, float, bool, None, list, dict."""
@@ -37,7 +47,12 @@ SystemName = Annotated[
 
 
 class CanonicalModel(BaseModel):
-    """Base for canonical models: strict about unknown fields, trims strings."""
+    """Base for canonical models: strict about unknown fields, trims strings.
+
+    ``identifying`` names the fields that tell who or what the record is (a person's
+    email and phones): a mapping rejects a record whose value there is bad, while a bad
+    value in any other optional field is only left out.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -45,6 +60,8 @@ class CanonicalModel(BaseModel):
         validate_assignment=True,
         use_enum_values=False,
     )
+
+    identifying: ClassVar[frozenset[str]] = frozenset()
 
 
 class RecordRef(CanonicalModel):
@@ -94,15 +111,17 @@ def describe_validation_error(err: Any) -> list[str]:
     Each line reads ``field.path: message (got 'value')``, without pydantic's
     URLs or type codes.
     """
-    lines: list[str] = []
-    for item in err.errors(include_url=False):
-        path = ".".join(str(part) for part in item["loc"]) or "(record)"
-        message = str(item["msg"]).removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "is not a field of the canonical model"
-        elif item["type"] == "missing":
-            message = "is required but missing"
-        value = item.get("input")
-        shown = "" if item["type"] in {"missing"} or isinstance(value, dict) else f" (got {value!r})"
-        lines.append(f"{path}: {message}{shown}")
-    return lines
+    return [describe_error_item(item) for item in err.errors(include_url=False)]
+
+
+def describe_error_item(item: Mapping[str, Any]) -> str:
+    """Describe one entry of ``ValidationError.errors()`` as ``field.path: message (got 'value')``."""
+    path = ".".join(str(part) for part in item["loc"]) or "(record)"
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "extra_forbidden":
+        message = "is not a field of the canonical model"
+    elif item["type"] == "missing":
+        message = "is required but missing"
+    value = item.get("input")
+    shown = "" if item["type"] in {"missing"} or isinstance(value, dict) else f" (got {value!r})"
+    return f"{path}: {message}{shown}"

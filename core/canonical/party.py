@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -30,6 +30,8 @@ class Person(_SourcedModel):
         'bob@acme.com'
     """
 
+    identifying: ClassVar[frozenset[str]] = frozenset({"email", "phone", "mobile"})
+
     first_name: str | None = Field(default=None, max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
     email: EmailAddress | None = None
@@ -50,6 +52,8 @@ class Person(_SourcedModel):
 
 class Account(_SourcedModel):
     """A company or organisation that people belong to."""
+
+    identifying: ClassVar[frozenset[str]] = frozenset({"domain"})
 
     name: str | None = Field(default=None, max_length=300)
     domain: str | None = Field(default=None, max_length=253)

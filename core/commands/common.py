@@ -6,14 +6,35 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from core.errors import ContactpointError
 
-__all__ = ["ContactpointError", "console", "errors_to_exit", "print_json", "report_error", "stderr"]
+__all__ = [
+    "ContactpointError",
+    "FormatOption",
+    "WaitOption",
+    "console",
+    "errors_to_exit",
+    "print_json",
+    "report_error",
+    "stderr",
+]
+
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format", help="Input format: csv, jsonl or json (default: from the suffix, else from the content)."
+    ),
+]
+
+WaitOption = Annotated[
+    float,
+    typer.Option("--wait", min=0, help="Seconds to wait for another run of the same job to finish (default: refuse)."),
+]
 
 console = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

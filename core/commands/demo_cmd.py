@@ -1,15 +1,15 @@
 """``contactpoint demo``: the main job on the embedded default, end to end as far as it is built.
 
-It needs nothing but this package: a fresh SQLite store in a temporary folder (or
-``--dir``), the bundled people export, and the Salesforce sandbox started in this
-process on 127.0.0.1. Steps that are not built yet are named, not faked.
+It needs nothing but this package: a fresh SQLite store in ``./.contactpoint/demo``
+(``$CONTACTPOINT_HOME/demo`` when set, or ``--dir``), kept afterwards so its profiles can
+be looked at with the commands the demo prints; the bundled people export; and the
+Salesforce sandbox started in this process on 127.0.0.1. Steps that are not built yet are
+named, not faked.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,7 +20,8 @@ from core.commands.common import console, errors_to_exit
 from core.config import connector_of
 from core.identity import resolve_store
 from core.mapping import load_mapping
-from core.store import RunStatus, Store, open_store
+from core.store import Store, open_store
+from core.sync.lifecycle import RunContext, RunKind
 
 if TYPE_CHECKING:
     from core.sync import IngestSummary
@@ -36,14 +37,14 @@ NOT_BUILT_YET = [
 ]
 
 
-@contextmanager
-def _workdir(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="contactpoint-demo-") as tmp:
-        yield Path(tmp)
+def _workdir(path: Path | None) -> Path:
+    """The demo's folder, with a fresh (empty) store in it: each demo starts from nothing."""
+    home = os.environ.get("CONTACTPOINT_HOME")
+    folder = path or (Path(home) if home else Path.cwd() / ".contactpoint") / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("demo.db", "demo.db-wal", "demo.db-shm"):
+        (folder / name).unlink(missing_ok=True)
+    return folder
 
 
 def _line(summary: IngestSummary) -> str:
@@ -53,34 +54,41 @@ def _line(summary: IngestSummary) -> str:
     )
 
 
-def _import_files(store: Store, run_id: str) -> IngestSummary:
+def _import_files(store: Store, run: RunContext) -> IngestSummary:
     from core.sync import ingest_stream
 
     mapping = load_mapping(ROOT / "mappings" / "files.yaml")
     settings = {"streams": [{"name": "people", "path": ROOT / "samples" / "people.csv"}]}
-    return ingest_stream(connector_of("files", settings, name="files"), "people", mapping, store, run_id=run_id)
+    connector = connector_of("files", settings, name="files")
+    summary = ingest_stream(connector, "people", mapping, store, run_id=run.run_id, check_stop=run.check_stop)
+    run.count_all(summary.counters())
+    return summary
 
 
-def _pull_salesforce(store: Store, run_id: str, records: int) -> list[IngestSummary]:
+def _pull_salesforce(store: Store, run: RunContext, records: int) -> list[IngestSummary]:
     # the sandbox is loaded only when the demo runs; the connector comes from the registry
     from core.sync import ingest_stream
     from sandbox.common.runner import running_sandbox
 
     mapping = load_mapping(ROOT / "mappings" / "salesforce.yaml")
     with running_sandbox("salesforce", records=records, seed=7) as sandbox:
-        # one Contact with an impossible birthdate shows how a malformed vendor record is parked
-        bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Birthdate", value="1987-02-31")
+        # one Contact with a broken email address shows how a malformed vendor record is parked
+        bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Email", value="dana.fox@@example")
         connector = connector_of("salesforce", sandbox.connector_settings(), name="salesforce")
         check = connector.check()
         console.print(f"  salesforce sandbox at {sandbox.base_url}: {check.detail}", markup=False)
         summaries = [
-            ingest_stream(connector, stream, mapping, store, run_id=run_id) for stream in ("Account", "Contact", "Lead")
+            ingest_stream(connector, stream, mapping, store, run_id=run.run_id, check_stop=run.check_stop)
+            for stream in ("Account", "Contact", "Lead")
         ]
-        usage = {"salesforce": connector.api_usage.as_dict()} if isinstance(connector, MeteredConnector) else None
-        store.finish_run(run_id, RunStatus.PARTIAL, api_usage=usage)
+        if isinstance(connector, MeteredConnector):
+            run.spent("salesforce", connector.api_usage.as_dict())
+    for summary in summaries:
+        run.count_all(summary.counters())
+    run.partial = any(summary.parked for summary in summaries)
     for summary in summaries:
         console.print(_line(summary), markup=False)
-    for parked in store.list_parked("salesforce", "Contact", run_id):
+    for parked in store.parked.list("salesforce", "Contact", run.run_id):
         if parked.source_id == bad_id:
             console.print(f"    parked salesforce/Contact/{bad_id}: {parked.reason}", markup=False)
     return summaries
@@ -88,33 +96,34 @@ def _pull_salesforce(store: Store, run_id: str, records: int) -> list[IngestSumm
 
 def demo(
     directory: Annotated[
-        Path | None, typer.Option("--dir", help="Keep the demo's store and files here (default: a temporary folder).")
+        Path | None, typer.Option("--dir", help="Keep the demo's store here (default: ./.contactpoint/demo).")
     ] = None,
     records: Annotated[
         int, typer.Option("--records", min=10, max=50_000, help="Customers in the Salesforce sandbox.")
     ] = 300,
 ) -> None:
     """Run the main job on bundled data: import, pull from the Salesforce sandbox, store, resolve."""
-    with errors_to_exit(), _workdir(directory) as work, open_store(f"sqlite:///{work / 'demo.db'}") as store:
-        console.print(f"store: {work / 'demo.db'}", markup=False)
-        console.print("1. pull and map", markup=False)
-        run_id = store.start_run("demo")
-        console.print(_line(_import_files(store, run_id)), markup=False)
-        _pull_salesforce(store, run_id, records)
-        console.print("2. identity", markup=False)
-        _resolve(store)
-        console.print("3. not built yet (next round):", markup=False)
-        for item in NOT_BUILT_YET:
-            console.print(f"  - {item}", markup=False)
-        counts = store.counts()
+    with errors_to_exit():
+        work = _workdir(directory)
+        url = f"sqlite:///{work / 'demo.db'}"
+        with open_store(url) as store, RunContext(store, RunKind.DEMO) as run:
+            console.print(f"store: {work / 'demo.db'} (kept; a new demo starts it afresh)", markup=False)
+            console.print("1. pull and map", markup=False)
+            console.print(_line(_import_files(store, run)), markup=False)
+            _pull_salesforce(store, run, records)
+            console.print("2. identity", markup=False)
+            _resolve(store, run, url)
+            console.print("3. not built yet (next round):", markup=False)
+            for item in NOT_BUILT_YET:
+                console.print(f"  - {item}", markup=False)
+            counts = store.counts()
     console.print(f"done: {counts.get('source_records', 0)} source records in the store", markup=False)
 
 
-def _resolve(store: Store) -> None:
-    run_id = store.start_run("identity")
-    result = resolve_store(store, run_id=run_id)
+def _resolve(store: Store, run: RunContext, url: str) -> None:
+    result = resolve_store(store, run_id=run.run_id, check_stop=run.check_stop)
     summary = result.summary()
-    store.finish_run(run_id, RunStatus.SUCCEEDED, counters=summary)
+    run.count_all(summary)
     console.print(
         f"  {summary['records_linked']} people records into {summary['profiles']} unified profiles, "
         f"{summary['reviews']} pair(s) for review",
@@ -131,6 +140,6 @@ def _resolve(store: Store) -> None:
         refs, profile_id = min(shared, key=lambda item: item[0][0])
         console.print(f"  e.g. {profile_id}: {', '.join(refs)}", markup=False)
         console.print(
-            f"  why: contactpoint identity explain {profile_id} --url sqlite:///{store.engine.url.database}",
+            f"  why: contactpoint identity explain {profile_id} --url {url}",
             markup=False,
         )

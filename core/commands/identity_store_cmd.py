@@ -19,9 +19,10 @@ from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
-from core.identity.report import describe
+from core.identity.profile_view import describe
 from core.identity.settings import load_settings
-from core.store import RunStatus, open_store
+from core.store import open_store
+from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
 
 __all__ = ["explain_command", "merge_command", "resolve_store_command", "split_command"]
 
@@ -37,19 +38,15 @@ def _user() -> str | None:
         return None
 
 
-def resolve_store_command(url: str | None, settings: Path | None, *, as_json: bool) -> None:
+def resolve_store_command(url: str | None, settings: Path | None, *, as_json: bool, wait: float = 0.0) -> None:
     """Resolve every canonical person in the store; print what changed."""
     with errors_to_exit():
         config = load_settings(settings)
-        with open_store(url) as store:
-            run_id = store.start_run("identity")
-            try:
-                result = resolve_store(store, config, run_id=run_id)
-            except BaseException:
-                store.finish_run(run_id, RunStatus.FAILED)
-                raise
+        with open_store(url) as store, RunContext(store, RunKind.IDENTITY, jobs=[IDENTITY_JOB], wait=wait) as run:
+            run_id = run.run_id
+            result = resolve_store(store, config, run_id=run_id, check_stop=run.check_stop)
             summary = result.summary()
-            store.finish_run(run_id, RunStatus.SUCCEEDED, counters=summary)
+            run.count_all(summary)
     if as_json:
         print_json({"run_id": run_id, **summary})
         return
@@ -142,8 +139,11 @@ def merge_command(
     """Merge two profiles by hand: the older keeps its ID, the other becomes its alias."""
     with errors_to_exit():
         config = load_settings(settings)
-        with open_store(url) as store:
-            change = merge_profiles(store, first, second, settings=config, reason=reason, created_by=_user())
+        with open_store(url) as store, RunContext(store, RunKind.IDENTITY_MERGE, jobs=[IDENTITY_JOB]) as run:
+            change = merge_profiles(
+                store, first, second, run_id=run.run_id, settings=config, reason=reason, created_by=_user()
+            )
+            run.count_all({"moved": len(change.moved), "pins": len(change.pin_ids)})
     _print_change(change, f"merged {change.other_id} into {change.profile_id}", as_json=as_json)
 
 
@@ -159,6 +159,9 @@ def split_command(
     chosen = [item.strip() for item in records.split(",") if item.strip()]
     with errors_to_exit():
         config = load_settings(settings)
-        with open_store(url) as store:
-            change = split_profile(store, profile, chosen, settings=config, reason=reason, created_by=_user())
+        with open_store(url) as store, RunContext(store, RunKind.IDENTITY_SPLIT, jobs=[IDENTITY_JOB]) as run:
+            change = split_profile(
+                store, profile, chosen, run_id=run.run_id, settings=config, reason=reason, created_by=_user()
+            )
+            run.count_all({"moved": len(change.moved), "pins": len(change.pin_ids)})
     _print_change(change, f"split {change.other_id} out of {change.profile_id}", as_json=as_json)

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from core.canonical import CanonicalModel, Identifier
-from core.commands.common import console, errors_to_exit, print_json, stderr
+from core.commands.common import FormatOption, console, errors_to_exit, print_json, stderr
 from core.errors import ConfigError, Problem, problem_count
 from core.mapping import CheckReport, Mapped, check_mapping
 
@@ -35,11 +35,12 @@ def check(
     stream: Annotated[
         str | None, typer.Option("--stream", help="The stream the sample holds (needed when several are mapped).")
     ] = None,
+    file_format: FormatOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Validate FILE; with --sample, show the canonical models each sample record maps to."""
     with errors_to_exit():
-        report = check_mapping(file, sample, stream=stream)
+        report = check_mapping(file, sample, stream=stream, file_format=file_format)
     if as_json:
         print_json(report.to_json())
     elif report.ok:

@@ -13,23 +13,16 @@ from typing import Annotated
 
 import typer
 
-from core.commands.common import console, errors_to_exit, print_json
+from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
-from core.config import connector_of
-from core.errors import ConfigError, ContactpointError, RecordRejected
-from core.mapping import CompiledMapping, load_mapping
-from core.store import RunStatus, mask_url, open_store
+from core.errors import RecordRejected
+from core.inputs import id_column, input_connector
+from core.mapping import load_mapping
+from core.store import mask_url, open_store
 from core.sync import IngestSummary, ingest_stream
+from core.sync.lifecycle import RunContext, RunKind, job_for_stream
 
 __all__ = ["run"]
-
-
-def _id_column(mapping: CompiledMapping, stream: str) -> str:
-    path = mapping.stream(stream).id_path
-    if len(path.steps) != 1 or path.steps[0][0] != "key":
-        msg = f"stream {stream!r} reads its ID from {path.text!r}; a file import needs the ID in one top-level column"
-        raise ConfigError(msg, hint="point 'id:' at a column of the file", file=mapping.file)
-    return str(path.steps[0][1])
 
 
 def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: str) -> None:
@@ -42,15 +35,18 @@ def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: st
     )
     console.print(f"  canonical   {summary.canonical:>9,} models written")
     console.print(f"  parked      {summary.parked:>9,}")
-    for reason, count in summary.reasons.most_common(10):
-        console.print(f"    {count:>7,}  {reason}", markup=False)
-    if summary.parked:
+    for group, count in summary.reasons.most_common(10):
+        console.print(f"    {count:>7,}  {group}  e.g. {summary.examples[group]}", markup=False)
+    console.print(f"  values left out {summary.field_problems:>5,} (the records kept)")
+    for field, count in summary.problem_fields.most_common(10):
+        console.print(f"    {count:>7,}  {field}", markup=False)
+    if summary.parked or summary.field_problems:
         console.print(f"  list them: contactpoint store parked --run {run_id}", markup=False)
 
 
 def run(
     mapping_file: Annotated[Path, typer.Argument(help="The mapping, e.g. mappings/files.yaml.")],
-    input_file: Annotated[Path, typer.Option("--input", "-i", help="CSV or JSONL file to import.")],
+    input_file: Annotated[Path, typer.Option("--input", "-i", help="CSV, JSON lines or JSON file to import.")],
     stream: Annotated[str | None, typer.Option("--stream", help="Mapped stream the file holds.")] = None,
     system: Annotated[
         str | None, typer.Option("--system", help="System name to store under (default: the mapping's).")
@@ -58,25 +54,30 @@ def run(
     full: Annotated[
         bool, typer.Option("--full", help="Read the whole file, not only rows after the last import.")
     ] = False,
+    file_format: FormatOption = None,
+    wait: WaitOption = 0.0,
     url: UrlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Map a CSV or JSONL file into the store; bad rows are parked with their reason."""
+    """Map a CSV, JSON lines or JSON file into the store; bad rows are parked with their reason."""
     with errors_to_exit():
         mapping = load_mapping(mapping_file)
         name = mapping.pick_stream(stream)
-        settings = {"streams": [{"name": name, "path": input_file, "id_field": _id_column(mapping, name)}]}
-        connector = connector_of("files", settings, name=system or mapping.system)
-        connector.check()
-        with open_store(url) as store:
-            run_id = store.start_run("import")
-            try:
-                summary = ingest_stream(connector, name, mapping, store, run_id=run_id, resume=not full)
-            except ContactpointError as err:
-                store.finish_run(run_id, RunStatus.FAILED, error=err.message)
-                raise
-            status = RunStatus.PARTIAL if summary.parked else RunStatus.SUCCEEDED
-            store.finish_run(run_id, status, counters=summary.counters())
+        connector = input_connector(
+            input_file,
+            stream=name,
+            id_field=id_column(mapping, name),
+            system=system or mapping.system,
+            file_format=file_format,
+        )
+        jobs = [job_for_stream(connector.system, name)]
+        with open_store(url) as store, RunContext(store, RunKind.IMPORT, jobs=jobs, wait=wait) as run:
+            run_id = run.run_id
+            summary = ingest_stream(
+                connector, name, mapping, store, run_id=run_id, resume=not full, check_stop=run.check_stop
+            )
+            run.count_all(summary.counters())
+            run.partial = bool(summary.parked or summary.field_problems)
             shown_url = mask_url(store.url)
         if as_json:
             print_json(
@@ -86,6 +87,7 @@ def run(
                     "store": shown_url,
                     **summary.counters(),
                     "reasons": dict(summary.reasons),
+                    "fields_left_out": dict(summary.problem_fields),
                 }
             )
         else:

@@ -25,8 +25,8 @@ def parked(
 ) -> None:
     """List parked records: where they came from, where in the source, and the reason."""
     with errors_to_exit(), open_store(url) as store:
-        shown = store.list_parked(system, stream, run, limit=limit)
-        total = store.count_parked(system, stream, run)
+        shown = store.parked.list(system, stream, run, limit=limit)
+        total = store.parked.count(system, stream, run)
     if as_json:
         print_json(
             [

@@ -14,6 +14,7 @@
     resolve_store(store, settings, run_id=...) ─ batch over the store, stable IDs (persist, stable, pins)
     resolve_one(store, person, settings)       ─ incremental, through the store's key index (incremental)
     merge_profiles, split_profile              ─ manual pins, applied at once (manual)
+    describe(store, ref)                       ─ a stored profile and why each record is in it (profile_view)
 
 Settings come from an ``identity.yaml`` (``load_settings``); docs/identity.md
 describes every knob.

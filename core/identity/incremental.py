@@ -131,10 +131,10 @@ class IncrementalResolver:
         self, store: Store, settings: IdentitySettings | None = None, *, nicknames: NicknameTable | None = None
     ) -> None:
         self.store = store
-        store.checkpoint_in_background()  # no resolve pays for a WAL checkpoint inside its commit
+        store.checkpoint_wal_in_background()  # no resolve pays for a WAL checkpoint inside its commit
         self.settings = settings or IdentitySettings()
         self.nicknames = nicknames or default_nicknames()
-        stored = store.latest_identity_model()
+        stored = store.identity_models.latest()
         if stored is None:
             msg = "no trained identity model in the store"
             raise IdentityError(msg, hint="run `contactpoint identity resolve --store` once first")
@@ -156,10 +156,10 @@ class IncrementalResolver:
         are kept, so a common name cannot flood the comparison.
         """
         cap = self.settings.blocking.max_block_size
-        sizes = self.store.block_key_sizes(list(dict.fromkeys(k for k, _ in keys)))
+        sizes = self.store.identity_index.block_key_sizes(list(dict.fromkeys(k for k, _ in keys)))
         whole = [k for k, count in sizes.items() if count <= cap]
         narrowed = [(k, sub) for k, sub in keys if sizes.get(k, 0) > cap and sub]
-        rows = self.store.block_key_records(whole, narrowed)
+        rows = self.store.identity_index.block_key_records(whole, narrowed)
         shared = Counter(record for record, _ in rows if record != key)
         profile_of = dict(rows)
         best = sorted(shared, key=lambda record: (-shared[record], record))[:MAX_CANDIDATES]
@@ -211,7 +211,7 @@ class IncrementalResolver:
     def _members(self, profile_id: str, known: dict[str, list[Person]]) -> list[Person]:
         """A profile's records (without the record being resolved), read once."""
         if profile_id not in known:
-            stored = self.store.identity_members([profile_id])
+            stored = self.store.identity_index.members([profile_id])
             known[profile_id] = [self._person(item.person) for item in stored]
         return known[profile_id]
 
@@ -279,17 +279,17 @@ class IncrementalResolver:
         """
         key = str(person.source)
         keys = index_keys(self._prepare([person]), self.settings.blocking.keys, self.nicknames)[0]
-        with self.store.reading():  # the look-ups below share one connection
+        with self.store.database.reading():  # the look-ups below share one connection
             candidates = self._candidates(key, keys)
-            must, cannot = self.store.pin_partners(key)
-            known = self.store.identity_profiles([key, *cannot])
+            must, cannot = self.store.pins.partners(key)
+            known = self.store.identity_index.profiles_of([key, *cannot])
             previous = known.pop(key, None)
             refused = {known[record] for record in cannot if record in known}
             members: dict[str, list[Person]] = {}
-            own = self.store.identity_members([previous]) if previous else []
+            own = self.store.identity_index.members([previous]) if previous else []
             if previous:
                 members[previous] = [self._person(item.person) for item in own if item.record != key]
-            pool = self._pool(person, [*self.store.identity_records_of(sorted({*candidates, *must})), *own])
+            pool = self._pool(person, [*self.store.identity_index.records_of(sorted({*candidates, *must})), *own])
             ranked = self._choose(pool, must, refused, previous)
             choice = self._pick(person, ranked, members)
         alone = previous is not None and not members[previous]
@@ -342,7 +342,7 @@ class IncrementalResolver:
             link=LinkInput(ref.system, ref.stream, ref.source_id, target, method, rule, probability, explanation),
             profiles=stored, aliases=aliases,
         )  # fmt: skip
-        self.store.commit_identity_change(change)
+        self.store.identity_index.commit(change)
 
     def resolve_many(self, people: Sequence[Person]) -> list[LinkDecision]:
         """Resolve records one after the other (each sees the ones before it)."""
@@ -357,7 +357,7 @@ def _resolver(store: Store, settings: IdentitySettings | None) -> IncrementalRes
     wanted = settings or IdentitySettings()
     cached = _RESOLVERS.get(store)
     same_settings = cached is not None and (cached.settings is wanted or cached.settings == wanted)
-    if cached is None or not same_settings or cached.model_id != store.latest_identity_model_id():
+    if cached is None or not same_settings or cached.model_id != store.identity_models.latest_id():
         cached = _RESOLVERS[store] = IncrementalResolver(store, wanted)
     return cached
 

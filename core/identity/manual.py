@@ -29,7 +29,6 @@ from core.store import (
     PinKind,
     ProfileInput,
     ProfileStatus,
-    RunStatus,
     Store,
     split_record_key,
 )
@@ -63,11 +62,11 @@ def find_profile(store: Store, profile_id: str) -> tuple[str, list[str]]:
     Raises:
         IdentityError: When no profile or alias has this ID.
     """
-    target = store.resolve_alias(profile_id)
-    if store.get_profile(target) is None:
+    target = store.aliases.resolve(profile_id)
+    if store.profiles.get(target) is None:
         msg = f"unknown profile {profile_id!r}"
         raise IdentityError(msg, hint=_FIND_IDS, profile_id=profile_id)
-    members = [f"{link.system}/{link.stream}/{link.source_id}" for link in store.links_for_profile(target)]
+    members = [f"{link.system}/{link.stream}/{link.source_id}" for link in store.links.of_profile(target)]
     return target, members
 
 
@@ -76,10 +75,10 @@ def recompute_golden(
 ) -> None:
     """Recompute and store the golden records of these profiles from their indexed records."""
     people: dict[str, list[Person]] = {pid: [] for pid in profile_ids}
-    for item in store.identity_members(profile_ids):
+    for item in store.identity_index.members(profile_ids):
         people[item.profile_id].append(stored_person(item.person))
     rules = settings.survivorship
-    store.upsert_profiles(
+    store.profiles.upsert(
         [ProfileInput(pid, golden_json(golden_record(found, rules))) for pid, found in people.items()], run_id=run_id
     )
 
@@ -91,22 +90,22 @@ def _relink(
     for key in records:
         system, stream, source_id = split_record_key(key)
         links.append(LinkInput(system, stream, source_id, profile_id, LinkMethod.MANUAL, "pin", None, explanation))
-    store.set_links(links, run_id=run_id)
-    store.move_records(dict.fromkeys(records, profile_id))
+    store.links.save(links, run_id=run_id)
+    store.identity_index.move(dict.fromkeys(records, profile_id))
 
 
 def _deactivate_between(store: Store, kind: PinKind, one: Sequence[str], other: Sequence[str]) -> None:
     first, second = set(one), set(other)
     stale = [
         int(pin.pin_id or 0)
-        for pin in store.list_pins(records=list(first))
+        for pin in store.pins.list(records=list(first))
         if pin.kind == kind
         and (
             (pin.left_record in first and pin.right_record in second)
             or (pin.right_record in first and pin.left_record in second)
         )
     ]
-    store.deactivate_pins(stale)
+    store.pins.deactivate(stale)
 
 
 def merge_profiles(
@@ -114,6 +113,7 @@ def merge_profiles(
     first: str,
     second: str,
     *,
+    run_id: str | None = None,
     settings: IdentitySettings | None = None,
     reason: str | None = None,
     created_by: str | None = None,
@@ -128,19 +128,18 @@ def merge_profiles(
     if a == b:
         msg = f"{first!r} and {second!r} are already one profile ({a})"
         raise IdentityError(msg, hint="nothing to merge", profile_id=a)
-    created = store.profile_created()
+    created = store.profiles.created_at()
     keep, gone = sorted([(a, records_a), (b, records_b)], key=lambda item: (created[item[0]], item[0]))
     _deactivate_between(store, PinKind.CANNOT_LINK, keep[1], gone[1])
     everyone = sorted({*keep[1], *gone[1]})
     anchor = min(keep[1] or everyone)
     pins = [PinInput(PinKind.MUST_LINK, anchor, key, reason, created_by) for key in everyone if key != anchor]
-    pin_ids = store.add_pins(pins)
-    run_id = store.start_run("identity-merge")
-    _relink(store, gone[1], keep[0], {"merged_from": gone[0], "reason": reason, "pins": pin_ids}, run_id)
-    store.add_aliases({gone[0]: keep[0]}, run_id=run_id)
-    store.upsert_profiles([ProfileInput(gone[0], {}, ProfileStatus.MERGED, merged_into=keep[0])], run_id=run_id)
-    recompute_golden(store, [keep[0]], settings, run_id=run_id)
-    store.finish_run(run_id, RunStatus.SUCCEEDED, counters={"moved": len(gone[1]), "pins": len(pin_ids)})
+    with store.database.atomic():  # the pins, links, alias and golden records land together
+        pin_ids = store.pins.add(pins)
+        _relink(store, gone[1], keep[0], {"merged_from": gone[0], "reason": reason, "pins": pin_ids}, run_id)
+        store.aliases.add({gone[0]: keep[0]}, run_id=run_id)
+        store.profiles.upsert([ProfileInput(gone[0], {}, ProfileStatus.MERGED, merged_into=keep[0])], run_id=run_id)
+        recompute_golden(store, [keep[0]], settings, run_id=run_id)
     log.info("identity.merged", profile_id=keep[0], merged_from=[gone[0]], records=len(gone[1]), run_id=run_id)
     return ManualChange(keep[0], gone[0], list(gone[1]), pin_ids)
 
@@ -150,6 +149,7 @@ def split_profile(
     profile_id: str,
     records: Sequence[str],
     *,
+    run_id: str | None = None,
     settings: IdentitySettings | None = None,
     reason: str | None = None,
     created_by: str | None = None,
@@ -174,11 +174,10 @@ def split_profile(
     pins = [PinInput(PinKind.CANNOT_LINK, a, b, reason, created_by) for a in chosen for b in rest]
     for side in (chosen, rest):  # each side stays one profile, even where the moved records held it together
         pins += [PinInput(PinKind.MUST_LINK, side[0], key, reason, created_by) for key in side[1:]]
-    pin_ids = store.add_pins(pins)
-    fresh = new_profile_id(set(store.profile_created()))
-    run_id = store.start_run("identity-split")
-    _relink(store, chosen, fresh, {"split_from": target, "reason": reason, "pins": pin_ids}, run_id)
-    recompute_golden(store, [target, fresh], settings, run_id=run_id)
-    store.finish_run(run_id, RunStatus.SUCCEEDED, counters={"moved": len(chosen), "pins": len(pin_ids)})
+    fresh = new_profile_id(set(store.profiles.created_at()))
+    with store.database.atomic():  # the pins, links and golden records land together
+        pin_ids = store.pins.add(pins)
+        _relink(store, chosen, fresh, {"split_from": target, "reason": reason, "pins": pin_ids}, run_id)
+        recompute_golden(store, [target, fresh], settings, run_id=run_id)
     log.info("identity.split", profile_id=target, split_into=[fresh], records=len(chosen), run_id=run_id)
     return ManualChange(target, fresh, chosen, pin_ids)

@@ -9,12 +9,13 @@ resolve_store(store, settings, run_id=...)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
 
 from core.canonical import STORED, GoldenValue, Person, RecordRef
+from core.failpoints import reach
 from core.identity.engine import resolve
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
@@ -95,9 +96,9 @@ def golden_json(golden: Mapping[str, GoldenValue]) -> dict[str, object]:
 
 def load_people(store: Store, *, system: str | None = None) -> list[Person]:
     """Read the canonical people of the store (first row of each record), leaving out deleted records."""
-    deleted = store.deleted_records(system=system)
+    deleted = store.deleted.keys(system=system)
     people: dict[str, Person] = {}
-    for row in store.iter_canonical("Person", system=system):
+    for row in store.records.iter_canonical("Person", system=system):
         key = record_key(row.system, row.stream, row.source_id)
         if key not in deleted and key not in people:
             people[key] = Person.model_validate(row.data, context=STORED)  # validated before it was stored
@@ -106,8 +107,8 @@ def load_people(store: Store, *, system: str | None = None) -> list[Person]:
 
 def _previous_links(store: Store, system: str | None) -> tuple[dict[str, str], set[str]]:
     """Return every stored link (aliases resolved) and the keys of this scope's linked records."""
-    aliases = store.alias_map()
-    links = {key: aliases.get(pid, pid) for key, pid in store.linked_profiles().items()}
+    aliases = store.aliases.resolve_all()
+    links = {key: aliases.get(pid, pid) for key, pid in store.links.by_record().items()}
     scope = set(links) if system is None else {key for key in links if split_record_key(key)[0] == system}
     return links, scope
 
@@ -158,7 +159,7 @@ def _profiles(resolution: Resolution, pinned: PinnedClusters, ids: StableIds, em
         for pid, members in zip(ids.profile_ids, pinned.clusters, strict=True)
     ]
     found += [ProfileInput(a, {}, ProfileStatus.MERGED, merged_into=keep) for a, keep in ids.aliases.items()]
-    found += [ProfileInput(pid, {}) for pid in sorted(emptied)]
+    found += [ProfileInput(pid, {}, ProfileStatus.RETIRED) for pid in sorted(emptied)]
     return found
 
 
@@ -176,8 +177,14 @@ def resolve_store(
     run_id: str,
     system: str | None = None,
     nicknames: NicknameTable | None = None,
+    check_stop: Callable[[], None] | None = None,
 ) -> StoreResolution:
     """Resolve every canonical person in the store and persist profiles with stable IDs.
+
+    The profiles, aliases, links and identity index of one resolution are written in one
+    transaction: a crash leaves the store as the previous resolution left it, never with
+    profiles whose links were not written. Active profiles no record links to any more
+    (a record deleted or moved away; orphans of older versions) are retired.
 
     Args:
         store: The store (migrated).
@@ -185,6 +192,8 @@ def resolve_store(
         run_id: The run the writes belong to.
         system: Only this system's people (links of other systems are left alone).
         nicknames: A nickname table; the bundled one by default.
+        check_stop: Called once the resolution is computed, before anything is written;
+            raises to stop there (``RunContext.check_stop``).
 
     Returns:
         What happened: clusters with stable IDs, merges, splits, removed links, model ID.
@@ -196,24 +205,34 @@ def resolve_store(
     names = nicknames or default_nicknames()
     people = load_people(store, system=system)
     previous, scope = _previous_links(store, system)
-    resolution = resolve(people, settings, nicknames=names, pins=store.list_pins())  # absent records: ignored
+    resolution = resolve(people, settings, nicknames=names, pins=store.pins.list())  # absent records: ignored
     record_keys = resolution.table.keys  # ``system/stream/source_id`` by record index
     pinned = pinned_clusters(resolution)
     clusters = [[record_keys[i] for i in members] for members in pinned.clusters]
-    ids = assign_stable_ids(clusters, previous, store.profile_created())
+    ids = assign_stable_ids(clusters, previous, store.profiles.created_at())
     profile_of = {key: pid for pid, members in zip(ids.profile_ids, clusters, strict=True) for key in members}
     removed = sorted(scope - set(profile_of))
     homes = set(ids.profile_ids) | set(ids.aliases)
     emptied = {previous[key] for key in removed} - homes
-    store.upsert_profiles(_profiles(resolution, pinned, ids, emptied), run_id=run_id)
-    store.add_aliases(ids.aliases, run_id=run_id)
-    links = (_link_for(resolution, pinned, i, profile_of[key]) for i, key in enumerate(record_keys))
-    store.set_links(links, run_id=run_id)
-    store.remove_links([RecordRef.parse(key) for key in removed])
     indexed, keys = _index(resolution, profile_of, names)
-    store.replace_identity_index(indexed, keys, scope=None if system is None else [*record_keys, *removed])
-    model_id = store.save_identity_model(
-        resolution.parameters.to_dict(), settings_hash=settings_hash(settings), run_id=run_id
-    )
+    if check_stop is not None:
+        check_stop()
+    reach("identity.resolved")
+    with store.database.atomic():
+        store.profiles.upsert(_profiles(resolution, pinned, ids, emptied), run_id=run_id)
+        reach("identity.profiles_written")
+        store.aliases.add(ids.aliases, run_id=run_id)
+        links = (_link_for(resolution, pinned, i, profile_of[key]) for i, key in enumerate(record_keys))
+        store.links.save(links, run_id=run_id)
+        reach("identity.links_written")
+        store.links.remove([RecordRef.parse(key) for key in removed])
+        store.identity_index.replace(indexed, keys, scope=None if system is None else [*record_keys, *removed])
+        model_id = store.identity_models.save(
+            resolution.parameters.to_dict(), settings_hash=settings_hash(settings), run_id=run_id
+        )
+        retired = store.profiles.retire_unlinked(run_id=run_id)
+        reach("identity.written")
+    if retired:
+        log.info("identity.profiles_retired", count=retired, run_id=run_id)
     _log_changes(ids, run_id)
     return StoreResolution(resolution, pinned.clusters, ids, removed, model_id)

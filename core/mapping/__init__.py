@@ -15,7 +15,7 @@ is described in docs/mappings.md.
 from __future__ import annotations
 
 from core.mapping.check import CheckReport, SampleResult, check_mapping, read_sample
-from core.mapping.engine import CompiledMapping, MapOutcome, Mapped, Rejected, StreamMapping
+from core.mapping.engine import CompiledMapping, FieldProblem, MapOutcome, Mapped, Rejected, StreamMapping
 from core.mapping.loader import load_mapping, load_mapping_text
 from core.mapping.paths import SourcePath, parse_path
 from core.mapping.registry import TRANSFORMS, TransformDef
@@ -26,6 +26,7 @@ __all__ = [
     "CheckReport",
     "CompiledMapping",
     "MapOutcome",
+    "FieldProblem",
     "Mapped",
     "Rejected",
     "SampleResult",

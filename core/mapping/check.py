@@ -7,17 +7,17 @@ because a mapping that cannot map its own sample is not ready to run.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.errors import ConfigError, MappingError, Problem
+from connectors.base import RejectedRecord
+from core.errors import MappingError, Problem
 from core.mapping.engine import CompiledMapping, MapOutcome, Mapped, Rejected
 from core.mapping.loader import load_mapping
+
+if TYPE_CHECKING:
+    from core.inputs import InputRows
 
 __all__ = ["CheckReport", "SampleResult", "check_mapping", "read_sample"]
 
@@ -70,13 +70,16 @@ class CheckReport:
         }
 
 
-def check_mapping(path: str | Path, sample: str | Path | None = None, *, stream: str | None = None) -> CheckReport:
+def check_mapping(
+    path: str | Path, sample: str | Path | None = None, *, stream: str | None = None, file_format: str | None = None
+) -> CheckReport:
     """Validate a mapping file and, with ``sample``, map each sample record.
 
     Args:
         path: The mapping file.
         sample: A JSON (object or list), JSONL or CSV file of raw records.
         stream: The stream the sample holds; needed when the mapping has several.
+        file_format: ``csv``, ``jsonl`` or ``json`` when neither the suffix nor the content tells.
 
     Returns:
         The report; mapping problems are in it, not raised.
@@ -91,21 +94,31 @@ def check_mapping(path: str | Path, sample: str | Path | None = None, *, stream:
         return CheckReport(file=file, mapping=None, problems=err.problems)
     if sample is None:
         return CheckReport(file=file, mapping=mapping)
-    records = read_sample(sample)
     name = mapping.pick_stream(stream)
+    found = read_sample(sample, mapping, name, file_format=file_format)
+    total = len(found.rows) + len(found.rejected)
     results: list[SampleResult] = []
     rejected: dict[tuple[tuple[str | int, ...], str], list[tuple[int, Rejected]]] = {}
-    for index, raw in enumerate(records, start=1):
+    for index, raw in enumerate(found.rows, start=1):
         outcome = mapping.map(mapping.source_record(name, raw))
         results.append(SampleResult(index=index, stream=name, outcome=outcome))
         if isinstance(outcome, Rejected):
             rejected.setdefault((tuple(outcome.loc), outcome.reason), []).append((index, outcome))
     # the same reason at the same place is one problem, naming every record it hit
     problems = [
-        _sample_problem(mapping, same[0][1], indexes=[i for i, _ in same], total=len(records), sample=str(sample))
+        _sample_problem(mapping, same[0][1], indexes=[i for i, _ in same], total=total, sample=str(sample))
         for same in rejected.values()
     ]
+    problems.extend(_unreadable(mapping, row) for row in found.rejected)
     return CheckReport(file=file, mapping=mapping, problems=problems, results=results)
+
+
+def _unreadable(mapping: CompiledMapping, row: RejectedRecord) -> Problem:
+    """A sample row the files connector could not read, as a problem of the sample (not of the mapping)."""
+    file, _, line = (row.position or mapping.file).rpartition(":")
+    number = int(line) if line.isdigit() else None
+    return Problem(file if number else (row.position or mapping.file), number, None, "",
+                   f"sample row cannot be read: {row.reason}", "fix the sample file, or its format (--format)")  # fmt: skip
 
 
 def _records_text(indexes: list[int], total: int) -> str:
@@ -129,47 +142,26 @@ def _sample_problem(
     return mapping.problem(outcome.loc, message, hint)
 
 
-def read_sample(path: str | Path) -> list[Mapping[str, Any]]:
-    """Read sample records: ``.json`` (one object or a list), ``.jsonl``/``.ndjson``, or ``.csv``.
+def read_sample(
+    path: str | Path, mapping: CompiledMapping, stream: str, *, file_format: str | None = None
+) -> InputRows:
+    """Read sample records through the files connector (CSV, JSON lines, or JSON: one object or a list).
 
     Raises:
-        ConfigError: The file is missing, unreadable, of another kind, or holds non-objects.
+        ConfigError: The file is missing or its format cannot be told.
+        ConnectorConfigError: A CSV header lacks the mapping's ID column, or the JSON does not parse.
     """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in {".json", ".jsonl", ".ndjson", ".csv"}:
-        msg = f"sample {p} is not .json, .jsonl or .csv"
-        raise ConfigError(msg, hint="convert it, or name it by its format")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        msg = f"sample file {p} not found"
-        raise ConfigError(msg, hint="check the path; examples are in samples/") from None
-    except (OSError, UnicodeDecodeError) as err:
-        msg = f"cannot read sample file {p}: {err}"
-        raise ConfigError(msg, hint="the sample must be UTF-8 text") from None
-    if suffix == ".csv":  # newline="": a quoted field may hold line breaks
-        return list(csv.DictReader(io.StringIO(text, newline="")))
-    records = _read_json(p, text, lines=suffix != ".json")
-    for number, item in enumerate(records, start=1):
-        if not isinstance(item, dict):
-            msg = f"sample {p}: record {number} is {type(item).__name__}, not an object"
-            raise ConfigError(
-                msg,
-                hint="each record must be a JSON object",
-            )
-    return records
+    from core.inputs import id_column, input_connector, read_input  # core.inputs builds on this package
 
-
-def _read_json(p: Path, text: str, *, lines: bool) -> list[Any]:
-    try:
-        if lines:
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        msg = f"sample {p} is not valid JSON: {err}"
-        raise ConfigError(msg, hint="fix the JSON, or use .jsonl for one object per line") from None
-    return data if isinstance(data, list) else [data]
+    connector = input_connector(
+        Path(path),
+        stream=stream,
+        id_field=id_column(mapping, stream, nested=True),
+        system=mapping.system,
+        file_format=file_format,
+        what="sample file",
+    )
+    return read_input(connector, stream)
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:

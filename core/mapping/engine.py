@@ -3,7 +3,9 @@
 ``CompiledMapping.map(record)`` never raises for a bad record: a missing
 required value, a transform that cannot read a value, or a model that refuses
 the result all give ``Rejected`` with a reason naming the field and the value,
-so one bad record is parked and the run goes on.
+so one bad record is parked and the run goes on. A bad value in a field that is
+neither required nor an identifier is left out instead, with a ``FieldProblem``
+on the ``Mapped`` outcome: the record is kept.
 """
 
 from __future__ import annotations
@@ -15,25 +17,29 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from connectors.base import RejectedRecord, SourceRecord, WritebackTarget
+from connectors.base import RejectedRecord, RejectionCode, SourceRecord, WritebackTarget
 from core.canonical import CanonicalModel, Identifier, RecordRef
 from core.canonical.base import describe_validation_error
 from core.errors import ConfigError, Problem, RecordRejected
 from core.mapping.paths import SourcePath
-from core.mapping.plans import IdentifierPlan, TargetPlan, ValuePlan, is_missing
+from core.mapping.plans import FieldProblem, IdentifierPlan, TargetPlan, ValuePlan, is_missing
 from core.mapping.writeback import Writeback
 from core.problems import Loc, suggest
 from core.yamlfile import Document
 
-__all__ = ["CompiledMapping", "MapOutcome", "Mapped", "Rejected", "StreamMapping"]
+__all__ = ["CompiledMapping", "FieldProblem", "MapOutcome", "Mapped", "Rejected", "StreamMapping"]
 
 
 @dataclass(frozen=True, slots=True)
 class Mapped:
-    """A record mapped into one or more canonical models (none when every ``when`` said no)."""
+    """A record mapped into one or more canonical models (none when every ``when`` said no).
+
+    ``problems`` lists the values left out because their (droppable) field refused them.
+    """
 
     record: SourceRecord
     models: list[CanonicalModel]
+    problems: tuple[FieldProblem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,21 +51,28 @@ class Rejected:
         reason: What went wrong, naming the field and the bad value.
         field: The canonical field (``Person.email``) or mapping key involved, if one.
         loc: The key path in the mapping file the reason points at.
-        code: ``missing`` (a required value), ``transform`` (a transform failed),
-            ``invalid`` (the model refused a value), ``stream`` (stream not mapped) or ``None``.
+        code: ``missing`` (a required value), ``transform`` (a transform failed), ``invalid``
+            (the model or an identifier refused a value) or ``unmapped_stream``.
     """
 
     record: SourceRecord
     reason: str
     field: str | None = None
     loc: Loc = ()
-    code: str | None = None
+    code: RejectionCode = RejectionCode.INVALID
 
-    def to_rejected_record(self) -> RejectedRecord:
-        """Return the record in the shape the store parks rejected records in."""
+    def to_rejected_record(self, position: str | None = None) -> RejectedRecord:
+        """Return the record in the shape the store parks rejected records in (``position``: where it was read)."""
         rec = self.record
         return RejectedRecord(
-            system=rec.system, stream=rec.stream, reason=self.reason, raw=dict(rec.raw), source_id=rec.source_id or None
+            system=rec.system,
+            stream=rec.stream,
+            reason=self.reason,
+            raw=dict(rec.raw),
+            source_id=rec.source_id or None,
+            position=position,
+            code=self.code,
+            field=self.field,
         )
 
 
@@ -112,13 +125,15 @@ class StreamMapping:
 
     def map(self, record: SourceRecord) -> MapOutcome:
         """Map one record of this stream; never raises for bad data."""
+        problems: list[FieldProblem] = []
         try:
-            return Mapped(record, self._models(record))
+            return Mapped(record, self._models(record, problems), tuple(problems))
         except RecordRejected as err:
             ctx = err.context
-            return Rejected(record, err.message, field=ctx.get("field"), loc=ctx.get("loc", ()), code=ctx.get("code"))
+            code = RejectionCode(ctx.get("code", RejectionCode.INVALID))
+            return Rejected(record, err.message, field=ctx.get("field"), loc=ctx.get("loc", ()), code=code)
 
-    def _models(self, record: SourceRecord) -> list[CanonicalModel]:
+    def _models(self, record: SourceRecord, problems: list[FieldProblem]) -> list[CanonicalModel]:
         raw = record.raw
         ref = self._ref(record)
         updated_at = record.updated_at if record.updated_at is not None else self.record_updated_at(raw)
@@ -128,7 +143,9 @@ class StreamMapping:
             plan.evaluate(raw, identifiers)
         models: list[CanonicalModel] = []
         for target in self.targets:
-            built = target.build(raw, ref, updated_at=updated_at, deleted=deleted, identifiers=identifiers)
+            built = target.build(
+                raw, ref, updated_at=updated_at, deleted=deleted, identifiers=identifiers, problems=problems
+            )
             if built is not None:
                 models.append(cast(CanonicalModel, built))
         return models
@@ -137,12 +154,12 @@ class StreamMapping:
         source_id = record.source_id or self.record_id(record.raw)
         if not source_id:
             message = f"record has no ID: source path '{self.id_path.text}' is missing or empty"
-            raise RecordRejected(message, field="id", loc=(*self.loc, "id"), code="missing")
+            raise RecordRejected(message, field="id", loc=(*self.loc, "id"), code=RejectionCode.MISSING)
         try:
             return RecordRef(system=record.system, stream=record.stream, source_id=source_id)
         except ValidationError as err:
             reason = "record reference: " + "; ".join(describe_validation_error(err))
-            raise RecordRejected(reason, code="invalid") from None
+            raise RecordRejected(reason, code=RejectionCode.INVALID) from None
 
 
 class CompiledMapping:
@@ -206,7 +223,7 @@ class CompiledMapping:
             reason = (
                 f"stream '{record.stream}' is not mapped in {self.file}; mapped streams: {', '.join(self._streams)}"
             )
-            return Rejected(record, reason, field=None, code="stream")
+            return Rejected(record, reason, field=None, code=RejectionCode.UNMAPPED_STREAM)
         return stream.map(record)
 
     def writeback(self, stream: str) -> Writeback:

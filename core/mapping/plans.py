@@ -4,8 +4,13 @@
     IdentifierPlan  a ValuePlan that yields Identifier objects (one per value)
     TargetPlan      field plans → one canonical model, validated by pydantic
 
-Each raises ``RecordRejected`` (``field`` and ``loc`` in its context) when the
-record cannot be mapped; the stream turns that into a ``Rejected`` outcome.
+Each raises ``RecordRejected`` (``field``, ``loc`` and ``code`` in its context) when
+the record cannot be mapped; the stream turns that into a ``Rejected`` outcome.
+
+A value that fails in a field that is neither required (by the mapping or the model)
+nor an identifier does not cost the record: ``TargetPlan.build`` drops the value and
+reports a ``FieldProblem``, and the model is built without it. A bad country or job
+title identifies nobody; losing the whole person for it would lose far more.
 """
 
 from __future__ import annotations
@@ -17,13 +22,23 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from connectors.base import RejectionCode
 from core.canonical import Identifier, IdentifierKind, RecordRef
-from core.canonical.base import describe_validation_error
+from core.canonical.base import describe_error_item, describe_validation_error
 from core.errors import RecordRejected
 from core.mapping.registry import TransformDef, TransformFn
 from core.mapping.validate import Loc
 
-__all__ = ["IdentifierPlan", "Step", "TargetPlan", "ValuePlan", "is_missing", "run_steps", "wrap_transform"]
+__all__ = [
+    "FieldProblem",
+    "IdentifierPlan",
+    "Step",
+    "TargetPlan",
+    "ValuePlan",
+    "is_missing",
+    "run_steps",
+    "wrap_transform",
+]
 
 Source = Callable[[Any], Any]
 Step = tuple[str, TransformFn]
@@ -82,6 +97,34 @@ def run_steps(
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """A value left out of a mapped record because its field refused it; the record itself was kept.
+
+    Attributes:
+        field: The canonical field, e.g. ``Person.country``.
+        code: ``transform`` (a transform could not read it) or ``invalid`` (the model refused it).
+        message: What was wrong, naming the value.
+        loc: The field's key path in the mapping file.
+    """
+
+    field: str
+    code: RejectionCode
+    message: str
+    loc: Loc = ()
+
+    @classmethod
+    def dropped(cls, err: RecordRejected) -> FieldProblem:
+        """Return the problem a droppable field's rejection becomes."""
+        ctx = err.context
+        return cls(
+            str(ctx.get("field")),
+            RejectionCode(ctx.get("code", RejectionCode.INVALID)),
+            err.message,
+            ctx.get("loc", ()),
+        )
+
+
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -123,12 +166,12 @@ class ValuePlan:
             if self.required and is_missing(value):
                 where = f"source path '{self.path}'" if self.path else "value"
                 message = f"{self.label}: required {where} is missing or empty"
-                raise RecordRejected(message, field=self.label, loc=self.loc, code="missing")
+                raise RecordRejected(message, field=self.label, loc=self.loc, code=RejectionCode.MISSING)
         return value
 
     def _failed(self, name: str, value: Any, err: ValueError) -> RecordRejected:
         message = f"{self.label}: transform '{name}' failed on {_show(value)}: {err}"
-        return RecordRejected(message, field=self.label, loc=self.loc, code="transform")
+        return RecordRejected(message, field=self.label, loc=self.loc, code=RejectionCode.TRANSFORM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +197,14 @@ class IdentifierPlan:
             text = str(item) if isinstance(item, int | str) and not isinstance(item, bool) else None
             if text is None:
                 message = f"{self.value.label}: expected text, got {_show(item)}"
-                raise RecordRejected(message, field=self.value.label, loc=self.value.loc, code="invalid")
+                raise RecordRejected(message, field=self.value.label, loc=self.value.loc, code=RejectionCode.INVALID)
             try:
                 out.append(Identifier(kind=self.kind, value=text, system=self.system))
             except ValidationError as err:
                 message = f"{self.value.label}: " + "; ".join(describe_validation_error(err))
-                raise RecordRejected(message, field=self.value.label, loc=self.value.loc, code="invalid") from None
+                raise RecordRejected(
+                    message, field=self.value.label, loc=self.value.loc, code=RejectionCode.INVALID
+                ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +237,14 @@ class TargetPlan:
         updated_at: datetime | None,
         deleted: bool,
         identifiers: list[Identifier],
+        problems: list[FieldProblem],
     ) -> BaseModel | None:
         """Return the model for ``raw``, or ``None`` when ``when`` says to skip it.
 
+        Values refused in droppable fields are left out and appended to ``problems``.
+
         Raises:
-            RecordRejected: A field failed, or the model rejected the values.
+            RecordRejected: A required field failed, or the model rejected the values.
         """
         if self.when is not None:
             flag = self.when.evaluate(raw)
@@ -204,7 +252,13 @@ class TargetPlan:
                 return None
         data: dict[str, Any] = {"source": ref}
         for name, plan in self.fields:
-            value = plan.evaluate(raw)
+            try:
+                value = plan.evaluate(raw)
+            except RecordRejected as err:
+                if not self._droppable(name):
+                    raise
+                problems.append(FieldProblem.dropped(err))
+                continue
             if value is None:
                 continue
             head, dot, key = name.partition(".")
@@ -218,14 +272,47 @@ class TargetPlan:
             data["deleted"] = True
         if identifiers:
             data["identifiers"] = identifiers
-        try:
-            return self.model.model_validate(data)
-        except ValidationError as err:
-            raise self._rejection(err) from None
+        return self._validate(data, problems)
+
+    def _droppable(self, name: str) -> bool:
+        """Whether a bad value of field ``name`` may be left out instead of rejecting the record."""
+        plan = next((p for n, p in self.fields if n == name), None)
+        info = self.model.model_fields.get(name)
+        if plan is None or plan.required or info is None or info.is_required():
+            return False
+        identifying: frozenset[str] = getattr(self.model, "identifying", frozenset())
+        return name not in _NEVER_DROPPED and name not in identifying
+
+    def _validate(self, data: dict[str, Any], problems: list[FieldProblem]) -> BaseModel:
+        """Validate ``data``; when only droppable fields are refused, leave them out and validate again.
+
+        Raises:
+            RecordRejected: The model refused a field that cannot be left out.
+        """
+        while True:
+            try:
+                return self.model.model_validate(data)
+            except ValidationError as err:
+                items = err.errors(include_url=False)
+                names = [str(item["loc"][0]) if item["loc"] else "" for item in items]
+                if not all(name in data and self._droppable(name) for name in names):
+                    raise self._rejection(err) from None
+                for name in dict.fromkeys(names):  # each pass leaves out at least one field, so it ends
+                    loc = next((plan.loc for n, plan in self.fields if n == name), self.loc)
+                    lines = [describe_error_item(i) for i, n in zip(items, names, strict=True) if n == name]
+                    message = "; ".join(f"{self.name}.{line}" for line in lines)
+                    problems.append(FieldProblem(f"{self.name}.{name}", RejectionCode.INVALID, message, loc))
+                    del data[name]
 
     def _rejection(self, err: ValidationError) -> RecordRejected:
         first = err.errors(include_url=False)[0]["loc"]
         field = str(first[0]) if first else None
         loc = next((plan.loc for name, plan in self.fields if name == field), self.loc)
         message = "; ".join(f"{self.name}.{line}" for line in describe_validation_error(err))
-        return RecordRejected(message, field=f"{self.name}.{field}" if field else self.name, loc=loc, code="invalid")
+        return RecordRejected(
+            message, field=f"{self.name}.{field}" if field else self.name, loc=loc, code=RejectionCode.INVALID
+        )
+
+
+_NEVER_DROPPED = frozenset({"source", "identifiers", "updated_at", "deleted"})
+"""Fields that say what the record is, not something about the person: a bad value there rejects it."""

@@ -1,31 +1,56 @@
 """The store: Contactpoint's only shared state, in SQLite (default) or PostgreSQL.
 
-    engine.py    database_url(), make_engine(), mask_url(), database errors → StoreError
-    types.py     UtcDateTime, JSON (JSONB on PostgreSQL), canonical JSON and hashes
-    tables.py    the SQLModel tables
-    schema.py    Alembic, configured from code: migrate(), current/head revision, schema_diff()
-    store.py     Store (records, runs, identity, ledger parts) and open_store()
+    engine.py           database_url(), make_engine(), mask_url(), database errors → StoreError
+    types.py            UtcDateTime, JSON (JSONB on PostgreSQL), canonical JSON and hashes
+    tables.py           the SQLModel tables
+    schema.py           Alembic, configured from code: migrate(), current/head revision, schema_diff()
+    database.py         Database: engine, clock, transactions, hash-guarded batch upserts
+    keys.py             RecordKey, record_key(), split_record_key()
+    wal.py              WalCheckpointer: SQLite write-ahead log checkpoints off the commit path
+    store.py            Store (one repository per concern over one Database) and open_store()
+
+    repositories, one module each, reached as ``store.<name>``:
+    records.py          source records as pulled, canonical records mapped from them
+    deleted.py          records the systems reported deleted
+    cursors.py          where each stream's pull stopped
+    runs.py             the run ledger
+    parked.py           rejected records with their reasons
+    profiles.py         profiles and golden records
+    aliases.py          merged-away profile IDs
+    links.py            record → profile, with how and why
+    pins.py             manual must-link / cannot-link pins
+    identity_models.py  trained identity models
+    identity_index.py   blocking keys and resolved records for incremental identity
+    writeback.py        the value last written to each vendor field
 
 Usage::
 
     from core.store import open_store
     with open_store() as store:                 # CONTACTPOINT_DATABASE_URL or ./contactpoint.db
-        run_id = store.start_run("sync")
-        counts = store.upsert_source_records(batch.records, run_id=run_id)
-        store.save_cursor("hubspot", "contacts", batch.cursor, run_id=run_id)
-        store.finish_run(run_id, RunStatus.SUCCEEDED, counters={"stored": counts.changed})
+        run_id = store.runs.start("sync")
+        counts = store.records.upsert_source(batch.records, run_id=run_id)
+        store.cursors.save("hubspot", "contacts", batch.cursor, run_id=run_id)
+        store.runs.finish(run_id, RunStatus.SUCCEEDED, counters={"stored": counts.changed})
 """
 
 from __future__ import annotations
 
-from core.store.base import RecordKey, UpsertCounts
+from core.store.aliases import Aliases
+from core.store.cursors import Cursors
+from core.store.database import Database, Repository, UpsertCounts
+from core.store.deleted import DeletedRecords
 from core.store.engine import DEFAULT_URL, ENV_VAR, database_url, make_engine, mask_url, normalise_url
-from core.store.identity import LinkInput, ProfileInput
-from core.store.identity_index import BlockKeyInput, IdentityChange, IndexedRecord
-from core.store.identity_pins import PinInput, record_key, split_record_key
-from core.store.ledger import WrittenOp
-from core.store.records import CanonicalInput, StoredCanonical, source_content_hash
-from core.store.runs import ParkedInput, new_run_id
+from core.store.field_problems import FieldProblemInput, FieldProblems
+from core.store.identity_index import BlockKeyInput, IdentityChange, IdentityIndex, IndexedRecord
+from core.store.identity_models import IdentityModels
+from core.store.keys import RecordKey, record_key, split_record_key
+from core.store.links import LinkInput, Links
+from core.store.locks import Holder, Locks
+from core.store.parked import Parked, ParkedInput
+from core.store.pins import PinInput, Pins
+from core.store.profiles import ProfileInput, Profiles
+from core.store.records import CanonicalInput, Records, StoredCanonical, source_content_hash
+from core.store.runs import Runs, new_run_id
 from core.store.schema import current_revision, head_revision, migrate, schema_diff
 from core.store.store import Store, open_store
 from core.store.tables import (
@@ -49,43 +74,60 @@ from core.store.tables import (
     WritebackEntry,
 )
 from core.store.types import UtcDateTime, canonical_json, content_hash, utc_now
+from core.store.writeback import WritebackLog, WrittenOp
 
 __all__ = [
+    "Aliases",
     "BLOCK_KEY_LENGTH",
-    "DEFAULT_URL",
     "BlockKeyInput",
-    "IdentityChange",
-    "IdentityRecord",
-    "IndexedRecord",
-    "IdentityBlockKey",
-    "IdentityModel",
-    "IdentityPin",
-    "PinInput",
-    "PinKind",
-    "record_key",
-    "split_record_key",
-    "ENV_VAR",
     "CanonicalInput",
     "CanonicalRecord",
     "Cursor",
+    "Cursors",
+    "DEFAULT_URL",
+    "Database",
+    "DeletedRecords",
+    "ENV_VAR",
+    "FieldProblemInput",
+    "FieldProblems",
+    "Holder",
+    "IdentityBlockKey",
+    "IdentityChange",
+    "IdentityIndex",
+    "IdentityModel",
+    "IdentityModels",
+    "IdentityPin",
+    "IdentityRecord",
+    "IndexedRecord",
     "Link",
     "LinkInput",
     "LinkMethod",
+    "Links",
+    "Locks",
+    "Parked",
     "ParkedInput",
     "ParkedRecord",
+    "PinInput",
+    "PinKind",
+    "Pins",
     "Profile",
     "ProfileAlias",
     "ProfileInput",
     "ProfileStatus",
+    "Profiles",
     "RecordKey",
+    "Records",
+    "Repository",
     "Run",
     "RunStatus",
+    "Runs",
     "SourceRecordRow",
     "Store",
     "StoredCanonical",
     "UpsertCounts",
     "UtcDateTime",
     "WritebackEntry",
+    "WritebackLog",
     "WrittenOp",
     "canonical_json",
     "content_hash",
@@ -98,7 +140,9 @@ __all__ = [
     "new_run_id",
     "normalise_url",
     "open_store",
+    "record_key",
     "schema_diff",
     "source_content_hash",
+    "split_record_key",
     "utc_now",
 ]

@@ -1,11 +1,12 @@
-"""The index incremental identity resolution searches: blocking keys and resolved records.
+"""``store.identity_index``: the index incremental identity resolution searches.
 
     identity_block_keys  (key, sub_key) → record, profile    indexed on (key, sub_key)
     identity_records     record → profile, Person JSON       indexed on profile_id
 
-Batch runs replace both (``replace_identity_index``); incremental resolution
-reads candidates (``block_key_sizes``, ``block_key_records``, ``identity_members``)
-and writes one record's change in one transaction (``commit_identity_change``).
+Batch runs replace both (``replace``) and manual changes move records (``move``);
+incremental resolution reads candidates (``block_key_sizes``, ``block_key_records``,
+``members``, ``records_of``, ``profiles_of``) and writes one record's decision in
+one transaction (``commit``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.canonical import RecordRef
-from core.store.base import StoreBase, chunked
-from core.store.identity import LINK_SPEC, PROFILE_SPEC, LinkInput, ProfileInput, _link_row, profile_row
+from core.store.database import Repository, chunked, insert
+from core.store.links import LINK_SPEC, LinkInput, link_row
+from core.store.profiles import PROFILE_SPEC, ProfileInput, profile_row
 from core.store.records import CANONICAL_SPEC, canonical_text_row
 from core.store.tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, ProfileAlias
 
-__all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndexMixin", "IndexedRecord"]
+__all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndex", "IndexedRecord"]
 
 _KEYS = IdentityBlockKey.__table__  # type: ignore[attr-defined]
 _RECORDS = IdentityRecord.__table__  # type: ignore[attr-defined]
@@ -104,10 +106,10 @@ def _record_row(item: IndexedRecord) -> dict[str, Any]:
     return {"record": item.record, "profile_id": item.profile_id, "person": item.person}
 
 
-class IdentityIndexMixin(StoreBase):
+class IdentityIndex(Repository):
     """Blocking keys and resolved records, for incremental resolution."""
 
-    def replace_identity_index(
+    def replace(
         self, records: Iterable[IndexedRecord], keys: Iterable[BlockKeyInput], *, scope: Sequence[str] | None = None
     ) -> None:
         """Replace the index after a batch run: all of it, or only the records in ``scope``.
@@ -115,7 +117,7 @@ class IdentityIndexMixin(StoreBase):
         Raises:
             StoreError: When the database fails.
         """
-        with self._tx() as conn:
+        with self._db.transaction() as conn:
             if scope is None:
                 conn.execute(sa.delete(_KEYS))
                 conn.execute(sa.delete(_RECORDS))
@@ -128,46 +130,46 @@ class IdentityIndexMixin(StoreBase):
             for rows in chunked(_key_row(item) for item in keys):
                 conn.execute(sa.insert(_KEYS), rows)
 
-    def move_records(self, records: Mapping[str, str]) -> None:
+    def move(self, records: Mapping[str, str]) -> None:
         """Point indexed records at new profiles: ``{record: profile_id}`` (after a manual change)."""
         if not records:
             return
         params = [{"r": record, "p": profile} for record, profile in records.items()]
-        with self._tx() as conn:
+        with self._db.transaction() as conn:
             for table in (_KEYS, _RECORDS):
                 query = sa.update(table).where(table.c.record == sa.bindparam("r")).values(profile_id=sa.bindparam("p"))
                 conn.execute(query, params)
 
     def block_key_sizes(self, keys: Sequence[str]) -> dict[str, int]:
         """Return how many records hold each of ``keys`` (keys held by none are left out)."""
-        with self._read() as conn:
+        with self._db.connection() as conn:
             return {key: int(count) for key, count in conn.execute(_SIZES, {"keys": list(keys)})}
 
     def block_key_records(self, keys: Sequence[str], keyed: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """Return ``(record, profile_id)`` once per key in ``keys`` or ``(key, sub_key)`` in ``keyed`` it holds."""
         found: list[tuple[str, str]] = []
-        with self._read() as conn:
+        with self._db.connection() as conn:
             if keys:
                 found.extend((r, p) for r, p in conn.execute(_BY_KEYS, {"keys": list(keys)}))
             for key, sub_key in keyed:
                 found.extend((r, p) for r, p in conn.execute(_BY_KEY_AND_SUB, {"key": key, "sub": sub_key}))
         return found
 
-    def identity_members(self, profile_ids: Sequence[str]) -> list[IndexedRecord]:
+    def members(self, profile_ids: Sequence[str]) -> list[IndexedRecord]:
         """Return the indexed records of these profiles, in record order."""
-        with self._read() as conn:
+        with self._db.connection() as conn:
             return [IndexedRecord(*row) for row in conn.execute(_MEMBERS, {"profiles": list(profile_ids)})]
 
-    def identity_records_of(self, records: Sequence[str]) -> list[IndexedRecord]:
+    def records_of(self, records: Sequence[str]) -> list[IndexedRecord]:
         """Return the indexed records among ``records``, in record order."""
         if not records:
             return []
-        with self._read() as conn:
+        with self._db.connection() as conn:
             return [IndexedRecord(*row) for row in conn.execute(_RECORDS_OF, {"records": list(records)})]
 
-    def identity_profiles(self, records: Sequence[str]) -> dict[str, str]:
+    def profiles_of(self, records: Sequence[str]) -> dict[str, str]:
         """Return ``{record: profile_id}`` for the indexed records among ``records``."""
-        with self._read() as conn:
+        with self._db.connection() as conn:
             return {record: profile for record, profile in conn.execute(_PROFILES_OF, {"records": list(records)})}
 
     def _replace_statement(self, conn: sa.Connection, table: sa.Table, key: str, columns: tuple[str, ...]) -> Any:
@@ -175,13 +177,13 @@ class IdentityIndexMixin(StoreBase):
         cache_key = (conn.dialect.name, table.name)
         found = _REPLACES.get(cache_key)
         if found is None:
-            stmt = self._insert(conn, table)
+            stmt = insert(conn, table)
             found = _REPLACES[cache_key] = stmt.on_conflict_do_update(
                 index_elements=[key], set_={c: stmt.excluded[c] for c in columns}
             )
         return found
 
-    def commit_identity_change(self, change: IdentityChange) -> None:
+    def commit(self, change: IdentityChange) -> None:
         """Write one incremental decision: canonical row, link, index, profiles, aliases; one transaction.
 
         Rows equal to the stored ones are left untouched (content hashes).
@@ -189,14 +191,14 @@ class IdentityIndexMixin(StoreBase):
         Raises:
             StoreError: When the database fails.
         """
-        now, indexed = self.now(), change.indexed
-        with self._tx() as conn:
+        now, indexed = self._db.now(), change.indexed
+        with self._db.transaction() as conn:
             canonical = canonical_text_row(change.ref, "Person", 0, indexed.person, now, None)
-            conn.execute(self._upsert_statement(conn, CANONICAL_SPEC), [canonical])
-            conn.execute(self._upsert_statement(conn, LINK_SPEC), [_link_row(change.link, now, None)])
+            conn.execute(self._db.upsert_statement(conn, CANONICAL_SPEC), [canonical])
+            conn.execute(self._db.upsert_statement(conn, LINK_SPEC), [link_row(change.link, now, None)])
             if change.profiles:
                 profiles = [profile_row(p, now, None) for p in change.profiles]
-                conn.execute(self._upsert_statement(conn, PROFILE_SPEC), profiles)
+                conn.execute(self._db.upsert_statement(conn, PROFILE_SPEC), profiles)
             conn.execute(_DELETE_KEYS, {"record": indexed.record})
             if change.keys:
                 conn.execute(_INSERT_KEYS, [_key_row(item) for item in change.keys])

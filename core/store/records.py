@@ -1,4 +1,9 @@
-"""Source and canonical records: batch upserts that change nothing when nothing changed."""
+"""``store.records``: source records as pulled and the canonical records mapped from them.
+
+upsert_source, upsert_canonical   batch upserts that change nothing when nothing changed
+get_source                        one stored source row
+iter_source, iter_canonical       streaming reads in key order
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,12 @@ from sqlmodel import select
 
 from connectors.base import SourceRecord
 from core.errors import StoreError
-from core.store.base import CHUNK_SIZE, RecordKey, StoreBase, UpsertCounts, UpsertSpec
-from core.store.engine import store_errors
+from core.store.database import Repository, UpsertCounts, UpsertSpec
+from core.store.keys import RecordKey
 from core.store.tables import CanonicalRecord, SourceRecordRow
 from core.store.types import canonical_json, content_hash, text_hash
 
-__all__ = ["CanonicalInput", "RecordsMixin", "StoredCanonical", "source_content_hash"]
+__all__ = ["CanonicalInput", "Records", "StoredCanonical", "source_content_hash"]
 
 _SOURCE = SourceRecordRow.__table__  # type: ignore[attr-defined]
 _CANONICAL = CanonicalRecord.__table__  # type: ignore[attr-defined]
@@ -123,15 +128,15 @@ def canonical_text_row(
     }
 
 
-class RecordsMixin(StoreBase):
+class Records(Repository):
     """Source records as pulled, and the canonical records mapped from them."""
 
-    def upsert_source_records(self, records: Iterable[SourceRecord], *, run_id: str | None) -> UpsertCounts:
+    def upsert_source(self, records: Iterable[SourceRecord], *, run_id: str | None) -> UpsertCounts:
         """Store pulled records; a record equal to the stored one is left untouched.
 
         "Equal" means the same ``source_content_hash`` (raw, deleted, merged_into): loading
         the same records twice changes no row, not even its timestamps or run ID.
-        Works in chunks of ``CHUNK_SIZE``, one transaction each.
+        Works in chunks of ``CHUNK_SIZE`` rows, one transaction each.
 
         Returns:
             How many rows were inserted, updated and left unchanged.
@@ -139,8 +144,8 @@ class RecordsMixin(StoreBase):
         Raises:
             StoreError: When a record cannot be stored or the database fails.
         """
-        now = self.now()
-        return self._upsert(SOURCE_SPEC, (_source_row(r, now, run_id) for r in records))
+        now = self._db.now()
+        return self._db.upsert(SOURCE_SPEC, (_source_row(r, now, run_id) for r in records))
 
     def upsert_canonical(self, items: Iterable[CanonicalInput], *, run_id: str | None) -> UpsertCounts:
         """Store canonical records ``(record, model, ordinal, data)``; equal data is left untouched.
@@ -154,19 +159,19 @@ class RecordsMixin(StoreBase):
         Raises:
             StoreError: When data cannot be stored as JSON or the database fails.
         """
-        now = self.now()
-        return self._upsert(CANONICAL_SPEC, (_canonical_row(i, now, run_id) for i in items))
+        now = self._db.now()
+        return self._db.upsert(CANONICAL_SPEC, (_canonical_row(i, now, run_id) for i in items))
 
-    def get_source_record(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
+    def get_source(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
         """Return the stored row of one source record, or None."""
-        rows = self._select_all(
+        rows = self._db.select_all(
             select(SourceRecordRow).where(
                 _SOURCE.c.system == system, _SOURCE.c.stream == stream, _SOURCE.c.source_id == source_id
             )
         )
         return rows[0] if rows else None
 
-    def iter_source_records(
+    def iter_source(
         self, *, system: str | None = None, stream: str | None = None, include_deleted: bool = True
     ) -> Iterator[SourceRecord]:
         """Yield stored source records as ``SourceRecord`` values, in key order, streaming.
@@ -181,7 +186,7 @@ class RecordsMixin(StoreBase):
         query = _filter(query, _SOURCE, system=system, stream=stream)
         if not include_deleted:
             query = query.where(_SOURCE.c.deleted.is_(False))
-        for row in self._stream(query):
+        for row in self._db.stream(query):
             yield SourceRecord(
                 system=row.system, stream=row.stream, source_id=row.source_id, raw=row.raw,
                 updated_at=row.updated_at, deleted=row.deleted, merged_into=row.merged_into,
@@ -202,16 +207,11 @@ class RecordsMixin(StoreBase):
         query = _filter(query, _CANONICAL, system=system, stream=stream)
         if model is not None:
             query = query.where(c.model == model)
-        for row in self._stream(query):
+        for row in self._db.stream(query):
             yield StoredCanonical(
                 system=row.system, stream=row.stream, source_id=row.source_id, model=row.model, ordinal=row.ordinal,
                 data=row.data, content_hash=row.content_hash, updated_at=row.updated_at,
             )  # fmt: skip
-
-    def _stream(self, query: Any) -> Iterator[Any]:
-        with store_errors(self._engine.url), self._engine.connect() as conn:
-            result = conn.execution_options(yield_per=CHUNK_SIZE).execute(query)
-            yield from result
 
 
 def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | None) -> Any:

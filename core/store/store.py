@@ -1,19 +1,28 @@
 """``Store``: the one object the rest of Contactpoint reads and writes state through.
 
-    Store
-    ├── records   upsert_source_records, upsert_canonical, iter_source_records, iter_canonical
-    ├── runs      start_run, finish_run, get_run, list_runs, get_cursor, save_cursor,
-    │             park, list_parked, resolve_parked
-    ├── identity  upsert_profiles, add_aliases, resolve_alias, set_links, remove_links,
-    │             links_for_profile, profile_for_record, iter_links, linked_profiles
-    ├── identity_pins   add_pins, list_pins, deactivate_pins, save_identity_model,
-    │             latest_identity_model, deleted_records, alias_map, profile_created
-    ├── identity_index  replace_identity_index, move_records, block_key_sizes, block_key_records,
-    │             identity_members, identity_profiles, commit_identity_change
-    └── ledger    record_writes, last_written, diff_against_ledger
+    Store                migrate, revision, is_current, counts, checkpoint_wal_in_background,
+    │                    close; engine, url, dialect
+    ├── database         Database: engine, clock, transactions, batch upserts (database.py)
+    ├── records          upsert_source, upsert_canonical, get_source, iter_source, iter_canonical
+    ├── deleted          keys
+    ├── cursors          get, save
+    ├── runs             start, heartbeat, finish, abandon, get, list
+    ├── locks            acquire, heartbeat, release, list
+    ├── parked           add, list, count, resolve
+    ├── field_problems   replace, list, count
+    ├── profiles         upsert, get, created_at
+    ├── aliases          add, resolve, resolve_all, family
+    ├── links            save, remove, of_profile, profile_of, iter, by_record
+    ├── pins             add, deactivate, list, partners
+    ├── identity_models  save, latest, latest_id
+    ├── identity_index   replace, move, block_key_sizes, block_key_records, members,
+    │                    records_of, profiles_of, commit
+    └── writeback        record, last_written, diff
 
-Every write is batch-oriented and idempotent: giving the same input twice leaves
-every row as it was. ``open_store()`` opens the configured database and migrates it.
+Each repository is one module named for what it holds, over the one shared
+``Database``; adding a concern is one module and one attribute here. Every write
+is batch-oriented and idempotent: giving the same input twice leaves every row as
+it was. ``open_store()`` opens the configured database and migrates it.
 """
 
 from __future__ import annotations
@@ -23,24 +32,34 @@ from datetime import datetime
 from types import TracebackType
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
-from core.store.checkpoint import WalCheckpointer
-from core.store.engine import make_engine, mask_url
-from core.store.identity import IdentityMixin
-from core.store.identity_index import IdentityIndexMixin
-from core.store.identity_pins import IdentityPinsMixin
-from core.store.ledger import LedgerMixin
-from core.store.records import RecordsMixin
-from core.store.runs import RunsMixin
+from core.store.aliases import Aliases
+from core.store.cursors import Cursors
+from core.store.database import Database
+from core.store.deleted import DeletedRecords
+from core.store.engine import make_engine
+from core.store.field_problems import FieldProblems
+from core.store.identity_index import IdentityIndex
+from core.store.identity_models import IdentityModels
+from core.store.links import Links
+from core.store.locks import Locks
+from core.store.parked import Parked
+from core.store.pins import Pins
+from core.store.profiles import Profiles
+from core.store.records import Records
+from core.store.runs import Runs
 from core.store.schema import current_revision, head_revision
 from core.store.schema import migrate as migrate_schema
 from core.store.tables import TABLES
+from core.store.wal import WalCheckpointer
+from core.store.writeback import WritebackLog
 
 __all__ = ["Store", "open_store"]
 
 
-class Store(RecordsMixin, RunsMixin, IdentityMixin, IdentityPinsMixin, IdentityIndexMixin, LedgerMixin):
-    """Contactpoint's state, over one SQLAlchemy engine (SQLite or PostgreSQL).
+class Store:
+    """Contactpoint's state, over one SQLAlchemy engine (SQLite or PostgreSQL): one repository per concern.
 
     Args:
         engine: From ``make_engine``; the schema must be migrated (``open_store`` does it).
@@ -49,23 +68,46 @@ class Store(RecordsMixin, RunsMixin, IdentityMixin, IdentityPinsMixin, IdentityI
     Use it as a context manager, or call ``close()``, to release connections.
     """
 
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.database = db = Database(engine, clock=clock)
+        self.records = Records(db)
+        self.deleted = DeletedRecords(db)
+        self.cursors = Cursors(db)
+        self.runs = Runs(db)
+        self.locks = Locks(db)
+        self.parked = Parked(db)
+        self.field_problems = FieldProblems(db)
+        self.profiles = Profiles(db)
+        self.aliases = Aliases(db)
+        self.links = Links(db, self.aliases)
+        self.pins = Pins(db)
+        self.identity_models = IdentityModels(db)
+        self.identity_index = IdentityIndex(db)
+        self.writeback = WritebackLog(db)
+        self._wal_checkpointer: WalCheckpointer | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for ad-hoc queries; prefer the repositories)."""
+        return self.database.engine
+
     @property
     def url(self) -> str:
         """The database URL with its password masked."""
-        return mask_url(self._engine.url)
+        return self.database.url
 
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
-        return self._engine.dialect.name
+        return self.database.dialect
 
     def revision(self) -> str | None:
         """Return the schema revision of the database (None when never migrated)."""
-        return current_revision(self._engine)
+        return current_revision(self.engine)
 
     def migrate(self) -> None:
         """Upgrade the schema to the newest revision (a no-op when up to date)."""
-        migrate_schema(self._engine)
+        migrate_schema(self.engine)
 
     def is_current(self) -> bool:
         """Return True when the database is at the newest schema revision."""
@@ -74,26 +116,27 @@ class Store(RecordsMixin, RunsMixin, IdentityMixin, IdentityPinsMixin, IdentityI
     def counts(self) -> dict[str, int]:
         """Return the number of rows of each store table, by table name."""
         result: dict[str, int] = {}
-        with self._read() as conn:
+        with self.database.connection() as conn:
             for model in TABLES:
                 table = model.__table__  # type: ignore[attr-defined]
                 result[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         return result
 
-    def checkpoint_in_background(self) -> None:
-        """On a SQLite file, move WAL checkpoints off the commit path into a thread (idempotent).
+    def checkpoint_wal_in_background(self) -> None:
+        """On a SQLite file, move write-ahead log checkpoints off the commit path into a thread (idempotent).
 
-        For long-lived, latency-sensitive writers; ``close()`` stops the thread.
+        For long-lived, latency-sensitive writers; ``close()`` stops the thread. A no-op
+        on PostgreSQL and in-memory SQLite. (Not to be confused with sync cursors.)
         """
-        if self._checkpointer is None and WalCheckpointer.applies_to(self._engine):
-            self._checkpointer = WalCheckpointer(self._engine).start()
+        if self._wal_checkpointer is None and WalCheckpointer.applies_to(self.engine):
+            self._wal_checkpointer = WalCheckpointer(self.engine).start()
 
     def close(self) -> None:
-        """Stop background checkpoints, if any, and release every pooled connection."""
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-            self._checkpointer = None
-        self._engine.dispose()
+        """Stop background WAL checkpoints, if any, and release every pooled connection."""
+        if self._wal_checkpointer is not None:
+            self._wal_checkpointer.stop()
+            self._wal_checkpointer = None
+        self.database.close()
 
     def __enter__(self) -> Store:
         """Return the store itself."""

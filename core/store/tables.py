@@ -4,7 +4,9 @@
     canonical_records  mapped canonical rows: (system, stream, source_id, model, ordinal)
     cursors            one bookmark per (system, stream)
     runs               the run ledger: kind, status, counters, API usage, error
-    parked_records     rejected records with reasons, deduplicated by content
+    parked_records     rejected records with reason code, field and reason, deduplicated by content
+    field_problems     values left out of stored records (the record kept), one row per record and field
+    job_locks          the jobs running now, so two runs of one job never overlap
     profiles           unified profiles and their golden record
     profile_aliases    merged-away profile IDs → the profile they now resolve to
     links              source record → profile, with method, rule, score, explanation
@@ -35,10 +37,12 @@ __all__ = [
     "TABLES",
     "CanonicalRecord",
     "Cursor",
+    "FieldProblem",
     "IdentityBlockKey",
     "IdentityModel",
     "IdentityPin",
     "IdentityRecord",
+    "JobLock",
     "LinkMethod",
     "Link",
     "ParkedRecord",
@@ -61,19 +65,31 @@ BLOCK_KEY_LENGTH = 255
 
 
 class RunStatus(StrEnum):
-    """Where a run is: started, then succeeded, failed or partial (some parts failed)."""
+    """Where a run is: started, then how it ended.
+
+    ``partial``: it ran to the end but some records were parked or some parts failed;
+    ``interrupted``: stopped on request (SIGTERM, Ctrl-C) after finishing its batch;
+    ``abandoned``: its process is gone without a word (killed), found by a later run.
+    """
 
     STARTED = "started"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     PARTIAL = "partial"
+    INTERRUPTED = "interrupted"
+    ABANDONED = "abandoned"
 
 
 class ProfileStatus(StrEnum):
-    """An active profile, or one merged into another (see ``merged_into``)."""
+    """An active profile, one merged into another (see ``merged_into``), or one retired.
+
+    A profile is retired when its last record went away (deleted at the source, or moved
+    out by a split or a later resolution): its ID stays known, holding no records.
+    """
 
     ACTIVE = "active"
     MERGED = "merged"
+    RETIRED = "retired"
 
 
 class LinkMethod(StrEnum):
@@ -175,6 +191,10 @@ class Run(SQLModel, table=True):
     counters: dict[str, Any] = _json()
     api_usage: dict[str, Any] = _json()
     error: str | None = Field(default=None, sa_type=sa.Text)
+    error_type: str | None = Field(default=None, max_length=120)
+    heartbeat_at: datetime | None = _ts(nullable=True)
+    pid: int | None = Field(default=None)
+    host: str | None = Field(default=None, max_length=255)
 
 
 class ParkedRecord(SQLModel, table=True):
@@ -193,12 +213,47 @@ class ParkedRecord(SQLModel, table=True):
     reason: str = Field(sa_type=sa.Text)
     raw: Any = _json(nullable=True)
     position: str | None = Field(default=None, max_length=255)
+    code: str | None = Field(default=None, max_length=24)
+    field: str | None = Field(default=None, max_length=200)
     run_id: str | None = Field(default=None, max_length=64)
     content_hash: str = Field(max_length=64)
     first_parked_at: datetime = _ts()
     last_parked_at: datetime = _ts()
     times_seen: int = Field(default=1)
     resolved: bool = Field(default=False)
+
+
+class FieldProblem(SQLModel, table=True):
+    """A value left out of a stored record because its field refused it; the record itself was kept."""
+
+    __tablename__ = "field_problems"
+    __table_args__ = (
+        sa.UniqueConstraint("system", "stream", "source_id", "field", name="uq_field_problems_key"),
+        sa.Index("ix_field_problems_run_id", "run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str = Field(max_length=512)
+    field: str = Field(max_length=200)
+    code: str = Field(max_length=24)
+    message: str = Field(sa_type=sa.Text)
+    run_id: str | None = Field(default=None, max_length=64)
+    seen_at: datetime = _ts()
+
+
+class JobLock(SQLModel, table=True):
+    """A job a run holds, so two runs of one job never overlap; released at the run's end."""
+
+    __tablename__ = "job_locks"
+
+    name: str = Field(primary_key=True, max_length=200)
+    run_id: str = Field(max_length=64)
+    pid: int
+    host: str = Field(max_length=255)
+    acquired_at: datetime = _ts()
+    heartbeat_at: datetime = _ts()
 
 
 class Profile(SQLModel, table=True):
@@ -333,6 +388,8 @@ TABLES: tuple[type[SQLModel], ...] = (
     Cursor,
     Run,
     ParkedRecord,
+    FieldProblem,
+    JobLock,
     Profile,
     ProfileAlias,
     Link,

@@ -9,18 +9,19 @@ idempotent upsert, so a resumed run has neither gaps nor duplicates.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
-from connectors.base import Connector, PullBatch, RejectedRecord
-from core.mapping import CompiledMapping, Mapped
+from connectors.base import Connector, PullBatch, RejectedRecord, SourceRecord
+from core.failpoints import reach
+from core.mapping import CompiledMapping, FieldProblem, Mapped
 from core.store import CanonicalInput, Store
+from core.sync.clean import clean_record
 
 __all__ = ["IngestSummary", "ingest_stream"]
 
@@ -41,7 +42,13 @@ class IngestSummary:
     unchanged: int = 0
     canonical: int = 0
     parked: int = 0
+    field_problems: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    """Parked records by ``code: field``."""
+    examples: dict[str, str] = field(default_factory=dict)
+    """One reason of each group, as the first record of the group gave it."""
+    problem_fields: Counter[str] = field(default_factory=Counter)
+    """Values left out, by canonical field."""
     cursor: Mapping[str, Any] | None = None
     duration_ms: int = 0
 
@@ -55,15 +62,13 @@ class IngestSummary:
             "unchanged": self.unchanged,
             "canonical": self.canonical,
             "rejected": self.parked,
+            "field_problems": self.field_problems,
         }
 
 
-_QUOTED = re.compile(r"'[^']*'")
-
-
-def _reason_kind(reason: str) -> str:
-    """Group reasons for the summary: the reason with its quoted values blanked out."""
-    return _QUOTED.sub("'…'", reason.split(" (got ", 1)[0])[:160]
+def _reason_group(item: RejectedRecord) -> str:
+    """The group a parked record is counted under: its reason code and field."""
+    return f"{item.code}: {item.field}" if item.field else str(item.code)
 
 
 def _store_batch(
@@ -71,23 +76,32 @@ def _store_batch(
 ) -> None:
     canonical: list[CanonicalInput] = []
     parked: list[RejectedRecord] = list(batch.rejected)
-    for record in batch.records:
+    problems: list[tuple[SourceRecord, Sequence[FieldProblem]]] = []
+    records = [clean_record(record) for record in batch.records]
+    for record, cleaned in records:
         outcome = mapping.map(record)
         if isinstance(outcome, Mapped):
             canonical.extend(
                 (record, type(model).__name__, ordinal, model) for ordinal, model in enumerate(outcome.models)
             )
+            problems.append((record, [*cleaned, *outcome.problems]))
         else:
             parked.append(outcome.to_rejected_record())
-    counts = store.upsert_source_records(batch.records, run_id=run_id)
-    canonical_counts = store.upsert_canonical(canonical, run_id=run_id)
-    store.park(parked, run_id=run_id)
+    stored = [record for record, _ in records]
+    counts = store.records.upsert_source(stored, run_id=run_id)
+    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id)
+    store.parked.add(parked, run_id=run_id)
+    summary.field_problems += store.field_problems.replace(problems, run_id=run_id)
     summary.inserted += counts.inserted
     summary.updated += counts.updated
     summary.unchanged += counts.unchanged
     summary.canonical += canonical_counts.changed
     summary.parked += len(parked)
-    summary.reasons.update(_reason_kind(item.reason) for item in parked)
+    for item in parked:
+        group = _reason_group(item)
+        summary.reasons[group] += 1
+        summary.examples.setdefault(group, item.reason)
+    summary.problem_fields.update(p.field for _, found in problems for p in found)
 
 
 def ingest_stream(
@@ -99,6 +113,7 @@ def ingest_stream(
     run_id: str,
     resume: bool = True,
     on_batch: Callable[[IngestSummary], None] | None = None,
+    check_stop: Callable[[], None] | None = None,
 ) -> IngestSummary:
     """Pull ``stream`` from ``connector`` into ``store`` through ``mapping``.
 
@@ -107,9 +122,11 @@ def ingest_stream(
         stream: The stream to pull; the mapping must map it.
         mapping: The compiled mapping for the connector's system.
         store: Where source records, canonical records, parked records and cursors go.
-        run_id: The run this ingest belongs to (``Store.start_run``).
+        run_id: The run this ingest belongs to (``store.runs.start``).
         resume: Start from the stored cursor (default); False pulls everything again.
         on_batch: Called after each stored batch, e.g. to show progress.
+        check_stop: Called after each stored batch and its cursor; raises to stop there
+            (``RunContext.check_stop``: a signal stops the run between batches, never inside one).
 
     Returns:
         The summary: counts, parked reasons and the last saved cursor.
@@ -120,19 +137,23 @@ def ingest_stream(
     """
     started = time.monotonic()
     system = connector.system
-    cursor = store.get_cursor(system, stream) if resume else None
+    cursor = store.cursors.get(system, stream) if resume else None
     summary = IngestSummary(system=system, stream=stream, resumed_from=cursor)
     bound = log.bind(run_id=run_id, system=system, stream=stream)
     bound.info("stream.pull_started", cursor=cursor)
     for batch in connector.pull(stream, cursor):
         _store_batch(batch, mapping, store, summary, run_id=run_id)
-        store.save_cursor(system, stream, batch.cursor, run_id=run_id)
+        reach("ingest.batch_stored")
+        store.cursors.save(system, stream, batch.cursor, run_id=run_id)
+        reach("ingest.cursor_saved")
         summary.batches += 1
         summary.pulled += len(batch.records) + len(batch.rejected)
         summary.cursor = batch.cursor
         bound.debug("stream.batch_stored", records=len(batch.records), rejected=len(batch.rejected))
         if on_batch is not None:
             on_batch(summary)
+        if check_stop is not None:
+            check_stop()
     summary.duration_ms = int((time.monotonic() - started) * 1000)
     bound.info("stream.pull_finished", records=summary.pulled, rejected=summary.parked, duration_ms=summary.duration_ms)
     return summary

@@ -209,9 +209,26 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: requests are counted by the control, not logged to stderr."""
 
-    def _serve(self) -> None:
+    def _body(self) -> bytes:
+        """The request body, sent with ``Content-Length`` or ``Transfer-Encoding: chunked`` (streamed uploads)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()  # the CRLF closing each chunk
+            while self.rfile.readline().strip():  # trailer fields, up to the empty line
+                pass
+            return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        try:
+            body = self._body()
+        except ValueError:  # a chunk size that is not hexadecimal
+            self.close_connection = True
+            self._send(Response.json(400, {"error": "malformed chunked request body"}))
+            return
         parts = urlsplit(self.path)
         request = Request(
             method=self.command,

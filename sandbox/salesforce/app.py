@@ -16,23 +16,24 @@ from typing import Any
 from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
 from sandbox.salesforce.access import install_access
+from sandbox.salesforce.activities import install_activities
 from sandbox.salesforce.auth import Credentials, SessionStore, make_credentials, oauth_token, soap_login
 from sandbox.salesforce.bulk import BulkApi
 from sandbox.salesforce.composite import collections
 from sandbox.salesforce.control import ApiUsage, SalesforceControl
 from sandbox.salesforce.data import seed_org
+from sandbox.salesforce.identity import identity, install_organization, revoke, userinfo
 from sandbox.salesforce.layouts import install_layouts, layout_resource
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.rest import RestApi
 from sandbox.salesforce.settings import connector_settings
 from sandbox.salesforce.tooling import create_custom_field, make_tooling_org
-from sandbox.salesforce.wire import API_VERSION, ErrorCode, error, parse_version
+from sandbox.salesforce.wire import API_VERSION, ErrorCode, error, parse_version, versions
 
 __all__ = ["MAX_URI_LENGTH", "SalesforceSandbox", "build"]
 
 MAX_URI_LENGTH = 16_384
 _LOGIN_RE = re.compile(r"^(?:/[^/]+\.salesforce\.com)?/services/(oauth2/token|Soap/u/\d{2,3}\.\d)/?$")
-_SEASONS = ("Spring", "Summer", "Winter")
 
 
 class SalesforceSandbox:
@@ -41,8 +42,10 @@ class SalesforceSandbox:
     def __init__(self, *, base_url: str, state_dir: Path, options: SandboxOptions) -> None:
         self.base_url = base_url
         self.org = Org()
-        seed_org(self.org, records=options.records, seed=options.seed)
+        self.stories = seed_org(self.org, records=options.records, seed=options.seed)
         install_access(self.org)
+        install_organization(self.org)
+        install_activities(self.org)
         self.tooling_org = make_tooling_org(self.org)
         install_layouts(self.tooling_org)
         self.creds: Credentials = make_credentials(state_dir, self.org.org_id)
@@ -99,7 +102,13 @@ class SalesforceSandbox:
             handler = oauth_token if login.group(1) == "oauth2/token" else soap_login
             return handler(request, self.creds, self.sessions, self.base_url)
         if request.path.rstrip("/") == "/services/data":
-            return Response.json(200, _versions())
+            return Response.json(200, versions())
+        if request.path.startswith("/id/") and request.method == "GET":
+            return identity(request, self.org, self.sessions, self.base_url, request.path[4:].strip("/").split("/"))
+        if request.path.rstrip("/") == "/services/oauth2/userinfo" and request.method in {"GET", "POST"}:
+            return userinfo(request, self.org, self.sessions, self.base_url)
+        if request.path.rstrip("/") == "/services/oauth2/revoke" and request.method in {"GET", "POST"}:
+            return revoke(request, self.sessions)
         if request.path.startswith("/services/data/"):
             return self._api(request)
         return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
@@ -145,15 +154,6 @@ class SalesforceSandbox:
         if len(rest) == 3 and rest[:2] == ["sobjects", "Layout"]:
             return layout_resource(request, version, rest[2], self.org, self.tooling_org)
         return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
-
-
-def _versions() -> list[dict[str, str]]:
-    out = []
-    for number in range(52, int(float(API_VERSION)) + 1):
-        season = _SEASONS[(number - 52 + 1) % 3]
-        year = 21 + (number - 52 + 1) // 3
-        out.append({"label": f"{season} '{year}", "url": f"/services/data/v{number}.0", "version": f"{number}.0"})
-    return out
 
 
 def build(*, base_url: str, state_dir: Path, options: SandboxOptions) -> SalesforceSandbox:

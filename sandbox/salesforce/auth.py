@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sandbox.common.http import Request, Response
-from sandbox.salesforce.org import INTEGRATION_USER_ID
+from sandbox.salesforce.org import INTEGRATION_USER_ID, INTEGRATION_USERNAME
 from sandbox.salesforce.wire import API_VERSION
 
 __all__ = ["Credentials", "SessionStore", "make_credentials", "oauth_token", "soap_login"]
@@ -73,7 +73,7 @@ def make_credentials(state_dir: Path, org_id: str) -> Credentials:
         key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return Credentials(
-        username="integration@contactpoint.sandbox",
+        username=INTEGRATION_USERNAME,
         password=secrets.token_urlsafe(12),
         security_token=secrets.token_urlsafe(18).replace("-", "x").replace("_", "y"),
         consumer_key="3MVG9" + secrets.token_urlsafe(60).replace("-", "A").replace("_", "b")[:80],
@@ -104,6 +104,18 @@ class SessionStore:
         """Whether ``token`` was issued here and has not expired."""
         with self._lock:
             return token in self._live
+
+    def user_of(self, token: str) -> str | None:
+        """The ID of the user ``token`` acts as (every session is the integration user's), or None when invalid."""
+        return INTEGRATION_USER_ID if self.valid(token) else None
+
+    def revoke(self, token: str) -> bool:
+        """End one session; False when ``token`` was not a live one."""
+        with self._lock:
+            if token not in self._live:
+                return False
+            self._live.discard(token)
+            return True
 
     def expire_all(self) -> int:
         """Expire every issued token; returns how many were live."""

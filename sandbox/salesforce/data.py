@@ -9,7 +9,8 @@ N//2 Leads, the same every time, with the noise real orgs have:
   losers whose ``MasterRecordId`` names the surviving Contact;
 - ``SystemModstamp`` ties: runs of records share the exact same timestamp, so a
   cursor on ``SystemModstamp`` alone loses or repeats records at page edges;
-- a few ``Wide_Object__c`` records with 450 custom fields filled.
+- a few ``Wide_Object__c`` records with 450 custom fields filled;
+- then the named stories every sandbox seeds (``sandbox.salesforce.stories``), with fixed IDs.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from sandbox.common.people import Company, Person, companies, people
-from sandbox.salesforce.org import INTEGRATION_USER_ID, Org, Record
+from sandbox.salesforce.identity import user_record
+from sandbox.salesforce.org import INTEGRATION_USER_ID, INTEGRATION_USERNAME, Org, Record
 from sandbox.salesforce.schema import WIDE_FIELD_COUNT, wide_field_name
+from sandbox.salesforce.stories import StoryRecord, seed_stories
 
 __all__ = ["seed_org"]
 
@@ -152,22 +155,24 @@ def _seed_contacts(org: Org, crowd: list[Person], account_ids: list[str], rng: r
             live[(i * 104729) % len(live)]["IsDeleted"] = True
 
 
-def seed_org(org: Org, *, records: int, seed: int) -> None:
-    """Fill ``org`` with ``records`` Contacts and their Accounts, Leads and wide records.
+def seed_org(org: Org, *, records: int, seed: int) -> list[StoryRecord]:
+    """Fill ``org`` with ``records`` Contacts and their Accounts, Leads and wide records, then the stories.
 
     Args:
         org: An org with no records.
         records: Number of Contacts (Accounts are a fifth, Leads a half of it).
         seed: The same seed gives the same org.
+
+    Returns:
+        The story people seeded beside the crowd (``sandbox.salesforce.stories``), with their IDs.
     """
     rng = random.Random(f"salesforce:{seed}")
     stamps = _Stamps(rng)
     n_accounts, n_leads = max(1, records // 5), max(1, records // 2)
     firms = companies(seed, n_accounts)
     crowd = people(seed, records + n_leads, company_count=n_accounts)
-    _store(org, "User", {"Id": INTEGRATION_USER_ID, "Username": "integration@contactpoint.sandbox",
-                         "Name": "Integration User", "Email": "integration@contactpoint.sandbox",
-                         "CreatedDate": _EPOCH, "LastModifiedDate": _EPOCH, "SystemModstamp": _EPOCH})  # fmt: skip
+    user = user_record(INTEGRATION_USER_ID, first_name="Integration", last_name="User", username=INTEGRATION_USERNAME)
+    _store(org, "User", user | {"CreatedDate": _EPOCH, "LastModifiedDate": _EPOCH, "SystemModstamp": _EPOCH})
     account_ids = [_store(org, "Account", _stamp(_account(f, rng), stamps))["Id"] for f in firms]
     _seed_contacts(org, crowd[:records], account_ids, rng, stamps)
     for j in range(n_leads):
@@ -179,3 +184,4 @@ def seed_org(org: Org, *, records: int, seed: int) -> None:
         values |= {wide_field_name(i): f"value {k}.{i}" for i in range(1, WIDE_FIELD_COUNT + 1, 7)}
         _store(org, "Wide_Object__c", _stamp(values, stamps))
     org.reserve_clock(stamps.current)
+    return seed_stories(org, after=stamps.current)

@@ -19,10 +19,12 @@ from typing import Any
 from sandbox.salesforce.ids import make_id, to18
 from sandbox.salesforce.schema import FieldDef, FieldType, ObjectDef, build_objects
 
-__all__ = ["INTEGRATION_USER_ID", "Org", "Record", "format_datetime"]
+__all__ = ["INTEGRATION_USERNAME", "INTEGRATION_USER_ID", "Org", "Record", "format_datetime"]
 
 Record = dict[str, Any]
 INTEGRATION_USER_ID = make_id("005", 100_001)
+INTEGRATION_USERNAME = "integration@contactpoint.sandbox"
+"""The user every session of the sandbox acts as."""
 
 
 def format_datetime(value: datetime) -> str:
@@ -100,6 +102,8 @@ class Org:
         for definition in obj.fields.values():
             if definition.type == FieldType.BOOLEAN:
                 record.setdefault(definition.name, False)
+            elif definition.default is not None:
+                record.setdefault(definition.name, definition.default)
         record |= {"CreatedDate": now, "LastModifiedDate": now, "SystemModstamp": now} | values
         self.records[sobject][record["Id"]] = record
         return record
@@ -114,6 +118,10 @@ class Org:
     def value(self, sobject: str, record: Record, definition: FieldDef) -> Any:
         """The typed value of ``definition`` on ``record``, computing derived fields."""
         name = definition.name
+        obj = self.objects.get(sobject)
+        derive = obj.derived.get(name) if obj is not None and obj.derived else None
+        if derive is not None:
+            return derive(record)
         if definition.calculated:
             return self._formula(record)
         if definition.type == FieldType.ADDRESS:
@@ -128,7 +136,7 @@ class Org:
                 "state": None,
                 "street": record.get(f"{prefix}Street"),
             }
-        if name == "Name" and sobject in {"Contact", "Lead"} and "LastName" in record:
+        if name == "Name" and sobject in {"Contact", "Lead", "User"} and "LastName" in record:
             first = record.get("FirstName")
             return f"{first} {record['LastName']}" if first else record["LastName"]
         return record.get(name)

@@ -33,11 +33,16 @@ from sandbox.salesforce.soql import (
 )  # fmt: skip
 from sandbox.salesforce.wire import ErrorCode
 
-__all__ = ["Column", "Plan", "attributes", "plan_query", "run_plan"]
+__all__ = ["Column", "Plan", "attributes", "column_metadata", "plan_query", "run_plan"]
 
 _TEXT = {
     FieldType.STRING, FieldType.EMAIL, FieldType.PHONE, FieldType.URL, FieldType.TEXTAREA, FieldType.PICKLIST,
-    FieldType.ID, FieldType.REFERENCE,
+    FieldType.ID, FieldType.REFERENCE, FieldType.COMBOBOX,
+}  # fmt: skip
+_APEX_TYPES = {
+    FieldType.ID: "Id", FieldType.REFERENCE: "Id", FieldType.BOOLEAN: "Boolean", FieldType.DATETIME: "Datetime",
+    FieldType.DATE: "Date", FieldType.DOUBLE: "Double", FieldType.CURRENCY: "Decimal", FieldType.INT: "Integer",
+    FieldType.ADDRESS: "Address",
 }  # fmt: skip
 _LITERAL_FOR = {
     FieldType.DATETIME: ("datetime", "dateTime"),
@@ -156,10 +161,18 @@ def column_value(org: Org, column: Column, record: Record) -> Any:
     current: Record | None = record
     for ref, target in column.hops:
         parent_id = current.get(ref.name) if current else None
-        current = org.get(target.name, parent_id) if parent_id else None
+        current = org.get(_target(org, ref, target, parent_id), parent_id) if parent_id else None
     if current is None:
         return None
     return org.value(column.owner.name, current, column.field)
+
+
+def _target(org: Org, ref: FieldDef, planned: ObjectDef, parent_id: str) -> str:
+    """The object a reference points at: a polymorphic one (``Task.WhoId``) by the ID's key prefix."""
+    if len(ref.reference_to) < 2:  # one target: no need to look at the ID
+        return planned.name
+    found = org.object_for_id(parent_id)
+    return found if found in ref.reference_to else planned.name
 
 
 def _normal(definition: FieldDef, value: Any) -> Any:
@@ -292,12 +305,13 @@ def render_json(org: Org, plan: Plan, record: Record, version: str) -> dict[str,
         current: Record | None = record
         for ref, parent_obj in column.hops:
             parent_id = current.get(ref.name) if current else None
-            current = org.get(parent_obj.name, parent_id) if parent_id else None
+            parent_type = _target(org, ref, parent_obj, parent_id) if parent_id else parent_obj.name
+            current = org.get(parent_type, parent_id) if parent_id else None
             name = ref.relationship_name or ref.name
             if current is None or (name in target and target[name] is None):
                 target[name] = None
                 break
-            target = target.setdefault(name, attributes(parent_obj.name, current["Id"], version))
+            target = target.setdefault(name, attributes(parent_type, current["Id"], version))
         else:
             if current is not None:
                 target[column.field.name] = to_wire(org.value(column.owner.name, current, column.field))
@@ -307,3 +321,45 @@ def render_json(org: Org, plan: Plan, record: Record, version: str) -> dict[str,
 def attributes(sobject: str, record_id: str, version: str) -> dict[str, Any]:
     """The ``attributes`` entry of a record in Salesforce's JSON form (its type and REST URL)."""
     return {"attributes": {"type": sobject, "url": f"/services/data/v{version}/sobjects/{sobject}/{record_id}"}}
+
+
+def column_metadata(plan: Plan) -> dict[str, Any]:
+    """The ``query?q=...&columns=true`` answer: the selected columns, relationship paths nested in ``joinColumns``."""
+    top: list[dict[str, Any]] = []
+    for column in plan.columns:
+        level, display = top, []
+        for ref, _target in column.hops:
+            name = ref.relationship_name or ref.name
+            display.append(name)
+            entry = next((c for c in level if c["columnName"] == name and c["apexType"] is None), None)
+            if entry is None:
+                entry = _column_entry(name, ".".join(display), None)
+                level.append(entry)
+            level = entry["joinColumns"]
+        display.append(column.field.name)
+        level.append(_column_entry(column.field.name, ".".join(display), column.field))
+    return {
+        "columnMetadata": top,
+        "entityName": plan.sobject.name,
+        "groupBy": False,
+        "idSelected": any(c.field.name == "Id" and not c.hops for c in plan.columns),
+        "keyPrefix": plan.sobject.key_prefix,
+    }
+
+
+def _column_entry(name: str, display: str, definition: FieldDef | None) -> dict[str, Any]:
+    kind = definition.type if definition is not None else None
+    return {
+        "aggregate": False,
+        "apexType": None if kind is None else _APEX_TYPES.get(kind, "String"),
+        "booleanType": kind == FieldType.BOOLEAN,
+        "columnName": name,
+        "custom": bool(definition and definition.custom),
+        "displayName": display,
+        "foreignKeyName": None,
+        "insertable": bool(definition and definition.createable),
+        "joinColumns": [],
+        "numberType": kind in {FieldType.DOUBLE, FieldType.CURRENCY, FieldType.INT},
+        "textType": kind in _TEXT and kind not in {FieldType.ID, FieldType.REFERENCE},
+        "updatable": bool(definition and definition.updateable),
+    }

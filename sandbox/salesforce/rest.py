@@ -20,10 +20,11 @@ from sandbox.salesforce.access import check_field_permission
 from sandbox.salesforce.control import SalesforceControl
 from sandbox.salesforce.ids import make_id
 from sandbox.salesforce.org import Org
-from sandbox.salesforce.query import Plan, attributes, plan_query, render_json, run_plan
+from sandbox.salesforce.query import Plan, attributes, column_metadata, plan_query, render_json, run_plan
+from sandbox.salesforce.schema import ObjectDef
 from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.wire import ErrorCode, error
-from sandbox.salesforce.writes import commit, plan_insert, plan_update, plan_upsert
+from sandbox.salesforce.writes import commit, plan_delete, plan_insert, plan_update, plan_upsert
 
 __all__ = ["Cursor", "RestApi", "query_error"]
 
@@ -69,12 +70,15 @@ class RestApi:
         text = request.param("q")
         if not text:
             return error(400, ErrorCode.MALFORMED_QUERY, "A query string has to be specified")
+        columns_only = (request.param("columns") or "").lower() == "true"  # the selected columns, no rows
         try:
             with org.lock:
                 plan = plan_query(org, text)
-                rows = run_plan(org, plan, include_deleted=endpoint == "queryAll")
+                rows = [] if columns_only else run_plan(org, plan, include_deleted=endpoint == "queryAll")
         except SoqlError as err:
             return query_error(err)
+        if columns_only:
+            return Response.json(200, column_metadata(plan))
         if plan.query.count_only:
             return Response.json(200, {"totalSize": len(rows), "done": True, "records": []})
         cursor = Cursor(plan, [r["Id"] for r in rows], _batch_size(request), endpoint)
@@ -137,6 +141,8 @@ class RestApi:
             if record is None or record.get("IsDeleted"):
                 return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
             return Response.json(200, self.render_row(version, sobject, record, request.param("fields")))
+        if request.method == "DELETE":
+            return self._delete(obj, record_id)
         body = _json_object(request)
         if body is None:
             return error(400, ErrorCode.JSON_PARSER_ERROR, "The request body is not a JSON object")
@@ -151,6 +157,18 @@ class RestApi:
                 return Response.json(400, [_rest_error(e) for e in outcome.errors])
             return Response.empty(204)
         return error(405, ErrorCode.METHOD_NOT_ALLOWED, f"HTTP Method '{request.method}' not allowed.")
+
+    def _delete(self, obj: ObjectDef, record_id: str) -> Response:
+        """``DELETE sobjects/{name}/{id}``: to the recycle bin (``queryAll`` still sees it); 204."""
+        record = self.org.get(obj.name, record_id)
+        if record is None:
+            return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
+        if record.get("IsDeleted"):
+            return error(404, ErrorCode.ENTITY_IS_DELETED, "entity is deleted")
+        outcome = commit(self.org, plan_delete(self.org, self.control, obj, record_id))
+        if not outcome.success:
+            return Response.json(400, [_rest_error(e) for e in outcome.errors])
+        return Response.empty(204)
 
     def render_row(self, version: str, sobject: str, record: dict[str, Any], fields: str | None) -> dict[str, Any]:
         """A record as ``GET sobjects/{name}/{id}`` returns it (all fields, or ``?fields=a,b``)."""

@@ -9,11 +9,12 @@ API are added at run time with ``ObjectDef.add_field``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["FieldDef", "FieldType", "ObjectDef", "WIDE_FIELD_COUNT", "build_objects"]
+__all__ = ["FieldDef", "FieldType", "ObjectDef", "WIDE_FIELD_COUNT", "add_system_fields", "build_objects"]
 
 WIDE_FIELD_COUNT = 450
 
@@ -28,6 +29,7 @@ class FieldType(StrEnum):
     URL = "url"
     TEXTAREA = "textarea"
     PICKLIST = "picklist"
+    COMBOBOX = "combobox"
     BOOLEAN = "boolean"
     DATETIME = "datetime"
     DATE = "date"
@@ -71,10 +73,11 @@ class FieldDef:
     compound_field_name: str | None = None
     formula: str | None = None
     picklist: tuple[str, ...] = ()
+    default: str | None = None
 
     def describe(self) -> dict[str, Any]:
         """This field's entry in the describe ``fields`` list."""
-        text = self.type in {FieldType.STRING, FieldType.EMAIL, FieldType.PHONE, FieldType.URL, FieldType.TEXTAREA}
+        text = self.type in _TEXT_TYPES
         return {
             "aggregatable": self.type != FieldType.TEXTAREA,
             "autoNumber": False,
@@ -87,8 +90,8 @@ class FieldDef:
             "compoundFieldName": self.compound_field_name,
             "createable": self.createable,
             "custom": self.custom,
-            "defaultValue": False if self.type == FieldType.BOOLEAN else None,
-            "defaultedOnCreate": self.type == FieldType.BOOLEAN or self.name in _SYSTEM_FIELDS,
+            "defaultValue": False if self.type == FieldType.BOOLEAN else self.default,
+            "defaultedOnCreate": self.type == FieldType.BOOLEAN or self.name in _SYSTEM_FIELDS or bool(self.default),
             "deprecatedAndHidden": False,
             "digits": 0,
             "externalId": self.external_id,
@@ -101,7 +104,8 @@ class FieldDef:
             "nameField": self.name == "Name",
             "nillable": self.nillable,
             "picklistValues": [
-                {"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v} for v in self.picklist
+                {"active": True, "defaultValue": v == self.default, "label": v, "validFor": None, "value": v}
+                for v in self.picklist
             ],
             "precision": 18 if self.type in {FieldType.DOUBLE, FieldType.CURRENCY} else 0,
             "referenceTo": list(self.reference_to),
@@ -115,6 +119,14 @@ class FieldDef:
         }
 
 
+_TEXT_TYPES = {
+    FieldType.STRING,
+    FieldType.EMAIL,
+    FieldType.PHONE,
+    FieldType.URL,
+    FieldType.TEXTAREA,
+    FieldType.COMBOBOX,
+}
 _SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp", "OwnerId", "CreatedById")
 
 
@@ -127,6 +139,8 @@ class ObjectDef:
     key_prefix: str
     custom: bool = False
     fields: dict[str, FieldDef] = field(default_factory=dict)
+    derived: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
+    """Read-only fields Salesforce computes from others (``Task.IsClosed``), by name."""
     _by_lower: dict[str, FieldDef] = field(default_factory=dict, repr=False)
 
     def add_field(self, definition: FieldDef) -> None:
@@ -194,7 +208,8 @@ class ObjectDef:
         }
 
 
-def _system_fields(obj: ObjectDef, *, merge: bool) -> None:
+def add_system_fields(obj: ObjectDef, *, merge: bool) -> None:
+    """Add the fields every object has (``Id``, ``OwnerId``, the dates); ``MasterRecordId`` when ``merge``."""
     ro: dict[str, Any] = {"updateable": False, "createable": False}
     obj.add_field(FieldDef("Id", FieldType.ID, "Record ID", nillable=False, length=18, **ro))
     obj.add_field(FieldDef("IsDeleted", FieldType.BOOLEAN, "Deleted", nillable=False, **ro))
@@ -237,7 +252,7 @@ def _text(name: str, length: int = 80, **kw: Any) -> FieldDef:
 
 def _account() -> ObjectDef:
     obj = ObjectDef("Account", "Account", "001")
-    _system_fields(obj, merge=True)
+    add_system_fields(obj, merge=True)
     obj.add_field(_text("Name", 255, nillable=False))
     obj.add_field(FieldDef("Type", FieldType.PICKLIST, "Account Type", length=255, picklist=("Customer", "Prospect")))
     obj.add_field(FieldDef("Industry", FieldType.PICKLIST, "Industry", length=255))
@@ -251,7 +266,7 @@ def _account() -> ObjectDef:
 
 def _contact() -> ObjectDef:
     obj = ObjectDef("Contact", "Contact", "003")
-    _system_fields(obj, merge=True)
+    add_system_fields(obj, merge=True)
     obj.add_field(
         FieldDef(
             "AccountId",
@@ -291,7 +306,7 @@ def _contact() -> ObjectDef:
 
 def _lead() -> ObjectDef:
     obj = ObjectDef("Lead", "Lead", "00Q")
-    _system_fields(obj, merge=True)
+    add_system_fields(obj, merge=True)
     obj.add_field(_text("FirstName", 40))
     obj.add_field(_text("LastName", 80, nillable=False))
     obj.add_field(_text("Name", 121, updateable=False, createable=False, nillable=False))
@@ -316,12 +331,29 @@ def _lead() -> ObjectDef:
     return obj
 
 
+_USER_LOCALE_FIELDS = (
+    ("TimeZoneSidKey", "Time Zone"),
+    ("LocaleSidKey", "Locale"),
+    ("LanguageLocaleKey", "Language"),
+    ("EmailEncodingKey", "Email Encoding"),
+)
+
+
 def _user() -> ObjectDef:
     obj = ObjectDef("User", "User", "005")
-    _system_fields(obj, merge=False)
+    add_system_fields(obj, merge=False)
     obj.add_field(_text("Username", 80, nillable=False))
+    obj.add_field(_text("FirstName", 40))
+    obj.add_field(_text("LastName", 80, nillable=False))
     obj.add_field(_text("Name", 121, updateable=False, createable=False))
-    obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=128))
+    obj.add_field(_text("Alias", 8, nillable=False))
+    obj.add_field(_text("Title", 80))
+    obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=128, nillable=False))
+    obj.add_field(FieldDef("IsActive", FieldType.BOOLEAN, "Active", nillable=False))
+    obj.add_field(FieldDef("UserType", FieldType.PICKLIST, "User Type", length=40, updateable=False, createable=False,
+                           picklist=("Standard", "AutomatedProcess")))  # fmt: skip
+    for name, label in _USER_LOCALE_FIELDS:
+        obj.add_field(FieldDef(name, FieldType.PICKLIST, label, length=40, nillable=False))
     obj.add_field(
         FieldDef("ProfileId", FieldType.REFERENCE, "Profile ID", length=18, reference_to=("Profile",),
                  relationship_name="Profile")
@@ -336,7 +368,7 @@ def wide_field_name(index: int) -> str:
 
 def _wide() -> ObjectDef:
     obj = ObjectDef("Wide_Object__c", "Wide Object", "a00", custom=True)
-    _system_fields(obj, merge=False)
+    add_system_fields(obj, merge=False)
     obj.add_field(_text("Name", 80, nillable=False))
     for i in range(1, WIDE_FIELD_COUNT + 1):
         obj.add_field(_text(wide_field_name(i), 255, custom=True))

@@ -5,7 +5,8 @@ Each write is checked first (``plan_*``) and applied after (``commit``), so
 Salesforce's shape: ``{"statusCode": ..., "message": ..., "fields": [...]}``. Checks:
 unknown fields (INVALID_FIELD), read-only fields (INVALID_FIELD_FOR_INSERT_UPDATE),
 required fields such as ``LastName`` left empty (REQUIRED_FIELD_MISSING), bad emails,
-dates and numbers, over-long text, deleted targets (ENTITY_IS_DELETED), malformed IDs,
+dates and numbers, over-long text, deleted targets (ENTITY_IS_DELETED), malformed IDs, lookups to
+the wrong object (FIELD_INTEGRITY_EXCEPTION) or to no record (INVALID_CROSS_REFERENCE_KEY),
 and IDs the control marked to fail (FIELD_CUSTOM_VALIDATION_EXCEPTION).
 """
 
@@ -122,6 +123,24 @@ def _check_values(write: Write, raw: dict[str, Any], *, creating: bool) -> None:
         write.errors.append(error_item(ErrorCode.INVALID_FIELD_FOR_INSERT_UPDATE, msg, denied))
 
 
+def _check_references(org: Org, write: Write) -> None:
+    """Refuse a lookup to an object of the wrong type, or to a record that does not exist or is deleted."""
+    for name, value in write.values.items():
+        definition = write.obj.fields[name]
+        known = [t for t in definition.reference_to if t in org.objects]
+        if definition.type != FieldType.REFERENCE or value is None or not known:
+            continue
+        sobject = org.object_for_id(str(value))
+        target = org.get(sobject, str(value)) if sobject in known else None
+        if sobject not in known:
+            msg = f"{definition.label}: id value of incorrect type: {value}"
+            write.errors.append(error_item(ErrorCode.FIELD_INTEGRITY_EXCEPTION, msg, [name]))
+        elif target is None:
+            write.errors.append(error_item(ErrorCode.INVALID_CROSS_REFERENCE_KEY, "invalid cross reference id", [name]))
+        elif target.get("IsDeleted"):
+            write.errors.append(error_item(ErrorCode.ENTITY_IS_DELETED, "entity is deleted", [name]))
+
+
 def _check_required(write: Write, *, creating: bool) -> None:
     missing = []
     for definition in write.obj.fields.values():
@@ -129,7 +148,9 @@ def _check_required(write: Write, *, creating: bool) -> None:
             continue
         present = definition.name in write.values
         value = write.values.get(definition.name)
-        if (creating and not present) or (present and (value is None or not str(value).strip())):
+        if (creating and not present and definition.default is None) or (
+            present and (value is None or not str(value).strip())
+        ):
             missing.append(definition.name)
     if missing:
         msg = f"Required fields are missing: [{', '.join(missing)}]"
@@ -154,6 +175,7 @@ def plan_update(org: Org, control: SalesforceControl, obj: ObjectDef, record_id:
     write.target = org.get(obj.name, record_id) if is_id(record_id) else None
     _check_target(write, control, record_id)
     _check_values(write, raw, creating=False)
+    _check_references(org, write)
     _check_required(write, creating=False)
     return write
 
@@ -164,6 +186,7 @@ def plan_insert(org: Org, control: SalesforceControl, obj: ObjectDef, raw: dict[
     if raw.get("Id"):
         write.errors.append(error_item(ErrorCode.INVALID_FIELD, "cannot specify Id in an insert call", ["Id"]))
     _check_values(write, raw, creating=True)
+    _check_references(org, write)
     _check_required(write, creating=True)
     return write
 

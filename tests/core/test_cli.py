@@ -60,12 +60,16 @@ def test_demo_runs_the_pipeline_on_bundled_data_and_exits_0(tmp_path):
     assert "parked salesforce/Contact/" in out
     assert "not built yet" in out
     assert "unified profiles" in out
-    assert "why: contactpoint identity explain cp_" in out
+    why = next(line.split("why: ", 1)[1] for line in out.splitlines() if "why: contactpoint identity explain" in line)
     from core.store import open_store
 
     with open_store(f"sqlite:///{tmp_path / 'demo.db'}") as store:
-        (run,) = store.list_runs(kind="demo")
-        assert store.list_runs(kind="identity")[0].counters["profiles"] > 0
+        (run,) = store.runs.list(kind="demo")
+        assert run.status == "partial" and run.counters["profiles"] > 0 and run.counters["pulled"] > 40
     usage = run.api_usage["salesforce"]
     assert usage["calls"] > 0
     assert set(usage) == {"calls", "retries", "throttled_seconds"}
+    # the printed command works on the store the demo kept
+    explained = CliRunner().invoke(app, why.split()[1:])
+    assert explained.exit_code == 0, explained.output
+    assert "profile cp_" in explained.stdout

@@ -97,7 +97,7 @@ def test_missing_token_is_invalid_session(sb: RunningSandbox, http: requests.Ses
 
 
 def test_old_api_version_is_not_found(sb: RunningSandbox, http: requests.Session) -> None:
-    response = http.get(f"{sb.base_url}/services/data/v40.0/limits")
+    response = http.get(f"{sb.base_url}/services/data/v30.0/limits")
     assert response.status_code == 404
 
 

@@ -25,7 +25,7 @@ def person(
 
 def load(store: Store, *people: Person) -> None:
     """Store people as canonical Person rows (as a sync would)."""
-    store.upsert_canonical([(p.source, "Person", 0, p) for p in people], run_id=None)
+    store.records.upsert_canonical([(p.source, "Person", 0, p) for p in people], run_id=None)
 
 
 def run(store: Store, run_id: str = "run") -> StoreResolution:

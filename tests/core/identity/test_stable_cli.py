@@ -27,7 +27,7 @@ def _invoke(*args: str):
 
 def _profile(url: str, record: str) -> str:
     with open_store(url) as store:
-        return store.profile_for_record(*record.split("/", 2))
+        return store.links.profile_of(*record.split("/", 2))
 
 
 def test_resolve_store_prints_counts_and_a_rerun_creates_nothing(url):

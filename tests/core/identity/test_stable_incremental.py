@@ -25,8 +25,8 @@ def test_a_new_record_joins_the_profile_it_matches(resolved):
     assert decision.profile_id == ids[key(ROBERT)]
     assert decision.method is LinkMethod.RULE and decision.rule == "same_personal_email"
     assert {c["comparison"] for c in decision.explanation["contributions"]} >= {"first_name", "email"}
-    assert store.profile_for_record("shop", "people", "9") == ids[key(ROBERT)]
-    assert store.block_key_records(["external_id:shop:9"], []) == [(key(bobby), ids[key(ROBERT)])]
+    assert store.links.profile_of("shop", "people", "9") == ids[key(ROBERT)]
+    assert store.identity_index.block_key_records(["external_id:shop:9"], []) == [(key(bobby), ids[key(ROBERT)])]
 
 
 def test_a_record_matching_nobody_gets_a_new_profile(resolved):
@@ -34,7 +34,7 @@ def test_a_record_matching_nobody_gets_a_new_profile(resolved):
     decision = resolve_one(store, person("10", system="shop", first_name="Zed", last_name="Zulu", email="zz@zulu.org"))
     assert decision.outcome is Outcome.NEW
     assert decision.profile_id not in set(ids.values())
-    assert store.get_profile(decision.profile_id).golden["last_name"]["value"] == "Zulu"
+    assert store.profiles.get(decision.profile_id).golden["last_name"]["value"] == "Zulu"
 
 
 def test_a_changed_record_that_no_longer_matches_leaves_its_profile(resolved):
@@ -44,10 +44,10 @@ def test_a_changed_record_that_no_longer_matches_leaves_its_profile(resolved):
     decision = resolve_one(store, changed)
     assert decision.outcome is Outcome.NEW
     assert decision.left == ids[key(ROBERT)]
-    assert [f"{link.system}/{link.stream}/{link.source_id}" for link in store.links_for_profile(decision.left)] == [
+    assert [f"{link.system}/{link.stream}/{link.source_id}" for link in store.links.of_profile(decision.left)] == [
         key(ROBERT)
     ]
-    golden = store.get_profile(decision.left).golden
+    golden = store.profiles.get(decision.left).golden
     assert golden["first_name"]["source"]["system"] == "crm"  # recomputed without the record that left
 
 
@@ -97,7 +97,7 @@ def test_a_cannot_link_pin_excludes_the_whole_profile_of_the_partner(store):
     assert ids[key(zara)] == ids[key(nora)]  # linked by the external ID
     newcomer = person("x1", system="shop", first_name="Nora", last_name="Quinn", phone="+442079460958")
     assert resolve_one(store, newcomer).profile_id == ids[key(nora)]
-    store.add_pins([PinInput(PinKind.CANNOT_LINK, key(newcomer), key(zara))])
+    store.pins.add([PinInput(PinKind.CANNOT_LINK, key(newcomer), key(zara))])
     decision = resolve_one(store, newcomer)
     assert decision.profile_id != ids[key(nora)]
     assert decision.left == ids[key(nora)]
@@ -106,13 +106,13 @@ def test_a_cannot_link_pin_excludes_the_whole_profile_of_the_partner(store):
 def test_a_must_link_pin_joins_a_profile_the_model_would_not(resolved):
     store, ids = resolved
     stranger = person("30", system="shop", first_name="Yusuf", last_name="Ortega", email="yo@example.net")
-    store.add_pins([PinInput(PinKind.MUST_LINK, key(stranger), key(MARY), reason="same person")])
+    store.pins.add([PinInput(PinKind.MUST_LINK, key(stranger), key(MARY), reason="same person")])
     decision = resolve_one(store, stranger)
     assert (decision.profile_id, decision.method, decision.outcome) == (
         ids[key(MARY)],
         LinkMethod.MANUAL,
         Outcome.JOINED,
     )
-    linked = [f"{link.system}/{link.stream}/{link.source_id}" for link in store.links_for_profile(ids[key(MARY)])]
+    linked = [f"{link.system}/{link.stream}/{link.source_id}" for link in store.links.of_profile(ids[key(MARY)])]
     assert linked == [key(MARY), key(stranger)]
     assert decision.explanation["pin_id"] > 0

@@ -40,12 +40,12 @@ def test_resolving_the_same_store_twice_keeps_every_id(store):
 def test_links_carry_the_rule_score_and_contributions(store):
     load(store, ROBERT, BOB, MARY)
     run(store)
-    links = {f"{link.system}/{link.stream}/{link.source_id}": link for link in store.iter_links()}
+    links = {f"{link.system}/{link.stream}/{link.source_id}": link for link in store.links.iter()}
     bob = links[key(BOB)]
     assert bob.method == "rule" and bob.rule == "same_personal_email"
     assert {c["comparison"] for c in bob.explanation["contributions"]} >= {"first_name", "email"}
     assert links[key(MARY)].explanation["decision"] == "new"
-    golden = store.get_profile(bob.profile_id).golden
+    golden = store.profiles.get(bob.profile_id).golden
     assert golden["last_name"]["value"] == "Smith"
     assert golden["last_name"]["source"]["system"] in {"crm", "desk"}
 
@@ -72,28 +72,28 @@ def test_a_merge_keeps_the_older_id_and_the_other_resolves_as_an_alias(clocked, 
     result = run(clocked, "three")
     assert set(result.profile_of().values()) == {older}
     assert result.ids.merged == {older: [younger]}
-    assert clocked.resolve_alias(younger) == older
-    assert clocked.get_profile(younger).status == ProfileStatus.MERGED
-    assert len(clocked.links_for_profile(younger)) == 3
+    assert clocked.aliases.resolve(younger) == older
+    assert clocked.profiles.get(younger).status == ProfileStatus.MERGED
+    assert len(clocked.links.of_profile(younger)) == 3
 
 
 def test_a_deleted_source_record_leaves_its_profile(store):
     load(store, ROBERT, BOB)
     profile = run(store).profile_of()[key(ROBERT)]
-    store.upsert_source_records(
+    store.records.upsert_source(
         [SourceRecord(system="desk", stream="people", source_id="2", raw={}, deleted=True)], run_id=None
     )
     result = run(store, "after-delete")
     assert result.removed == [key(BOB)]
-    assert store.profile_for_record("desk", "people", "2") is None
-    assert [f"{link.system}/{link.source_id}" for link in store.links_for_profile(profile)] == ["crm/1"]
+    assert store.links.profile_of("desk", "people", "2") is None
+    assert [f"{link.system}/{link.source_id}" for link in store.links.of_profile(profile)] == ["crm/1"]
 
 
 def test_a_manual_split_is_applied_at_once_and_survives_a_rerun(store):
     load(store, ROBERT, BOB, MARY)
     profile = run(store).profile_of()[key(ROBERT)]
     change = split_profile(store, profile, [key(BOB)], reason="two people")
-    assert store.profile_for_record("desk", "people", "2") == change.other_id
+    assert store.links.profile_of("desk", "people", "2") == change.other_id
     again = run(store, "rerun").profile_of()
     assert again[key(BOB)] == change.other_id
     assert again[key(ROBERT)] == profile
@@ -107,8 +107,8 @@ def test_a_manual_merge_is_applied_at_once_and_survives_a_rerun(clocked, fixed_c
     alice = run(clocked, "two").profile_of()[key(ALICE)]
     change = merge_profiles(clocked, alice, mary, reason="same person")
     assert (change.profile_id, change.other_id) == (mary, alice)  # the older survives
-    assert clocked.profile_for_record("crm", "people", "4") == mary
-    assert clocked.resolve_alias(alice) == mary
+    assert clocked.links.profile_of("crm", "people", "4") == mary
+    assert clocked.aliases.resolve(alice) == mary
     again = run(clocked, "rerun").profile_of()
     assert again[key(ALICE)] == again[key(MARY)] == mary
 
@@ -139,10 +139,10 @@ def test_manual_changes_name_unknown_profiles_and_foreign_records(store):
 def test_a_model_and_the_index_are_stored_for_incremental_mode(store):
     load(store, ROBERT, person("9", first_name="Zed", last_name="Zulu"))
     result = run(store)
-    model = store.latest_identity_model()
+    model = store.identity_models.latest()
     assert model.model_id == result.model_id
     assert "first_name" in model.parameters["comparisons"]
-    found = store.block_key_records(["email:bobsmith@gmail.com"], [])
+    found = store.identity_index.block_key_records(["email:bobsmith@gmail.com"], [])
     assert found == [(key(ROBERT), result.profile_of()[key(ROBERT)])]
 
 
@@ -154,7 +154,7 @@ def test_a_must_link_pin_never_lets_the_model_chain_a_conflicting_birth_date_ont
     load(store, a, b, c)
     before = run(store).profile_of()
     assert before[key(b)] == before[key(c)] != before[key(a)]  # the model links b and c only
-    store.add_pins([PinInput(PinKind.MUST_LINK, key(a), key(b), reason="same person")])
+    store.pins.add([PinInput(PinKind.MUST_LINK, key(a), key(b), reason="same person")])
     result = run(store, "pinned")
     ids = result.profile_of()
     assert ids[key(a)] == ids[key(b)] != ids[key(c)]
@@ -163,7 +163,7 @@ def test_a_must_link_pin_never_lets_the_model_chain_a_conflicting_birth_date_ont
         assert len({people[i].date_of_birth for i in members} - {None}) <= 1
     refused = [e for e in result.resolution.reviews() if {e.left, e.right} == {key(b), key(c)}]
     assert [e.reason for e in refused] == ["conflict: date_of_birth"]
-    links = {f"{link.system}/{link.stream}/{link.source_id}": link for link in store.iter_links()}
+    links = {f"{link.system}/{link.stream}/{link.source_id}": link for link in store.links.iter()}
     assert links[key(a)].method == links[key(b)].method == "manual"
     assert links[key(a)].explanation["pin_id"] > 0 and links[key(a)].rule == "pin"
 
@@ -172,7 +172,7 @@ def test_a_cannot_link_pin_sends_the_model_link_to_review_with_the_pin_as_reason
     load(store, ROBERT, BOB, MARY)
     before = run(store).profile_of()
     assert before[key(ROBERT)] == before[key(BOB)]
-    store.add_pins([PinInput(PinKind.CANNOT_LINK, key(ROBERT), key(BOB), reason="two people")])
+    store.pins.add([PinInput(PinKind.CANNOT_LINK, key(ROBERT), key(BOB), reason="two people")])
     result = run(store, "pinned")
     assert result.profile_of()[key(ROBERT)] != result.profile_of()[key(BOB)]
     refused = [e for e in result.resolution.reviews() if {e.left, e.right} == {key(ROBERT), key(BOB)}]

@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.base import SourceRecord
 from core.canonical import Consent, IdentifierKind, Person
@@ -225,3 +227,84 @@ def test_problem_points_at_a_key_or_at_the_file_for_the_record_as_a_whole(mappin
     assert (at_key.file, at_key.line, at_key.column, at_key.key) == ("crm.yaml", 7, 5, "streams.people.id")
     whole = mapping.problem((), "bad")
     assert (whole.line, whole.column, whole.key, str(whole)) == (None, None, "", "crm.yaml: bad")
+
+
+# -- field-level problems: a bad value in a field that identifies nobody costs the value, not the record --
+
+FIELDS = """
+system: crm
+version: 1
+defaults: {phone_region: GB, timezone: UTC}
+streams:
+  people:
+    id: Id
+    identifiers:
+      - {kind: email, path: Email, transforms: [nullif, lower]}
+    targets:
+      - model: Person
+        fields:
+          last_name: {path: Last, required: true}
+          email: {path: Email, transforms: [nullif, lower]}
+          phone: {path: Phone, transforms: [nullif, e164]}
+          country: {path: Country, transforms: [nullif, country]}
+          job_title: {path: Title}
+          date_of_birth: {path: Born, transforms: [nullif, {parse_date: ["%Y-%m-%d"]}]}
+"""
+
+
+@pytest.fixture(scope="module")
+def tolerant():
+    return load_mapping_text(FIELDS, file="fields.yaml")
+
+
+CLEAN = {"Id": "7", "Last": "Okafor", "Email": "t@example.com", "Country": "GB", "Title": "Buyer", "Born": "1980-02-01"}
+
+
+def test_an_impossible_date_is_left_out_with_a_field_problem_and_the_person_kept(tolerant):
+    outcome = tolerant.map(record({**CLEAN, "Born": "1980-13-45"}))
+    assert isinstance(outcome, Mapped)
+    (person,) = outcome.models
+    assert person.date_of_birth is None and person.last_name == "Okafor" and person.email == "t@example.com"
+    (problem,) = outcome.problems
+    assert problem.field == "Person.date_of_birth" and problem.code == "transform"
+    assert "1980-13-45" in problem.message and problem.loc[-1] == "date_of_birth"
+
+
+def test_a_value_the_model_refuses_in_a_plain_field_is_left_out(tolerant):
+    outcome = tolerant.map(record({**CLEAN, "Title": "x" * 301}))
+    assert isinstance(outcome, Mapped)
+    assert outcome.models[0].job_title is None
+    assert [(p.field, p.code) for p in outcome.problems] == [("Person.job_title", "invalid")]
+
+
+def test_several_bad_plain_fields_each_give_a_problem(tolerant):
+    outcome = tolerant.map(record({**CLEAN, "Title": "x" * 301, "Born": "31/31/1980"}))
+    assert isinstance(outcome, Mapped)
+    assert sorted(p.field for p in outcome.problems) == ["Person.date_of_birth", "Person.job_title"]
+
+
+def test_a_bad_identifying_field_or_required_field_still_rejects_the_record(tolerant):
+    phone = tolerant.map(record({**CLEAN, "Phone": "call me maybe"}))
+    assert isinstance(phone, Rejected) and phone.field == "Person.phone" and phone.code == "transform"
+    email = tolerant.map(record({**CLEAN, "Email": "t@@example"}))
+    assert isinstance(email, Rejected) and email.field == "Person.email"
+    last = tolerant.map(record({**CLEAN, "Last": ""}))
+    assert isinstance(last, Rejected) and last.code == "missing"
+    parked = last.to_rejected_record("people.csv:9")
+    assert (parked.code, parked.field, parked.position) == ("missing", "Person.last_name", "people.csv:9")
+
+
+@given(
+    title=st.text(max_size=400),
+    born=st.one_of(st.none(), st.text(max_size=12), st.dates().map(str)),
+    country=st.one_of(st.none(), st.text(max_size=20)),
+)
+@settings(max_examples=150, deadline=None)
+def test_no_value_in_a_plain_field_ever_parks_the_record(tolerant, title, born, country):
+    outcome = tolerant.map(record({**CLEAN, "Title": title, "Born": born, "Country": country}))
+    assert isinstance(outcome, Mapped), outcome.reason
+    person = outcome.models[0]
+    left_out = {p.field.removeprefix("Person.") for p in outcome.problems}
+    assert left_out <= {"job_title", "date_of_birth", "country"}
+    for name in left_out:
+        assert getattr(person, name) is None

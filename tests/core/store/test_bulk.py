@@ -15,11 +15,11 @@ def test_100k_source_and_canonical_rows_store_in_seconds(tmp_path):
     canonical = [(r, "Person", 0, {"email": r.raw["email"], "name": r.raw["name"]}) for r in records]
     with open_store(f"sqlite:///{tmp_path / 'bulk.db'}") as store:
         started = time.perf_counter()
-        assert store.upsert_source_records(records, run_id="r1") == UpsertCounts(inserted=100_000)
-        assert store.upsert_canonical(canonical, run_id="r1") == UpsertCounts(inserted=100_000)
+        assert store.records.upsert_source(records, run_id="r1") == UpsertCounts(inserted=100_000)
+        assert store.records.upsert_canonical(canonical, run_id="r1") == UpsertCounts(inserted=100_000)
         first = time.perf_counter() - started
         started = time.perf_counter()
-        assert store.upsert_source_records(records, run_id="r2") == UpsertCounts(unchanged=100_000)
+        assert store.records.upsert_source(records, run_id="r2") == UpsertCounts(unchanged=100_000)
         again = time.perf_counter() - started
     # generous bounds for slow CI machines; typical: ~5 s and ~1.5 s on one core
     assert first < 30

@@ -16,8 +16,8 @@ def test_two_writers_on_one_sqlite_file_queue_instead_of_failing(tmp_path):
             total = UpsertCounts()
             for start in range(offset, offset + 3000, 300):
                 batch = [record(str(i), n=i) for i in range(start, start + 300)]
-                total += store.upsert_source_records(batch, run_id=f"r{offset}")
-                store.save_cursor("hubspot", "contacts", {"at": start}, run_id=f"r{offset}")
+                total += store.records.upsert_source(batch, run_id=f"r{offset}")
+                store.cursors.save("hubspot", "contacts", {"at": start}, run_id=f"r{offset}")
             return total
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -64,7 +64,7 @@ def test_missing_sqlite_directory_gives_a_hint(tmp_path):
 
 def test_unmigrated_database_says_to_migrate(store_url):
     with open_store(store_url, migrate=False) as store, pytest.raises(StoreError) as caught:
-        store.get_cursor("a", "b")
+        store.cursors.get("a", "b")
     assert caught.value.hint == "run: contactpoint store migrate"
 
 
@@ -79,8 +79,8 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
 
 def test_in_memory_sqlite_is_one_shared_database():
     with open_store("sqlite://") as store:
-        store.save_cursor("a", "b", {"n": 1}, run_id=None)
-        assert store.get_cursor("a", "b") == {"n": 1}
+        store.cursors.save("a", "b", {"n": 1}, run_id=None)
+        assert store.cursors.get("a", "b") == {"n": 1}
 
 
 def test_timestamps_round_trip_as_aware_utc(store):

@@ -15,10 +15,10 @@ from .helpers import record, snapshot
 def test_loading_the_same_records_twice_changes_nothing(store_url, fixed_clock):
     records = [record(str(i), email=f"p{i}@example.com", tags=["a", "b"], score=i / 3) for i in range(2500)]
     with open_store(store_url, clock=fixed_clock) as store:
-        first = store.upsert_source_records(records, run_id="run-1")
+        first = store.records.upsert_source(records, run_id="run-1")
         before = snapshot(store, "source_records")
         fixed_clock.advance(hours=1)
-        second = store.upsert_source_records(records, run_id="run-2")
+        second = store.records.upsert_source(records, run_id="run-2")
         after = snapshot(store, "source_records")
     assert first == UpsertCounts(inserted=2500)
     assert second == UpsertCounts(unchanged=2500)
@@ -28,12 +28,12 @@ def test_loading_the_same_records_twice_changes_nothing(store_url, fixed_clock):
 
 def test_a_changed_record_is_updated_and_keeps_first_seen(store_url, fixed_clock):
     with open_store(store_url, clock=fixed_clock) as store:
-        store.upsert_source_records([record("1", email="a@example.com"), record("2")], run_id="run-1")
+        store.records.upsert_source([record("1", email="a@example.com"), record("2")], run_id="run-1")
         first_seen = fixed_clock.now
         fixed_clock.advance(minutes=5)
-        counts = store.upsert_source_records([record("1", email="b@example.com"), record("2")], run_id="run-2")
-        row = store.get_source_record("hubspot", "contacts", "1")
-        other = store.get_source_record("hubspot", "contacts", "2")
+        counts = store.records.upsert_source([record("1", email="b@example.com"), record("2")], run_id="run-2")
+        row = store.records.get_source("hubspot", "contacts", "1")
+        other = store.records.get_source("hubspot", "contacts", "2")
     assert counts == UpsertCounts(updated=1, unchanged=1)
     assert row is not None and other is not None
     assert row.raw == {"id": "1", "email": "b@example.com"}
@@ -44,19 +44,19 @@ def test_a_changed_record_is_updated_and_keeps_first_seen(store_url, fixed_clock
 
 
 def test_deletion_flag_is_a_change(store):
-    store.upsert_source_records([record("1", email="a@example.com")], run_id="r1")
-    counts = store.upsert_source_records([record("1", deleted=True, email="a@example.com")], run_id="r2")
+    store.records.upsert_source([record("1", email="a@example.com")], run_id="r1")
+    counts = store.records.upsert_source([record("1", deleted=True, email="a@example.com")], run_id="r2")
     assert counts == UpsertCounts(updated=1)
-    row = store.get_source_record("hubspot", "contacts", "1")
+    row = store.records.get_source("hubspot", "contacts", "1")
     assert row is not None and row.deleted is True
-    assert [r.source_id for r in store.iter_source_records(include_deleted=False)] == []
-    assert [r.deleted for r in store.iter_source_records()] == [True]
+    assert [r.source_id for r in store.records.iter_source(include_deleted=False)] == []
+    assert [r.deleted for r in store.records.iter_source()] == [True]
 
 
 def test_duplicates_within_a_batch_collapse_to_the_last(store):
-    counts = store.upsert_source_records([record("1", v=1), record("1", v=2)], run_id="r1")
+    counts = store.records.upsert_source([record("1", v=1), record("1", v=2)], run_id="r1")
     assert counts == UpsertCounts(inserted=1)
-    row = store.get_source_record("hubspot", "contacts", "1")
+    row = store.records.get_source("hubspot", "contacts", "1")
     assert row is not None and row.raw["v"] == 2
 
 
@@ -70,8 +70,8 @@ def test_records_round_trip_as_source_records(store):
         deleted=True,
         merged_into="003B",
     )
-    store.upsert_source_records([original], run_id="r1")
-    (back,) = store.iter_source_records(system="salesforce")
+    store.records.upsert_source([original], run_id="r1")
+    (back,) = store.records.iter_source(system="salesforce")
     assert back == original
     assert back.updated_at is not None and back.updated_at.tzinfo == UTC
 
@@ -79,14 +79,14 @@ def test_records_round_trip_as_source_records(store):
 def test_naive_updated_at_is_refused_with_the_record_named(store):
     naive = SourceRecord(system="hubspot", stream="contacts", source_id="9", raw={}, updated_at=datetime(2024, 1, 1))
     with pytest.raises(StoreError, match="hubspot/contacts/9") as caught:
-        store.upsert_source_records([naive], run_id="r1")
+        store.records.upsert_source([naive], run_id="r1")
     assert caught.value.hint
 
 
 def test_non_json_raw_is_a_store_error(store):
     bad = record("1", value=float("nan"))
     with pytest.raises(StoreError, match="JSON"):
-        store.upsert_source_records([bad], run_id="r1")
+        store.records.upsert_source([bad], run_id="r1")
 
 
 def test_canonical_upsert_is_idempotent_and_keeps_several_rows_per_record(store_url, fixed_clock):
@@ -97,14 +97,14 @@ def test_canonical_upsert_is_idempotent_and_keeps_several_rows_per_record(store_
         (ref, "Consent", 1, {"channel": "sms", "status": "denied"}),
     ]
     with open_store(store_url, clock=fixed_clock) as store:
-        assert store.upsert_canonical(items, run_id="r1") == UpsertCounts(inserted=3)
+        assert store.records.upsert_canonical(items, run_id="r1") == UpsertCounts(inserted=3)
         before = snapshot(store, "canonical_records")
         fixed_clock.advance(days=1)
-        assert store.upsert_canonical(items, run_id="r2") == UpsertCounts(unchanged=3)
+        assert store.records.upsert_canonical(items, run_id="r2") == UpsertCounts(unchanged=3)
         assert snapshot(store, "canonical_records") == before
         changed = [(ref, "Consent", 1, {"channel": "sms", "status": "granted"})]
-        assert store.upsert_canonical(changed, run_id="r3") == UpsertCounts(updated=1)
-        rows = list(store.iter_canonical("Consent"))
+        assert store.records.upsert_canonical(changed, run_id="r3") == UpsertCounts(updated=1)
+        rows = list(store.records.iter_canonical("Consent"))
     assert [(r.model, r.ordinal, r.data["status"]) for r in rows] == [
         ("Consent", 0, "granted"),
         ("Consent", 1, "granted"),
@@ -116,9 +116,9 @@ def test_canonical_upsert_is_idempotent_and_keeps_several_rows_per_record(store_
 def test_canonical_accepts_pydantic_models_and_source_records_as_refs(store: Store):
     ref = RecordRef(system="zendesk", stream="users", source_id="42")
     src = record("7")
-    counts = store.upsert_canonical([(src, "Person", 0, ref), (ref, "Person", 0, {"x": 1})], run_id="r1")
+    counts = store.records.upsert_canonical([(src, "Person", 0, ref), (ref, "Person", 0, {"x": 1})], run_id="r1")
     assert counts == UpsertCounts(inserted=2)
-    rows = {r.source_id: r.data for r in store.iter_canonical(system="hubspot")}
+    rows = {r.source_id: r.data for r in store.records.iter_canonical(system="hubspot")}
     assert rows == {"7": {"system": "zendesk", "stream": "users", "source_id": "42"}}
 
 
@@ -126,7 +126,7 @@ def test_stored_hash_is_the_documented_content_hash(store):
     from core.store import source_content_hash
 
     rec = SourceRecord(system="a", stream="b", source_id="c", raw={"ü": [1, None]}, deleted=True, merged_into='d"e')
-    store.upsert_source_records([rec], run_id="r1")
-    row = store.get_source_record("a", "b", "c")
+    store.records.upsert_source([rec], run_id="r1")
+    row = store.records.get_source("a", "b", "c")
     assert row is not None and row.content_hash == source_content_hash(rec)
     assert row.raw == {"ü": [1, None]} and row.merged_into == 'd"e'

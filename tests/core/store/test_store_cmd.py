@@ -28,7 +28,7 @@ def test_migrate_then_status_json(store_url, monkeypatch):
     }
 
     with open_store(store_url) as store:
-        store.upsert_source_records([record("1"), record("2")], run_id="r1")
+        store.records.upsert_source([record("1"), record("2")], run_id="r1")
     status = runner.invoke(app, ["store", "status", "--json"])
     data = json.loads(status.stdout)
     assert data["revision"] == data["head"] == head_revision()
@@ -57,7 +57,7 @@ def test_unreachable_store_exits_5_with_a_hint_and_no_password():
 def test_parked_shows_at_most_limit_and_counts_all(store_url):
     bad = [RejectedRecord("files", "people", f"bad {n}", {"n": n}, source_id=str(n)) for n in range(3)]
     with open_store(store_url) as store:
-        store.park(bad, run_id="r1")
+        store.parked.add(bad, run_id="r1")
     result = runner.invoke(app, ["store", "parked", "--url", store_url, "--limit", "2", "--json"])
     assert [row["source_id"] for row in json.loads(result.stdout)] == ["0", "1"]
     text = runner.invoke(app, ["store", "parked", "--url", store_url, "--limit", "2"])

@@ -83,18 +83,20 @@ def test_cli_maps_10000_rows_stores_good_parks_bad_and_exits_0(tmp_path, store_u
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["pulled"] == 10_000
-    assert summary["rejected"] == len(bad) == 100
+    # an impossible date of birth identifies nobody: the value is left out, the person kept
+    kept = {i for i, kind in bad.items() if kind == "bad_date"}
+    assert summary["rejected"] == len(bad) - len(kept) and len(bad) == 100 and kept
     from core.store import open_store
 
     with open_store(store_url) as store:
-        parked = store.list_parked(run_id=summary["run_id"])
-        people = {c.source_id for c in store.iter_canonical(system="files") if c.model == "Person"}
-    assert len(parked) == 100
-    assert people == {str(i) for i in range(10_000)} - set(bad)
+        parked = store.parked.list(run_id=summary["run_id"])
+        people = {c.source_id: c.data for c in store.records.iter_canonical(system="files") if c.model == "Person"}
+    assert len(parked) == len(bad) - len(kept)
+    assert set(people) == {str(i) for i in range(10_000)} - (set(bad) - kept)
+    assert all(people[i].get("date_of_birth") is None for i in kept)
     reasons = {p.source_id: p.reason for p in parked if p.source_id}
     assert all("email" in reasons[i] for i, kind in bad.items() if kind == "bad_email")
     assert all("phone" in reasons[i] for i, kind in bad.items() if kind == "bad_phone")
-    assert all("date_of_birth" in reasons[i] for i, kind in bad.items() if kind == "bad_date")
     no_position = [p for p in parked if p.source_id is None or bad.get(p.source_id) == "short_row"]
     assert len(no_position) == sum(1 for k in bad.values() if k in {"no_id", "short_row"})
     assert all(p.position and p.position.startswith(str(export)) for p in no_position)
@@ -102,12 +104,13 @@ def test_cli_maps_10000_rows_stores_good_parks_bad_and_exits_0(tmp_path, store_u
 
 def test_cli_summary_text_and_all_rows_bad_exit_code(tmp_path, store_url):
     export = tmp_path / "people.csv"
-    write_export(export, 50, 0.1)
+    bad = write_export(export, 50, 0.1)
     runner = CliRunner()
     result = runner.invoke(app, ["mapping", "run", str(MAPPING), "-i", str(export), "--url", store_url])
     assert result.exit_code == 0
     assert "rows read          50" in result.stdout
-    assert "parked              5" in result.stdout
+    parked = sum(1 for kind in bad.values() if kind != "bad_date")  # a bad date of birth is left out, not parked
+    assert f"parked              {parked}" in result.stdout
     other = tmp_path / "other.csv"
     other.write_text("id,email\n1,x@@y\n2,z@@y\n", encoding="utf-8")
     result = runner.invoke(app, ["mapping", "run", str(MAPPING), "-i", str(other), "--url", store_url])
@@ -139,20 +142,21 @@ def test_crash_mid_run_resumes_without_duplicates_or_gaps(tmp_path, store):
     mapping = load_mapping(MAPPING)
     with pytest.raises(RuntimeError, match="power cut"):
         ingest_stream(
-            CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.start_run("sync")
+            CrashingConnector(connector, crash_after=7), "people", mapping, store, run_id=store.runs.start("sync")
         )
     assert count(store, SourceRecordRow) == pytest.approx(7 * 64, abs=64)
-    summary = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
+    summary = ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
     assert summary.resumed_from is not None
-    good = 1_000 - len(bad)
+    kept = sum(1 for k in bad.values() if k == "bad_date")  # stored without the impossible date
+    good = 1_000 - len(bad) + kept
     assert count(store, CanonicalRecord, model="Person") == good
-    stored_ids = sum(1 for _ in store.iter_source_records(system="files"))
+    stored_ids = sum(1 for _ in store.records.iter_source(system="files"))
     assert (
         stored_ids
         == count(store, SourceRecordRow)
         == 1_000 - sum(1 for k in bad.values() if k in {"no_id", "short_row"})
     )
-    assert count(store, ParkedRecord) == len(bad)
+    assert count(store, ParkedRecord) == len(bad) - kept
     # a third run reads nothing new and changes nothing
-    again = ingest_stream(connector, "people", mapping, store, run_id=store.start_run("sync"))
+    again = ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
     assert (again.pulled, again.inserted, again.updated, again.parked) == (0, 0, 0, 0)

@@ -25,12 +25,12 @@ _HINT = (
 def _profile_id_for(store: Store, ref: str) -> tuple[str, str | None]:
     """Return ``(profile_id, record)`` for a profile ID, alias or record key."""
     if "/" not in ref:
-        return store.resolve_alias(ref), None
+        return store.aliases.resolve(ref), None
     try:
         record = RecordRef.parse(ref)
     except ValueError as err:
         raise IdentityError(str(err), hint=_HINT) from None
-    found = store.profile_for_record(record.system, record.stream, record.source_id)
+    found = store.links.profile_of(record.system, record.stream, record.source_id)
     if found is None:
         msg = f"record {ref} is not linked to any profile"
         raise IdentityError(msg, hint=_HINT, record_id=ref)
@@ -50,7 +50,7 @@ def describe(store: Store, ref: str) -> dict[str, Any]:
         IdentityError: When no profile, alias or linked record has this name.
     """
     profile_id, record = _profile_id_for(store, ref)
-    profile = store.get_profile(profile_id)
+    profile = store.profiles.get(profile_id)
     if profile is None:
         msg = f"unknown profile {ref!r}"
         raise IdentityError(msg, hint=_HINT, profile_id=ref)
@@ -63,7 +63,7 @@ def describe(store: Store, ref: str) -> dict[str, Any]:
             "linked_at": link.linked_at.isoformat(),
             "explanation": link.explanation,
         }
-        for link in store.links_for_profile(profile_id)
+        for link in store.links.of_profile(profile_id)
     ]
     return {
         "query": ref,

@@ -1,8 +1,13 @@
-"""The write-back ledger: the value last written to each field of each system record.
+"""``store.writeback``: the value last written to each field of each system record.
 
-Write-back plans ``desired - last written``: ``diff_against_ledger`` returns only the
-fields whose desired value differs from what was last written (compared by the hash
-of their canonical JSON), and ``record_writes`` stores what a push actually wrote.
+    record         remember the values a push wrote
+    last_written   ``{field: value}`` last written to one record
+    diff           the part of the desired values not already written
+
+Write-back plans ``desired - last written``: ``diff`` returns only the fields whose
+desired value differs from what was last written (compared by the hash of their
+canonical JSON), and ``record`` stores what a push actually wrote. The rows live in
+the ``writeback_ledger`` table.
 """
 
 from __future__ import annotations
@@ -13,16 +18,16 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from core.store.base import StoreBase, UpsertCounts, UpsertSpec, chunked
+from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
 from core.store.tables import WritebackEntry
 from core.store.types import content_hash
 
-__all__ = ["LedgerMixin", "WrittenOp"]
+__all__ = ["WRITEBACK_SPEC", "WritebackLog", "WrittenOp"]
 
-_LEDGER = WritebackEntry.__table__  # type: ignore[attr-defined]
+_WRITTEN = WritebackEntry.__table__  # type: ignore[attr-defined]
 
-LEDGER_SPEC = UpsertSpec(
-    table=_LEDGER,
+WRITEBACK_SPEC = UpsertSpec(
+    table=_WRITTEN,
     key=("system", "stream", "source_id", "field"),
     lookup=3,
     hash_column="value_hash",
@@ -44,7 +49,7 @@ class WrittenOp(Protocol):
         ...
 
 
-def _ledger_rows(
+def _written_rows(
     system: str, stream: str, ops: Iterable[WrittenOp], now: datetime, run_id: str | None
 ) -> Iterable[dict[str, Any]]:
     for op in ops:
@@ -61,10 +66,10 @@ def _ledger_rows(
             }
 
 
-class LedgerMixin(StoreBase):
+class WritebackLog(Repository):
     """What was last written where."""
 
-    def record_writes(self, system: str, stream: str, ops: Iterable[WrittenOp], *, run_id: str | None) -> UpsertCounts:
+    def record(self, system: str, stream: str, ops: Iterable[WrittenOp], *, run_id: str | None) -> UpsertCounts:
         """Remember the values a push wrote (call it with the operations that succeeded).
 
         A field written again with the same value keeps its original ``written_at``.
@@ -75,18 +80,16 @@ class LedgerMixin(StoreBase):
         Raises:
             StoreError: When a value cannot be stored as JSON or the database fails.
         """
-        return self._upsert(LEDGER_SPEC, _ledger_rows(system, stream, ops, self.now(), run_id))
+        return self._db.upsert(WRITEBACK_SPEC, _written_rows(system, stream, ops, self._db.now(), run_id))
 
     def last_written(self, system: str, stream: str, source_id: str) -> dict[str, Any]:
         """Return ``{field: value}`` last written to one record (empty when nothing was)."""
-        c = _LEDGER.c
+        c = _WRITTEN.c
         query = sa.select(c.field, c.value).where(c.system == system, c.stream == stream, c.source_id == source_id)
-        with self._read() as conn:
+        with self._db.connection() as conn:
             return {row.field: row.value for row in conn.execute(query)}
 
-    def diff_against_ledger(
-        self, system: str, stream: str, desired: Mapping[str, Mapping[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    def diff(self, system: str, stream: str, desired: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
         """Return the part of ``desired`` (``{source_id: {field: value}}``) not already written.
 
         A field is kept when it was never written or its value's hash differs from the
@@ -95,8 +98,8 @@ class LedgerMixin(StoreBase):
         Raises:
             StoreError: When a value cannot be hashed or the database fails.
         """
-        c, changes = _LEDGER.c, {}
-        with self._read() as conn:
+        c, changes = _WRITTEN.c, {}
+        with self._db.connection() as conn:
             for chunk in chunked(desired):
                 query = sa.select(c.source_id, c.field, c.value_hash).where(
                     c.system == system, c.stream == stream, c.source_id.in_(chunk)

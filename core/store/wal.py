@@ -1,4 +1,4 @@
-"""Checkpointing a SQLite write-ahead log from a thread of its own.
+"""SQLite write-ahead log (WAL) checkpoints, from a thread of their own.
 
 By default SQLite checkpoints inside the commit that crosses 1,000 WAL pages, so
 one write in a few hundred pays tens of milliseconds for copying the log into the
@@ -32,7 +32,7 @@ class WalCheckpointer:
 
     def __init__(self, engine: sa.Engine, *, interval_s: float = 0.5) -> None:
         if not self.applies_to(engine):
-            msg = "background checkpoints need a SQLite database file"
+            msg = "background WAL checkpoints need a SQLite database file"
             raise ValueError(msg)
         database = str(engine.url.database)
         self.path = database
@@ -63,7 +63,7 @@ class WalCheckpointer:
         try:
             connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
         except sqlite3.Error as err:  # a busy database is retried on the next tick
-            log.debug("store.checkpoint_skipped", error=str(err))
+            log.debug("store.wal_checkpoint_skipped", error=str(err))
 
     def _run(self) -> None:
         connection = sqlite3.connect(self.path, timeout=10, check_same_thread=False)

@@ -1,4 +1,12 @@
-"""What every part of ``Store`` shares: the engine, the clock, transactions and batch upserts."""
+"""``Database``: what every repository of the store shares.
+
+One engine and clock, transactions (``transaction`` for writes, ``connection`` for
+reads, ``reading`` to share one connection across a block of reads, ``session`` for
+ad-hoc SQLModel queries), and the hash-guarded batch upsert: rows are written in
+chunks of ``CHUNK_SIZE``, one transaction each, and a row whose content hash is
+unchanged is not written at all. On PostgreSQL a table that a load has doubled is
+re-analysed so lookups keep using its unique index.
+"""
 
 from __future__ import annotations
 
@@ -9,42 +17,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core.store.checkpoint import WalCheckpointer
-from core.store.engine import store_errors, write_options
+from core.store.engine import mask_url, store_errors, write_options
 from core.store.types import utc_now
 
-__all__ = ["CHUNK_SIZE", "RecordKey", "StoreBase", "UpsertCounts", "UpsertSpec", "chunked"]
+__all__ = ["CHUNK_SIZE", "Database", "Repository", "UpsertCounts", "UpsertSpec", "chunked", "insert"]
 
 CHUNK_SIZE = 2000
 """Rows per statement batch and per transaction in bulk operations."""
 
 T = TypeVar("T")
-
-
-class RecordKey(Protocol):
-    """Anything naming one record: ``RecordRef``, ``SourceRecord``, a link input..."""
-
-    @property
-    def system(self) -> str:
-        """The configured system's name."""
-        ...
-
-    @property
-    def stream(self) -> str:
-        """The stream within the system."""
-        ...
-
-    @property
-    def source_id(self) -> str:
-        """The record's ID in that system."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,31 +102,88 @@ def chunked(items: Iterable[T], size: int = CHUNK_SIZE) -> Iterator[list[T]]:
         yield chunk
 
 
-class StoreBase:
-    """The engine, the clock and the batch machinery the ``Store`` parts build on."""
+def insert(conn: sa.Connection, table: sa.Table) -> Any:
+    """Return an ``INSERT`` into ``table`` in the connection's dialect (so it can take ``ON CONFLICT``)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+class Database:
+    """The engine, the clock, transactions and the batch machinery every repository builds on.
+
+    Args:
+        engine: From ``make_engine``.
+        clock: Returns the current aware UTC time; inject a fixed one in tests.
+    """
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
         self._engine = engine
         self._clock = clock or utc_now
-        self._checkpointer: WalCheckpointer | None = None
         self._pinned = threading.local()  # the connection ``reading`` lends to this thread's reads
 
     @property
     def engine(self) -> Engine:
-        """The SQLAlchemy engine (for ad-hoc queries; prefer the methods)."""
+        """The SQLAlchemy engine (for ad-hoc queries; prefer the repositories)."""
         return self._engine
 
+    @property
+    def url(self) -> str:
+        """The database URL with its password masked."""
+        return mask_url(self._engine.url)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
     def now(self) -> datetime:
-        """Return the store clock's current time (aware UTC); tests inject a fixed clock."""
+        """Return the clock's current time (aware UTC); tests inject a fixed clock."""
         return self._clock()
 
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
     @contextmanager
-    def _tx(self) -> Iterator[sa.Connection]:
-        """One transaction; database errors become ``StoreError``."""
+    def transaction(self) -> Iterator[sa.Connection]:
+        """Yield a connection in one write transaction, committed on success.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        held: sa.Connection | None = getattr(self._pinned, "atomic", None)
+        if held is not None:  # inside ``atomic``: part of its one transaction
+            with store_errors(self._engine.url):
+                yield held
+            return
         with store_errors(self._engine.url), self._engine.connect() as conn:
             conn.execution_options(**write_options())
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Make every write and read of this thread inside the block one transaction: all of it lands, or none.
+
+        For work whose parts only make sense together (a resolution's profiles, links and
+        index): a crash or an error inside leaves the store as it was before the block.
+        Reads inside see the block's own writes. Nested blocks join the outer one.
+
+        Raises:
+            StoreError: When the database fails (everything inside is rolled back).
+        """
+        if getattr(self._pinned, "atomic", None) is not None:
+            yield
+            return
+        before = getattr(self._pinned, "conn", None)
+        with store_errors(self._engine.url), self._engine.connect() as conn:
+            conn.execution_options(**write_options())
+            with conn.begin():
+                self._pinned.atomic = self._pinned.conn = conn
+                try:
+                    yield
+                finally:
+                    self._pinned.atomic, self._pinned.conn = None, before
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -162,8 +207,12 @@ class StoreBase:
                 self._pinned.conn = None
 
     @contextmanager
-    def _read(self) -> Iterator[sa.Connection]:
-        """A connection for reading (no write lock on SQLite); errors become ``StoreError``."""
+    def connection(self) -> Iterator[sa.Connection]:
+        """Yield a connection for reading (no write lock on SQLite): the one ``reading`` lent, if any.
+
+        Raises:
+            StoreError: When the database fails.
+        """
         pinned: sa.Connection | None = getattr(self._pinned, "conn", None)
         if pinned is not None:
             with store_errors(self._engine.url):
@@ -185,20 +234,38 @@ class StoreBase:
                 yield session
                 session.commit()
 
-    def _select_all(self, statement: Any) -> list[Any]:
-        with store_errors(self._engine.url), Session(self._engine, expire_on_commit=False) as session:
+    def select_all(self, statement: Any) -> list[Any]:
+        """Run a SQLModel select and return every row it finds.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        pinned: sa.Connection | None = getattr(self._pinned, "conn", None)
+        bind = pinned if pinned is not None else self._engine
+        with store_errors(self._engine.url), Session(bind=bind, expire_on_commit=False) as session:
             return list(session.exec(statement).all())
 
-    def _insert(self, conn: sa.Connection, table: sa.Table) -> Any:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table)
+    def stream(self, query: Any) -> Iterator[Any]:
+        """Yield the rows of a Core select, fetched ``CHUNK_SIZE`` at a time.
 
-    def _upsert_statement(self, conn: sa.Connection, spec: UpsertSpec) -> Any:
-        """The hash-guarded upsert of ``spec`` for this dialect, built once (building costs more than running)."""
+        Raises:
+            StoreError: When the database fails.
+        """
+        pinned: sa.Connection | None = getattr(self._pinned, "conn", None)
+        if pinned is not None:
+            with store_errors(self._engine.url):
+                yield from pinned.execute(query)
+            return
+        with store_errors(self._engine.url), self._engine.connect() as conn:
+            result = conn.execution_options(yield_per=CHUNK_SIZE).execute(query)
+            yield from result
+
+    def upsert_statement(self, conn: sa.Connection, spec: UpsertSpec) -> Any:
+        """Return the hash-guarded upsert of ``spec`` for this dialect, built once (building costs more than running)."""
         cache_key = (conn.dialect.name, spec)
         found = _UPSERT_STATEMENTS.get(cache_key)
         if found is None:
-            stmt = self._insert(conn, spec.table)
+            stmt = insert(conn, spec.table)
             if spec.json_text:
                 stmt = stmt.values({name: _json_text_param(conn, name) for name in spec.json_text})
             column = spec.table.c[spec.hash_column]
@@ -225,22 +292,28 @@ class StoreBase:
                 found[tuple(result[:-1])] = result[-1]
         return found
 
-    def _upsert(self, spec: UpsertSpec, rows: Iterable[dict[str, Any]]) -> UpsertCounts:
+    def upsert(self, spec: UpsertSpec, rows: Iterable[dict[str, Any]]) -> UpsertCounts:
         """Insert new rows, update rows whose hash changed, leave equal rows untouched.
 
         Duplicates within ``rows`` collapse to the last one. One transaction per chunk.
+
+        Returns:
+            How many rows were inserted, updated and left unchanged.
+
+        Raises:
+            StoreError: When a row cannot be stored or the database fails.
         """
         counts, grown = UpsertCounts(), 0
         for chunk in chunked(rows):
             unique = {tuple(row[c] for c in spec.key): row for row in chunk}
-            with self._tx() as conn:
+            with self.transaction() as conn:
                 existing = self._existing_hashes(conn, spec, list(unique.values()))
                 new = [row for key, row in unique.items() if key not in existing]
                 changed = [
                     row for key, row in unique.items() if key in existing and existing[key] != row[spec.hash_column]
                 ]
                 if new or changed:
-                    conn.execute(self._upsert_statement(conn, spec), new + changed)
+                    conn.execute(self.upsert_statement(conn, spec), new + changed)
                 grown = self._refresh_statistics(conn, spec.table, grown + len(new))
             counts += UpsertCounts(len(new), len(changed), len(unique) - len(new) - len(changed))
         return counts
@@ -260,3 +333,14 @@ class StoreBase:
             return grown
         conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
         return 0
+
+
+class Repository:
+    """One concern of the store (runs, links, pins...): its reads and writes over the shared ``Database``.
+
+    Args:
+        db: The database every repository of one ``Store`` shares.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db

@@ -1,0 +1,257 @@
+"""One run of work over the store, from start to its recorded end, whatever happens in between.
+
+    with RunContext(store, RunKind.IMPORT, jobs=["stream:files/people"]) as run:
+        ...                              # the work; run.check_stop() between batches
+        run.count(Counter.PULLED, 500)   # typed counters, in the run ledger's vocabulary
+        run.spent("salesforce", usage)   # API usage per system
+        run.partial = True               # it ran to the end, with records parked
+
+On entry: runs whose process is gone are marked ``abandoned``; the run is recorded as
+``started`` with its process and machine; each job it names is taken in
+``store.locks`` (a job held by a live run refuses this one with ``JobBusyError``, after
+waiting up to ``wait`` seconds); a heartbeat thread keeps the run and its jobs alive;
+SIGTERM and SIGINT are caught.
+
+On exit: the run is recorded ``succeeded`` or ``partial``; after a signal, ``interrupted``
+(the work checks ``check_stop`` between batches, so it stops after a whole batch, and the
+command exits 130 or 143); after any other exception, ``failed`` with the error's text and
+type. The jobs are released and the signal handlers restored in every case.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from collections import Counter as Tally
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from enum import StrEnum
+from types import FrameType, TracebackType
+from typing import Any
+
+import structlog
+
+from core.errors import ContactpointError, JobBusyError, RunInterrupted, RunStopped
+from core.store import RunStatus, Store
+
+__all__ = ["IDENTITY_JOB", "Counter", "RunContext", "RunKind", "job_for_stream"]
+
+log = structlog.get_logger(__name__)
+
+HEARTBEAT_EVERY = timedelta(seconds=15)
+STALE_AFTER = timedelta(minutes=3)
+"""A run or job whose heartbeat is older than this is taken for dead (another machine, or a hung process)."""
+
+
+class RunKind(StrEnum):
+    """What a run does; the run ledger's ``kind``."""
+
+    SYNC = "sync"
+    IMPORT = "import"
+    IDENTITY = "identity"
+    IDENTITY_MERGE = "identity-merge"
+    IDENTITY_SPLIT = "identity-split"
+    DEMO = "demo"
+    BENCH = "bench"
+
+
+class Counter(StrEnum):
+    """The run ledger's counter vocabulary: every run counts in these words and no others."""
+
+    PULLED = "pulled"
+    STORED = "stored"
+    INSERTED = "inserted"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    CANONICAL = "canonical"
+    REJECTED = "rejected"
+    FIELD_PROBLEMS = "field_problems"
+    PROFILES = "profiles"
+    NEW_PROFILES = "new"
+    MERGED = "merged"
+    SPLIT = "split"
+    RECORDS_LINKED = "records_linked"
+    LINKS_REMOVED = "removed"
+    REVIEWS = "reviews"
+    MOVED = "moved"
+    PINS = "pins"
+    WRITES = "writes"
+    WRITE_CALLS = "write_calls"
+    WRITES_FAILED = "writes_failed"
+
+
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class RunContext:
+    """A run recorded in the store from start to end; see the module docstring.
+
+    Args:
+        store: The store the run works on.
+        kind: What the run does.
+        jobs: Names of the jobs it must hold alone (``identity``, ``stream:files/people``...).
+        wait: Seconds to wait for a busy job before refusing (0: refuse at once).
+        catch_signals: Catch SIGTERM/SIGINT to stop after the current batch (main thread only).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        kind: RunKind,
+        *,
+        jobs: Sequence[str] = (),
+        wait: float = 0.0,
+        catch_signals: bool = True,
+    ) -> None:
+        self.store = store
+        self.kind = kind
+        self.jobs = tuple(dict.fromkeys(jobs))
+        self.wait = wait
+        self.run_id = ""
+        self.partial = False
+        self.counters: Tally[Counter] = Tally()
+        self.api_usage: dict[str, Mapping[str, Any]] = {}
+        self._catch = catch_signals and threading.current_thread() is threading.main_thread()
+        self._pid, self._host = os.getpid(), socket.gethostname()
+        self._held: list[str] = []
+        self._stop = threading.Event()
+        self._signal: int | None = None
+        self._previous: dict[int, Any] = {}
+        self._beat = threading.Event()
+        self._beater: threading.Thread | None = None
+
+    # -- what the work calls ------------------------------------------------------------------------
+
+    def count(self, counter: Counter, amount: int = 1) -> None:
+        """Add ``amount`` to one counter."""
+        self.counters[Counter(counter)] += amount
+
+    def count_all(self, counters: Mapping[str, int]) -> None:
+        """Add counters given by their names (every name must be a ``Counter``)."""
+        for name, amount in counters.items():
+            self.count(Counter(name), amount)
+
+    def spent(self, system: str, usage: Mapping[str, Any]) -> None:
+        """Record the API usage of one system (calls, retries, throttled seconds)."""
+        self.api_usage[system] = dict(usage)
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether a signal asked the run to stop."""
+        return self._stop.is_set()
+
+    def check_stop(self) -> None:
+        """Stop here if a signal asked to: call it between batches, where stopping leaves nothing half-done.
+
+        Raises:
+            RunInterrupted: A signal arrived.
+        """
+        if self._signal is not None:
+            name = signal.Signals(self._signal).name
+            msg = f"{self.kind.value} run {self.run_id} stopped by {name} after finishing its batch"
+            raise RunInterrupted(msg, signal_number=self._signal, hint="run the same command again to carry on")
+
+    # -- entering and leaving ----------------------------------------------------------------------
+
+    def __enter__(self) -> RunContext:
+        """Record the start, take the jobs, start the heartbeat and catch signals.
+
+        Raises:
+            JobBusyError: A job is held by a live run (after ``wait`` seconds).
+            StoreError: The store cannot be written.
+        """
+        runs = self.store.runs
+        self.run_id = runs.start(self.kind.value, pid=self._pid, host=self._host)
+        for gone in runs.abandon(host=self._host, stale_after=STALE_AFTER, found_by=self.run_id):
+            log.warning("run.abandoned_found", run_id=gone, found_by=self.run_id)
+        try:
+            self._take_jobs()
+        except BaseException as err:
+            self._finish(err)
+            raise
+        self._start_heartbeat()
+        if self._catch:
+            for number in _SIGNALS:
+                self._previous[number] = signal.signal(number, self._on_signal)
+        log.info("run.started", run_id=self.run_id, kind=self.kind.value, jobs=list(self.jobs))
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Record how the run ended, release the jobs and restore the signal handlers; never swallow the error."""
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+        self._previous.clear()
+        self._beat.set()
+        if self._beater is not None:
+            self._beater.join(timeout=5)
+        try:
+            self._finish(exc)
+        finally:
+            self.store.locks.release(self._held, run_id=self.run_id)
+
+    def _take_jobs(self) -> None:
+        deadline = time.monotonic() + self.wait
+        for job in self.jobs:
+            while (holder := self._acquire(job)) is not None:
+                if time.monotonic() >= deadline:
+                    since = holder.acquired_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+                    msg = (
+                        f"job {job!r} is held by run {holder.run_id} (process {holder.pid} on {holder.host}, "
+                        f"since {since}); two runs of one job never overlap"
+                    )
+                    raise JobBusyError(msg, hint="wait for that run to finish, or pass --wait SECONDS", job=job)
+                time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+            self._held.append(job)
+
+    def _acquire(self, job: str) -> Any:
+        return self.store.locks.acquire(
+            job, run_id=self.run_id, pid=self._pid, host=self._host, stale_after=STALE_AFTER
+        )
+
+    def _start_heartbeat(self) -> None:
+        def beat() -> None:
+            while not self._beat.wait(HEARTBEAT_EVERY.total_seconds()):
+                try:
+                    self.store.runs.heartbeat(self.run_id)
+                    self.store.locks.heartbeat(self._held, run_id=self.run_id)
+                except ContactpointError as err:  # a busy store skips a beat; the next one comes
+                    log.warning("run.heartbeat_failed", run_id=self.run_id, error=err.message)
+
+        self._beater = threading.Thread(target=beat, name=f"heartbeat:{self.run_id}", daemon=True)
+        self._beater.start()
+
+    def _on_signal(self, number: int, _frame: FrameType | None) -> None:
+        if self._signal is not None:  # a second signal: stop now, as the user insists
+            raise KeyboardInterrupt
+        self._signal = number
+        self._stop.set()
+        log.warning("run.stop_requested", run_id=self.run_id, signal=signal.Signals(number).name)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        counters = {str(name): amount for name, amount in self.counters.items()}
+        runs, usage = self.store.runs, self.api_usage or None
+        if exc is None:
+            status = RunStatus.PARTIAL if self.partial else RunStatus.SUCCEEDED
+            runs.finish(self.run_id, status, counters=counters, api_usage=usage)
+        elif isinstance(exc, RunInterrupted | KeyboardInterrupt):
+            message = exc.message if isinstance(exc, RunInterrupted) else "stopped by Ctrl-C"
+            runs.finish(self.run_id, RunStatus.INTERRUPTED, counters, usage, message, type(exc).__name__)
+        else:
+            message = exc.message if isinstance(exc, ContactpointError) else str(exc) or type(exc).__name__
+            runs.finish(self.run_id, RunStatus.FAILED, counters, usage, message, type(exc).__name__)
+        status_name = "failed" if exc is not None and not isinstance(exc, RunStopped) else "finished"
+        log.info(f"run.{status_name}", run_id=self.run_id, kind=self.kind.value, counters=counters)
+
+
+IDENTITY_JOB = "identity"
+"""The job every run that changes profiles holds: resolutions, merges, splits, syncs."""
+
+
+def job_for_stream(system: str, stream: str) -> str:
+    """The job name of pulling one stream: two imports of one stream never run at once."""
+    return f"stream:{system}/{stream}"
