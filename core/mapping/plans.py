@@ -250,7 +250,22 @@ class TargetPlan:
             flag = self.when.evaluate(raw)
             if is_missing(flag) or flag is False or flag == 0:
                 return None
-        data: dict[str, Any] = {"source": ref}
+        data: dict[str, Any] = {"source": ref, **self._values(raw, problems)}
+        if not self.sets_updated_at and updated_at is not None:
+            data["updated_at"] = updated_at
+        if not self.sets_deleted and deleted:
+            data["deleted"] = True
+        if identifiers:
+            data["identifiers"] = identifiers
+        return self._validate(data, problems)
+
+    def _values(self, raw: Mapping[str, Any], problems: list[FieldProblem]) -> dict[str, Any]:
+        """Evaluate every field; a key of a dict field (``properties.tags``) goes into that dict.
+
+        Raises:
+            RecordRejected: A field that cannot be left out failed.
+        """
+        data: dict[str, Any] = {}
         for name, plan in self.fields:
             try:
                 value = plan.evaluate(raw)
@@ -262,22 +277,16 @@ class TargetPlan:
             if value is None:
                 continue
             head, dot, key = name.partition(".")
-            if dot:  # a key of a dict field: properties.tags
+            if dot:
                 data.setdefault(head, {})[key] = value
             else:
                 data[name] = value
-        if not self.sets_updated_at and updated_at is not None:
-            data["updated_at"] = updated_at
-        if not self.sets_deleted and deleted:
-            data["deleted"] = True
-        if identifiers:
-            data["identifiers"] = identifiers
-        return self._validate(data, problems)
+        return data
 
     def _droppable(self, name: str) -> bool:
         """Whether a bad value of field ``name`` may be left out instead of rejecting the record."""
         plan = next((p for n, p in self.fields if n == name), None)
-        info = self.model.model_fields.get(name)
+        info = self.model.model_fields.get(name.partition(".")[0])  # properties.tags: the properties field
         if plan is None or plan.required or info is None or info.is_required():
             return False
         identifying: frozenset[str] = getattr(self.model, "identifying", frozenset())

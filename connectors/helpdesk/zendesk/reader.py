@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 
-from connectors.base import Cursor, PullBatch, RejectedRecord, SourceRecord
+from connectors.base import Cursor, PullBatch, RejectedRecord, RejectionCode, SourceRecord
 from connectors.cursor import Watermark
 from connectors.helpdesk.zendesk.bookmark import format_time, load_after_cursor, load_watermark, parse_time
 from connectors.helpdesk.zendesk.client import ZendeskClient
@@ -143,8 +143,11 @@ class StreamReader:
                 continue
             record_id, stamp = _check(raw)
             if record_id is None or isinstance(stamp, str):
+                code, field = (
+                    (RejectionCode.NO_ID, "id") if record_id is None else (RejectionCode.UNREADABLE, "updated_at")
+                )
                 reason = f"unusable record: {stamp}"
-                rejected.append(RejectedRecord(self._system, name, reason, dict(raw), record_id, position))
+                rejected.append(RejectedRecord(self._system, name, reason, dict(raw), record_id, position, code, field))
                 continue
             full = {**raw, "metric_set": metrics[raw["id"]]} if raw.get("id") in metrics else dict(raw)
             deleted = declaration.is_deleted(full)

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from connectors.base import WritebackTarget, WriteBatch, WriteOp, WriteOutcome
+from connectors.base import RejectionCode, WritebackTarget, WriteBatch, WriteOp, WriteOutcome
 from core.errors import AuthError, ConnectorConfigError
 from sandbox.common.control import FaultSpec
 from sandbox.zendesk.account import Kind
@@ -131,6 +131,7 @@ def test_malformed_record_is_parked_with_its_reason_and_the_pull_goes_on():
         assert len(rejected) == 1
         assert "updated_at" in rejected[0].reason and "2024-13-45T99:00:00Z" in rejected[0].reason
         assert rejected[0].source_id and rejected[0].position == "page 1 record 1"
+        assert (rejected[0].code, rejected[0].field) == (RejectionCode.UNREADABLE, "updated_at")
         assert len(_ids(batches)) > 120
 
 

@@ -93,3 +93,12 @@ def test_region_of_reads_codes_and_locales():
 def test_a_malformed_region_path_is_a_mapping_problem():
     with pytest.raises(MappingError, match="e164"):
         load_mapping_text(PEOPLE.replace("region_path: locale", "region_path: 'a..b'"), file="desk.yaml")
+
+
+def test_a_bad_value_in_a_key_of_a_dict_field_is_left_out_not_the_record():
+    text = TICKETS.replace("properties.score: {path: rating.score, transforms: [nullif]}",
+                           "properties.score: {path: rating.score, transforms: [to_int]}")  # fmt: skip
+    out = _map(text, "tickets", {"id": 3, "created": "2024-05-01T09:30:00Z", "tags": ["x"], "rating": {"score": "bad"}})
+    assert isinstance(out, Mapped)
+    assert out.models[0].properties == {"tags": ["x"]}
+    assert [p.field for p in out.problems] == ["Interaction.properties.score"]
