@@ -30,6 +30,8 @@ CASSETTES = ROOT / "cassettes" / "zendesk"
 MAPPING = ROOT / "mappings" / "zendesk.yaml"
 RECORDING = os.environ.get("CONTACTPOINT_RECORD_CASSETTES") == "1"
 REPLAY_URL = "https://127.0.0.1:1"
+REPLAY_TOKEN = "replay-token-7Hq2Zx9Wv3"
+"""Sent when replaying (cassettes match no header); distinctive, so a test can look for it in logs."""
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +70,7 @@ def _settings(sandbox: Any | None, overrides: dict[str, Any]) -> dict[str, Any]:
     if sandbox is None:  # replay: any URL; the cassette answers, the token was never written
         base: dict[str, Any] = {
             "base_url": REPLAY_URL,
-            "auth": {"kind": "api_token", "email": "admin@contactpoint-sandbox.example.com", "api_token": "replay"},
+            "auth": {"kind": "api_token", "email": "admin@contactpoint-sandbox.example.com", "api_token": REPLAY_TOKEN},
         }
     else:
         base = connector_settings(sandbox, auth="api_token")

@@ -236,3 +236,22 @@ def test_oauth_token_auth_and_refused_credentials():
         with pytest.raises(AuthError, match="Couldn't authenticate you") as err:
             refused.check()
         assert err.value.hint and "API token" in err.value.hint
+
+
+def test_no_secret_reaches_the_logs(capsys):
+    import base64
+
+    from core.logs import configure
+
+    configure(json=True, level="DEBUG")
+    with zendesk_env("logs_redacted", records=60) as env:
+        settings = env.settings()
+        token, email = settings["auth"]["api_token"], settings["auth"]["email"]
+        connector = env.make()
+        if env.recording:
+            env.control.fail_next(1, status=429, retry_after=2)
+        assert _ids(connector.pull("organizations", None))
+    logged = capsys.readouterr().err
+    assert "http.request_retried" in logged and "stream.page_fetched" in logged
+    basic = base64.b64encode(f"{email}/token:{token}".encode()).decode()
+    assert token not in logged and basic not in logged and email not in logged  # emails are hashed
