@@ -14,6 +14,7 @@ GET             search?query=                   results with ``result_type``
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.common.http import Request, Response
@@ -23,7 +24,9 @@ from sandbox.zendesk.search import search_all
 from sandbox.zendesk.tickets import PRIORITIES, STATUSES
 from sandbox.zendesk.wire import API_PREFIX, ErrorCode, error, invalid, not_found, page_of, parse_ids, render
 
-__all__ = ["FIELD_TYPES", "Resources"]
+__all__ = ["ARCHIVE_AFTER", "FIELD_TYPES", "Resources", "archived"]
+
+ARCHIVE_AFTER = timedelta(days=120)
 
 FIELD_TYPES = (
     "text",
@@ -71,7 +74,9 @@ class Resources:
         if not rest:
             if request.method == "POST":
                 return self._create(request, kind)
-            live = [r for _, r in sorted(store.items()) if not r.get("deleted_at") and r.get("status") != "deleted"]
+            now = self.account.clock.now()
+            live = [r for _, r in sorted(store.items())
+                    if not r.get("deleted_at") and r.get("status") != "deleted" and not archived(r, now)]  # fmt: skip
             items = [self._render(kind.value, r) for r in live]
             return page_of(request, items, key=kind.value, url=f"{self.base_url}{API_PREFIX}{kind.value}.json")
         if rest == ["show_many"]:
@@ -223,6 +228,12 @@ class Resources:
         collection = {"user": "users", "organization": "organizations", "ticket": "tickets"}
         items = [{**self._render(collection[t], r), "result_type": t} for t, r in found]
         return page_of(request, items, key="results", url=f"{self.base_url}{API_PREFIX}search.json")
+
+
+def archived(record: Record, now: datetime) -> bool:
+    """Whether Zendesk has archived a ticket: closed and unchanged for 120 days (lists leave it out; exports do not)."""
+    updated = record.get("updated_at")
+    return record.get("status") == "closed" and isinstance(updated, datetime) and now - updated > ARCHIVE_AFTER
 
 
 def _new_record(account: Account, kind: Kind, body: dict[str, Any]) -> Record:

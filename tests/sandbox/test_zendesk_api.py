@@ -152,3 +152,18 @@ def test_the_people_overlap_the_salesforce_sandbox():
     zendesk = {str(u["email"]).strip().lower() for u in account.users.values() if u["email"]}
     shared = zendesk & contacts
     assert len(shared) >= 30  # the same people, in both systems
+
+
+def test_archived_tickets_leave_the_list_but_stay_in_the_export(zd, http):
+    listed: set[int] = set()
+    page = _get(zd, http, "tickets.json", per_page=100).json()
+    while True:
+        listed |= {t["id"] for t in page["tickets"]}
+        if not page["next_page"]:
+            break
+        page = http.get(page["next_page"]).json()
+    zd.control.advance_clock(61)
+    exported = _get(zd, http, "incremental/tickets/cursor.json", start_time=0).json()["tickets"]
+    closed = {t["id"] for t in exported if t["status"] == "closed"}
+    assert closed and not closed & listed  # closed long ago: archived
+    assert {t["id"] for t in exported if t["status"] not in {"closed", "deleted"}} <= listed

@@ -58,6 +58,8 @@ def test_tickets_carry_their_metric_set_and_deleted_tickets_are_marked():
         assert all(r.raw["metric_set"]["solved_at"] is None for r in records if r.raw["status"] in {"new", "open"})
         deleted = [r for r in records if r.deleted]
         assert deleted and all(r.raw["status"] == "deleted" for r in deleted)
+        archived = [r for r in records if r.raw["status"] == "closed"]  # archived by Zendesk, still exported
+        assert archived and not any(r.deleted for r in archived)
         assert {r.raw["via"]["channel"] for r in records} >= {"email", "web"}
 
 
