@@ -20,12 +20,13 @@ mapped domain, a local sandbox)::
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = [
     "ApiTokenAuth",
@@ -103,7 +104,8 @@ class ZendeskConfig(_Strict):
     )
     streams: list[StreamSettings] = Field(default_factory=_default_streams, min_length=1)
     start_time: datetime = Field(
-        default=datetime(1970, 1, 1, tzinfo=UTC), description="Where a stream's first pull starts (a date or time)."
+        default=datetime(1970, 1, 1, tzinfo=UTC),
+        description="Where a stream's first pull starts: a date (UTC) or a time with its zone.",
     )
     page_size: int = Field(default=1000, ge=1, le=1000, description="per_page of the incremental exports.")
     exports_per_minute: int = Field(
@@ -118,6 +120,16 @@ class ZendeskConfig(_Strict):
     max_open_jobs: int = Field(default=30, ge=1, le=30, description="Bulk jobs queued before polling (Zendesk: 30).")
     ca_file: Path | None = Field(default=None, description="CA bundle to verify TLS (a local sandbox's).")
     timeout_seconds: float = Field(default=120.0, gt=0)
+
+    @field_validator("start_time", mode="before")
+    @classmethod
+    def _date_is_midnight_utc(cls, value: Any) -> Any:
+        """A plain date (``2024-01-01``) means its first second in UTC."""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return datetime.fromisoformat(value.strip()).replace(tzinfo=UTC)
+        return value
 
     @model_validator(mode="after")
     def _one_address(self) -> ZendeskConfig:

@@ -92,6 +92,9 @@ def test_settings_need_exactly_one_address_and_only_users_can_be_written():
     with pytest.raises(ValidationError, match="api_token"):
         ZendeskConfig.model_validate({"subdomain": "acme", "auth": {"kind": "api_token", "email": "a@acme.test"}})
     assert "t0ken-value" not in repr(config())
+    assert config(start_time="2024-01-01").start_time.isoformat() == "2024-01-01T00:00:00+00:00"
+    with pytest.raises(ValidationError, match="needs a timezone"):
+        config(start_time="2024-01-01T10:00:00")
 
 
 # -- a fake client -----------------------------------------------------------------------------------
