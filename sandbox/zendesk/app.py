@@ -48,7 +48,7 @@ class ZendeskSandbox:
         self.jobs = Jobs()
         self.control = ZendeskControl(self.account, self.jobs)
         self.control.set_limits(account=max(1, min(options.api_limit, DEFAULT_ACCOUNT_LIMIT)))
-        self.users = UsersApi(self.account, self.jobs, base_url=base_url, failing=lambda: self.control.failing_ids)
+        self.users = UsersApi(self.account, self.jobs, base_url=base_url, failing=self.control.failing_ids)
         self.resources = Resources(self.account, self.jobs, base_url=base_url)
         self.email = ADMIN_EMAIL
         self.api_token = secrets.token_urlsafe(30)

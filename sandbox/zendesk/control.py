@@ -101,7 +101,7 @@ class ZendeskControl:
         self.requests = RequestLog()
         self.transient = TransientFaults()
         self.limits = Limits()
-        self.failing_ids: set[int] = set()
+        self.failing_ids: set[int] = set()  # shared with the users API, so only ever changed in place
         self.revoked = False
         self._lock = threading.Lock()
 

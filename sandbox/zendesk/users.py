@@ -37,7 +37,8 @@ BULK_LIMIT = 100
 class UsersApi:
     """Answers ``/api/v2/users...`` and ``/api/v2/deleted_users...``."""
 
-    def __init__(self, account: Account, jobs: Jobs, *, base_url: str, failing: Callable[[], set[int]]) -> None:
+    def __init__(self, account: Account, jobs: Jobs, *, base_url: str, failing: set[int]) -> None:
+        """Serve ``account``'s users; bulk updates of the user IDs in ``failing`` (the control's set) fail."""
         self.account = account
         self.jobs = jobs
         self.base_url = base_url
@@ -296,9 +297,7 @@ def _upsert_work(account: Account, users: list[Any], *, create_only: bool) -> Ca
     return work
 
 
-def _update_work(
-    account: Account, items: list[Any], failing: Callable[[], set[int]]
-) -> Callable[[], list[dict[str, Any]]]:
+def _update_work(account: Account, items: list[Any], failing: set[int]) -> Callable[[], list[dict[str, Any]]]:
     def work() -> list[dict[str, Any]]:
         results = []
         for item in items:
@@ -308,7 +307,7 @@ def _update_work(
                 results.append(_failed(Refusal("RecordNotFound", f"user {user_id} not found"), id=user_id or 0,
                                        action="update"))  # fmt: skip
                 continue
-            if user_id in failing():
+            if user_id in failing:
                 refusal = Refusal("RecordInvalid", "Contactpoint sandbox validation: this user does not accept changes")
                 results.append(_failed(refusal, id=user_id, action="update"))
                 continue
