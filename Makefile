@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint typecheck postgres postgres-stop sf-cli cassettes cassettes-salesforce cassettes-zendesk bench clean
+.PHONY: demo test test-fast lint typecheck postgres postgres-stop sf-cli cassettes bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,18 +34,15 @@ test: $(STAMP) lint typecheck sf-cli
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow and not postgres"
 
-# Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them.
-cassettes: cassettes-salesforce cassettes-zendesk
+# Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them;
+# `make cassettes-hubspot` re-records one system's.
+SYSTEMS = salesforce hubspot mixpanel zendesk
+cassettes: $(addprefix cassettes-,$(SYSTEMS))
 
-cassettes-salesforce: $(STAMP)
-	rm -f cassettes/salesforce/*.yaml
-	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/salesforce/test_replay.py tests/connectors/salesforce/test_commands.py
-	$(BIN)/pytest -q tests/connectors/salesforce
-
-cassettes-zendesk: $(STAMP)
-	rm -f cassettes/zendesk/*.yaml
-	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/zendesk/test_replay.py tests/connectors/zendesk/test_commands.py
-	$(BIN)/pytest -q tests/connectors/zendesk
+cassettes-%: $(STAMP)
+	rm -f cassettes/$*/*.yaml
+	CONTACTPOINT_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/connectors/$*/test_replay.py tests/connectors/$*/test_commands.py
+	$(BIN)/pytest -q tests/connectors/$*
 
 postgres:
 	@scripts/postgres.sh start
@@ -59,12 +56,18 @@ postgres-stop:
 
 bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
+	$(BIN)/python bench/hubspot.py
 
 # Identity benchmark: Contactpoint against Splink (DuckDB) on generated CRM data; installs the bench extras.
 .PHONY: bench-identity
 bench-identity: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/identity.py $(ARGS)
+
+# Mixpanel connector benchmark against the local sandbox (pull and push rates, API calls per 1,000 records).
+.PHONY: bench-mixpanel
+bench-mixpanel: $(STAMP)
+	$(BIN)/python bench/mixpanel.py $(ARGS)
 
 clean:
 	rm -rf .tmp .pytest_cache .mypy_cache .ruff_cache build *.egg-info

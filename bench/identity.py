@@ -1,6 +1,14 @@
-"""Identity benchmark: Contactpoint's resolver against Splink on the same generated CRM data.
+"""Identity benchmark: Contactpoint's resolver against Splink on the same data, public sets and generated.
 
-    python bench/identity.py [--sizes 10000,100000] [--seed 7] [--skip-splink] [--million] [--examples 5]
+    python bench/identity.py [--sets febrl1,febrl2,febrl3,febrl4,crm,sparse] [--size 10000] [--seed 7]
+    python bench/identity.py --sizes 10000,100000 [--skip-splink] [--examples 5]   (memory, incremental)
+    python bench/identity.py --million
+
+``--sets`` (the default run) times whole commands, as a user runs them:
+``contactpoint identity resolve FILE --out …`` against ``python bench/splink_baseline.py FILE
+--out …``, each from process start to exit (imports, reading the CSV, resolving, writing),
+and scores both the same way. The public sets are FEBRL 1-4 (bench/identity_public.py);
+``crm`` and ``sparse`` are the generator's modes (bench/identity_data.py).
 
 For each size, seeded data with known truth is generated (bench/identity_data.py), each
 engine resolves it in a child process of its own, and a table prints each figure for
@@ -26,8 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.identity_data import Dataset, generate  # noqa: E402
+from bench.identity_data import MODES, SYSTEM_REGIONS, Dataset, generate  # noqa: E402
 from bench.identity_engines import run_worker  # noqa: E402
+from bench.identity_public import PUBLIC_SETS, febrl  # noqa: E402
 from bench.identity_score import Score, score  # noqa: E402
 
 NEW_RECORDS = 1_000
@@ -215,9 +224,85 @@ def bench_million(*, seed: int, scratch: Path) -> None:
     )
 
 
+def _dataset(name: str, size: int, seed: int) -> Dataset:
+    return febrl(name) if name in PUBLIC_SETS else generate(size, seed=seed, mode=name)
+
+
+def _timed(command: list[str]) -> tuple[float, str]:
+    """Run a command to its end; return its wall seconds and its standard output (raises on failure)."""
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
+        raise RuntimeError(f"{' '.join(command[:3])} failed (exit {done.returncode}):\n{tail}")
+    return seconds, done.stdout
+
+
+def _clusters(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8") as handle:
+        next(handle)
+        return dict(line.rstrip("\n").split(",", 1) for line in handle)  # type: ignore[misc]
+
+
+def _goals(name: str, cp: Score, sp: Score | None, ratio: float | None, parked: int) -> list[str]:
+    checks = [(f"rows parked {parked}", parked == 0)]
+    if name == "febrl4":
+        checks.append(("F1 >= 0.995", cp.f1 >= 0.995))
+    elif name == "febrl3":
+        checks.append(("F1 >= 0.99", cp.f1 >= 0.99))
+    elif name in PUBLIC_SETS and sp is not None:
+        checks.append(("F1 above Splink's", cp.f1 > sp.f1))
+    if name in MODES:
+        merged = sum(cp.hard_negatives_merged.values())
+        checks += [("precision >= 0.99", cp.precision >= 0.99), ("F1 >= 0.97", cp.f1 >= 0.97)]
+        checks.append((f"hard negatives merged {merged}", merged == 0))
+    if ratio is not None:
+        checks.append(("time <= half of Splink's", ratio <= 0.5))
+    return [f"{label}: {'met' if ok else 'NOT met'}" for label, ok in checks]
+
+
+def bench_sets(names: list[str], *, size: int, seed: int, splink: bool, scratch: Path) -> None:
+    """Each set through both whole commands; one table of precision, recall, F1 and time ratio."""
+    settings = scratch / "identity.yaml"
+    regions = "".join(f"\n    {system}: {region}" for system, region in SYSTEM_REGIONS.items())
+    settings.write_text(f"phones:\n  system_regions:{regions}\n", encoding="utf-8")
+    contactpoint = str(Path(sys.executable).with_name("contactpoint"))
+    print(
+        "| set | records | true pairs | contactpoint P / R / F1 | splink P / R / F1 | contactpoint s | splink s | time ratio |"
+    )
+    print("|---|---:|---:|---|---|---:|---:|---:|")
+    goals: list[str] = []
+    for name in names:
+        data = _dataset(name, size, seed)
+        records = data.write(scratch / name)
+        cp_out, sp_out = scratch / name / "contactpoint.csv", scratch / name / "splink.csv"
+        command = [contactpoint, "identity", "resolve", str(records), "--out", str(cp_out), "--settings", str(settings)]
+        cp_seconds, output = _timed([*command, "--json"])
+        summary = json.loads(output[output.index("{") :])
+        cp = score(_clusters(cp_out), data, examples=0)
+        sp, sp_seconds = None, None
+        if splink:
+            sp_seconds, _ = _timed(
+                [sys.executable, str(ROOT / "bench" / "splink_baseline.py"), str(records), "--out", str(sp_out)]
+            )
+            sp = score(_clusters(sp_out), data, examples=0)
+        ratio = cp_seconds / sp_seconds if sp_seconds else None
+        sp_cells = f"{sp.precision:.4f} / {sp.recall:.4f} / {sp.f1:.4f}" if sp else "n/a"
+        print(
+            f"| {name} | {len(data.records):,} | {cp.true_pairs:,} | {cp.precision:.4f} / {cp.recall:.4f} / {cp.f1:.4f} "
+            f"| {sp_cells} | {cp_seconds:.1f} | {sp_seconds or 0:.1f} | {ratio or 0:.2f} |",
+            flush=True,
+        )
+        goals.append(f"{name}: " + "; ".join(_goals(name, cp, sp, ratio, int(summary["parked"]))))
+    print("\nGoals:\n" + "\n".join(f"- {line}" for line in goals))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--sizes", default="10000,100000", help="comma-separated record counts")
+    parser.add_argument("--sets", default=",".join((*PUBLIC_SETS, *MODES)), help="public sets and generator modes")
+    parser.add_argument("--size", type=int, default=10_000, help="records of each generator mode in --sets")
+    parser.add_argument("--sizes", default="", help="comma-separated record counts: memory and incremental latency")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-splink", action="store_true")
     parser.add_argument("--million", action="store_true", help="only Contactpoint, 1,000,000 records")
@@ -234,6 +319,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="identity-bench-") as scratch:
         if args.million:
             bench_million(seed=args.seed, scratch=Path(scratch))
+        elif not args.sizes:
+            names = [n.strip() for n in args.sets.split(",") if n.strip()]
+            bench_sets(names, size=args.size, seed=args.seed, splink=not args.skip_splink, scratch=Path(scratch))
         else:
             for n in (int(s) for s in args.sizes.split(",")):
                 bench_size(

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from bench.identity_people import Person, PersonFactory, date_typo, padded, phone_text, typo
+from bench.identity_people import Person, PersonFactory, date_typo, padded, phone_text, sparse_record, typo
 from bench.identity_vocab import NICKNAMES, STREET_KINDS
 
 __all__ = [
@@ -54,6 +54,7 @@ FIELDS = (
     "street",
     "city",
     "postcode",
+    "region",
     "country",
     "date_of_birth",
 )
@@ -66,7 +67,7 @@ SYSTEM_REGIONS: dict[str, str] = {"salesforce": "GB", "zendesk": "GB", "hubspot"
 
 _NAMES = ("first_name", "last_name")
 SYSTEM_FIELDS: dict[str, frozenset[str]] = {
-    "salesforce": frozenset(FIELDS[2:]),
+    "salesforce": frozenset(FIELDS[2:]) - {"region"},
     "hubspot": frozenset(
         (*_NAMES, "email", "phone", "company", "street", "city", "postcode", "country", "date_of_birth")
     ),
@@ -101,6 +102,10 @@ class Noise(StrEnum):
     POSTCODE_FORMAT = "postcode_format"
     DATE_OF_BIRTH_TYPO = "date_of_birth_typo"
     MISSING_FIELDS = "missing_fields"
+    NO_CONTACT = "no_contact"
+    COUNTRY_SPELLING = "country_spelling"
+    DATE_FORMAT = "date_format"
+    IMPOSSIBLE_DATE = "impossible_date"
     OTHER_EMAIL = "other_email"
     ROLE_MAILBOX = "role_mailbox"
 
@@ -167,11 +172,19 @@ class _Draft:
     has_email_evidence: bool = True
 
 
-def generate(n_records: int, *, seed: int = 7) -> Dataset:
+MODES = ("crm", "sparse")
+"""``crm``: every record of a person reachable from the others through an email or a phone.
+``sparse``: no such guarantee; emails and phones missing as in real exports (leads from
+events, helpdesk users, shop customers), countries and dates of birth written every way."""
+
+
+def generate(n_records: int, *, seed: int = 7, mode: str = "crm") -> Dataset:
     """Generate ``n_records`` records of people spread over the four systems.
 
-    The same ``n_records`` and ``seed`` give the same dataset, byte for byte.
+    The same ``n_records``, ``seed`` and ``mode`` give the same dataset, byte for byte.
     """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
     rng = random.Random(seed)
     factory = PersonFactory(rng, n_companies=max(20, n_records // 12))
     drafts: list[_Draft] = []
@@ -193,13 +206,15 @@ def generate(n_records: int, *, seed: int = 7) -> Dataset:
             entity_no += 1
             entity = f"E{entity_no:07d}"
             ids.append(entity)
-            drafts.extend(_records_for(rng, entity, person, remaining=n_records - len(drafts)))
+            drafts.extend(_records_for(rng, entity, person, remaining=n_records - len(drafts), sparse=mode == "sparse"))
         if kind is not None:
             groups.append((kind, ids))
     return _finish(rng, drafts, groups)
 
 
-def _records_for(rng: random.Random, entity: str, person: Person, *, remaining: int) -> list[_Draft]:
+def _records_for(
+    rng: random.Random, entity: str, person: Person, *, remaining: int, sparse: bool = False
+) -> list[_Draft]:
     if person.role_mailbox:
         # The ticket from the shared mailbox is in Zendesk; the person's own record in a phone-bearing CRM.
         systems = ["zendesk", rng.choice(("salesforce", "hubspot"))]
@@ -208,7 +223,11 @@ def _records_for(rng: random.Random, entity: str, person: Person, *, remaining: 
         size = rng.choices((1, 2, 3, 4), weights=_SIZE_WEIGHTS)[0]
         systems = rng.sample(SYSTEMS, min(size, remaining))
     drafts = [_draft(rng, entity, person, system, first=i == 0) for i, system in enumerate(systems)]
-    _keep_linkable(rng, person, drafts)
+    if sparse:
+        for draft in drafts:
+            sparse_record(rng, person, draft.system, draft.values, draft.noise)
+    else:
+        _keep_linkable(rng, person, drafts)
     return drafts
 
 

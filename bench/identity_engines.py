@@ -3,7 +3,7 @@
     python bench/identity.py --worker contactpoint --records R.csv --out C.csv [--new N.csv]
     python bench/identity.py --worker splink --records R.csv --out C.csv
 
-A worker loads the CSV (Contactpoint through ``core.identity.read_people_csv``, which
+A worker loads the CSV (Contactpoint through ``core.identity.read_people_file``, which
 validates every row into a ``Person``; Splink into DuckDB), resolves it (timed from the
 loaded records: Splink's cleaning is inside, like Contactpoint's normalising), writes
 ``record_id,cluster_id`` and prints one JSON line: seconds, phases, peak RSS and, with
@@ -24,7 +24,7 @@ from typing import Any
 
 from bench.identity_data import SYSTEM_REGIONS
 from core.canonical import Person
-from core.identity import IdentitySettings, IncrementalResolver, read_people_csv, resolve, resolve_store
+from core.identity import IdentitySettings, IncrementalResolver, read_people_file, resolve, resolve_store
 from core.identity.settings import PhoneSettings
 from core.store import open_store
 
@@ -42,7 +42,7 @@ def _settings() -> IdentitySettings:
 
 def _people(records: Path) -> tuple[list[Person], dict[str, Any]]:
     """People from the CSV through the engine's own reader, and what it parked or dropped."""
-    found = read_people_csv(records, phones=_settings().phones)
+    found = read_people_file(records, phones=_settings().phones)
     return found.people, {"parked_rows": len(found.parked), "dropped_values": len(found.warnings)}
 
 

@@ -361,3 +361,55 @@ def _replace(person: Person, **changes: object) -> Person:
     values = {name: getattr(person, name) for name in Person.__dataclass_fields__}
     values.update(changes)
     return Person(**values)  # type: ignore[arg-type]
+
+
+COUNTRY_SPELLINGS = {
+    "GB": ("GB", "gb", "GBR", "826", "United Kingdom", "UNITED KINGDOM", "UK", "England", "Royaume-Uni",
+           "Reino Unido", "Vereinigtes Königreich", "Regno Unito"),
+    "US": ("US", "us", "USA", "840", "United States", "United States of America", "U.S.A.", "usa",
+           "Estados Unidos", "États-Unis", "Etats-Unis", "Vereinigte Staaten", "Stati Uniti"),
+}  # fmt: skip
+"""How exports write a country: ISO codes in any case, English and other languages' names."""
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+
+
+def written_date(rng: random.Random, iso: str, country: str) -> str:
+    """A date of birth as a system in ``country`` writes it: ISO, compact, numeric in the country's order, or a month name."""
+    year, month, day = iso.split("-")
+    numeric = f"{month}/{day}/{year}" if country == "US" else f"{day}/{month}/{year}"
+    name = _MONTHS[int(month) - 1] if 1 <= int(month) <= 12 else ""
+    forms = [iso, f"{year}{month}{day}", numeric, numeric]
+    if name:
+        forms.append(f"{name} {int(day)}, {year}" if country == "US" else f"{int(day)} {name} {year}")
+    return rng.choice(forms)
+
+
+def sparse_record(rng: random.Random, person: Person, system: str, values: dict[str, str], noise: list[str]) -> None:
+    """Make one record like a real export's: contact fields missing, countries and dates written every way.
+
+    Mixpanel keeps its email (its people are keyed by it); a Zendesk user keeps an email or a
+    phone (it needs one). Salesforce and HubSpot leads may carry neither.
+    """
+    drop_email = system in ("salesforce", "hubspot", "zendesk") and values.get("email") and rng.random() < 0.4
+    drop_phone = values.get("phone") and rng.random() < 0.45
+    if system == "zendesk" and drop_email and drop_phone:
+        drop_phone = False
+    if person.role_mailbox and system == "zendesk":
+        drop_email = False
+    if drop_email or drop_phone:
+        values["email"] = "" if drop_email else values["email"]
+        values["phone"] = "" if drop_phone else values["phone"]
+        noise.append("no_contact")
+    if values.get("country"):
+        values["country"] = rng.choice(COUNTRY_SPELLINGS[person.country])
+        noise.append("country_spelling")
+    born = values.get("date_of_birth")
+    if born:
+        if rng.random() < 0.04 and int(born[8:10]) > 12:
+            born = f"{born[:4]}-{born[8:10]}-{born[5:7]}"  # day and month swapped: month 13 or more
+            noise.append("impossible_date")
+        values["date_of_birth"] = written_date(rng, born, person.country)
+        if values["date_of_birth"] != born:
+            noise.append("date_format")

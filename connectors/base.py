@@ -76,6 +76,8 @@ class SourceRecord:
         deleted: The system reports it deleted.
         raw: The record's fields exactly as received (JSON-compatible).
         merged_into: For a deleted record that lost a merge, the winner's source ID.
+        position: Where it was read (a file line, a result page), so a problem found later
+            (by the mapping, by a vendor on write-back) can say where to look.
     """
 
     system: str
@@ -85,6 +87,7 @@ class SourceRecord:
     updated_at: datetime | None = None
     deleted: bool = False
     merged_into: str | None = None
+    position: str | None = None
 
 
 class RejectionCode(StrEnum):

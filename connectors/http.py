@@ -5,9 +5,10 @@
     ├── tenacity retries on 429, 5xx and connection errors
     │     wait = max(Retry-After, jittered exponential backoff up to backoff_ceiling);
     │     a 429 whose Retry-After exceeds max_retry_after is returned, not waited for
-    ├── RateLimit pacing: at most N calls per window to a group of endpoints (a vendor's
-    │     per-endpoint limit, such as Zendesk's 10 incremental exports a minute); the
-    │     wait is taken before sending, and a vendor header can hold the group back
+    ├── pacers: a vendor's published rates kept on our side (N requests per window,
+    │     several windows at once, for all requests or one endpoint's), waited for
+    │     before sending; a rate-limit header that says a window is spent holds the
+    │     pacer; a wait longer than the pacer allows raises RateLimited instead
     ├── ApiUsage accounting: calls, retries, throttled seconds, per system
     ├── response observers (a connector reads its rate-limit headers there)
     └── log events with secrets redacted (tokens, session IDs, passwords in URLs)
@@ -23,8 +24,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,14 +33,18 @@ import requests
 import structlog
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_random_exponential
 
+from core.errors import RateLimited
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "ApiUsage",
     "MeteredConnector",
     "MeteredSession",
-    "RateLimit",
+    "RequestPacer",
     "ResponseObserver",
     "RetryPolicy",
+    "WindowLimit",
+    "url_prefix",
     "build_session",
     "parse_retry_after",
 ]
@@ -64,8 +69,7 @@ class ApiUsage:
         system: Configured system name.
         calls: HTTP requests sent, retries included (each one costs API quota).
         retries: Requests that were repeats of a failed attempt.
-        throttled_seconds: Time spent waiting: before retries (Retry-After or backoff), and
-            before sending when a ``RateLimit`` was spent.
+        throttled_seconds: Time spent waiting before retries (Retry-After or backoff).
 
     """
 
@@ -122,48 +126,6 @@ class RetryPolicy:
     max_retry_after: float = 120.0
 
 
-@dataclass
-class RateLimit:
-    """A client-side limit on a group of endpoints: at most ``calls`` requests in any ``per_seconds``.
-
-    Vendors limit some endpoints more tightly than the account (Zendesk: 10 incremental
-    export requests a minute). Pacing before sending spends no call on a 429; a 429
-    that comes anyway (another client shares the budget) is still retried by the session.
-    The session asks ``delay`` before each attempt to a matching URL, and sleeps that long.
-
-    Attributes:
-        name: The group's name, for logs (``incremental_exports``).
-        calls: Requests allowed per window.
-        per_seconds: The window, in seconds.
-        applies: Whether a request (method, URL) counts against this limit.
-    """
-
-    name: str
-    calls: int
-    per_seconds: float
-    applies: Callable[[str, str], bool]
-    _sent: deque[float] = field(default_factory=deque, init=False, repr=False)
-    _hold_until: float = field(default=0.0, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-
-    def delay(self, now: float) -> float:
-        """Reserve the next send slot at or after ``now`` (monotonic seconds); return how long to wait for it."""
-        with self._lock:
-            at = max(now, self._hold_until)
-            while self._sent and self._sent[0] <= at - self.per_seconds:
-                self._sent.popleft()
-            if len(self._sent) >= self.calls:
-                at = max(at, self._sent[0] + self.per_seconds)
-                self._sent.popleft()
-            self._sent.append(at)
-            return at - now
-
-    def hold(self, seconds: float, *, now: float) -> None:
-        """Send nothing of this group for ``seconds`` from ``now`` (the vendor said its budget is spent)."""
-        with self._lock:
-            self._hold_until = max(self._hold_until, now + max(0.0, seconds))
-
-
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Return the seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date)."""
     if not value:
@@ -180,6 +142,118 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when - (time.time() if now is None else now))
 
 
+@dataclass(frozen=True)
+class WindowLimit:
+    """A published rate limit: at most ``calls`` requests in any ``seconds``-long (sliding) window.
+
+    Examples: HubSpot's CRM search allows ``WindowLimit(5, 1)``; Mixpanel's raw export
+    ``WindowLimit(60, 3600)`` and ``WindowLimit(3, 1)``.
+    """
+
+    calls: int
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if self.calls < 1 or self.seconds <= 0:
+            msg = f"a rate limit needs calls >= 1 and seconds > 0, got {self.calls} per {self.seconds}s"
+            raise ValueError(msg)
+
+
+def url_prefix(prefix: str) -> Callable[[str, str], bool]:
+    """A pacer's ``applies`` for every request whose URL starts with ``prefix``."""
+    return lambda _method, url: url.startswith(prefix)
+
+
+class RequestPacer:
+    """Keep a vendor's request rates on our side, so requests are sent inside its limits.
+
+    Vendors limit some endpoints below the general rate (HubSpot's CRM search: five a
+    second; Mixpanel's export: three a second and sixty an hour) or say in headers that a
+    window is spent. A pacer remembers when its recent requests were sent and says how
+    long to wait before the next one, so the session waits *before* sending instead of
+    earning a 429 (which often carries no useful Retry-After and still spends quota).
+    When the wait would exceed ``max_wait`` (an hourly quota is spent), the session
+    raises ``RateLimited`` with the seconds until there is room, so a pull stops at its
+    last saved cursor instead of sleeping for most of an hour.
+
+    Args:
+        name: What it paces, for messages and logs (``search``, ``mixpanel export``).
+        limits: The limits that all apply.
+        applies: Which requests it paces, from (method, url); every request when None
+            (``url_prefix`` builds the common case).
+        clock: Monotonic seconds; tests inject one that their sleep advances.
+        max_wait: The longest wait accepted before ``RateLimited`` (no bound by default).
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        limits: Sequence[WindowLimit],
+        applies: Callable[[str, str], bool] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_wait: float = float("inf"),
+    ) -> None:
+        if not limits:
+            msg = f"pacer {name!r} needs at least one limit"
+            raise ValueError(msg)
+        self.name = name
+        self.limits = tuple(limits)
+        self.max_wait = max_wait
+        self._applies = applies
+        self._clock = clock
+        self._sent: deque[float] = deque(maxlen=max(limit.calls for limit in self.limits))
+        self._held_until = 0.0
+        self._lock = threading.Lock()
+
+    def set_limits(self, limits: Sequence[WindowLimit]) -> None:
+        """Replace the limits (a vendor's headers said what they are now); the requests sent are kept."""
+        if not limits:
+            msg = f"pacer {self.name!r} needs at least one limit"
+            raise ValueError(msg)
+        with self._lock:
+            self.limits = tuple(limits)
+            self._sent = deque(self._sent, maxlen=max(limit.calls for limit in self.limits))
+
+    def applies(self, method: str, url: str) -> bool:
+        """Tell whether this pacer governs a request."""
+        return self._applies is None or self._applies(method, url)
+
+    def delay(self) -> float:
+        """Return the seconds to wait before the next request may be sent (0 when it may go now)."""
+        with self._lock:
+            now = self._clock()
+            wait = self._held_until - now
+            for limit in self.limits:
+                recent = [t for t in self._sent if t > now - limit.seconds]
+                if len(recent) >= limit.calls:
+                    wait = max(wait, recent[-limit.calls] + limit.seconds - now)
+            return max(0.0, wait)
+
+    def record(self) -> None:
+        """Note that a request was sent now."""
+        with self._lock:
+            self._sent.append(self._clock())
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` from now (a rate-limit header said the window is spent)."""
+        with self._lock:
+            self._held_until = max(self._held_until, self._clock() + max(0.0, seconds))
+
+    def used(self, seconds: float) -> int:
+        """Return how many requests were sent in the last ``seconds`` (as far as the longest limit remembers)."""
+        with self._lock:
+            now = self._clock()
+            return sum(1 for t in self._sent if t > now - seconds)
+
+    def refuse(self, wait: float) -> RateLimited:
+        """The error for a wait over ``max_wait``: how long until there is room, and what to do."""
+        window = ", ".join(f"{lim.calls} per {lim.seconds:g}s" for lim in self.limits)
+        msg = f"{self.name}: the published rate limit ({window}) is reached for the next {wait:.0f}s"
+        hint = "the next run resumes from the last saved cursor; run it later or less often"
+        return RateLimited(msg, retry_after=round(wait, 3), hint=hint, operation=self.name)
+
+
 class MeteredSession(requests.Session):
     """A ``requests.Session`` that times out, retries, counts and redacts.
 
@@ -194,14 +268,12 @@ class MeteredSession(requests.Session):
         policy: RetryPolicy,
         sleep: Callable[[float], None],
         timeout: tuple[float, float],
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.usage = usage
         self.policy = policy
         self.observers: list[ResponseObserver] = []
-        self.rate_limits: list[RateLimit] = []
-        self.clock = clock
+        self.pacers: list[RequestPacer] = []
         self._sleep = sleep
         self._timeout = timeout
 
@@ -231,15 +303,21 @@ class MeteredSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
     def _pace(self, method: str, url: str) -> None:
-        """Wait as long as the rate limits this request counts against ask."""
-        for limit in self.rate_limits:
-            if not limit.applies(method, url):
-                continue
-            wait = limit.delay(self.clock())
-            if wait > 0:
-                self.usage.throttled_seconds += wait
-                log.info("http.request_paced", system=self.usage.system, limit=limit.name, wait=round(wait, 3))
-                self._sleep(wait)
+        """Wait until every pacer that governs this request lets it go, then count it against each."""
+        pacers = [p for p in self.pacers if p.applies(method, url)]
+        while pacers:
+            waits = [(p.delay(), p) for p in pacers]
+            wait = max(delay for delay, _ in waits)
+            if wait <= 0:
+                break
+            for delay, pacer in waits:
+                if delay > pacer.max_wait:
+                    raise pacer.refuse(delay)
+            self.usage.throttled_seconds += wait
+            log.debug("http.request_paced", system=self.usage.system, pacers=[p.name for p in pacers], wait=wait)
+            self._sleep(wait)
+        for pacer in pacers:
+            pacer.record()
 
     def _should_retry(self, state: RetryCallState) -> bool:
         method = str(state.args[0])
@@ -297,7 +375,6 @@ def build_session(
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     sleep: Callable[[float], None] = time.sleep,
     user_agent: str = "contactpoint",
-    clock: Callable[[], float] = time.monotonic,
 ) -> MeteredSession:
     """Build the HTTP session a connector uses for every call.
 
@@ -307,9 +384,8 @@ def build_session(
         policy: Retry settings; ``RetryPolicy()`` when None.
         verify: TLS verification: True, or the path of a CA bundle (a sandbox's).
         timeout: (connect, read) seconds applied when a call gives none.
-        sleep: How to wait between retries and for rate limits; tests inject a recorder.
+        sleep: How to wait between retries; tests inject a recorder.
         user_agent: The User-Agent header.
-        clock: Monotonic seconds, for ``RateLimit`` pacing; tests inject a fake one.
 
     Returns:
         A ``MeteredSession`` whose ``usage`` counts calls, retries and throttled seconds.
@@ -320,7 +396,6 @@ def build_session(
         policy=policy or RetryPolicy(),
         sleep=sleep,
         timeout=timeout,
-        clock=clock,
     )
     session.verify = verify
     session.headers["User-Agent"] = user_agent

@@ -8,6 +8,7 @@
     ├── check SYSTEM            authenticate and report API usage
     ├── store migrate|status    create or upgrade the store's schema
     ├── identity ...            resolve, explain, merge, split
+    ├── policy check            validate enrichment, suppression and alert policies
     └── sandbox up|down         local HTTPS stand-ins of the vendors' APIs
 
 Exit codes by error branch: 0 ok, 1 unexpected, 2 configuration, 3 connector,
@@ -31,6 +32,7 @@ from core.commands import (
     mapping_cmd,
     mapping_run,
     parked_cmd,
+    policy_cmd,
     project_cmd,
     sandbox_cmd,
     setup_cmd,
@@ -82,6 +84,7 @@ def _register() -> None:
     app.command("setup")(setup_cmd.setup)
     app.add_typer(sandbox_cmd.app, name="sandbox")
     app.add_typer(identity_cmd.app, name="identity")
+    app.add_typer(policy_cmd.app, name="policy")
 
 
 _register()

@@ -5,7 +5,9 @@ Branches say what the caller must do, not where the error came from::
     ContactpointError                  root; never raised directly
     ├── ConfigError                    fix the configuration, then run again (exit 2)
     │   ├── MappingError               a YAML mapping is wrong: lists every problem
-    │   └── ConnectorConfigError       a connector's settings are wrong or missing
+    │   ├── PolicyError                a policy file is wrong: lists every problem
+    │   ├── ConnectorConfigError       a connector's settings are wrong or missing
+    │   └── UsageError                 the command was given arguments that do not go together
     ├── ConnectorError                 a system misbehaved (exit 3)
     │   ├── AuthError                  credentials refused: stop this connector
     │   ├── FatalApiError              the API refused for good: stop this connector
@@ -40,6 +42,7 @@ __all__ = [
     "IdentityError",
     "JobBusyError",
     "MappingError",
+    "PolicyError",
     "Problem",
     "RateLimited",
     "RecordRejected",
@@ -47,6 +50,7 @@ __all__ = [
     "RunInterrupted",
     "RunStopped",
     "StoreError",
+    "UsageError",
     "problem_count",
     "problems_message",
 ]
@@ -128,8 +132,24 @@ class MappingError(ConfigError):
         )
 
 
+class PolicyError(ConfigError):
+    """A policy file has one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem], *, file: str) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            problems_message(f"{file}: {problem_count(len(self.problems))} in policies", self.problems),
+            hint=f"fix the lines above, then run: contactpoint policy check {file}",
+            file=file,
+        )
+
+
 class ConnectorConfigError(ConfigError):
     """A connector's settings are missing or invalid."""
+
+
+class UsageError(ConfigError):
+    """The command was given options or arguments that do not go together; nothing was done."""
 
 
 class ConnectorError(ContactpointError):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Connector, RejectedRecord
 from core.config import connector_of
-from core.errors import ConfigError
+from core.errors import ConfigError, ConnectorConfigError
 
 if TYPE_CHECKING:
     from core.mapping.engine import CompiledMapping
@@ -51,10 +51,12 @@ def input_connector(
     system: str,
     file_format: str | None = None,
     what: str = "input file",
+    id_hint: str | None = None,
 ) -> Connector:
     """Return a files connector reading ``path`` as stream ``stream`` of system ``system``.
 
-    ``what`` names the file in messages (``input file``, ``sample file``).
+    ``what`` names the file in messages (``input file``, ``sample file``); ``id_hint`` is the
+    hint when the file has no ``id_field`` column (what the command's user can do about it).
 
     Raises:
         ConfigError: The file is missing, or ``file_format`` is not one of ``INPUT_FORMATS``.
@@ -70,7 +72,12 @@ def input_connector(
     if file_format is not None:
         stream_settings["format"] = file_format
     connector = connector_of("files", {"streams": [stream_settings]}, name=system)
-    connector.check()
+    try:
+        connector.check()
+    except ConnectorConfigError as err:
+        if id_hint is None or "missing_column" not in err.context:
+            raise
+        raise ConfigError(err.message, hint=id_hint, file=str(path)) from None
     return connector
 
 

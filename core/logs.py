@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 import structlog
 
-__all__ = ["KEYS", "configure", "hash_email", "redact", "redact_text"]
+__all__ = ["KEYS", "configure", "hash_email", "mask_record", "mask_text", "mask_value", "redact", "redact_text"]
 
 KEYS = frozenset(
     {
@@ -80,6 +80,43 @@ def redact_text(text: str, *, emails: bool = True) -> str:
     if emails:
         text = _EMAIL.sub(lambda m: hash_email(m.group(0)), text)
     return text
+
+
+_SHOWN_VALUE = re.compile(r"(\(got |failed on |: )('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+_AT_WORD = re.compile(r"[^\s'\"(),;:]+@[^\s'\"(),;:]+")
+_LONG_NUMBER = re.compile(r"\+?\d[\d ()./-]{5,}\d")
+
+
+def mask_value(value: Any) -> Any:
+    """Mask one personal value for an admin view: an address becomes its hash, other text its first letter and length."""
+    if not isinstance(value, str) or not value:
+        return value
+    if "@" in value:
+        return hash_email(value)
+    return f"{value[0]}… ({len(value)} characters)"
+
+
+def mask_text(text: str) -> str:
+    """Mask the personal values a reason quotes.
+
+    Values shown after ``(got``, ``failed on`` or ``:``, anything with an ``@``
+    (well-formed or not) and long runs of digits (phone numbers) are masked. Field names and the reason's own words stay, so ``store parked`` still says what is wrong.
+    """
+    text = redact_text(text)
+    text = _SHOWN_VALUE.sub(lambda m: f"{m.group(1)}{mask_value(m.group(2)[1:-1])!r}", text)
+    text = _AT_WORD.sub(lambda m: hash_email(m.group(0)), text)
+    return _LONG_NUMBER.sub(lambda m: f"{m.group(0)[0]}… ({len(m.group(0))} characters)", text)
+
+
+def mask_record(value: Any, *, key: str | None = None) -> Any:
+    """Return a raw record with every personal value masked (``mask_value``) and secrets hidden; keys stay."""
+    if key is not None and _SECRET_KEY.search(key):
+        return MASK if value not in (None, "") else value
+    if isinstance(value, Mapping):
+        return {k: mask_record(v, key=str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_record(v) for v in value]
+    return mask_value(value)
 
 
 def redact(value: Any, *, emails: bool = True, key: str | None = None) -> Any:

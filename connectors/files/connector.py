@@ -154,7 +154,8 @@ class _Pull:
             reason = f"empty {self.config.id_field!r}: every row needs an ID"
             self.reject(reason, row.data, row.line, code=RejectionCode.NO_ID, field=self.config.id_field)
             return None
-        return SourceRecord(self.system, self.config.name, str(source_id).strip(), row.data, updated_at)
+        where = f"{self.config.path}:{row.line}"
+        return SourceRecord(self.system, self.config.name, str(source_id).strip(), row.data, updated_at, position=where)
 
     def full(self) -> bool:
         return len(self.records) + len(self.rejected) >= self.config.batch_size

@@ -136,7 +136,8 @@ def read_header(config: FileStreamConfig) -> tuple[list[str], int]:
         raise ConnectorConfigError(msg, hint="rename the columns so each is unique", stream=config.name)
     if config.id_field not in header:
         msg = f"{config.path} has no column {config.id_field!r} to identify rows; columns: {', '.join(header)}"
-        raise ConnectorConfigError(msg, hint="set 'id_field' to the column holding each row's ID", stream=config.name)
+        hint = "set 'id_field' to the column holding each row's ID"
+        raise ConnectorConfigError(msg, hint=hint, stream=config.name, missing_column=config.id_field)
     return header, offset
 
 

@@ -2,6 +2,8 @@
 
 Writing is idempotent: the output is read, the batch merged in, and the file
 replaced atomically; an operation whose fields are already there is ``unchanged``.
+CSV cells are written through ``core.csvout`` (no cell a spreadsheet would run as a
+formula) and restored when the file is read back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from connectors.base import WriteOp, WriteOutcome, WriteResult
 from connectors.files.config import FileFormat, FileStreamConfig
+from core.csvout import CsvWriter, restore
 
 __all__ = ["write_rows"]
 
@@ -27,8 +30,8 @@ def _read_existing(config: FileStreamConfig, path: Path) -> dict[str, dict[str, 
     with path.open(encoding="utf-8", newline="") as handle:
         if config.output_format is FileFormat.CSV:
             for row in csv.DictReader(handle):
-                key = row.pop(config.id_field)
-                rows[key] = {k: json.loads(v) if v else None for k, v in row.items()}
+                key = restore(row.pop(config.id_field))
+                rows[key] = {k: json.loads(restore(v)) if v else None for k, v in row.items()}
         else:
             for line in handle:
                 if line.strip():
@@ -45,7 +48,7 @@ def _write_all(config: FileStreamConfig, path: Path, rows: dict[str, dict[str, A
             columns: list[str] = []
             for fields in rows.values():
                 columns.extend(c for c in fields if c not in columns)
-            writer = csv.writer(handle)
+            writer = CsvWriter(handle)
             writer.writerow([config.id_field, *columns])
             for key, fields in rows.items():
                 writer.writerow(

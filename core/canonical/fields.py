@@ -10,6 +10,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, ValidationInfo
 
+from core.canonical.countries import country_code
+
 __all__ = ["STORED", "CountryCode", "EmailAddress", "PhoneE164", "TimeZoneName", "check_timezone", "to_e164"]
 
 STORED = {"stored": True}
@@ -84,9 +86,12 @@ def _check_phone(value: str, info: ValidationInfo) -> str:
 
 
 def _check_country(value: str) -> str:
-    code = value.strip().upper()
-    if len(code) != 2 or not code.isalpha() or code not in phonenumbers.SUPPORTED_REGIONS | {"AQ"}:
-        msg = f"country {value!r} is not an ISO 3166-1 alpha-2 code such as 'GB' or 'US'; add a value_map transform"
+    code = country_code(value)
+    if code is None:
+        msg = (
+            f"country {value!r} is not a country name or ISO 3166-1 code; give an ISO code "
+            "('GB', 'GBR', '826') or a name in English or the country's language ('Deutschland')"
+        )
         raise ValueError(msg)
     return code
 
@@ -115,4 +120,5 @@ PhoneE164 = Annotated[str, AfterValidator(_check_phone)]
 """A phone number in E.164 form, e.g. ``+447700900123``."""
 
 CountryCode = Annotated[str, AfterValidator(_check_country)]
-"""An ISO 3166-1 alpha-2 country code, upper case."""
+"""A country, stored as its ISO 3166-1 alpha-2 code (upper case); read from any code or name
+``country_code`` understands (``USA``, ``Deutschland``, ``españa``, ``250``)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, model_validator
 
 from core.canonical.base import CanonicalModel, RecordRef, aware
+from core.canonical.countries import country_code
+from core.canonical.dates import read_date_of_birth
 from core.canonical.fields import CountryCode, EmailAddress, PhoneE164
 from core.canonical.identifier import Identifier
 
@@ -19,6 +21,25 @@ class _SourcedModel(CanonicalModel):
     updated_at: Annotated[datetime, aware] | None = None
     deleted: bool = False
     identifiers: list[Identifier] = Field(default_factory=list)
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _date_of_birth(value: Any) -> Any:
+    """A date of birth written any common way (``read_date_of_birth``, day first) as a ``date``."""
+    if isinstance(value, str) and value.strip() and not _iso_date(value):
+        found = read_date_of_birth(value)
+        if found.value is None:
+            msg = f"date of birth {value!r} is not a calendar date"
+            raise ValueError(msg)
+        return found.value
+    return value
 
 
 class Person(_SourcedModel):
@@ -44,10 +65,38 @@ class Person(_SourcedModel):
     postcode: str | None = None
     region: str | None = None
     country: CountryCode | None = None
-    date_of_birth: date | None = None
+    date_of_birth: Annotated[date | None, BeforeValidator(_date_of_birth)] = None
+    date_of_birth_written: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="A date of birth that is no calendar date (month 13, 30 February), as written: "
+        "YYYY-MM-DD of its components, kept so identity resolution can compare them.",
+    )
     lifecycle_stage: str | None = None
     account_ref: str | None = Field(default=None, description="Source ID of the person's account.")
     created_at: Annotated[datetime, aware] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_date_of_birth(cls, data: Any) -> Any:
+        """Read a date of birth in the record's country's convention; keep an impossible one as written.
+
+        ``05/03/1985`` is the 3rd of May for a US record and the 5th of March for a
+        British one; ``1985-13-05`` becomes ``date_of_birth_written`` (and no
+        ``date_of_birth``), never a rejected record. Unreadable text is left for the
+        field's own validation to report.
+        """
+        if not isinstance(data, dict):
+            return data
+        value = data.get("date_of_birth")
+        if not isinstance(value, str) or not value.strip() or _iso_date(value):
+            return data
+        country = data.get("country")
+        try:
+            found = read_date_of_birth(value, country=country_code(country) if isinstance(country, str) else None)
+        except ValueError:
+            return data
+        return {**data, "date_of_birth": found.value, "date_of_birth_written": found.written}
 
 
 class Account(_SourcedModel):

@@ -30,7 +30,7 @@ __all__ = ["demo"]
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_BUILT_YET = [
-    "policies: enrichment (intent, open tickets) and suppression (unsubscribed anywhere, urgent ticket)",
+    "policies applied in a sync run (the engine is built: contactpoint policy check mappings/policies.yaml)",
     "write-back planner: only changed fields pushed to each system",
     "Zendesk, HubSpot and Mixpanel connectors and sandboxes",
     "scheduled sync runs and the reconciliation report",

@@ -11,7 +11,6 @@ go to ``<out>.parked.csv`` with their reason.
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from core.commands.common import console, errors_to_exit, print_json
+from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
 from core.commands.identity_store_cmd import (
     explain_command,
     merge_command,
@@ -27,8 +26,10 @@ from core.commands.identity_store_cmd import (
     split_command,
 )
 from core.commands.store_cmd import UrlOption
-from core.errors import IdentityError
-from core.identity import CsvPeople, Resolution, load_settings, read_mapped_csv, read_people_csv, resolve
+from core.csvout import CsvWriter
+from core.errors import UsageError
+from core.identity import FilePeople, Resolution, load_settings, read_mapped_file, read_people_file, resolve
+from core.logs import mask_text
 
 app = typer.Typer(help="Resolve people into unified profiles.", no_args_is_help=True)
 app.command("explain")(explain_command)
@@ -38,26 +39,26 @@ app.command("split")(split_command)
 
 def _file_and_out(file: Path | None, out: Path | None) -> tuple[Path, Path]:
     if file is None or out is None:
-        msg = "give a CSV FILE and --out, or --store to resolve the people in the store"
-        raise IdentityError(msg, hint="contactpoint identity resolve people.csv --out clusters.csv")
+        msg = "give a FILE and --out, or --store to resolve the people in the store"
+        raise UsageError(msg, hint="contactpoint identity resolve people.csv --out clusters.csv")
     return file, out
 
 
-def _write_clusters(path: Path, found: CsvPeople, resolution: Resolution) -> None:
+def _write_clusters(path: Path, found: FilePeople, resolution: Resolution) -> None:
     profile_of = resolution.profile_of()
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = CsvWriter(handle)
         writer.writerow(["record_id", "profile_id"])
         for person in found.people:
             writer.writerow([person.source.source_id, profile_of[str(person.source)]])
 
 
-def _write_parked(path: Path, found: CsvPeople) -> None:
+def _write_parked(path: Path, found: FilePeople) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "record_id", "source", "reason"])
+        writer = CsvWriter(handle)
+        writer.writerow(["position", "record_id", "system", "code", "field", "reason"])
         for row in found.parked:
-            writer.writerow([row.line, row.record_id, row.source, row.reason])
+            writer.writerow([row.position, row.source_id, row.system, row.code, row.field, mask_text(row.reason)])
 
 
 def _write_explanations(path: Path, resolution: Resolution) -> None:
@@ -68,7 +69,7 @@ def _write_explanations(path: Path, resolution: Resolution) -> None:
 
 @app.command("resolve")
 def resolve_command(
-    file: Annotated[Path | None, typer.Argument(help="CSV file of people.", exists=True, dir_okay=False)] = None,
+    file: Annotated[Path | None, typer.Argument(help="File of people: CSV, JSON lines or JSON.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write record_id,profile_id.")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML mapping to read FILE through.")] = None,
     stream: Annotated[str | None, typer.Option("--stream", help="The mapping's stream, when it maps several.")] = None,
@@ -78,22 +79,28 @@ def resolve_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     store: Annotated[bool, typer.Option("--store", help="Resolve the people in the store instead of FILE.")] = False,
+    file_format: FormatOption = None,
+    wait: WaitOption = 0.0,
     url: UrlOption = None,
 ) -> None:
     """Resolve the people in FILE (or, with --store, in the store) into profiles."""
     if store:
         with errors_to_exit():
-            if file is not None or out is not None:
-                msg = "give a CSV FILE with --out, or --store, not both"
-                raise IdentityError(msg, hint="contactpoint identity resolve --store [--url URL]")
-        resolve_store_command(url, settings, as_json=as_json)
+            given = [name for name, value in (("FILE", file), ("--out", out), ("--mapping", mapping),
+                     ("--stream", stream), ("--explain-out", explain_out), ("--format", file_format)) if value]  # fmt: skip
+            if given:
+                msg = f"--store resolves the people in the store; {', '.join(given)} only go with a FILE"
+                raise UsageError(msg, hint="contactpoint identity resolve --store [--url URL] [--settings FILE]")
+        resolve_store_command(url, settings, as_json=as_json, wait=wait)
         return
     with errors_to_exit():
         file, out = _file_and_out(file, out)
         started = time.perf_counter()
         config = load_settings(settings)
         found = (
-            read_mapped_csv(file, mapping, stream=stream) if mapping else read_people_csv(file, phones=config.phones)
+            read_mapped_file(file, mapping, stream=stream, file_format=file_format)
+            if mapping
+            else read_people_file(file, phones=config.phones, file_format=file_format)
         )
         resolution = resolve(found.people, config)
         _write_clusters(out, found, resolution)
@@ -106,7 +113,7 @@ def resolve_command(
             "rows": found.rows,
             "resolved": len(found.people),
             "parked": len(found.parked),
-            "dropped_values": len(found.warnings),
+            "dropped_values": len(found.problems),
             "profiles": len(resolution.clusters),
             "links": sum(1 for d in resolution.pairs.decision if d.value == "link"),
             "reviews": sum(1 for d in resolution.pairs.decision if d.value == "review"),
@@ -123,12 +130,13 @@ def resolve_command(
         f"{len(found.parked)} parked; {summary['links']} links, {summary['reviews']} pairs for review",
         markup=False,
     )
-    for warning in found.warnings[:5]:
-        console.print(f"  {warning}", markup=False)
-    if len(found.warnings) > 5:
-        console.print(f"  … and {len(found.warnings) - 5} more values dropped", markup=False)
+    for record, problem in found.problems[:5]:
+        console.print(f"  left out of {record}: {mask_text(problem.message)}", markup=False)
+    if len(found.problems) > 5:
+        console.print(f"  … and {len(found.problems) - 5} more values left out", markup=False)
     for row in found.parked[:20]:
-        console.print(f"  parked line {row.line} ({row.record_id or '?'}): {row.reason}", markup=False)
+        where = row.position or f"{row.system}/{row.stream}"
+        console.print(f"  parked {where} ({row.source_id or '?'}): {mask_text(row.reason)}", markup=False)
     if len(found.parked) > 20:
         console.print(f"  … and {len(found.parked) - 20} more in {parked_path}", markup=False)
     console.print(f"wrote {out}" + (f" and {parked_path}" if parked_path else ""), markup=False)

@@ -69,6 +69,7 @@ def run(
             id_field=id_column(mapping, name),
             system=system or mapping.system,
             file_format=file_format,
+            id_hint=f"point 'id:' in {mapping_file} at the file's ID column, or export the file with it",
         )
         jobs = [job_for_stream(connector.system, name)]
         with open_store(url) as store, RunContext(store, RunKind.IMPORT, jobs=jobs, wait=wait) as run:

@@ -25,9 +25,9 @@ from __future__ import annotations
 from core.identity.blocking import BlockingReport, CandidatePairs, block
 from core.identity.cluster import ClusterResult, cluster_links, strong_values
 from core.identity.compare import COMPARISON_LEVELS, compare_pairs, default_comparisons
-from core.identity.csvinput import CsvPeople, ParkedRow, read_mapped_csv, read_people_csv
 from core.identity.engine import resolve
 from core.identity.explain import Decision, Explanation, FieldContribution, Method
+from core.identity.fileinput import FilePeople, read_mapped_file, read_people_file
 from core.identity.incremental import IncrementalResolver, LinkDecision, Outcome, resolve_few, resolve_one
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.model import ModelParameters, match_probability, score, train
@@ -57,7 +57,7 @@ __all__ = [
     "BlockingReport",
     "CandidatePairs",
     "ClusterResult",
-    "CsvPeople",
+    "FilePeople",
     "Decision",
     "Explanation",
     "FieldContribution",
@@ -74,7 +74,6 @@ __all__ = [
     "NicknameTable",
     "NormalisedEmail",
     "PairDecisions",
-    "ParkedRow",
     "RecordTable",
     "Resolution",
     "RoleMailboxes",
@@ -103,8 +102,8 @@ __all__ = [
     "normalise_street",
     "pinned_clusters",
     "prepare_records",
-    "read_mapped_csv",
-    "read_people_csv",
+    "read_mapped_file",
+    "read_people_file",
     "resolve",
     "resolve_few",
     "resolve_one",

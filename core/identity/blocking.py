@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.identity.nicknames import NicknameTable
+from core.identity.normalise import house_number, street_name
 from core.identity.records import Column, RecordTable
 from core.identity.settings import BlockingKey
 
@@ -250,6 +251,11 @@ def key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: Nicknam
         postcode_surname: the postcode and the surname's Soundex.
         company_surname: the company, the surname's Soundex and the first initial.
         date_of_birth: the date; sub-key the surname's initial.
+        first_name_postcode: the first name's first two letters and the postcode.
+        street_postcode: the street's name without its house number, and the postcode;
+            sub-key the house number.
+        street_city: the street's name and the city (a mistyped postcode); sub-key the house number.
+        surname_city: the Soundex of the surname and of the city; sub-key the first name's initial.
     """
     wanted = set(keys)
     every = np.arange(len(table), dtype=np.int64)
@@ -274,6 +280,12 @@ def key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: Nicknam
     rows[BlockingKey.POSTCODE_SURNAME] = KeyRows.of(every, [postcode, sound])
     rows[BlockingKey.COMPANY_SURNAME] = KeyRows.of(every, [company, sound, first_initial])
     rows[BlockingKey.DATE_OF_BIRTH] = KeyRows.of(every, [_column(table.date_of_birth)], [initial])
+    rows[BlockingKey.FIRST_NAME_POSTCODE] = KeyRows.of(every, [first_two, postcode])
+    street = _column(table.street)
+    name, number = _derived(street, street_name), _derived(street, house_number)
+    rows[BlockingKey.STREET_POSTCODE] = KeyRows.of(every, [name, postcode], [number])
+    rows[BlockingKey.STREET_CITY] = KeyRows.of(every, [name, _column(table.city)], [number])
+    rows[BlockingKey.SURNAME_CITY] = KeyRows.of(every, [sound, _derived(_column(table.city), _sound)], [first_initial])
     return {key: found for key, found in rows.items() if key in wanted}
 
 

@@ -76,9 +76,9 @@ def _locals_differ(a: str, b: str, nicknames: NicknameTable) -> bool:
     return not same_names
 
 
-def conflict(a: StrongValues, b: StrongValues, nicknames: NicknameTable) -> str | None:
-    """Return the strong identifier two groups disagree on, or ``None``."""
-    if any(_dates_differ(x, y) for x in a.dates_of_birth for y in b.dates_of_birth):
+def conflict(a: StrongValues, b: StrongValues, nicknames: NicknameTable, *, dates: bool = True) -> str | None:
+    """Return the strong identifier two groups disagree on, or ``None``; ``dates=False`` skips dates of birth."""
+    if dates and any(_dates_differ(x, y) for x in a.dates_of_birth for y in b.dates_of_birth):
         return StrongIdentifier.DATE_OF_BIRTH.value
     for system, values in a.external_ids.items():
         other = b.external_ids.get(system)
@@ -159,24 +159,25 @@ class _Groups:
         """Return the root of every record."""
         return np.asarray([find_root(self.parent, node) for node in range(len(self.parent))], dtype=np.int32)
 
-    def _refusal(self, root_a: int, root_b: int, *, guard: bool) -> str | None:
+    def _refusal(self, root_a: int, root_b: int, *, guard: bool, dates: bool) -> str | None:
         if any(find_root(self.parent, other) == root_b for other in self.forbidden.get(root_a, ())):
             return PIN_CONFLICT
         values_a, values_b = self.strong.get(root_a), self.strong.get(root_b)
         if guard and values_a and values_b:
-            return conflict(values_a, values_b, self.nicknames)
+            return conflict(values_a, values_b, self.nicknames, dates=dates)
         return None
 
-    def join(self, a: int, b: int, *, guard: bool) -> str | None:
+    def join(self, a: int, b: int, *, guard: bool, dates: bool = True) -> str | None:
         """Join the groups of ``a`` and ``b``; return why not, or ``None`` once they are one group.
 
         A cannot-link pin always forbids the join; a disagreement on a strong
-        identifier forbids it only when ``guard`` is set.
+        identifier forbids it only when ``guard`` is set (on dates of birth, only
+        when ``dates`` is set too).
         """
         root_a, root_b = find_root(self.parent, a), find_root(self.parent, b)
         if root_a == root_b:
             return None
-        reason = self._refusal(root_a, root_b, guard=guard)
+        reason = self._refusal(root_a, root_b, guard=guard, dates=dates)
         if reason is not None:
             return reason
         keep, gone = (root_a, root_b) if root_a < root_b else (root_b, root_a)
@@ -197,6 +198,7 @@ def cluster_links(
     *,
     must: Sequence[tuple[int, int]] = (),
     cannot: Sequence[tuple[int, int]] = (),
+    dates_lenient: npt.NDArray[np.bool_] | None = None,
 ) -> ClusterResult:
     """Join records along pins and links, strongest first, refusing links that join disagreeing groups.
 
@@ -208,6 +210,8 @@ def cluster_links(
         nicknames: For comparing email local parts that spell a nickname.
         must: Record pairs of must-link pins, joined first (oldest first) without the guard.
         cannot: Record pairs of cannot-link pins, never put into one group (by a pin or a link).
+        dates_lenient: One flag per link: ``True`` where the guard overlooks dates of birth, for a
+            link whose only disagreement is the date itself (``decide.lone_disagreement``).
 
     Returns:
         Labels, which links and must-link pins were applied, and why the other links were refused.
@@ -216,8 +220,9 @@ def cluster_links(
     forced = np.asarray([groups.join(a, b, guard=False) is None for a, b in must], dtype=np.bool_)
     applied = np.zeros(len(left), dtype=np.bool_)
     conflicts: dict[int, str] = {}
+    lenient = [False] * len(left) if dates_lenient is None else dates_lenient.tolist()
     for position, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        reason = groups.join(a, b, guard=True)
+        reason = groups.join(a, b, guard=True, dates=not lenient[position])
         if reason is None:
             applied[position] = True
         else:

@@ -20,10 +20,12 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from core.identity.address import AddressAtLevels
 from core.identity.levels import (
     MISSING,
     Index,
     Levels,
+    similarities,
 )
 from core.identity.levels import (
     both_present as _both,
@@ -36,9 +38,6 @@ from core.identity.levels import (
 )
 from core.identity.levels import (
     one_by_one as _one_by_one,
-)
-from core.identity.levels import (
-    similarities as _similarities,
 )
 from core.identity.nicknames import NicknameTable, given_name_level, shortened
 from core.identity.normalise import FREE_MAIL_DOMAINS, dates_of_birth_close, email_organisation
@@ -101,7 +100,7 @@ class GivenNameWithNicknamesAtThresholds:
 
     def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
         """Levels of many distinct pairs: string measures in C, nickname look-ups per pair."""
-        jaro, typo = _similarities(lefts, rights)
+        jaro, typo = similarities(lefts, rights)
         out = np.where(jaro >= self.close, 2, np.where((jaro >= self.similar) | (typo <= 1), 1, 0)).astype(np.int8)
         groups, compatible = self.nicknames.groups, self.nicknames.compatible
         for k, (a, b) in enumerate(zip(lefts, rights, strict=True)):
@@ -109,7 +108,10 @@ class GivenNameWithNicknamesAtThresholds:
             first_b, _, rest_b = b.partition(" ")
             if first_a != first_b and groups(first_a) & groups(first_b) and compatible(first_a, first_b):
                 out[k] = 3  # a shared first word is "close" (mary ann/mary), not a nickname
-            elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3 or out[k] == 0):
+            elif out[k] == 0 and not (rest_a or rest_b) and min(len(first_a), len(first_b)) >= 3:
+                if groups(first_a) or groups(first_b):  # else no nickname, near-nickname or initial can apply
+                    out[k] = self.level(a, b)
+            elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3):
                 out[k] = self.level(a, b)
             elif out[k] < 2 and shortened(first_a, first_b):
                 out[k] = 2
@@ -135,7 +137,7 @@ class JaroWinklerNameAtThresholds:
 
     def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
         """Levels of many distinct pairs, string measures in C."""
-        jaro, typo = _similarities(lefts, rights)
+        jaro, typo = similarities(lefts, rights)
         long_enough = np.asarray([min(len(a), len(b)) >= 4 for a, b in zip(lefts, rights, strict=True)], dtype=np.bool_)
         close = (jaro >= self.close) | ((typo <= 1) & long_enough)
         out = np.where(close, 2, np.where(jaro >= self.similar, 1, 0)).astype(np.int8)
@@ -264,37 +266,6 @@ class JaroWinklerCompanyAtThreshold:
         return _by_value_pairs(table.company, left, right, 2, self.levels_of)
 
 
-@dataclass(frozen=True)
-class AddressAtLevels:
-    """Postal addresses: 3 same street, 2 same postcode, 1 same city, 0 different.
-
-    "Same street" allows small differences (token sort ratio ≥ 90) and needs the
-    postcode and city not to disagree. Household members share an address, so
-    this comparison is one piece of evidence, not three.
-    """
-
-    name: str = "address"
-    levels: tuple[str, ...] = ("different", "city", "postcode", "street")
-
-    def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
-        """Compare addresses; see the class docstring for levels."""
-        street = _by_value_pairs(
-            table.street,
-            left,
-            right,
-            2,
-            lambda a, b: (process.cpdist(a, b, scorer=fuzz.token_sort_ratio) >= 90).astype(np.int8),
-        )
-        postcode_same, postcode_diff = _both(table.postcode, left, right)
-        city_same, city_diff = _both(table.city, left, right)
-        comparable = (street >= 0) | postcode_same | postcode_diff | city_same | city_diff
-        out = np.where(comparable, 0, MISSING).astype(np.int8)
-        out[city_same & ~postcode_diff] = 1
-        out[postcode_same] = 2
-        out[(street >= 1) & ~postcode_diff & ~city_diff] = 3
-        return out
-
-
 def default_comparisons(nicknames: NicknameTable) -> tuple[Comparison, ...]:
     """Return the comparisons the engine uses, in column order of the level matrix."""
     return (
@@ -355,8 +326,10 @@ def _unswap_names(
     def agreement(a: Levels, b: Levels) -> npt.NDArray[np.float64]:
         return np.maximum(a, 0) / top_given + np.maximum(b, 0) / top_surname
 
-    # One crossed name is equal (see ``rows``); the other must be at least similar (a typo) to read as a swap.
-    names_agree = ((cross_given >= 1) & (cross_surname >= 2)) | ((cross_given < 0) & (cross_surname >= 2))
+    # One crossed name is equal (see ``rows``); read as a swap when the crossed surname is at least close. A
+    # given name that then disagrees stays "different" (a name swapped and replaced: ``jayden markellos``/
+    # ``markellos kiarnee``), which only the date of birth can outweigh (``decide.lone_disagreement``).
+    names_agree = cross_surname >= 2
     use = (agreement(cross_given, cross_surname) > agreement(first[rows], last[rows])) & names_agree
     first[rows[use]] = cross_given[use]
     last[rows[use]] = cross_surname[use]

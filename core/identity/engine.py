@@ -27,6 +27,7 @@ from core.canonical import Person
 from core.identity.blocking import BlockingReport, block
 from core.identity.cluster import PIN_CONFLICT, ClusterResult, cluster_links, strong_values
 from core.identity.compare import COMPARISON_LEVELS, Comparison, compare_pairs, default_comparisons
+from core.identity.decide import lone_disagreement, required_failed
 from core.identity.explain import Decision, Method
 from core.identity.model import ModelParameters, match_probability, score, train
 from core.identity.nicknames import NicknameTable, default_nicknames
@@ -35,12 +36,13 @@ from core.identity.records import RecordTable, prepare_records
 from core.identity.resolution import PairDecisions, PinDecisions, Resolution
 from core.identity.roles import default_role_mailboxes
 from core.identity.rules import RuleLinks, apply_rules, build_rules
-from core.identity.settings import FuzzySettings, IdentitySettings
+from core.identity.settings import IdentitySettings
 from core.store import IdentityPin, PinKind
 
 __all__ = ["required_failed", "resolve"]
 
 log = structlog.get_logger(__name__)
+COMPARISON_NAMES = tuple(COMPARISON_LEVELS)
 Index = npt.NDArray[np.int32]
 _T = TypeVar("_T")
 
@@ -115,23 +117,6 @@ def _by_weight(edges: _Edges, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int
     """Positions selected by ``mask``, by decreasing weight, then by record indexes (only those are sorted)."""
     picked = np.flatnonzero(mask)
     return picked[np.lexsort((edges.right[picked], edges.left[picked], -edges.weight[picked]))]
-
-
-def required_failed(levels: npt.NDArray[np.int8], names: Sequence[str], fuzzy: FuzzySettings) -> npt.NDArray[np.bool_]:
-    """Pairs that disagree on a required comparison, or agree on none of the evidence ones."""
-    failed = np.zeros(levels.shape[0], dtype=np.bool_)
-    for name in fuzzy.required:  # "different" and below ("different_personal" for emails)
-        failed |= levels[:, names.index(name)] == 0
-        failed |= levels[:, names.index(name)] == COMPARISON_LEVELS[name].index("different")
-    if fuzzy.evidence:
-        found = np.zeros(levels.shape[0], dtype=np.bool_)
-        for group in fuzzy.evidence:
-            agree = np.ones(levels.shape[0], dtype=np.bool_)
-            for name, label in group.items():
-                agree &= levels[:, names.index(name)] >= COMPARISON_LEVELS[name].index(label)
-            found |= agree
-        failed |= ~found
-    return failed
 
 
 def _decisions(
@@ -295,6 +280,7 @@ def _cluster(
         names_table,
         must=[(a, b) for a, b, _ in must],
         cannot=[(a, b) for a, b, _ in cannot],
+        dates_lenient=lone_disagreement(edges.levels, COMPARISON_NAMES, "date_of_birth"),
     )
     refused = sorted(position for position, reason in result.conflicts.items() if reason == PIN_CONFLICT)
     return result, PinDecisions(must, result.forced.tolist(), cannot, refused)

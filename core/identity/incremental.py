@@ -30,7 +30,7 @@ from core.canonical import Person
 from core.errors import IdentityError
 from core.identity.cluster import StrongValues, conflict, strong_values
 from core.identity.compare import compare_pairs, default_comparisons
-from core.identity.engine import required_failed
+from core.identity.decide import lone_disagreement, required_failed
 from core.identity.explain import Decision, Explanation, Method, explain_levels
 from core.identity.incremental_model import Candidates, stored_person
 from core.identity.index_keys import index_keys
@@ -196,8 +196,8 @@ class IncrementalResolver:
                     hits[other] = rule.name.value
         return hits
 
-    def _guard_passes(self, person: Person, members: Sequence[Person]) -> bool:
-        """Whether the record agrees with a profile's members on every strong identifier."""
+    def _guard_passes(self, person: Person, members: Sequence[Person], *, dates: bool = True) -> bool:
+        """Whether the record agrees with a profile's members on every strong identifier (``dates``: of birth too)."""
         if not members:
             return True
         table = self._prepare([person, *members])
@@ -206,7 +206,7 @@ class IncrementalResolver:
         theirs = StrongValues()
         for found in values.values():
             theirs.absorb(found)
-        return mine is None or conflict(mine, theirs, self.nicknames) is None
+        return mine is None or conflict(mine, theirs, self.nicknames, dates=dates) is None
 
     def _members(self, profile_id: str, known: dict[str, list[Person]]) -> list[Person]:
         """A profile's records (without the record being resolved), read once."""
@@ -310,7 +310,9 @@ class IncrementalResolver:
         """The first linkable profile that is pinned or passes the guard; its members are then loaded."""
         for choice in ranked.choices:
             found = self._members(choice.profile_id, members)
-            if choice.forced is not None or self._guard_passes(person, found):
+            row = ranked.levels[choice.row : choice.row + 1]
+            dates = not lone_disagreement(row, self.parameters.names, "date_of_birth")[0]  # as the batch's guard
+            if choice.forced is not None or self._guard_passes(person, found, dates=dates):
                 return choice
         return None
 

@@ -142,7 +142,7 @@ def _fixed(
 
 
 def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample: int, seed: int) -> tuple[Floats, ...]:
-    """Estimate u for every level from ``sample`` random pairs of distinct records.
+    """Estimate u for every level from random pairs of distinct records (``U_PAIRS_PER_RECORD``, at most ``sample``).
 
     The counts are shrunk towards a generic prior (``U_PRIOR_PAIRS`` pseudo-pairs,
     almost all of them on the "different" levels), so a small file, with only a
@@ -154,7 +154,7 @@ def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample:
     if n < 2:
         return tuple(_u_prior(c.levels) for c in comparisons)
     rng = np.random.default_rng(seed)
-    size = min(sample, n * (n - 1) // 2)
+    size = min(sample, max(U_PAIRS_PER_RECORD * n, U_MIN_PAIRS), n * (n - 1) // 2)
     first = rng.integers(0, n, size=size)
     second = rng.integers(0, n - 1, size=size)
     second = second + (second >= first)
@@ -169,6 +169,12 @@ def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample:
         found.append(counts / counts.sum())
     return tuple(found)
 
+
+U_PAIRS_PER_RECORD = 20
+U_MIN_PAIRS = 50_000
+"""Random pairs for u: 20 a record, at least 50,000, at most ``em.random_pairs`` (a small file
+needs no more pairs than a large one to learn how often strangers agree; the prior below
+steadies the rare levels)."""
 
 U_PRIOR_PAIRS = 1000.0
 """Weight, in random pairs, of the generic u prior that small samples are shrunk towards."""
@@ -228,7 +234,7 @@ def estimate_m(
             present = column >= 0
             sums = np.bincount(column[present], weights=weight[present], minlength=len(values))
             total = sums.sum()
-            estimate = sums / total if total > 0 else values
+            estimate = sums / total if total >= MIN_EXPECTED_MATCHES else values  # too few to learn from: keep
             new_m.append(_apply_overrides(np.maximum(estimate, 1e-6), fixed_m[c]))
         new_prior = prior if settings.prior is not None else float(np.clip(weight.sum() / counts.sum(), 1e-6, 1 - 1e-6))
         change = max([abs(new_prior - prior)] + [float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)])
@@ -245,7 +251,7 @@ DEFAULT_M: dict[str, tuple[float, ...]] = {
     "phone": (0.15, 0.85),
     "date_of_birth": (0.03, 0.05, 0.92),
     "company": (0.15, 0.10, 0.75),
-    "address": (0.15, 0.05, 0.05, 0.75),
+    "address": (0.12, 0.04, 0.04, 0.05, 0.75),
 }
 """Starting m (and the fallback when a batch is too small to train on)."""
 
@@ -260,6 +266,9 @@ at these levels). Within a session those comparisons are left out, and m is
 estimated for the others, as the pairs were selected on them."""
 
 MIN_SESSION_PAIRS = 200
+MIN_EXPECTED_MATCHES = 20.0
+"""A comparison's m is estimated only from at least this many expected matches where it has a value
+(a field few records carry, such as a date of birth only six records have, keeps its starting m)."""
 
 
 def _start_m(name: str, levels: int) -> Floats:
@@ -328,6 +337,26 @@ MAX_ESTIMATED_PRIOR = 0.01
 """The highest prior estimated from the data (one random pair in a hundred matching)."""
 
 
+def estimate_match_share(levels: Levels, m: Sequence[Floats], u: Sequence[Floats], *, iterations: int = 100) -> float:
+    """The share of candidate pairs that match, by EM with m and u held fixed.
+
+    Each step sets the share to the mean posterior match probability of the
+    pairs; with m and u fixed this converges to the one maximum-likelihood share.
+    """
+    patterns, counts = _patterns(levels)
+    if not counts.size:
+        return 0.0
+    log_ratio = _log_likelihood(patterns, m) - _log_likelihood(patterns, u)
+    share = 0.01
+    for _ in range(iterations):
+        odds = np.exp(np.clip(np.log(share) - np.log1p(-share) + log_ratio, -700, 700))
+        new_share = float(np.clip((counts * odds / (1.0 + odds)).sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        if abs(new_share - share) < 1e-7:
+            return new_share
+        share = new_share
+    return share
+
+
 def train(
     table: RecordTable,
     levels: Levels,
@@ -361,6 +390,10 @@ def train(
         start, iterations, converged = _sessions_m(levels, names, u, start, settings)
     m = tuple(_apply_overrides(values, f) for values, f in zip(start, fixed_m, strict=True))
     prior = estimate_prior(_rule_clustered_pairs(*rule_links, len(table)), len(table), settings)
+    if settings.prior is None and settings.em.enabled and levels.shape[0]:
+        total = max(len(table) * (len(table) - 1) / 2, 1.0)
+        matched = estimate_match_share(levels, m, u) * levels.shape[0]
+        prior = float(np.clip(max(prior, matched / total), 1e-12, MAX_ESTIMATED_PRIOR))
     return ModelParameters(names, labels, m, u, prior, iterations, converged)
 
 

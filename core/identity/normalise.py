@@ -23,12 +23,14 @@ __all__ = [
     "NormalisedEmail",
     "dates_of_birth_close",
     "email_organisation",
+    "house_number",
     "normalise_company",
     "normalise_email",
     "normalise_name",
     "normalise_phone",
     "normalise_postcode",
     "normalise_street",
+    "street_name",
     "strip_accents",
 ]
 
@@ -294,6 +296,16 @@ def normalise_street(value: str | None) -> str:
     """
     tokens = normalise_name(value).split()
     return " ".join(_STREET_WORDS.get(token, token) for token in tokens)
+
+
+def house_number(street: str) -> str:
+    """The house number of a normalised street line (its first word with a digit): ``10 downing st`` → ``10``."""
+    return next((token for token in street.split() if any(ch.isdigit() for ch in token)), "")
+
+
+def street_name(street: str) -> str:
+    """A normalised street line without its numbers: ``10 downing st`` → ``downing st``."""
+    return " ".join(token for token in street.split() if not any(ch.isdigit() for ch in token))
 
 
 def normalise_postcode(value: str | None) -> str:

@@ -120,6 +120,13 @@ def _memo(func: Callable[[str], str]) -> Callable[[str | None], str]:
     return run
 
 
+def _date_of_birth(person: Person) -> str:
+    """``YYYY-MM-DD`` of the date of birth, or of an impossible one as written (``1985-13-05``)."""
+    if person.date_of_birth is not None:
+        return person.date_of_birth.isoformat()
+    return person.date_of_birth_written or ""
+
+
 def _emails_of(person: Person, normalise: Callable[[str], NormalisedEmail | None]) -> tuple[NormalisedEmail, ...]:
     raw = [person.email] if person.email else []
     raw += [i.value for i in person.identifiers if i.kind is IdentifierKind.EMAIL]
@@ -250,7 +257,7 @@ def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles
         email_loose=factorise(f"{e.loose_local}@{e.domain}" if e else "" for e in primary),
         phone=phone,
         mobile=mobile,
-        date_of_birth=factorise(p.date_of_birth.isoformat() if p.date_of_birth else "" for p in ordered),
+        date_of_birth=factorise(_date_of_birth(p) for p in ordered),
         company=factorise(company(p.company) for p in ordered),
         street=factorise(street(p.street) for p in ordered),
         postcode=factorise(postcode(p.postcode) for p in ordered),

@@ -73,6 +73,10 @@ class BlockingKey(StrEnum):
     POSTCODE_SURNAME = "postcode_surname"
     COMPANY_SURNAME = "company_surname"
     DATE_OF_BIRTH = "date_of_birth"
+    FIRST_NAME_POSTCODE = "first_name_postcode"
+    STREET_POSTCODE = "street_postcode"
+    STREET_CITY = "street_city"
+    SURNAME_CITY = "surname_city"
 
 
 class StrongIdentifier(StrEnum):
@@ -142,6 +146,9 @@ class FuzzySettings(_Strict):
             {"first_name": "close", "last_name": "close"},
             {"email": "loose"},
             {"date_of_birth": "exact"},
+            {"first_name": "similar", "last_name": "similar", "date_of_birth": "typo"},
+            {"first_name": "similar", "last_name": "close", "address": "street"},
+            {"first_name": "close", "date_of_birth": "typo", "address": "street"},
             {"first_name": "similar", "last_name": "close", "phone": "exact", "company": "close"},
         ],
         description="A fuzzy link needs one of these sets of agreements (comparison: at least this level).",

@@ -18,7 +18,7 @@ from core.mapping.engine import StreamMapping
 from core.mapping.paths import SourcePath, parse_path
 from core.mapping.plans import IdentifierPlan, Step, TargetPlan, ValuePlan, is_missing, wrap_transform
 from core.mapping.registry import TRANSFORMS, BuildContext, TransformDef
-from core.mapping.spec import DefaultsSpec, FieldSpec, IdentifierSpec, StreamSpec, TargetSpec
+from core.mapping.spec import DefaultsSpec, FieldSpec, IdentifierSpec, StreamSpec, TargetSpec, WritebackOptionsSpec
 from core.mapping.validate import Loc, pydantic_problems, suggest
 from core.mapping.writeback import Writeback, WritebackField, check_source_name, source_names
 from core.yamlfile import Document
@@ -58,7 +58,7 @@ class Compiler:
         deleted = self._optional((*loc, "deleted"), spec.deleted, "deleted", implied="to_bool")
         identifiers = [self.identifier((*loc, "identifiers", i), item) for i, item in enumerate(spec.identifiers)]
         targets = [self.target((*loc, *rel), target) for rel, target in spec.target_list()]
-        writeback = self.writeback(name, (*loc, "writeback"), spec.writeback)
+        writeback = self.writeback(name, (*loc, "writeback"), spec.writeback, spec.writeback_options)
         if len(self.problems) > before or id_path is None:
             return None
         return StreamMapping(
@@ -207,8 +207,8 @@ class Compiler:
             hint = "map each, e.g. 'at: {path: SystemModstamp, transforms: [parse_datetime]}' or '{transforms: [{constant: email}]}'"
             self.problem((*loc, "fields"), f"{spec.model} needs {listed}, which {verb} not mapped", hint)
 
-    def writeback(self, stream: str, loc: Loc, spec: Mapping[str, Any]) -> Writeback:
-        """Compile a stream's write-back section."""
+    def writeback(self, stream: str, loc: Loc, spec: Mapping[str, Any], options: WritebackOptionsSpec) -> Writeback:
+        """Compile a stream's write-back section and its options."""
         fields: list[WritebackField] = []
         for source, target in spec.items():
             if not check_source_name(source):
@@ -218,8 +218,18 @@ class Compiler:
             steps = self.steps((*loc, source, "transforms"), target.transforms, in_writeback=True)
             if steps is not None:
                 names = tuple(name for name, _ in steps)
-                fields.append(WritebackField(source, target.field, names, steps))
-        return Writeback(stream=stream, fields=tuple(fields))
+                fields.append(WritebackField(source, target.field, names, steps, owned=target.owned))
+        if options.match_source is not None and not check_source_name(options.match_source):
+            where = (*loc[:-1], "writeback_options", "match_source")
+            self.problem(where, f"'{options.match_source}' is not a value write-back can provide", "e.g. golden.email")
+        return Writeback(
+            stream=stream,
+            fields=tuple(fields),
+            mode=options.mode.value,
+            read_from=options.read_from,
+            match_field=options.match_field,
+            match_source=options.match_source,
+        )
 
     def _optional(self, loc: Loc, spec: FieldSpec | None, label: str, *, implied: str) -> ValuePlan | None:
         if spec is None:

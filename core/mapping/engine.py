@@ -61,8 +61,8 @@ class Rejected:
     loc: Loc = ()
     code: RejectionCode = RejectionCode.INVALID
 
-    def to_rejected_record(self, position: str | None = None) -> RejectedRecord:
-        """Return the record in the shape the store parks rejected records in (``position``: where it was read)."""
+    def to_rejected_record(self) -> RejectedRecord:
+        """Return the record in the shape the store parks rejected records in, with where it was read."""
         rec = self.record
         return RejectedRecord(
             system=rec.system,
@@ -70,7 +70,7 @@ class Rejected:
             reason=self.reason,
             raw=dict(rec.raw),
             source_id=rec.source_id or None,
-            position=position,
+            position=rec.position,
             code=self.code,
             field=self.field,
         )
@@ -242,7 +242,7 @@ class CompiledMapping:
             for item in plan.writeback.fields
         ]
 
-    def source_record(self, stream: str, raw: Mapping[str, Any]) -> SourceRecord:
+    def source_record(self, stream: str, raw: Mapping[str, Any], *, position: str | None = None) -> SourceRecord:
         """Wrap a raw record of ``stream`` as a ``SourceRecord``, reading ``id``/``updated_at`` by the mapping.
 
         An empty ID gives ``source_id=""`` (``map`` then rejects it); an unreadable
@@ -257,7 +257,12 @@ class CompiledMapping:
         except RecordRejected:
             updated_at = None
         return SourceRecord(
-            system=self.system, stream=stream, source_id=plan.record_id(raw) or "", raw=raw, updated_at=updated_at
+            system=self.system,
+            stream=stream,
+            source_id=plan.record_id(raw) or "",
+            raw=raw,
+            updated_at=updated_at,
+            position=position,
         )
 
     def locate(self, loc: Loc) -> tuple[int | None, int | None]:

@@ -11,6 +11,7 @@ A field, ``when``, ``updated_at`` or ``deleted`` may be written as a plain path
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -105,10 +106,48 @@ class TargetSpec(_Strict):
 
 
 class WritebackFieldSpec(_Strict):
-    """One value written back: the vendor field and optional transforms."""
+    """One value written back: the vendor field, optional transforms, and whether Contactpoint owns it.
+
+    An owned field (the default) always holds what Contactpoint computed: a value a person
+    typed there by hand is reported and overwritten. A field it does not own is only
+    filled while it is empty: a person's value there is reported and left alone.
+    """
 
     field: str = Field(min_length=1)
     transforms: TransformList = Field(default_factory=list)
+    owned: bool = True
+
+
+class WritebackMode(StrEnum):
+    """Whether write-back only updates records it pulled, or also creates them where a profile has none."""
+
+    UPDATE = "update"
+    CREATE_AND_UPDATE = "create_and_update"
+
+
+class WritebackOptionsSpec(_Strict):
+    """How a stream's write-back behaves.
+
+    Attributes:
+        mode: ``update`` (never create a record in the vendor) or ``create_and_update``.
+        read_from: Where a written field's current value sits in a pulled record, with
+            ``{field}`` for the vendor field (``properties.{field}`` for HubSpot,
+            ``user_fields.{field}`` for Zendesk); the top level by default.
+        match_field: For creates: the vendor field that finds an existing record (``email``).
+        match_source: For creates: the profile value it is matched on (``golden.email``).
+    """
+
+    mode: WritebackMode = WritebackMode.UPDATE
+    read_from: str = Field(default="{field}", pattern=r"\{field\}")
+    match_field: str | None = None
+    match_source: str | None = None
+
+    @model_validator(mode="after")
+    def _match_for_creates(self) -> WritebackOptionsSpec:
+        if self.mode is WritebackMode.CREATE_AND_UPDATE and not (self.match_field and self.match_source):
+            msg = "mode create_and_update needs match_field (the vendor field) and match_source (e.g. golden.email)"
+            raise ValueError(msg)
+        return self
 
 
 WritebackSpec = dict[str, Annotated[WritebackFieldSpec, BeforeValidator(_field_shorthand)]]
@@ -131,6 +170,7 @@ class StreamSpec(_Strict):
     targets: list[TargetSpec] | None = Field(default=None, min_length=1)
     identifiers: list[IdentifierSpec] = Field(default_factory=list)
     writeback: WritebackSpec = Field(default_factory=dict)
+    writeback_options: WritebackOptionsSpec = Field(default_factory=WritebackOptionsSpec)
 
     @model_validator(mode="after")
     def _targets_or_model(self) -> StreamSpec:

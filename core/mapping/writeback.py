@@ -50,12 +50,15 @@ class WritebackField:
         source: The canonical or policy name, e.g. ``enrichment.intent_score``.
         vendor_field: The field in the vendor's record, e.g. ``Contactpoint_Intent__c``.
         transforms: Names of the transforms applied before writing.
+        owned: Contactpoint owns the field (overwrites a hand-made change); otherwise it
+            only fills the field while it is empty.
     """
 
     source: str
     vendor_field: str
     transforms: tuple[str, ...] = ()
     steps: tuple[Step, ...] = field(default=(), repr=False, compare=False)
+    owned: bool = True
 
     def convert(self, value: Any) -> Any:
         """Apply the transforms to ``value``.
@@ -77,10 +80,27 @@ class Writeback:
     Attributes:
         stream: The stream written to (``Contact``).
         fields: One entry per vendor field, in file order.
+        mode: ``update`` or ``create_and_update``.
+        read_from: Where written fields sit in a pulled record (``properties.{field}``).
+        match_field: For creates, the vendor field that finds an existing record.
+        match_source: For creates, the profile value matched on (``golden.email``).
     """
 
     stream: str
     fields: tuple[WritebackField, ...] = ()
+    mode: str = "update"
+    read_from: str = "{field}"
+    match_field: str | None = None
+    match_source: str | None = None
+
+    @property
+    def creates(self) -> bool:
+        """Whether write-back may create records in the vendor (``create_and_update``)."""
+        return self.mode == "create_and_update"
+
+    def read_path(self, vendor_field: str) -> str:
+        """Where a written field's current value sits in a pulled record (a source path)."""
+        return self.read_from.replace("{field}", vendor_field)
 
     def vendor_fields(self) -> list[str]:
         """Return the vendor fields this stream's write-back sets, in file order."""

@@ -38,9 +38,11 @@ from __future__ import annotations
 from core.store.aliases import Aliases
 from core.store.cursors import Cursors
 from core.store.database import Database, Repository, UpsertCounts
+from core.store.decisions import AlertInput, Alerts, DecisionInput, Decisions
 from core.store.deleted import DeletedRecords
 from core.store.engine import DEFAULT_URL, ENV_VAR, database_url, make_engine, mask_url, normalise_url
 from core.store.field_problems import FieldProblemInput, FieldProblems
+from core.store.identifiers import Identifiers
 from core.store.identity_index import BlockKeyInput, IdentityChange, IdentityIndex, IndexedRecord
 from core.store.identity_models import IdentityModels
 from core.store.keys import RecordKey, record_key, split_record_key
@@ -57,6 +59,7 @@ from core.store.tables import (
     BLOCK_KEY_LENGTH,
     CanonicalRecord,
     Cursor,
+    FieldProblemRow,
     IdentityBlockKey,
     IdentityModel,
     IdentityPin,
@@ -77,6 +80,8 @@ from core.store.types import UtcDateTime, canonical_json, content_hash, utc_now
 from core.store.writeback import WritebackLog, WrittenOp
 
 __all__ = [
+    "AlertInput",
+    "Alerts",
     "Aliases",
     "BLOCK_KEY_LENGTH",
     "BlockKeyInput",
@@ -86,11 +91,15 @@ __all__ = [
     "Cursors",
     "DEFAULT_URL",
     "Database",
+    "DecisionInput",
+    "Decisions",
     "DeletedRecords",
     "ENV_VAR",
     "FieldProblemInput",
+    "FieldProblemRow",
     "FieldProblems",
     "Holder",
+    "Identifiers",
     "IdentityBlockKey",
     "IdentityChange",
     "IdentityIndex",

@@ -292,10 +292,13 @@ class Database:
                 found[tuple(result[:-1])] = result[-1]
         return found
 
-    def upsert(self, spec: UpsertSpec, rows: Iterable[dict[str, Any]]) -> UpsertCounts:
+    def upsert(
+        self, spec: UpsertSpec, rows: Iterable[dict[str, Any]], *, changed_keys: list[tuple[Any, ...]] | None = None
+    ) -> UpsertCounts:
         """Insert new rows, update rows whose hash changed, leave equal rows untouched.
 
         Duplicates within ``rows`` collapse to the last one. One transaction per chunk.
+        ``changed_keys``, when given, receives the key of every row inserted or updated.
 
         Returns:
             How many rows were inserted, updated and left unchanged.
@@ -315,6 +318,8 @@ class Database:
                 if new or changed:
                     conn.execute(self.upsert_statement(conn, spec), new + changed)
                 grown = self._refresh_statistics(conn, spec.table, grown + len(new))
+            if changed_keys is not None:
+                changed_keys.extend(tuple(row[c] for c in spec.key) for row in (*new, *changed))
             counts += UpsertCounts(len(new), len(changed), len(unique) - len(new) - len(changed))
         return counts
 

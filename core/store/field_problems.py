@@ -22,11 +22,11 @@ from sqlmodel import select
 
 from core.store.database import Repository, chunked, insert
 from core.store.keys import RecordKey
-from core.store.tables import FieldProblem
+from core.store.tables import FieldProblemRow
 
 __all__ = ["FieldProblemInput", "FieldProblems"]
 
-_PROBLEMS = FieldProblem.__table__  # type: ignore[attr-defined]
+_PROBLEMS = FieldProblemRow.__table__  # type: ignore[attr-defined]
 
 
 class FieldProblemInput(Protocol):
@@ -86,9 +86,9 @@ class FieldProblems(Repository):
         run_id: str | None = None,
         *,
         limit: int | None = None,
-    ) -> builtins.list[FieldProblem]:
+    ) -> builtins.list[FieldProblemRow]:
         """Return problems in the order they were found, filtered by system, stream and run."""
-        query = select(FieldProblem).where(*_filters(system, stream, run_id)).order_by(_PROBLEMS.c.id).limit(limit)
+        query = select(FieldProblemRow).where(*_filters(system, stream, run_id)).order_by(_PROBLEMS.c.id).limit(limit)
         return self._db.select_all(query)
 
     def reasons(

@@ -10,6 +10,7 @@ by_record    ``{system/stream/source_id: profile_id}`` of every link
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -120,6 +121,36 @@ class Links(Repository):
             .order_by(_LINKS.c.system, _LINKS.c.stream, _LINKS.c.source_id)
         )
         return self._db.select_all(query)
+
+    def of_profiles(self, profile_ids: Iterable[str]) -> dict[str, builtins.list[tuple[str, str, str]]]:
+        """Return ``{profile_id: [(system, stream, source_id), ...]}`` for active profiles, in key order.
+
+        (Links are rewritten to the surviving profile on a merge; a merged-away ID has none.)
+        """
+        c = _LINKS.c
+        found: dict[str, builtins.list[tuple[str, str, str]]] = {}
+        with self._db.connection() as conn:
+            for part in chunked(profile_ids, 500):
+                query = (
+                    sa.select(c.profile_id, c.system, c.stream, c.source_id)
+                    .where(c.profile_id.in_(part))
+                    .order_by(c.profile_id, c.system, c.stream, c.source_id)
+                )
+                for pid, system, stream, source_id in conn.execute(query):
+                    found.setdefault(pid, []).append((system, stream, source_id))
+        return found
+
+    def profiles_of(self, records: Iterable[RecordKey]) -> dict[tuple[str, str, str], str]:
+        """Return ``{(system, stream, source_id): profile_id}`` for those of ``records`` that are linked."""
+        c, found = _LINKS.c, {}
+        with self._db.connection() as conn:
+            for part in chunked(records, 500):
+                keys = [(r.system, r.stream, r.source_id) for r in part]
+                query = sa.select(c.system, c.stream, c.source_id, c.profile_id).where(
+                    sa.tuple_(c.system, c.stream, c.source_id).in_(keys)
+                )
+                found.update({(s, st, i): pid for s, st, i, pid in conn.execute(query)})
+        return found
 
     def profile_of(self, system: str, stream: str, source_id: str) -> str | None:
         """Return the profile a source record belongs to now (aliases followed), or None."""

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from connectors.base import SourceRecord
 from core.errors import StoreError
-from core.store.database import Repository, UpsertCounts, UpsertSpec
+from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
 from core.store.keys import RecordKey
 from core.store.tables import CanonicalRecord, SourceRecordRow
 from core.store.types import canonical_json, content_hash, text_hash
@@ -147,11 +147,19 @@ class Records(Repository):
         now = self._db.now()
         return self._db.upsert(SOURCE_SPEC, (_source_row(r, now, run_id) for r in records))
 
-    def upsert_canonical(self, items: Iterable[CanonicalInput], *, run_id: str | None) -> UpsertCounts:
+    def upsert_canonical(
+        self,
+        items: Iterable[CanonicalInput],
+        *,
+        run_id: str | None,
+        changed: list[tuple[Any, ...]] | None = None,
+    ) -> UpsertCounts:
         """Store canonical records ``(record, model, ordinal, data)``; equal data is left untouched.
 
         One source record may map to several models, or to several rows of one model
-        (``ordinal`` 0, 1, ...). Rows are never deleted here.
+        (``ordinal`` 0, 1, ...). Rows are never deleted here (``drop_stale_canonical`` does).
+        ``changed``, when given, receives ``(system, stream, source_id, model, ordinal)`` of
+        every row inserted or updated: the records whose meaning changed.
 
         Returns:
             How many rows were inserted, updated and left unchanged.
@@ -160,7 +168,49 @@ class Records(Repository):
             StoreError: When data cannot be stored as JSON or the database fails.
         """
         now = self._db.now()
-        return self._db.upsert(CANONICAL_SPEC, (_canonical_row(i, now, run_id) for i in items))
+        rows = (_canonical_row(i, now, run_id) for i in items)
+        return self._db.upsert(CANONICAL_SPEC, rows, changed_keys=changed)
+
+    def drop_stale_canonical(self, kept: Mapping[tuple[str, str, str], Iterable[tuple[str, int]]]) -> int:
+        """Delete canonical rows of these records that their new mapping no longer makes; return how many.
+
+        ``kept`` maps each re-mapped record ``(system, stream, source_id)`` to the
+        ``(model, ordinal)`` rows it has now (none: every row of it goes).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c, dropped = _CANONICAL.c, 0
+        wanted = {key: set(rows) for key, rows in kept.items()}
+        with self._db.transaction() as conn:
+            for chunk in chunked(wanted):
+                by_stream: dict[tuple[str, str], list[str]] = {}
+                for system, stream, source_id in chunk:
+                    by_stream.setdefault((system, stream), []).append(source_id)
+                stale: list[int] = []
+                for (system, stream), ids in by_stream.items():
+                    query = sa.select(c.id, c.source_id, c.model, c.ordinal).where(
+                        c.system == system, c.stream == stream, c.source_id.in_(ids)
+                    )
+                    stale += [
+                        row.id
+                        for row in conn.execute(query)
+                        if (row.model, row.ordinal) not in wanted[(system, stream, row.source_id)]
+                    ]
+                for part in chunked(stale):
+                    dropped += conn.execute(sa.delete(_CANONICAL).where(c.id.in_(part))).rowcount
+        return dropped
+
+    def raw_of(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Return ``{source_id: raw}`` of stored records of one stream (as the last pull brought them)."""
+        c, found = _SOURCE.c, {}
+        with self._db.connection() as conn:
+            for part in chunked(source_ids, 500):
+                query = sa.select(c.source_id, c.raw).where(
+                    c.system == system, c.stream == stream, c.source_id.in_(part)
+                )
+                found.update({sid: _as_dict(raw) for sid, raw in conn.execute(query)})
+        return found
 
     def get_source(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
         """Return the stored row of one source record, or None."""
@@ -220,3 +270,8 @@ def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | No
     if stream is not None:
         query = query.where(table.c.stream == stream)
     return query
+
+
+def _as_dict(raw: Any) -> dict[str, Any]:
+    """A JSON column's value as a dict (SQLite may hand back text)."""
+    return dict(json.loads(raw) if isinstance(raw, str) else raw)

@@ -3,7 +3,9 @@
     Store                migrate, revision, is_current, counts, checkpoint_wal_in_background,
     │                    close; engine, url, dialect
     ├── database         Database: engine, clock, transactions, batch upserts (database.py)
-    ├── records          upsert_source, upsert_canonical, get_source, iter_source, iter_canonical
+    ├── records          upsert_source, upsert_canonical, drop_stale_canonical, get_source, iter_source,
+    │                    iter_canonical
+    ├── identifiers      replace, profiles_of, records_of
     ├── deleted          keys
     ├── cursors          get, save
     ├── runs             start, heartbeat, finish, abandon, get, list
@@ -17,7 +19,9 @@
     ├── identity_models  save, latest, latest_id
     ├── identity_index   replace, move, block_key_sizes, block_key_records, members,
     │                    records_of, profiles_of, commit
-    └── writeback        record, last_written, diff
+    ├── writeback        record, last_written, written, diff, fail, failures
+    ├── decisions        save, get, explained, due
+    └── alerts           raise_new, pending, mark, of_profile
 
 Each repository is one module named for what it holds, over the one shared
 ``Database``; adding a concern is one module and one attribute here. Every write
@@ -37,9 +41,11 @@ from sqlalchemy.engine import Engine
 from core.store.aliases import Aliases
 from core.store.cursors import Cursors
 from core.store.database import Database
+from core.store.decisions import Alerts, Decisions
 from core.store.deleted import DeletedRecords
 from core.store.engine import make_engine
 from core.store.field_problems import FieldProblems
+from core.store.identifiers import Identifiers
 from core.store.identity_index import IdentityIndex
 from core.store.identity_models import IdentityModels
 from core.store.links import Links
@@ -71,6 +77,7 @@ class Store:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
         self.database = db = Database(engine, clock=clock)
         self.records = Records(db)
+        self.identifiers = Identifiers(db)
         self.deleted = DeletedRecords(db)
         self.cursors = Cursors(db)
         self.runs = Runs(db)
@@ -84,6 +91,8 @@ class Store:
         self.identity_models = IdentityModels(db)
         self.identity_index = IdentityIndex(db)
         self.writeback = WritebackLog(db)
+        self.decisions = Decisions(db)
+        self.alerts = Alerts(db)
         self._wal_checkpointer: WalCheckpointer | None = None
 
     @property

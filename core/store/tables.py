@@ -7,10 +7,14 @@
     parked_records     rejected records with reason code, field and reason, deduplicated by content
     field_problems     values left out of stored records (the record kept), one row per record and field
     job_locks          the jobs running now, so two runs of one job never overlap
+    record_identifiers the identifiers each canonical record carries (who an interaction is about)
     profiles           unified profiles and their golden record
     profile_aliases    merged-away profile IDs → the profile they now resolve to
     links              source record → profile, with method, rule, score, explanation
     writeback_ledger   last value written to each field of each system record
+    writeback_failures writes a vendor refused or never confirmed, with their retry state
+    profile_decisions  what the policies decided for each profile (values, reasons, when to look again)
+    alerts             alerts raised once per occurrence, and where they went
     identity_pins      manual must-link / cannot-link decisions that win over the model
     identity_block_keys  blocking keys of every linked record (incremental resolution)
     identity_records   every resolved record's profile and Person, for incremental resolution
@@ -34,10 +38,11 @@ from core.store.types import JSON_TYPE, UtcDateTime
 
 __all__ = [
     "BLOCK_KEY_LENGTH",
+    "Alert",
     "TABLES",
     "CanonicalRecord",
     "Cursor",
-    "FieldProblem",
+    "FieldProblemRow",
     "IdentityBlockKey",
     "IdentityModel",
     "IdentityPin",
@@ -49,11 +54,14 @@ __all__ = [
     "PinKind",
     "Profile",
     "ProfileAlias",
+    "ProfileDecision",
     "ProfileStatus",
+    "RecordIdentifier",
     "Run",
     "RunStatus",
     "SourceRecordRow",
     "WritebackEntry",
+    "WritebackFailure",
     "metadata",
 ]
 
@@ -223,7 +231,7 @@ class ParkedRecord(SQLModel, table=True):
     resolved: bool = Field(default=False)
 
 
-class FieldProblem(SQLModel, table=True):
+class FieldProblemRow(SQLModel, table=True):
     """A value left out of a stored record because its field refused it; the record itself was kept."""
 
     __tablename__ = "field_problems"
@@ -241,6 +249,24 @@ class FieldProblem(SQLModel, table=True):
     message: str = Field(sa_type=sa.Text)
     run_id: str | None = Field(default=None, max_length=64)
     seen_at: datetime = _ts()
+
+
+class RecordIdentifier(SQLModel, table=True):
+    """An identifier a stored canonical record carries: how interactions and consents find their person."""
+
+    __tablename__ = "record_identifiers"
+    __table_args__ = (
+        sa.UniqueConstraint("system", "stream", "source_id", "model", "key", name="uq_record_identifiers_key"),
+        sa.Index("ix_record_identifiers_lookup", "key", "model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str = Field(max_length=512)
+    model: str = Field(max_length=64)
+    key: str = Field(max_length=600)
+    """``Identifier.key``: kind, issuing system (external IDs) and value, e.g. ``email:ann@example.com``."""
 
 
 class JobLock(SQLModel, table=True):
@@ -324,6 +350,62 @@ class WritebackEntry(SQLModel, table=True):
     run_id: str | None = Field(default=None, max_length=64)
 
 
+class WritebackFailure(SQLModel, table=True):
+    """A write the vendor refused or never confirmed: its error and retry state, kept apart from the batch."""
+
+    __tablename__ = "writeback_failures"
+    __table_args__ = (sa.UniqueConstraint("system", "stream", "source_id", name="uq_writeback_failures_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=40)
+    stream: str = Field(max_length=120)
+    source_id: str = Field(max_length=512)
+    fields: dict[str, Any] = _json()
+    code: str | None = Field(default=None, max_length=120)
+    message: str | None = Field(default=None, sa_type=sa.Text)
+    retryable: bool = Field(default=False)
+    attempts: int = Field(default=1)
+    first_failed_at: datetime = _ts()
+    last_failed_at: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+class ProfileDecision(SQLModel, table=True):
+    """What the policies decided for a profile: the values write-back sends, with their reasons."""
+
+    __tablename__ = "profile_decisions"
+
+    profile_id: str = Field(primary_key=True, max_length=40)
+    values: dict[str, Any] = _json()
+    explanation: dict[str, Any] = _json()
+    content_hash: str = Field(max_length=64)
+    review_at: datetime | None = _ts(nullable=True)
+    """When a decision runs out by itself (a suppression window, a decaying score): evaluate it again then."""
+    updated_at: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
+class Alert(SQLModel, table=True):
+    """An alert a policy raised once per occurrence (a complaint), and where it went."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (sa.Index("ix_alerts_profile_id", "profile_id"),)
+
+    key: str = Field(primary_key=True, max_length=300)
+    """The occurrence's idempotency key (``zendesk/tickets/4711:complaint``): never raised twice."""
+    profile_id: str = Field(max_length=40)
+    kind: str = Field(max_length=60)
+    title: str = Field(max_length=500)
+    detail: dict[str, Any] = _json()
+    raised_at: datetime = _ts()
+    system: str | None = Field(default=None, max_length=40)
+    vendor_id: str | None = Field(default=None, max_length=512)
+    status: str = Field(default="pending", max_length=16)
+    """``pending`` until its target system confirms it (``sent``), or ``failed`` with the error."""
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    run_id: str | None = Field(default=None, max_length=64)
+
+
 class IdentityPin(SQLModel, table=True):
     """A manual decision about two records (``system/stream/source_id`` keys); it wins over the model."""
 
@@ -388,12 +470,16 @@ TABLES: tuple[type[SQLModel], ...] = (
     Cursor,
     Run,
     ParkedRecord,
-    FieldProblem,
+    FieldProblemRow,
+    RecordIdentifier,
     JobLock,
     Profile,
     ProfileAlias,
     Link,
     WritebackEntry,
+    WritebackFailure,
+    ProfileDecision,
+    Alert,
     IdentityPin,
     IdentityBlockKey,
     IdentityRecord,

@@ -1,8 +1,11 @@
 """``store.writeback``: the value last written to each field of each system record.
 
-    record         remember the values a push wrote
+    record         remember the values a push wrote (and clear the records' failures)
     last_written   ``{field: value}`` last written to one record
+    written        ``{source_id: {field: value}}`` last written to many records
     diff           the part of the desired values not already written
+    fail           keep the error and retry state of refused writes, in a transaction of their own
+    failures       the writes that failed, and how often
 
 Write-back plans ``desired - last written``: ``diff`` returns only the fields whose
 desired value differs from what was last written (compared by the hash of their
@@ -12,19 +15,22 @@ the ``writeback_ledger`` table.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlmodel import select
 
-from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
-from core.store.tables import WritebackEntry
+from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked, insert
+from core.store.tables import WritebackEntry, WritebackFailure
 from core.store.types import content_hash
 
-__all__ = ["WRITEBACK_SPEC", "WritebackLog", "WrittenOp"]
+__all__ = ["WRITEBACK_SPEC", "FailedWrite", "WritebackLog", "WrittenOp"]
 
 _WRITTEN = WritebackEntry.__table__  # type: ignore[attr-defined]
+_FAILED = WritebackFailure.__table__  # type: ignore[attr-defined]
 
 WRITEBACK_SPEC = UpsertSpec(
     table=_WRITTEN,
@@ -33,6 +39,35 @@ WRITEBACK_SPEC = UpsertSpec(
     hash_column="value_hash",
     update=("value", "value_hash", "written_at", "run_id"),
 )
+
+
+class FailedWrite(Protocol):
+    """A write that failed: the record, the fields it tried, and the vendor's answer."""
+
+    @property
+    def source_id(self) -> str:
+        """The record's ID in the system."""
+        ...
+
+    @property
+    def fields(self) -> Mapping[str, Any]:
+        """Field name → value it tried to write."""
+        ...
+
+    @property
+    def code(self) -> str | None:
+        """The vendor's error code."""
+        ...
+
+    @property
+    def message(self) -> str | None:
+        """The vendor's message."""
+        ...
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again may succeed."""
+        ...
 
 
 class WrittenOp(Protocol):
@@ -80,7 +115,66 @@ class WritebackLog(Repository):
         Raises:
             StoreError: When a value cannot be stored as JSON or the database fails.
         """
-        return self._db.upsert(WRITEBACK_SPEC, _written_rows(system, stream, ops, self._db.now(), run_id))
+        done = builtins.list(ops)
+        counts = self._db.upsert(WRITEBACK_SPEC, _written_rows(system, stream, done, self._db.now(), run_id))
+        f = _FAILED.c
+        with self._db.transaction() as conn:
+            for part in chunked([op.source_id for op in done], 500):
+                conn.execute(sa.delete(_FAILED).where(f.system == system, f.stream == stream, f.source_id.in_(part)))
+        return counts
+
+    def written(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Return ``{source_id: {field: value}}`` last written to these records (records never written left out)."""
+        c = _WRITTEN.c
+        found: dict[str, dict[str, Any]] = {}
+        with self._db.connection() as conn:
+            for part in chunked(source_ids, 500):
+                query = sa.select(c.source_id, c.field, c.value).where(
+                    c.system == system, c.stream == stream, c.source_id.in_(part)
+                )
+                for row in conn.execute(query):
+                    found.setdefault(row.source_id, {})[row.field] = row.value
+        return found
+
+    def fail(self, system: str, stream: str, failed: Iterable[FailedWrite], *, run_id: str | None) -> None:
+        """Keep each refused write's error and count its attempts, committed on its own.
+
+        Its own transaction: whatever happens to the batch afterwards, the failure and its
+        attempt count stay, so a write that keeps failing is known and not retried blindly.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        now, f = self._db.now(), _FAILED.c
+        rows = [
+            {"system": system, "stream": stream, "source_id": item.source_id, "fields": dict(item.fields),
+             "code": item.code, "message": item.message, "retryable": item.retryable, "attempts": 1,
+             "first_failed_at": now, "last_failed_at": now, "run_id": run_id}
+            for item in failed
+        ]  # fmt: skip
+        if not rows:
+            return
+        with self._db.transaction() as conn:
+            stmt = insert(conn, _FAILED)
+            update = {
+                name: stmt.excluded[name]
+                for name in ("fields", "code", "message", "retryable", "last_failed_at", "run_id")
+            }
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["system", "stream", "source_id"], set_={**update, "attempts": f.attempts + 1}
+                ),
+                rows,
+            )
+
+    def failures(self, system: str | None = None, stream: str | None = None) -> builtins.list[WritebackFailure]:
+        """Return the writes that failed, newest first."""
+        query = select(WritebackFailure).order_by(_FAILED.c.last_failed_at.desc(), _FAILED.c.id)
+        if system is not None:
+            query = query.where(_FAILED.c.system == system)
+        if stream is not None:
+            query = query.where(_FAILED.c.stream == stream)
+        return self._db.select_all(query)
 
     def last_written(self, system: str, stream: str, source_id: str) -> dict[str, Any]:
         """Return ``{field: value}`` last written to one record (empty when nothing was)."""

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
 from connectors.base import Connector, PullBatch, RejectedRecord, SourceRecord
+from core.canonical import IdentifierKind
 from core.failpoints import reach
+from core.identity.roles import default_role_mailboxes
 from core.mapping import CompiledMapping, FieldProblem, Mapped
 from core.store import CanonicalInput, Store
 from core.sync.clean import clean_record
@@ -49,6 +51,10 @@ class IngestSummary:
     """One reason of each group, as the first record of the group gave it."""
     problem_fields: Counter[str] = field(default_factory=Counter)
     """Values left out, by canonical field."""
+    changed: set[tuple[str, str, str, str]] = field(default_factory=set)
+    """``(system, stream, source_id, model)`` of every record whose canonical rows changed: the work for
+    identity and policies. A record whose pull only brought Contactpoint's own write-back (its echo),
+    or other fields no mapping reads, changes no canonical row and is not here."""
     cursor: Mapping[str, Any] | None = None
     duration_ms: int = 0
 
@@ -66,6 +72,23 @@ class IngestSummary:
         }
 
 
+def identifier_keys(models: Iterable[Any]) -> set[tuple[str, str]]:
+    """The ``(model, key)`` identifiers of a record's models that name one person (role mailboxes left out)."""
+    roles = default_role_mailboxes()
+    keys: set[tuple[str, str]] = set()
+    for model in models:
+        for found in getattr(model, "identifiers", ()):
+            value = found.value.strip()
+            if found.kind is IdentifierKind.EMAIL:
+                local, _, domain = value.lower().partition("@")
+                if not domain or roles.is_role(local):
+                    continue
+                value = f"{local}@{domain}"
+            key = f"{found.kind.value}:{found.system}:{value}" if found.system else f"{found.kind.value}:{value}"
+            keys.add((type(model).__name__, key))
+    return keys
+
+
 def _reason_group(item: RejectedRecord) -> str:
     """The group a parked record is counted under: its reason code and field."""
     return f"{item.code}: {item.field}" if item.field else str(item.code)
@@ -77,19 +100,28 @@ def _store_batch(
     canonical: list[CanonicalInput] = []
     parked: list[RejectedRecord] = list(batch.rejected)
     problems: list[tuple[SourceRecord, Sequence[FieldProblem]]] = []
+    identifiers: list[tuple[SourceRecord, set[tuple[str, str]]]] = []
+    kept: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
     records = [clean_record(record) for record in batch.records]
     for record, cleaned in records:
         outcome = mapping.map(record)
         if isinstance(outcome, Mapped):
-            canonical.extend(
-                (record, type(model).__name__, ordinal, model) for ordinal, model in enumerate(outcome.models)
-            )
+            rows = [(record, type(model).__name__, ordinal, model) for ordinal, model in enumerate(outcome.models)]
+            canonical.extend(rows)
+            kept[(record.system, record.stream, record.source_id)] = [(name, n) for _, name, n, _ in rows]
             problems.append((record, [*cleaned, *outcome.problems]))
+            identifiers.append((record, identifier_keys(outcome.models)))
         else:
             parked.append(outcome.to_rejected_record())
     stored = [record for record, _ in records]
     counts = store.records.upsert_source(stored, run_id=run_id)
-    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id)
+    changed: list[tuple[Any, ...]] = []
+    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id, changed=changed)
+    dropped = store.records.drop_stale_canonical(kept)
+    summary.changed.update((s, st, i, m) for s, st, i, m, _ in changed)
+    if dropped:  # a record that maps to fewer models changed too
+        summary.changed.update((key[0], key[1], key[2], "") for key in kept)
+    store.identifiers.replace(identifiers)
     store.parked.add(parked, run_id=run_id)
     summary.field_problems += store.field_problems.replace(problems, run_id=run_id)
     summary.inserted += counts.inserted

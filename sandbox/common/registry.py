@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -33,6 +34,8 @@ DEFAULT_API_LIMIT = 100_000
 
 KNOWN_SANDBOXES: dict[str, str] = {
     "salesforce": "sandbox.salesforce.app:build",
+    "hubspot": "sandbox.hubspot.app:build",
+    "mixpanel": "sandbox.mixpanel.app:build",
     "zendesk": "sandbox.zendesk.app:build",
 }
 
@@ -46,12 +49,15 @@ class SandboxOptions:
         seed: Seed of the synthetic data; the same seed gives the same data.
         faults: Faults injected at start.
         api_limit: The daily API request limit the sandbox reports and enforces.
+        today: The sandbox's current day, for data dated relative to it (events of the
+            last weeks); None follows the real clock. Tests fix it so recordings replay.
     """
 
     records: int = DEFAULT_RECORDS
     seed: int = 0
     faults: tuple[FaultSpec, ...] = ()
     api_limit: int = DEFAULT_API_LIMIT
+    today: date | None = None
 
 
 class SandboxBuilder(Protocol):

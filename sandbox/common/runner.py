@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,7 @@ def running_sandbox(
     seed: int = 0,
     faults: Iterable[FaultSpec | str] = (),
     api_limit: int = DEFAULT_API_LIMIT,
+    today: date | None = None,
 ) -> Iterator[RunningSandbox]:
     """Run a sandbox in this process for the duration of a ``with`` block.
 
@@ -142,12 +144,13 @@ def running_sandbox(
         seed: Seed of the synthetic data.
         faults: Faults injected at start (``FaultSpec`` or ``"kind[:count]"``).
         api_limit: The daily API request limit.
+        today: The sandbox's current day (None: the real one); see ``SandboxOptions``.
 
     Yields:
         The running sandbox, stopped and its files removed on exit.
     """
     specs = tuple(f if isinstance(f, FaultSpec) else FaultSpec.parse(f) for f in faults)
-    opts = SandboxOptions(records=records, seed=seed, faults=specs, api_limit=api_limit)
+    opts = SandboxOptions(records=records, seed=seed, faults=specs, api_limit=api_limit, today=today)
     with tempfile.TemporaryDirectory(prefix=f"contactpoint-sandbox-{system}-") as tmp:
         running = start_sandbox(system, port=0, state_dir=Path(tmp), options=opts)
         try:

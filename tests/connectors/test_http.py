@@ -8,7 +8,7 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from connectors.http import ApiUsage, RateLimit, RetryPolicy, build_session, parse_retry_after
+from connectors.http import ApiUsage, RetryPolicy, build_session, parse_retry_after
 from core.logs import redact_text
 
 
@@ -132,66 +132,124 @@ def test_urls_are_logged_with_tokens_masked():
 
 
 class FakeClock:
+    """Monotonic seconds that only the recorded sleeps move."""
+
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 100.0
+        self.sleeps: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
-def paced_session(script, limit):
-    clock = FakeClock()
-    sleeps: list[float] = []
 
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        clock.now += seconds
-
-    session = build_session(system="acme", usage=ApiUsage("acme"), sleep=sleep, clock=clock)
+def paced_session(script, *pacers, clock):
+    session = build_session(system="acme", usage=ApiUsage("acme"), sleep=clock.sleep)
     session.mount("https://", ScriptedAdapter(script))
-    session.rate_limits.append(limit)
-    return session, clock, sleeps
+    session.pacers.extend(pacers)
+    return session
 
 
-def _exports_only(method: str, url: str) -> bool:
-    return "/incremental/" in url
+def test_pacer_keeps_an_endpoint_within_its_rate_and_leaves_others_alone():
+    from connectors.http import RequestPacer, WindowLimit
 
-
-def test_rate_limit_paces_only_the_matching_endpoints_to_n_calls_a_window():
-    limit = RateLimit("incremental_exports", calls=3, per_seconds=60, applies=_exports_only)
-    session, clock, sleeps = paced_session([200] * 8, limit)
+    clock = FakeClock()
+    search = RequestPacer(name="search", limits=[WindowLimit(2, 1.0)], applies=lambda m, u: u.endswith("/search"),
+                          clock=clock)  # fmt: skip
+    session = paced_session([200] * 7, search, clock=clock)
     for _ in range(3):
-        session.get("https://api.example.test/incremental/users")
-    assert sleeps == []
-    session.get("https://api.example.test/users/me")  # another endpoint is not held back
-    assert sleeps == []
-    clock.now += 10
-    session.get("https://api.example.test/incremental/users")  # the 4th in the window waits for the 1st to age out
-    assert sleeps == [50.0]
-    session.get("https://api.example.test/incremental/users")
-    session.get("https://api.example.test/incremental/users")
-    assert sleeps == [50.0]  # the 2nd and 3rd had aged out by then
-    session.get("https://api.example.test/incremental/users")
-    assert sleeps == [50.0, 60.0]
-    assert session.usage.throttled_seconds == 110.0 and session.usage.retries == 0
+        session.post("https://api.example.test/search", json={})
+    assert clock.sleeps == [1.0]  # the third search waited for the first to leave the window
+    session.get("https://api.example.test/other")
+    session.get("https://api.example.test/other")
+    assert clock.sleeps == [1.0]
+    clock.now += 0.25  # the window now holds the third search, sent at 101.0
+    session.post("https://api.example.test/search", json={})
+    session.post("https://api.example.test/search", json={})
+    assert clock.sleeps == [1.0, pytest.approx(0.75)]
+    assert session.usage.throttled_seconds == pytest.approx(1.75) and session.usage.retries == 0
 
 
-def test_rate_limit_hold_defers_the_group_when_the_vendor_says_its_budget_is_spent():
-    limit = RateLimit("incremental_exports", calls=10, per_seconds=60, applies=_exports_only)
-    session, clock, sleeps = paced_session([200, 200], limit)
-    limit.hold(42, now=clock())
-    session.get("https://api.example.test/users/me")
-    assert sleeps == []
-    session.get("https://api.example.test/incremental/tickets")
-    assert sleeps == [42.0]
+def test_pacer_hold_delays_the_next_request_and_then_lets_it_go():
+    from connectors.http import RequestPacer, WindowLimit
+
+    clock = FakeClock()
+    window = RequestPacer(name="ten_secondly", limits=[WindowLimit(100, 10.0)], clock=clock)
+    session = paced_session([200, 200], window, clock=clock)
+    session.get("https://api.example.test/x")
+    window.hold(4.0)
+    session.get("https://api.example.test/x")
+    assert clock.sleeps == [4.0]
 
 
-def test_rate_limit_with_a_sleep_that_does_not_move_the_clock_still_spaces_the_calls():
-    limit = RateLimit("x", calls=1, per_seconds=6, applies=lambda m, u: True)
-    sleeps: list[float] = []
-    session = build_session(system="acme", sleep=sleeps.append, clock=lambda: 0.0)
-    session.mount("https://", ScriptedAdapter([200, 200, 200]))
-    session.rate_limits.append(limit)
-    for _ in range(3):
-        session.get("https://api.example.test/x")
-    assert sleeps == [6.0, 12.0]
+def test_pacer_needs_a_limit_and_can_be_retuned():
+    from connectors.http import RequestPacer, WindowLimit
+
+    with pytest.raises(ValueError, match="at least one limit"):
+        RequestPacer(name="broken", limits=[])
+    clock = FakeClock()
+    pacer = RequestPacer(name="ten_secondly", limits=[WindowLimit(2, 10.0)], clock=clock)
+    pacer.record()
+    pacer.record()
+    assert pacer.delay() == pytest.approx(10.0)
+    pacer.set_limits([WindowLimit(3, 10.0)])  # the vendor's headers said the window is larger
+    assert pacer.delay() == 0.0 and pacer.used(10) == 2
+
+
+def test_pacer_with_several_windows_waits_for_each_and_counts_calls():
+    from connectors.http import RequestPacer, WindowLimit
+
+    clock = FakeClock()
+    export = RequestPacer(name="export", limits=[WindowLimit(3, 1.0), WindowLimit(60, 3600.0)], clock=clock)
+    session = paced_session([200] * 7, export, clock=clock)
+    for _ in range(7):
+        session.get("https://data.example.test/api/2.0/export")
+    assert clock.sleeps[0] == pytest.approx(1.0) and len(clock.sleeps) == 2
+    assert export.used(3600) == 7 and export.used(0.5) == 1
+
+
+def test_pacer_raises_rate_limited_when_the_wait_is_longer_than_it_allows():
+    from connectors.http import RequestPacer, WindowLimit
+    from core.errors import RateLimited
+
+    clock = FakeClock()
+    export = RequestPacer(name="export", limits=[WindowLimit(2, 3600.0)], clock=clock, max_wait=60)
+    session = paced_session([200] * 3, export, clock=clock)
+    session.get("https://data.example.test/export")
+    clock.now += 600
+    session.get("https://data.example.test/export")
+    with pytest.raises(RateLimited, match=r"2 per 3600s") as err:
+        session.get("https://data.example.test/export")
+    assert err.value.retry_after == pytest.approx(3000.0)
+    assert clock.sleeps == [] and export.used(3600) == 2  # the refused call was not recorded
+    clock.now += 3000.5
+    session.get("https://data.example.test/export")
+    assert clock.sleeps == []
+
+
+def test_a_prefix_pacer_governs_only_urls_under_it_and_each_attempt():
+    from connectors.http import RequestPacer, WindowLimit, url_prefix
+
+    clock = FakeClock()
+    session, adapter, _ = session_with([(429, {"Retry-After": "0"}), 200, 200, 200])
+    export = RequestPacer(name="export", limits=[WindowLimit(2, 10.0)], clock=clock,
+                          applies=url_prefix("https://data.example.test/api/2.0/export"))  # fmt: skip
+    session.pacers.append(export)
+    session._sleep = clock.sleep
+    session.get("https://data.example.test/api/2.0/export?from_date=2024-01-01")  # 429 then 200: two attempts
+    session.get("https://api.example.test/engage")  # not paced
+    assert export.used(10) == 2
+    session.get("https://data.example.test/api/2.0/export?from_date=2024-01-02")
+    # the retry's backoff, then the pacer's wait until the first attempt leaves the window
+    assert len(clock.sleeps) == 2 and sum(clock.sleeps) == pytest.approx(10.0) and len(adapter.sent) == 4
+    assert session.usage.throttled_seconds == pytest.approx(10.0)  # the pacer's wait and the retry backoff
+
+
+def test_window_limit_refuses_nonsense():
+    from connectors.http import WindowLimit
+
+    with pytest.raises(ValueError, match="calls >= 1"):
+        WindowLimit(0, 1.0)

@@ -1,24 +1,38 @@
 """Check HTTP exchanges (cassette entries, live sandbox traffic) against a system's contract.
 
-The contract of each system is an OpenAPI document under ``tests/contracts/<system>/``,
-written from the vendor's own API description. Validation is openapi-core's: the
-request (path, method, query, headers, body) and the response (status, headers, body)
-must match the operation, or the problems are returned as readable lines.
+The contract of each system is one or more OpenAPI documents under
+``tests/contracts/<system>/`` (``*.openapi.yaml``), written from the vendor's own API
+description. Validation is openapi-core's: the request (path, method, query, headers,
+body) and the response (status, headers, body) must match the operation, or the
+problems are returned as readable lines. With several documents (a vendor with one
+description per API host), the first whose servers and paths match the request is used.
+
+Some vendors tell several operations on one path apart by a fragment in the path key
+(Mixpanel's ``/engage#profile-set``, ``/engage#profile-unset``); real requests go to the
+path without it. Such an operation names the body key that selects it,
+``x-select: {body_has: "$set"}``, and the validator checks the request against the
+operation whose key the first record of the body carries (a JSON array or object, or
+the JSON in a form's ``data`` field).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound, ServerNotFound
 
 CONTRACTS = Path(__file__).resolve().parent
 
@@ -39,13 +53,89 @@ class Exchange:
         return f"{self.method} {self.url.split('?')[0]} -> {self.status}"
 
 
+@dataclass(frozen=True)
+class Document:
+    """One contract document: its operations on plain paths, and each fragment-keyed operation apart.
+
+    Attributes:
+        file: The document.
+        api: The document without its fragment-keyed paths.
+        variants: (path, body key that selects it, a document holding only that operation at the path).
+    """
+
+    file: Path
+    api: OpenAPI
+    variants: tuple[tuple[str, str, OpenAPI], ...]
+
+
+def _document(file: Path) -> Document:
+    spec = yaml.safe_load(file.read_text(encoding="utf-8"))
+    paths = spec.get("paths") or {}
+    plain = {**spec, "paths": {k: v for k, v in paths.items() if "#" not in k}}
+    variants = []
+    for key, item in paths.items():
+        if "#" not in key:
+            continue
+        base = key.split("#", 1)[0]
+        selects = [op.get("x-select", {}).get("body_has") for op in item.values() if isinstance(op, dict)]
+        if not selects or not selects[0]:
+            raise ValueError(f"{file.name}: {key} needs x-select: {{body_has: KEY}} to be told apart from {base}")
+        variants.append((base, str(selects[0]), OpenAPI.from_dict({**spec, "paths": {base: item}})))
+    return Document(file, OpenAPI.from_dict(plain), tuple(variants))
+
+
 @cache
-def contract(system: str) -> OpenAPI:
-    """Load the OpenAPI contract of ``system`` (every *.openapi.yaml of its folder, merged)."""
+def documents(system: str) -> tuple[Document, ...]:
+    """Load every contract document of ``system`` (its folder's ``*.openapi.yaml``, in name order)."""
     files = sorted((CONTRACTS / system).glob("*.openapi.yaml"))
-    if len(files) != 1:
-        raise FileNotFoundError(f"expected one contract document in {CONTRACTS / system}, found {len(files)}")
-    return OpenAPI.from_file_path(str(files[0]))
+    if not files:
+        raise FileNotFoundError(f"no contract document in {CONTRACTS / system}")
+    return tuple(_document(file) for file in files)
+
+
+def contract(system: str) -> OpenAPI:
+    """Return the contract of a system described by one document (its plain paths)."""
+    docs = documents(system)
+    if len(docs) != 1:
+        raise FileNotFoundError(f"expected one contract document in {CONTRACTS / system}, found {len(docs)}")
+    return docs[0].api
+
+
+def _first_record_keys(exchange: Exchange) -> set[str]:
+    """The keys of the first record a request body carries (JSON array/object, or a form's ``data``)."""
+    body = exchange.request_body or b""
+    text = body.decode("utf-8", "replace")
+    kind = next((v for k, v in exchange.request_headers.items() if k.lower() == "content-type"), "")
+    if "x-www-form-urlencoded" in kind:
+        text = (parse_qs(text).get("data") or [""])[0]
+        try:
+            value: Any = json.loads(text)
+        except ValueError:
+            try:
+                value = json.loads(base64.b64decode(text, validate=True))
+            except (ValueError, binascii.Error):
+                return set()
+    else:
+        try:
+            value = json.loads(text or "null")
+        except ValueError:
+            return set()
+    first = value[0] if isinstance(value, list) and value else value
+    return set(first) if isinstance(first, dict) else set()
+
+
+def _candidates(system: str, exchange: Exchange) -> list[OpenAPI]:
+    """The documents to check ``exchange`` against: a fragment operation its body selects, else every document."""
+    path = urlsplit(exchange.url).path.rstrip("/")
+    out: list[OpenAPI] = []
+    for doc in documents(system):
+        matching = [(key, api) for base, key, api in doc.variants if base and path.endswith(base)]
+        if matching:
+            keys = _first_record_keys(exchange)
+            out.extend(api for key, api in matching if key in keys)
+        else:
+            out.append(doc.api)
+    return out
 
 
 def _bytes(value: Any) -> bytes | None:
@@ -62,7 +152,16 @@ def _single(headers: Mapping[str, Any]) -> dict[str, str]:
 
 def validate(system: str, exchange: Exchange) -> list[str]:
     """Return the problems of one exchange against ``system``'s contract (empty when it conforms)."""
-    api = contract(system)
+    for api in _candidates(system, exchange):
+        try:
+            return _validate(api, exchange)
+        except (PathNotFound, ServerNotFound, OperationNotFound):
+            continue  # another document of the system describes it
+    return [f"{exchange.where()}: no operation of the {system} contract matches the request"]
+
+
+def _validate(api: OpenAPI, exchange: Exchange) -> list[str]:
+    """Validate against one document; raise openapi-core's not-found errors when it does not describe the call."""
     prepared = requests.Request(
         exchange.method, exchange.url, headers=dict(exchange.request_headers), data=exchange.request_body
     ).prepare()
@@ -78,6 +177,8 @@ def validate(system: str, exchange: Exchange) -> list[str]:
     ):
         try:
             check()
+        except (PathNotFound, ServerNotFound, OperationNotFound):
+            raise
         except Exception as err:  # noqa: BLE001 - openapi-core raises many types; each is a contract problem
             detail = "; ".join(str(e) for e in getattr(err, "schema_errors", []) or [err.__cause__ or err])
             problems.append(f"{exchange.where()}: {kind} {type(err).__name__}: {detail}"[:800])

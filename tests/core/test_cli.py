@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from core import __version__
 from core.cli import app
 
-COMMANDS = ["init", "demo", "check", "mapping", "connectors", "store", "setup", "sandbox", "identity"]
+COMMANDS = ["init", "demo", "check", "mapping", "connectors", "store", "setup", "sandbox", "identity", "policy"]
 
 
 def test_help_lists_every_command_with_one_line_of_help():

@@ -44,3 +44,23 @@ def test_unknown_system_gets_hint(tmp_path: Path) -> None:
     result = _run(["sandbox", "up", "salesfroce"], tmp_path)
     assert result.returncode == 2
     assert "did you mean 'salesforce'" in result.stderr
+
+
+def test_hubspot_up_json_then_down(tmp_path: Path) -> None:
+    started = _run(["sandbox", "up", "hubspot", "--records", "20", "--json"], tmp_path)
+    assert started.returncode == 0, started.stderr
+    state = json.loads(started.stdout)
+    try:
+        token = state["credentials"]["private_app_token"]
+        response = requests.post(
+            f"{state['base_url']}/crm/v3/objects/contacts/search",
+            json={"limit": 5, "properties": ["email"]},
+            headers={"Authorization": f"Bearer {token}"},
+            verify=state["ca_file"],
+            timeout=10,
+        )
+        assert response.status_code == 200 and response.json()["total"] >= 20
+        assert state["credentials"]["token_url"].endswith("/oauth/v1/token")
+    finally:
+        stopped = _run(["sandbox", "down", "hubspot", "--json"], tmp_path)
+    assert json.loads(stopped.stdout) == {"stopped": ["hubspot"]}

@@ -9,8 +9,9 @@
     ├── job_statuses(ids)                     GET /api/v2/job_statuses/show_many.json (up to 100)
     └── user_fields(), create_user_field()    /api/v2/user_fields.json
 
-Pacing: the incremental exports get their own ``RateLimit`` (``exports_per_minute``,
-10 by default as Zendesk allows); every request may be paced to ``requests_per_minute``.
+Pacing: the incremental exports get their own ``connectors.http.RequestPacer``
+(``exports_per_minute``, 10 by default as Zendesk allows); every request may be paced to
+``requests_per_minute``.
 The rate-limit headers of each answer are read: ``X-Rate-Limit``/``-Remaining`` (the
 account's minute) and ``Zendesk-RateLimit-incremental-exports`` (``total=10;
 remaining=0; resets=52``); a spent budget holds the matching requests back until it
@@ -20,7 +21,8 @@ resets, so the next call is not a wasted 429.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +32,7 @@ import structlog
 from connectors.helpdesk.zendesk.auth import request_auth
 from connectors.helpdesk.zendesk.config import ZendeskConfig
 from connectors.helpdesk.zendesk.errors import map_error
-from connectors.http import MeteredSession, RateLimit
+from connectors.http import MeteredSession, RequestPacer, WindowLimit
 from core.errors import FatalApiError
 
 __all__ = ["EXPORTS_HEADER", "RateLimitState", "ZendeskClient", "parse_budget_header"]
@@ -39,7 +41,7 @@ log = structlog.get_logger(__name__)
 
 EXPORTS_HEADER = "Zendesk-RateLimit-incremental-exports"
 _BUDGET = re.compile(r"(total|remaining|resets)\s*=\s*(\d+)")
-_UNLIMITED = 10**9
+_UNLIMITED = 1_000_000
 
 
 def parse_budget_header(value: str | None) -> dict[str, int]:
@@ -49,10 +51,6 @@ def parse_budget_header(value: str | None) -> dict[str, int]:
 
 def _is_export(method: str, url: str) -> bool:
     return "/api/v2/incremental/" in url
-
-
-def _any(method: str, url: str) -> bool:
-    return True
 
 
 @dataclass
@@ -68,7 +66,14 @@ class RateLimitState:
 class ZendeskClient:
     """Zendesk Support calls with pacing, rate-limit headers and error mapping."""
 
-    def __init__(self, config: ZendeskConfig, *, system: str, session: MeteredSession) -> None:
+    def __init__(
+        self,
+        config: ZendeskConfig,
+        *,
+        system: str,
+        session: MeteredSession,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self.system = system
         self.session = session
@@ -76,9 +81,13 @@ class ZendeskClient:
         self.rate = RateLimitState()
         self._user_fields: list[dict[str, Any]] | None = None
         session.auth = request_auth(config)
-        self._exports = RateLimit("incremental_exports", config.exports_per_minute, 60.0, _is_export)
-        self._account = RateLimit("account", config.requests_per_minute or _UNLIMITED, 60.0, _any)
-        session.rate_limits.extend([self._exports, self._account])
+        exports = [WindowLimit(config.exports_per_minute, 60.0)]
+        self._exports = RequestPacer(
+            name="zendesk incremental exports", limits=exports, applies=_is_export, clock=clock
+        )
+        every = [WindowLimit(config.requests_per_minute or _UNLIMITED, 60.0)]  # unlimited: only the headers hold it
+        self._account = RequestPacer(name="zendesk requests", limits=every, clock=clock)
+        session.pacers.extend([self._exports, self._account])
         session.observers.append(self._observe)
 
     def _observe(self, response: requests.Response) -> None:
@@ -87,13 +96,13 @@ class ZendeskClient:
             self.rate.limit = int(headers["X-Rate-Limit"])
             self.rate.remaining = int(headers.get("X-Rate-Limit-Remaining", 0))
             if self.rate.remaining == 0:
-                self._account.hold(float(headers.get("ratelimit-reset", 60)), now=self.session.clock())
+                self._account.hold(float(headers.get("ratelimit-reset", 60)))
         budget = parse_budget_header(headers.get(EXPORTS_HEADER))
         if budget:
             self.rate.exports_total = budget.get("total")
             self.rate.exports_remaining = budget.get("remaining")
             if budget.get("remaining") == 0:
-                self._exports.hold(float(budget.get("resets", 60)), now=self.session.clock())
+                self._exports.hold(float(budget.get("resets", 60)))
 
     def call(
         self,

@@ -45,6 +45,7 @@ class ZendeskConnector:
         name: The system's configured name (``zendesk`` unless configured otherwise).
         session: HTTP session to use; built with ``connectors.http.build_session`` when None.
         sleep: How to wait (retries, pacing, job polling); tests inject a recorder.
+        clock: Monotonic seconds for the pacers; tests inject one their ``sleep`` moves on.
     """
 
     system: str = "zendesk"
@@ -57,6 +58,7 @@ class ZendeskConnector:
         name: str = "zendesk",
         session: MeteredSession | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.system = name
         self.config = config
@@ -64,7 +66,7 @@ class ZendeskConnector:
         self.session = session or build_session(
             system=name, verify=verify, timeout=(10.0, config.timeout_seconds), sleep=sleep
         )
-        self.client = ZendeskClient(config, system=name, session=self.session)
+        self.client = ZendeskClient(config, system=name, session=self.session, clock=clock)
         self._reader = StreamReader(self.client, config, system=name)
         self._writer = WriteBack(self.client, config, system=name, sleep=sleep)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import phonenumbers
-import pycountry
 from pydantic import AfterValidator, Field
 
+from core.canonical.countries import country_code
 from core.canonical.fields import to_e164
 from core.mapping.paths import parse_path
 from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TransformFn, transform
@@ -85,31 +84,21 @@ def build_e164(args: E164Args, ctx: BuildContext) -> TransformFn:
     return e164
 
 
-@lru_cache(maxsize=4096)
-def _country_code(text: str) -> str | None:
-    try:
-        return str(pycountry.countries.lookup(text).alpha_2)
-    except LookupError:
-        return None
-
-
-_COMMON_NAMES = {"uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "usa": "US", "america": "US"}
-
-
 @transform("country", args=NoArgs)
 def build_country(args: NoArgs, ctx: BuildContext) -> TransformFn:
-    """Turn a country name or code into its ISO 3166-1 alpha-2 code (with pycountry).
+    """Turn a country name or code into its ISO 3166-1 alpha-2 code (``core.canonical.countries``).
 
-    Accepts alpha-2, alpha-3, numeric codes, English and official names, plus a few
-    everyday names (UK, England, USA). Examples: ``"United Kingdom"`` → ``"GB"``;
-    ``"deu"`` → ``"DE"``; ``"Narnia"`` is rejected.
+    Accepts alpha-2, alpha-3 and numeric codes, and names in English and in the
+    country's languages, in any case, with or without accents. Examples:
+    ``"United Kingdom"`` → ``"GB"``; ``"deu"`` → ``"DE"``; ``"España"`` → ``"ES"``;
+    ``"Narnia"`` is rejected.
     """
 
     def country(value: Any, raw: Mapping[str, Any]) -> Any:
         text = str(value).strip()
         if not text:
             return None
-        code = _COMMON_NAMES.get(text.casefold()) or _country_code(text)
+        code = country_code(text)
         if code is None:
             msg = "not a country name or ISO code"
             raise ValueError(msg)

@@ -77,15 +77,31 @@ def _settings(sandbox: Any | None, overrides: dict[str, Any]) -> dict[str, Any]:
     return {"page_size": 100, "exports_per_minute": 1000, "job_poll_seconds": 0.5, **base, **overrides}
 
 
+class SleepClock:
+    """A monotonic clock that only the recorded sleeps move on: waits are recorded, never slept."""
+
+    def __init__(self, sleeps: list[float]) -> None:
+        self.now = 1000.0
+        self.sleeps = sleeps
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 @contextmanager
 def zendesk_env(name: str, *, records: int = 300, export_limit: int = 10_000) -> Iterator[ZendeskEnv]:
     """Run a test body against the cassette ``name`` (recording it against a fresh sandbox when asked)."""
     sleeps: list[float] = []
+    clock = SleepClock(sleeps)
 
     def factory(sandbox: Any | None) -> Callable[..., ZendeskConnector]:
         def make(**overrides: Any) -> ZendeskConnector:
             config = ZendeskConfig.model_validate(_settings(sandbox, overrides))
-            return ZendeskConnector(config, name="zendesk", sleep=sleeps.append)
+            return ZendeskConnector(config, name="zendesk", sleep=clock.sleep, clock=clock)
 
         return make
 

@@ -262,9 +262,15 @@ def test_the_first_export_request_sends_start_time_and_later_ones_the_cursor():
 
 def test_an_export_budget_header_at_zero_holds_the_next_export_until_it_resets():
     assert parse_budget_header("total=10; remaining=0; resets=52") == {"total": 10, "remaining": 0, "resets": 52}
+    clock = [500.0]
     sleeps: list[float] = []
-    session = build_session(system="zendesk", sleep=sleeps.append, clock=lambda: 500.0)
-    client = ZendeskClient(config(), system="zendesk", session=session)
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    session = build_session(system="zendesk", sleep=sleep)
+    client = ZendeskClient(config(), system="zendesk", session=session, clock=lambda: clock[0])
     spent = response(200, {}, {"Zendesk-RateLimit-incremental-exports": "total=10; remaining=0; resets=52",
                                "X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "650"})  # fmt: skip
     for observe in session.observers:
@@ -274,6 +280,22 @@ def test_an_export_budget_header_at_zero_holds_the_next_export_until_it_resets()
     assert sleeps == []
     session._pace("GET", "https://acme.zendesk.com/api/v2/incremental/users/cursor.json")
     assert sleeps == [52.0]
+
+
+def test_exports_are_paced_to_exports_per_minute_and_other_requests_are_not():
+    clock = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    session = build_session(system="zendesk", sleep=sleep)
+    ZendeskClient(config(exports_per_minute=2), system="zendesk", session=session, clock=lambda: clock[0])
+    for _ in range(3):
+        session._pace("GET", "https://acme.zendesk.com/api/v2/incremental/tickets/cursor.json")
+        session._pace("GET", "https://acme.zendesk.com/api/v2/users/me.json")
+    assert sleeps == [60.0]
 
 
 def test_check_refuses_credentials_that_are_not_an_admins():

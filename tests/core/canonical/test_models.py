@@ -31,7 +31,7 @@ def test_person_normalises_phone_and_country_and_trims():
         ("email", "bob@", "email: email 'bob@' is not a valid address"),
         ("phone", "07700 900123", "phone: phone '07700 900123' is not in E.164 form"),
         ("phone", "+44 12", "phone: phone '+44 12': not a possible phone number for country code +44"),
-        ("country", "Britain", "country: country 'Britain' is not an ISO 3166-1 alpha-2 code"),
+        ("country", "Narnia", "country: country 'Narnia' is not a country name or ISO 3166-1 code"),
         ("colour", "red", "colour: is not a field of the canonical model (got 'red')"),
     ],
 )

@@ -77,7 +77,7 @@ def test_phone_dob_company_and_address_levels() -> None:
             postcode="ab12cd",
         ),
     )
-    assert (levels["phone"], levels["date_of_birth"], levels["company"], levels["address"]) == (1, 1, 2, 3)
+    assert (levels["phone"], levels["date_of_birth"], levels["company"], levels["address"]) == (1, 1, 2, 4)
     far = _levels(
         person("1", date_of_birth="1975-03-12", postcode="AB1"), person("2", date_of_birth="2005-03-12", postcode="ZZ9")
     )

@@ -43,7 +43,7 @@ def test_resolve_store_prints_counts_and_a_rerun_creates_nothing(url):
 
 def test_resolve_without_a_file_or_store_explains_itself():
     result = _invoke("resolve")
-    assert result.exit_code == 4
+    assert result.exit_code == 2  # a usage mistake
     assert "--store" in result.stderr
 
 

@@ -288,9 +288,11 @@ def test_a_bad_identifying_field_or_required_field_still_rejects_the_record(tole
     assert isinstance(phone, Rejected) and phone.field == "Person.phone" and phone.code == "transform"
     email = tolerant.map(record({**CLEAN, "Email": "t@@example"}))
     assert isinstance(email, Rejected) and email.field == "Person.email"
-    last = tolerant.map(record({**CLEAN, "Last": ""}))
+    from dataclasses import replace
+
+    last = tolerant.map(replace(record({**CLEAN, "Last": ""}), position="people.csv:9"))
     assert isinstance(last, Rejected) and last.code == "missing"
-    parked = last.to_rejected_record("people.csv:9")
+    parked = last.to_rejected_record()
     assert (parked.code, parked.field, parked.position) == ("missing", "Person.last_name", "people.csv:9")
 
 

@@ -59,7 +59,30 @@ def test_parked_shows_at_most_limit_and_counts_all(store_url):
     with open_store(store_url) as store:
         store.parked.add(bad, run_id="r1")
     result = runner.invoke(app, ["store", "parked", "--url", store_url, "--limit", "2", "--json"])
-    assert [row["source_id"] for row in json.loads(result.stdout)] == ["0", "1"]
+    view = json.loads(result.stdout)
+    assert [row["source_id"] for row in view["parked"]] == ["0", "1"] and view["parked_total"] == 3
     text = runner.invoke(app, ["store", "parked", "--url", store_url, "--limit", "2"])
     assert text.exit_code == 0, text.output
     assert "2 of 3 parked record(s) shown" in text.stdout
+
+
+def test_parked_masks_personal_values_unless_revealed_and_groups_by_reason(store_url, capsys):
+    bad = [
+        RejectedRecord("files", "people", "Person.email: not valid (got 'dana.fox@@example')", {"email": "dana.fox@@example",
+                       "name": "Dana Fox", "phone": "+44 7700 900123"}, source_id="7", code="invalid", field="Person.email"),
+        RejectedRecord("files", "people", "Person.email: not valid (got 'x@@y')", {"email": "x@@y"}, source_id="8",
+                       code="invalid", field="Person.email"),
+        RejectedRecord("files", "people", "row has 2 fields, the header has 3", "8,x", code="unreadable"),
+    ]  # fmt: skip
+    with open_store(store_url) as store:
+        store.parked.add(bad, run_id="r1")
+    masked = runner.invoke(app, ["store", "parked", "--url", store_url, "--json"])
+    assert masked.exit_code == 0, masked.output
+    for secret in ("dana.fox", "Dana Fox", "900123", "x@@y"):
+        assert secret not in masked.stdout
+    view = json.loads(masked.stdout)
+    assert view["parked_by_reason"][0] == {"code": "invalid", "field": "Person.email", "count": 2}
+    assert view["parked"][0]["raw"]["name"] == "D… (8 characters)"
+    revealed = runner.invoke(app, ["store", "parked", "--url", store_url, "--json", "--reveal"])
+    assert "dana.fox@@example" in revealed.stdout and "Dana Fox" in revealed.stdout
+    assert "store.parked_revealed" in revealed.stderr

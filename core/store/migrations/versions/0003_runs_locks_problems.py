@@ -1,4 +1,5 @@
-"""Run liveness (heartbeat, pid, host, error type), job locks, parked reason codes and fields, field problems.
+"""Run liveness (heartbeat, pid, host, error type), job locks, parked reason codes and fields, field problems,
+record identifiers.
 
 Revision ID: 0003
 Revises: 0002
@@ -39,6 +40,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('field_problems', schema=None) as batch_op:
         batch_op.create_index('ix_field_problems_run_id', ['run_id'], unique=False)
+    op.create_table('record_identifiers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('system', sa.String(length=40), nullable=False),
+    sa.Column('stream', sa.String(length=120), nullable=False),
+    sa.Column('source_id', sa.String(length=512), nullable=False),
+    sa.Column('model', sa.String(length=64), nullable=False),
+    sa.Column('key', sa.String(length=600), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('system', 'stream', 'source_id', 'model', 'key', name='uq_record_identifiers_key')
+    )
+    with op.batch_alter_table('record_identifiers', schema=None) as batch_op:
+        batch_op.create_index('ix_record_identifiers_lookup', ['key', 'model'], unique=False)
     op.create_table('job_locks',
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('run_id', sa.String(length=64), nullable=False),
@@ -53,6 +66,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     op.drop_table('job_locks')
+    with op.batch_alter_table('record_identifiers', schema=None) as batch_op:
+        batch_op.drop_index('ix_record_identifiers_lookup')
+    op.drop_table('record_identifiers')
     with op.batch_alter_table('field_problems', schema=None) as batch_op:
         batch_op.drop_index('ix_field_problems_run_id')
     op.drop_table('field_problems')

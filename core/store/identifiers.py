@@ -1,0 +1,107 @@
+"""``store.identifiers``: the identifiers each stored canonical record carries.
+
+    replace       set the identifiers of re-mapped records (one row per record, model and key)
+    profiles_of   the profiles whose people carry the identifiers of given records
+    records_of    the interaction and consent records whose identifiers a profile's people carry
+
+A ticket names its requester's Zendesk user ID, an email event its recipient's address,
+a product event a Mixpanel distinct ID. Identity links *people* records to profiles;
+this index says which person an interaction or a consent is about, through an
+identifier a person record of the profile carries. Only identifiers that name one
+person are indexed for that purpose: the caller leaves out role mailboxes (``info@``).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+
+from core.store.database import Repository, chunked, insert
+from core.store.keys import RecordKey
+from core.store.tables import Link, RecordIdentifier
+
+__all__ = ["Identifiers", "PERSON_MODEL"]
+
+_IDS = RecordIdentifier.__table__  # type: ignore[attr-defined]
+_LINKS = Link.__table__  # type: ignore[attr-defined]
+
+PERSON_MODEL = "Person"
+
+
+class Identifiers(Repository):
+    """The identifier index of canonical records."""
+
+    def replace(self, records: Iterable[tuple[RecordKey, Iterable[tuple[str, str]]]]) -> None:
+        """Make each record's indexed identifiers exactly ``(model, key)`` pairs given (none clears them).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        for chunk in chunked(records):
+            rows = {
+                (key.system, key.stream, key.source_id, model, ident): {
+                    "system": key.system, "stream": key.stream, "source_id": key.source_id,
+                    "model": model, "key": ident[:600],
+                }
+                for key, pairs in chunk
+                for model, ident in pairs
+            }  # fmt: skip
+            with self._db.transaction() as conn:
+                by_stream: dict[tuple[str, str], builtins.list[str]] = {}
+                for key, _ in chunk:
+                    by_stream.setdefault((key.system, key.stream), []).append(key.source_id)
+                for (system, stream), ids in by_stream.items():
+                    for part in chunked(ids, 500):
+                        conn.execute(
+                            sa.delete(_IDS).where(
+                                _IDS.c.system == system, _IDS.c.stream == stream, _IDS.c.source_id.in_(part)
+                            )
+                        )
+                if rows:
+                    conn.execute(insert(conn, _IDS), builtins.list(rows.values()))
+
+    def profiles_of(self, records: Sequence[RecordKey]) -> dict[tuple[str, str, str], set[str]]:
+        """Return, for each record, the profiles of the people records that carry one of its identifiers."""
+        mine, person, link = _IDS.alias("mine"), _IDS.alias("person"), _LINKS
+        found: dict[tuple[str, str, str], set[str]] = {}
+        with self._db.connection() as conn:
+            for chunk in chunked(records, 500):
+                keys = sa.tuple_(mine.c.system, mine.c.stream, mine.c.source_id).in_(
+                    [(r.system, r.stream, r.source_id) for r in chunk]
+                )
+                query = (
+                    sa.select(mine.c.system, mine.c.stream, mine.c.source_id, link.c.profile_id)
+                    .join(person, (person.c.key == mine.c.key) & (person.c.model == PERSON_MODEL))
+                    .join(
+                        link,
+                        (link.c.system == person.c.system)
+                        & (link.c.stream == person.c.stream)
+                        & (link.c.source_id == person.c.source_id),
+                    )
+                    .where(keys)
+                    .distinct()
+                )
+                for system, stream, source_id, profile_id in conn.execute(query):
+                    found.setdefault((system, stream, source_id), set()).add(profile_id)
+        return found
+
+    def records_of(self, profile_id: str, *, models: Sequence[str]) -> builtins.list[tuple[str, str, str, str]]:
+        """Return ``(system, stream, source_id, model)`` of the records of ``models`` that a profile's people name."""
+        person, other, link = _IDS.alias("person"), _IDS.alias("other"), _LINKS
+        query = (
+            sa.select(other.c.system, other.c.stream, other.c.source_id, other.c.model)
+            .join(person, (person.c.key == other.c.key) & (person.c.model == PERSON_MODEL))
+            .join(
+                link,
+                (link.c.system == person.c.system)
+                & (link.c.stream == person.c.stream)
+                & (link.c.source_id == person.c.source_id),
+            )
+            .where(link.c.profile_id == profile_id, other.c.model.in_(builtins.list(models)))
+            .distinct()
+            .order_by(other.c.system, other.c.stream, other.c.source_id, other.c.model)
+        )
+        with self._db.connection() as conn:
+            return [(row[0], row[1], row[2], row[3]) for row in conn.execute(query)]

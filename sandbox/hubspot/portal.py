@@ -1,0 +1,238 @@
+"""The sandbox portal's data: contacts and companies, subscriptions and email events.
+
+A record keeps its property values as strings (HubSpot's wire form) beside its
+create and modify times; ``lastmodifieddate`` (contacts) and ``hs_lastmodifieddate``
+(companies) are the modify time rendered, never stored twice. A fault may store a
+broken rendering of one property (``broken``), as a damaged record would read,
+while the record keeps its place in time-ordered searches.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.hubspot.schema import CURSOR_PROPERTY, Schema
+from sandbox.hubspot.wire import iso
+
+__all__ = ["EmailEvent", "HubRecord", "Portal", "SubscriptionStatus", "SUBSCRIPTION_TYPES"]
+
+PORTAL_ID = 24_681_357
+SUBSCRIPTION_TYPES = {
+    "1001": ("Marketing Information", "Product news, offers and events"),
+    "1002": ("One to One", "Emails from your account team"),
+    "1003": ("Customer Service Communication", "Updates about your support requests"),
+}
+"""The portal's email subscription types: ID -> (name, description)."""
+
+
+@dataclass
+class HubRecord:
+    """One contact or company."""
+
+    id: str
+    props: dict[str, str]
+    created: datetime
+    modified: datetime
+    archived: bool = False
+    archived_at: datetime | None = None
+    merged_into: str | None = None
+    broken: dict[str, str] = field(default_factory=dict)
+
+    def value(self, obj: str, name: str) -> str | None:
+        """The property as HubSpot would send it (None when unset)."""
+        if name in self.broken:
+            return self.broken[name]
+        if name == CURSOR_PROPERTY[obj]:
+            return iso(self.modified)
+        if name == "createdate":
+            return iso(self.created)
+        if name == "hs_object_id":
+            return self.id
+        found = self.props.get(name)
+        return found if found not in (None, "") else None
+
+
+@dataclass
+class SubscriptionStatus:
+    """One person's status for one subscription type (``portal`` for "unsubscribed from all")."""
+
+    email: str
+    subscription_id: str
+    subscribed: bool
+    at: datetime
+    source: str = "SUBSCRIPTION_STATUS"
+    legal_basis: str | None = "LEGITIMATE_INTEREST_CLIENT"
+
+
+@dataclass
+class EmailEvent:
+    """One marketing email event (the email events API's shape, built when sent)."""
+
+    id: str
+    created: int
+    type: str
+    recipient: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as ``GET /email/public/v1/events`` lists it."""
+        return {
+            "id": self.id,
+            "created": self.created,
+            "type": self.type,
+            "recipient": self.recipient,
+            "portalId": PORTAL_ID,
+            "appId": 113,
+            "appName": "BatchEmail",
+            **self.extra,
+        }
+
+
+class Portal:
+    """All data of one sandbox portal, guarded by one lock."""
+
+    def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.lock = threading.RLock()
+        self.schemas: dict[str, Schema] = {obj: Schema.default(obj) for obj in ("contacts", "companies")}
+        self.records: dict[str, dict[str, HubRecord]] = {"contacts": {}, "companies": {}}
+        self.subscriptions: dict[str, dict[str, SubscriptionStatus]] = {}
+        self.events: list[EmailEvent] = []
+        self._by_email: dict[str, set[str]] = {}
+        """Contact IDs by lower-cased email (archived ones included), so look-ups by email stay fast."""
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._next_id = 100_001
+        self._last_now = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        """The current time, never earlier than the last one handed out."""
+        with self.lock:
+            current = self._clock().astimezone(UTC)
+            moment = max(current.replace(microsecond=current.microsecond // 1000 * 1000), self._last_now)
+            self._last_now = moment
+            return moment
+
+    def reserve_clock(self, moment: datetime) -> None:
+        """Make ``now()`` never return earlier than ``moment`` (after seeding)."""
+        with self.lock:
+            self._last_now = max(self._last_now, moment)
+
+    def new_id(self) -> str:
+        """A fresh record ID."""
+        with self.lock:
+            self._next_id += 1
+            return str(self._next_id)
+
+    def add(self, obj: str, record: HubRecord) -> HubRecord:
+        """Store a record (seeding and creates)."""
+        with self.lock:
+            self.records[obj][record.id] = record
+            if obj == "contacts":
+                self._index(record, None)
+            return record
+
+    def _index(self, record: HubRecord, old_email: str | None) -> None:
+        if old_email:
+            self._by_email.get(old_email.lower(), set()).discard(record.id)
+        email = (record.props.get("email") or "").lower()
+        if email:
+            self._by_email.setdefault(email, set()).add(record.id)
+
+    def get(self, obj: str, record_id: str, *, archived: bool = False) -> HubRecord | None:
+        """The record with this ID if it is (``archived``) or is not archived.
+
+        The ID of a merge loser leads to the record it was merged into, as in HubSpot; a loser
+        is never listed as archived (it left no record in the recycle bin).
+        """
+        record = self.records[obj].get(str(record_id))
+        hops = 0
+        while record is not None and record.merged_into and not archived and hops < 10:
+            record, hops = self.records[obj].get(record.merged_into), hops + 1
+        if record is None or record.merged_into:
+            return None
+        return record if record.archived == archived else None
+
+    def find(self, obj: str, prop: str, value: str, *, archived: bool = False) -> HubRecord | None:
+        """The record whose ``prop`` equals ``value`` (emails compared without case)."""
+        wanted = value.strip().lower()
+        if prop == "hs_object_id":
+            return self.get(obj, wanted, archived=archived)
+        if obj == "contacts" and prop == "email":
+            found = (self.records[obj][i] for i in sorted(self._by_email.get(wanted, ()), key=int))
+            return next((r for r in found if r.archived == archived), None)
+        for record in self.records[obj].values():
+            if record.archived == archived and (record.value(obj, prop) or "").lower() == wanted:
+                return record
+        return None
+
+    def live(self, obj: str) -> Iterator[HubRecord]:
+        """Records not archived, in ID order."""
+        yield from (r for r in self.sorted(obj) if not r.archived)
+
+    def sorted(self, obj: str) -> list[HubRecord]:
+        """Every record, archived included, in numeric ID order."""
+        return sorted(self.records[obj].values(), key=lambda r: int(r.id))
+
+    def update(self, obj: str, record: HubRecord, props: dict[str, str]) -> None:
+        """Set properties and move the modify time to now."""
+        with self.lock:
+            old_email = record.props.get("email")
+            record.props.update(props)
+            record.modified = self.now()
+            if obj == "contacts" and "email" in props:
+                self._index(record, old_email)
+                self._sync_optout(record)
+
+    def archive(self, record: HubRecord, *, merged_into: str | None = None) -> None:
+        """Archive a record; archiving does not move its modify time (as in HubSpot)."""
+        with self.lock:
+            record.archived = True
+            record.archived_at = self.now()
+            record.merged_into = merged_into
+
+    def merge(self, primary: HubRecord, loser: HubRecord) -> None:
+        """Merge ``loser`` into ``primary``: fill missing values, list the loser; its ID now leads to ``primary``."""
+        with self.lock:
+            for name, value in loser.props.items():
+                if value and not primary.props.get(name) and name != "hs_merged_object_ids":
+                    primary.props[name] = value
+            merged = [i for i in (primary.props.get("hs_merged_object_ids") or "").split(";") if i]
+            primary.props["hs_merged_object_ids"] = ";".join([*merged, loser.id])
+            self._index(primary, None)
+            self.archive(loser, merged_into=primary.id)
+            primary.modified = self.now()
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    def statuses(self, email: str) -> dict[str, SubscriptionStatus]:
+        """The statuses set for ``email`` by subscription ID (``portal``: unsubscribed from all)."""
+        return dict(self.subscriptions.get(email.strip().lower(), {}))
+
+    def set_status(self, status: SubscriptionStatus, *, touch: bool = True) -> None:
+        """Record a subscription status; the contact's ``hs_email_optout`` follows the portal-wide one."""
+        with self.lock:
+            self.subscriptions.setdefault(status.email.lower(), {})[status.subscription_id] = status
+            contact = self.find("contacts", "email", status.email)
+            if contact is not None and status.subscription_id == "portal":
+                contact.props["hs_email_optout"] = "false" if status.subscribed else "true"
+                if touch:
+                    contact.modified = self.now()
+
+    def _sync_optout(self, contact: HubRecord) -> None:
+        portal = self.statuses(contact.props.get("email") or "").get("portal")
+        contact.props["hs_email_optout"] = "true" if portal is not None and not portal.subscribed else "false"
+
+    # -- email events -------------------------------------------------------------------------
+
+    def add_event(self, event: EmailEvent) -> None:
+        """Record one email event."""
+        with self.lock:
+            self.events.append(event)
+
+    def events_newest_first(self) -> list[EmailEvent]:
+        """Every event, newest first (ties by ID), as the email events API lists them."""
+        with self.lock:
+            return sorted(self.events, key=lambda e: (e.created, e.id), reverse=True)

@@ -1,0 +1,218 @@
+"""The ingestion APIs: ``/track``, ``/import`` and ``/engage`` (profile updates).
+
+``/track`` takes events with the project ``token`` in their properties and at most
+five days old. Answers: ``1``/``0`` as text, or with ``verbose=1``
+``{"status": 1, "error": null}`` (``status: 1`` when at least one event was valid).
+
+``/import`` needs the service account (HTTP Basic, ``project_id`` in the query) or
+the project secret (Basic username, empty password). With ``strict=1`` every event
+needs ``time``, ``distinct_id`` and ``$insert_id`` and failures are listed per event
+(400 ``failed_records`` with ``num_records_imported``; the valid events are kept);
+the official library's form request (``data=``, no ``strict``) is answered the
+legacy way, ``{"status": 1, "error": null}``. At most 2,000 events a request.
+
+``/engage`` takes up to 2,000 update objects (``$token``, ``$distinct_id`` and one
+of ``$set``, ``$set_once``, ``$add``, ``$append``, ``$union``, ``$remove``,
+``$unset``, ``$delete``), each at most 1 MB. With ``strict=1`` a request whose
+updates all pass answers ``{"error": null, "status": 1}``; otherwise 400 with
+``failed_records`` (``index``, ``$distinct_id``, ``field``, ``message``) and the
+valid updates applied. ``$ignore_time`` keeps ``$last_seen`` as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.common.http import Request, Response
+from sandbox.mixpanel.control import MixpanelControl
+from sandbox.mixpanel.project import Event, Project
+from sandbox.mixpanel.wire import Payload, coded_error, flag, ingest_error, read_payload
+
+__all__ = ["MAX_BATCH", "MAX_UPDATE_BYTES", "engage", "import_events", "track"]
+
+MAX_BATCH = 2000
+"""Updates per /engage request, and events per /import request (Mixpanel's documented maxima)."""
+MAX_UPDATE_BYTES = 1_000_000
+_TRACK_MAX_AGE_MS = 5 * 86_400_000
+_OPERATIONS = ("$set", "$set_once", "$add", "$append", "$union", "$remove", "$unset", "$delete")
+_INVALID_IDS = frozenset({"", "anon", "anonymous", "nil", "none", "null", "n/a", "undefined", "0", "-1"})
+_INVALID_IDS |= {"00000000-0000-0000-0000-000000000000", "lmy47d", "[]", "{}"}
+
+
+def _answer(payload: Payload, request: Request, *, valid: int, error: str | None) -> Response:
+    """The non-strict answer: ``1``/``0``, or the verbose JSON object."""
+    status = 1 if valid else 0
+    if flag(request, payload, "verbose"):
+        return Response.json(200, {"error": None if valid else error, "status": status})
+    return Response.text(200, str(status), content_type="text/plain")
+
+
+def _time_ms(value: Any) -> int | None:
+    """Event ``time``: seconds (float allowed) or milliseconds since the epoch."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if value > 100_000_000_000 else int(value * 1000)
+
+
+def _event(item: Any, now_ms: int) -> tuple[Event | None, str, str]:
+    """Turn a received event into an ``Event``; or None with the failing field and why."""
+    if not isinstance(item, dict) or not isinstance(item.get("event"), str) or not item["event"]:
+        return None, "event", "'event' must be a non-empty string"
+    props = item.get("properties")
+    if not isinstance(props, dict):
+        return None, "properties", "'properties' must be an object"
+    at = _time_ms(props.get("time", now_ms / 1000))
+    if at is None:
+        return None, "properties.time", "'properties.time' is invalid: must be specified as seconds since epoch"
+    kept = {k: v for k, v in props.items() if k != "time"}
+    return Event(item["event"], kept, at, now_ms), "", ""
+
+
+def track(request: Request, project: Project) -> Response:
+    """Answer ``/track``: keep the valid events of the current project."""
+    payload = read_payload(request)
+    if payload.problem:
+        return _answer(payload, request, valid=0, error=payload.problem)
+    now_ms = project.clock.now_ms()
+    valid, error = 0, "no events in the request"
+    for item in payload.items:
+        event, _field, why = _event(item, now_ms)
+        if event is None:
+            error = why
+        elif event.properties.get("token") != project.token:
+            error = "token, missing or empty" if not event.properties.get("token") else "Invalid token"
+        elif event.time_ms < now_ms - _TRACK_MAX_AGE_MS:
+            error = "event is more than 5 days old; send it to /import instead"
+        else:
+            project.add_event(event)
+            valid += 1
+    return _answer(payload, request, valid=valid, error=error)
+
+
+def _strict_problem(item: Any, event: Event) -> tuple[str, str] | None:
+    props = event.properties
+    if not isinstance(props.get("distinct_id"), str):
+        return "properties.distinct_id", "'properties.distinct_id' must be a string"
+    insert_id = props.get("$insert_id")
+    if not isinstance(insert_id, str) or not 0 < len(insert_id) <= 36:
+        return "properties.$insert_id", "'properties.$insert_id' must be a string of 1 to 36 characters"
+    if "time" not in (item.get("properties") or {}):
+        return "properties.time", "'properties.time' is required"
+    return None
+
+
+def import_events(request: Request, project: Project) -> Response:
+    """Answer ``/import`` (authentication is checked by the app before)."""
+    payload = read_payload(request)
+    strict = flag(request, payload, "strict")
+    if payload.problem:
+        return coded_error(400, payload.problem)
+    if len(payload.items) > MAX_BATCH:
+        return coded_error(400, f"request has {len(payload.items)} events; at most {MAX_BATCH} are allowed")
+    now_ms = project.clock.now_ms()
+    failed: list[dict[str, Any]] = []
+    imported = 0
+    for index, item in enumerate(payload.items):
+        event, where, why = _event(item, now_ms)
+        problem = (where, why) if event is None else _strict_problem(item, event) if strict else None
+        if event is None or problem is not None:
+            assert problem is not None
+            insert_id = (item.get("properties") or {}).get("$insert_id") if isinstance(item, dict) else None
+            failed.append({"index": index, "insert_id": insert_id, "field": problem[0], "message": problem[1]})
+            continue
+        project.add_event(event)
+        imported += 1
+    if payload.form and not strict:  # the official library's legacy form request
+        return _answer(payload, request, valid=imported, error=failed[0]["message"] if failed else None)
+    if failed and strict:
+        message = "some data points in the request failed validation"
+        return coded_error(400, message, num_records_imported=imported, failed_records=failed)
+    return Response.json(200, {"code": 200, "num_records_imported": imported, "status": "OK"})
+
+
+def _update_problem(item: Any, project: Project, control: MixpanelControl) -> tuple[str, str] | None:
+    """Why one update object fails validation: (field, message), or None."""
+    if not isinstance(item, dict):
+        return "", "an update must be a JSON object"
+    distinct_id = item.get("$distinct_id")
+    if not isinstance(distinct_id, str) or distinct_id.strip().lower() in _INVALID_IDS:
+        return "$distinct_id", f"'$distinct_id' is missing or a placeholder: {distinct_id!r}"
+    if item.get("$token") != project.token:
+        return "$token", "'$token' is missing or not this project's token"
+    operations = [op for op in _OPERATIONS if op in item]
+    if len(operations) != 1:
+        return "", f"an update needs exactly one operation of {', '.join(_OPERATIONS)}; found {operations or 'none'}"
+    op, value = operations[0], item[operations[0]]
+    if op == "$unset" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return op, "'$unset' must be a list of property names"
+    if op not in {"$unset", "$delete"} and not isinstance(value, dict):
+        return op, f"'{op}' must be an object of property names and values"
+    if op == "$add" and not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+        return op, "'$add' values must be numbers"
+    if len(json.dumps(item)) > MAX_UPDATE_BYTES:
+        return "", f"the update is larger than {MAX_UPDATE_BYTES} bytes"
+    if distinct_id in control.failing_ids:
+        return "$set", f"profile {distinct_id} refused the update (injected fault fail_records)"
+    return None
+
+
+def _listify(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+_APPLY: dict[str, Callable[[dict[str, Any], Any], object]] = {
+    "$set": lambda p, v: p.update(v),
+    "$set_once": lambda p, v: [p.setdefault(k, x) for k, x in v.items()],
+    "$add": lambda p, v: p.update({k: (p.get(k) or 0) + x for k, x in v.items()}),
+    "$append": lambda p, v: p.update({k: [*_listify(p.get(k, [])), x] for k, x in v.items()}),
+    "$union": lambda p, v: p.update(
+        {k: list(dict.fromkeys([*_listify(p.get(k, [])), *_listify(x)])) for k, x in v.items()}
+    ),
+    "$remove": lambda p, v: p.update({k: [i for i in _listify(p.get(k, [])) if i != x] for k, x in v.items()}),
+    "$unset": lambda p, v: [p.pop(k, None) for k in v],
+}
+
+
+def _apply(project: Project, item: dict[str, Any]) -> None:
+    distinct_id = item["$distinct_id"]
+    with project.lock:
+        if "$delete" in item:
+            project.profiles.pop(distinct_id, None)
+            return
+        profile = project.profiles.setdefault(distinct_id, {})
+        op = next(op for op in _OPERATIONS if op in item)
+        _APPLY[op](profile, item[op])
+        if not item.get("$ignore_time"):
+            profile["$last_seen"] = project.clock.now().strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def engage(request: Request, project: Project, control: MixpanelControl) -> Response:
+    """Answer ``/engage``: validate, apply the valid updates, report per update in strict mode."""
+    payload = read_payload(request)
+    strict = flag(request, payload, "strict")
+    if payload.problem:
+        return (
+            ingest_error(400, payload.problem) if strict else _answer(payload, request, valid=0, error=payload.problem)
+        )
+    if len(payload.items) > MAX_BATCH:
+        return ingest_error(400, f"request has {len(payload.items)} updates; at most {MAX_BATCH} are allowed")
+    tokens = {item.get("$token") for item in payload.items if isinstance(item, dict)}
+    if payload.items and project.token not in tokens:
+        return Response.json(401, {"error": "Invalid project token", "status": "error"})
+    failed: list[dict[str, Any]] = []
+    for index, item in enumerate(payload.items):
+        problem = _update_problem(item, project, control)
+        if problem is None:
+            _apply(project, item)
+            continue
+        distinct_id = item.get("$distinct_id") if isinstance(item, dict) else None
+        failed.append({"index": index, "$distinct_id": distinct_id, "field": problem[0], "message": problem[1]})
+    valid = len(payload.items) - len(failed)
+    if not strict:
+        return _answer(payload, request, valid=valid, error=failed[0]["message"] if failed else "no updates")
+    if failed:
+        body = {"error": "some data points in the request failed validation", "failed_records": failed, "status": 0}
+        return Response.json(400, body)
+    return Response.json(200, {"error": None, "status": 1})
