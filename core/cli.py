@@ -37,6 +37,7 @@ from core.commands import (
     sandbox_cmd,
     setup_cmd,
     store_cmd,
+    sync_cmd,
 )
 from core.logs import configure
 
@@ -84,6 +85,7 @@ def _register() -> None:
     app.command("setup")(setup_cmd.setup)
     app.add_typer(sandbox_cmd.app, name="sandbox")
     app.add_typer(identity_cmd.app, name="identity")
+    app.add_typer(sync_cmd.app, name="sync")
     app.add_typer(policy_cmd.app, name="policy")
 
 

@@ -25,6 +25,7 @@ from connectors.registry import factory_for
 from core.canonical.base import describe_validation_error
 from core.errors import ConfigError, ConnectorConfigError, Problem, problem_count, problems_message
 from core.problems import Loc, closest, valid_keys, validation_problems
+from core.store.engine import ENV_VAR, database_url, normalise_url
 from core.yamlfile import Document, YamlSyntaxError, load
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "SystemConfig",
     "build_connector",
     "connector_of",
+    "project_store_url",
     "load_project",
 ]
 
@@ -278,3 +280,18 @@ def connector_of(kind: str, settings: Mapping[str, Any], *, name: str) -> Connec
         msg = f"settings of the {kind} connector for {name!r} are invalid: " + "; ".join(describe_validation_error(err))
         raise ConnectorConfigError(msg, hint=f"see 'docs/{kind}.md' for the settings it takes", system=name) from None
     return factory.from_config(config, name=name)
+
+
+def project_store_url(project: Project) -> str:
+    """The store a project uses.
+
+    ``CONTACTPOINT_DATABASE_URL`` when set, else ``store.url`` of the project file (a
+    relative SQLite path read from the file's folder), else ``contactpoint.db`` beside it.
+    """
+    if os.environ.get(ENV_VAR, "").strip():
+        return database_url()
+    url = project.store.url or "sqlite:///contactpoint.db"
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url[len(prefix) :] not in ("", ":memory:"):
+        return prefix + str(project.resolve_path(Path(url[len(prefix) :])))
+    return normalise_url(url)

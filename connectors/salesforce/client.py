@@ -206,6 +206,16 @@ class SalesforceClient:
             raise FatalApiError(msg, hint="the response does not match the request", system=self.system)
         return result
 
+    def upsert_collection(self, sobject: str, key_field: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Upsert up to 200 records on external ID ``key_field`` (sObject Collections); one result each, in order."""
+        body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
+        path = f"composite/sobjects/{sobject}/{key_field}"
+        result = self.call("collections", lambda sf: sf.restful(path, method="PATCH", json=body), stream=sobject)
+        if not isinstance(result, list) or len(result) != len(records):
+            msg = f"sObject Collections upsert answered {type(result).__name__} for {len(records)} records"
+            raise FatalApiError(msg, hint="the response does not match the request", system=self.system)
+        return result
+
     # -- Bulk API 2.0 --------------------------------------------------------------------------
 
     def _wait_for_job(self, path: str, *, stream: str) -> dict[str, Any]:

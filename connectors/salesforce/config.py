@@ -89,6 +89,7 @@ SalesforceAuth = Annotated[
 
 
 _FieldPath = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")]
+_ObjectName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 
 
 class ObjectSettings(_Strict):
@@ -147,6 +148,10 @@ class SalesforceConfig(_Strict):
     max_query_url_chars: int = Field(default=16_000, ge=1000, description="Longer queries go through Bulk.")
     formula_refresh_hours: float = Field(default=24.0, gt=0, description="Re-read formula fields this often.")
     api_budget_share: float = Field(default=0.8, gt=0, le=1, description="Stop before this share of the daily limit.")
+    alert_objects: list[_ObjectName] = Field(
+        default_factory=lambda: ["Task"],
+        description="Objects write-back may create records in (alerts upserted on their key), without pulling them.",
+    )
     setup: SetupSettings = Field(default_factory=SetupSettings)
     ca_file: Path | None = Field(default=None, description="CA bundle to verify TLS (a local sandbox's).")
     timeout_seconds: float = Field(default=120.0, gt=0)

@@ -57,11 +57,13 @@ log = structlog.get_logger(__name__)
 
 _TEXT_255: dict[str, Any] = {"type": "Text", "length": 255}
 TYPE_BY_SOURCE: dict[str, dict[str, Any]] = {
-    "profile_id": {"type": "Text", "length": 64, "externalId": True, "unique": True, "caseSensitive": True},
+    # an external ID to find a profile's records by, not unique: one profile may hold several duplicates
+    "profile_id": {"type": "Text", "length": 64, "externalId": True},
     "enrichment.intent_score": {"type": "Number", "precision": 5, "scale": 2},
     "enrichment.open_tickets": {"type": "Number", "precision": 6, "scale": 0},
     "enrichment.segment": {"type": "Text", "length": 80},
     "suppression.reasons": {"type": "LongTextArea", "length": 4096, "visibleLines": 3},
+    "alert.key": {"type": "Text", "length": 255, "externalId": True, "unique": True, "caseSensitive": True},
 }
 """Tooling API ``CustomField`` metadata by write-back source; see ``field_metadata`` for the rest."""
 
@@ -99,7 +101,7 @@ class FieldSpec:
 
 def field_specs(targets: Sequence[WritebackTarget], config: SalesforceConfig) -> list[FieldSpec]:
     """Return the write-back targets that land on objects configured as writable, as field specs."""
-    writable = {o.name for o in config.objects if o.writable}
+    writable = {o.name for o in config.objects if o.writable} | set(config.alert_objects)
     return [FieldSpec(t.stream, t.field, t.source) for t in targets if t.stream in writable]
 
 

@@ -70,6 +70,8 @@ class WriteBack:
             ConnectorConfigError: The stream is not configured as writable.
             ConnectorError: A failure that stops the whole push (auth, budget, rate limit).
         """
+        if batch.stream in self._config.alert_objects:
+            return self._upserts(batch.stream, batch.ops)
         settings = self._config.object(batch.stream)
         if settings is None or not settings.writable:
             msg = f"{self._system}.{batch.stream} is not writable"
@@ -90,6 +92,26 @@ class WriteBack:
             written = self._collections(batch.stream, ops)
         results.update({index: result for (index, _), result in zip(pending, written, strict=True)})
         return [results[i] for i in range(len(batch.ops))]
+
+    def _upserts(self, sobject: str, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        """Create-or-update records of an alert object on their key field, 200 a request (sObject Collections)."""
+        results: list[WriteResult | None] = [None] * len(ops)
+        keyed: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for index, op in enumerate(ops):
+            if op.match is None:
+                results[index] = WriteResult(
+                    op.source_id, WriteOutcome.FAILED, "NO_KEY", "an alert needs its key field"
+                )
+                continue
+            keyed.setdefault(op.match[0], []).append((index, {**op.fields, op.match[0]: op.match[1]}))
+        for key_field, items in keyed.items():
+            for start in range(0, len(items), COLLECTION_SIZE):
+                chunk = items[start : start + COLLECTION_SIZE]
+                answers = self._client.upsert_collection(sobject, key_field, [fields for _, fields in chunk])
+                for (index, _), answer in zip(chunk, answers, strict=True):
+                    results[index] = _upsert_result(answer)
+        log.info("writeback.upserted", system=self._system, stream=sobject, records=len(ops))
+        return [r if r is not None else WriteResult(None, WriteOutcome.FAILED, "NO_RESULT", "") for r in results]
 
     def _precheck(self, op: WriteOp) -> WriteResult | _Update:
         if op.source_id is None:
@@ -129,6 +151,13 @@ def _collection_result(op: _Update, answer: Mapping[str, Any]) -> WriteResult:
         return WriteResult(op.source_id, WriteOutcome.WRITTEN)
     code, message, retryable = record_failure(answer.get("errors"))
     return WriteResult(op.source_id, WriteOutcome.FAILED, code, message, retryable)
+
+
+def _upsert_result(answer: Mapping[str, Any]) -> WriteResult:
+    if answer.get("success"):
+        return WriteResult(answer.get("id"), WriteOutcome.WRITTEN)
+    code, message, retryable = record_failure(answer.get("errors"))
+    return WriteResult(answer.get("id"), WriteOutcome.FAILED, code, message, retryable)
 
 
 def _by_columns(ops: Sequence[_Update]) -> dict[tuple[str, ...], list[_Update]]:

@@ -21,6 +21,7 @@ from connectors.base import RejectedRecord, RejectionCode, SourceRecord, Writeba
 from core.canonical import CanonicalModel, Identifier, RecordRef
 from core.canonical.base import describe_validation_error
 from core.errors import ConfigError, Problem, RecordRejected
+from core.mapping.alerts import AlertTemplate
 from core.mapping.paths import SourcePath
 from core.mapping.plans import FieldProblem, IdentifierPlan, TargetPlan, ValuePlan, is_missing
 from core.mapping.writeback import Writeback
@@ -170,11 +171,21 @@ class CompiledMapping:
         system: The system it maps (``salesforce``).
     """
 
-    def __init__(self, *, file: str, system: str, streams: dict[str, StreamMapping], document: Document) -> None:
+    def __init__(
+        self,
+        *,
+        file: str,
+        system: str,
+        streams: dict[str, StreamMapping],
+        document: Document,
+        alerts: Mapping[str, AlertTemplate] | None = None,
+    ) -> None:
         self.file = file
         self.system = system
         self._streams = streams
         self._document = document
+        self.alerts: dict[str, AlertTemplate] = dict(alerts or {})
+        """Object name → how a policy alert becomes a record of it in this system."""
 
     def __repr__(self) -> str:
         return f"CompiledMapping(file={self.file!r}, system={self.system!r}, streams={list(self._streams)})"
@@ -235,12 +246,18 @@ class CompiledMapping:
         return self.stream(stream).writeback
 
     def writeback_targets(self) -> list[WritebackTarget]:
-        """Return every vendor field the mapping's ``writeback:`` sections fill, stream by stream in file order."""
-        return [
+        """Return every vendor field write-back fills.
+
+        The ``writeback:`` sections' fields, stream by stream in file order, then each
+        alert object's key field (source ``alert.key``).
+        """
+        found = [
             WritebackTarget(name, item.vendor_field, item.source)
             for name, plan in self._streams.items()
             for item in plan.writeback.fields
         ]
+        found += [WritebackTarget(name, alert.key_field, "alert.key") for name, alert in self.alerts.items()]
+        return found
 
     def source_record(self, stream: str, raw: Mapping[str, Any], *, position: str | None = None) -> SourceRecord:
         """Wrap a raw record of ``stream`` as a ``SourceRecord``, reading ``id``/``updated_at`` by the mapping.

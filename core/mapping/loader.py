@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from core import yamlfile
 from core.errors import MappingError, Problem
 from core.mapping import transforms as _transforms  # registers the built-in transforms
+from core.mapping.alerts import AlertTemplate, check_alert_value
 from core.mapping.compiler import Compiler
 from core.mapping.engine import CompiledMapping, StreamMapping
 from core.mapping.spec import DefaultsSpec, MappingSpec
@@ -89,10 +90,27 @@ def compile_document(doc: yamlfile.Document) -> CompiledMapping:
             if compiled is not None:
                 streams[str(name)] = compiled
     problems.extend(compiler.problems)
+    alerts = _alerts(doc, spec, problems)
     if problems or spec is None:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise MappingError(problems, file=doc.file)
-    return CompiledMapping(file=doc.file, system=spec.system, streams=streams, document=doc)
+    return CompiledMapping(file=doc.file, system=spec.system, streams=streams, document=doc, alerts=alerts)
+
+
+def _alerts(doc: yamlfile.Document, spec: MappingSpec | None, problems: list[Problem]) -> dict[str, AlertTemplate]:
+    """Compile the ``alerts:`` section, recording a problem for each value that cannot be provided."""
+    if spec is None:
+        return {}
+    found: dict[str, AlertTemplate] = {}
+    for name, alert in spec.alerts.items():
+        for vendor_field, value in alert.fields.items():
+            wrong = check_alert_value(value)
+            if wrong is not None:
+                problems.append(
+                    doc.problem(("alerts", name, "fields", vendor_field), wrong, "see docs/mappings.md, Alerts")
+                )
+        found[name] = AlertTemplate(name, alert.key_field, dict(alert.fields))
+    return found
 
 
 def _system(spec: MappingSpec | None, data: dict[str, Any]) -> str:

@@ -197,6 +197,22 @@ class DefaultsSpec(_Strict):
     timezone: TimeZoneName = "UTC"
 
 
+class AlertSpec(_Strict):
+    """How a policy alert becomes a record in this system (a Salesforce Task).
+
+    Attributes:
+        key_field: The vendor field (an external ID) holding the alert's key: the record is
+            upserted on it, so one occurrence never makes two records.
+        fields: Vendor field → value: ``alert.key``, ``alert.title``, ``alert.text``,
+            ``alert.kind``, ``alert.raised_at``, ``alert.source``; ``record.id`` (the
+            person's record the alert is attached to) or ``record.<path>`` (a value of
+            that record as pulled, e.g. ``record.OwnerId``); or ``{constant: value}``.
+    """
+
+    key_field: str = Field(min_length=1)
+    fields: dict[str, str | dict[str, Any]] = Field(default_factory=dict)
+
+
 class MappingSpec(_Strict):
     """The top of a mapping file; streams are validated one by one afterwards."""
 
@@ -205,3 +221,5 @@ class MappingSpec(_Strict):
     description: str = ""
     defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
     streams: dict[str, dict[str, Any]] = Field(min_length=1)
+    alerts: dict[str, AlertSpec] = Field(default_factory=dict)
+    """Object name (what the policies' alert targets name, e.g. ``Task``) → how to create it."""

@@ -64,7 +64,7 @@ class Decisions(Repository):
     """Profile decisions."""
 
     def save(self, items: Iterable[DecisionInput], *, run_id: str | None) -> builtins.list[str]:
-        """Keep decisions; return the profiles whose values or reasons changed (or are new).
+        """Keep decisions; return the profiles whose values changed (or are new); their reasons are kept with them.
 
         Raises:
             StoreError: When a value cannot be stored as JSON or the database fails.
@@ -75,7 +75,8 @@ class Decisions(Repository):
                 "profile_id": item.profile_id,
                 "values": dict(item.values),
                 "explanation": dict(item.explanation),
-                "content_hash": content_hash([dict(item.values), dict(item.explanation), item.review_at]),
+                # the values decide; reasons restate them with decay factors that move every run
+                "content_hash": content_hash([dict(item.values), item.review_at]),
                 "review_at": item.review_at,
                 "updated_at": now,
                 "run_id": run_id,

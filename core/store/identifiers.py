@@ -87,21 +87,27 @@ class Identifiers(Repository):
                     found.setdefault((system, stream, source_id), set()).add(profile_id)
         return found
 
-    def records_of(self, profile_id: str, *, models: Sequence[str]) -> builtins.list[tuple[str, str, str, str]]:
-        """Return ``(system, stream, source_id, model)`` of the records of ``models`` that a profile's people name."""
+    def records_of(
+        self, profile_ids: Iterable[str], *, models: Sequence[str]
+    ) -> dict[str, builtins.list[tuple[str, str, str, str]]]:
+        """Return, per profile, ``(system, stream, source_id, model)`` of the records of ``models`` its people name."""
         person, other, link = _IDS.alias("person"), _IDS.alias("other"), _LINKS
-        query = (
-            sa.select(other.c.system, other.c.stream, other.c.source_id, other.c.model)
-            .join(person, (person.c.key == other.c.key) & (person.c.model == PERSON_MODEL))
-            .join(
-                link,
-                (link.c.system == person.c.system)
-                & (link.c.stream == person.c.stream)
-                & (link.c.source_id == person.c.source_id),
-            )
-            .where(link.c.profile_id == profile_id, other.c.model.in_(builtins.list(models)))
-            .distinct()
-            .order_by(other.c.system, other.c.stream, other.c.source_id, other.c.model)
-        )
+        found: dict[str, builtins.list[tuple[str, str, str, str]]] = {}
         with self._db.connection() as conn:
-            return [(row[0], row[1], row[2], row[3]) for row in conn.execute(query)]
+            for part in chunked(profile_ids, 500):
+                query = (
+                    sa.select(link.c.profile_id, other.c.system, other.c.stream, other.c.source_id, other.c.model)
+                    .join(person, (person.c.key == other.c.key) & (person.c.model == PERSON_MODEL))
+                    .join(
+                        link,
+                        (link.c.system == person.c.system)
+                        & (link.c.stream == person.c.stream)
+                        & (link.c.source_id == person.c.source_id),
+                    )
+                    .where(link.c.profile_id.in_(part), other.c.model.in_(builtins.list(models)))
+                    .distinct()
+                    .order_by(link.c.profile_id, other.c.system, other.c.stream, other.c.source_id, other.c.model)
+                )
+                for pid, system, stream, source_id, model in conn.execute(query):
+                    found.setdefault(pid, []).append((system, stream, source_id, model))
+        return found

@@ -11,6 +11,7 @@ one transaction (``commit``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from core.canonical import RecordRef
 from core.store.database import Repository, chunked, insert
 from core.store.links import LINK_SPEC, LinkInput, link_row
 from core.store.profiles import PROFILE_SPEC, ProfileInput, profile_row
-from core.store.records import CANONICAL_SPEC, canonical_text_row
+from core.store.records import CANONICAL_SPEC, canonical_text_row, meaning_hash
 from core.store.tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, ProfileAlias
 
 __all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndex", "IndexedRecord"]
@@ -130,6 +131,18 @@ class IdentityIndex(Repository):
             for rows in chunked(_key_row(item) for item in keys):
                 conn.execute(sa.insert(_KEYS), rows)
 
+    def remove(self, records: Sequence[str]) -> None:
+        """Take records out of the index (deleted at their source): they match nothing any more."""
+        with self._db.transaction() as conn:
+            for chunk in chunked(records, _IN_LIST):
+                conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))
+                conn.execute(sa.delete(_RECORDS).where(_RECORDS.c.record.in_(chunk)))
+
+    def size(self) -> int:
+        """Return how many records the index holds (the people resolved so far)."""
+        with self._db.connection() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(_RECORDS)).scalar_one())
+
     def move(self, records: Mapping[str, str]) -> None:
         """Point indexed records at new profiles: ``{record: profile_id}`` (after a manual change)."""
         if not records:
@@ -193,7 +206,8 @@ class IdentityIndex(Repository):
         """
         now, indexed = self._db.now(), change.indexed
         with self._db.transaction() as conn:
-            canonical = canonical_text_row(change.ref, "Person", 0, indexed.person, now, None)
+            meaning = meaning_hash(json.loads(indexed.person))
+            canonical = canonical_text_row(change.ref, "Person", 0, indexed.person, now, None, meaning=meaning)
             conn.execute(self._db.upsert_statement(conn, CANONICAL_SPEC), [canonical])
             conn.execute(self._db.upsert_statement(conn, LINK_SPEC), [link_row(change.link, now, None)])
             if change.profiles:

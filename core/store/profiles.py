@@ -7,6 +7,8 @@ created_at   every profile ID with when it was created
 
 from __future__ import annotations
 
+import builtins
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
-from core.store.database import Repository, UpsertCounts, UpsertSpec
+from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
 from core.store.tables import Link, Profile, ProfileStatus
 from core.store.types import content_hash
 
@@ -102,6 +104,22 @@ class Profiles(Repository):
         with self._db.connection() as conn:
             found = {str(status): int(n) for status, n in conn.execute(query)}
         return {status.value: found.get(status.value, 0) for status in ProfileStatus}
+
+    def golden_of(self, profile_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Return ``{profile_id: golden record}`` of these profiles (the field → value-with-provenance JSON)."""
+        found: dict[str, dict[str, Any]] = {}
+        with self._db.connection() as conn:
+            for part in chunked(profile_ids, 500):
+                query = sa.select(_PROFILES.c.profile_id, _PROFILES.c.golden).where(_PROFILES.c.profile_id.in_(part))
+                for pid, golden in conn.execute(query):
+                    found[pid] = dict(json.loads(golden) if isinstance(golden, str) else golden)
+        return found
+
+    def active(self) -> builtins.list[str]:
+        """Return the IDs of every active profile, sorted."""
+        query = sa.select(_PROFILES.c.profile_id).where(_PROFILES.c.status == ProfileStatus.ACTIVE.value)
+        with self._db.connection() as conn:
+            return sorted(str(pid) for (pid,) in conn.execute(query))
 
     def get(self, profile_id: str) -> Profile | None:
         """Return the profile stored under exactly this ID (aliases not followed), or None."""

@@ -7,8 +7,9 @@ iter_source, iter_canonical       streaming reads in key order
 
 from __future__ import annotations
 
+import builtins
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -107,14 +108,34 @@ def _source_row(record: SourceRecord, now: datetime, run_id: str | None) -> dict
 
 def _canonical_row(item: CanonicalInput, now: datetime, run_id: str | None) -> dict[str, Any]:
     ref, model, ordinal, data = item
-    payload = canonical_json(data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data))
-    return canonical_text_row(ref, model, ordinal, payload, now, run_id)
+    values = data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data)
+    return canonical_text_row(ref, model, ordinal, canonical_json(values), now, run_id, meaning=meaning_hash(values))
+
+
+def meaning_hash(values: Mapping[str, Any]) -> str:
+    """The hash that says whether a canonical row changed: its values but the record's change time.
+
+    A record changes its ``updated_at`` whenever anything in it changes, Contactpoint's
+    own write-back included; that alone changes nothing identity or policies read, so it
+    is no reason to store the row again or to start work (the echo of a write-back).
+    """
+    return content_hash({name: value for name, value in values.items() if name != "updated_at"})
 
 
 def canonical_text_row(
-    ref: RecordKey, model: str, ordinal: int, payload: str, now: datetime, run_id: str | None
+    ref: RecordKey,
+    model: str,
+    ordinal: int,
+    payload: str,
+    now: datetime,
+    run_id: str | None,
+    *,
+    meaning: str | None = None,
 ) -> dict[str, Any]:
-    """The ``canonical_records`` row of a model already serialised as canonical JSON text."""
+    """The ``canonical_records`` row of a model already serialised as canonical JSON text.
+
+    ``meaning`` is the row's change hash (``meaning_hash``); the text's own hash when not given.
+    """
     return {
         "system": ref.system,
         "stream": ref.stream,
@@ -122,7 +143,7 @@ def canonical_text_row(
         "model": model,
         "ordinal": ordinal,
         "data": payload,
-        "content_hash": text_hash(payload),
+        "content_hash": meaning or text_hash(payload),
         "updated_at": now,
         "run_id": run_id,
     }
@@ -211,6 +232,49 @@ class Records(Repository):
                 )
                 found.update({sid: _as_dict(raw) for sid, raw in conn.execute(query)})
         return found
+
+    def canonical_of(
+        self, records: Iterable[tuple[str, str, str]], *, models: Sequence[str]
+    ) -> builtins.list[StoredCanonical]:
+        """Return the canonical rows of ``models`` of these records, in key order."""
+        c, found = _CANONICAL.c, []
+        with self._db.connection() as conn:
+            for part in chunked(sorted(set(records)), 500):
+                query = (
+                    sa.select(c.system, c.stream, c.source_id, c.model, c.ordinal, c.data, c.content_hash, c.updated_at)
+                    .where(sa.tuple_(c.system, c.stream, c.source_id).in_(part), c.model.in_(builtins.list(models)))
+                    .order_by(c.system, c.stream, c.source_id, c.model, c.ordinal)
+                )
+                found += [
+                    StoredCanonical(row.system, row.stream, row.source_id, row.model, row.ordinal,
+                                    _as_dict(row.data), row.content_hash, row.updated_at)
+                    for row in conn.execute(query)
+                ]  # fmt: skip
+        return found
+
+    def touch(self, records: Iterable[tuple[str, str, str]]) -> int:
+        """Mark records' canonical rows as changed now (their content unchanged): the next sync takes them as work.
+
+        For a record whose write-back fields a person changed by hand in the vendor: nothing
+        Contactpoint maps changed, yet the planner must look at it again.
+        """
+        c, now, touched = _CANONICAL.c, self._db.now(), 0
+        with self._db.transaction() as conn:
+            for part in chunked(sorted(set(records)), 500):
+                query = sa.update(_CANONICAL).where(sa.tuple_(c.system, c.stream, c.source_id).in_(part))
+                touched += conn.execute(query.values(updated_at=now)).rowcount
+        return touched
+
+    def changed_since(self, since: datetime) -> Iterator[tuple[str, str, str, str]]:
+        """Yield ``(system, stream, source_id, model)`` of canonical rows that changed at or after ``since``.
+
+        A row's ``updated_at`` moves only when its content does, so this is exactly the
+        work a run left undone or a later run brought, whatever happened in between.
+        """
+        c = _CANONICAL.c
+        query = sa.select(c.system, c.stream, c.source_id, c.model).where(c.updated_at >= since).distinct()
+        for row in self._db.stream(query):
+            yield (row.system, row.stream, row.source_id, row.model)
 
     def get_source(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
         """Return the stored row of one source record, or None."""

@@ -129,6 +129,18 @@ class Runs(Repository):
             msg = f"run {run_id!r} is not in the run ledger"
             raise StoreError(msg, hint="start it with store.runs.start() first")
 
+    def last_completed(self, kind: str) -> Run | None:
+        """Return the newest run of ``kind`` that ran to its end (succeeded or partial), or None."""
+        done = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)
+        query = (
+            select(Run)
+            .where(_RUNS.c.kind == kind, _RUNS.c.status.in_(done))
+            .order_by(_RUNS.c.started_at.desc(), _RUNS.c.run_id.desc())
+            .limit(1)
+        )
+        rows = self._db.select_all(query)
+        return rows[0] if rows else None
+
     def get(self, run_id: str) -> Run | None:
         """Return one run, or None when unknown."""
         rows = self._db.select_all(select(Run).where(_RUNS.c.run_id == run_id))

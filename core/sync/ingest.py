@@ -19,11 +19,13 @@ import structlog
 
 from connectors.base import Connector, PullBatch, RejectedRecord, SourceRecord
 from core.canonical import IdentifierKind
+from core.errors import BudgetExhaustedError, RateLimited
 from core.failpoints import reach
 from core.identity.roles import default_role_mailboxes
 from core.mapping import CompiledMapping, FieldProblem, Mapped
 from core.store import CanonicalInput, Store
 from core.sync.clean import clean_record
+from core.sync.values import MISSING, found_value, same
 
 __all__ = ["IngestSummary", "ingest_stream"]
 
@@ -51,12 +53,16 @@ class IngestSummary:
     """One reason of each group, as the first record of the group gave it."""
     problem_fields: Counter[str] = field(default_factory=Counter)
     """Values left out, by canonical field."""
+    hand_changed: int = 0
+    """Records whose write-back fields a person changed by hand in the vendor since Contactpoint wrote them."""
     changed: set[tuple[str, str, str, str]] = field(default_factory=set)
     """``(system, stream, source_id, model)`` of every record whose canonical rows changed: the work for
     identity and policies. A record whose pull only brought Contactpoint's own write-back (its echo),
     or other fields no mapping reads, changes no canonical row and is not here."""
     cursor: Mapping[str, Any] | None = None
     duration_ms: int = 0
+    stopped: str | None = None
+    """Why the pull stopped before the stream's end (a rate limit, the API budget); None when it ran through."""
 
     def counters(self) -> dict[str, Any]:
         """Counters in the run ledger's vocabulary."""
@@ -87,6 +93,30 @@ def identifier_keys(models: Iterable[Any]) -> set[tuple[str, str]]:
             key = f"{found.kind.value}:{found.system}:{value}" if found.system else f"{found.kind.value}:{value}"
             keys.add((type(model).__name__, key))
     return keys
+
+
+def _hand_changed(
+    mapping: CompiledMapping, stream: str, records: Sequence[SourceRecord], store: Store
+) -> list[tuple[str, str, str]]:
+    """Records whose write-back fields, as pulled, differ from what Contactpoint last wrote there.
+
+    Nothing mapped changed, so no other work would look at them; the planner must, to
+    report the hand-made change and set an owned field back.
+    """
+    if stream not in mapping.streams or not mapping.writeback(stream).fields or not records:
+        return []
+    writeback = mapping.writeback(stream)
+    system = records[0].system
+    written = store.writeback.written(system, stream, [r.source_id for r in records])
+    drifted = []
+    for record in records:
+        last = written.get(record.source_id)
+        if last and any(
+            (found := found_value(record.raw, writeback, name)) is not MISSING and not same(found, value)
+            for name, value in last.items()
+        ):
+            drifted.append((record.system, record.stream, record.source_id))
+    return drifted
 
 
 def _reason_group(item: RejectedRecord) -> str:
@@ -122,6 +152,10 @@ def _store_batch(
     if dropped:  # a record that maps to fewer models changed too
         summary.changed.update((key[0], key[1], key[2], "") for key in kept)
     store.identifiers.replace(identifiers)
+    drifted = _hand_changed(mapping, batch.stream, [record for record, _ in records], store)
+    if drifted:
+        store.records.touch(drifted)
+        summary.hand_changed += len(drifted)
     store.parked.add(parked, run_id=run_id)
     summary.field_problems += store.field_problems.replace(problems, run_id=run_id)
     summary.inserted += counts.inserted
@@ -134,6 +168,34 @@ def _store_batch(
         summary.reasons[group] += 1
         summary.examples.setdefault(group, item.reason)
     summary.problem_fields.update(p.field for _, found in problems for p in found)
+
+
+def _pull_batches(
+    connector: Connector,
+    stream: str,
+    cursor: Mapping[str, Any] | None,
+    mapping: CompiledMapping,
+    store: Store,
+    summary: IngestSummary,
+    *,
+    run_id: str,
+    on_batch: Callable[[IngestSummary], None] | None,
+    check_stop: Callable[[], None] | None,
+) -> None:
+    """Store each batch the connector yields, then its cursor (the order that makes a crash lose nothing)."""
+    for batch in connector.pull(stream, cursor):
+        _store_batch(batch, mapping, store, summary, run_id=run_id)
+        reach("ingest.batch_stored")
+        store.cursors.save(connector.system, stream, batch.cursor, run_id=run_id)
+        reach("ingest.cursor_saved")
+        summary.batches += 1
+        summary.pulled += len(batch.records) + len(batch.rejected)
+        summary.cursor = batch.cursor
+        log.debug("stream.batch_stored", records=len(batch.records), rejected=len(batch.rejected))
+        if on_batch is not None:
+            on_batch(summary)
+        if check_stop is not None:
+            check_stop()
 
 
 def ingest_stream(
@@ -173,19 +235,13 @@ def ingest_stream(
     summary = IngestSummary(system=system, stream=stream, resumed_from=cursor)
     bound = log.bind(run_id=run_id, system=system, stream=stream)
     bound.info("stream.pull_started", cursor=cursor)
-    for batch in connector.pull(stream, cursor):
-        _store_batch(batch, mapping, store, summary, run_id=run_id)
-        reach("ingest.batch_stored")
-        store.cursors.save(system, stream, batch.cursor, run_id=run_id)
-        reach("ingest.cursor_saved")
-        summary.batches += 1
-        summary.pulled += len(batch.records) + len(batch.rejected)
-        summary.cursor = batch.cursor
-        bound.debug("stream.batch_stored", records=len(batch.records), rejected=len(batch.rejected))
-        if on_batch is not None:
-            on_batch(summary)
-        if check_stop is not None:
-            check_stop()
+    try:
+        _pull_batches(connector, stream, cursor, mapping, store, summary, run_id=run_id, on_batch=on_batch,
+                      check_stop=check_stop)  # fmt: skip
+    except (RateLimited, BudgetExhaustedError) as err:
+        # what was stored stands, with its cursor; the next run carries on from there
+        summary.stopped = err.message
+        bound.warning("stream.pull_stopped", reason=err.message, records=summary.pulled)
     summary.duration_ms = int((time.monotonic() - started) * 1000)
     bound.info("stream.pull_finished", records=summary.pulled, rejected=summary.parked, duration_ms=summary.duration_ms)
     return summary

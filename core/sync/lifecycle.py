@@ -50,6 +50,7 @@ class RunKind(StrEnum):
     """What a run does; the run ledger's ``kind``."""
 
     SYNC = "sync"
+    SYNC_DRY_RUN = "sync-dry-run"
     IMPORT = "import"
     IDENTITY = "identity"
     IDENTITY_MERGE = "identity-merge"

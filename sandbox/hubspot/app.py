@@ -43,7 +43,7 @@ class HubSpotSandbox:
     def __init__(self, *, base_url: str, state_dir: Path, options: SandboxOptions) -> None:
         self.base_url = base_url
         self.portal = Portal()
-        seed_portal(self.portal, records=options.records, seed=options.seed)
+        seed_portal(self.portal, records=options.records, seed=options.seed, today=options.today)
         self.creds: Credentials = make_credentials()
         self.tokens = TokenStore(self.creds)
         self.control = HubSpotControl(self.portal, self.tokens, RateLimits(daily=options.api_limit))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sandbox.common.people import Company, Person, companies, people
@@ -151,8 +151,10 @@ def _crowd_email(portal: Portal, rng: random.Random, email: str, modified: datet
         _unsubscribe(portal, rng, email, modified - timedelta(days=1))
 
 
-def _seed_stories(portal: Portal, rng: random.Random) -> None:
+def _seed_stories(portal: Portal, rng: random.Random, today: date | None) -> None:
     start = _EPOCH - timedelta(days=2)
+    # the stories' emails are dated from the sandbox's day, so policies see them as recent as told
+    anchor = datetime.combine(today or datetime.now(UTC).date(), time(9), UTC)
     for story in STORIES:
         facts = story.facts.get("hubspot", {})
         for person in story.people:
@@ -164,12 +166,18 @@ def _seed_stories(portal: Portal, rng: random.Random) -> None:
                 props = {"name": person.company, "domain": person.company_domain, "city": person.city,
                          "country": _COUNTRIES.get(person.country, person.country)}  # fmt: skip
                 portal.add("companies", HubRecord(company_id, props, start - timedelta(days=300), start))
-            _seed_story_person(portal, rng, person, fact, company_id, start)
+            _seed_story_person(portal, rng, person, fact, company_id, start, anchor)
             start += timedelta(minutes=7)
 
 
 def _seed_story_person(
-    portal: Portal, rng: random.Random, person: StoryPerson, fact: dict[str, Any], company_id: str, at: datetime
+    portal: Portal,
+    rng: random.Random,
+    person: StoryPerson,
+    fact: dict[str, Any],
+    company_id: str,
+    at: datetime,
+    anchor: datetime,
 ) -> None:
     props = _contact_props(person, person.company, random.Random(person.key)) | {
         "firstname": person.first_name, "lastname": person.last_name, "jobtitle": person.title,
@@ -178,12 +186,12 @@ def _seed_story_person(
     if fact.get("subscribed"):
         portal.set_status(SubscriptionStatus(person.email, "1001", subscribed=True, at=at - timedelta(days=60)),
                           touch=False)  # fmt: skip
-    kinds = list(fact.get("email_events", []))
-    while kinds:  # one email per SENT: its events up to the next SENT
+    kinds, sent = list(fact.get("email_events", [])), 0
+    while kinds:  # one email per SENT, a week apart, the first 45 days before the sandbox's day
         cut = kinds.index("SENT", 1) if "SENT" in kinds[1:] else len(kinds)
-        _send(portal, rng, person.email, at - timedelta(days=10 * len(kinds)), kinds[:cut],
+        _send(portal, rng, person.email, anchor - timedelta(days=45 - 7 * sent), kinds[:cut],
               fact.get("email_campaign", "Quarterly newsletter"))  # fmt: skip
-        kinds = kinds[cut:]
+        kinds, sent = kinds[cut:], sent + 1
     if fact.get("hs_email_optout"):
         stated = datetime.fromisoformat(str(fact["unsubscribed_at"]).replace("Z", "+00:00"))
         _unsubscribe(portal, rng, person.email, stated)
@@ -191,11 +199,14 @@ def _seed_story_person(
         record.modified = max(record.modified, stated)
 
 
-def seed_portal(portal: Portal, *, records: int, seed: int) -> None:
-    """Fill ``portal`` with ``records`` contacts, their companies, subscriptions and email events."""
+def seed_portal(portal: Portal, *, records: int, seed: int, today: date | None = None) -> None:
+    """Fill ``portal`` with ``records`` contacts, their companies, subscriptions and email events.
+
+    ``today`` dates the stories' emails (the real day when None; tests fix it so recordings replay).
+    """
     rng = random.Random(f"hubspot:{seed}")
     stamps = _Stamps(rng)
-    _seed_stories(portal, rng)
+    _seed_stories(portal, rng, today)
     firms = companies(seed, max(1, records // 5))
     for index, company in enumerate(firms):
         created, modified = stamps.next()

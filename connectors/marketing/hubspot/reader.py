@@ -61,11 +61,21 @@ class CrmReader:
         self._config = config
         self._system = system
         self._now = now
+        self._written: dict[str, list[str]] = {}
 
     def walk(self, stream: str, properties: list[str], limit: int) -> SearchWalk:
         """A search walk over ``stream``'s object with these properties."""
         spec = CRM_STREAMS[stream]
         return SearchWalk(self._client, stream, cursor=spec.cursor, properties=properties, limit=limit, stream=stream)
+
+    def _properties(self, stream: str) -> list[str]:
+        """The configured properties, and the write-back ones of the setup group (so written values read back)."""
+        if stream not in self._written:  # one look-up per connector: the group changes only with setup
+            group = self._config.setup.group_name
+            self._written[stream] = [
+                str(p["name"]) for p in self._client.properties(stream) if p.get("groupName") == group
+            ]
+        return list(dict.fromkeys([*self._config.properties(stream), *self._written[stream]]))
 
     def pull(self, stream: str, cursor: Cursor | None) -> Iterator[PullBatch]:
         """Yield batches of archived and changed records, each with the cursor to save after it."""
@@ -73,7 +83,7 @@ class CrmReader:
         archived = load_mark(cursor, at="archived_at", ids="ids_at_archived", system=self._system, stream=stream)
         end = self._now()
         archived = yield from self._archived(stream, mark, archived)
-        walk = self.walk(stream, self._config.properties(stream), self._config.page_size)
+        walk = self.walk(stream, self._properties(stream), self._config.page_size)
         for page in walk.pages(mark, end):
             yield self._page(stream, walk, page, mark, archived)
 

@@ -84,7 +84,9 @@ class MixpanelConfig(_Strict):
     )
     initial_days: int = Field(default=30, ge=1, le=3650)
     reread_days: int = Field(default=5, ge=0, le=60, description="Complete days read again for late events.")
-    days_per_query: int = Field(default=1, ge=1, le=31, description="Days of one export query.")
+    days_per_query: int = Field(
+        default=7, ge=1, le=31, description="Days of one export query (a backfill of a year fits the hourly limit)."
+    )
     include_today: bool = Field(default=True, description="Read today's events too (today is never complete).")
     lateness_margin_seconds: float = Field(default=120.0, ge=0, le=86_400)
     events: list[Annotated[str, Field(min_length=1)]] | None = Field(default=None, description="Event names to export.")

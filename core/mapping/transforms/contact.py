@@ -14,7 +14,7 @@ from core.canonical.fields import to_e164
 from core.mapping.paths import parse_path
 from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TransformFn, transform
 
-__all__ = ["PhoneRegion", "check_region", "region_of"]
+__all__ = ["PhoneRegion", "check_region"]
 
 
 def check_region(region: str) -> str:
@@ -38,39 +38,34 @@ class E164Args(StrictArgs):
     """Arguments of ``e164``."""
 
     region: PhoneRegion | None = Field(default=None, description="Default region; else defaults.phone_region.")
-    region_path: str | None = Field(
-        default=None, description="Source path of the record's own region: a code (GB) or a locale (en-GB, de)."
+    country_from: str | None = Field(
+        default=None,
+        description="Source path of the record's country (a name, a code, or a locale such as en-US): "
+        "a national number is read in that country.",
     )
 
 
-def region_of(value: Any) -> str | None:
-    """Read a region from a country code (``GB``) or a locale (``en-GB``, ``en_us``, ``de``); None when it names none.
-
-    A bare language code counts when it is also a region code (``de`` → ``DE``, ``fr`` → ``FR``; ``en`` → None).
-    """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    parts = value.strip().replace("_", "-").split("-")
-    for part in (parts[-1], parts[0]):
-        code = part.upper()
-        if len(code) == 2 and code in phonenumbers.SUPPORTED_REGIONS:
-            return code
-    return None
+def _locale_region(text: str) -> str | None:
+    """The region of a locale (``en-US``, ``pt_BR`` → ``US``, ``BR``); None when it names none (``en``)."""
+    parts = text.strip().replace("_", "-").split("-")
+    code = parts[-1].upper() if len(parts) > 1 else ""
+    return code if len(code) == 2 and code in phonenumbers.SUPPORTED_REGIONS else None
 
 
-@transform("e164", args=E164Args, shorthand="region")
+@transform("e164", args=E164Args, shorthand="region", reads_record=True)
 def build_e164(args: E164Args, ctx: BuildContext) -> TransformFn:
     """Format a phone number as E.164 (``+`` country code, digits only) with phonenumbers.
 
-    A number without a country code is read in the record's own region when
-    ``region_path`` names one (a country code, or a locale such as ``en-US``), else in
-    ``region``, else in the mapping's ``defaults.phone_region``. Examples:
-    ``"020 7946 0018"`` with ``{e164: GB}`` → ``"+442079460018"``; ``"(415) 555-0100"``
-    with ``{e164: {region_path: locale}}`` on a record whose ``locale`` is ``en-US`` →
-    ``"+14155550100"``; ``"+1 (415) 555-0100"`` → ``"+14155550100"``; ``"12ab"`` is rejected.
+    A number without a country code is read in the record's own country when
+    ``country_from`` names where that is (``MailingCountry``: a CRM keeps a British
+    contact's ``020 7946 0321`` without ``+44``; or a locale: a helpdesk user whose
+    ``locale`` is ``en-US`` typed ``(415) 555-0142``), else in ``region``, else in the
+    mapping's ``defaults.phone_region``. Examples: ``"020 7946 0018"`` with
+    ``{e164: GB}`` → ``"+442079460018"``; ``"+1 (415) 555-0100"`` → ``"+14155550100"``;
+    ``"12ab"`` is rejected.
     """
     region = args.region or ctx.phone_region
-    own = parse_path(args.region_path) if args.region_path else None
+    country = parse_path(args.country_from).get if args.country_from else None
 
     def e164(value: Any, raw: Mapping[str, Any]) -> Any:
         text = str(value) if isinstance(value, int) else value
@@ -79,7 +74,9 @@ def build_e164(args: E164Args, ctx: BuildContext) -> TransformFn:
             raise ValueError(msg)  # noqa: TRY004 - ValueError is the transform contract
         if not text.strip():
             return None
-        return to_e164(text, (region_of(own.get(raw)) if own else None) or region)
+        found = country(raw) if country is not None else None
+        own = (country_code(found) or _locale_region(found)) if isinstance(found, str) else None
+        return to_e164(text, own if own in phonenumbers.SUPPORTED_REGIONS else region)
 
     return e164
 

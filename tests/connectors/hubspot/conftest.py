@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -36,6 +36,8 @@ RECORDING = os.environ.get("CONTACTPOINT_RECORD_CASSETTES") == "1"
 REDACTED = "REDACTED"
 NOW = datetime(2099, 1, 1, tzinfo=UTC)
 """The wall clock of every cassette test: the end of each pull's window, after anything a recording changes."""
+STORY_DAY = date(2026, 12, 1)
+"""The sandbox's day, which dates the stories' emails: fixed, so recordings replay the same."""
 
 _SECRET_FORM_KEYS = {"client_secret", "refresh_token", "client_id", "code"}
 _SECRET_JSON_KEYS = {"access_token", "refresh_token", "token"}
@@ -151,7 +153,7 @@ def hubspot_env(
         from sandbox.common.runner import running_sandbox
 
         with (
-            running_sandbox("hubspot", records=records, seed=7, api_limit=api_limit) as sb,
+            running_sandbox("hubspot", records=records, seed=7, api_limit=api_limit, today=STORY_DAY) as sb,
             RECORDER.use_cassette(cassette),
         ):
             yield HubSpotEnv(factory(sb), sb.control, lambda **o: _settings(sb, o, auth), clock.sleeps, sb.credentials)

@@ -8,7 +8,6 @@ from connectors.base import SourceRecord
 from core.canonical import Interaction, Person
 from core.errors import MappingError
 from core.mapping import Mapped, Rejected, load_mapping_text
-from core.mapping.transforms.contact import region_of
 
 TICKETS = """
 system: desk
@@ -34,7 +33,7 @@ streams:
     id: id
     model: Person
     fields:
-      phone: {path: phone, transforms: [{e164: {region_path: locale}}]}
+      phone: {path: phone, transforms: [{e164: {country_from: locale}}]}
 """
 
 
@@ -69,6 +68,7 @@ def test_a_dotted_field_must_name_one_key_of_a_dict_field(field):
         ("(415) 555-0142", "en-US", "+14155550142"),
         ("030 5550 1187", "de", "+493055501187"),
         ("020 7946 0321", "en", "+442079460321"),  # 'en' names no country: the mapping's default region
+        ("(11) 5555-0123", "pt_BR", "+551155550123"),
         ("020 7946 0321", None, "+442079460321"),
         ("+1 415 555 0142", "de", "+14155550142"),  # a number with its country code ignores the region
     ],
@@ -85,14 +85,9 @@ def test_a_national_number_read_in_the_wrong_region_is_rejected_not_guessed():
     assert isinstance(out, Rejected) and "e164" in out.reason
 
 
-def test_region_of_reads_codes_and_locales():
-    assert [region_of(v) for v in ("GB", "en-gb", "pt_BR", "fr", "en", "", None, 3)] == [
-        "GB", "GB", "BR", "FR", None, None, None, None]  # fmt: skip
-
-
-def test_a_malformed_region_path_is_a_mapping_problem():
+def test_a_malformed_country_path_is_a_mapping_problem():
     with pytest.raises(MappingError, match="e164"):
-        load_mapping_text(PEOPLE.replace("region_path: locale", "region_path: 'a..b'"), file="desk.yaml")
+        load_mapping_text(PEOPLE.replace("country_from: locale", "country_from: 'a..b'"), file="desk.yaml")
 
 
 def test_a_bad_value_in_a_key_of_a_dict_field_is_left_out_not_the_record():

@@ -1,0 +1,106 @@
+"""Decide: evaluate the policies for the affected profiles and keep what they decided.
+
+    decide(store, policies, profile_ids, now=, run_id=) ─→ Decided
+        per chunk of profiles: policy inputs from the store (``views``) ─→ PolicySet.evaluate
+        ─→ store.decisions.save: the write-back values (profile_id, golden.*, enrichment.*,
+           suppression.*) with the reasons, and when to look again (the earliest end of a
+           suppression in force); only profiles whose values changed count as changed
+        ─→ store.alerts.raise_new: each occurrence's alert once, ever
+
+Without policies (none configured) the values are the profile ID and the golden record,
+so write-back still stamps the profile ID where people work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.policy import PolicyInput, PolicyResult, PolicySet
+from core.store import AlertInput, DecisionInput, Store
+from core.sync.views import policy_inputs
+
+__all__ = ["CHUNK", "Decided", "decide", "values_of"]
+
+CHUNK = 500
+"""Profiles read and evaluated together; memory follows the chunk, not the store."""
+
+
+@dataclass
+class Decided:
+    """What deciding did: profiles evaluated, profiles whose values changed, alerts raised for the first time."""
+
+    evaluated: int = 0
+    changed: list[str] = field(default_factory=list)
+    new_alerts: list[str] = field(default_factory=list)
+
+
+def values_of(person: PolicyInput, result: PolicyResult | None) -> dict[str, Any]:
+    """The write-back values of one profile: its ID, golden record and (with policies) what they decided."""
+    values: dict[str, Any] = {"profile_id": person.profile_id}
+    values.update({f"golden.{name}": value for name, value in person.golden.items() if value is not None})
+    if result is not None:
+        values.update(result.writeback_values())
+    return values
+
+
+def _review_at(result: PolicyResult | None) -> datetime | None:
+    """The earliest time a decision in force runs out by itself (a timed suppression ends)."""
+    if result is None:
+        return None
+    ends = [s.until for s in result.suppressions if s.until is not None and s.until > result.evaluated_at]
+    return min(ends, default=None)
+
+
+def _alerts(result: PolicyResult) -> Iterator[AlertInput]:
+    for alert in result.alerts:
+        target = alert.target
+        detail = {
+            "text": alert.text,
+            "source": str(alert.source),
+            "open": alert.open,
+            "object": target.object,
+            "record": str(target.record) if target.record is not None else None,
+            "assign_to": target.assign_to,
+        }
+        yield AlertInput(
+            alert.key, result.profile_id, alert.name, alert.subject, detail, alert.occurred_at, target.system
+        )
+
+
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def decide(
+    store: Store, policies: PolicySet | None, profile_ids: Iterable[str], *, now: datetime, run_id: str | None
+) -> Decided:
+    """Evaluate ``policies`` for the profiles and store the decisions and new alerts.
+
+    Raises:
+        StoreError: When the database fails.
+    """
+    decided = Decided()
+    for chunk in _chunks(dict.fromkeys(profile_ids)):
+        inputs = policy_inputs(store, chunk)
+        decisions: list[DecisionInput] = []
+        alerts: list[AlertInput] = []
+        for pid, person in inputs.items():
+            result = policies.evaluate(person, now=now) if policies is not None else None
+            explanation = result.to_json() if result is not None else {}
+            decisions.append(DecisionInput(pid, values_of(person, result), explanation, _review_at(result)))
+            if result is not None:
+                alerts.extend(_alerts(result))
+        decided.evaluated += len(decisions)
+        decided.changed += store.decisions.save(decisions, run_id=run_id)
+        decided.new_alerts += store.alerts.raise_new(alerts, run_id=run_id)
+    return decided

@@ -1,0 +1,186 @@
+"""Push: send a plan's writes and the pending alerts, and record what each vendor confirmed.
+
+    push_plan(store, connectors, plan, run=) ─→ Pushed
+        confirmed values (the vendor already holds them) ─→ the write-back ledger, no call
+        per system and stream, batches of ``BATCH`` ops ─→ connector.push ─→ one final result each
+            written   ─→ store.writeback.record (the ledger), in the same breath
+            failed    ─→ store.writeback.fail (its own transaction: error, attempts) and
+                         store.parked (code vendor_refused), so an operator sees it
+        a write that failed before, for good, with the same values, is not sent again
+    push_alerts(store, connectors, mappings, run=) ─→ each pending alert upserted on its
+        key field (a Task created once per occurrence, whatever runs or kills follow)
+
+A run stopped between batches has recorded every batch before; a kill between a vendor's
+confirmation and the ledger is caught by the next run's planner, which finds the values
+already in the vendor and records them without writing (``planner.Confirmed``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import Connector, RejectedRecord, RejectionCode, WriteBatch, WriteOp, WriteOutcome, WriteResult
+from connectors.http import MeteredConnector
+from core.canonical import RecordRef
+from core.failpoints import reach
+from core.mapping import CompiledMapping
+from core.store import Store
+from core.sync.lifecycle import RunContext
+from core.sync.planner import Plan, PlannedWrite, same
+
+__all__ = ["BATCH", "MAX_ATTEMPTS", "Pushed", "push_alerts", "push_plan"]
+
+BATCH = 1000
+"""Ops handed to a connector at once; it splits them into the vendor's own batch size."""
+
+MAX_ATTEMPTS = 10
+"""A write that keeps failing with a retryable error is tried this many runs, then reported and left."""
+
+
+@dataclass
+class Pushed:
+    """What pushing did, per system."""
+
+    written: Counter[str] = field(default_factory=Counter)
+    fields: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    calls: Counter[str] = field(default_factory=Counter)
+    confirmed: int = 0
+    alerts_sent: int = 0
+    alerts_failed: int = 0
+
+    def per_system(self) -> dict[str, dict[str, int]]:
+        """The counts by system, for the summary."""
+        systems = set(self.written) | set(self.failed) | set(self.calls) | set(self.skipped)
+        return {
+            s: {"written": self.written[s], "fields": self.fields[s], "failed": self.failed[s],
+                "skipped": self.skipped[s], "write_calls": self.calls[s]}
+            for s in sorted(systems)
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    source_id: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    source_id: str
+    fields: Mapping[str, Any]
+    code: str | None
+    message: str | None
+    retryable: bool
+
+
+def _chunks(items: Sequence[PlannedWrite], size: int) -> Iterator[Sequence[PlannedWrite]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _calls(connector: Connector) -> int:
+    return connector.api_usage.calls if isinstance(connector, MeteredConnector) else 0
+
+
+def _worth_sending(
+    store: Store, system: str, stream: str, writes: list[PlannedWrite], pushed: Pushed
+) -> list[PlannedWrite]:
+    """Leave out writes that failed for good with the same values, or too often."""
+    failures = {f.source_id: f for f in store.writeback.failures(system, stream)}
+    kept = []
+    for write in writes:
+        before = failures.get(write.source_id or "")
+        hopeless = before is not None and (
+            (not before.retryable and same(dict(before.fields), dict(write.fields))) or before.attempts >= MAX_ATTEMPTS
+        )
+        if hopeless:
+            pushed.skipped[system] += 1
+        else:
+            kept.append(write)
+    return kept
+
+
+def _record(store: Store, run: RunContext, system: str, stream: str, sent: Sequence[PlannedWrite],
+            results: list[WriteResult], pushed: Pushed) -> None:  # fmt: skip
+    done, failed = [], []
+    for write, result in zip(sent, results, strict=True):
+        if result.outcome is WriteOutcome.FAILED:
+            failed.append(_Failed(write.source_id or f"new:{write.profile_id}", write.fields, result.error_code,
+                                  result.message, result.retryable))  # fmt: skip
+        elif result.source_id is not None:
+            done.append(_Written(result.source_id, write.fields))
+    store.writeback.record(system, stream, done, run_id=run.run_id)
+    store.writeback.fail(system, stream, failed, run_id=run.run_id)
+    store.parked.add(
+        [RejectedRecord(system, stream, f"the vendor refused the write-back: {f.code}: {f.message}", dict(f.fields),
+                        f.source_id, None, RejectionCode.VENDOR_REFUSED) for f in failed],
+        run_id=run.run_id,
+    )  # fmt: skip
+    pushed.written[system] += len(done)
+    pushed.fields[system] += sum(len(op.fields) for op in done)
+    pushed.failed[system] += len(failed)
+
+
+def push_plan(store: Store, connectors: Mapping[str, Connector], plan: Plan, *, run: RunContext) -> Pushed:
+    """Send the plan's writes, batch by batch, recording every outcome (see the module docstring).
+
+    Raises:
+        ConnectorError: A connector stopped (auth, budget); batches before stay recorded.
+        RunInterrupted: A signal arrived; the run stops between batches.
+    """
+    pushed = Pushed()
+    for item in plan.confirmed:
+        store.writeback.record(item.system, item.stream, [_Written(item.source_id, item.fields)], run_id=run.run_id)
+        pushed.confirmed += 1
+    for (system, stream), writes in plan.by_stream().items():
+        connector = connectors[system]
+        for chunk in _chunks(_worth_sending(store, system, stream, writes, pushed), BATCH):
+            before = _calls(connector)
+            results = connector.push(WriteBatch(system, stream, [write.op() for write in chunk]))
+            reach("sync.pushed")  # the vendor confirmed; the ledger does not know yet
+            _record(store, run, system, stream, chunk, results, pushed)
+            pushed.calls[system] += _calls(connector) - before
+            run.check_stop()
+    return pushed
+
+
+def push_alerts(
+    store: Store, connectors: Mapping[str, Connector], mappings: Mapping[str, CompiledMapping], *, run: RunContext
+) -> Pushed:
+    """Create each pending alert in its target system, upserted on its key field; mark what the system answered."""
+    pushed = Pushed()
+    for alert in store.alerts.pending():
+        system = alert.system or ""
+        template = mappings[system].alerts.get(str(alert.detail.get("object"))) if system in mappings else None
+        connector = connectors.get(system)
+        target = alert.detail.get("record")
+        if template is None or connector is None or target is None:
+            why = "no record of the person in the target system" if target is None else "no alerts section for it"
+            store.alerts.mark(alert.key, status="undeliverable", error=why)
+            continue
+        ref = RecordRef.parse(str(target))
+        raw = store.records.raw_of(ref.system, ref.stream, [ref.source_id]).get(ref.source_id)
+        fields = template.render(
+            {"key": alert.key, "title": alert.title, "text": alert.detail.get("text"), "kind": alert.kind,
+             "raised_at": alert.raised_at.isoformat(), "source": alert.detail.get("source")},
+            ref.source_id, raw,
+        )  # fmt: skip
+        before = _calls(connector)
+        (result,) = connector.push(
+            WriteBatch(system, template.object, [WriteOp(None, fields, (template.key_field, alert.key))])
+        )
+        reach("sync.alert_pushed")
+        pushed.calls[system] += _calls(connector) - before
+        if result.outcome is WriteOutcome.FAILED:
+            store.alerts.mark(alert.key, status="failed", error=f"{result.error_code}: {result.message}")
+            pushed.alerts_failed += 1
+        else:
+            store.alerts.mark(alert.key, status="sent", vendor_id=result.source_id)
+            pushed.alerts_sent += 1
+        run.check_stop()
+    return pushed

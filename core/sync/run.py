@@ -1,0 +1,242 @@
+"""One sync run: every system heard, every changed person resolved, decided and written back.
+
+    run_sync(project, store, options, run=) ─→ SyncSummary
+      1 pull     each enabled system's mapped streams, incrementally (``ingest_stream``);
+                 records whose canonical rows did not change (nothing new, or only
+                 Contactpoint's own write-back coming back: its echo) start no work
+      2 resolve  the changed people (``resolve_changes``: incremental, or a batch when due)
+      3 decide   the affected profiles: those people's, those whose interactions or
+                 consents changed, those whose decisions ran out by now, those with
+                 writes still to retry (``decide``: policies, alerts once per occurrence)
+      4 plan     desired - last written - what the vendor holds (``plan_writes``)
+      5 push     the plan, then the pending alerts (``push_plan``, ``push_alerts``)
+
+With ``dry_run`` the run does all of it but the push inside one store transaction that is
+rolled back: nothing reaches a system and the store is left as it was (cursors too), so
+the next real run does exactly what the dry run showed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from connectors.base import Connector
+from connectors.http import MeteredConnector
+from core.config import Project, build_connector
+from core.errors import ConfigError
+from core.identity import load_settings
+from core.mapping import CompiledMapping, load_mapping
+from core.policy import load_project_policies
+from core.store import Store
+from core.sync.decide import Decided, decide
+from core.sync.ingest import IngestSummary, ingest_stream
+from core.sync.lifecycle import RunContext
+from core.sync.planner import Plan, Target, plan_writes
+from core.sync.push import Pushed, push_alerts, push_plan
+from core.sync.resolve import Resolved, resolve_changes
+
+__all__ = ["SyncOptions", "SyncSummary", "run_sync", "sync_jobs"]
+
+log = structlog.get_logger(__name__)
+
+PROCESSED = ("contactpoint", "sync")
+"""The cursor (system, stream) keeping the time up to which a finished sync took the changed rows as its work."""
+
+Progress = Callable[[str, str], None]
+"""``progress(step, detail)``: told as each step starts (the CLI draws it on a terminal)."""
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """What to run: which systems (all enabled ones when empty), a dry run, a full refresh."""
+
+    systems: Sequence[str] = ()
+    dry_run: bool = False
+    full_refresh: bool = False
+
+
+@dataclass
+class SyncSummary:
+    """What a sync run did, step by step."""
+
+    streams: list[IngestSummary] = field(default_factory=list)
+    resolved: Resolved = field(default_factory=Resolved)
+    decided: Decided = field(default_factory=Decided)
+    plan: Plan = field(default_factory=Plan)
+    pushed: Pushed = field(default_factory=Pushed)
+    api_usage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dry_run: bool = False
+    processed_up_to: datetime | None = None
+    """The time this run took its work up to: the next run's work is what changed after it."""
+    stopped: list[IngestSummary] = field(default_factory=list)
+    """Streams a rate limit or the API budget stopped early: the next run carries on from their cursor."""
+
+    def counters(self) -> dict[str, int]:
+        """The run ledger's counters."""
+        return {
+            "pulled": sum(s.pulled for s in self.streams),
+            "stored": sum(s.inserted + s.updated for s in self.streams),
+            "rejected": sum(s.parked for s in self.streams),
+            "field_problems": sum(s.field_problems for s in self.streams),
+            "profiles": self.decided.evaluated,
+            "new": self.resolved.counts.get("new", 0),
+            "merged": self.resolved.counts.get("merged", 0),
+            "writes": sum(self.pushed.written.values()),
+            "write_calls": sum(self.pushed.calls.values()),
+            "writes_failed": sum(self.pushed.failed.values()),
+        }
+
+
+class _Rollback(Exception):
+    """Unwinds a dry run's transaction, carrying the run's summary out."""
+
+    def __init__(self, summary: SyncSummary) -> None:
+        super().__init__("dry run: roll the store back")
+        self.summary = summary
+
+
+def sync_jobs(project: Project, systems: Sequence[str]) -> list[str]:
+    """The jobs a sync of ``systems`` holds alone: ``sync``, ``identity`` and each system's streams."""
+    return ["sync", "identity", *(f"system:{name}" for name in systems)]
+
+
+def selected_systems(project: Project, wanted: Sequence[str]) -> list[str]:
+    """The systems a run covers: those asked for (each must exist), else every enabled one with a mapping.
+
+    Raises:
+        ConfigError: An asked-for system is unknown, disabled, or has no mapping.
+    """
+    names = list(wanted) or [n for n, s in project.systems.items() if s.enabled and s.mapping is not None]
+    for name in names:
+        system = project.system(name)
+        if not system.enabled:
+            msg = f"system {name!r} is disabled in {project.source}"
+            raise ConfigError(msg, hint=f"set enabled: true under systems.{name}, or leave --system {name} out")
+        if system.mapping is None:
+            msg = f"system {name!r} has no mapping, so nothing of it can be stored or written back"
+            raise ConfigError(msg, hint=f"set systems.{name}.mapping in {project.source}")
+    return names
+
+
+def _connectors(project: Project, names: Sequence[str]) -> tuple[dict[str, Connector], dict[str, CompiledMapping]]:
+    connectors = {name: build_connector(project, name) for name in names}
+    mappings = {name: load_mapping(project.resolve_path(project.system(name).mapping or Path())) for name in names}
+    return connectors, mappings
+
+
+def _pull(
+    connectors: Mapping[str, Connector], mappings: Mapping[str, CompiledMapping], store: Store, *,
+    run: RunContext, full: bool, progress: Progress, stopped: list[IngestSummary],
+) -> list[IngestSummary]:  # fmt: skip
+    summaries = []
+    for name, connector in connectors.items():
+        offered = {spec.name for spec in connector.streams()}
+        for stream in (s for s in mappings[name].streams if s in offered):
+            progress("pull", f"{name}/{stream}")
+            summary = ingest_stream(
+                connector, stream, mappings[name], store, run_id=run.run_id, resume=not full, check_stop=run.check_stop
+            )
+            if summary.stopped:  # a rate limit or the API budget: the next run carries on from its cursor
+                stopped.append(summary)
+            summaries.append(summary)
+    return summaries
+
+
+def _affected(store: Store, changed: list[tuple[str, str, str, str]], resolved: Resolved, *, now: Any) -> set[str]:
+    others = [(s, st, i) for s, st, i, m in changed if m != "Person"]
+    affected = set(resolved.affected)
+    for found in store.identifiers.profiles_of([_Key(*key) for key in others]).values():
+        affected |= found
+    affected |= set(store.decisions.due(now))
+    failed = [_Key(f.system, f.stream, f.source_id) for f in store.writeback.failures()]
+    affected |= set(store.links.profiles_of(failed).values())
+    return affected
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    system: str
+    stream: str
+    source_id: str
+
+
+def _targets(mappings: Mapping[str, CompiledMapping]) -> list[Target]:
+    return [
+        Target(name, stream, mapping.writeback(stream))
+        for name, mapping in mappings.items()
+        for stream in mapping.streams
+        if mapping.writeback(stream).fields
+    ]
+
+
+def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress) -> SyncSummary:
+    names = selected_systems(project, options.systems)
+    connectors, mappings = _connectors(project, names)
+    summary = SyncSummary(dry_run=options.dry_run)
+    summary.streams = _pull(connectors, mappings, store, run=run, full=options.full_refresh, progress=progress,
+                            stopped=summary.stopped)  # fmt: skip
+    # the work is every row changed since the last sync that ran to its end took its own: a run
+    # that failed or was killed after storing records leaves them to this one
+    summary.processed_up_to = store.database.now()
+    mark = (store.cursors.get(*PROCESSED) or {}).get("processed_up_to")
+    since = datetime.fromisoformat(mark) if mark else datetime.min.replace(tzinfo=UTC)  # first sync: everything
+    changed = list(store.records.changed_since(since))
+    people = {(s, st, i) for s, st, i, m in changed if m == "Person"}
+    progress("resolve", f"{len(people)} changed people")
+    settings = load_settings(project.resolve_path(project.identity.settings) if project.identity.settings else None)
+    summary.resolved = resolve_changes(store, settings, people, full=options.full_refresh, run=run)
+    now = store.database.now()
+    affected = _affected(store, changed, summary.resolved, now=now)
+    progress("decide", f"{len(affected)} profiles")
+    summary.decided = decide(store, load_project_policies(project), sorted(affected), now=now, run_id=run.run_id)
+    progress("plan", "write-back")
+    summary.plan = plan_writes(store, _targets(mappings), sorted(affected))
+    if not options.dry_run:
+        progress("push", f"{len(summary.plan.writes)} records")
+        summary.pushed = push_plan(store, connectors, summary.plan, run=run)
+        alerts = push_alerts(store, connectors, mappings, run=run)
+        summary.pushed.alerts_sent, summary.pushed.alerts_failed = alerts.alerts_sent, alerts.alerts_failed
+        summary.pushed.calls.update(alerts.calls)
+    for name, connector in connectors.items():
+        if isinstance(connector, MeteredConnector):
+            summary.api_usage[name] = connector.api_usage.as_dict()
+            run.spent(name, summary.api_usage[name])
+    return summary
+
+
+def _rolled_back(project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress) -> None:
+    """Run the steps in one transaction and unwind it, carrying the summary out (``_Rollback``)."""
+    with store.database.atomic():
+        raise _Rollback(_steps(project, store, options, run, progress))
+
+
+def run_sync(
+    project: Project, store: Store, options: SyncOptions, *, run: RunContext, progress: Progress | None = None
+) -> SyncSummary:
+    """Run one sync (see the module docstring) inside ``run``; return what it did.
+
+    Raises:
+        ConfigError: A system is unknown, disabled or has no mapping; a mapping, policy or settings file is wrong.
+        ConnectorError: A system failed; what was stored before stays stored.
+        RunInterrupted: A signal arrived; the run stopped between batches.
+    """
+    tell = progress or (lambda _step, _detail: None)
+    if not options.dry_run:
+        summary = _steps(project, store, options, run, tell)
+        if summary.processed_up_to is not None:
+            mark = {"processed_up_to": summary.processed_up_to.isoformat()}
+            store.cursors.save(*PROCESSED, mark, run_id=run.run_id)
+    else:
+        try:
+            _rolled_back(project, store, options, run, tell)
+        except _Rollback as done:
+            summary = done.summary
+    run.count_all(summary.counters())
+    run.partial = bool(sum(s.parked for s in summary.streams) or summary.pushed.failed or summary.stopped)
+    return summary

@@ -1,0 +1,146 @@
+"""A sync over the vendor sandboxes, end to end: the stories told in sandbox/common/stories.py come true.
+
+One sync run: the buyer's records in every system are one profile, she is an enterprise
+buyer, the beginner nurture is suppressed with its reason, and her Salesforce contact
+(read back through Salesforce's API) shows it; the customer who unsubscribed in HubSpot is
+suppressed everywhere; the complaint raised one Task. A second run with nothing new writes
+nothing; a dry run writes nothing and leaves the store as it was; a value a person changed
+by hand in a field Contactpoint owns is reported and set back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from simple_salesforce import Salesforce
+
+from core.store import open_store
+from sandbox.common.stories import story
+from tests.support.sandboxes import SYSTEMS, SyncEnv, synced_project
+from tests.support.snapshot import snapshot
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SyncEnv, dict]]:
+    folder: Path = tmp_path_factory.mktemp("sync")
+    with synced_project(folder) as synced:
+        first = synced.sync()
+        yield synced, first
+
+
+def _salesforce(env: SyncEnv) -> Salesforce:
+    sb = env.sandboxes["salesforce"]
+    return Salesforce(instance_url=sb.base_url, session_id=sb.credentials["session_id"], session=sb.requests_session(),
+                      version=sb.credentials["api_version"])  # fmt: skip
+
+
+def _profile_of(env: SyncEnv, first_name: str, last_name: str) -> tuple[str, dict]:
+    with open_store(env.url) as store:
+        decided = store.decisions.get(store.profiles.active())
+    found = [
+        (p, v)
+        for p, v in decided.items()
+        if (v.get("golden.first_name"), v.get("golden.last_name")) == (first_name, last_name)
+    ]
+    (pid, values), *others = found
+    assert not others, f"{first_name} {last_name} is in several profiles"
+    return pid, values
+
+
+def _contact(env: SyncEnv, last_name: str) -> dict:
+    fields = ("Id, Contactpoint_Profile_Id__c, Contactpoint_Intent__c, Contactpoint_Segment__c, "
+              "Contactpoint_Suppressed__c, Contactpoint_Suppression_Reasons__c, Contactpoint_Open_Tickets__c")  # fmt: skip
+    found = _salesforce(env).query(f"SELECT {fields} FROM Contact WHERE LastName = '{last_name}'")["records"]
+    assert len(found) == 1, found
+    return dict(found[0])
+
+
+def test_the_buyer_is_one_profile_across_every_system_and_her_crm_contact_shows_the_decisions(env):
+    synced, first = env
+    pid, values = _profile_of(synced, "Maya", "Lindqvist")
+    with open_store(synced.url) as store:
+        systems = {system for system, _, _ in store.links.of_profiles([pid])[pid]}
+    assert systems == set(SYSTEMS)
+    assert values["enrichment.segment"] == "enterprise buyer"
+    assert "beginner_nurture_left" in values["suppression.reasons"]
+    contact = _contact(synced, "Lindqvist")  # through Salesforce's API, not the store
+    assert contact["Contactpoint_Profile_Id__c"] == pid
+    assert contact["Contactpoint_Segment__c"] == "enterprise buyer"
+    assert contact["Contactpoint_Intent__c"] == pytest.approx(values["enrichment.intent_score"])
+    assert contact["Contactpoint_Intent__c"] > 15
+    assert "beginner_nurture_left" in contact["Contactpoint_Suppression_Reasons__c"]
+    if "zendesk" in SYSTEMS:
+        assert contact["Contactpoint_Open_Tickets__c"] >= 1 and "urgent_ticket_open" in values["suppression.reasons"]
+    assert first["per_system"]["salesforce"]["written"] > 0 and first["per_system"]["salesforce"]["failed"] == 0
+
+
+def test_unsubscribed_in_hubspot_only_is_suppressed_in_every_other_system(env):
+    synced, _ = env
+    tomas = story("unsubscribed").people[0]
+    pid, values = _profile_of(synced, tomas.first_name, tomas.last_name)
+    assert values["suppression.marketing"] is True and "unsubscribed_anywhere" in values["suppression.reasons"]
+    assert _contact(synced, tomas.last_name)["Contactpoint_Suppressed__c"] is True
+    state = synced.vendor_state()
+    mixpanel = [p for p in state["mixpanel"].values() if p.get("contactpoint_profile_id") == pid]
+    assert mixpanel and all(p["contactpoint_suppressed"] is True for p in mixpanel)
+    if "zendesk" in state:
+        zendesk = [u for u in state["zendesk"].values() if u.get("contactpoint_profile_id") == pid]
+        assert zendesk and all(u.get("contactpoint_suppressed") in (True, "true") for u in zendesk)
+
+
+@pytest.mark.skipif("zendesk" not in SYSTEMS, reason="the complaint is a Zendesk ticket")
+def test_a_complaint_raises_exactly_one_salesforce_task_also_after_another_run(env):
+    synced, _ = env
+    priya = story("complainer").people[0]
+    contact = _contact(synced, priya.last_name)
+    tasks = [t for t in synced.vendor_state()["salesforce"]["tasks"] if t[1] == contact["Id"]]
+    assert len(tasks) == 1 and tasks[0][0].startswith("complaint:zendesk/")
+    synced.sync()
+    again = [t for t in synced.vendor_state()["salesforce"]["tasks"] if t[1] == contact["Id"]]
+    assert again == tasks
+
+
+def test_a_rerun_with_nothing_new_makes_no_write_call(env):
+    synced, _ = env
+    synced.sync()  # settles what the first run's own writes brought back
+    before = {name: sb.control.requests.snapshot() for name, sb in synced.sandboxes.items()}
+    summary = synced.sync()
+    assert summary["write_calls"] == 0 and summary["writes"] == 0
+    assert all(system["write_calls"] == 0 for system in summary["per_system"].values())
+    for name, sb in synced.sandboxes.items():
+        after = sb.control.requests.snapshot()
+        sent = {k: after[k] - before[name].get(k, 0) for k in after if after[k] != before[name].get(k, 0)}
+        writes = {k: n for k, n in sent.items() if k.split()[0] in ("PATCH", "PUT", "DELETE") or _is_write(k)}
+        assert writes == {}, (name, writes)
+
+
+def _is_write(key: str) -> bool:
+    method, _, path = key.partition(" ")
+    return method == "POST" and not any(part in path for part in ("search", "token", "query", "/engage", "batch/read"))
+
+
+def test_a_dry_run_writes_nothing_and_leaves_the_store_as_it_was_then_a_hand_change_is_set_back(env):
+    synced, _ = env
+    contact = _contact(synced, "Lindqvist")
+    org = synced.sandboxes["salesforce"].control.org
+    record = org.get("Contact", contact["Id"])
+    org.update(record, {"Contactpoint_Segment__c": "typed by a sales rep"})  # a person's hand change
+    with open_store(synced.url) as store:
+        before = snapshot(store)
+    dry = synced.sync("--dry-run")
+    assert dry["dry_run"] is True and dry["writes"] == 0 and dry["per_system"] == {}
+    assert _contact(synced, "Lindqvist")["Contactpoint_Segment__c"] == "typed by a sales rep"
+    with open_store(synced.url) as store:
+        assert snapshot(store) == before  # cursors, records and decisions too: the real run does it all
+    planned = [c for w in dry["plan"]["writes"] for c in w["changes"] if w["source_id"] == contact["Id"]]
+    assert [(c["field"], c["why"]) for c in planned] == [("Contactpoint_Segment__c", "restore")]
+    assert any(
+        h["field"] == "Contactpoint_Segment__c" and h["action"] == "overwritten" for h in dry["plan"]["hand_changes"]
+    )
+    real = synced.sync()
+    assert real["per_system"]["salesforce"]["written"] == 1
+    assert _contact(synced, "Lindqvist")["Contactpoint_Segment__c"] == "enterprise buyer"
