@@ -11,7 +11,8 @@ sandbox makes Contacts and Leads of, and about one ticket per user, with Zendesk
 - about 3% of users deleted (``active: false``), 1% suspended, 1% of tickets deleted;
 - ``updated_at`` ties: runs of records share one second, as bulk changes make them;
 - every story of ``sandbox.common.stories`` with Zendesk facts, at fixed IDs
-  (``STORY_USER_IDS``, ``STORY_ORGANIZATION_IDS``, ticket IDs from 1).
+  (``STORY_USER_IDS``, ``STORY_ORGANIZATION_IDS``, ticket IDs from 1), their tickets dated in
+  the week before the day the sandbox starts (a complaint counts while it is recent).
 """
 
 from __future__ import annotations
@@ -217,6 +218,19 @@ def _stories(account: Account, stamps: _Stamps) -> None:
                 account.tickets[ticket_id] = ticket
 
 
+def _date_stories(account: Account, today: datetime) -> None:
+    """Date the stories' tickets in the last week (a complaint counts while it is recent).
+
+    Times are whole hours before midnight UTC of ``today``, so the same day gives the same data,
+    and every one is older than the minute the exports leave out. The users keep their older
+    times: writing a ticket does not change the person who wrote it.
+    """
+    for ticket_id in sorted(t for t in account.tickets if t < 1000):
+        ticket = account.tickets[ticket_id]
+        ticket["created_at"] = today - timedelta(days=6 - ticket_id % 5, hours=9)
+        ticket["updated_at"] = today - timedelta(hours=20 - ticket_id)
+
+
 def seed_account(account: Account, *, records: int, seed: int) -> None:
     """Fill ``account`` with ``records`` end users, their organizations and tickets, and the stories.
 
@@ -237,6 +251,8 @@ def seed_account(account: Account, *, records: int, seed: int) -> None:
     _tickets(account, rng, stamps)
     _mailboxes(account, firms, org_ids, population, stamps)
     _stories(account, stamps)
+    now = account.clock.now()
+    _date_stories(account, datetime(now.year, now.month, now.day, tzinfo=UTC))
     for record in (*account.users.values(), *account.organizations.values(), *account.tickets.values()):
         record["created_at"] = min(record["created_at"], record["updated_at"])
     for user in account.users.values():
