@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint typecheck postgres postgres-stop sf-cli cassettes bench clean
+.PHONY: demo test test-fast lint typecheck postgres postgres-stop sf-cli chromium cassettes bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,11 @@ typecheck: $(STAMP)
 
 # The whole suite, on SQLite and on a real PostgreSQL server started on loopback,
 # with Salesforce's own CLI run against the Salesforce sandbox.
-test: $(STAMP) lint typecheck sf-cli
+# The preference centre's browser test drives Debian's chromium (screenshots in .tmp/screenshots).
+test: $(STAMP) lint typecheck sf-cli chromium
 	@url=$$(scripts/postgres.sh start) && \
-	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 CONTACTPOINT_REQUIRE_SF_CLI=1 $(BIN)/pytest -q
+	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 CONTACTPOINT_REQUIRE_SF_CLI=1 \
+	CONTACTPOINT_SCREENSHOTS=$(CURDIR)/.tmp/screenshots $(BIN)/pytest -q
 
 # Quick loop while editing: no PostgreSQL, no slow tests.
 test-fast: $(STAMP)
@@ -51,12 +53,17 @@ postgres:
 sf-cli:
 	@scripts/sf-cli.sh >/dev/null
 
+# Debian's chromium for the browser test (never a browser download by a test tool).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 postgres-stop:
 	@scripts/postgres.sh stop
 
 bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
 	$(BIN)/python bench/hubspot.py
+	$(BIN)/python bench/ledger.py
 
 # Identity benchmark: Contactpoint against Splink (DuckDB) on generated CRM data; installs the bench extras.
 .PHONY: bench-identity

@@ -8,6 +8,8 @@
     ├── check SYSTEM            authenticate and report API usage
     ├── store migrate|status    create or upgrade the store's schema
     ├── identity ...            resolve, explain, merge, split
+    ├── ledger ...              the customer's ledger: record, show, export, import, verify, link
+    ├── serve                   the HTTP app: preference centre, scoped API (127.0.0.1)
     ├── policy check            validate enrichment, suppression and alert policies
     └── sandbox up|down         local HTTPS stand-ins of the vendors' APIs
 
@@ -29,12 +31,15 @@ from core.commands import (
     connectors_cmd,
     demo_cmd,
     identity_cmd,
+    ledger_cmd,
     mapping_cmd,
     mapping_run,
     parked_cmd,
     policy_cmd,
     project_cmd,
     sandbox_cmd,
+    schedule_cmd,
+    serve_cmd,
     setup_cmd,
     store_cmd,
     sync_cmd,
@@ -85,7 +90,10 @@ def _register() -> None:
     app.command("setup")(setup_cmd.setup)
     app.add_typer(sandbox_cmd.app, name="sandbox")
     app.add_typer(identity_cmd.app, name="identity")
+    app.add_typer(ledger_cmd.app, name="ledger")
+    app.command("serve")(serve_cmd.serve)
     app.add_typer(sync_cmd.app, name="sync")
+    app.add_typer(schedule_cmd.app, name="schedule")
     app.add_typer(policy_cmd.app, name="policy")
 
 

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
 from connectors.base import Connector
 from connectors.registry import factory_for
 from core.canonical.base import describe_validation_error
+from core.canonical.fields import TimeZoneName
 from core.errors import ConfigError, ConnectorConfigError, Problem, problem_count, problems_message
+from core.ledger.settings import LedgerSettings
 from core.problems import Loc, closest, valid_keys, validation_problems
 from core.store.engine import ENV_VAR, database_url, normalise_url
 from core.yamlfile import Document, YamlSyntaxError, load
@@ -33,7 +35,9 @@ __all__ = [
     "Project",
     "ScheduleConfig",
     "SystemConfig",
+    "anchor_paths",
     "build_connector",
+    "check_cron",
     "connector_of",
     "project_store_url",
     "load_project",
@@ -75,13 +79,34 @@ class PolicyConfig(_Strict):
 
 
 class ScheduleConfig(_Strict):
-    """A job run on a schedule (cron syntax, APScheduler)."""
+    """A job run on a schedule (``contactpoint schedule run``, APScheduler): a cron line or an interval.
+
+    Attributes:
+        name: The job's name (``nightly``); the run ledger records it.
+        cron: Five cron fields (``0 2 * * *``), in ``timezone``.
+        every: Or an interval: ``30s``, ``15m``, ``2h``, ``1d``.
+        job: ``sync`` (the systems listed, or every enabled one) or ``resolve`` (identity over the store).
+        systems: For ``sync``: which systems; every enabled one when empty.
+        timezone: IANA zone the cron fields are read in.
+        misfire_grace_seconds: A run missed (the scheduler was down) still starts this late; later ones are dropped.
+    """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    cron: str
-    job: str = Field(default="sync", pattern=r"^(sync|resolve|writeback|report)$")
+    cron: str | None = None
+    every: str | None = Field(default=None, pattern=r"^\d+[smhd]$")
+    job: str = Field(default="sync", pattern=r"^(sync|resolve)$")
     systems: list[str] = Field(default_factory=list)
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
+    misfire_grace_seconds: int = Field(default=300, ge=1)
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> ScheduleConfig:
+        if (self.cron is None) == (self.every is None):
+            msg = "give either 'cron' (five fields, e.g. \"0 2 * * *\") or 'every' (e.g. 15m), not both or neither"
+            raise ValueError(msg)
+        if self.cron is not None:
+            check_cron(self.cron)
+        return self
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,7 @@ class Project(_Strict):
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     policies: PolicyConfig = Field(default_factory=PolicyConfig)
     schedules: list[ScheduleConfig] = Field(default_factory=list)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     # where the file was read from: set by load_project, never by the file itself
     _document: Document = PrivateAttr(default_factory=lambda: Document(str(DEFAULT_PATH), None, None))
     _base_dir: Path = PrivateAttr(default_factory=Path)
@@ -149,6 +175,26 @@ class Project(_Strict):
     def resolve_path(self, path: Path) -> Path:
         """Return ``path`` made absolute against the config file's folder."""
         return path if path.is_absolute() else self.base_dir / path
+
+
+def check_cron(text: str) -> str:
+    """Return a cron line APScheduler can read (five fields).
+
+    Raises:
+        ValueError: It is not one; the message says which field is wrong and shows a valid line.
+    """
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = text.split()
+    if len(fields) != 5:
+        msg = f'cron {text!r} has {len(fields)} fields; give five: minute hour day-of-month month day-of-week, e.g. "0 2 * * *"'
+        raise ValueError(msg)
+    try:
+        CronTrigger.from_crontab(text)
+    except ValueError as err:
+        msg = f'cron {text!r} is not valid: {err}; e.g. "0 2 * * *" is every day at 02:00'
+        raise ValueError(msg) from None
+    return text
 
 
 def _disabled_systems(data: Mapping[str, Any]) -> set[str]:
@@ -264,7 +310,32 @@ def build_connector(project: Project, name: str) -> Connector:
         raise ConnectorConfigError(
             msg, hint=f"see 'docs/{system.kind}.md' for the settings of the {system.kind} connector", system=name
         ) from None
-    return factory.from_config(settings, name=name)
+    return factory.from_config(anchor_paths(settings, project.base_dir), name=name)
+
+
+def anchor_paths(model: BaseModel, base_dir: Path) -> BaseModel:
+    """Return ``model`` with every relative ``Path`` in it made absolute against ``base_dir``.
+
+    Nested models and lists included: connector settings name files (a CA file, a key
+    file, an export) relative to contactpoint.yaml's folder.
+    """
+    updates: dict[str, Any] = {}
+    for name, value in model:
+        anchored = _anchor(value, base_dir)
+        if anchored is not value:
+            updates[name] = anchored
+    return model.model_copy(update=updates) if updates else model
+
+
+def _anchor(value: Any, base_dir: Path) -> Any:
+    if isinstance(value, Path):
+        return value if value.is_absolute() else base_dir / value
+    if isinstance(value, BaseModel):
+        return anchor_paths(value, base_dir)
+    if isinstance(value, list):
+        items = [_anchor(item, base_dir) for item in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    return value
 
 
 def connector_of(kind: str, settings: Mapping[str, Any], *, name: str) -> Connector:

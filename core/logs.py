@@ -54,7 +54,7 @@ KEYS = frozenset(
 
 _SECRET_KEY = re.compile(
     r"(pass(word)?|secret|token|api[_-]?key|authorization|session[_-]?id|private[_-]?key|"
-    r"client[_-]?secret|assertion|cookie|credential)",
+    r"client[_-]?secret|assertion|cookie|credential|signing[_-]?key)",
     re.IGNORECASE,
 )
 _SECRET_IN_TEXT = [

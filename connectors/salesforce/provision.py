@@ -64,6 +64,8 @@ TYPE_BY_SOURCE: dict[str, dict[str, Any]] = {
     "enrichment.segment": {"type": "Text", "length": 80},
     "suppression.reasons": {"type": "LongTextArea", "length": 4096, "visibleLines": 3},
     "alert.key": {"type": "Text", "length": 255, "externalId": True, "unique": True, "caseSensitive": True},
+    "ledger.weekly_cap": {"type": "Number", "precision": 4, "scale": 0},
+    "ledger.never_call": {"type": "Checkbox", "defaultValue": False},
 }
 """Tooling API ``CustomField`` metadata by write-back source; see ``field_metadata`` for the rest."""
 

@@ -229,6 +229,8 @@ class Compiler:
             read_from=options.read_from,
             match_field=options.match_field,
             match_source=options.match_source,
+            purpose=options.purpose,
+            channel=options.channel,
         )
 
     def _optional(self, loc: Loc, spec: FieldSpec | None, label: str, *, implied: str) -> ValuePlan | None:

@@ -136,9 +136,16 @@ class WritebackOptionsSpec(_Strict):
             (Zendesk's ``user_fields.<key>``).
         match_field: For creates: the vendor field that finds an existing record (``email``).
         match_source: For creates: the profile value it is matched on (``golden.email``).
+        purpose: What the system uses the values for, as the customer's ledger names it
+            (``marketing``, ``service``, ``personalisation``, ``analytics``): a write needs
+            the person's consent and grant for it.
+        channel: The channel the system reaches people on (``email``, ``sms``, ``phone``),
+            when it has one: only that channel's consent counts.
     """
 
     mode: WritebackMode = WritebackMode.UPDATE
+    purpose: Literal["marketing", "service", "personalisation", "analytics"] = "personalisation"
+    channel: Literal["email", "sms", "phone", "ads"] | None = None
     read_from: str = Field(default="{field}", pattern=r"\{field\}")
     match_field: str | None = None
     match_source: str | None = None

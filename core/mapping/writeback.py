@@ -8,6 +8,10 @@ Source names are canonical or policy values a profile carries::
     suppression.<scope>         true while a suppression of that scope is active
                                 (all, marketing, sales_outreach, email, sms, phone)
     suppression.reasons         the names of the active suppressions (a list)
+    ledger.preferred_channel    the person's own preferences, from their ledger (docs/ledger.md):
+    ledger.quiet_hours          "21:00-08:00 Europe/London" (also ledger.quiet_hours_start,
+                                ledger.quiet_hours_end, ledger.timezone), ledger.weekly_cap,
+                                ledger.never_call, ledger.interests, ledger.topics_to_avoid
 
 The write-back planner reads ``Writeback.fields`` to know what to compute, and
 ``Writeback.render(values)`` to turn computed values into vendor fields.
@@ -22,6 +26,7 @@ from typing import Any
 
 from core.canonical import Person, SuppressionScope
 from core.errors import RecordRejected
+from core.ledger.vocabulary import LEDGER_SOURCES
 from core.mapping.plans import Step, run_steps
 
 __all__ = ["Writeback", "WritebackField", "check_source_name", "source_names"]
@@ -34,7 +39,7 @@ def source_names() -> list[str]:
     """Return the fixed source names (enrichment names are open-ended)."""
     golden = [f"golden.{name}" for name in Person.model_fields if name not in _GOLDEN_EXCLUDED]
     suppression = [f"suppression.{scope.value}" for scope in SuppressionScope]
-    return ["profile_id", "suppression.reasons", *suppression, *golden]
+    return ["profile_id", "suppression.reasons", *suppression, *golden, *LEDGER_SOURCES]
 
 
 def check_source_name(name: str) -> bool:
@@ -84,6 +89,8 @@ class Writeback:
         read_from: Where written fields sit in a pulled record (``properties.{field}``).
         match_field: For creates, the vendor field that finds an existing record.
         match_source: For creates, the profile value matched on (``golden.email``).
+        purpose: What the system uses the values for (the customer's ledger's purposes).
+        channel: The channel it reaches people on, when it has one.
     """
 
     stream: str
@@ -92,6 +99,8 @@ class Writeback:
     read_from: str = "{field}"
     match_field: str | None = None
     match_source: str | None = None
+    purpose: str = "personalisation"
+    channel: str | None = None
 
     @property
     def creates(self) -> bool:

@@ -38,12 +38,21 @@ def new_run_id(kind: str, *, at: Any) -> str:
 class Runs(Repository):
     """Runs: when each started and ended, how, and what it counted."""
 
-    def start(self, kind: str, *, run_id: str | None = None, pid: int | None = None, host: str | None = None) -> str:
+    def start(
+        self,
+        kind: str,
+        *,
+        run_id: str | None = None,
+        pid: int | None = None,
+        host: str | None = None,
+        job: str | None = None,
+    ) -> str:
         """Record that a run of ``kind`` (``sync``, ``mapping``, ``identity``...) started.
 
         Giving the ``run_id`` of an earlier run resumes it: its status goes back to
         ``started`` and its end time and error are cleared; counters are kept.
-        ``pid`` and ``host`` say which process runs it, so a later run can tell it was killed.
+        ``pid`` and ``host`` say which process runs it, so a later run can tell it was killed;
+        ``job`` names the schedule that started it.
 
         Returns:
             The run ID.
@@ -55,7 +64,7 @@ class Runs(Repository):
         run_id = run_id or new_run_id(kind, at=now)
         row = {
             "run_id": run_id, "kind": kind, "status": RunStatus.STARTED.value, "started_at": now,
-            "heartbeat_at": now, "pid": pid, "host": host,
+            "heartbeat_at": now, "pid": pid, "host": host, "job": job,
         }  # fmt: skip
         restart = {"status": RunStatus.STARTED.value, "finished_at": None, "error": None, "error_type": None,
                    "heartbeat_at": now, "pid": pid, "host": host}  # fmt: skip
@@ -139,6 +148,12 @@ class Runs(Repository):
             .limit(1)
         )
         rows = self._db.select_all(query)
+        return rows[0] if rows else None
+
+    def last_of_job(self, job: str) -> Run | None:
+        """Return the newest run a schedule started, or None."""
+        query = select(Run).where(_RUNS.c.job == job).order_by(_RUNS.c.started_at.desc(), _RUNS.c.run_id.desc())
+        rows = self._db.select_all(query.limit(1))
         return rows[0] if rows else None
 
     def get(self, run_id: str) -> Run | None:

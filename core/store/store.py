@@ -21,7 +21,11 @@
     │                    records_of, profiles_of, commit
     ├── writeback        record, last_written, written, diff, fail, failures
     ├── decisions        save, get, explained, due
-    └── alerts           raise_new, pending, mark, of_profile
+    ├── alerts           raise_new, pending, mark, of_profile
+    ├── ledger           record, record_observation(s), history, state_in_force, states_in_force,
+    │                    people, verify, keys
+    ├── ledger_access    sign-in links and preference-centre sessions
+    └── oauth            OAuth clients, authorization codes and tokens bound to grants
 
 Each repository is one module named for what it holds, over the one shared
 ``Database``; adding a concern is one module and one attribute here. Every write
@@ -48,8 +52,11 @@ from core.store.field_problems import FieldProblems
 from core.store.identifiers import Identifiers
 from core.store.identity_index import IdentityIndex
 from core.store.identity_models import IdentityModels
+from core.store.ledger import Ledger
+from core.store.ledger_access import LedgerAccess
 from core.store.links import Links
 from core.store.locks import Locks
+from core.store.oauth import OAuthGrants
 from core.store.parked import Parked
 from core.store.pins import Pins
 from core.store.profiles import Profiles
@@ -91,6 +98,9 @@ class Store:
         self.identity_models = IdentityModels(db)
         self.identity_index = IdentityIndex(db)
         self.writeback = WritebackLog(db)
+        self.ledger = Ledger(db, self.aliases)
+        self.ledger_access = LedgerAccess(db)
+        self.oauth = OAuthGrants(db)
         self.decisions = Decisions(db)
         self.alerts = Alerts(db)
         self._wal_checkpointer: WalCheckpointer | None = None

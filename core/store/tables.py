@@ -15,10 +15,12 @@
     writeback_failures writes a vendor refused or never confirmed, with their retry state
     profile_decisions  what the policies decided for each profile (values, reasons, when to look again)
     alerts             alerts raised once per occurrence, and where they went
+    scheduler_jobs     APScheduler's job store for ``contactpoint schedule run``
     identity_pins      manual must-link / cannot-link decisions that win over the model
     identity_block_keys  blocking keys of every linked record (incremental resolution)
     identity_records   every resolved record's profile and Person, for incremental resolution
     identity_models    trained identity models (parameters + settings hash) per run
+    ledger_* / oauth_* the customer's ledger, sign-in links, sessions, OAuth grants (ledger_tables.py)
 
 Every timestamp is timezone-aware UTC (``UtcDateTime``); JSON columns are JSONB on
 PostgreSQL. The schema is created by the Alembic migrations in ``migrations/``;
@@ -34,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from core.store.ledger_tables import LEDGER_TABLES
 from core.store.types import JSON_TYPE, UtcDateTime
 
 __all__ = [
@@ -59,6 +62,7 @@ __all__ = [
     "RecordIdentifier",
     "Run",
     "RunStatus",
+    "SchedulerJob",
     "SourceRecordRow",
     "WritebackEntry",
     "WritebackFailure",
@@ -200,6 +204,8 @@ class Run(SQLModel, table=True):
     api_usage: dict[str, Any] = _json()
     error: str | None = Field(default=None, sa_type=sa.Text)
     error_type: str | None = Field(default=None, max_length=120)
+    job: str | None = Field(default=None, max_length=100)
+    """What started it: a schedule's name, or None when a person ran the command."""
     heartbeat_at: datetime | None = _ts(nullable=True)
     pid: int | None = Field(default=None)
     host: str | None = Field(default=None, max_length=255)
@@ -406,6 +412,16 @@ class Alert(SQLModel, table=True):
     run_id: str | None = Field(default=None, max_length=64)
 
 
+class SchedulerJob(SQLModel, table=True):
+    """APScheduler's job store (``contactpoint schedule run``): each scheduled job and its next run time."""
+
+    __tablename__ = "scheduler_jobs"
+
+    id: str = Field(primary_key=True, max_length=191)
+    next_run_time: float | None = Field(default=None, sa_type=sa.Float(25), index=True)
+    job_state: bytes = Field(sa_type=sa.LargeBinary)
+
+
 class IdentityPin(SQLModel, table=True):
     """A manual decision about two records (``system/stream/source_id`` keys); it wins over the model."""
 
@@ -480,9 +496,11 @@ TABLES: tuple[type[SQLModel], ...] = (
     WritebackFailure,
     ProfileDecision,
     Alert,
+    SchedulerJob,
     IdentityPin,
     IdentityBlockKey,
     IdentityRecord,
     IdentityModel,
+    *LEDGER_TABLES,
 )
 """Every table of the store, in creation order."""

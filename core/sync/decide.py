@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.ledger import Mode
 from core.policy import PolicyInput, PolicyResult, PolicySet
 from core.store import AlertInput, DecisionInput, Store
+from core.sync.consent import observe
 from core.sync.views import policy_inputs
 
 __all__ = ["CHUNK", "Decided", "decide", "values_of"]
@@ -33,6 +35,8 @@ class Decided:
     """What deciding did: profiles evaluated, profiles whose values changed, alerts raised for the first time."""
 
     evaluated: int = 0
+    observed: int = 0
+    """Consents seen in the systems recorded in people's ledgers for the first time."""
     changed: list[str] = field(default_factory=list)
     new_alerts: list[str] = field(default_factory=list)
 
@@ -82,9 +86,19 @@ def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
 
 
 def decide(
-    store: Store, policies: PolicySet | None, profile_ids: Iterable[str], *, now: datetime, run_id: str | None
+    store: Store,
+    policies: PolicySet | None,
+    profile_ids: Iterable[str],
+    *,
+    now: datetime,
+    run_id: str | None,
+    mode: Mode = Mode.OBSERVED_CONSENT,
 ) -> Decided:
     """Evaluate ``policies`` for the profiles and store the decisions and new alerts.
+
+    Each profile's consents seen in the systems are first recorded in its ledger as
+    observations; its ledger's values (``ledger.*``: preferred channel, quiet hours...)
+    join the decided values, so write-back can land them where people work.
 
     Raises:
         StoreError: When the database fails.
@@ -92,12 +106,17 @@ def decide(
     decided = Decided()
     for chunk in _chunks(dict.fromkeys(profile_ids)):
         inputs = policy_inputs(store, chunk)
+        decided.observed += observe(store, inputs)
+        states = store.ledger.states_in_force(chunk, at=now, mode=mode)
         decisions: list[DecisionInput] = []
         alerts: list[AlertInput] = []
         for pid, person in inputs.items():
             result = policies.evaluate(person, now=now) if policies is not None else None
             explanation = result.to_json() if result is not None else {}
-            decisions.append(DecisionInput(pid, values_of(person, result), explanation, _review_at(result)))
+            values = values_of(person, result)
+            if pid in states:
+                values.update(states[pid].writeback_values())
+            decisions.append(DecisionInput(pid, values, explanation, _review_at(result)))
             if result is not None:
                 alerts.extend(_alerts(result))
         decided.evaluated += len(decisions)

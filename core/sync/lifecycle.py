@@ -86,6 +86,9 @@ class Counter(StrEnum):
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
+ACTIVE: set[RunContext] = set()
+"""The runs going on in this process (a scheduler asks them to stop on SIGTERM)."""
+
 
 class RunContext:
     """A run recorded in the store from start to end; see the module docstring.
@@ -96,6 +99,7 @@ class RunContext:
         jobs: Names of the jobs it must hold alone (``identity``, ``stream:files/people``...).
         wait: Seconds to wait for a busy job before refusing (0: refuse at once).
         catch_signals: Catch SIGTERM/SIGINT to stop after the current batch (main thread only).
+        schedule: The schedule that started the run, recorded with it.
     """
 
     def __init__(
@@ -106,8 +110,10 @@ class RunContext:
         jobs: Sequence[str] = (),
         wait: float = 0.0,
         catch_signals: bool = True,
+        schedule: str | None = None,
     ) -> None:
         self.store = store
+        self.schedule = schedule
         self.kind = kind
         self.jobs = tuple(dict.fromkeys(jobs))
         self.wait = wait
@@ -165,7 +171,8 @@ class RunContext:
             StoreError: The store cannot be written.
         """
         runs = self.store.runs
-        self.run_id = runs.start(self.kind.value, pid=self._pid, host=self._host)
+        self.run_id = runs.start(self.kind.value, pid=self._pid, host=self._host, job=self.schedule)
+        ACTIVE.add(self)
         for gone in runs.abandon(host=self._host, stale_after=STALE_AFTER, found_by=self.run_id):
             log.warning("run.abandoned_found", run_id=gone, found_by=self.run_id)
         try:
@@ -184,6 +191,7 @@ class RunContext:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         """Record how the run ended, release the jobs and restore the signal handlers; never swallow the error."""
+        ACTIVE.discard(self)
         for number, previous in self._previous.items():
             signal.signal(number, previous)
         self._previous.clear()
@@ -225,6 +233,13 @@ class RunContext:
 
         self._beater = threading.Thread(target=beat, name=f"heartbeat:{self.run_id}", daemon=True)
         self._beater.start()
+
+    def request_stop(self, number: int) -> None:
+        """Ask the run to stop after its current batch, as the signal ``number`` would (a scheduler stopping)."""
+        if self._signal is None:
+            self._signal = number
+            self._stop.set()
+            log.warning("run.stop_requested", run_id=self.run_id, signal=signal.Signals(number).name)
 
     def _on_signal(self, number: int, _frame: FrameType | None) -> None:
         if self._signal is not None:  # a second signal: stop now, as the user insists

@@ -27,9 +27,9 @@ holds back (``permit``) is not written, and the plan says which statement held i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from connectors.base import WriteOp
 from core.errors import RecordRejected
@@ -51,8 +51,15 @@ __all__ = [
     "same",
 ]
 
-Permit = Callable[[str, str, str], str | None]
-"""``permit(profile_id, system, source)`` → None when the value may be written, else why not (a ledger statement)."""
+
+class Permit(Protocol):
+    """The customer's ledger as the planner asks it (``core.sync.consent.LedgerPermits``)."""
+
+    def prepare(self, profile_ids: Sequence[str]) -> None:
+        """Read what the planner is about to ask of these profiles."""
+
+    def __call__(self, profile_id: str, system: str, source: str) -> str | None:
+        """None when ``source`` may be written to ``system`` for the person, else why not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +275,24 @@ def _create(pid: str, target: Target, values: Mapping[str, Any], plan: Plan, per
         plan.writes.append(PlannedWrite(pid, target.system, target.stream, None, fields, match=match))
 
 
+def _chunk_desired(
+    part: list[str], values: Mapping[str, Mapping[str, Any]], linked: Mapping[str, list[tuple[str, str, str]]],
+    by_stream: Mapping[tuple[str, str], Target], plan: Plan, permit: Permit | None,
+) -> dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]]:  # fmt: skip
+    """Each linked record's permitted desired fields, by (system, stream); creates go straight to ``plan``."""
+    pending: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
+    for pid in (p for p in part if p in values):
+        for target, key in _profile_writes(linked.get(pid, []), by_stream):
+            if key is None:
+                _create(pid, target, values[pid], plan, permit)
+                continue
+            desired = _desired(target, values[pid], key, plan)
+            if desired:
+                fields = _permitted(pid, target, desired, key[2], permit, plan)
+                pending.setdefault(key[:2], []).append((pid, key[2], fields))
+    return pending
+
+
 def plan_writes(
     store: Store,
     targets: Iterable[Target],
@@ -286,19 +311,9 @@ def plan_writes(
     for start in range(0, len(wanted), chunk):
         part = wanted[start : start + chunk]
         values, linked = store.decisions.get(part), store.links.of_profiles(part)
-        pending: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
-        for pid in part:
-            if pid not in values:
-                continue
-            for target, key in _profile_writes(linked.get(pid, []), by_stream):
-                if key is None:
-                    _create(pid, target, values[pid], plan, permit)
-                    continue
-                desired = _desired(target, values[pid], key, plan)
-                if desired:
-                    fields = _permitted(pid, target, desired, key[2], permit, plan)
-                    pending.setdefault(key[:2], []).append((pid, key[2], fields))
-        for (system, stream), items in pending.items():
+        if permit is not None:
+            permit.prepare(part)
+        for (system, stream), items in _chunk_desired(part, values, linked, by_stream, plan, permit).items():
             ids = [source_id for _, source_id, _ in items]
             written, raws = store.writeback.written(system, stream, ids), store.records.raw_of(system, stream, ids)
             target = by_stream[(system, stream)]

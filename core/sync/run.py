@@ -34,6 +34,7 @@ from core.identity import load_settings
 from core.mapping import CompiledMapping, load_mapping
 from core.policy import load_project_policies
 from core.store import Store
+from core.sync.consent import LedgerPermits
 from core.sync.decide import Decided, decide
 from core.sync.ingest import IngestSummary, ingest_stream
 from core.sync.lifecycle import RunContext
@@ -194,9 +195,14 @@ def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext
     now = store.database.now()
     affected = _affected(store, changed, summary.resolved, now=now)
     progress("decide", f"{len(affected)} profiles")
-    summary.decided = decide(store, load_project_policies(project), sorted(affected), now=now, run_id=run.run_id)
+    mode = project.ledger.mode
+    summary.decided = decide(
+        store, load_project_policies(project), sorted(affected), now=now, run_id=run.run_id, mode=mode
+    )
     progress("plan", "write-back")
-    summary.plan = plan_writes(store, _targets(mappings), sorted(affected))
+    targets = _targets(mappings)
+    permits = LedgerPermits(store, mode, {(t.system, t.stream): t.writeback for t in targets})
+    summary.plan = plan_writes(store, targets, sorted(affected), permit=permits)
     if not options.dry_run:
         progress("push", f"{len(summary.plan.writes)} records")
         summary.pushed = push_plan(store, connectors, summary.plan, run=run)

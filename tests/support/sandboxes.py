@@ -45,6 +45,10 @@ class SyncEnv:
         result = CliRunner().invoke(app, [*args, "--config", str(self.project)])
         return result
 
+    def cli_store(self, *args: str) -> Any:
+        """Run a command that takes the store's URL (``--url``) in this process."""
+        return CliRunner().invoke(app, [*args, "--url", self.url])
+
     def sync(self, *extra: str) -> dict[str, Any]:
         """Run ``sync run --json`` and return its summary.
 

@@ -34,10 +34,12 @@ log = structlog.get_logger(__name__)
 KINDS = ("groups", "properties")
 _TEXT = {"type": "string", "fieldType": "text"}
 TYPE_BY_SOURCE: dict[str, dict[str, Any]] = {
-    "profile_id": {"type": "string", "fieldType": "text", "hasUniqueValue": True},
+    # not unique: one profile may hold several duplicate contacts, each stamped with it
+    "profile_id": {"type": "string", "fieldType": "text"},
     "enrichment.intent_score": {"type": "number", "fieldType": "number"},
     "enrichment.open_tickets": {"type": "number", "fieldType": "number"},
     "suppression.reasons": {"type": "string", "fieldType": "textarea"},
+    "ledger.weekly_cap": {"type": "number", "fieldType": "number"},
 }
 """HubSpot property types by write-back source; ``suppression.<scope>`` is a checkbox, the rest text."""
 

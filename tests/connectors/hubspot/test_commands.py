@@ -77,12 +77,15 @@ def test_setup_dry_run_then_create_then_nothing_to_do(tmp_path, monkeypatch):
             "contactpoint_open_tickets": ("number", "create"),
             "contactpoint_suppressed": ("bool", "create"),
             "contactpoint_suppression_reasons": ("string", "create"),
+            "contactpoint_quiet_hours": ("string", "create"),
+            "contactpoint_weekly_cap": ("number", "create"),
+            "contactpoint_topics_to_avoid": ("string", "create"),
         }
-        assert dry["pending"] == 7
+        assert dry["pending"] == 10  # the group and nine properties
         text = _run("setup", "hubspot", "--config", str(path), "--dry-run")
-        assert "would create" in text.stdout and "7 change(s) to make" in text.stdout
+        assert "would create" in text.stdout and "10 change(s) to make" in text.stdout
         created = json.loads(_run("setup", "hubspot", "--config", str(path), "--json").stdout)
-        assert created["done"] == 7 and created["pending"] == 0
+        assert created["done"] == 10 and created["pending"] == 0
         again = _run("setup", "hubspot", "--config", str(path))
         assert again.exit_code == 0 and again.stdout.strip().endswith("nothing to do")
         assert "would" not in again.stdout and "created" not in again.stdout

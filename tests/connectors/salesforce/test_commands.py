@@ -9,6 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from core.cli import app
+from core.mapping import load_mapping
 
 from .conftest import ROOT, salesforce_env
 
@@ -68,13 +69,18 @@ def test_setup_dry_run_then_create_then_nothing_to_do(tmp_path, monkeypatch):
         )
         dry = json.loads(_run("setup", "salesforce", "--config", str(path), "--dry-run", "--json").stdout)
         to_create = [(f["object"], f["field"]) for f in dry["fields"] if f["action"] == "create"]
-        assert len(to_create) == 12  # 6 mapping write-back fields on Contact and on Lead; a fresh org has none
+        # the mapping's write-back fields on Contact and on Lead, and the alerts' key on Task; a fresh org has none
+        per_object = len(load_mapping(MAPPING).writeback("Contact").fields)
+        assert per_object == 10 and len(to_create) == 2 * per_object + 1
+        assert ("Task", "Contactpoint_Alert_Key__c") in to_create
         types = {f["field"]: f["type"] for f in dry["fields"]}
         assert types["Contactpoint_Profile_Id__c"] == "Text" and types["Contactpoint_Suppressed__c"] == "Checkbox"
+        assert types["Contactpoint_Weekly_Cap__c"] == "Number" and types["Contactpoint_Quiet_Hours__c"] == "Text"
         assert [(c["layout"], len(c["fields"])) for c in dry["layouts"]] == [
-            ("Contact Layout", 6), ("Contact (Support) Layout", 6), ("Lead Layout", 6)]  # fmt: skip
+            ("Contact Layout", per_object), ("Contact (Support) Layout", per_object), ("Lead Layout", per_object)]  # fmt: skip
         assert {g["access"] for g in dry["grants"] if g["profile"] == "Contactpoint Integration"} == {"edit"}
-        assert dry["pending"] == 12 + 3 + 36
+        # fields, layouts (Task has none in this org), and read (edit for the integration) on three profiles
+        assert dry["pending"] == len(to_create) + 3 + 3 * len(to_create)
         text = _run("setup", "salesforce", "--config", str(path), "--dry-run")
         assert "would create" in text.stdout and "would place" in text.stdout and "would grant" in text.stdout
         created = json.loads(_run("setup", "salesforce", "--config", str(path), "--json").stdout)

@@ -10,6 +10,7 @@ by hand in a field Contactpoint owns is reported and set back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,36 @@ def test_a_dry_run_writes_nothing_and_leaves_the_store_as_it_was_then_a_hand_cha
     real = synced.sync()
     assert real["per_system"]["salesforce"]["written"] == 1
     assert _contact(synced, "Lindqvist")["Contactpoint_Segment__c"] == "enterprise buyer"
+
+
+def test_a_revoked_grant_stops_personal_writes_there_while_protections_and_quiet_hours_land(env, tmp_path):
+    """The customer's own ledger: grants to Salesforce and HubSpot, quiet hours, then HubSpot's grant revoked."""
+    synced, _ = env
+    pid, _ = _profile_of(synced, "Maya", "Lindqvist")
+    everything = ["identity", "contact", "address", "work", "demographics", "activity", "preferences", "interests"]
+    statements = [
+        {"person": pid, "type": "grant", "source": {"kind": "customer"}, "system": system, "parts": everything,
+         "purposes": ["marketing", "service", "personalisation", "analytics"], "expires_at": "2099-01-01T00:00:00Z"}
+        for system in ("salesforce", "hubspot", "mixpanel", "zendesk")
+    ] + [
+        {"person": pid, "type": "preference", "source": {"kind": "customer"}, "name": "quiet_hours",
+         "value": {"start": "21:00", "end": "08:00", "timezone": "Europe/Stockholm"}},
+        {"person": pid, "type": "revoke", "source": {"kind": "customer"}, "system": "hubspot"},
+    ]  # fmt: skip
+    file = tmp_path / "statements.json"
+    file.write_text(json.dumps(statements), encoding="utf-8")
+    recorded = synced.cli_store("ledger", "record", str(file))
+    assert recorded.exit_code == 0, recorded.output
+    portal = synced.sandboxes["hubspot"].control.portal
+    maya = next(r for r in portal.live("contacts") if r.props.get("contactpoint_profile_id") == pid)
+    portal.update("contacts", maya, {"contactpoint_segment": "typed in HubSpot"})  # owned: restored, were it granted
+    summary = synced.sync()
+    held = [h for h in summary["plan"]["held_back"] if h["profile_id"] == pid]
+    assert held and {h["system"] for h in held} == {"hubspot"}
+    assert all("grant_revoked" in h["reason"] for h in held)
+    assert maya.props["contactpoint_quiet_hours"] == "21:00-08:00 Europe/Stockholm"  # a protection: it lands
+    assert maya.props["contactpoint_segment"] == "typed in HubSpot"  # personal: held back
+    contact = _salesforce(synced).query(
+        f"SELECT Contactpoint_Quiet_Hours__c FROM Contact WHERE Contactpoint_Profile_Id__c = '{pid}'"
+    )["records"][0]
+    assert contact["Contactpoint_Quiet_Hours__c"] == "21:00-08:00 Europe/Stockholm"

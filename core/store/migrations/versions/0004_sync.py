@@ -1,4 +1,4 @@
-"""Sync: write-back failures with their retry state, profile decisions, alerts.
+"""Sync: write-back failures with their retry state, profile decisions, alerts, the scheduler's job store, a run's job.
 
 Revision ID: 0004
 Revises: 0003
@@ -61,10 +61,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.create_index('ix_alerts_profile_id', ['profile_id'], unique=False)
+    op.create_table('scheduler_jobs',
+    sa.Column('id', sa.String(length=191), nullable=False),
+    sa.Column('next_run_time', sa.Float(precision=25), nullable=True),
+    sa.Column('job_state', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('scheduler_jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_scheduler_jobs_next_run_time', ['next_run_time'], unique=False)
+    with op.batch_alter_table('runs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('job', sa.String(length=100), nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('runs', schema=None) as batch_op:
+        batch_op.drop_column('job')
+    with op.batch_alter_table('scheduler_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_scheduler_jobs_next_run_time')
+    op.drop_table('scheduler_jobs')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index('ix_alerts_profile_id')
     op.drop_table('alerts')

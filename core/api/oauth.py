@@ -1,0 +1,154 @@
+"""OAuth 2.0 for systems the customer granted, and the scoped reading API.
+
+    GET  /oauth/authorize    the person (signed in to the preference centre) sees what a system asks for
+    POST /oauth/authorize    approve (a signed grant statement) or deny; back to the system with a code or an error
+    POST /oauth/token        the system exchanges the code (client_secret_basic or _post; PKCE when it started one)
+    GET  /api/v1/me          the granted parts of the profile and ledger, read with the bearer token
+
+A token reads only its scopes, and only while the ledger grants them: 401 after
+revocation or expiry.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import ResourceProtector
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from core.api.oauth_server import GRANT_PURPOSE, FormRequest, LedgerAuthorizationServer, LedgerTokenValidator, ReadToken
+from core.api.web import page, require_csrf, require_session, session_of, state_of
+from core.ledger.service import record_statements
+from core.ledger.statements import iso
+from core.ledger.vocabulary import Part, part_of_source
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["oauth"])
+
+
+def _server(request: Request) -> LedgerAuthorizationServer:
+    app = request.app
+    if not hasattr(app.state, "oauth_server"):
+        app.state.oauth_server = LedgerAuthorizationServer(state_of(request).store)
+    server: LedgerAuthorizationServer = app.state.oauth_server
+    return server
+
+
+async def _oauth_request(request: Request) -> FormRequest:
+    data = dict(request.query_params)
+    if request.method == "POST":
+        data.update({k: str(v) for k, v in (await request.form()).items()})
+    return FormRequest(request.method, str(request.url), request.headers, data)
+
+
+def _answer(status: int, body: Any, headers: list[tuple[str, str]]) -> Response:
+    found = dict(headers)
+    if "Location" in found:
+        return RedirectResponse(found["Location"], status_code=302)
+    return JSONResponse(
+        body, status_code=status, headers={k: v for k, v in found.items() if k.lower() != "content-type"}
+    )
+
+
+@router.get("/oauth/authorize", response_class=HTMLResponse, summary="Ask the person to approve a system's scopes")
+async def authorize_page(request: Request) -> Response:
+    """Show what the system asks for, to the signed-in person; refuse a bad request with the reason."""
+    session = session_of(request)
+    if session is None:
+        context = {"title": "Sign in first", "signed_in": False,
+                   "message": "A site asks to read parts of your profile. Open your sign-in link first, then try again."}  # fmt: skip
+        return page(request, "message.html", context, status_code=401)
+    oauth_request = await _oauth_request(request)
+    try:
+        grant = _server(request).get_consent_grant(oauth_request, end_user=session.profile_id)
+    except OAuth2Error as err:
+        raise HTTPException(
+            status_code=400, detail=f"the site's request is invalid: {err.error}: {err.description or ''}"
+        ) from None
+    client = grant.client.info
+    scopes = client_scopes(grant.client.get_allowed_scope(oauth_request.payload.scope or ""))
+    context = {"signed_in": True, "csrf": session.csrf_token, "client": client, "scopes": scopes,
+               "params": dict(request.query_params), "days": state_of(request).settings.grant_days}  # fmt: skip
+    return page(request, "consent.html", context)
+
+
+def client_scopes(scope: str) -> list[str]:
+    """The parts a scope string names, in the order of ``Part``."""
+    named = set(scope.split())
+    return [p.value for p in Part if p.value in named]
+
+
+@router.post("/oauth/authorize", summary="Approve or deny a system's request")
+async def authorize(request: Request) -> Response:
+    """Record the grant (approve) and send the person back with a code, or back with access_denied."""
+    session = require_session(request)
+    oauth_request = await _oauth_request(request)
+    require_csrf(session, oauth_request.payload.data.get("csrf_token"))
+    server = _server(request)
+    try:
+        grant = server.get_consent_grant(oauth_request, end_user=session.profile_id)
+    except OAuth2Error as err:
+        raise HTTPException(status_code=400, detail=f"the site's request is invalid: {err.error}") from None
+    if oauth_request.payload.data.get("decision") != "approve":
+        return _answer(*server.create_authorization_response(oauth_request, grant_user=None, grant=grant))
+    app = state_of(request)
+    parts = client_scopes(grant.client.get_allowed_scope(oauth_request.payload.scope or ""))
+    expires = app.store.database.now() + timedelta(days=app.settings.grant_days)
+    statement = {"person": session.profile_id, "type": "grant", "source": {"kind": "preference_centre"},
+                 "system": grant.client.info.system, "parts": parts, "purposes": [GRANT_PURPOSE.value],
+                 "expires_at": iso(expires)}  # fmt: skip
+    recorded = record_statements(app.store, statement, keyring=app.keyring(), sign=True)
+    oauth_request.ledger_grant_id = recorded.entries[0].statement.statement_id
+    return _answer(*server.create_authorization_response(oauth_request, grant_user=session.profile_id, grant=grant))
+
+
+@router.post("/oauth/token", summary="Exchange an authorization code for an access token")
+async def token(request: Request) -> Response:
+    """OAuth 2.0 token endpoint (RFC 6749 §4.1.3)."""
+    oauth_request = await _oauth_request(request)
+    return _answer(*_server(request).create_token_response(oauth_request))
+
+
+def _read_token(request: Request) -> ReadToken:
+    protector = ResourceProtector()
+    protector.register_token_validator(LedgerTokenValidator(state_of(request).store))
+    oauth_request = FormRequest(request.method, str(request.url), request.headers, {})
+    try:
+        found: ReadToken = protector.validate_request(None, oauth_request)
+    except OAuth2Error as err:
+        raise HTTPException(
+            status_code=401,
+            detail=f"{err.error}: the token is unknown, expired or no longer granted",
+            headers={"WWW-Authenticate": 'Bearer realm="contactpoint", error="invalid_token"'},
+        ) from None
+    return found
+
+
+@router.get("/api/v1/me", summary="Read the granted parts of the person's profile and ledger")
+def read_me(request: Request) -> dict[str, Any]:
+    """Return only what the token's scopes grant: golden values of granted parts, and granted ledger parts."""
+    found = _read_token(request)
+    app = state_of(request)
+    scopes = set(found.info.scope.split())
+    profile = app.store.profiles.get(found.info.profile_id)
+    golden = profile.golden if profile is not None else {}
+    values = {
+        name: (value.get("value") if isinstance(value, dict) else value)
+        for name, value in sorted(golden.items())
+        if part_of_source(f"golden.{name}").value in scopes
+    }
+    state = app.store.ledger.state_in_force(found.info.profile_id).to_json()
+    result: dict[str, Any] = {"scopes": sorted(scopes), "profile": values}
+    if Part.IDENTITY.value in scopes:
+        result["profile_id"] = found.info.profile_id
+    if Part.CONSENTS.value in scopes:
+        result["consents"] = state["consents"]
+    if Part.PREFERENCES.value in scopes:
+        result["preferences"] = {"preferred_channel": state["preferences"]["preferred_channel"]}
+    if Part.INTERESTS.value in scopes:
+        result["interests"] = state["interests"]
+    return result

@@ -1,0 +1,183 @@
+"""Scheduled runs: the jobs contactpoint.yaml declares, run by APScheduler until stopped.
+
+    contactpoint schedule run      a blocking scheduler: cron or interval triggers, each job's
+                                   missed runs coalesced into one, started up to its misfire grace
+                                   late; the job store is the store's ``scheduler_jobs`` table
+    contactpoint schedule list     each job, its trigger, its last run (from the run ledger), next run
+
+Every job runs inside a ``RunContext`` holding the same jobs a hand-started run holds, so a
+scheduled sync and a manual one never overlap: the later one waits a little, then is skipped
+(and says so in the log and the run ledger). SIGTERM or Ctrl-C stops the scheduler: no new
+job starts, the running one finishes its batch and is recorded as interrupted, and the
+process exits once it has.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import structlog
+
+from core.config import Project, ScheduleConfig, load_project, project_store_url
+from core.errors import ContactpointError, JobBusyError
+from core.store import Store, make_engine, open_store
+from core.sync import lifecycle
+from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
+from core.sync.run import SyncOptions, run_sync, selected_systems, sync_jobs
+
+__all__ = ["ScheduledJob", "describe_jobs", "run_job", "run_scheduler", "trigger_of"]
+
+log = structlog.get_logger(__name__)
+
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+JOB_WAIT_SECONDS = 30.0
+"""How long a scheduled job waits for an overlapping run before it is skipped."""
+
+
+def trigger_of(schedule: ScheduleConfig) -> Any:
+    """The APScheduler trigger of a schedule: a cron line in its zone, or an interval."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if schedule.cron is not None:
+        return CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
+    every = schedule.every or "1d"
+    return IntervalTrigger(**{_UNITS[every[-1]]: int(every[:-1])}, timezone=schedule.timezone)
+
+
+def run_job(config: str, name: str) -> None:
+    """Run one scheduled job (APScheduler calls this by reference; the arguments are stored with the job)."""
+    project = load_project(Path(config))
+    schedule = next((s for s in project.schedules if s.name == name), None)
+    if schedule is None:
+        log.warning("schedule.job_gone", job=name, config=config)
+        return
+    try:
+        with open_store(project_store_url(project)) as store:
+            _run(project, store, schedule)
+    except JobBusyError as err:
+        log.warning("schedule.job_skipped", job=name, reason=err.message)
+    except ContactpointError as err:
+        log.exception("schedule.job_failed", job=name, error=err.message, error_type=type(err).__name__)
+
+
+def _run(project: Project, store: Store, schedule: ScheduleConfig) -> None:
+    if schedule.job == "resolve":
+        from core.identity import load_settings, resolve_store
+
+        settings_path = project.resolve_path(project.identity.settings) if project.identity.settings else None
+        with RunContext(store, RunKind.IDENTITY, jobs=[IDENTITY_JOB], wait=JOB_WAIT_SECONDS,
+                        schedule=schedule.name) as run:  # fmt: skip
+            result = resolve_store(store, load_settings(settings_path), run_id=run.run_id, check_stop=run.check_stop)
+            run.count_all(result.summary())
+        return
+    names = selected_systems(project, schedule.systems)
+    with RunContext(store, RunKind.SYNC, jobs=sync_jobs(project, names), wait=JOB_WAIT_SECONDS,
+                    schedule=schedule.name) as run:  # fmt: skip
+        summary = run_sync(project, store, SyncOptions(systems=names), run=run)
+        log.info("schedule.job_finished", job=schedule.name, run_id=run.run_id, **summary.counters())
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A job as ``schedule list`` shows it."""
+
+    name: str
+    job: str
+    trigger: str
+    last_run: str | None
+    last_status: str | None
+    next_run: datetime | None
+
+
+def describe_jobs(project: Project, store: Store, *, now: datetime) -> list[ScheduledJob]:
+    """Each declared job with its trigger, its last run (the run ledger) and its next run time."""
+    found = []
+    for schedule in project.schedules:
+        trigger = trigger_of(schedule)
+        last = store.runs.last_of_job(schedule.name)
+        described = f"cron {schedule.cron} ({schedule.timezone})" if schedule.cron else f"every {schedule.every}"
+        found.append(
+            ScheduledJob(
+                schedule.name,
+                schedule.job,
+                described,
+                last.run_id if last else None,
+                str(last.status) if last else None,
+                trigger.get_next_fire_time(None, now),
+            )
+        )
+    return found
+
+
+def run_scheduler(config: Path, *, until: float | None = None) -> int:
+    """Run the declared jobs until SIGTERM/Ctrl-C (or ``until`` seconds, for tests); return how many ran.
+
+    Raises:
+        ConfigError: The project file is wrong or declares no schedule.
+    """
+    from apscheduler.events import EVENT_JOB_EXECUTED
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    project = load_project(config)
+    _require_schedules(project)
+    open_store(project_store_url(project)).close()  # migrated, the job table included
+    store = SQLAlchemyJobStore(engine=make_engine(project_store_url(project)), tablename="scheduler_jobs")
+    scheduler = BackgroundScheduler(jobstores={"default": store}, job_defaults={"coalesce": True, "max_instances": 1})
+    ran = [0]
+    scheduler.add_listener(lambda _event: ran.__setitem__(0, ran[0] + 1), EVENT_JOB_EXECUTED)
+    for schedule in project.schedules:
+        scheduler.add_job(run_job, trigger_of(schedule), args=[str(config.resolve()), schedule.name], id=schedule.name,
+                          name=schedule.name, replace_existing=True, misfire_grace_time=schedule.misfire_grace_seconds)  # fmt: skip
+    stop = _stopper(scheduler)
+    scheduler.start()
+    log.info("schedule.started", jobs=[s.name for s in project.schedules])
+    stop.wait(until)
+    scheduler.shutdown(wait=True)
+    log.info("schedule.stopped", jobs_run=ran[0])
+    return ran[0]
+
+
+def _require_schedules(project: Project) -> None:
+    if not project.schedules:
+        from core.errors import ConfigError
+
+        msg = f"{project.source} declares no schedules"
+        raise ConfigError(msg, hint='add one under schedules:, e.g. {name: nightly, cron: "0 2 * * *", job: sync}')
+
+
+def _stopper(scheduler: Any) -> Any:
+    """Stop on SIGTERM/SIGINT: pause new runs, ask the running ones to finish their batch."""
+    import threading
+
+    stop = threading.Event()
+
+    def on_signal(number: int, _frame: FrameType | None) -> None:
+        log.warning("schedule.stopping", signal=signal.Signals(number).name)
+        scheduler.pause()
+        for run in list(lifecycle.ACTIVE):
+            run.request_stop(number)
+        stop.set()
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, on_signal)
+    return stop
+
+
+def next_runs(schedule: ScheduleConfig, *, now: datetime, count: int = 3) -> list[datetime]:
+    """The next ``count`` times a schedule fires after ``now`` (for tests and ``schedule list --json``)."""
+    trigger, times, previous = trigger_of(schedule), [], None
+    moment = now
+    for _ in range(count):
+        fire = trigger.get_next_fire_time(previous, moment)
+        if fire is None:
+            break
+        times.append(fire)
+        previous, moment = fire, fire + timedelta(seconds=1)
+    return times
