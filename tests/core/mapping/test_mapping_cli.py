@@ -163,6 +163,10 @@ def test_shipped_mappings_map_every_sample_record():
         "Contactpoint_Open_Tickets__c",
         "Contactpoint_Suppressed__c",
         "Contactpoint_Suppression_Reasons__c",
+        "Contactpoint_Quiet_Hours__c",
+        "Contactpoint_Preferred_Channel__c",
+        "Contactpoint_Weekly_Cap__c",
+        "Contactpoint_Never_Call__c",
     ]
 
 
