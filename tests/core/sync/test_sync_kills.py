@@ -4,7 +4,8 @@ Two worlds from the same seed: one synced without interruption, one whose first 
 killed (SIGKILL, at a failpoint chosen from the work's own progress) and then run again.
 Their stores are compared record by record, their systems field by field (profile IDs,
 which are random, compared by the records each profile holds), and the writes the
-systems received counted: a write the vendor had confirmed is never sent again.
+systems received counted: a write the vendor had confirmed is never sent again, and the
+complaint's Salesforce Task exists once, also when the kill fell after Salesforce made it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ POINTS = [
     "identity.links_written",  # while the resolution is written
     "sync.pushed:1",  # a vendor confirmed a write; the write-back ledger does not know yet
     "sync.pushed:2",
+    "sync.alert_pushed",  # Salesforce made the complaint's Task; the alert is not marked sent yet
 ]
 
 
@@ -105,8 +107,11 @@ def _settle(env: SyncEnv) -> dict[str, Any]:
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with synced_project(tmp_path_factory.mktemp("whole"), records=60, seed=5) as env:
         _settle(env)
+        vendors = _labelled(env)
+        complaints = [t for t in vendors["salesforce"]["tasks"] if t[0].startswith("complaint:zendesk/")]
+        assert len(complaints) == len({t[0] for t in complaints}) >= 1  # one Task per complaint
         with open_store(env.url) as store:
-            yield {"store": _world(store), "vendors": _labelled(env), "writes": _write_requests(env)}
+            yield {"store": _world(store), "vendors": vendors, "writes": _write_requests(env)}
 
 
 @pytest.mark.parametrize("point", POINTS)
