@@ -38,7 +38,7 @@ test-fast: $(STAMP)
 
 # Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them;
 # `make cassettes-hubspot` re-records one system's.
-SYSTEMS = salesforce hubspot mixpanel
+SYSTEMS = salesforce hubspot mixpanel zendesk
 cassettes: $(addprefix cassettes-,$(SYSTEMS))
 
 cassettes-%: $(STAMP)

@@ -3,6 +3,7 @@
     python bench/identity.py [--sets febrl1,febrl2,febrl3,febrl4,crm,sparse] [--size 10000] [--seed 7]
     python bench/identity.py --sizes 10000,100000 [--skip-splink] [--examples 5]   (memory, incremental)
     python bench/identity.py --million
+    python bench/identity.py --sets febrl3,sparse --debug 10   (why true pairs were missed, with levels)
 
 ``--sets`` (the default run) times whole commands, as a user runs them:
 ``contactpoint identity resolve FILE --out …`` against ``python bench/splink_baseline.py FILE
@@ -298,6 +299,18 @@ def bench_sets(names: list[str], *, size: int, seed: int, splink: bool, scratch:
     print("\nGoals:\n" + "\n".join(f"- {line}" for line in goals))
 
 
+def debug_sets(sets: str, *, size: int, seed: int, sample: int, scratch: Path) -> None:
+    """Resolve each set in this process and show why true pairs were missed (``bench/identity_debug.py``)."""
+    from bench.identity_debug import debug_set
+    from core.identity import IdentitySettings
+    from core.identity.settings import PhoneSettings
+
+    settings = IdentitySettings(phones=PhoneSettings(system_regions=SYSTEM_REGIONS))
+    for name in (n.strip() for n in sets.split(",") if n.strip()):
+        data = _dataset(name, size, seed)
+        debug_set(name, data, data.write(scratch / name), settings, sample=sample)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sets", default=",".join((*PUBLIC_SETS, *MODES)), help="public sets and generator modes")
@@ -307,6 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-splink", action="store_true")
     parser.add_argument("--million", action="store_true", help="only Contactpoint, 1,000,000 records")
     parser.add_argument("--examples", type=int, default=5, help="example pairs to show per kind of error")
+    parser.add_argument("--debug", type=int, default=0, help="print N missed true pairs per kind, with levels")
     parser.add_argument("--worker", choices=("contactpoint", "splink"), help=argparse.SUPPRESS)
     parser.add_argument("--records", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--new", type=Path, help=argparse.SUPPRESS)
@@ -319,6 +333,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="identity-bench-") as scratch:
         if args.million:
             bench_million(seed=args.seed, scratch=Path(scratch))
+        elif args.debug:
+            debug_sets(args.sets, size=args.size, seed=args.seed, sample=args.debug, scratch=Path(scratch))
         elif not args.sizes:
             names = [n.strip() for n in args.sets.split(",") if n.strip()]
             bench_sets(names, size=args.size, seed=args.seed, splink=not args.skip_splink, scratch=Path(scratch))

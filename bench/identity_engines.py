@@ -43,7 +43,7 @@ def _settings() -> IdentitySettings:
 def _people(records: Path) -> tuple[list[Person], dict[str, Any]]:
     """People from the CSV through the engine's own reader, and what it parked or dropped."""
     found = read_people_file(records, phones=_settings().phones)
-    return found.people, {"parked_rows": len(found.parked), "dropped_values": len(found.warnings)}
+    return found.people, {"parked_rows": len(found.parked), "dropped_values": len(found.problems)}
 
 
 def _run_contactpoint(records: Path, new: Path | None) -> tuple[dict[str, str], dict[str, Any]]:

@@ -9,18 +9,17 @@ from datetime import date, timedelta
 
 from rapidfuzz.distance import Levenshtein
 
+from bench.identity_names import first_name, surname
 from bench.identity_vocab import (
     CITIES,
     COMPANY_KINDS,
     COMPANY_SUFFIXES,
     COMPANY_WORDS,
-    FIRST_NAMES,
     NICKNAMES,
     PERSONAL_DOMAINS,
     ROLE_MAILBOXES,
     STREET_KINDS,
     STREET_NAMES,
-    SURNAMES,
     US_AREA_CODES,
 )
 
@@ -98,7 +97,7 @@ class PersonFactory:
         country = country or (company.country if company else rng.choices(("GB", "US"), weights=(6, 4))[0])
         if company is None and rng.random() < 0.85:
             company = self._company(country)
-        first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
+        first, last = first_name(rng), surname(rng)
         street, city, postcode = self._address(country)
         work = self._work_email(first, last, company) if company else None
         personal = self._personal_email(first, last, country)
@@ -125,7 +124,7 @@ class PersonFactory:
         phone, taken = self._landline(head.country), _name_family(head.first_name)
         members = [_replace(head, phone=phone, other_email=None)]
         while len(members) < size:
-            first = rng.choice(FIRST_NAMES)
+            first = first_name(rng)
             if _name_family(first) & taken or any(_alike(first, m.first_name) for m in members):
                 continue
             taken |= _name_family(first)

@@ -52,6 +52,7 @@ __all__ = [
     "Eraser",
     "ConnectorFactory",
     "Cursor",
+    "KeyedLookup",
     "PullBatch",
     "RejectedRecord",
     "RejectionCode",
@@ -388,6 +389,23 @@ class Eraser(Protocol):
 
         Raises:
             ConnectorError: The vendor could not be reached or refused the credentials.
+        """
+        ...
+
+
+@runtime_checkable
+class KeyedLookup(Protocol):
+    """A connector that can say which records already carry given values of an external-key field.
+
+    For a write in doubt (sent, and the process died before the vendor's answer was
+    recorded): one look-up settles whether the vendor made it, instead of sending it again.
+    """
+
+    def find_keyed(self, stream: str, key_field: str, keys: Sequence[str]) -> dict[str, str]:
+        """Return ``{key: record ID}`` for the records of ``stream`` whose ``key_field`` holds one of ``keys``.
+
+        Raises:
+            ConnectorError: The vendor could not be asked.
         """
         ...
 

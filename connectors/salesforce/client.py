@@ -16,8 +16,9 @@ the configured share raises ``BudgetExhaustedError`` instead of being sent.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -26,19 +27,21 @@ import requests
 import structlog
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
+from simple_salesforce.format import format_soql
 
 from connectors.http import MeteredSession
 from connectors.salesforce.auth import SessionToken, read_token, static_token, token_form
 from connectors.salesforce.config import SalesforceConfig
 from connectors.salesforce.csvrows import iter_csv_rows
 from connectors.salesforce.errors import SESSION_EXPIRED, map_error
-from core.errors import BudgetExhaustedError, ConnectorError, FatalApiError, RetryableError
+from core.errors import BudgetExhaustedError, ConnectorConfigError, ConnectorError, FatalApiError, RetryableError
 
 __all__ = ["BulkIngestResult", "SalesforceClient", "parse_limit_info"]
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+_API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _TERMINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 
 
@@ -226,6 +229,22 @@ class SalesforceClient:
             msg = f"sObject Collections delete answered {type(result).__name__} for {len(ids)} records"
             raise FatalApiError(msg, hint="the response does not match the request", system=self.system)
         return result
+
+    def find_keyed(self, sobject: str, key_field: str, keys: Sequence[str]) -> dict[str, str]:
+        """Return ``{key: Id}`` of the ``sobject`` records whose ``key_field`` holds one of ``keys`` (SOQL, 200 a query)."""
+        for name in (sobject, key_field):
+            if not _API_NAME.fullmatch(name):
+                msg = f"{name!r} is not a Salesforce API name"
+                raise ConnectorConfigError(msg, hint="name the object and its external ID field", system=self.system)
+        found: dict[str, str] = {}
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), 200):
+            soql = format_soql(
+                f"SELECT Id, {key_field} FROM {sobject} WHERE {key_field} IN {{}}", wanted[start : start + 200]
+            )
+            for page in self.query_pages(soql, stream=sobject, include_deleted=False):
+                found.update({str(r[key_field]): str(r["Id"]) for r in page.get("records", []) if r.get(key_field)})
+        return found
 
     # -- Bulk API 2.0 --------------------------------------------------------------------------
 

@@ -137,6 +137,15 @@ class SalesforceConnector:
         """Delete these records (anonymise those Salesforce refuses to delete); see ``erase.erase_records``."""
         return erase_records(self.client, stream, list(source_ids))
 
+    def find_keyed(self, stream: str, key_field: str, keys: Sequence[str]) -> dict[str, str]:
+        """Return ``{key: Id}`` of the ``stream`` records whose external ID ``key_field`` holds one of ``keys``.
+
+        Raises:
+            ConnectorConfigError: ``stream`` or ``key_field`` is not an API name.
+            ConnectorError: The query failed.
+        """
+        return self.client.find_keyed(stream, key_field, keys)
+
     def provision(self, targets: Sequence[WritebackTarget], *, apply: bool) -> SetupPlan:
         """Plan (and with ``apply``, make) the custom fields, layout placements and access write-back needs.
 

@@ -39,7 +39,8 @@ def check(
     console.print(f"{result.system}: {'ok' if result.ok else 'FAILED'} - {result.detail}", markup=False)
     if result.api_limit:
         share = (result.api_used or 0) / result.api_limit
-        console.print(f"  API usage today: {result.api_used}/{result.api_limit} ({share:.1%})", markup=False)
+        window = f"this {result.facts['api_limit_window']}" if result.facts.get("api_limit_window") else "today"
+        console.print(f"  API usage {window}: {result.api_used}/{result.api_limit} ({share:.1%})", markup=False)
     if usage is not None:
         console.print(f"  this check made {usage['calls']} API call(s), {usage['retries']} retried", markup=False)
     for key, value in result.facts.items():

@@ -32,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_BUILT_YET = [
     "policies applied in a sync run (the engine is built: contactpoint policy check mappings/policies.yaml)",
     "write-back planner: only changed fields pushed to each system",
-    "Zendesk, HubSpot and Mixpanel connectors and sandboxes",
     "scheduled sync runs and the reconciliation report",
 ]
 

@@ -27,7 +27,7 @@ def _print_state(state: dict[str, Any], *, already: bool) -> None:
 
 @app.command("up")
 def up_command(
-    system: Annotated[str, typer.Argument(help="Which sandbox: salesforce or hubspot.")],
+    system: Annotated[str, typer.Argument(help="Which sandbox: salesforce, hubspot, mixpanel or zendesk.")],
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
     records: Annotated[int, typer.Option("--records", min=1, help="How many customer records to seed.")] = 500,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 0,

@@ -1,4 +1,4 @@
-"""``contactpoint store migrate|status``: create or upgrade the store's schema, and look at it."""
+"""``contactpoint store migrate|status|runs``: create or upgrade the store's schema, and look at it and its runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
-from core.store import Store, database_url, head_revision, mask_url, open_store
+from core.logs import mask_text
+from core.store import Run, Store, database_url, head_revision, mask_url, open_store
 
 app = typer.Typer(
     help="The store: SQLite ./contactpoint.db by default, PostgreSQL when CONTACTPOINT_DATABASE_URL is set.",
@@ -75,3 +76,47 @@ def status_command(
         for name, count in status["tables"].items():
             table.add_row(name, str(count))
         console.print(table)
+
+
+def _run_row(run: Run) -> dict[str, Any]:
+    took = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return {
+        "run_id": run.run_id,
+        "kind": run.kind,
+        "status": str(run.status),
+        "schedule": run.job,
+        "started_at": run.started_at.isoformat(),
+        "seconds": round(took, 3) if took is not None else None,
+        "counters": dict(run.counters or {}),
+        "api_calls": {system: usage.get("calls") for system, usage in (run.api_usage or {}).items()},
+        "error": mask_text(run.error) if run.error else None,
+    }
+
+
+@app.command("runs")
+def runs_command(
+    url: UrlOption = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Only runs of this kind (sync, import, resolve...).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show the newest runs: kind, how each ended, what started it, how long it took, what it counted."""
+    with errors_to_exit(), open_store(url or database_url()) as store:
+        rows = [_run_row(r) for r in store.runs.list(kind=kind, limit=limit)]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("no runs yet", markup=False)
+        return
+    table = Table("run", "kind", "status", "started (UTC)", "seconds", "schedule", "counted")
+    for row in rows:
+        counted = ", ".join(f"{k} {v}" for k, v in row["counters"].items() if v) or "-"
+        table.add_row(row["run_id"], row["kind"], row["status"], row["started_at"][:19], str(row["seconds"] or "-"),
+                      row["schedule"] or "-", counted)  # fmt: skip
+    console.print(table)
+    for row in rows:
+        if row["error"]:
+            console.print(f"{row['run_id']}: {row['error']}", markup=False)

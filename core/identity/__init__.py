@@ -28,9 +28,10 @@ from core.identity.compare import COMPARISON_LEVELS, compare_pairs, default_comp
 from core.identity.engine import resolve
 from core.identity.explain import Decision, Explanation, FieldContribution, Method
 from core.identity.fileinput import FilePeople, read_mapped_file, read_people_file
+from core.identity.frequencies import TermFrequencies
 from core.identity.incremental import IncrementalResolver, LinkDecision, Outcome, resolve_few, resolve_one
 from core.identity.manual import ManualChange, merge_profiles, split_profile
-from core.identity.model import ModelParameters, match_probability, score, train
+from core.identity.model import ModelParameters, match_probability, pair_weights, score, train
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.normalise import (
     NormalisedEmail,
@@ -68,6 +69,7 @@ __all__ = [
     "PinnedClusters",
     "StableIds",
     "StoreResolution",
+    "TermFrequencies",
     "IdentitySettings",
     "Method",
     "ModelParameters",
@@ -108,6 +110,7 @@ __all__ = [
     "resolve_few",
     "resolve_one",
     "resolve_store",
+    "pair_weights",
     "score",
     "split_profile",
     "strong_values",

@@ -79,13 +79,16 @@ def _street_levels(table: RecordTable, left: Index, right: Index) -> Levels:
     """Street levels: 2 same street and number, 1 same street, 0 different, -1 missing.
 
     2: the same street and house number (a typo allowed in each; or neither numbered);
-    1: the same street with another number or only one numbered; -1: a street name missing.
+    1: the same street with another number or only one numbered, or the same house number
+    where a street name is missing (``75``/``75 scantlebury crescent``); -1: a street name missing.
     """
     numbers = _derived_codes(table.street, house_number)
     name = _by_value_pairs(_derived_codes(table.street, street_name), left, right, 1, _street_names_close)
     number = _by_value_pairs(numbers, left, right, 1, _house_numbers_close)
     same_number = (number == 1) | ((numbers.codes[left] < 0) & (numbers.codes[right] < 0))
-    return np.where(name < 0, MISSING, np.where(name == 1, np.where(same_number, 2, 1), 0)).astype(np.int8)
+    out = np.where(name < 0, MISSING, np.where(name == 1, np.where(same_number, 2, 1), 0)).astype(np.int8)
+    out[(name < 0) & (numbers.codes[left] >= 0) & (numbers.codes[left] == numbers.codes[right])] = 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,8 @@ class AddressAtLevels:
     """Postal addresses: 4 street, 3 street_name, 2 postcode, 1 city, 0 different.
 
     * street: the same street and house number (a typo allowed in each), postcode and city not different;
-    * street_name: the same street with another or no house number, or the same street and number
-      where one of postcode and city differs;
+    * street_name: the same street with another or no house number, the same house number where a
+      street name is missing, or the same street and number where one of postcode and city differs;
     * postcode: the same postcode or one typo from it (``4053``/``4035``), the city not different;
     * city: the same city or one typo from it, the postcode not different.
 
@@ -106,10 +109,14 @@ class AddressAtLevels:
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare addresses; see the class docstring for levels."""
-        street = _street_levels(table, left, right)
         postcode = _by_value_pairs(table.postcode, left, right, 1, _postcodes_close)
         city = _by_value_pairs(table.city, left, right, 1, _cities_close)
         postcode_diff, city_diff = postcode == 0, city == 0
+        # With both postcode and city different the level is "different" whatever the street says,
+        # so streets are compared only for the other pairs (most random pairs are skipped).
+        street = np.full(len(left), MISSING, dtype=np.int8)
+        rows = np.flatnonzero(~(postcode_diff & city_diff))
+        street[rows] = _street_levels(table, left[rows], right[rows])
         comparable = (street >= 0) | (postcode >= 0) | (city >= 0)
         out = np.where(comparable, 0, MISSING).astype(np.int8)
         out[(city == 1) & ~postcode_diff] = 1

@@ -93,6 +93,13 @@ def _derived(part: Part, func: Callable[[str], str]) -> Part:
     return Part(lookup[part.codes], list(seen))
 
 
+def _derived_both(first: Part, last: Part, func: Callable[[str], str]) -> tuple[Part, Part]:
+    """``func`` of first and last names (one shared vocabulary), as two parts over one derived vocabulary."""
+    derived = _derived(Part(np.arange(len(first.vocab), dtype=np.int64), first.vocab), func)
+    lookup = np.append(derived.codes, -1)
+    return Part(lookup[first.codes], derived.vocab), Part(lookup[last.codes], derived.vocab)
+
+
 def _encoded(values: Sequence[str]) -> Part:
     seen: dict[str, int] = {}
     return Part(np.asarray([seen.setdefault(v, len(seen)) for v in values], dtype=np.int64), list(seen))
@@ -248,7 +255,8 @@ def key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: Nicknam
             letters, and the company, else the postcode ("" when neither).
         surname_sound_first_initial: the surname's Soundex, the first name's first two
             letters and its Soundex.
-        postcode_surname: the postcode and the surname's Soundex.
+        postcode_surname: the postcode and the surname's Soundex; a second row with the first
+            name's Soundex, so swapped names with a typo (``hannah mihal``/``mihal hannsh``) meet.
         company_surname: the company, the surname's Soundex and the first initial.
         date_of_birth: the date; sub-key the surname's initial.
         first_name_postcode: the first name's first two letters and the postcode.
@@ -260,7 +268,7 @@ def key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: Nicknam
     wanted = set(keys)
     every = np.arange(len(table), dtype=np.int64)
     first, last = _column(table.first_name), _column(table.last_name)
-    sound, sound_first = _derived(last, _sound), _derived(first, _sound)
+    sound_first, sound = _derived_both(first, last, _sound)
     initial, first_initial = _derived(last, lambda v: v[:1]), _derived(first, lambda v: v[:1])
     postcode, company = _column(table.postcode), _column(table.company)
     rows: dict[BlockingKey, KeyRows] = {}
@@ -277,7 +285,8 @@ def key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: Nicknam
         rows[BlockingKey.FIRST_NAME_SURNAME_INITIAL] = KeyRows.of(records, [variants, two_letters, firm])
     first_two = _derived(first, lambda v: v[:2])
     rows[BlockingKey.SURNAME_SOUND_FIRST_INITIAL] = KeyRows.of(every, [sound, first_two, sound_first])
-    rows[BlockingKey.POSTCODE_SURNAME] = KeyRows.of(every, [postcode, sound])
+    either = Part(np.concatenate([sound.codes, sound_first.codes]), sound.vocab)
+    rows[BlockingKey.POSTCODE_SURNAME] = KeyRows.of(np.r_[every, every], [postcode.at(np.r_[every, every]), either])
     rows[BlockingKey.COMPANY_SURNAME] = KeyRows.of(every, [company, sound, first_initial])
     rows[BlockingKey.DATE_OF_BIRTH] = KeyRows.of(every, [_column(table.date_of_birth)], [initial])
     rows[BlockingKey.FIRST_NAME_POSTCODE] = KeyRows.of(every, [first_two, postcode])

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from core.identity.address import AddressAtLevels
+from core.identity.crossed import unswap_names
 from core.identity.levels import (
     MISSING,
     Index,
@@ -32,9 +32,6 @@ from core.identity.levels import (
 )
 from core.identity.levels import (
     by_value_pairs as _by_value_pairs,
-)
-from core.identity.levels import (
-    levels_for as _levels_for,
 )
 from core.identity.levels import (
     one_by_one as _one_by_one,
@@ -102,18 +99,27 @@ class GivenNameWithNicknamesAtThresholds:
         """Levels of many distinct pairs: string measures in C, nickname look-ups per pair."""
         jaro, typo = similarities(lefts, rights)
         out = np.where(jaro >= self.close, 2, np.where((jaro >= self.similar) | (typo <= 1), 1, 0)).astype(np.int8)
-        groups, compatible = self.nicknames.groups, self.nicknames.compatible
+        names = self.nicknames
+        firsts = {text: text.partition(" ") for text in {*lefts, *rights}}  # each distinct name split once
+        groups = {first: names.groups(first) for first, _, _ in firsts.values()}
+        out_list = out.tolist()
         for k, (a, b) in enumerate(zip(lefts, rights, strict=True)):
-            first_a, _, rest_a = a.partition(" ")
-            first_b, _, rest_b = b.partition(" ")
-            if first_a != first_b and groups(first_a) & groups(first_b) and compatible(first_a, first_b):
+            first_a, _, rest_a = firsts[a]
+            first_b, _, rest_b = firsts[b]
+            level = out_list[k]
+            if first_a != first_b and groups[first_a] & groups[first_b] and names.compatible(first_a, first_b):
                 out[k] = 3  # a shared first word is "close" (mary ann/mary), not a nickname
-            elif out[k] == 0 and not (rest_a or rest_b) and min(len(first_a), len(first_b)) >= 3:
-                if groups(first_a) or groups(first_b):  # else no nickname, near-nickname or initial can apply
-                    out[k] = self.level(a, b)
-            elif out[k] < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3):
+            elif level == 0 and not (rest_a or rest_b) and min(len(first_a), len(first_b)) >= 3:
+                # Not similar, not one typo, not nicknames: only a shortening or a misspelt nickname is left.
+                if shortened(first_a, first_b):
+                    out[k] = 2
+                elif (groups[first_b] and first_b in names.near_set(first_a)) or (
+                    groups[first_a] and first_a in names.near_set(first_b)
+                ):
+                    out[k] = 1
+            elif level < 2 and (rest_a or rest_b or min(len(first_a), len(first_b)) < 3):
                 out[k] = self.level(a, b)
-            elif out[k] < 2 and shortened(first_a, first_b):
+            elif level < 2 and shortened(first_a, first_b):
                 out[k] = 2
         return out
 
@@ -238,9 +244,26 @@ class DateOfBirthWithTypos:
         """Level of two distinct ISO dates."""
         return 1 if dates_of_birth_close(a, b) else 0
 
+    def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
+        """Levels of many distinct pairs at once (``dates_of_birth_close`` with numpy; a property test compares)."""
+        parts = {text: _date_parts(text) for text in {*lefts, *rights}}
+        a = np.asarray([parts[text] for text in lefts], dtype=np.int64).reshape(-1, 3)
+        b = np.asarray([parts[text] for text in rights], dtype=np.int64).reshape(-1, 3)
+        typo = process.cpdist(lefts, rights, scorer=OSA.distance, score_cutoff=1) <= 1
+        readable = (a[:, 0] >= 0) & (b[:, 0] >= 0)
+        same_year, same_month, same_day = a[:, 0] == b[:, 0], a[:, 1] == b[:, 1], a[:, 2] == b[:, 2]
+        swapped = same_year & (a[:, 1] == b[:, 2]) & (a[:, 2] == b[:, 1])
+        year_off = same_month & same_day & (np.abs(a[:, 0] - b[:, 0]) == 1)
+        day_off = same_year & same_month & (np.abs(a[:, 2] - b[:, 2]) == 1)
+        close = readable & (typo | swapped | year_off | day_off)
+        out: Levels = np.asarray(close, dtype=np.int8)
+        for k in np.flatnonzero(~readable).tolist():  # not ``YYYY-MM-DD`` in digits: one at a time
+            out[k] = self.level(lefts[k], rights[k])
+        return out
+
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare dates of birth; see the class docstring for levels."""
-        return _by_value_pairs(table.date_of_birth, left, right, 2, _one_by_one(self.level))
+        return _by_value_pairs(table.date_of_birth, left, right, 2, self.levels_of)
 
 
 @dataclass(frozen=True)
@@ -264,6 +287,13 @@ class JaroWinklerCompanyAtThreshold:
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare companies; see the class docstring for levels."""
         return _by_value_pairs(table.company, left, right, 2, self.levels_of)
+
+
+def _date_parts(text: str) -> tuple[int, int, int]:
+    """Year, month and day of ``YYYY-MM-DD`` written in digits, else ``(-1, -1, -1)``."""
+    if len(text) == 10 and text[4] == text[7] == "-" and (text[:4] + text[5:7] + text[8:]).isdigit():
+        return int(text[:4]), int(text[5:7]), int(text[8:])
+    return -1, -1, -1
 
 
 def default_comparisons(nicknames: NicknameTable) -> tuple[Comparison, ...]:
@@ -291,50 +321,6 @@ COMPARISON_LEVELS: dict[str, tuple[str, ...]] = {
 """Level labels of each comparison by name (index = level), for settings and explanations."""
 
 
-def _unswap_names(
-    table: RecordTable,
-    pairs: tuple[Index, Index],
-    given: GivenNameWithNicknamesAtThresholds,
-    surname: JaroWinklerNameAtThresholds,
-    levels: tuple[Levels, Levels],
-) -> None:
-    """Where names agree better crossed (``Smith Robert``/``Bob Smith``), use crossed levels.
-
-    Which crossed value is the given name is unknown (either record may be the
-    swapped one), so the assignment with the weaker given-name agreement is used:
-    crossing never makes a surname count as a first name.
-    """
-    left, right = pairs
-    first, last = levels
-    fl, ll = table.first_name.codes[left], table.last_name.codes[left]
-    fr, lr = table.first_name.codes[right], table.last_name.codes[right]
-    # Only pairs where one crossed name is equal can read better crossed.
-    rows = np.flatnonzero(((first <= 0) | (last <= 0)) & (((fl >= 0) & (fl == lr)) | ((ll >= 0) & (ll == fr))))
-    if not rows.size:
-        return
-    fl, ll, fr, lr = fl[rows], ll[rows], fr[rows], lr[rows]
-    vocab = table.last_name.vocab
-    top_given, top_surname = len(given.levels) - 1, len(surname.levels) - 1
-    given_a = _levels_for(ll, fr, vocab, top_given, given.levels_of)
-    surname_a = _levels_for(fl, lr, vocab, top_surname, surname.levels_of)
-    given_b = _levels_for(fl, lr, vocab, top_given, given.levels_of)
-    surname_b = _levels_for(ll, fr, vocab, top_surname, surname.levels_of)
-    take_a = given_a <= given_b
-    cross_given = np.where(take_a, given_a, given_b)
-    cross_surname = np.where(take_a, surname_a, surname_b)
-
-    def agreement(a: Levels, b: Levels) -> npt.NDArray[np.float64]:
-        return np.maximum(a, 0) / top_given + np.maximum(b, 0) / top_surname
-
-    # One crossed name is equal (see ``rows``); read as a swap when the crossed surname is at least close. A
-    # given name that then disagrees stays "different" (a name swapped and replaced: ``jayden markellos``/
-    # ``markellos kiarnee``), which only the date of birth can outweigh (``decide.lone_disagreement``).
-    names_agree = cross_surname >= 2
-    use = (agreement(cross_given, cross_surname) > agreement(first[rows], last[rows])) & names_agree
-    first[rows[use]] = cross_given[use]
-    last[rows[use]] = cross_surname[use]
-
-
 def compare_pairs(table: RecordTable, left: Index, right: Index, comparisons: Sequence[Comparison]) -> Levels:
     """Compare every candidate pair on every comparison.
 
@@ -348,7 +334,7 @@ def compare_pairs(table: RecordTable, left: Index, right: Index, comparisons: Se
     surname = [(i, c) for i, c in enumerate(comparisons) if isinstance(c, JaroWinklerNameAtThresholds)]
     if given and surname:
         (gi, gc), (si, sc) = given[0], surname[0]
-        _unswap_names(table, (left, right), gc, sc, (columns[gi], columns[si]))
+        unswap_names(table, (left, right), gc, sc, (columns[gi], columns[si]))
     if not columns:
         return np.zeros((len(left), 0), dtype=np.int8)
     return np.ascontiguousarray(np.column_stack(columns).astype(np.int8))

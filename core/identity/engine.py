@@ -31,6 +31,7 @@ from core.identity.decide import lone_disagreement, required_failed
 from core.identity.explain import Decision, Method
 from core.identity.model import ModelParameters, match_probability, score, train
 from core.identity.nicknames import NicknameTable, default_nicknames
+from core.identity.parameters import adjustments
 from core.identity.profiles import derived_profile_id
 from core.identity.records import RecordTable, prepare_records
 from core.identity.resolution import PairDecisions, PinDecisions, Resolution
@@ -56,6 +57,8 @@ class _Edges:
     rule: list[str | None]
     levels: npt.NDArray[np.int8]
     weight: npt.NDArray[np.float64]
+    adjustments: npt.NDArray[np.float64]
+    """Term-frequency adjustments (bits) per pair and comparison."""
 
     def subset(self, mask: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> _Edges:
         """Return the edges selected by a mask or an index array."""
@@ -66,6 +69,7 @@ class _Edges:
             [self.rule[i] for i in picked.tolist()],
             self.levels[picked],
             self.weight[picked],
+            self.adjustments[picked],
         )
 
 
@@ -81,7 +85,20 @@ def _concat(first: _Edges, second: _Edges) -> _Edges:
         first.rule + second.rule,
         np.concatenate([first.levels, second.levels]),
         np.concatenate([first.weight, second.weight]),
+        np.concatenate([first.adjustments, second.adjustments]),
     )
+
+
+def _scored(
+    table: RecordTable,
+    pairs: tuple[Index, Index, list[str | None]],
+    levels: npt.NDArray[np.int8],
+    parameters: ModelParameters,
+) -> _Edges:
+    """Pairs with their levels, term-frequency adjustments and match weights."""
+    left, right, rules = pairs
+    tf = adjustments(table, left, right, levels, parameters)
+    return _Edges(left, right, rules, levels, score(levels, parameters) + tf.sum(axis=1), tf)
 
 
 def _rule_edges(
@@ -92,7 +109,7 @@ def _rule_edges(
     left, right = rule_links.left[order], rule_links.right[order]
     levels = compare_pairs(table, left, right, comparisons)
     names: list[str | None] = [rule_links.rules[code].value for code in rule_links.rule[order].tolist()]
-    return _Edges(left, right, names, levels, score(levels, parameters))
+    return _scored(table, (left, right, names), levels, parameters)
 
 
 def _split_scored(
@@ -141,6 +158,7 @@ def _decisions(
         probability=match_probability(weights),
         levels=np.concatenate([edges.levels, review.levels]),
         reasons=reasons,
+        adjustments=np.concatenate([edges.adjustments, review.adjustments]),
     )
 
 
@@ -250,7 +268,7 @@ def _links(table: RecordTable, settings: IdentitySettings, names_table: Nickname
     parameters = clock.run(
         "train", train, table, levels, comparisons, settings.fuzzy, rule_links=(rule_links.left, rule_links.right)
     )
-    scored = _Edges(candidates.left, candidates.right, [None] * len(candidates), levels, score(levels, parameters))
+    scored = _scored(table, (candidates.left, candidates.right, [None] * len(candidates)), levels, parameters)
     rule_edges = _rule_edges(table, rule_links, comparisons, parameters)
     fuzzy, review, reasons = _split_scored(
         scored, _pair_codes(rule_edges.left, rule_edges.right, len(table)), len(table), settings, parameters.names

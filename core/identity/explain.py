@@ -2,7 +2,8 @@
 
 A linked pair is explained by the rule that linked it, or by its score. Either
 way the explanation lists every comparison with its level and its weight in
-bits (``log2(m/u)``; 0 when a value is missing), so that::
+bits (``log2(m/u)``, plus the term-frequency adjustment of an exact match on a
+common or rare value; 0 when a value is missing), so that::
 
     prior_weight + sum(c.weight for c in contributions) == match_weight
 
@@ -17,7 +18,7 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from core.identity.model import ModelParameters, match_probability
+from core.identity.parameters import ModelParameters, match_probability
 
 __all__ = ["Decision", "Explanation", "FieldContribution", "Method", "explain_levels"]
 
@@ -38,13 +39,18 @@ class Method(StrEnum):
 
 @dataclass(frozen=True)
 class FieldContribution:
-    """One comparison's part in a score: its level and weight in bits."""
+    """One comparison's part in a score: its level and weight in bits.
+
+    ``weight`` is ``log2(m / u) + tf_adjustment``: ``tf_adjustment`` is ``log2(u / tf)`` when the
+    level is an exact match on a value whose frequency in the data is ``tf``, else 0.
+    """
 
     comparison: str
     level: str
     weight: float
     m: float | None
     u: float | None
+    tf_adjustment: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,17 +94,30 @@ class Explanation:
             "match_weight": round(self.match_weight, 4),
             "probability": round(self.probability, 6),
             "contributions": [
-                {"comparison": c.comparison, "level": c.level, "weight": round(c.weight, 4), "m": c.m, "u": c.u}
+                {
+                    "comparison": c.comparison,
+                    "level": c.level,
+                    "weight": round(c.weight, 4),
+                    "m": c.m,
+                    "u": c.u,
+                    "tf_adjustment": round(c.tf_adjustment, 4),
+                }
                 for c in self.contributions
             ],
         }
 
 
 def explain_levels(
-    levels: npt.NDArray[np.int8], parameters: ModelParameters
+    levels: npt.NDArray[np.int8],
+    parameters: ModelParameters,
+    adjustments: npt.NDArray[np.float64] | None = None,
 ) -> tuple[float, float, tuple[FieldContribution, ...]]:
-    """Turn one pair's levels into ``(match_weight, probability, contributions)``."""
+    """Turn one pair's levels into ``(match_weight, probability, contributions)``.
+
+    ``adjustments`` are the pair's term-frequency adjustments in bits, one per comparison.
+    """
     table = parameters.weight_table()
+    tf = [0.0] * len(levels) if adjustments is None else [float(x) for x in adjustments]
     contributions = []
     for c, level in enumerate(levels.tolist()):
         if level < 0:
@@ -108,9 +127,10 @@ def explain_levels(
             FieldContribution(
                 parameters.names[c],
                 parameters.labels[c][level],
-                float(table[c, level]),
+                float(table[c, level]) + tf[c],
                 float(parameters.m[c][level]),
                 float(parameters.u[c][level]),
+                tf[c],
             )
         )
     weight = parameters.prior_weight + sum(c.weight for c in contributions)

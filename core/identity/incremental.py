@@ -34,8 +34,8 @@ from core.identity.decide import lone_disagreement, required_failed
 from core.identity.explain import Decision, Explanation, Method, explain_levels
 from core.identity.incremental_model import Candidates, stored_person
 from core.identity.index_keys import index_keys
-from core.identity.model import ModelParameters, match_probability, score
 from core.identity.nicknames import NicknameTable, default_nicknames
+from core.identity.parameters import ModelParameters, adjustments, match_probability, score
 from core.identity.persist import golden_json, person_json
 from core.identity.records import RecordTable, prepare_records
 from core.identity.roles import default_role_mailboxes
@@ -144,6 +144,7 @@ class IncrementalResolver:
         self.rules = build_rules(self.settings.rules, self.nicknames)
         self.roles = default_role_mailboxes().extended(self.settings.role_mailboxes)
         self._people: dict[str, Person] = {}
+        self._adjustments: Floats = np.zeros((0, len(self.comparisons)))
 
     def _prepare(self, people: Sequence[Person]) -> RecordTable:
         return prepare_records(people, nicknames=self.nicknames, roles=self.roles)
@@ -216,11 +217,17 @@ class IncrementalResolver:
         return known[profile_id]
 
     def _score(self, pool: Candidates) -> tuple[list[int], Levels, Floats, npt.NDArray[np.bool_]]:
-        """Compare the record with every other of the pool: (others, levels, weights, linked)."""
+        """Compare the record with every other of the pool: (others, levels, weights, linked).
+
+        Weights carry the term-frequency adjustments of the stored model's counts; they are
+        kept (``self._adjustments``) for the explanation of the deciding link.
+        """
         others = [i for i in range(len(pool.table)) if i != pool.index]
         left = np.full(len(others), pool.index, dtype=np.int32)
-        levels = compare_pairs(pool.table, left, np.asarray(others, dtype=np.int32), self.comparisons)
-        weights = score(levels, self.parameters)
+        right = np.asarray(others, dtype=np.int32)
+        levels = compare_pairs(pool.table, left, right, self.comparisons)
+        self._adjustments = adjustments(pool.table, left, right, levels, self.parameters)
+        weights = score(levels, self.parameters) + self._adjustments.sum(axis=1)
         fuzzy = self.settings.fuzzy
         failed = required_failed(levels, self.parameters.names, fuzzy)
         return others, levels, weights, (match_probability(weights) >= fuzzy.link_threshold) & ~failed
@@ -261,7 +268,8 @@ class IncrementalResolver:
             return LinkMethod.SCORE, None, None, {"decision": "new", "reason": "no link to any stored record"}
         if choice.forced is not None:
             return LinkMethod.MANUAL, "pin", None, {"pin_id": choice.forced, "right": choice.matched}
-        weight, probability, contributions = explain_levels(levels[choice.row], self.parameters)
+        tf = self._adjustments[choice.row] if len(self._adjustments) > choice.row else None
+        weight, probability, contributions = explain_levels(levels[choice.row], self.parameters, tf)
         explanation = Explanation(
             left="", right=choice.matched, decision=Decision.LINK,
             method=Method.RULE if choice.rule else Method.SCORE, rule=choice.rule, reason=None,

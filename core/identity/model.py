@@ -1,29 +1,27 @@
-"""Fellegi-Sunter scoring with m and u probabilities estimated from the data.
-
-For each comparison level, ``m`` is the chance a true match shows that level
-and ``u`` the chance a non-match does; the level's weight is ``log2(m / u)``
-(bits of evidence). A pair's match weight is the prior's log-odds plus the
-weights of its levels; a missing value contributes nothing.
+"""Training the Fellegi-Sunter model (``parameters.ModelParameters``) on the batch at hand.
 
 * ``u`` comes from random pairs of the batch (almost all non-matches).
 * ``m`` and the prior come from expectation-maximisation over the candidate
   pairs, holding ``u`` fixed; EM runs on the distinct level *patterns* with
   their counts, so it costs nothing next to comparing.
+* Term frequencies of names and address parts are counted on the batch
+  (``frequencies.TermFrequencies``); EM runs without them, as Splink's does.
 * Any ``m`` or ``u`` can be fixed from the settings file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import structlog
 
-from core.errors import IdentityError
 from core.identity.cluster import find_root
-from core.identity.compare import Comparison, compare_pairs
+from core.identity.compare import Comparison
+from core.identity.frequencies import TermFrequencies
+from core.identity.parameters import ModelParameters, match_probability, pair_weights, score
+from core.identity.random_pairs import estimate_u, random_level_counts, shrunk_u, without_matches
 from core.identity.records import RecordTable
 from core.identity.settings import FuzzySettings, LevelOverride
 
@@ -35,84 +33,16 @@ __all__ = [
     "estimate_prior",
     "estimate_u",
     "match_probability",
+    "pair_weights",
     "score",
     "train",
+    "without_matches",
 ]
 
+log = structlog.get_logger(__name__)
 Floats = npt.NDArray[np.float64]
 Levels = npt.NDArray[np.int8]
 _FLOOR = 1e-9
-
-
-@dataclass(frozen=True)
-class ModelParameters:
-    """A trained model: per comparison and level, m and u; the prior; how EM went."""
-
-    names: tuple[str, ...]
-    labels: tuple[tuple[str, ...], ...]
-    m: tuple[Floats, ...]
-    u: tuple[Floats, ...]
-    prior: float
-    iterations: int = 0
-    converged: bool = True
-
-    @property
-    def prior_weight(self) -> float:
-        """The prior's log-odds in bits: ``log2(prior / (1 - prior))``."""
-        return float(np.log2(self.prior / (1.0 - self.prior)))
-
-    def weight_table(self) -> Floats:
-        """Return ``W[c, level]`` = log2(m/u); the last column (index ``-1``, missing) is 0."""
-        width = max((len(labels) for labels in self.labels), default=0) + 1
-        table = np.zeros((len(self.names), width), dtype=np.float64)
-        for c, (m, u) in enumerate(zip(self.m, self.u, strict=True)):
-            table[c, : len(m)] = np.log2(np.maximum(m, _FLOOR) / np.maximum(u, _FLOOR))
-        return table
-
-    def to_dict(self) -> dict[str, object]:
-        """Return the parameters as plain data, for reports and the settings file."""
-        return {
-            "prior": self.prior,
-            "iterations": self.iterations,
-            "converged": self.converged,
-            "comparisons": {
-                name: {label: {"m": float(m[i]), "u": float(u[i])} for i, label in enumerate(labels)}
-                for name, labels, m, u in zip(self.names, self.labels, self.m, self.u, strict=True)
-            },
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], comparisons: Sequence[Comparison]) -> ModelParameters:
-        """Rebuild parameters that ``to_dict`` wrote, for ``comparisons`` (their order, their levels).
-
-        Levels are read by label, so the stored order does not matter (JSONB keeps none).
-
-        Raises:
-            IdentityError: When the stored model lacks a comparison or a level.
-        """
-        stored = data.get("comparisons", {})
-        m: list[Floats] = []
-        u: list[Floats] = []
-        for comparison in comparisons:
-            levels = stored.get(comparison.name, {})
-            missing = [label for label in comparison.levels if label not in levels]
-            if missing:
-                msg = f"the stored identity model has no {comparison.name} level {missing[0]!r}"
-                raise IdentityError(
-                    msg,
-                    hint="run `contactpoint identity resolve --store` to train and store a model for these comparisons",
-                )
-            m.append(np.asarray([levels[label]["m"] for label in comparison.levels], dtype=np.float64))
-            u.append(np.asarray([levels[label]["u"] for label in comparison.levels], dtype=np.float64))
-        return cls(
-            names=tuple(c.name for c in comparisons),
-            labels=tuple(tuple(c.levels) for c in comparisons),
-            m=tuple(m),
-            u=tuple(u),
-            prior=float(data["prior"]),
-            iterations=int(data.get("iterations", 0)),
-            converged=bool(data.get("converged", True)),
-        )
 
 
 def _apply_overrides(values: Floats, fixed: Mapping[int, float]) -> Floats:
@@ -139,51 +69,6 @@ def _fixed(
         if value is not None:
             found[labels.index(label)] = float(value)
     return found
-
-
-def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample: int, seed: int) -> tuple[Floats, ...]:
-    """Estimate u for every level from random pairs of distinct records (``U_PAIRS_PER_RECORD``, at most ``sample``).
-
-    The counts are shrunk towards a generic prior (``U_PRIOR_PAIRS`` pseudo-pairs,
-    almost all of them on the "different" levels), so a small file, with only a
-    few random pairs to learn from, still gets u values that say agreement is
-    rare among strangers; at tens of thousands of records the data decides. The
-    random generator is seeded, so the estimate is reproducible.
-    """
-    n = len(table)
-    if n < 2:
-        return tuple(_u_prior(c.levels) for c in comparisons)
-    rng = np.random.default_rng(seed)
-    size = min(sample, max(U_PAIRS_PER_RECORD * n, U_MIN_PAIRS), n * (n - 1) // 2)
-    first = rng.integers(0, n, size=size)
-    second = rng.integers(0, n - 1, size=size)
-    second = second + (second >= first)
-    left = np.minimum(first, second).astype(np.int32)
-    right = np.maximum(first, second).astype(np.int32)
-    levels = compare_pairs(table, left, right, comparisons)
-    found = []
-    for c, comparison in enumerate(comparisons):
-        column = levels[:, c]
-        counts = np.bincount(column[column >= 0], minlength=len(comparison.levels)).astype(np.float64)
-        counts += U_PRIOR_PAIRS * _u_prior(comparison.levels)
-        found.append(counts / counts.sum())
-    return tuple(found)
-
-
-U_PAIRS_PER_RECORD = 20
-U_MIN_PAIRS = 50_000
-"""Random pairs for u: 20 a record, at least 50,000, at most ``em.random_pairs`` (a small file
-needs no more pairs than a large one to learn how often strangers agree; the prior below
-steadies the rare levels)."""
-
-U_PRIOR_PAIRS = 1000.0
-"""Weight, in random pairs, of the generic u prior that small samples are shrunk towards."""
-
-
-def _u_prior(labels: Sequence[str]) -> Floats:
-    """Generic u: strangers mostly land on "different" levels; each agreeing level gets 2% of that."""
-    weights = np.array([1.0 if label.startswith("different") else 0.02 for label in labels], dtype=np.float64)
-    return np.asarray(weights / weights.sum(), dtype=np.float64)
 
 
 def _patterns(levels: Levels) -> tuple[Levels, Floats]:
@@ -260,6 +145,7 @@ SESSIONS: tuple[tuple[str, dict[str, int]], ...] = (
     ("names", {"first_name": 4, "last_name": 3}),
     ("phone", {"phone": 1}),
     ("date_of_birth", {"date_of_birth": 2}),
+    ("postcode", {"address": 2}),
 )
 """EM training sessions: the candidate pairs agreeing on these comparisons (at least
 at these levels). Within a session those comparisons are left out, and m is
@@ -281,12 +167,17 @@ def _start_m(name: str, levels: int) -> Floats:
 
 def _sessions_m(
     levels: Levels, names: Sequence[str], u: Sequence[Floats], start: Sequence[Floats], settings: FuzzySettings
-) -> tuple[list[Floats], int, bool]:
-    """Run each EM session; average each comparison's m weighted by the session's expected matches."""
+) -> tuple[list[Floats], list[dict[str, object]]]:
+    """Run each EM session; average each comparison's m weighted by the session's expected matches.
+
+    Returns:
+        The m estimates and one report per session run (name, pairs, iterations, converged,
+        expected matches).
+    """
     sums = [np.zeros_like(values) for values in start]
     mass = np.zeros(len(names))
-    iterations, converged = 0, True
-    for _, agree in SESSIONS:
+    reports: list[dict[str, object]] = []
+    for session_name, agree in SESSIONS:
         selected = np.ones(levels.shape[0], dtype=np.bool_)
         for name, level in agree.items():
             selected &= levels[:, names.index(name)] >= level if name in names else False
@@ -297,14 +188,22 @@ def _sessions_m(
         session[:, left_out] = -1
         free = [{} if c not in left_out else dict(enumerate(start[c].tolist())) for c in range(len(names))]
         m, prior, steps, done = estimate_m(session, u, start, prior_start=0.5, settings=settings, fixed_m=free)
-        iterations, converged = iterations + steps, converged and done
         expected = prior * session.shape[0]
+        reports.append(
+            {
+                "name": session_name,
+                "pairs": int(session.shape[0]),
+                "iterations": steps,
+                "converged": done,
+                "expected_matches": round(float(expected), 1),
+            }
+        )
         for c in range(len(names)):
             if c not in left_out:
                 sums[c] += expected * m[c]
                 mass[c] += expected
     found = [np.asarray(sums[c] / mass[c] if mass[c] > 0 else start[c], dtype=np.float64) for c in range(len(names))]
-    return found, iterations, converged
+    return found, reports
 
 
 def _rule_clustered_pairs(rule_left: npt.NDArray[np.int32], rule_right: npt.NDArray[np.int32], size: int) -> int:
@@ -357,6 +256,36 @@ def estimate_match_share(levels: Levels, m: Sequence[Floats], u: Sequence[Floats
     return share
 
 
+def _fit(
+    levels: Levels,
+    comparisons: Sequence[Comparison],
+    settings: FuzzySettings,
+    u_raw: Sequence[Floats],
+    fixed: tuple[Sequence[Mapping[int, float]], Sequence[Mapping[int, float]]],
+) -> tuple[tuple[Floats, ...], tuple[Floats, ...], list[dict[str, object]]]:
+    """The u (with its overrides), then m by the EM sessions: ``(u, m, session reports)``."""
+    fixed_u, fixed_m = fixed
+    names = tuple(c.name for c in comparisons)
+    u = tuple(_apply_overrides(values, f) for values, f in zip(u_raw, fixed_u, strict=True))
+    start = [_start_m(c.name, len(c.levels)) for c in comparisons]
+    sessions: list[dict[str, object]] = []
+    if settings.em.enabled and levels.shape[0]:
+        start, sessions = _sessions_m(levels, names, u, start, settings)
+    m = tuple(_apply_overrides(values, f) for values, f in zip(start, fixed_m, strict=True))
+    return u, m, sessions
+
+
+def _prior(
+    levels: Levels, m: Sequence[Floats], u: Sequence[Floats], rule_prior: float, size: int, settings: FuzzySettings
+) -> float:
+    """The larger of the rules' prior and EM's share of matching candidates over all pairs (or the fixed one)."""
+    if settings.prior is not None:
+        return settings.prior
+    total = max(size * (size - 1) / 2, 1.0)
+    matched = estimate_match_share(levels, m, u) * levels.shape[0]
+    return float(np.clip(max(rule_prior, matched / total), 1e-12, MAX_ESTIMATED_PRIOR))
+
+
 def train(
     table: RecordTable,
     levels: Levels,
@@ -382,30 +311,22 @@ def train(
     labels = tuple(c.levels for c in comparisons)
     fixed_m = [_fixed(settings.overrides, c.name, c.levels, "m") for c in comparisons]
     fixed_u = [_fixed(settings.overrides, c.name, c.levels, "u") for c in comparisons]
-    u_raw = estimate_u(table, comparisons, sample=settings.em.random_pairs, seed=settings.em.seed)
-    u = tuple(_apply_overrides(values, f) for values, f in zip(u_raw, fixed_u, strict=True))
-    start = [_start_m(c.name, len(c.levels)) for c in comparisons]
-    iterations, converged = 0, True
-    if settings.em.enabled and levels.shape[0]:
-        start, iterations, converged = _sessions_m(levels, names, u, start, settings)
-    m = tuple(_apply_overrides(values, f) for values, f in zip(start, fixed_m, strict=True))
-    prior = estimate_prior(_rule_clustered_pairs(*rule_links, len(table)), len(table), settings)
-    if settings.prior is None and settings.em.enabled and levels.shape[0]:
-        total = max(len(table) * (len(table) - 1) / 2, 1.0)
-        matched = estimate_match_share(levels, m, u) * levels.shape[0]
-        prior = float(np.clip(max(prior, matched / total), 1e-12, MAX_ESTIMATED_PRIOR))
-    return ModelParameters(names, labels, m, u, prior, iterations, converged)
-
-
-def score(levels: Levels, parameters: ModelParameters) -> Floats:
-    """Return each pair's match weight in bits: prior log-odds plus its levels' weights."""
-    table = parameters.weight_table()
-    total = np.full(levels.shape[0], parameters.prior_weight, dtype=np.float64)
-    for c in range(levels.shape[1]):
-        total += table[c][levels[:, c]]
-    return total
-
-
-def match_probability(weights: Floats) -> Floats:
-    """Turn match weights (bits) into probabilities."""
-    return 1.0 / (1.0 + np.exp2(-np.clip(weights, -1000, 1000)))
+    counts, pairs = random_level_counts(table, comparisons, sample=settings.em.random_pairs, seed=settings.em.seed)
+    rule_prior = estimate_prior(_rule_clustered_pairs(*rule_links, len(table)), len(table), settings)
+    learn = settings.em.enabled and bool(levels.shape[0])
+    u, m, sessions = _fit(levels, comparisons, settings, shrunk_u(counts, comparisons), (fixed_u, fixed_m))
+    prior = _prior(levels, m, u, rule_prior, len(table), settings) if learn else rule_prior
+    if learn:  # once more with the matches among the random pairs taken out of u
+        cleaned = shrunk_u(without_matches(counts, m, prior, pairs), comparisons)
+        u, m, sessions = _fit(levels, comparisons, settings, cleaned, (fixed_u, fixed_m))
+        prior = _prior(levels, m, u, rule_prior, len(table), settings)
+    iterations = sum(int(str(session["iterations"])) for session in sessions)
+    converged = all(bool(session["converged"]) for session in sessions)
+    if not converged:
+        log.warning(
+            "identity.em_not_converged",
+            sessions=[session["name"] for session in sessions if not session["converged"]],
+            max_iterations=settings.em.max_iterations,
+        )
+    frequencies = TermFrequencies.from_table(table)
+    return ModelParameters(names, labels, m, u, prior, iterations, converged, frequencies, tuple(sessions))

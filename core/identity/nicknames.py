@@ -39,6 +39,8 @@ class NicknameTable:
     _names: tuple[str, ...] = field(default=(), repr=False)
     _near: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     _near_groups: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
+    _near_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _members: dict[int, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_pairs(cls, pairs: list[tuple[str, str]]) -> NicknameTable:
@@ -93,6 +95,26 @@ class NicknameTable:
             return False
         return any(self.compatible(name, right) for name in close)
 
+    def near_set(self, name: str) -> frozenset[str]:
+        """Every name ``right`` with ``near(name, right)`` apart from the group check on ``right`` (memoised).
+
+        The known names one typo away from ``name``, and the names compatible with one of
+        them: ``near(left, right)`` is ``right in near_set(left)`` for a ``right`` with groups.
+        """
+        found = self._near_sets.get(name)
+        if found is None:
+            if not self._members:
+                for known, ids in self.groups_by_name.items():
+                    for group in ids:
+                        self._members.setdefault(group, []).append(known)
+            close = self.near_names(name)
+            members = set(close)
+            for near in close:
+                for group in self.groups(near):
+                    members.update(other for other in self._members[group] if self.compatible(near, other))
+            found = self._near_sets[name] = frozenset(members)
+        return found
+
     def near_groups(self, name: str) -> frozenset[int]:
         """Return the groups of every other known name one typo away from ``name`` (memoised)."""
         found = self._near_groups.get(name)
@@ -130,14 +152,20 @@ def shortened(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=1)
 def default_nicknames() -> NicknameTable:
-    """Return the bundled table, read once per process."""
-    text = resources.files("core.identity").joinpath("data/nicknames.csv").read_text(encoding="utf-8")
-    pairs = [
-        (row["name1"].strip().lower(), row["name2"].strip().lower())
-        for row in csv.DictReader(io.StringIO(text))
-        if row.get("relationship") == "has_nickname" and row.get("name1") and row.get("name2")
-    ]
-    return NicknameTable.from_pairs(pairs)
+    """Return the bundled table (``nicknames.csv`` and the additions in ``nicknames_extra.csv``), read once."""
+    pairs: list[tuple[str, str]] = []
+    for name in NICKNAME_FILES:
+        text = resources.files("core.identity").joinpath(f"data/{name}").read_text(encoding="utf-8")
+        pairs += [
+            (row["name1"].strip().lower(), row["name2"].strip().lower())
+            for row in csv.DictReader(io.StringIO(text))
+            if row.get("relationship") == "has_nickname" and row.get("name1") and row.get("name2")
+        ]
+    return NicknameTable.from_pairs(sorted(set(pairs)))
+
+
+NICKNAME_FILES = ("nicknames.csv", "nicknames_extra.csv")
+"""The bundled nickname tables (``data/README.md``): the third-party table, then this project's additions."""
 
 
 def given_name_level(a: str, b: str, table: NicknameTable, *, close: float = 0.92, similar: float = 0.80) -> int:

@@ -295,14 +295,32 @@ def normalise_street(value: str | None) -> str:
         '10 downing st'
     """
     tokens = normalise_name(value).split()
+    if tokens:
+        tokens[-1:] = _unglued(tokens[-1])
     return " ".join(_STREET_WORDS.get(token, token) for token in tokens)
 
 
+_GLUED_WORDS = tuple(sorted((word for word in _STREET_WORDS if len(word) >= 4), key=len, reverse=True))
+
+
+def _unglued(token: str) -> list[str]:
+    """A last word with the street word typed onto it split off: ``rosellastreet`` → ``rosella street``.
+
+    Only when at least three letters are left before it (``broad`` stays one word).
+    """
+    for word in _GLUED_WORDS:
+        if token.endswith(word) and len(token) - len(word) >= 3 and token[: -len(word)].isalpha():
+            return [token[: -len(word)], word]
+    return [token]
+
+
+@lru_cache(maxsize=262_144)
 def house_number(street: str) -> str:
     """The house number of a normalised street line (its first word with a digit): ``10 downing st`` → ``10``."""
     return next((token for token in street.split() if any(ch.isdigit() for ch in token)), "")
 
 
+@lru_cache(maxsize=262_144)
 def street_name(street: str) -> str:
     """A normalised street line without its numbers: ``10 downing st`` → ``downing st``."""
     return " ".join(token for token in street.split() if not any(ch.isdigit() for ch in token))

@@ -32,6 +32,7 @@ class PairDecisions:
         weight, probability: The fuzzy score of the pair (computed for rule pairs too).
         levels: The comparison levels, one row per pair.
         reasons: Position → why the pair is in review.
+        adjustments: Term-frequency adjustments in bits, one row per pair, one column per comparison.
     """
 
     left: npt.NDArray[np.int32]
@@ -43,6 +44,7 @@ class PairDecisions:
     probability: npt.NDArray[np.float64]
     levels: npt.NDArray[np.int8]
     reasons: dict[int, str] = field(default_factory=dict)
+    adjustments: npt.NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         """Return the number of pairs."""
@@ -132,7 +134,8 @@ class Resolution:
     def explain(self, position: int) -> Explanation:
         """Explain pair ``position`` of ``pairs``."""
         pairs = self.pairs
-        weight, probability, contributions = explain_levels(pairs.levels[position], self.parameters)
+        tf = pairs.adjustments[position] if pairs.adjustments is not None else None
+        weight, probability, contributions = explain_levels(pairs.levels[position], self.parameters, tf)
         return Explanation(
             left=str(self.records[int(pairs.left[position])]),
             right=str(self.records[int(pairs.right[position])]),

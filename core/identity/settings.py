@@ -148,6 +148,7 @@ class FuzzySettings(_Strict):
             {"date_of_birth": "exact"},
             {"first_name": "similar", "last_name": "similar", "date_of_birth": "typo"},
             {"first_name": "similar", "last_name": "close", "address": "street"},
+            {"first_name": "exact", "last_name": "similar", "address": "street"},
             {"first_name": "close", "date_of_birth": "typo", "address": "street"},
             {"first_name": "similar", "last_name": "close", "phone": "exact", "company": "close"},
         ],

@@ -186,6 +186,12 @@ class Compiler:
         if name in _RESERVED:
             self.problem(loc, f"'{name}' cannot be mapped as a field", _RESERVED[name])
             return None
+        head, dot, key = name.partition(".")
+        if dot and head in model.model_fields and _is_dict_field(model, head):
+            if not key or "." in key:
+                self.problem(loc, f"'{name}' names no key of {model_name}.{head}", f"write it as '{head}.<key>'")
+                return None
+            return self.value(loc, spec, f"{model_name}.{name}")
         if name not in model.model_fields:
             valid = [f for f in model.model_fields if f not in _RESERVED]
             self.problem(loc, f"'{name}' is not a field of {model_name}", suggest(name, valid, noun="fields"))
@@ -245,6 +251,12 @@ class Compiler:
             except (KeyError, IndexError, TypeError):
                 return None
         return node
+
+
+def _is_dict_field(model: type[BaseModel], name: str) -> bool:
+    """Whether ``model.name`` holds a dict (``Interaction.properties``), so ``name.<key>`` may be mapped."""
+    annotation = model.model_fields[name].annotation
+    return annotation is dict or getattr(annotation, "__origin__", None) is dict
 
 
 def _takes_mapping(definition: TransformDef) -> bool:

@@ -215,7 +215,7 @@ class TargetPlan:
         name: The model's name (``Person``).
         model: The pydantic class.
         loc: The target's key path in the mapping file.
-        fields: Canonical field name and its plan.
+        fields: Canonical field name (or ``<dict field>.<key>``, e.g. ``properties.tags``) and its plan.
         when: Build the model only when this value is present and not false.
         sets_updated_at: The mapping maps ``updated_at`` itself.
         sets_deleted: The mapping maps ``deleted`` itself.
@@ -250,17 +250,7 @@ class TargetPlan:
             flag = self.when.evaluate(raw)
             if is_missing(flag) or flag is False or flag == 0:
                 return None
-        data: dict[str, Any] = {"source": ref}
-        for name, plan in self.fields:
-            try:
-                value = plan.evaluate(raw)
-            except RecordRejected as err:
-                if not self._droppable(name):
-                    raise
-                problems.append(FieldProblem.dropped(err))
-                continue
-            if value is not None:
-                data[name] = value
+        data: dict[str, Any] = {"source": ref, **self._values(raw, problems)}
         if not self.sets_updated_at and updated_at is not None:
             data["updated_at"] = updated_at
         if not self.sets_deleted and deleted:
@@ -269,10 +259,34 @@ class TargetPlan:
             data["identifiers"] = identifiers
         return self._validate(data, problems)
 
+    def _values(self, raw: Mapping[str, Any], problems: list[FieldProblem]) -> dict[str, Any]:
+        """Evaluate every field; a key of a dict field (``properties.tags``) goes into that dict.
+
+        Raises:
+            RecordRejected: A field that cannot be left out failed.
+        """
+        data: dict[str, Any] = {}
+        for name, plan in self.fields:
+            try:
+                value = plan.evaluate(raw)
+            except RecordRejected as err:
+                if not self._droppable(name):
+                    raise
+                problems.append(FieldProblem.dropped(err))
+                continue
+            if value is None:
+                continue
+            head, dot, key = name.partition(".")
+            if dot:
+                data.setdefault(head, {})[key] = value
+            else:
+                data[name] = value
+        return data
+
     def _droppable(self, name: str) -> bool:
         """Whether a bad value of field ``name`` may be left out instead of rejecting the record."""
         plan = next((p for n, p in self.fields if n == name), None)
-        info = self.model.model_fields.get(name)
+        info = self.model.model_fields.get(name.partition(".")[0])  # properties.tags: the properties field
         if plan is None or plan.required or info is None or info.is_required():
             return False
         identifying: frozenset[str] = getattr(self.model, "identifying", frozenset())

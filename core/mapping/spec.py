@@ -131,8 +131,9 @@ class WritebackOptionsSpec(_Strict):
     Attributes:
         mode: ``update`` (never create a record in the vendor) or ``create_and_update``.
         read_from: Where a written field's current value sits in a pulled record, with
-            ``{field}`` for the vendor field (``properties.{field}`` for HubSpot,
-            ``user_fields.{field}`` for Zendesk); the top level by default.
+            ``{field}`` for the vendor field (``properties.{field}`` for HubSpot); the top
+            level by default, which also suits fields named by their place in the record
+            (Zendesk's ``user_fields.<key>``).
         match_field: For creates: the vendor field that finds an existing record (``email``).
         match_source: For creates: the profile value it is matched on (``golden.email``).
         purpose: What the system uses the values for, as the customer's ledger names it

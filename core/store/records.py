@@ -109,17 +109,29 @@ def _source_row(record: SourceRecord, now: datetime, run_id: str | None) -> dict
 def _canonical_row(item: CanonicalInput, now: datetime, run_id: str | None) -> dict[str, Any]:
     ref, model, ordinal, data = item
     values = data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data)
-    return canonical_text_row(ref, model, ordinal, canonical_json(values), now, run_id, meaning=meaning_hash(values))
+    meaning = meaning_hash(values, model)
+    return canonical_text_row(ref, model, ordinal, canonical_json(values), now, run_id, meaning=meaning)
 
 
-def meaning_hash(values: Mapping[str, Any]) -> str:
+_TIMES_OF_RESTATEMENT = {"Consent": frozenset({"updated_at", "at"})}
+"""Per model, the fields whose change alone is no change of meaning (``updated_at`` for every model)."""
+
+
+def meaning_hash(values: Mapping[str, Any], model: str | None = None) -> str:
     """The hash that says whether a canonical row changed: its values but the record's change time.
 
     A record changes its ``updated_at`` whenever anything in it changes, Contactpoint's
     own write-back included; that alone changes nothing identity or policies read, so it
     is no reason to store the row again or to start work (the echo of a write-back).
+
+    A Consent's ``at`` is left out as well: a record that states the same consent again
+    (a flag on a contact, dated with the contact's last change, re-read after a
+    write-back moved that date) keeps the row, so the stored ``at`` stays the first
+    time the status was seen, "denied since". A new status, channel or purpose is a
+    new meaning and stores the row with its new time.
     """
-    return content_hash({name: value for name, value in values.items() if name != "updated_at"})
+    ignored = _TIMES_OF_RESTATEMENT.get(model or "", frozenset({"updated_at"}))
+    return content_hash({name: value for name, value in values.items() if name not in ignored})
 
 
 def canonical_text_row(

@@ -8,7 +8,9 @@
                          store.parked (code vendor_refused), so an operator sees it
         a write that failed before, for good, with the same values, is not sent again
     push_alerts(store, connectors, mappings, run=) ─→ each pending alert upserted on its
-        key field (a Task created once per occurrence, whatever runs or kills follow)
+        key field (a Task created once per occurrence, whatever runs or kills follow);
+        marked ``sending`` before the call, so an alert a killed run sent is looked up by its
+        key (``KeyedLookup``) on the next run and not sent again when the vendor has it
 
 A run stopped between batches has recorded every batch before; a kill between a vendor's
 confirmation and the ledger is caught by the next run's planner, which finds the values
@@ -22,7 +24,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import Connector, RejectedRecord, RejectionCode, WriteBatch, WriteOp, WriteOutcome, WriteResult
+from connectors.base import (
+    Connector,
+    KeyedLookup,
+    RejectedRecord,
+    RejectionCode,
+    WriteBatch,
+    WriteOp,
+    WriteOutcome,
+    WriteResult,
+)
 from connectors.http import MeteredConnector
 from core.canonical import RecordRef
 from core.failpoints import reach
@@ -170,6 +181,16 @@ def push_alerts(
              "raised_at": alert.raised_at.isoformat(), "source": alert.detail.get("source")},
             ref.source_id, raw,
         )  # fmt: skip
+        before = _calls(connector)
+        if alert.status == "sending" and isinstance(connector, KeyedLookup):
+            # sent by a run that died before recording the answer: ask before sending it again
+            made = connector.find_keyed(template.object, template.key_field, [alert.key]).get(alert.key)
+            pushed.calls[system] += _calls(connector) - before
+            if made is not None:
+                store.alerts.mark(alert.key, status="sent", vendor_id=made)
+                pushed.alerts_sent += 1
+                continue
+        store.alerts.mark(alert.key, status="sending")  # its own transaction: in doubt until answered
         before = _calls(connector)
         (result,) = connector.push(
             WriteBatch(system, template.object, [WriteOp(None, fields, (template.key_field, alert.key))])

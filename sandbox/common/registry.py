@@ -36,6 +36,7 @@ KNOWN_SANDBOXES: dict[str, str] = {
     "salesforce": "sandbox.salesforce.app:build",
     "hubspot": "sandbox.hubspot.app:build",
     "mixpanel": "sandbox.mixpanel.app:build",
+    "zendesk": "sandbox.zendesk.app:build",
 }
 
 

@@ -211,3 +211,16 @@ def test_the_engines_csv_reader_takes_every_row_and_every_phone(data: Dataset, t
     for row in data.records:
         if row["phone"]:
             assert by_id[row["record_id"]].phone == _e164(row)
+
+
+def test_names_are_drawn_as_often_as_real_populations_carry_them(data: Dataset) -> None:
+    from bench.identity_names import name_pools
+
+    firsts, lasts = name_pools()
+    assert len(lasts.names) > 5000 and len(firsts.names) > 1000
+    assert abs(sum(lasts.share(n) for n in lasts.names) - 1.0) < 1e-9
+    assert lasts.share("Smith") > 50 * lasts.share(lasts.names[-1])  # a census head and a long tail
+    surnames = Counter(r["last_name"].strip().lower() for r in data.records if r["last_name"].strip())
+    # a few common surnames, most seen once or twice: not a few hundred names each as common as the next
+    assert len(surnames) > 0.4 * sum(surnames.values())
+    assert surnames.most_common(1)[0][1] >= 5 * sorted(surnames.values())[len(surnames) // 2]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -202,6 +203,26 @@ def cassette_exchanges(path: Path) -> list[Exchange]:
             )
         )
     return out
+
+
+def exchange_of(response: requests.Response) -> Exchange:
+    """Turn a live ``requests`` response (and its request) into an exchange; a streamed body is read and kept."""
+    request = response.request
+    body = request.body if isinstance(request.body, bytes | None) else str(request.body).encode()
+    if response._content is False:  # streamed: read it now and put it back for the caller
+        data = response.raw.read(decode_content=True)
+        response.raw = io.BytesIO(data)
+    else:
+        data = response.content
+    return Exchange(
+        method=str(request.method),
+        url=str(request.url),
+        request_headers=dict(request.headers),
+        request_body=body,
+        status=response.status_code,
+        response_headers=dict(response.headers),
+        response_body=data,
+    )
 
 
 def validate_all(system: str, exchanges: Iterable[Exchange]) -> list[str]:

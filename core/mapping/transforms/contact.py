@@ -39,8 +39,17 @@ class E164Args(StrictArgs):
 
     region: PhoneRegion | None = Field(default=None, description="Default region; else defaults.phone_region.")
     country_from: str | None = Field(
-        default=None, description="Source path of the record's country: a national number is read in that country."
+        default=None,
+        description="Source path of the record's country (a name, a code, or a locale such as en-US): "
+        "a national number is read in that country.",
     )
+
+
+def _locale_region(text: str) -> str | None:
+    """The region of a locale (``en-US``, ``pt_BR`` → ``US``, ``BR``); None when it names none (``en``)."""
+    parts = text.strip().replace("_", "-").split("-")
+    code = parts[-1].upper() if len(parts) > 1 else ""
+    return code if len(code) == 2 and code in phonenumbers.SUPPORTED_REGIONS else None
 
 
 @transform("e164", args=E164Args, shorthand="region", reads_record=True)
@@ -49,7 +58,8 @@ def build_e164(args: E164Args, ctx: BuildContext) -> TransformFn:
 
     A number without a country code is read in the record's own country when
     ``country_from`` names where that is (``MailingCountry``: a CRM keeps a British
-    contact's ``020 7946 0321`` without ``+44``), else in ``region``, else in the
+    contact's ``020 7946 0321`` without ``+44``; or a locale: a helpdesk user whose
+    ``locale`` is ``en-US`` typed ``(415) 555-0142``), else in ``region``, else in the
     mapping's ``defaults.phone_region``. Examples: ``"020 7946 0018"`` with
     ``{e164: GB}`` → ``"+442079460018"``; ``"+1 (415) 555-0100"`` → ``"+14155550100"``;
     ``"12ab"`` is rejected.
@@ -65,7 +75,7 @@ def build_e164(args: E164Args, ctx: BuildContext) -> TransformFn:
         if not text.strip():
             return None
         found = country(raw) if country is not None else None
-        own = country_code(found) if isinstance(found, str) else None
+        own = (country_code(found) or _locale_region(found)) if isinstance(found, str) else None
         return to_e164(text, own if own in phonenumbers.SUPPORTED_REGIONS else region)
 
     return e164

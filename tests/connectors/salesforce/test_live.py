@@ -14,6 +14,7 @@ import requests
 from connectors.base import WriteBatch, WriteOp, WriteOutcome
 from connectors.salesforce import SalesforceConfig, SalesforceConnector
 from connectors.salesforce.provision import apply, field_specs, plan
+from core.errors import ConnectorConfigError
 from core.mapping import load_mapping
 from sandbox.common.runner import running_sandbox
 from sandbox.salesforce.settings import connector_settings
@@ -67,6 +68,14 @@ def test_pull_and_push_end_to_end_against_the_live_sandbox():
         assert all(r.outcome is WriteOutcome.WRITTEN for r in results)
         stored = {rid: sb.control.org.get("Contact", rid) for rid in live[:250]}
         assert all(record["Contactpoint_Profile_Id__c"] == f"live-{n}" for n, record in enumerate(stored.values()))
+        # an alert in doubt is looked up by its key, quotes and all, before it is sent again
+        keys = ["complaint:zendesk/tickets/7", "o'brien \\ complaint"]
+        task = [WriteOp(None, {"Subject": "Complaint", "WhoId": live[0]}, ("Contactpoint_Alert_Key__c", keys[1]))]
+        (made,) = connector.push(WriteBatch("salesforce", "Task", task))
+        assert made.outcome is WriteOutcome.WRITTEN and made.source_id
+        assert connector.find_keyed("Task", "Contactpoint_Alert_Key__c", keys) == {keys[1]: made.source_id}
+        with pytest.raises(ConnectorConfigError):
+            connector.find_keyed("Task", "Key__c FROM Contact --", keys)
         problems = validate_all("salesforce", seen)
         assert not problems, "\n".join(problems[:10])
         assert any("/jobs/query" in e.url for e in seen) and any("/composite/sobjects" in e.url for e in seen)

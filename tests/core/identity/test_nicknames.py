@@ -81,3 +81,14 @@ def test_near_agrees_with_its_definition(left: str, right: str) -> None:
     table = default_nicknames()
     by_definition = bool(table.groups(right)) and any(table.compatible(n, right) for n in table.near_names(left))
     assert table.near(left, right) == by_definition
+
+
+_SOME_NAMES = [*sorted(default_nicknames().groups_by_name)[::23], "rilk", "bobb", "jhon", "zzz", "marry"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_SOME_NAMES), st.sampled_from(_SOME_NAMES))
+def test_near_set_holds_exactly_the_names_near_says_yes_to(left: str, right: str) -> None:
+    table = default_nicknames()
+    expected = table.near(left, right)
+    assert expected == (bool(table.groups(right)) and right in table.near_set(left))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from core.errors import IdentityError
@@ -116,3 +118,20 @@ def test_a_must_link_pin_joins_a_profile_the_model_would_not(resolved):
     linked = [f"{link.system}/{link.stream}/{link.source_id}" for link in store.links.of_profile(ids[key(MARY)])]
     assert linked == [key(MARY), key(stranger)]
     assert decision.explanation["pin_id"] > 0
+
+
+def test_incremental_scores_with_the_term_frequencies_stored_with_the_model(resolved):
+    store, ids = resolved
+    resolver = IncrementalResolver(store)
+    frequencies = resolver.parameters.frequencies
+    assert frequencies is not None and frequencies.stored
+    assert frequencies.counts["last_name"]["smith"] == 2  # Robert and Bob Smith; values seen once are not kept
+    assert "jones" not in frequencies.counts["last_name"] and frequencies.totals["last_name"] == 4
+    decision = resolve_one(
+        store, person("11", system="shop", first_name="Mary", last_name="Jones", email="mary.jones@example.org")
+    )
+    assert decision.profile_id == ids[key(MARY)]
+    surname = next(c for c in decision.explanation["contributions"] if c["comparison"] == "last_name")
+    # jones: seen once in four records, plus this one: 2 of 5
+    assert surname["level"] == "exact" and surname["tf_adjustment"] != 0.0
+    assert abs(surname["weight"] - (math.log2(surname["m"] / surname["u"]) + surname["tf_adjustment"])) < 1e-3

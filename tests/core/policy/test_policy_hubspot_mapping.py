@@ -58,7 +58,7 @@ def person(models: list, *extra: Interaction) -> PolicyInput:
     )
 
 
-def test_tomas_unsubscribed_in_hubspot_three_ways_is_suppressed_from_the_moment_he_said_so(hubspot, shipped):
+def test_tomas_unsubscribed_in_hubspot_is_suppressed_from_the_moment_he_said_so(hubspot, shipped):
     contact = {"id": "102", "archived": False, "properties": {
         "email": TOMAS, "firstname": "Tomas", "lastname": "Okafor", "hs_email_optout": "true",
         "lastmodifieddate": "2026-10-03T10:00:00.000Z", "createdate": "2026-01-05T10:00:00.000Z"}}  # fmt: skip
@@ -73,7 +73,7 @@ def test_tomas_unsubscribed_in_hubspot_three_ways_is_suppressed_from_the_moment_
     result = shipped.evaluate(person(models), now=NOW)
     (suppression,) = result.suppressions
     assert suppression.reason == "unsubscribed_anywhere"
-    assert suppression.since == UNSUBSCRIBED_AT  # the earliest of the three, not the contact's last change
+    assert suppression.since == UNSUBSCRIBED_AT  # the earliest statement, not the contact's last change
     assert "all email email denied in hubspot" in suppression.detail
     assert result.writeback_values()["suppression.marketing"] is True
 

@@ -113,6 +113,25 @@ def test_canonical_upsert_is_idempotent_and_keeps_several_rows_per_record(store_
     assert rows[0].updated_at == fixed_clock.now - timedelta(days=1)
 
 
+def test_a_consent_stated_again_keeps_the_time_it_was_first_seen(store_url, fixed_clock):
+    """A contact's opt-out flag is dated with the contact's last change, which every write-back moves."""
+    ref = RecordRef(system="salesforce", stream="Contact", source_id="003A")
+    first = {"channel": "email", "purpose": "marketing", "status": "denied", "at": "2026-10-01T09:00:00Z"}
+    with open_store(store_url, clock=fixed_clock) as store:
+        store.records.upsert_canonical([(ref, "Consent", 0, first)], run_id="r1")
+        again = first | {"at": "2026-12-01T12:00:00Z", "updated_at": "2026-12-01T12:00:00Z"}
+        assert store.records.upsert_canonical([(ref, "Consent", 0, again)], run_id="r2") == UpsertCounts(unchanged=1)
+        assert [r.data["at"] for r in store.records.iter_canonical("Consent")] == ["2026-10-01T09:00:00Z"]
+        granted = again | {"status": "granted"}
+        assert store.records.upsert_canonical([(ref, "Consent", 0, granted)], run_id="r3") == UpsertCounts(updated=1)
+        assert [r.data["at"] for r in store.records.iter_canonical("Consent")] == ["2026-12-01T12:00:00Z"]
+        # a Person's fields named `at` are no such statement time: a change there is a change
+        person = {"email": "a@example.com", "at": "x"}
+        store.records.upsert_canonical([(ref, "Person", 0, person)], run_id="r4")
+        counts = store.records.upsert_canonical([(ref, "Person", 0, person | {"at": "y"})], run_id="r5")
+    assert counts == UpsertCounts(updated=1)
+
+
 def test_canonical_accepts_pydantic_models_and_source_records_as_refs(store: Store):
     ref = RecordRef(system="zendesk", stream="users", source_id="42")
     src = record("7")

@@ -86,3 +86,26 @@ def test_parked_masks_personal_values_unless_revealed_and_groups_by_reason(store
     revealed = runner.invoke(app, ["store", "parked", "--url", store_url, "--json", "--reveal"])
     assert "dana.fox@@example" in revealed.stdout and "Dana Fox" in revealed.stdout
     assert "store.parked_revealed" in revealed.stderr
+
+
+def test_runs_lists_the_newest_first_with_how_each_ended_and_masks_what_an_error_quotes(store_url):
+    from core.sync.lifecycle import Counter, RunContext, RunKind
+
+    with open_store(store_url) as store:
+        with RunContext(store, RunKind.IMPORT, jobs=["stream:files/people"]) as run:
+            run.count(Counter.PULLED, 7)
+        try:
+            with RunContext(store, RunKind.SYNC, jobs=["sync"]):
+                raise ValueError("refused ada@example.com")
+        except ValueError:
+            pass
+    shown = runner.invoke(app, ["store", "runs", "--url", store_url, "--json"])
+    assert shown.exit_code == 0, shown.output
+    rows = json.loads(shown.stdout)
+    assert [(r["kind"], r["status"]) for r in rows] == [("sync", "failed"), ("import", "succeeded")]
+    assert rows[1]["counters"]["pulled"] == 7 and rows[1]["seconds"] is not None
+    assert "ada@example.com" not in shown.stdout and "refused" in rows[0]["error"]
+    only = json.loads(runner.invoke(app, ["store", "runs", "--url", store_url, "--kind", "import", "--json"]).stdout)
+    assert [r["kind"] for r in only] == ["import"]
+    table = runner.invoke(app, ["store", "runs", "--url", store_url, "-n", "1"])
+    assert "failed" in table.stdout and "import" not in table.stdout

@@ -1,0 +1,170 @@
+"""The Zendesk sandbox: routing, authentication, rate limits and faults around the APIs.
+
+Order of checks for a request under ``/api/v2/``: a queued 429/503 fault; the
+credentials (HTTP Basic ``{email}/token:{api_token}`` or ``Authorization: Bearer
+{oauth_token}``; refused ones are 401 ``{"error": "Couldn't authenticate you"}``, and no
+credentials at all read ``users/me`` as the anonymous user); the account's requests a
+minute; the incremental exports' own requests a minute; then the resource.
+
+Every API answer carries Zendesk's rate-limit headers (``X-Rate-Limit``,
+``X-Rate-Limit-Remaining``, ``ratelimit-limit``, ``ratelimit-remaining``,
+``ratelimit-reset``); an incremental export also carries
+``Zendesk-RateLimit-incremental-exports: total=10; remaining=9; resets=52``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sandbox.common.http import Request, Response
+from sandbox.common.registry import SandboxOptions
+from sandbox.zendesk.account import Account, Kind
+from sandbox.zendesk.control import DEFAULT_ACCOUNT_LIMIT, Window, ZendeskControl
+from sandbox.zendesk.exports import cursor_export, time_export
+from sandbox.zendesk.jobs import Jobs
+from sandbox.zendesk.resources import Resources
+from sandbox.zendesk.seed import ADMIN_EMAIL, seed_account
+from sandbox.zendesk.users import UsersApi
+from sandbox.zendesk.wire import ErrorCode, error, not_found, segments
+
+__all__ = ["EXPORT_HEADER", "ZendeskSandbox", "build"]
+
+EXPORT_HEADER = "Zendesk-RateLimit-incremental-exports"
+_ANONYMOUS: dict[str, Any] = {"id": None, "url": None, "name": "Anonymous user", "email": "invalid@example.com", "role": "end-user",
+              "active": True, "verified": False, "locale": "en-US", "time_zone": "London", "user_fields": {}}  # fmt: skip
+
+
+class ZendeskSandbox:
+    """A Zendesk Support account on loopback: users, organizations, tickets, exports, bulk jobs."""
+
+    def __init__(self, *, base_url: str, state_dir: Path, options: SandboxOptions) -> None:
+        self.base_url = base_url
+        self.account = Account()
+        seed_account(self.account, records=options.records, seed=options.seed)
+        self.jobs = Jobs()
+        self.control = ZendeskControl(self.account, self.jobs)
+        self.control.set_limits(account=max(1, min(options.api_limit, DEFAULT_ACCOUNT_LIMIT)))
+        self.users = UsersApi(self.account, self.jobs, base_url=base_url, failing=self.control.failing_ids)
+        self.resources = Resources(self.account, self.jobs, base_url=base_url)
+        self.email = ADMIN_EMAIL
+        self.api_token = secrets.token_urlsafe(30)
+        self.oauth_token = secrets.token_hex(32)
+
+    def credentials(self) -> dict[str, str]:
+        """What the sandbox accepts; see docs/sandbox.md for which client argument takes which."""
+        host = self.base_url.removeprefix("https://")
+        subdomain, _, domain = host.partition(".")
+        return {
+            "base_url": self.base_url,
+            "email": self.email,
+            "api_token": self.api_token,
+            "oauth_token": self.oauth_token,
+            "zenpy_subdomain": subdomain,
+            "zenpy_domain": domain,
+        }
+
+    def connector_settings(self, running: Any) -> dict[str, Any]:
+        """Zendesk connector settings for this sandbox: API token auth (see ``sandbox.zendesk.settings``)."""
+        from sandbox.zendesk.settings import connector_settings
+
+        return connector_settings(running, auth="api_token")
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request."""
+        self.control.requests.record(request.method, request.path)
+        parts = segments(request.path)
+        if parts is None:
+            return not_found()
+        fault = self.control.transient.take()
+        if fault is not None:
+            status, retry_after = fault
+            code = ErrorCode.RATE_LIMITED if status == 429 else ErrorCode.UNAVAILABLE
+            text = "Number of allowed API requests per minute exceeded" if status == 429 else "Service unavailable"
+            return error(status, code, text, headers={"Retry-After": str(retry_after)})
+        who = self._who(request)
+        if who is False:
+            return Response.json(401, {"error": "Couldn't authenticate you"})
+        if who is None:
+            if parts == ["users", "me"]:
+                return Response.json(200, {"user": _ANONYMOUS})
+            return Response.json(401, {"error": "Couldn't authenticate you"})
+        return self._limited(request, parts)
+
+    def _who(self, request: Request) -> bool | None:
+        """True for good credentials, False for refused ones, None for none at all."""
+        scheme, _, value = (request.header("Authorization") or "").partition(" ")
+        if not scheme:
+            return None
+        if self.control.revoked:
+            return False
+        if scheme.lower() == "bearer":
+            return hmac.compare_digest(value.strip().encode(), self.oauth_token.encode())
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, secret = base64.b64decode(value.strip()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        good_user = user.lower() == f"{self.email}/token"
+        return good_user and hmac.compare_digest(secret.encode(), self.api_token.encode())
+
+    def _limited(self, request: Request, parts: list[str]) -> Response:
+        allowed, remaining, resets = self.control.limits.account.take()
+        limit = self.control.limits.account.limit
+        headers = {"X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining),
+                   "ratelimit-limit": str(limit), "ratelimit-remaining": str(remaining), "ratelimit-reset": str(resets)}  # fmt: skip
+        if not allowed:
+            response = error(429, ErrorCode.RATE_LIMITED, "Number of allowed API requests per minute exceeded",
+                             headers={"Retry-After": str(resets)})  # fmt: skip
+        elif parts[:1] == ["incremental"]:
+            response = self._export(request, parts[1:], self.control.limits.exports)
+        else:
+            response = self._route(request, parts)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def _export(self, request: Request, rest: list[str], window: Window) -> Response:
+        allowed, remaining, resets = window.take()
+        header = {EXPORT_HEADER: f"total={window.limit}; remaining={remaining}; resets={resets}"}
+        if not allowed:
+            text = "Number of allowed incremental export API requests per minute exceeded"
+            return error(429, ErrorCode.RATE_LIMITED, text, headers={"Retry-After": str(resets), **header})
+        response = self._export_route(request, rest)
+        response.headers.update(header)
+        return response
+
+    def _export_route(self, request: Request, rest: list[str]) -> Response:
+        if request.method != "GET" or not rest or rest[0] not in {k.value for k in Kind}:
+            return error(404, ErrorCode.INVALID_ENDPOINT, "There is no such incremental export")
+        kind = Kind(rest[0])
+        if rest[1:] == ["cursor"] and kind is not Kind.ORGANIZATIONS:
+            return cursor_export(request, self.account, kind, base_url=self.base_url)
+        if not rest[1:]:
+            return time_export(request, self.account, kind, base_url=self.base_url)
+        return error(404, ErrorCode.INVALID_ENDPOINT, "There is no such incremental export")
+
+    def _route(self, request: Request, parts: list[str]) -> Response:
+        head, rest = parts[0] if parts else "", parts[1:]
+        if head == "users":
+            return self.users.handle(request, rest)
+        if head == "deleted_users" and request.method == "GET":
+            return self.users.deleted(request, rest)
+        if head in {"organizations", "tickets"}:
+            return self.resources.records(request, Kind(head), rest)
+        if head == "user_fields":
+            return self.resources.user_fields(request, rest)
+        if head == "job_statuses" and request.method == "GET":
+            return self.resources.job_statuses(request, rest)
+        if head == "search" and not rest and request.method == "GET":
+            return self.resources.search(request)
+        return error(404, ErrorCode.INVALID_ENDPOINT, f"There is no API endpoint {request.method} {request.path}")
+
+
+def build(*, base_url: str, state_dir: Path, options: SandboxOptions) -> ZendeskSandbox:
+    """Build the Zendesk sandbox answering at ``base_url`` (the ``SandboxBuilder`` of ``zendesk``)."""
+    return ZendeskSandbox(base_url=base_url, state_dir=state_dir, options=options)
