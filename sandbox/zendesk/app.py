@@ -154,6 +154,8 @@ class ZendeskSandbox:
             return self.users.handle(request, rest)
         if head == "deleted_users" and request.method == "GET":
             return self.users.deleted(request, rest)
+        if head == "deleted_users" and request.method == "DELETE" and len(rest) == 1:
+            return self.users.purge(rest[0])
         if head in {"organizations", "tickets"}:
             return self.resources.records(request, Kind(head), rest)
         if head == "user_fields":

@@ -11,6 +11,7 @@ GET    deleted_users[/{id}]
 POST   users                           create (201); a taken email is 422
 PUT    users/{id}                      update
 DELETE users/{id}                      soft delete (``active: false``)
+DELETE deleted_users/{id}              permanently delete a soft-deleted user (GDPR): gone, with its tickets
 PUT    users/{id}/merge                merge into ``{"user": {"id": target}}``; tickets move
 POST   users/create_or_update          one user, 201 created or 200 updated
 POST   users/create_many, users/create_or_update_many     job (at most 100 users)
@@ -156,6 +157,19 @@ class UsersApi:
             user["active"] = False
             self.account.touch(user)
         return self._one(user)
+
+    def purge(self, user_id: str) -> Response:
+        """``DELETE deleted_users/{id}``: a soft-deleted user removed for good, with the tickets it requested."""
+        with self.account.lock:
+            user = next((u for k, u in self.account.users.items() if str(k) == user_id), None)
+            if user is None or user.get("active"):
+                return not_found()
+            rendered = render(user, base_url=self.base_url, collection="deleted_users")
+            self.account.users.pop(user["id"], None)
+            tickets = getattr(self.account, "tickets", {})
+            for key in [k for k, t in tickets.items() if t.get("requester_id") == user["id"]]:
+                tickets.pop(key)
+        return Response.json(200, {"deleted_user": rendered})
 
     def merge(self, request: Request, source: Record) -> Response:
         """Merge ``source`` into the user named by ``{"user": {"id": target}}``; the source is deleted."""

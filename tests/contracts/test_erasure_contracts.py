@@ -69,3 +69,17 @@ def test_mixpanel_deletion_task_is_followed_to_success_and_the_profile_is_gone()
         deletions = [e for e in seen if "/data-deletions/" in e.url]
         assert [e.method for e in deletions][:1] == ["POST"] and len(deletions) >= 3
         assert validate_all("mixpanel", deletions) == []
+
+
+def test_zendesk_deletes_then_permanently_deletes_the_user():
+    with running_sandbox("zendesk", records=20, seed=5) as sb:
+        users = sb.control.account.users
+        user_id = next(k for k, u in users.items() if u.get("active") and u.get("role") == "end-user")
+        with captured(sb) as seen:
+            results = _connector("zendesk", sb).erase("users", [str(user_id)])
+            again = _connector("zendesk", sb).erase("users", [str(user_id)])
+        assert results[0].outcome is EraseOutcome.DELETED and again[0].outcome is EraseOutcome.NOT_FOUND
+        assert user_id not in users
+        deletes = [e for e in seen if e.method == "DELETE" and e.status < 300]
+        assert [e.url.split("/api/v2/")[1].split("/")[0] for e in deletes] == ["users", "deleted_users"]
+        assert validate_all("zendesk", deletes) == []

@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from connectors.base import (
     CheckResult,
     Cursor,
+    EraseOutcome,
+    EraseResult,
     PullBatch,
     SetupPlan,
     StreamSpec,
@@ -32,7 +34,7 @@ from connectors.helpdesk.zendesk.reader import StreamReader
 from connectors.helpdesk.zendesk.streams import Export, stream_for
 from connectors.helpdesk.zendesk.writeback import WriteBack
 from connectors.http import ApiUsage, MeteredSession, build_session
-from core.errors import AuthError, ConnectorConfigError
+from core.errors import AuthError, ConnectorConfigError, FatalApiError
 
 __all__ = ["ZendeskConnector"]
 
@@ -147,6 +149,32 @@ class ZendeskConnector:
     def push(self, batch: WriteBatch) -> list[WriteResult]:
         """Write ``batch``; one final result per op, in order; see ``writeback.WriteBack``."""
         return self._writer.push(batch)
+
+    def erase(self, stream: str, source_ids: Sequence[str]) -> list[EraseResult]:
+        """Delete users, then delete them permanently (``DELETE users/{id}``, ``DELETE deleted_users/{id}``).
+
+        Raises:
+            ConnectorError: Zendesk could not be reached or refused the credentials.
+        """
+        if stream != "users":
+            why = f"Zendesk erases people as users; {stream} records go with the user they belong to"
+            return [EraseResult(i, EraseOutcome.FAILED, why) for i in source_ids]
+        return [self._erase_user(source_id) for source_id in source_ids]
+
+    def _erase_user(self, source_id: str) -> EraseResult:
+        for path, step in (
+            (f"users/{source_id}.json", "delete_user"),
+            (f"deleted_users/{source_id}.json", "purge_user"),
+        ):
+            try:
+                self.client.call("DELETE", path, operation=step, stream="users")
+            except FatalApiError as err:
+                if err.context.get("status") != 404:
+                    raise
+                if step == "delete_user":
+                    continue  # deleted already: its permanent deletion may still be due
+                return EraseResult(source_id, EraseOutcome.NOT_FOUND, "no such user (deleted for good already)")
+        return EraseResult(source_id, EraseOutcome.DELETED, "deleted, then deleted permanently")
 
     def provision(self, targets: Sequence[WritebackTarget], *, apply: bool) -> SetupPlan:
         """Plan (and with ``apply``, make) the custom user fields write-back fills; see ``provision``.
