@@ -143,6 +143,7 @@ def test_a_job_left_by_a_killed_process_is_taken_over_and_its_run_found_abandone
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize(("how", "code"), [("term", 143), ("int", 130)])
 def test_a_signal_stops_after_the_batch_and_a_rerun_completes_the_work(how, code, store_url, tmp_path):
     people = write_people(tmp_path / "people.csv", 3500)  # 4 batches of 1,000
@@ -188,6 +189,7 @@ def _at_once(*commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_two_resolutions_or_two_imports_started_at_once_never_double_the_work(store_url, tmp_path):
     people = write_people(tmp_path / "people.csv", 3000)
     imports = _at_once(*[["mapping", "run", str(MAPPING), "-i", str(people), "--url", store_url, "--json"]] * 2)
