@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint typecheck postgres postgres-stop sf-cli chromium cassettes bench clean
+.PHONY: demo test test-soak test-fast lint typecheck postgres postgres-stop sf-cli chromium cassettes bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,11 +30,17 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck sf-cli chromium
 	@url=$$(scripts/postgres.sh start) && \
 	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 CONTACTPOINT_REQUIRE_SF_CLI=1 \
-	CONTACTPOINT_SCREENSHOTS=$(CURDIR)/.tmp/screenshots $(BIN)/pytest -q
+	CONTACTPOINT_SCREENSHOTS=$(CURDIR)/.tmp/screenshots $(BIN)/pytest -q -m "not soak"
+
+# The soak suite: processes killed at every failpoint, signals, runs started at once, each
+# compared with an uninterrupted run on SQLite and PostgreSQL (CI runs it after `make test`).
+test-soak: $(STAMP)
+	@url=$$(scripts/postgres.sh start) && \
+	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -m soak
 
 # Quick loop while editing: no PostgreSQL, no slow tests.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not slow and not postgres"
+	$(BIN)/pytest -q -m "not slow and not soak and not postgres"
 
 # Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them;
 # `make cassettes-hubspot` re-records one system's.

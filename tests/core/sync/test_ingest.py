@@ -160,3 +160,31 @@ def test_crash_mid_run_resumes_without_duplicates_or_gaps(tmp_path, store):
     # a third run reads nothing new and changes nothing
     again = ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
     assert (again.pulled, again.inserted, again.updated, again.parked) == (0, 0, 0, 0)
+
+
+def test_a_nul_character_is_cleaned_and_reported_and_blocks_nothing_on_either_backend(tmp_path, store_url):
+    """PostgreSQL cannot store NUL in text or JSON: the row is cleaned, the field reported, the stream goes on."""
+    export = tmp_path / "people.csv"
+    with export.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS.split(","))
+        for i in range(1200):  # more than one batch, the NUL in the first
+            row = good_row(i)
+            if i == 3:
+                row[7] = "Head of\x00 Buying"
+                row[8] = "\x00"
+            writer.writerow(row)
+    result = CliRunner().invoke(
+        app, ["mapping", "run", str(MAPPING), "--input", str(export), "--url", store_url, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    from core.store import open_store
+
+    with open_store(store_url) as store:
+        people = {c.source_id: c.data for c in store.records.iter_canonical(system="files") if c.model == "Person"}
+        raw = store.records.raw_of("files", "people", ["3"])["3"]
+        problems = store.field_problems.list()
+    assert len(people) == 1200
+    assert people["3"]["job_title"] == "Head of Buying" and raw["job_title"] == "Head of Buying"
+    assert {(p.source_id, p.field) for p in problems} >= {("3", "raw.job_title"), ("3", "raw.street")}
+    assert all("NUL characters removed" in p.message for p in problems if p.source_id == "3")

@@ -15,7 +15,7 @@ from core.store import open_store
 from tests.core.sync.test_lifecycle import MAPPING, cli, write_people
 from tests.support.snapshot import snapshot
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.soak]
 
 KILLED = -signal.SIGKILL
 

@@ -143,6 +143,7 @@ def test_a_job_left_by_a_killed_process_is_taken_over_and_its_run_found_abandone
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize(("how", "code"), [("term", 143), ("int", 130)])
 def test_a_signal_stops_after_the_batch_and_a_rerun_completes_the_work(how, code, store_url, tmp_path):
     people = write_people(tmp_path / "people.csv", 3500)  # 4 batches of 1,000
@@ -173,3 +174,37 @@ def test_a_second_signal_stops_at_once(tmp_path):
     (found,) = store.runs.list()
     assert found.status == "interrupted"
     store.close()
+
+
+# -- two runs started at once: one does the work, the other refuses; nothing doubled -----------------
+
+
+def _at_once(*commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", "from core.cli import main; main()", *args], cwd=ROOT, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for args in commands
+    ]  # fmt: skip
+    return [subprocess.CompletedProcess(p.args, p.wait(timeout=300), *p.communicate()) for p in procs]
+
+
+@pytest.mark.slow
+@pytest.mark.soak
+def test_two_resolutions_or_two_imports_started_at_once_never_double_the_work(store_url, tmp_path):
+    people = write_people(tmp_path / "people.csv", 3000)
+    imports = _at_once(*[["mapping", "run", str(MAPPING), "-i", str(people), "--url", store_url, "--json"]] * 2)
+    assert sorted(r.returncode for r in imports) in ([0, 0], [0, 6]), [r.stderr[-500:] for r in imports]
+    resolutions = _at_once(*[["identity", "resolve", "--store", "--url", store_url, "--json"]] * 2)
+    codes = sorted(r.returncode for r in resolutions)
+    assert codes in ([0, 0], [0, 6]), [r.stderr[-500:] for r in resolutions]
+    for refused in (r for r in imports + resolutions if r.returncode == 6):
+        assert "two runs of one job never overlap" in refused.stderr
+    with open_store(store_url) as store:
+        active = store.profiles.count_by_status().get("active", 0)
+        linked = {link.profile_id for link in store.links.iter()}
+        assert store.counts()["source_records"] == 3000
+    assert active == len(linked) <= 3000  # every active profile holds records; none doubled
+    again = cli("identity", "resolve", "--store", "--url", store_url, "--json")
+    assert again.returncode == 0, again.stderr
+    with open_store(store_url) as store:
+        assert store.profiles.count_by_status().get("active", 0) == active  # the rerun finds the same profiles

@@ -20,7 +20,7 @@ import pytest
 from core.store import Store, open_store
 from tests.support.sandboxes import SyncEnv, synced_project
 
-pytestmark = [pytest.mark.live, pytest.mark.slow]
+pytestmark = [pytest.mark.live, pytest.mark.slow, pytest.mark.soak]
 
 KILLED = -signal.SIGKILL
 POINTS = [
