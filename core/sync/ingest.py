@@ -154,8 +154,9 @@ def _reason_group(item: RejectedRecord) -> str:
 
 
 def _store_batch(
-    batch: PullBatch, mapping: CompiledMapping, store: Store, summary: IngestSummary, *, run_id: str
+    batch: PullBatch, mapping: CompiledMapping, store: Store, summary: IngestSummary, *, run_id: str, fresh: bool
 ) -> None:
+    """Store one batch; ``fresh``: the stream had no stored record when the run began (no hashes to compare)."""
     canonical: list[CanonicalInput] = []
     parked: list[RejectedRecord] = list(batch.rejected)
     problems: list[tuple[SourceRecord, Sequence[FieldProblem]]] = []
@@ -176,20 +177,21 @@ def _store_batch(
         else:
             parked.append(outcome.to_rejected_record())
     stored = [record for record, _ in records]
-    counts = store.records.upsert_source(stored, run_id=run_id)
+    counts = store.records.upsert_source(stored, run_id=run_id, fresh=fresh)
+    new = fresh and counts.inserted == counts.total  # no record of the batch was stored before it
     changed: list[tuple[Any, ...]] = []
-    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id, changed=changed)
-    dropped = store.records.drop_stale_canonical(kept)
+    canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id, changed=changed, fresh=new)
+    dropped = 0 if new else store.records.drop_stale_canonical(kept)
     summary.changed.update((s, st, i, m) for s, st, i, m, _ in changed)
     if dropped:  # a record that maps to fewer models changed too
         summary.changed.update((key[0], key[1], key[2], "") for key in kept)
-    store.identifiers.replace(identifiers)
+    store.identifiers.replace(identifiers, fresh=new)
     drifted = _hand_changed(mapping, batch.stream, [record for record, _ in records], store)
     if drifted:
         store.records.touch(drifted)
         summary.hand_changed += len(drifted)
     store.parked.add(parked, run_id=run_id)
-    summary.field_problems += store.field_problems.replace(problems, run_id=run_id)
+    summary.field_problems += store.field_problems.replace(problems, run_id=run_id, fresh=new)
     summary.deleted += sum(1 for record, _ in records if record.deleted)
     summary.erased += len(erased)
     summary.inserted += counts.inserted
@@ -217,8 +219,9 @@ def _pull_batches(
     check_stop: Callable[[], None] | None,
 ) -> None:
     """Store each batch the connector yields, then its cursor (the order that makes a crash lose nothing)."""
+    fresh = store.records.stream_is_empty(connector.system, stream)
     for batch in connector.pull(stream, cursor):
-        _store_batch(batch, mapping, store, summary, run_id=run_id)
+        _store_batch(batch, mapping, store, summary, run_id=run_id, fresh=fresh)
         reach("ingest.batch_stored")
         store.cursors.save(connector.system, stream, batch.cursor, run_id=run_id)
         reach("ingest.cursor_saved")
