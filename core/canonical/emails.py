@@ -58,13 +58,25 @@ def _domain(domain_part: str) -> dict[str, Any]:
     return found
 
 
+def _split(email: str) -> tuple[str | None, str, str, bool, str]:
+    """``split_email``, with its character-by-character walk skipped for plain ASCII without quotes or brackets.
+
+    Such an address has no display name, no quoted local part and nothing for Unicode
+    normalisation to combine: it splits at its first ``@``, as the walk would.
+    """
+    if email.isascii() and '"' not in email and "<" not in email and "@" in email:
+        local, _, domain = email.partition("@")
+        return None, local, local, False, domain
+    return split_email(email)
+
+
 def check_email(email: str) -> None:
     """Check ``email``'s syntax as ``validate_email(email, check_deliverability=False)`` does.
 
     Raises:
         EmailNotValidError: With the message email-validator gives for the same address.
     """
-    display_name, original_local, local, quoted, domain_part = split_email(email)
+    display_name, original_local, local, quoted, domain_part = _split(email)
     options = {
         "allow_smtputf8": email_validator.ALLOW_SMTPUTF8,
         "allow_empty_local": email_validator.ALLOW_EMPTY_LOCAL,

@@ -73,7 +73,9 @@ def source_content_hash(record: SourceRecord) -> str:
 def _source_text_and_hash(record: SourceRecord) -> tuple[str, str]:
     """Serialise ``raw`` once; hash the same envelope as ``source_content_hash`` around it."""
     raw = canonical_json(record.raw)
-    envelope = f'{{"deleted":{json.dumps(record.deleted)},"merged_into":{json.dumps(record.merged_into)},"raw":{raw}}}'
+    deleted = "true" if record.deleted is True else "false" if record.deleted is False else json.dumps(record.deleted)
+    merged = "null" if record.merged_into is None else json.dumps(record.merged_into)
+    envelope = f'{{"deleted":{deleted},"merged_into":{merged},"raw":{raw}}}'
     return raw, text_hash(envelope)
 
 
