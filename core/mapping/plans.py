@@ -72,18 +72,27 @@ def wrap_transform(definition: TransformDef, fn: TransformFn) -> TransformFn:
 
 
 def _wrapped(definition: TransformDef, fn: TransformFn) -> TransformFn:
-    if not definition.elementwise:
-        return lambda value, raw: None if value is None else fn(value, raw)
+    return _Skipping(fn, elementwise=definition.elementwise)
 
-    def each(value: Any, raw: Mapping[str, Any]) -> Any:
+
+class _Skipping:
+    """A transform that gives ``None`` for a missing value and, when elementwise, maps over a list.
+
+    ``fn`` is the transform itself: a chain calls it directly for a single value that is there.
+    """
+
+    __slots__ = ("elementwise", "fn")
+
+    def __init__(self, fn: TransformFn, *, elementwise: bool) -> None:
+        self.fn, self.elementwise = fn, elementwise
+
+    def __call__(self, value: Any, raw: Mapping[str, Any]) -> Any:
         if value is None:
             return None
-        if value.__class__ is list:
-            out = (fn(item, raw) for item in value if item is not None)
+        if self.elementwise and value.__class__ is list:
+            out = (self.fn(item, raw) for item in value if item is not None)
             return [item for item in out if item is not None]
-        return fn(value, raw)
-
-    return each
+        return self.fn(value, raw)
 
 
 class StepFailed(Exception):
@@ -95,7 +104,24 @@ class StepFailed(Exception):
 
 
 Chain = Callable[[Any, Mapping[str, Any]], Any]
+_Run = tuple[str, TransformFn, TransformFn | None]
+"""A step in a compiled chain: its name, its wrapped function, and the bare transform for a present single value."""
 """A compiled transform chain: ``(value, raw) -> value``; raises ``StepFailed``."""
+
+
+def _fuse(steps: tuple[Step, ...]) -> list[tuple[tuple[_Run, ...], tuple[Callable[[str], Any], ...] | None]]:
+    """Group ``steps`` into runs: consecutive text steps together (with their ``on_text``), others alone."""
+    parts: list[tuple[tuple[_Run, ...], tuple[Callable[[str], Any], ...] | None]] = []
+    for name, fn in steps:
+        text = fn.on_text if isinstance(fn, TextStep) else None
+        inner = fn.other if isinstance(fn, TextStep) else fn
+        run = (name, fn, inner.fn if isinstance(inner, _Skipping) else None)
+        if text is not None and parts and parts[-1][1] is not None:
+            prev_steps, prev_text = parts[-1]
+            parts[-1] = ((*prev_steps, run), (*(prev_text or ()), text))
+        else:
+            parts.append(((run,), (text,) if text is not None else None))
+    return parts
 
 
 def compile_chain(steps: tuple[Step, ...]) -> Chain:
@@ -105,14 +131,7 @@ def compile_chain(steps: tuple[Step, ...]) -> Chain:
     and falls back to the steps themselves (in order, from where it stopped) otherwise,
     so the result is the one ``run_steps`` gives.
     """
-    parts: list[tuple[tuple[Step, ...], tuple[Callable[[str], Any], ...] | None]] = []
-    for name, fn in steps:
-        text = fn.on_text if isinstance(fn, TextStep) else None
-        if text is not None and parts and parts[-1][1] is not None:
-            prev_steps, prev_text = parts[-1]
-            parts[-1] = ((*prev_steps, (name, fn)), (*(prev_text or ()), text))
-        else:
-            parts.append((((name, fn),), (text,) if text is not None else None))
+    parts = _fuse(steps)
 
     def chain(value: Any, raw: Mapping[str, Any]) -> Any:
         for group, texts in parts:
@@ -123,9 +142,12 @@ def compile_chain(steps: tuple[Step, ...]) -> Chain:
                     start += 1
                 if start == len(texts):
                     continue
-            for name, fn in group[start:]:
+            for name, fn, direct in group[start:]:
                 try:
-                    value = fn(value, raw)
+                    if direct is not None and value is not None and value.__class__ is not list:
+                        value = direct(value, raw)  # a single value that is there: no wrapper to go through
+                    else:
+                        value = fn(value, raw)
                 except ValueError as err:
                     raise StepFailed(name, value, err) from None
         return value
