@@ -20,6 +20,7 @@ from core.commands.common import console, errors_to_exit
 from core.config import connector_of
 from core.identity import resolve_store
 from core.mapping import load_mapping
+from core.shipped import shipped_path
 from core.store import Store, open_store
 from core.sync.lifecycle import RunContext, RunKind
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["demo"]
 
-ROOT = Path(__file__).resolve().parents[2]
 NOT_BUILT_YET = [
     "policies applied in a sync run (the engine is built: contactpoint policy check mappings/policies.yaml)",
     "write-back planner: only changed fields pushed to each system",
@@ -56,8 +56,8 @@ def _line(summary: IngestSummary) -> str:
 def _import_files(store: Store, run: RunContext) -> IngestSummary:
     from core.sync import ingest_stream
 
-    mapping = load_mapping(ROOT / "mappings" / "files.yaml")
-    settings = {"streams": [{"name": "people", "path": ROOT / "samples" / "people.csv"}]}
+    mapping = load_mapping(shipped_path("mappings", "files.yaml"))
+    settings = {"streams": [{"name": "people", "path": shipped_path("samples", "people.csv")}]}
     connector = connector_of("files", settings, name="files")
     summary = ingest_stream(connector, "people", mapping, store, run_id=run.run_id, check_stop=run.check_stop)
     run.count_all(summary.counters())
@@ -69,7 +69,7 @@ def _pull_salesforce(store: Store, run: RunContext, records: int) -> list[Ingest
     from core.sync import ingest_stream
     from sandbox.common.runner import running_sandbox
 
-    mapping = load_mapping(ROOT / "mappings" / "salesforce.yaml")
+    mapping = load_mapping(shipped_path("mappings", "salesforce.yaml"))
     with running_sandbox("salesforce", records=records, seed=7) as sandbox:
         # one Contact with a broken email address shows how a malformed vendor record is parked
         bad_id = sandbox.control.corrupt_record(sobject="Contact", field="Email", value="dana.fox@@example")
