@@ -146,7 +146,7 @@ def _show_first_run(summary: SyncSummary, store: Store, bad_id: str) -> None:
 
 def _buyer(store: Store, sandboxes: Mapping[str, RunningSandbox]) -> str | None:
     """Show the buyer's profile across the systems, and her Salesforce contact read back through its API."""
-    from simple_salesforce import Salesforce
+    from simple_salesforce.api import Salesforce
 
     from sandbox.common.stories import story
 
@@ -223,4 +223,4 @@ def demo(
     if pid:
         console.print(f"  contactpoint profile show {pid} --url {url}", markup=False)
         console.print(f"  contactpoint identity explain {pid} --url {url}", markup=False)
-    console.print(f"  contactpoint report reconcile --url {url}", markup=False)
+    console.print(f"  contactpoint report reconcile --url {url} --out {work / 'reconcile.html'}", markup=False)

@@ -85,3 +85,4 @@ def test_demo_runs_the_main_job_over_the_four_sandboxes_and_exits_0(tmp_path):
         shown = CliRunner().invoke(app, command.split()[1:])
         assert shown.exit_code == 0, (command, shown.output)
     assert "cp_" in CliRunner().invoke(app, commands[0].split()[1:]).stdout
+    assert (tmp_path / "reconcile.html").is_file()
