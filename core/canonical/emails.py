@@ -59,14 +59,17 @@ def _domain(domain_part: str) -> dict[str, Any]:
 
 
 def _split(email: str) -> tuple[str | None, str, str, bool, str]:
-    """``split_email``, with its character-by-character walk skipped for plain ASCII without quotes or brackets.
+    """``split_email``, with its character-by-character walk skipped for an address without quotes or brackets.
 
-    Such an address has no display name, no quoted local part and nothing for Unicode
-    normalisation to combine: it splits at its first ``@``, as the walk would.
+    Such an address has no display name and no quoted local part, so the walk splits it at
+    its first ``@`` unless a combining character follows that ``@`` (Unicode normalisation
+    would merge the two; the walk then reads on, and so does this, by leaving it to the walk).
     """
-    if email.isascii() and '"' not in email and "<" not in email and "@" in email:
-        local, _, domain = email.partition("@")
-        return None, local, local, False, domain
+    at = email.find("@")
+    if at >= 0 and '"' not in email and "<" not in email:
+        after = email[at + 1 : at + 2]
+        if not after or after.isascii() or unicodedata.normalize("NFC", email[at : at + 32])[0] == "@":
+            return None, email[:at], email[:at], False, email[at + 1 :]
     return split_email(email)
 
 

@@ -48,7 +48,8 @@ def test_any_text_gets_the_libraries_verdict(text):
     "text",
     ["bob@acme.com", "Bob Smith <bob@acme.com>", '"bob"@acme.com', "bob@[127.0.0.1]", "POSTMASTER@acme.com",
      "a" * 65 + "@acme.com", "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com", "bob@localhost", "bob@", "@acme.com",
-     "bob@acme..com", "bob@acme.com.", "bób@acme.com", "bob@acme.c", "bob@@acme.com"],
+     "bob@acme..com", "bob@acme.com.", "bób@acme.com", "bob@acme.c", "bob@@acme.com", "zoë.müller@example.com",
+     "bob@\u0338acme.com@example.com", "bob\u0338@acme.com", "a@b@c.com", "bob\\@acme.com", "@", "bob@ acme.com"],
 )  # fmt: skip
 def test_known_cases_get_the_libraries_verdict(text):
     assert _verdict(check_email, text) == _verdict(_library, text)
