@@ -224,6 +224,15 @@ def run_child(name: str, path: Path, workdir: Path, url: str | None = None) -> d
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _installed(name: str) -> bool:
+    import importlib.util
+
+    if importlib.util.find_spec(name) is None:
+        print(f"{name} is not installed, so its line is left out: pip install -e '.[bench]'")
+        return False
+    return True
+
+
 def fresh_postgres(url: str) -> tuple[str, Any]:
     import sqlalchemy as sa
 
@@ -267,7 +276,8 @@ def main() -> None:
         bad = write_people(export, args.rows)
         write_people(small, args.memory_rows)
         size_mb = export.stat().st_size / 1e6
-        names = ["physical", *([] if args.skip_peers else ["pandas", "dlt"]), "map_only", "contactpoint"]
+        peers = [] if args.skip_peers else [name for name in ("pandas", "dlt") if _installed(name)]
+        names = ["physical", *peers, "map_only", "contactpoint"]
         for name in names:
             results[name] = run_child(name, export, workdir)
         if args.postgres:

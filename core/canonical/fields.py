@@ -38,7 +38,9 @@ def _check_email(value: str, info: ValidationInfo) -> str:
 
 _VALID_E164: set[str] = set()
 """E.164 strings ``to_e164`` produced, so validating them again costs no second parse."""
-_VALID_E164_MAX = 1 << 18
+_VALID_E164_MAX = 1 << 15
+"""Enough for the numbers of a batch being mapped (each is validated right after it is formatted); bounded so a
+long load keeps flat memory."""
 
 
 @lru_cache(maxsize=1 << 14)  # a record often carries the same number as a field and as an identifier
