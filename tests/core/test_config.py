@@ -125,3 +125,53 @@ def test_a_project_built_in_code_reports_settings_problems_without_a_position():
     with pytest.raises(ConnectorConfigError) as info:
         build_connector(project, "crm")
     assert "\n  contactpoint.yaml systems.crm.settings.streams: is required but missing" in info.value.message
+
+
+def test_a_bad_schedule_job_is_worded_without_regular_expressions(tmp_path):
+    path = write(tmp_path, "version: 1\nschedules:\n  - name: Nightly Run\n    job: syncs\n    every: 5 minutes\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    message = info.value.message
+    assert "schedules.0.name: not a job name: use lowercase letters" in message
+    assert "did you mean 'sync'?" in message
+    assert "e.g. 30s, 15m, 2h, 1d" in message
+    assert "pattern" not in message and "^" not in message and "\\d" not in message
+    banana = write(tmp_path, "version: 1\nschedules:\n  - name: nightly\n    cron: banana\n")
+    with pytest.raises(ConfigError, match=r"contactpoint.yaml:3:5 schedules.0: cron 'banana' has 1 fields; give five"):
+        load_project(banana)
+
+
+def test_a_disabled_system_with_unset_variables_says_which_and_how_to_enable_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("SF_TEST_CLIENT_ID", raising=False)
+    text = (
+        "version: 1\nsystems:\n  sf:\n    kind: salesforce\n    enabled: false\n    settings:\n"
+        "      login_url: https://login.salesforce.com\n      auth:\n        kind: jwt_bearer\n"
+        "        client_id: ${SF_TEST_CLIENT_ID}\n        username: ann@example.com\n"
+        "        private_key_file: key.pem\n"
+    )
+    project = load_project(write(tmp_path, text))  # disabled: loads although the variable is unset
+    with pytest.raises(ConnectorConfigError) as info:
+        build_connector(project, "sf")
+    assert "at least 1 character" not in info.value.message
+    assert "system 'sf' is disabled" in info.value.message
+    assert "contactpoint.yaml:10:9 systems.sf.settings.auth.client_id: environment variable SF_TEST_CLIENT_ID" in (
+        info.value.message
+    )
+    assert info.value.hint == "export them, then set enabled: true at " + str(tmp_path / "contactpoint.yaml") + ":5"
+    enabled = write(tmp_path, text.replace("enabled: false", "enabled: true"))
+    with pytest.raises(ConfigError, match="environment variable SF_TEST_CLIENT_ID is not set"):
+        load_project(enabled)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "hint"),
+    [
+        ("version: 1\nstore:\n  url: a\nstore:\n  url: b\n", "key 'store' appears twice in the same mapping (first at line 2)", "keep one"),
+        ("version: 1\nstore:\n\turl: a\n", "contactpoint.yaml:3:1: a tab character: YAML indents with spaces", "replace the tab with spaces"),
+    ],
+)  # fmt: skip
+def test_yaml_mistakes_are_worded_for_a_person(tmp_path, text, expected, hint):
+    with pytest.raises(ConfigError) as info:
+        load_project(write(tmp_path, text))
+    assert expected in info.value.message and hint in (info.value.hint or "")
+    assert "{'url'" not in info.value.message and "original value" not in info.value.message
