@@ -45,10 +45,19 @@ def check(
         print_json(report.to_json())
     elif report.ok:
         _print_ok(report)
+    if not as_json:
+        _print_warnings(report.warnings)
     if not report.ok:
         if not as_json:
             _print_problems(report.problems)
         raise typer.Exit(_EXIT_CONFIG)
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        stderr.print(f"warning: {warning.headline}", markup=False)
+        if warning.hint:
+            stderr.print(f"  hint: {warning.hint}", markup=False)
 
 
 def _print_problems(problems: list[Problem]) -> None:
