@@ -39,6 +39,9 @@ __all__ = [
     "build_connector",
     "check_cron",
     "connector_of",
+    "default_identity_settings",
+    "default_store_url",
+    "find_project",
     "project_store_url",
     "load_project",
 ]
@@ -283,8 +286,20 @@ def _problems(doc: Document, base: Loc, err: ValidationError, model: type[BaseMo
     return validation_problems(doc, base, err, model, explain=explain)
 
 
+def find_project(start: Path | None = None) -> Path | None:
+    """Return the ``contactpoint.yaml`` in ``start`` (default: the working directory) or its nearest parent, if any."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / DEFAULT_PATH
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def load_project(path: Path | str = DEFAULT_PATH) -> Project:
     """Read, interpolate and validate ``contactpoint.yaml``.
+
+    The default path is looked for in the working directory, then in its parents.
 
     Raises:
         ConfigError: The file is missing, is not YAML, or has invalid values; the
@@ -292,6 +307,8 @@ def load_project(path: Path | str = DEFAULT_PATH) -> Project:
 
     """
     p = Path(path)
+    if p == DEFAULT_PATH and not p.exists():
+        p = find_project() or p
     if not p.exists():
         msg = f"configuration file {p} does not exist"
         raise ConfigError(msg, hint="create one with: contactpoint init", file=str(p))
@@ -397,6 +414,34 @@ def connector_of(kind: str, settings: Mapping[str, Any], *, name: str) -> Connec
         msg = f"settings of the {kind} connector for {name!r} are invalid: " + "; ".join(describe_validation_error(err))
         raise ConnectorConfigError(msg, hint=f"see 'docs/{kind}.md' for the settings it takes", system=name) from None
     return factory.from_config(config, name=name)
+
+
+def default_store_url() -> str:
+    """The store a command uses when given no ``--url``.
+
+    ``CONTACTPOINT_DATABASE_URL`` when set, else ``store.url`` of the ``contactpoint.yaml`` found
+    in the working directory or its parents, else ``./contactpoint.db``.
+
+    Raises:
+        ConfigError: The project file found is invalid.
+    """
+    if os.environ.get(ENV_VAR, "").strip():
+        return database_url()
+    found = find_project()
+    return project_store_url(load_project(found)) if found is not None else database_url()
+
+
+def default_identity_settings() -> Path | None:
+    """The identity settings file of the ``contactpoint.yaml`` found (working directory or parents), if it names one.
+
+    Raises:
+        ConfigError: The project file found is invalid.
+    """
+    found = find_project()
+    if found is None:
+        return None
+    project = load_project(found)
+    return project.resolve_path(project.identity.settings) if project.identity.settings is not None else None
 
 
 def project_store_url(project: Project) -> str:

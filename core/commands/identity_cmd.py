@@ -20,6 +20,7 @@ import typer
 
 from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
 from core.commands.identity_store_cmd import (
+    SettingsOption,
     explain_command,
     merge_command,
     resolve_store_command,
@@ -75,7 +76,7 @@ def resolve_command(
     out: Annotated[Path | None, typer.Option("--out", help="Where to write record_id,profile_id.")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML mapping to read FILE through.")] = None,
     stream: Annotated[str | None, typer.Option("--stream", help="The mapping's stream, when it maps several.")] = None,
-    settings: Annotated[Path | None, typer.Option("--settings", help="Identity settings (identity.yaml).")] = None,
+    settings: SettingsOption = None,
     explain_out: Annotated[
         Path | None, typer.Option("--explain-out", help="Write every decision as JSON lines.")
     ] = None,

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
+from core.config import default_identity_settings
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
 from core.identity.profile_view import describe
@@ -24,9 +25,25 @@ from core.identity.settings import load_settings
 from core.store import open_store
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
 
-__all__ = ["explain_command", "merge_command", "resolve_store_command", "split_command"]
+__all__ = ["SettingsOption", "explain_command", "merge_command", "resolve_store_command", "split_command"]
 
-SettingsOption = Annotated[Path | None, typer.Option("--settings", help="Identity settings (identity.yaml).")]
+
+def _identity_settings(value: Path | None) -> Path | None:
+    """``--settings``, else the identity settings named in contactpoint.yaml (here or in a parent folder)."""
+    if value is not None:
+        return value
+    with errors_to_exit():
+        return default_identity_settings()
+
+
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        callback=_identity_settings,
+        help="Identity settings (default: identity.settings of contactpoint.yaml, else the built-in ones).",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (kept with the pins).")]
 

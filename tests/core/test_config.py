@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,90 @@ def test_yaml_mistakes_are_worded_for_a_person(tmp_path, text, expected, hint):
         load_project(write(tmp_path, text))
     assert expected in info.value.message and hint in (info.value.hint or "")
     assert "{'url'" not in info.value.message and "original value" not in info.value.message
+
+
+def _project_dir(tmp_path: Path) -> Path:
+    """A project folder made by ``init``, with the files the template names copied beside it."""
+    root = Path(__file__).resolve().parents[2]
+    init(path=tmp_path / "contactpoint.yaml", force=False)
+    (tmp_path / "mappings").mkdir()
+    for name in ("files.yaml", "salesforce.yaml", "policies.yaml"):
+        shutil.copy(root / "mappings" / name, tmp_path / "mappings" / name)
+    shutil.copy(root / "mappings/identity.yaml", tmp_path / "identity.yaml")
+    (tmp_path / "exports").mkdir()
+    shutil.copy(root / "samples/people.csv", tmp_path / "exports/people.csv")
+    return tmp_path
+
+
+def test_check_validates_everything_the_project_file_names(tmp_path):
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    folder = _project_dir(tmp_path)
+    config = folder / "contactpoint.yaml"
+    ok = CliRunner().invoke(app, ["check", "crm_export", "--config", str(config)])
+    assert ok.exit_code == 0, ok.output
+    (folder / "mappings/files.yaml").unlink()
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("systems: [crm_export]", "systems: [crm_exports]"), encoding="utf-8")
+    (folder / "identity.yaml").write_text("blocking:\n  - [\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", "crm_export", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    err = result.stderr
+    assert "systems.crm_export.mapping: mapping file mappings/files.yaml does not exist" in err
+    assert "schedules.0.systems.0: no system named 'crm_exports' (did you mean 'crm_export'?)" in err
+    assert "identity.settings:" in err and "YAML syntax error" in err
+    config.write_text(text.replace('cron: "0 2 * * *"', 'cron: "banana"'), encoding="utf-8")
+    banana = CliRunner().invoke(app, ["check", "crm_export", "--config", str(config)])
+    assert banana.exit_code == 2 and "cron 'banana' has 1 fields" in banana.stderr
+
+
+def test_check_and_setup_refuse_a_mapped_stream_the_connector_does_not_pull(tmp_path):
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    folder = _project_dir(tmp_path)
+    mapping = folder / "mappings/files.yaml"
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace("\n  people:\n", "\n  peple:\n"), encoding="utf-8")
+    config = str(folder / "contactpoint.yaml")
+    for command in (["check", "crm_export"], ["setup", "crm_export", "--dry-run"]):
+        result = CliRunner().invoke(app, [*command, "--config", config])
+        assert result.exit_code == 2, result.output
+        assert "streams.peple: the files connector has no stream 'peple'; the system pulls: people" in result.stderr
+        assert "did you mean 'people'?" in result.stderr
+
+
+def test_every_command_reads_the_project_file_found_here_or_above(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from core.cli import app
+    from core.config import default_identity_settings, default_store_url
+
+    folder = _project_dir(tmp_path)
+    config = folder / "contactpoint.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("sqlite:///./contactpoint.db", "sqlite:///./data/store.db"),
+        encoding="utf-8",
+    )
+    (folder / "data").mkdir()
+    below = folder / "a" / "b"
+    below.mkdir(parents=True)
+    monkeypatch.chdir(below)
+    monkeypatch.delenv("CONTACTPOINT_DATABASE_URL", raising=False)
+    assert default_store_url() == f"sqlite:///{folder / 'data/store.db'}"
+    assert default_identity_settings() == folder / "identity.yaml"
+    result = CliRunner().invoke(app, ["identity", "resolve", "--store", "--json"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "data/store.db").exists() and not (below / "contactpoint.db").exists()
+    status = CliRunner().invoke(app, ["store", "status", "--json"])
+    assert str(folder / "data/store.db") in status.stdout
+    # the environment variable wins over store.url, as documented
+    other = tmp_path / "env.db"
+    monkeypatch.setenv("CONTACTPOINT_DATABASE_URL", f"sqlite:///{other}")
+    assert default_store_url() == f"sqlite:///{other}"
+    # identity settings of the project are used: a broken one is reported, not skipped
+    (folder / "identity.yaml").write_text("thresholds: [\n", encoding="utf-8")
+    broken = CliRunner().invoke(app, ["identity", "resolve", "--store"])
+    assert broken.exit_code == 2 and "identity.yaml" in broken.stderr
