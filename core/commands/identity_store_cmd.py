@@ -18,6 +18,7 @@ from rich.table import Table
 from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
 from core.config import default_identity_settings
+from core.errors import UsageError
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
 from core.identity.profile_view import describe
@@ -155,6 +156,9 @@ def merge_command(
 ) -> None:
     """Merge two profiles by hand: the older keeps its ID, the other becomes its alias."""
     with errors_to_exit():
+        if first.strip() == second.strip():
+            msg = f"merge needs two different profiles; {first!r} was given twice"
+            raise UsageError(msg, hint="contactpoint identity merge cp_A cp_B --reason 'same person'")
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY_MERGE, jobs=[IDENTITY_JOB]) as run:
             change = merge_profiles(
@@ -175,6 +179,9 @@ def split_command(
     """Move records out of a profile into a new one, kept apart from the rest on every run."""
     chosen = [item.strip() for item in records.split(",") if item.strip()]
     with errors_to_exit():
+        if not chosen:
+            msg = f"--records names no record ({records!r}); list the records to move out, separated by commas"
+            raise UsageError(msg, hint="contactpoint identity split cp_A --records salesforce/Contact/003xx")
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY_SPLIT, jobs=[IDENTITY_JOB]) as run:
             change = split_profile(
