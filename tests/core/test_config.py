@@ -181,11 +181,9 @@ def test_yaml_mistakes_are_worded_for_a_person(tmp_path, text, expected, hint):
 def _project_dir(tmp_path: Path) -> Path:
     """A project folder made by ``init``, with the files the template names copied beside it."""
     root = Path(__file__).resolve().parents[2]
-    init(path=tmp_path / "contactpoint.yaml", force=False)
-    (tmp_path / "mappings").mkdir()
-    for name in ("files.yaml", "salesforce.yaml", "policies.yaml"):
-        shutil.copy(root / "mappings" / name, tmp_path / "mappings" / name)
-    shutil.copy(root / "mappings/identity.yaml", tmp_path / "identity.yaml")
+    init(path=tmp_path / "contactpoint.yaml", force=False, sandbox=False)
+    for name in ("files.yaml", "salesforce.yaml", "policies.yaml", "identity.yaml"):  # copied by init
+        assert (tmp_path / "mappings" / name).read_bytes() == (root / "mappings" / name).read_bytes()
     (tmp_path / "exports").mkdir()
     shutil.copy(root / "samples/people.csv", tmp_path / "exports/people.csv")
     return tmp_path
@@ -203,7 +201,7 @@ def test_check_validates_everything_the_project_file_names(tmp_path):
     (folder / "mappings/files.yaml").unlink()
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("systems: [crm_export]", "systems: [crm_exports]"), encoding="utf-8")
-    (folder / "identity.yaml").write_text("blocking:\n  - [\n", encoding="utf-8")
+    (folder / "mappings/identity.yaml").write_text("blocking:\n  - [\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["check", "crm_export", "--config", str(config)])
     assert result.exit_code == 2, result.output
     err = result.stderr
@@ -249,7 +247,7 @@ def test_every_command_reads_the_project_file_found_here_or_above(tmp_path, monk
     monkeypatch.chdir(below)
     monkeypatch.delenv("CONTACTPOINT_DATABASE_URL", raising=False)
     assert default_store_url() == f"sqlite:///{folder / 'data/store.db'}"
-    assert default_identity_settings() == folder / "identity.yaml"
+    assert default_identity_settings() == folder / "mappings/identity.yaml"
     result = CliRunner().invoke(app, ["identity", "resolve", "--store", "--json"])
     assert result.exit_code == 0, result.output
     assert (folder / "data/store.db").exists() and not (below / "contactpoint.db").exists()
@@ -260,6 +258,6 @@ def test_every_command_reads_the_project_file_found_here_or_above(tmp_path, monk
     monkeypatch.setenv("CONTACTPOINT_DATABASE_URL", f"sqlite:///{other}")
     assert default_store_url() == f"sqlite:///{other}"
     # identity settings of the project are used: a broken one is reported, not skipped
-    (folder / "identity.yaml").write_text("thresholds: [\n", encoding="utf-8")
+    (folder / "mappings/identity.yaml").write_text("thresholds: [\n", encoding="utf-8")
     broken = CliRunner().invoke(app, ["identity", "resolve", "--store"])
     assert broken.exit_code == 2 and "identity.yaml" in broken.stderr
