@@ -131,16 +131,15 @@ def check_mapping(
         problems.extend(without_id)
     warnings = empty_paths(doc, uses, found.rows, sample=str(sample), required=False)
     results: list[SampleResult] = []
-    if mapping is not None and not without_id:
+    mapped = mapping is not None and not without_id  # records without the ID cannot be mapped: said once above
+    if mapping is not None and mapped:
         results, rejected = _map_sample(mapping, name, found.records)
         total = len(found.records) + len(found.rejected)
         problems.extend(
             _sample_problem(mapping, same[0][1], indexes=[i for i, _ in same], total=total, sample=str(sample))
             for same in rejected.values()
         )
-        problems.extend(_unreadable(mapping.file, row) for row in found.rejected)
-    elif mapping is None:
-        problems.extend(_unreadable(file, row) for row in found.rejected if row.code is not RejectionCode.NO_ID)
+    problems.extend(_unreadable(file, row) for row in found.rejected if mapped or row.code is not RejectionCode.NO_ID)
     return CheckReport(file=file, mapping=mapping, problems=_ordered(problems), results=results, warnings=warnings)
 
 

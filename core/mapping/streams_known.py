@@ -46,8 +46,8 @@ def unknown_streams(
     if configured is None and declared is None:
         return []  # a system no installed connector describes: nothing to compare with
     problems = []
+    choices = sorted({*known, *(configured or ())})
     for name in mapping.streams:
-        choices = sorted({*known, *(configured or ())})
         if name in choices:
             continue
         near = closest(name, choices)

@@ -111,3 +111,17 @@ def test_a_stream_the_connector_does_not_have_names_the_nearest(tmp_path):
     (problem,) = check_mapping(hubspot).problems
     assert "has no stream 'deals'" in problem.message
     assert problem.hint == "streams of hubspot: companies, contacts, email_events, subscriptions"
+
+
+def test_mapping_check_compares_with_the_streams_the_project_pulls(tmp_path, monkeypatch):
+    from core.commands.project_cmd import init
+
+    init(path=tmp_path / "contactpoint.yaml", force=False, sandbox=False)
+    config = tmp_path / "contactpoint.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("- name: people", "- name: contacts"), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["mapping", "check", "mappings/files.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "the files connector has no stream 'people'; the system pulls: contacts" in result.stderr
+    elsewhere = runner.invoke(app, ["mapping", "check", str(ROOT / "mappings/files.yaml")])
+    assert elsewhere.exit_code == 0, elsewhere.output  # a mapping the project does not use: the connector's names
