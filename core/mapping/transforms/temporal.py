@@ -59,20 +59,25 @@ class TextReader:
         Raises:
             ValueError: No format and not ISO 8601.
         """
+        impossible: ValueError | None = None  # a format fits, but the day or month does not exist (1987-02-31)
         if self.formats:
-            for fmt in self._formats_for(text):
+            for fmt in self._formats_for(text):  # a format skipped here cannot fit the text's shape
                 if fmt == _ISO_DATE and len(text) == 10 and text[4] == "-" and text[7] == "-":
                     try:
                         return datetime.fromisoformat(text)
                     except ValueError:
-                        pass  # strptime decides (it reads "1984-2-9" too)
+                        pass  # strptime decides, and words the error (it reads "1984-2-9" too)
                 try:
                     return datetime.strptime(text, fmt)  # noqa: DTZ007 - the zone is added by the caller
-                except ValueError:
-                    continue
+                except ValueError as err:
+                    impossible = impossible or (err if _out_of_range(err) else None)
         try:
             return datetime.fromisoformat(text)
-        except ValueError:
+        except ValueError as err:
+            impossible = impossible or (err if _out_of_range(err) else None)
+            if impossible is not None:
+                msg = f"{text!r} has the shape of a date but that date does not exist ({impossible})"
+                raise ValueError(msg) from None
             formats = self.formats
             tried = f"formats {formats} or ISO 8601" if formats else "ISO 8601 (add 'formats: [...]')"
             msg = f"not a date-time in {tried}"
@@ -111,6 +116,11 @@ def _separators(fmt: str) -> dict[str, int]:
 
 def _from_text(text: str, formats: list[str]) -> datetime:
     return TextReader(formats).read(text)
+
+
+def _out_of_range(err: ValueError) -> bool:
+    """Whether the text had the shape of a date whose day or month is out of range (not another shape)."""
+    return "out of range" in str(err) or "must be in" in str(err)
 
 
 def _is_number(text: str) -> bool:
