@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
+from core.commands.progress import progress
 from core.commands.store_cmd import UrlOption
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
@@ -44,7 +45,8 @@ def resolve_store_command(url: str | None, settings: Path | None, *, as_json: bo
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY, jobs=[IDENTITY_JOB], wait=wait) as run:
             run_id = run.run_id
-            result = resolve_store(store, config, run_id=run_id, check_stop=run.check_stop)
+            with progress("resolving the people in the store", quiet=as_json):
+                result = resolve_store(store, config, run_id=run_id, check_stop=run.check_stop)
             summary = result.summary()
             run.count_all(summary)
     if as_json:
