@@ -11,7 +11,7 @@ _ENTRY = re.compile(r"^( {0,2})([A-Za-z_][\w.-]*(?:/[\w.-]+)*/?)\s")
 _TICKED = re.compile(r"`([\w.-]+(?:/[\w.-]+)*(?:/|\.py|\.ya?ml|\.md|\.toml))`")
 
 
-_CLASS_NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b")
+_CLASS_NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b|(?<=\()[A-Z][a-z]\w*(?=\))")
 
 
 def _layout(text: str) -> dict[str, str]:
