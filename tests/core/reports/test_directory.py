@@ -55,7 +55,7 @@ def test_identity_list_prints_whole_ids_and_masks_names_and_addresses(url):
     for profile in page.profiles:
         assert profile.profile_id in shown.stdout
     assert "@" not in shown.stdout and "Smith" not in shown.stdout
-    assert f"next: contactpoint identity list --offset 3" in shown.stdout
+    assert "next: contactpoint identity list --offset 3" in shown.stdout
     data = json.loads(_run("identity", "list", "--url", url, "--json", "--limit", "3").stdout)
     assert data["next_offset"] == 3 and len(data["profiles"]) == 3
     assert _run("identity", "list", "--url", url, "--status", "gone").exit_code == 2
