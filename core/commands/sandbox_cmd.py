@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from core.commands.common import console, errors_to_exit, print_json
+from core.commands.sandbox_project import add_sandbox_system
 
 app = typer.Typer(help="Local HTTPS stand-ins of the vendors' APIs, for the demo and for recording cassettes.",
                   no_args_is_help=True)  # fmt: skip
@@ -34,6 +36,12 @@ def up_command(
     fault: Annotated[
         list[str] | None, typer.Option("--fault", help="Inject a fault at start: KIND or KIND:COUNT (repeatable).")
     ] = None,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project", help="Write this system into the project file (contactpoint.yaml) to use the sandbox."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
 ) -> None:
     """Start a sandbox in the background; return once it answers, printing its URL, CA file and credentials."""
@@ -44,10 +52,14 @@ def up_command(
     with errors_to_exit():
         faults = tuple(FaultSpec.parse(f) for f in fault or [])
         state, already = up(system, port=port, options=SandboxOptions(records=records, seed=seed, faults=faults))
+        if project is not None:
+            add_sandbox_system(project, state)
     if as_json:
         print_json(state | {"already_running": already})
     else:
         _print_state(state, already=already)
+    if project is not None and not as_json:
+        console.print(f"{project}: systems.{system} now points at this sandbox", markup=False)
 
 
 @app.command("down")
