@@ -82,7 +82,6 @@ class RunningSandbox:
             "credentials": self.credentials,
             "admin_url": f"{self.base_url}/__sandbox__/",
             "admin_token": self.admin_token,
-            "connector_settings": self.connector_settings(),
         }
 
 
