@@ -196,7 +196,7 @@ def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext
     progress("resolve", f"{len(people)} changed people")
     settings = load_settings(project.resolve_path(project.identity.settings) if project.identity.settings else None)
     summary.resolved = resolve_changes(store, settings, people, full=options.full_refresh, run=run)
-    now = store.database.now()
+    now = evaluation_time(store)
     affected = _affected(store, changed, summary.resolved, now=now)
     progress("decide", f"{len(affected)} profiles")
     mode = project.ledger.mode
@@ -221,6 +221,14 @@ def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext
             summary.api_usage[name] = connector.api_usage.as_dict()
             run.spent(name, summary.api_usage[name])
     return summary
+
+
+def evaluation_time(store: Store) -> datetime:
+    """The time a run's policies are evaluated at (scores decay, windows close): the store's clock now.
+
+    One name for it, so a comparison of two whole runs can hold it still.
+    """
+    return store.database.now()
 
 
 def _rolled_back(project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress) -> None:

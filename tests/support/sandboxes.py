@@ -60,10 +60,21 @@ class SyncEnv:
         assert result.exit_code == 0, (result.output, result.exception)
         return dict(json.loads(result.stdout))
 
-    def subprocess(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        """Run a command in a child process (for kills), against the same sandboxes and store."""
+    def subprocess(
+        self, *args: str, env: dict[str, str] | None = None, evaluated_at: datetime | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command in a child process (for kills), against the same sandboxes and store.
+
+        ``evaluated_at`` holds the time policies are evaluated at still (``core.sync.run.evaluation_time``),
+        so runs minutes apart decide alike: scores decay with time.
+        """
+        code = "from core.cli import main; main()"
+        if evaluated_at is not None:
+            code = ("import datetime, core.sync.run as r; "
+                    f"r.evaluation_time = lambda store: datetime.datetime.fromisoformat({evaluated_at.isoformat()!r}); "
+                    + code)  # fmt: skip
         return subprocess.run(
-            [sys.executable, "-c", "from core.cli import main; main()", *args, "--config", str(self.project)],
+            [sys.executable, "-c", code, *args, "--config", str(self.project)],
             capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=self.project.parent, timeout=600,
         )  # fmt: skip
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,9 @@ def _labelled(env: SyncEnv) -> dict[str, Any]:
     return relabel(env.vendor_state())
 
 
+EVALUATED_AT = datetime.now(UTC)
+"""Both worlds' policies are evaluated at this one time: scores decay, and the worlds are built minutes apart."""
+
 _VOLATILE = {"updated_at"}
 """What differs between two worlds for no fault of the sync: when each vendor stamped its records."""
 
@@ -96,7 +100,7 @@ def _world(store: Store) -> dict[str, Any]:
 def _settle(env: SyncEnv) -> dict[str, Any]:
     """Run until a sync writes nothing (the echo of earlier writes taken in); return that last summary."""
     for _ in range(3):
-        result = env.subprocess("sync", "run", "--json")
+        result = env.subprocess("sync", "run", "--json", evaluated_at=EVALUATED_AT)
         assert result.returncode == 0, result.stderr[-2000:]
         if '"writes": 0' in result.stdout:
             return {"stdout": result.stdout}
@@ -117,7 +121,9 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
 @pytest.mark.parametrize("point", POINTS)
 def test_a_sync_killed_anywhere_then_run_again_ends_like_an_uninterrupted_one(point, tmp_path: Path, uninterrupted):
     with synced_project(tmp_path, records=60, seed=5) as env:
-        killed = env.subprocess("sync", "run", "--json", env={"CONTACTPOINT_FAILPOINTS": point})
+        killed = env.subprocess(
+            "sync", "run", "--json", env={"CONTACTPOINT_FAILPOINTS": point}, evaluated_at=EVALUATED_AT
+        )
         assert killed.returncode == KILLED, killed.stderr[-2000:]
         _settle(env)
         with open_store(env.url) as store:
