@@ -28,7 +28,7 @@ from core.identity.persist import resolve_store
 from core.identity.profile_view import describe
 from core.identity.settings import load_settings
 from core.reports.person import find_person
-from core.store import open_store
+from core.store import Store, open_store
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
 
 __all__ = ["SettingsOption", "explain_command", "merge_command", "resolve_store_command", "split_command"]
@@ -152,6 +152,11 @@ def _print_change(change: ManualChange, verb: str, *, as_json: bool) -> None:
     )
 
 
+def _profile(store: Store, ref: str) -> str:
+    """The profile ID ``ref`` names: a profile ID as given (the merge and split check it), else found by address or record."""
+    return ref if ref.strip().startswith("cp_") else find_person(store, ref)
+
+
 def merge_command(
     first: Annotated[str, typer.Argument(help="A profile ID, an email address or a record (system:record-id).")],
     second: Annotated[str, typer.Argument(help="Another profile (the same forms); the older keeps its ID.")],
@@ -167,7 +172,7 @@ def merge_command(
             raise UsageError(msg, hint="contactpoint identity merge cp_A cp_B --reason 'same person'")
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY_MERGE, jobs=[IDENTITY_JOB]) as run:
-            one, other = find_person(store, first), find_person(store, second)
+            one, other = _profile(store, first), _profile(store, second)
             change = merge_profiles(
                 store, one, other, run_id=run.run_id, settings=config, reason=reason, created_by=_user()
             )
@@ -195,7 +200,7 @@ def split_command(
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY_SPLIT, jobs=[IDENTITY_JOB]) as run:
             change = split_profile(
                 store,
-                find_person(store, profile),
+                _profile(store, profile),
                 chosen,
                 run_id=run.run_id,
                 settings=config,
