@@ -120,3 +120,8 @@ def runs_command(
     for row in rows:
         if row["error"]:
             console.print(f"{row['run_id']}: {row['error']}", markup=False)
+
+
+from core.commands.parked_cmd import parked  # noqa: E402  (imports UrlOption from this module)
+
+app.command("parked")(parked)
