@@ -131,11 +131,18 @@ class Resolution:
             if self.pairs.decision[position] is Decision.REVIEW:
                 yield self.explain(position)
 
+    @cached_property
+    def _weights(self) -> npt.NDArray[np.float64]:
+        """The parameters' weight table, built once for every pair explained (a write-out explains thousands)."""
+        return self.parameters.weight_table()
+
     def explain(self, position: int) -> Explanation:
         """Explain pair ``position`` of ``pairs``."""
         pairs = self.pairs
         tf = pairs.adjustments[position] if pairs.adjustments is not None else None
-        weight, probability, contributions = explain_levels(pairs.levels[position], self.parameters, tf)
+        weight, probability, contributions = explain_levels(
+            pairs.levels[position], self.parameters, tf, table=self._weights
+        )
         return Explanation(
             left=str(self.records[int(pairs.left[position])]),
             right=str(self.records[int(pairs.right[position])]),

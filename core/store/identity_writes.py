@@ -38,7 +38,7 @@ from core.store.tables import (
 )
 from core.store.types import canonical_json, text_hash
 
-__all__ = ["insert_rows", "replace_index", "write_links", "write_profiles"]
+__all__ = ["bound_value", "insert_rows", "replace_index", "update_rows", "write_links", "write_profiles"]
 
 _PROFILES: sa.Table = Profile.__table__  # type: ignore[attr-defined]
 _LINKS: sa.Table = Link.__table__  # type: ignore[attr-defined]
@@ -64,7 +64,7 @@ _LINK_COLUMNS = (
 _LINK_UPDATE = ("profile_id", "method", "rule", "score", "explanation", "content_hash", "linked_at", "run_id")
 
 
-def _bound(conn: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
+def bound_value(conn: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
     """Return ``value`` as the driver takes it for ``column`` (its type's bind processing, done once)."""
     processor = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     return value if processor is None else processor(value)
@@ -120,7 +120,7 @@ def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], ro
     return counted
 
 
-def _update_rows(
+def update_rows(
     conn: sa.Connection, table: sa.Table, keys: Sequence[str], columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
     """``UPDATE table SET columns WHERE keys``, one ``executemany``: each row is ``(*columns, *keys)`` values."""
@@ -162,7 +162,7 @@ def _guarded_write(
     new = [row for key, row in rows.items() if key not in existing]
     changed = [update_of(row) for key, row in rows.items() if key in existing and existing[key] != row[hash_at]]
     insert_rows(conn, table, columns, new)
-    _update_rows(conn, table, keys, spec[2], changed)
+    update_rows(conn, table, keys, spec[2], changed)
     return len(new), len(changed)
 
 
@@ -174,7 +174,7 @@ def write_profiles(db: Database, profiles: Iterable[ProfileInput], *, run_id: st
     """
     now = db.now()
     with db.transaction() as conn:
-        created = _bound(conn, _PROFILES.c.created_at, now)
+        created = bound_value(conn, _PROFILES.c.created_at, now)
         rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         for profile in profiles:
             golden = canonical_json(dict(profile.golden))
@@ -199,7 +199,7 @@ def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None)
     """
     now = db.now()
     with db.transaction() as conn:
-        linked = _bound(conn, _LINKS.c.linked_at, now)
+        linked = bound_value(conn, _LINKS.c.linked_at, now)
         rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         for link in links:
             method = LinkMethod(link.method).value
