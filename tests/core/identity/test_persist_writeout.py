@@ -95,3 +95,14 @@ def test_stored_times_read_back_as_the_clock_gave_them(tmp_path, fixed_clock):
         assert profile is not None
         assert profile.created_at == profile.updated_at == fixed_clock.now == datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
         assert {link.linked_at for link in clocked.links.iter()} == {fixed_clock.now}
+
+
+def test_explanations_of_a_whole_batch_are_those_of_each_pair_alone():
+    from core.identity import resolve
+    from tests.core.identity.synthetic import generate
+
+    resolution = resolve(generate(400, seed=5).people)
+    for decision, found in (("review", list(resolution.reviews())), ("link", list(resolution.links()))):
+        positions = [i for i, d in enumerate(resolution.pairs.decision) if d.value == decision]
+        assert found == [resolution.explain(i) for i in positions]
+    assert any(True for _ in resolution.reviews()) and any(True for _ in resolution.links())
