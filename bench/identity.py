@@ -329,6 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=7, help="runs of each start-up command")
     parser.add_argument("--store", type=int, default=0, help="identity resolve --store at N people rows")
     parser.add_argument("--backends", default="sqlite,postgresql", help="for --store: sqlite and/or postgresql")
+    parser.add_argument("--with-command", action="store_true", help="for --store: also time the whole command")
     parser.add_argument("--worker", choices=("contactpoint", "splink"), help=argparse.SUPPRESS)
     parser.add_argument("--records", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--new", type=Path, help=argparse.SUPPRESS)
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
                 bench_startup(repeat=args.repeat)
             if args.store:
                 backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-                bench_store(args.store, backends=backends, scratch=Path(scratch))
+                bench_store(args.store, backends=backends, scratch=Path(scratch), command=args.with_command)
         elif args.million:
             bench_million(seed=args.seed, scratch=Path(scratch))
         elif args.debug:
