@@ -46,7 +46,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand(
         "demo",
         "core.commands.demo_cmd:demo",
-        "Run the main job on bundled data: import, pull from the Salesforce sandbox, store, resolve.",
+        "Run the main job on bundled data: four vendor sandboxes and an export, one sync, a second that writes nothing.",
     ),
     LazyCommand(
         "check",
