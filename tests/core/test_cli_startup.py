@@ -75,7 +75,7 @@ def test_version_and_help_import_no_heavy_module_and_no_command(args):
     assert sorted(m for m in modules if m.startswith("core.commands.") and m != "core.commands.lazy") == []
 
 
-@pytest.mark.parametrize("group", ["policy", "connectors", "sandbox"])
+@pytest.mark.parametrize("group", ["policy", "connectors", "sandbox", "store"])
 def test_the_help_of_a_light_group_imports_no_heavy_module(group):
     modules = _modules_after(group, "--help")
     assert f"core.commands.{group}_cmd" in modules
