@@ -42,6 +42,7 @@ _INSERTED = (
     "found_at",
     "run_id",
 )
+_KEY = ("left_record", "right_record")
 _UPDATED = ("probability", "match_weight", "reason", "explanation", "status", "run_id")
 
 
@@ -86,21 +87,28 @@ class Reviews(Repository):
                 sa.select(c.left_record, c.right_record, c.status))}  # fmt: skip
             conn.execute(sa.update(_REVIEWS).where(c.status == ReviewStatus.OPEN).values(status=ReviewStatus.GONE))
             found_at = bound_value(conn, c.found_at, self._db.now())
-            new: dict[tuple[str, str], tuple[Any, ...]] = {}
-            again: dict[tuple[str, str], tuple[Any, ...]] = {}
-            for p in pairs:
-                left, right = sorted((p.left, p.right))
-                status = status_of.get((left, right))
-                if status is not None and status not in _UNDECIDED:
-                    continue
-                values = (float(p.probability), float(p.match_weight), p.reason, canonical_json(dict(p.explanation)))
-                if status is None:
-                    new[(left, right)] = (left, right, *values, ReviewStatus.OPEN.value, found_at, run_id)
-                else:
-                    again[(left, right)] = (*values, ReviewStatus.OPEN.value, run_id, left, right)
-            insert_rows(conn, _REVIEWS, _INSERTED, new.values())
-            update_rows(conn, _REVIEWS, ("left_record", "right_record"), _UPDATED, builtins.list(again.values()))
-            kept = len(new) + len(again)
+            for chunk in chunked(pairs):  # a chunk at a time: a large batch has a million pairs
+                new: dict[tuple[str, str], tuple[Any, ...]] = {}
+                again: dict[tuple[str, str], tuple[Any, ...]] = {}
+                for p in chunk:
+                    left, right = sorted((p.left, p.right))
+                    status = status_of.get((left, right))
+                    if status is not None and status not in _UNDECIDED:
+                        continue
+                    values = (
+                        float(p.probability),
+                        float(p.match_weight),
+                        p.reason,
+                        canonical_json(dict(p.explanation)),
+                    )
+                    if status is None:  # twice in one chunk: the last one stands
+                        new[(left, right)] = (left, right, *values, ReviewStatus.OPEN.value, found_at, run_id)
+                    else:
+                        again[(left, right)] = (*values, ReviewStatus.OPEN.value, run_id, left, right)
+                insert_rows(conn, _REVIEWS, _INSERTED, new.values())
+                update_rows(conn, _REVIEWS, _KEY, _UPDATED, builtins.list(again.values()))
+                status_of.update(dict.fromkeys(new, ReviewStatus.OPEN.value))  # a later chunk updates them
+                kept += len(new) + len(again)
         return kept
 
     def list(
