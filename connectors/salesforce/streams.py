@@ -16,12 +16,14 @@ from datetime import datetime
 from simple_salesforce.format import format_soql
 
 from connectors.base import StreamSpec
+from connectors.failures import unknown_name
 from connectors.salesforce.config import ObjectSettings
 from core.errors import ConnectorConfigError
 
 __all__ = [
     "CURSOR_FIELD",
     "KNOWN_STREAMS",
+    "STANDARD_OBJECTS",
     "SalesforceStream",
     "build_soql",
     "check_name",
@@ -74,6 +76,13 @@ KNOWN_STREAMS: Mapping[str, SalesforceStream] = {
 """Streams with a declaration; any other configured sObject gets the default one."""
 
 
+STANDARD_OBJECTS: tuple[str, ...] = (
+    "Account", "Asset", "Campaign", "CampaignMember", "Case", "Contact", "Contract", "Event", "Individual",
+    "Lead", "Opportunity", "OpportunityContactRole", "Order", "Product2", "Task", "User",
+)  # fmt: skip
+"""Standard objects people map; a mapped stream spelt close to one of these but not it is a typo (``Contacts``)."""
+
+
 def stream_for(name: str) -> SalesforceStream:
     """Return the declaration of ``name`` (a generic one for objects not listed above)."""
     return KNOWN_STREAMS.get(name) or SalesforceStream(name, can_merge=False)
@@ -93,7 +102,11 @@ def check_name(name: str, *, what: str) -> str:
 
 
 def select_fields(
-    stream: SalesforceStream, settings: ObjectSettings, described: Iterable[Mapping[str, object]]
+    stream: SalesforceStream,
+    settings: ObjectSettings,
+    described: Iterable[Mapping[str, object]],
+    *,
+    system: str = "salesforce",
 ) -> tuple[list[str], set[str]]:
     """Choose the fields to read from a describe result.
 
@@ -101,12 +114,13 @@ def select_fields(
         stream: The stream's declaration.
         settings: Configured fields (None means every readable field).
         described: The ``fields`` list of an sObject describe.
+        system: The configured system name (where the error says the fields are set).
 
     Returns:
         (fields in query order, names of formula fields among them).
 
     Raises:
-        ConnectorConfigError: A configured field does not exist on the object.
+        ConnectorConfigError: A configured field does not exist on the object (with the nearest that does).
 
     """
     by_name = {str(f["name"]): f for f in described}
@@ -114,9 +128,9 @@ def select_fields(
     if settings.fields:
         unknown = [f for f in settings.fields if f not in by_name]
         if unknown:
-            msg = f"{stream.name} has no field(s) {', '.join(unknown)}"
-            hint = f"fields of {stream.name} include: {', '.join(sorted(by_name)[:15])}..."
-            raise ConnectorConfigError(msg, hint=hint, stream=stream.name)
+            setting = f"systems.{system}.settings.objects[{stream.name}].fields"
+            error = unknown_name("field", unknown, by_name, system=system, owner=stream.name, setting=setting)
+            raise error
         wanted = list(settings.fields)
     else:
         wanted = readable

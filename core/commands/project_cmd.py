@@ -1,7 +1,8 @@
 """``contactpoint init``: write a contactpoint.yaml to start from.
 
 Plain ``init`` writes the commented template (systems, credentials by environment
-variable, mappings, identity, schedules). ``init --sandbox`` writes a project wired to
+variable, mappings, identity, schedules) and copies the shipped mappings, identity
+settings and policies it names beside it (files already there are kept). ``init --sandbox`` writes a project wired to
 the sandboxes running now (``contactpoint sandbox up all``), with the shipped mappings
 and policies copied beside it, so ``setup``, ``sync run`` and ``schedule`` work at once.
 """
@@ -113,10 +114,12 @@ def init(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             project = load_project(path)
+            # the files the template names, so that 'check' finds them (existing ones are kept)
+            copied = _copy_shipped(path.parent, [s.kind for s in project.systems.values()])
     console.print(f"wrote {path} with {len(project.systems)} systems: {', '.join(project.systems)}", markup=False)
+    if copied:
+        console.print(f"copied the shipped {', '.join(copied)}", markup=False)
     if sandbox:
-        if copied:
-            console.print(f"copied the shipped {', '.join(copied)}", markup=False)
         first = names[0]
         console.print(f"next: contactpoint setup {first} && contactpoint sync run", markup=False)
         return

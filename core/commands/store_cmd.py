@@ -19,9 +19,25 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+
+def _store_url(value: str | None) -> str | None:
+    """``--url``, else the project's store (CONTACTPOINT_DATABASE_URL, then contactpoint.yaml's store.url)."""
+    if value:
+        return value
+    from core.config import default_store_url  # the project file's reader: only when no --url is given
+
+    with errors_to_exit():
+        return default_store_url()
+
+
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", help="Database URL (default: CONTACTPOINT_DATABASE_URL, else sqlite:///./contactpoint.db)."),
+    typer.Option(
+        "--url",
+        callback=_store_url,
+        help="Database URL (default: CONTACTPOINT_DATABASE_URL, else store.url of contactpoint.yaml, "
+        "else sqlite:///./contactpoint.db).",
+    ),
 ]
 
 

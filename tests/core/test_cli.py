@@ -86,3 +86,40 @@ def test_demo_runs_the_main_job_over_the_four_sandboxes_and_exits_0(tmp_path):
         assert shown.exit_code == 0, (command, shown.output)
     assert "cp_" in CliRunner().invoke(app, commands[0].split()[1:]).stdout
     assert (tmp_path / "reconcile.html").is_file()
+
+
+def _leaves(command, path=()):
+    if hasattr(command, "commands"):  # a group (typer's own click-like classes); commands load on first use
+        for name in command.list_commands(None):
+            yield from _leaves(command.get_command(None, name), (*path, name))
+    else:
+        yield path, command
+
+
+def test_every_command_answers_a_wrong_option_with_usage_exit_2():
+    import typer
+
+    leaves = list(_leaves(typer.main.get_command(app)))
+    assert {("identity", "resolve"), ("store", "parked"), ("mapping", "run"), ("init",)} <= {p for p, _ in leaves}
+    wrong = []
+    for path, _ in leaves:
+        result = CliRunner().invoke(app, [*path, "--no-such-option"])
+        if result.exit_code != 2 or "No such option: --no-such-option" not in result.output:
+            wrong.append((" ".join(path), result.exit_code, result.output[-200:]))
+    assert wrong == []
+
+
+def test_options_that_do_not_go_together_are_usage_mistakes_exit_2(tmp_path):
+    for args in (
+        ["identity", "resolve", "--store", "--explain-out", str(tmp_path / "pairs.jsonl")],
+        ["identity", "resolve", "--store", "--out", str(tmp_path / "clusters.csv")],
+        ["identity", "resolve"],
+        ["identity", "split", "cp_A", "--records", " , "],
+        ["identity", "merge", "cp_A", "cp_A"],
+    ):
+        result = CliRunner().invoke(app, [*args, "--url", f"sqlite:///{tmp_path / 's.db'}"])
+        assert result.exit_code == 2, (args, result.output)
+        assert "error:" in result.stderr and "hint:" in result.stderr
+    explained = CliRunner().invoke(app, ["identity", "resolve", "--store", "--explain-out", "f.jsonl"])
+    assert "--explain-out only go with a FILE" in explained.stderr
+    assert not (tmp_path / "s.db").exists()  # refused before anything was opened
