@@ -4,6 +4,8 @@
     python bench/identity.py --sizes 10000,100000 [--skip-splink] [--examples 5]   (memory, incremental)
     python bench/identity.py --million
     python bench/identity.py --sets febrl3,sparse --debug 10   (why true pairs were missed, with levels)
+    python bench/identity.py --startup                 (CLI start-up beside ``python -c pass``)
+    python bench/identity.py --store 100000 [--backends sqlite,postgresql]   (engine vs the rest)
 
 ``--sets`` (the default run) times whole commands, as a user runs them:
 ``contactpoint identity resolve FILE --out …`` against ``python bench/splink_baseline.py FILE
@@ -18,6 +20,7 @@ recall and F1, hard-negative pairs merged, batch seconds and records per second,
 memory (the child's peak RSS), and incremental latency p50/p99 per record against the
 profiles already resolved. Recall is then broken down by kind of noise.
 ``--million`` resolves 1,000,000 records with Contactpoint only and states the peak.
+``--startup`` and ``--store`` are described in bench/identity_store.py.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from bench.identity_data import MODES, SYSTEM_REGIONS, Dataset, generate  # noqa
 from bench.identity_engines import run_worker  # noqa: E402
 from bench.identity_public import PUBLIC_SETS, febrl  # noqa: E402
 from bench.identity_score import Score, score  # noqa: E402
+from bench.identity_store import bench_startup, bench_store  # noqa: E402
 
 NEW_RECORDS = 1_000
 """Records held out of the batch and resolved one at a time against the stored profiles."""
@@ -321,6 +325,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--million", action="store_true", help="only Contactpoint, 1,000,000 records")
     parser.add_argument("--examples", type=int, default=5, help="example pairs to show per kind of error")
     parser.add_argument("--debug", type=int, default=0, help="print N missed true pairs per kind, with levels")
+    parser.add_argument("--startup", action="store_true", help="CLI start-up beside python -c pass")
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each start-up command")
+    parser.add_argument("--store", type=int, default=0, help="identity resolve --store at N people rows")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="for --store: sqlite and/or postgresql")
+    parser.add_argument("--with-command", action="store_true", help="for --store: also time the whole command")
     parser.add_argument("--worker", choices=("contactpoint", "splink"), help=argparse.SUPPRESS)
     parser.add_argument("--records", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--new", type=Path, help=argparse.SUPPRESS)
@@ -331,7 +340,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="identity-bench-") as scratch:
-        if args.million:
+        if args.startup or args.store:
+            if args.startup:
+                bench_startup(repeat=args.repeat)
+            if args.store:
+                backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+                bench_store(args.store, backends=backends, scratch=Path(scratch), command=args.with_command)
+        elif args.million:
             bench_million(seed=args.seed, scratch=Path(scratch))
         elif args.debug:
             debug_sets(args.sets, size=args.size, seed=args.seed, sample=args.debug, scratch=Path(scratch))

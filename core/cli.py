@@ -15,6 +15,11 @@
     ├── profile show|export|erase   one person: the unified profile, a copy of it, forgetting them
     └── sandbox up|down         local HTTPS stand-ins of the vendors' APIs
 
+Each command's module is imported only when that command runs (``core.commands.lazy``):
+``contactpoint --help`` and ``--version`` import Typer and nothing heavy. A new command
+is one row of ``COMMANDS``: its name, ``module:attribute`` (a ``typer.Typer`` or a
+function) and its one line of help.
+
 Exit codes by error branch: 0 ok, 1 unexpected, 2 configuration, 3 connector,
 4 data, 5 store. Every error ends with a one-line hint.
 """
@@ -27,37 +32,84 @@ from typing import Annotated
 import typer
 
 from core import __version__
-from core.commands import (
-    check_cmd,
-    common,
-    connectors_cmd,
-    demo_cmd,
-    identity_cmd,
-    ledger_cmd,
-    mapping_cmd,
-    mapping_run,
-    parked_cmd,
-    policy_cmd,
-    profile_cmd,
-    project_cmd,
-    report_cmd,
-    sandbox_cmd,
-    schedule_cmd,
-    serve_cmd,
-    setup_cmd,
-    store_cmd,
-    sync_cmd,
-)
-from core.logs import configure, verbosity_level
+from core.commands.lazy import LazyCommand, LazyGroup
+from core.errors import ContactpointError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
+
+COMMANDS: tuple[LazyCommand, ...] = (
+    LazyCommand(
+        "init",
+        "core.commands.project_cmd:init",
+        "Write a commented contactpoint.yaml (systems, credentials by env name, mappings, identity, schedules).",
+    ),
+    LazyCommand(
+        "demo",
+        "core.commands.demo_cmd:demo",
+        "Run the main job on bundled data: four vendor sandboxes and an export, one sync, a second that writes nothing.",
+    ),
+    LazyCommand(
+        "check",
+        "core.commands.check_cmd:check",
+        "Validate contactpoint.yaml and what it names, then authenticate to SYSTEM and report API usage (exit 3 when it fails).",
+    ),
+    LazyCommand(
+        "setup",
+        "core.commands.setup_cmd:setup",
+        "Create what write-back to SYSTEM needs (fields, properties, layouts, access); a second run does nothing.",
+    ),
+    LazyCommand(
+        "serve",
+        "core.commands.serve_cmd:serve",
+        "Serve the preference centre, OAuth and the scoped reading API; /openapi.json describes it.",
+    ),
+    LazyCommand("mapping", "core.commands.mapping_cmd:app", "Validate YAML mappings and map sample records with them."),
+    LazyCommand(
+        "connectors",
+        "core.commands.connectors_cmd:app",
+        "Connectors installed through the contactpoint.connectors entry points.",
+    ),
+    LazyCommand(
+        "store",
+        "core.commands.store_cmd:app",
+        "The store: SQLite ./contactpoint.db by default, PostgreSQL when CONTACTPOINT_DATABASE_URL is set.",
+    ),
+    LazyCommand(
+        "sandbox",
+        "core.commands.sandbox_cmd:app",
+        "Local HTTPS stand-ins of the vendors' APIs, for the demo and for recording cassettes.",
+    ),
+    LazyCommand("identity", "core.commands.identity_cmd:app", "Resolve people into unified profiles."),
+    LazyCommand(
+        "ledger",
+        "core.commands.ledger_cmd:app",
+        "The customer's own ledger: consents, preferences, interests and grants.",
+    ),
+    LazyCommand("sync", "core.commands.sync_cmd:app", "Sync runs: pull, resolve, decide, write back."),
+    LazyCommand("schedule", "core.commands.schedule_cmd:app", "Scheduled runs of the jobs contactpoint.yaml declares."),
+    LazyCommand("policy", "core.commands.policy_cmd:app", "Validate enrichment, suppression and alert policies."),
+    LazyCommand("report", "core.commands.report_cmd:app", "Reports over the store and the run ledger."),
+    LazyCommand(
+        "profile",
+        "core.commands.profile_cmd:app",
+        "One person: their unified profile, a copy of everything held, erasure.",
+    ),
+)
+"""Every top-level command, in the order ``--help`` lists them."""
+
 
 SERVICES = frozenset({"serve", "schedule"})
 """Commands that run as services: their logs are their output, so INFO is shown by default."""
 
+
+class _Commands(LazyGroup):
+    lazy = COMMANDS
+
+
 app = typer.Typer(
     name="contactpoint",
     help="Unified customer profiles over the systems you already run.",
+    cls=_Commands,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -88,37 +140,17 @@ def _root(
     ] = False,
 ) -> None:  # fmt: skip
     """Contactpoint: pull, map, resolve, decide and write back customer data."""
+    from core.logs import configure, verbosity_level  # structlog: only once a command runs
+
     level = log_level or verbosity_level(verbose, service=ctx.invoked_subcommand in SERVICES)
     configure(json=True if log_json else None, level=level)
-
-
-def _register() -> None:
-    app.command("init")(project_cmd.init)
-    app.command("demo")(demo_cmd.demo)
-    app.command("check")(check_cmd.check)
-    mapping_cmd.app.command("run")(mapping_run.run)
-    store_cmd.app.command("parked")(parked_cmd.parked)
-    app.add_typer(mapping_cmd.app, name="mapping")
-    app.add_typer(connectors_cmd.app, name="connectors")
-    app.add_typer(store_cmd.app, name="store")
-    app.command("setup")(setup_cmd.setup)
-    app.add_typer(sandbox_cmd.app, name="sandbox")
-    app.add_typer(identity_cmd.app, name="identity")
-    app.add_typer(ledger_cmd.app, name="ledger")
-    app.command("serve")(serve_cmd.serve)
-    app.add_typer(sync_cmd.app, name="sync")
-    app.add_typer(schedule_cmd.app, name="schedule")
-    app.add_typer(policy_cmd.app, name="policy")
-    app.add_typer(report_cmd.app, name="report")
-    app.add_typer(profile_cmd.app, name="profile")
-
-
-_register()
 
 
 def main() -> None:
     """Console-script entry point: run the app, turning our errors into exit codes."""
     try:
         app()
-    except common.ContactpointError as err:  # raised outside a command's own handling
-        sys.exit(common.report_error(err))
+    except ContactpointError as err:  # raised outside a command's own handling
+        from core.commands.common import report_error
+
+        sys.exit(report_error(err))

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from connectors.registry import discover
 from core.commands.common import console, print_json
 
 app = typer.Typer(help="Connectors installed through the contactpoint.connectors entry points.", no_args_is_help=True)
@@ -18,6 +16,10 @@ def list_connectors(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List installed connectors: name, package, status, and the reason a broken one did not load."""
+    from rich.table import Table
+
+    from connectors.registry import discover  # the connectors' packages: only when listing them
+
     found = discover()
     rows = [
         {

@@ -127,3 +127,8 @@ def _render(value: Any) -> str:
     if hasattr(value, "value") and isinstance(value.value, str):  # StrEnum members
         return str(value.value)
     return str(value)
+
+
+from core.commands.mapping_run import run  # noqa: E402  (``mapping run`` lives in its own module)
+
+app.command("run")(run)

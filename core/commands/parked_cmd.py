@@ -8,23 +8,22 @@ shows them as stored, and logs who asked.
 from __future__ import annotations
 
 import getpass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import structlog
 import typer
-from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
-from core.logs import mask_record, mask_text, redact
-from core.store import FieldProblemRow, ParkedRecord, Store, open_store
+
+if TYPE_CHECKING:
+    from core.store import FieldProblemRow, ParkedRecord, Store
 
 __all__ = ["parked"]
 
-log = structlog.get_logger(__name__)
-
 
 def _parked_json(row: ParkedRecord, *, reveal: bool) -> dict[str, Any]:
+    from core.logs import mask_record, mask_text, redact
+
     return {
         "system": row.system,
         "stream": row.stream,
@@ -40,6 +39,8 @@ def _parked_json(row: ParkedRecord, *, reveal: bool) -> dict[str, Any]:
 
 
 def _problem_json(row: FieldProblemRow, *, reveal: bool) -> dict[str, Any]:
+    from core.logs import mask_text
+
     return {
         "system": row.system,
         "stream": row.stream,
@@ -80,10 +81,16 @@ def parked(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (raw records, masked unless --reveal).")] = False,
 ) -> None:
     """List parked records (where from, where in the source, why) and values left out of kept records."""
+    import structlog
+
+    from core.store import open_store
+
     with errors_to_exit(), open_store(url) as store:
         view = _view(store, (system, stream, run), limit, reveal=reveal)
     if reveal:
-        log.warning("store.parked_revealed", user=_user(), system=system, stream=stream, run_id=run)
+        structlog.get_logger(__name__).warning(
+            "store.parked_revealed", user=_user(), system=system, stream=stream, run_id=run
+        )
     if as_json:
         print_json(view)
         return
@@ -98,6 +105,8 @@ def _user() -> str | None:
 
 
 def _print(view: dict[str, Any]) -> None:
+    from rich.table import Table
+
     if view["parked_by_reason"]:
         groups = Table("parked", "reason", "field", title="parked records by reason")
         for group in view["parked_by_reason"]:

@@ -7,13 +7,15 @@ standard error, every one at once, and the command exits with 2 (a configuration
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.commands.common import console, print_json, stderr
 from core.errors import ConfigError, Problem, problem_count
-from core.policy import PolicyCheckReport, check_policies
+
+if TYPE_CHECKING:
+    from core.policy import PolicyCheckReport
 
 __all__ = ["app"]
 
@@ -32,6 +34,8 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Validate FILE; several files make one set. Lists what the policies give to write-back."""
+    from core.policy import check_policies  # imported when a check runs, not for --help
+
     report = check_policies(files, mappings=mappings or [])
     if as_json:
         print_json(report.to_json())

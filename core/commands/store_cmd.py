@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
-from core.config import default_store_url
-from core.logs import mask_text
-from core.store import Run, Store, database_url, head_revision, mask_url, open_store
+
+if TYPE_CHECKING:
+    from core.store import Run, Store
+
+# The store's modules (SQLAlchemy, SQLModel, Alembic) are imported inside each command:
+# ``contactpoint store --help`` needs none of them.
 
 app = typer.Typer(
     help="The store: SQLite ./contactpoint.db by default, PostgreSQL when CONTACTPOINT_DATABASE_URL is set.",
@@ -22,6 +24,8 @@ def _store_url(value: str | None) -> str | None:
     """``--url``, else the project's store (CONTACTPOINT_DATABASE_URL, then contactpoint.yaml's store.url)."""
     if value:
         return value
+    from core.config import default_store_url  # the project file's reader: only when no --url is given
+
     with errors_to_exit():
         return default_store_url()
 
@@ -43,6 +47,8 @@ def migrate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Create the store's tables, or upgrade them to the newest schema revision."""
+    from core.store import database_url, mask_url, open_store
+
     with errors_to_exit():
         target = url or database_url()
         with open_store(target, migrate=False) as store:
@@ -59,6 +65,8 @@ def migrate_command(
 
 
 def _status(store: Store, target: str) -> dict[str, Any]:
+    from core.store import head_revision, mask_url
+
     current, head = store.revision(), head_revision()
     return {
         "url": mask_url(target),
@@ -76,6 +84,10 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show where the store is, its schema revision against the newest, and rows per table."""
+    from rich.table import Table
+
+    from core.store import database_url, open_store
+
     with errors_to_exit():
         target = url or database_url()
         with open_store(target, migrate=False) as store:
@@ -94,6 +106,8 @@ def status_command(
 
 
 def _run_row(run: Run) -> dict[str, Any]:
+    from core.logs import mask_text
+
     took = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
     return {
         "run_id": run.run_id,
@@ -118,6 +132,10 @@ def runs_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show the newest runs: kind, how each ended, what started it, how long it took, what it counted."""
+    from rich.table import Table
+
+    from core.store import database_url, open_store
+
     with errors_to_exit(), open_store(url or database_url()) as store:
         rows = [_run_row(r) for r in store.runs.list(kind=kind, limit=limit)]
     if as_json:
@@ -135,3 +153,8 @@ def runs_command(
     for row in rows:
         if row["error"]:
             console.print(f"{row['run_id']}: {row['error']}", markup=False)
+
+
+from core.commands.parked_cmd import parked  # noqa: E402  (imports UrlOption from this module)
+
+app.command("parked")(parked)

@@ -40,7 +40,7 @@ from core.identity.rules import RuleLinks, apply_rules, build_rules
 from core.identity.settings import IdentitySettings
 from core.store import IdentityPin, PinKind
 
-__all__ = ["required_failed", "resolve"]
+__all__ = ["collector_paused", "required_failed", "resolve"]
 
 log = structlog.get_logger(__name__)
 COMPARISON_NAMES = tuple(COMPARISON_LEVELS)
@@ -189,7 +189,7 @@ class _Stopwatch:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while the batch runs.
 
     The engine allocates hundreds of thousands of small containers that live until
@@ -230,7 +230,7 @@ def resolve(
         (computed on first access), the trained model and the blocking report. The
         result does not depend on the order of ``people``.
     """
-    with _collector_paused():
+    with collector_paused():
         return _resolve(people, settings or IdentitySettings(), nicknames or default_nicknames(), pins)
 
 

@@ -111,12 +111,15 @@ def explain_levels(
     levels: npt.NDArray[np.int8],
     parameters: ModelParameters,
     adjustments: npt.NDArray[np.float64] | None = None,
+    *,
+    table: npt.NDArray[np.float64] | None = None,
 ) -> tuple[float, float, tuple[FieldContribution, ...]]:
     """Turn one pair's levels into ``(match_weight, probability, contributions)``.
 
-    ``adjustments`` are the pair's term-frequency adjustments in bits, one per comparison.
+    ``adjustments`` are the pair's term-frequency adjustments in bits, one per comparison;
+    ``table`` is ``parameters.weight_table()`` when the caller has it already.
     """
-    table = parameters.weight_table()
+    table = parameters.weight_table() if table is None else table
     tf = [0.0] * len(levels) if adjustments is None else [float(x) for x in adjustments]
     contributions = []
     for c, level in enumerate(levels.tolist()):

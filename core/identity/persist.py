@@ -3,31 +3,37 @@
 resolve_store(store, settings, run_id=...)
   read canonical people (deleted source records left out), previous links, pins
   → resolve (the batch engine; pins inside clustering) → assign_stable_ids
+  → golden records (a profile of one record on a direct path), index rows
   → write profiles (golden records), aliases, links (with explanations),
-    the blocking-key index and the trained model; drop links of records gone
+    the blocking-key index and the trained model, in one transaction, through
+    the store's lean batch path (``core.store.identity_writes``); drop links of
+    records gone
+
+The cyclic garbage collector is paused for the whole of it: every object it makes
+lives until the write-out and forms no cycle, and at 100,000 records the
+collector's passes over them cost as much as a fifth of the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import structlog
 
 from core.canonical import STORED, GoldenValue, Person, RecordRef
 from core.failpoints import reach
-from core.identity.engine import resolve
+from core.identity.engine import collector_paused, resolve
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.pins import PinnedClusters, pinned_clusters
 from core.identity.resolution import Resolution
 from core.identity.review_pairs import review_inputs
-from core.identity.settings import IdentitySettings
+from core.identity.settings import GOLDEN_FIELDS, IdentitySettings, SurvivorshipSettings
 from core.identity.stable import StableIds, assign_stable_ids
 from core.identity.survivorship import golden_record
 from core.store import (
-    BlockKeyInput,
-    IndexedRecord,
     LinkInput,
     LinkMethod,
     ProfileInput,
@@ -38,6 +44,7 @@ from core.store import (
     record_key,
     split_record_key,
 )
+from core.store.identity_writes import replace_index, write_links, write_profiles
 
 __all__ = ["StoreResolution", "golden_json", "load_people", "person_json", "resolve_store", "settings_hash"]
 
@@ -137,28 +144,58 @@ def person_json(person: Person) -> str:
 
 def _index(
     resolution: Resolution, profile_of: Mapping[str, str], nicknames: NicknameTable
-) -> tuple[list[IndexedRecord], list[BlockKeyInput]]:
-    """The identity index rows of a batch: each record with its profile, and its blocking keys."""
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str]]]:
+    """The identity index rows of a batch: ``(record, profile, Person JSON)`` and ``(key, sub_key, record, profile)``."""
     table = resolution.table  # prepared once, by ``resolve``
     records = [
-        IndexedRecord(key, profile_of[key], person_json(person))
-        for key, person in zip(table.keys, table.people, strict=True)
+        (key, profile_of[key], person_json(person)) for key, person in zip(table.keys, table.people, strict=True)
     ]
     by_record = index_keys(table, resolution.settings.blocking.keys, nicknames)
     keys = [
-        BlockKeyInput(block_key, sub_key, key, profile_of[key])
+        (block_key, sub_key, key, profile_of[key])
         for key, found in zip(table.keys, by_record, strict=True)
         for block_key, sub_key in found
     ]
     return records, keys
 
 
+_PLAIN = (str, int, bool)
+"""Golden values whose JSON form is the value itself (the direct path of a one-record profile)."""
+
+
+def _golden_of_one(person: Person, rules: Mapping[str, str], settings: SurvivorshipSettings) -> dict[str, object]:
+    """``golden_json(golden_record([person], settings))``, without a model per field.
+
+    With one record every rule chooses that record's value, so each field keeps its
+    value with the record's provenance; only the rule's name differs per field.
+    """
+    golden: dict[str, object] = {}
+    provenance: dict[str, object] | None = None
+    for name in GOLDEN_FIELDS:
+        value = getattr(person, name)
+        if value is None or value == "":
+            continue
+        plain = value.isoformat() if isinstance(value, date) else value
+        if type(plain) not in _PLAIN:  # anything else takes the general path
+            return golden_json(golden_record([person], settings))
+        if provenance is None:
+            kept = GoldenValue(value=None, source=person.source, rule="", observed_at=person.updated_at)
+            provenance = kept.model_dump(mode="json")
+        golden[name] = {**provenance, "value": plain, "rule": rules[name]}
+    return dict(sorted(golden.items()))
+
+
 def _profiles(resolution: Resolution, pinned: PinnedClusters, ids: StableIds, emptied: set[str]) -> list[ProfileInput]:
-    rules = resolution.settings.survivorship
-    found = [
-        ProfileInput(pid, golden_json(golden_record([resolution.people[i] for i in members], rules)))
-        for pid, members in zip(ids.profile_ids, pinned.clusters, strict=True)
-    ]
+    settings = resolution.settings.survivorship
+    rules = {name: settings.rule_for(name).value for name in GOLDEN_FIELDS}
+    people: Sequence[Person] = resolution.people
+
+    def golden(members: list[int]) -> dict[str, object]:
+        if len(members) == 1:
+            return _golden_of_one(people[members[0]], rules, settings)
+        return golden_json(golden_record([people[i] for i in members], settings))
+
+    found = [ProfileInput(pid, golden(members)) for pid, members in zip(ids.profile_ids, pinned.clusters, strict=True)]
     found += [ProfileInput(a, {}, ProfileStatus.MERGED, merged_into=keep) for a, keep in ids.aliases.items()]
     found += [ProfileInput(pid, {}, ProfileStatus.RETIRED) for pid in sorted(emptied)]
     return found
@@ -202,8 +239,25 @@ def resolve_store(
     Raises:
         StoreError: When the database fails.
     """
-    settings = settings or IdentitySettings()
-    names = nicknames or default_nicknames()
+    with collector_paused():
+        return _resolve_store(store, settings or IdentitySettings(), run_id, system, nicknames, check_stop)
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """A resolution with everything the write-out needs, computed before anything is written."""
+
+    resolution: Resolution
+    pinned: PinnedClusters
+    ids: StableIds
+    profile_of: dict[str, str]
+    removed: list[str]
+    emptied: set[str]
+    index: tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str]]]
+
+
+def _compute(store: Store, settings: IdentitySettings, system: str | None, names: NicknameTable) -> _Computed:
+    """Read the people, resolve them, keep IDs stable and build the index rows (nothing written)."""
     people = load_people(store, system=system)
     previous, scope = _previous_links(store, system)
     resolution = resolve(people, settings, nicknames=names, pins=store.pins.list())  # absent records: ignored
@@ -215,26 +269,49 @@ def resolve_store(
     removed = sorted(scope - set(profile_of))
     homes = set(ids.profile_ids) | set(ids.aliases)
     emptied = {previous[key] for key in removed} - homes
-    indexed, keys = _index(resolution, profile_of, names)
-    if check_stop is not None:
-        check_stop()
-    reach("identity.resolved")
+    index = _index(resolution, profile_of, names)
+    return _Computed(resolution, pinned, ids, profile_of, removed, emptied, index)
+
+
+def _write(
+    store: Store, done: _Computed, profiles: list[ProfileInput], *, run_id: str, system: str | None
+) -> tuple[int, int]:
+    """Write one resolution in one transaction; return the stored model's ID and how many profiles were retired."""
+    resolution, record_keys = done.resolution, done.resolution.table.keys
     with store.database.atomic():
-        store.profiles.upsert(_profiles(resolution, pinned, ids, emptied), run_id=run_id)
+        write_profiles(store.database, profiles, run_id=run_id)
         reach("identity.profiles_written")
-        store.aliases.add(ids.aliases, run_id=run_id)
-        links = (_link_for(resolution, pinned, i, profile_of[key]) for i, key in enumerate(record_keys))
-        store.links.save(links, run_id=run_id)
+        store.aliases.add(done.ids.aliases, run_id=run_id)
+        links = (_link_for(resolution, done.pinned, i, done.profile_of[key]) for i, key in enumerate(record_keys))
+        write_links(store.database, links, run_id=run_id)
         reach("identity.links_written")
-        store.links.remove([RecordRef.parse(key) for key in removed])
-        store.identity_index.replace(indexed, keys, scope=None if system is None else [*record_keys, *removed])
+        store.links.remove([RecordRef.parse(key) for key in done.removed])
+        scope = None if system is None else [*record_keys, *done.removed]
+        replace_index(store.database, *done.index, scope=scope)
         model_id = store.identity_models.save(
-            resolution.parameters.to_dict(), settings_hash=settings_hash(settings), run_id=run_id
+            resolution.parameters.to_dict(), settings_hash=settings_hash(resolution.settings), run_id=run_id
         )
         retired = store.profiles.retire_unlinked(run_id=run_id)
         store.reviews.refresh(review_inputs(resolution), run_id=run_id)
         reach("identity.written")
+    return model_id, retired
+
+
+def _resolve_store(
+    store: Store,
+    settings: IdentitySettings,
+    run_id: str,
+    system: str | None,
+    nicknames: NicknameTable | None,
+    check_stop: Callable[[], None] | None,
+) -> StoreResolution:
+    done = _compute(store, settings, system, nicknames or default_nicknames())
+    profiles = _profiles(done.resolution, done.pinned, done.ids, done.emptied)
+    if check_stop is not None:
+        check_stop()
+    reach("identity.resolved")
+    model_id, retired = _write(store, done, profiles, run_id=run_id, system=system)
     if retired:
         log.info("identity.profiles_retired", count=retired, run_id=run_id)
-    _log_changes(ids, run_id)
-    return StoreResolution(resolution, pinned.clusters, ids, removed, model_id)
+    _log_changes(done.ids, run_id)
+    return StoreResolution(done.resolution, done.pinned.clusters, done.ids, done.removed, model_id)

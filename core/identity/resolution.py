@@ -11,8 +11,9 @@ import numpy.typing as npt
 
 from core.canonical import GoldenValue, Person, RecordRef
 from core.identity.blocking import BlockingReport
-from core.identity.explain import Decision, Explanation, Method, explain_levels
+from core.identity.explain import Decision, Explanation, FieldContribution, Method, explain_levels
 from core.identity.model import ModelParameters
+from core.identity.parameters import match_probability
 from core.identity.records import RecordTable
 from core.identity.settings import IdentitySettings
 from core.identity.survivorship import golden_record
@@ -121,21 +122,69 @@ class Resolution:
 
     def links(self) -> Iterator[Explanation]:
         """Yield the explanation of every linking decision."""
-        for position in range(len(self.pairs)):
-            if self.pairs.decision[position] is Decision.LINK:
-                yield self.explain(position)
+        yield from self._explained(Decision.LINK)
 
     def reviews(self) -> Iterator[Explanation]:
         """Yield the explanation of every pair sent to review."""
-        for position in range(len(self.pairs)):
-            if self.pairs.decision[position] is Decision.REVIEW:
-                yield self.explain(position)
+        yield from self._explained(Decision.REVIEW)
+
+    def _explained(self, decision: Decision) -> Iterator[Explanation]:
+        """``explain(position)`` of every pair with ``decision``, its arithmetic done for all of them at once.
+
+        The weights are summed comparison by comparison, in the order ``explain_levels``
+        adds them, so every figure is the one ``explain`` gives for the pair alone.
+        """
+        pairs, parameters = self.pairs, self.parameters
+        positions = np.asarray([i for i, d in enumerate(pairs.decision) if d is decision], dtype=np.int64)
+        if not len(positions):
+            return
+        levels = pairs.levels[positions].astype(np.int64)
+        tf = pairs.adjustments[positions] if pairs.adjustments is not None else np.zeros(levels.shape)
+        present = levels >= 0
+        columns = np.arange(levels.shape[1])
+        weights = np.where(present, self._weights[columns, np.where(present, levels, 0)] + tf, 0.0)
+        total = np.zeros(len(positions))
+        for c in columns:  # one comparison at a time: the same additions, in the same order, as one pair alone
+            total = total + weights[:, c]
+        prior = parameters.prior_weight
+        match_weights = prior + total
+        probabilities = match_probability(match_weights)
+        m_of = [[float(x) for x in m] for m in parameters.m]
+        u_of = [[float(x) for x in u] for u in parameters.u]
+        names, labels = parameters.names, parameters.labels
+        for row, position in enumerate(positions.tolist()):
+            found = zip(levels[row].tolist(), weights[row].tolist(), tf[row].tolist(), strict=True)
+            contributions = tuple(
+                FieldContribution(names[c], labels[c][level], w, m_of[c][level], u_of[c][level], t)
+                if level >= 0
+                else FieldContribution(names[c], "missing", 0.0, None, None)
+                for c, (level, w, t) in enumerate(found)
+            )
+            yield Explanation(
+                left=str(self.records[int(pairs.left[position])]),
+                right=str(self.records[int(pairs.right[position])]),
+                decision=decision,
+                method=pairs.method[position],
+                rule=pairs.rule[position],
+                reason=pairs.reasons.get(position),
+                prior_weight=prior,
+                match_weight=float(match_weights[row]),
+                probability=float(probabilities[row]),
+                contributions=contributions,
+            )
+
+    @cached_property
+    def _weights(self) -> npt.NDArray[np.float64]:
+        """The parameters' weight table, built once for every pair explained (a write-out explains thousands)."""
+        return self.parameters.weight_table()
 
     def explain(self, position: int) -> Explanation:
         """Explain pair ``position`` of ``pairs``."""
         pairs = self.pairs
         tf = pairs.adjustments[position] if pairs.adjustments is not None else None
-        weight, probability, contributions = explain_levels(pairs.levels[position], self.parameters, tf)
+        weight, probability, contributions = explain_levels(
+            pairs.levels[position], self.parameters, tf, table=self._weights
+        )
         return Explanation(
             left=str(self.records[int(pairs.left[position])]),
             right=str(self.records[int(pairs.right[position])]),

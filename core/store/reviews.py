@@ -23,12 +23,27 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
-from core.store.database import Repository, chunked, insert
+from core.store.database import Repository, chunked
+from core.store.identity_writes import bound_value, insert_rows, update_rows
 from core.store.report_tables import IdentityReviewRow
+from core.store.types import canonical_json
 
 __all__ = ["ReviewInput", "ReviewStatus", "Reviews"]
 
 _REVIEWS = IdentityReviewRow.__table__  # type: ignore[attr-defined]
+_INSERTED = (
+    "left_record",
+    "right_record",
+    "probability",
+    "match_weight",
+    "reason",
+    "explanation",
+    "status",
+    "found_at",
+    "run_id",
+)
+_KEY = ("left_record", "right_record")
+_UPDATED = ("probability", "match_weight", "reason", "explanation", "status", "run_id")
 
 
 class ReviewStatus(StrEnum):
@@ -38,6 +53,9 @@ class ReviewStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     GONE = "gone"
+
+
+_UNDECIDED = (ReviewStatus.OPEN.value, ReviewStatus.GONE.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,31 +81,34 @@ class Reviews(Repository):
         Raises:
             StoreError: When the database fails.
         """
-        now, c, kept = self._db.now(), _REVIEWS.c, 0
+        c, kept = _REVIEWS.c, 0
         with self._db.transaction() as conn:
-            decided = {(left, right) for left, right in conn.execute(
-                sa.select(c.left_record, c.right_record).where(c.status != ReviewStatus.OPEN)
-                .where(c.status != ReviewStatus.GONE))}  # fmt: skip
+            status_of = {(left, right): status for left, right, status in conn.execute(
+                sa.select(c.left_record, c.right_record, c.status))}  # fmt: skip
             conn.execute(sa.update(_REVIEWS).where(c.status == ReviewStatus.OPEN).values(status=ReviewStatus.GONE))
-            for chunk in chunked(pairs):
-                rows = {}
+            found_at = bound_value(conn, c.found_at, self._db.now())
+            for chunk in chunked(pairs):  # a chunk at a time: a large batch has a million pairs
+                new: dict[tuple[str, str], tuple[Any, ...]] = {}
+                again: dict[tuple[str, str], tuple[Any, ...]] = {}
                 for p in chunk:
                     left, right = sorted((p.left, p.right))
-                    if (left, right) in decided:
+                    status = status_of.get((left, right))
+                    if status is not None and status not in _UNDECIDED:
                         continue
-                    rows[(left, right)] = {
-                        "left_record": left, "right_record": right, "probability": float(p.probability),
-                        "match_weight": float(p.match_weight), "reason": p.reason, "explanation": dict(p.explanation),
-                        "status": ReviewStatus.OPEN.value, "found_at": now, "run_id": run_id,
-                    }  # fmt: skip
-                if rows:
-                    stmt = insert(conn, _REVIEWS)
-                    update = ("probability", "match_weight", "reason", "explanation", "status", "run_id")
-                    stmt = stmt.on_conflict_do_update(
-                        index_elements=["left_record", "right_record"], set_={k: stmt.excluded[k] for k in update}
+                    values = (
+                        float(p.probability),
+                        float(p.match_weight),
+                        p.reason,
+                        canonical_json(dict(p.explanation)),
                     )
-                    conn.execute(stmt, builtins.list(rows.values()))
-                    kept += len(rows)
+                    if status is None:  # twice in one chunk: the last one stands
+                        new[(left, right)] = (left, right, *values, ReviewStatus.OPEN.value, found_at, run_id)
+                    else:
+                        again[(left, right)] = (*values, ReviewStatus.OPEN.value, run_id, left, right)
+                insert_rows(conn, _REVIEWS, _INSERTED, new.values())
+                update_rows(conn, _REVIEWS, _KEY, _UPDATED, builtins.list(again.values()))
+                status_of.update(dict.fromkeys(new, ReviewStatus.OPEN.value))  # a later chunk updates them
+                kept += len(new) + len(again)
         return kept
 
     def list(

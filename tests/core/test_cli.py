@@ -89,9 +89,9 @@ def test_demo_runs_the_main_job_over_the_four_sandboxes_and_exits_0(tmp_path):
 
 
 def _leaves(command, path=()):
-    if hasattr(command, "commands"):  # a group (typer's own click-like classes)
-        for name, sub in command.commands.items():
-            yield from _leaves(sub, (*path, name))
+    if hasattr(command, "commands"):  # a group (typer's own click-like classes); commands load on first use
+        for name in command.list_commands(None):
+            yield from _leaves(command.get_command(None, name), (*path, name))
     else:
         yield path, command
 

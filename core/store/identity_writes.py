@@ -1,0 +1,242 @@
+"""The write-out of a batch identity resolution: profiles, links and the identity index, on a lean path.
+
+    write_profiles(db, profiles, run_id=)      hash-guarded: unchanged profiles are not written
+    write_links(db, links, run_id=)            hash-guarded: unchanged links are not written
+    replace_index(db, records, keys, scope=)   the identity index of the batch
+
+A batch resolution writes a row per record and per profile: 100,000 people make
+some 400,000 rows. Here each row is a tuple; the values every row of the batch
+shares (the time, the run) go through their column's type once; JSON is
+serialised once, and its content hash is built from that same text. New rows go
+in through the driver in one call per chunk (``executemany`` on SQLite, ``COPY``
+on PostgreSQL through psycopg), changed rows with one ``executemany`` ``UPDATE``;
+rows whose hash is unchanged are left as they are (``updated_at`` and ``run_id``
+stay). The existing hashes are read in one pass over the table, and not at all
+when the table is empty. Call these inside ``Database.atomic`` so the whole
+write-out lands in one transaction, as ``resolve_store`` does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.store.database import CHUNK_SIZE, Database, chunked
+from core.store.links import LinkInput
+from core.store.profiles import ProfileInput
+from core.store.tables import (
+    BLOCK_KEY_LENGTH,
+    IdentityBlockKey,
+    IdentityRecord,
+    Link,
+    LinkMethod,
+    Profile,
+    ProfileStatus,
+)
+from core.store.types import canonical_json, text_hash
+
+__all__ = ["bound_value", "insert_rows", "replace_index", "update_rows", "write_links", "write_profiles"]
+
+_PROFILES: sa.Table = Profile.__table__  # type: ignore[attr-defined]
+_LINKS: sa.Table = Link.__table__  # type: ignore[attr-defined]
+_KEYS: sa.Table = IdentityBlockKey.__table__  # type: ignore[attr-defined]
+_RECORDS: sa.Table = IdentityRecord.__table__  # type: ignore[attr-defined]
+_IN_LIST = 500
+
+_PROFILE_COLUMNS = (
+    "profile_id",
+    "status",
+    "golden",
+    "content_hash",
+    "created_at",
+    "updated_at",
+    "merged_into",
+    "run_id",
+)
+_PROFILE_UPDATE = ("status", "golden", "content_hash", "updated_at", "merged_into", "run_id")
+_LINK_KEY = ("system", "stream", "source_id")
+_LINK_COLUMNS = (
+    *_LINK_KEY, "profile_id", "method", "rule", "score", "explanation", "content_hash", "linked_at", "run_id",
+)  # fmt: skip
+_LINK_UPDATE = ("profile_id", "method", "rule", "score", "explanation", "content_hash", "linked_at", "run_id")
+
+
+def bound_value(conn: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
+    """Return ``value`` as the driver takes it for ``column`` (its type's bind processing, done once)."""
+    processor = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return value if processor is None else processor(value)
+
+
+def _dumped(value: Any) -> str:
+    """One JSON scalar or list as canonical JSON text (for the pieces of a content hash)."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def _copy_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """``COPY table (columns) FROM STDIN`` through psycopg, in the connection's transaction."""
+    import psycopg  # only PostgreSQL stores get here
+
+    quote = conn.dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    driver = conn.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as err:  # raised by the driver itself: give it SQLAlchemy's form for ``store_errors``
+        raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Insert ``rows`` (tuples in ``columns`` order, values as the driver takes them); return how many.
+
+    SQLite: the driver's ``executemany``, ``CHUNK_SIZE`` rows a call. PostgreSQL: ``COPY``.
+    Rows must be new: a duplicate key fails the statement (and the transaction).
+
+    Raises:
+        sqlalchemy.exc.DBAPIError: When the database refuses a row (``store_errors`` turns it into ``StoreError``).
+    """
+    counted = 0
+
+    def counting() -> Iterable[tuple[Any, ...]]:
+        nonlocal counted
+        for row in rows:
+            counted += 1
+            yield row
+
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, columns, counting())
+        return counted
+    quote = conn.dialect.identifier_preparer.quote
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    for chunk in chunked(counting(), CHUNK_SIZE):
+        conn.exec_driver_sql(statement, chunk)
+    return counted
+
+
+def update_rows(
+    conn: sa.Connection, table: sa.Table, keys: Sequence[str], columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """``UPDATE table SET columns WHERE keys``, one ``executemany``: each row is ``(*columns, *keys)`` values."""
+    if not rows:
+        return
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    quote = conn.dialect.identifier_preparer.quote
+    statement = (
+        f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = {mark}' for c in columns)} "
+        f"WHERE {' AND '.join(f'{quote(k)} = {mark}' for k in keys)}"
+    )
+    for chunk in chunked(rows, CHUNK_SIZE):
+        conn.exec_driver_sql(statement, chunk)
+
+
+def _existing(conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> dict[tuple[Any, ...], str]:
+    """``{key: content_hash}`` of every row of ``table``, in one pass (none read when it is empty)."""
+    if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None:
+        return {}
+    query = sa.select(*(table.c[k] for k in keys), table.c.content_hash)
+    return {tuple(row[:-1]): row[-1] for row in conn.execute(query)}
+
+
+def _guarded_write(
+    conn: sa.Connection,
+    table: sa.Table,
+    spec: tuple[Sequence[str], Sequence[str], Sequence[str]],
+    rows: dict[tuple[Any, ...], tuple[Any, ...]],
+    update_of: Callable[[tuple[Any, ...]], tuple[Any, ...]],
+) -> tuple[int, int]:
+    """Insert the new rows, update the changed ones, leave the equal ones; return ``(inserted, updated)``.
+
+    ``spec`` is ``(key columns, insert columns, update columns)``; ``rows`` maps each key to
+    its insert tuple; ``update_of`` turns an insert tuple into ``(*update values, *key)``.
+    """
+    keys, columns, _ = spec
+    hash_at = list(columns).index("content_hash")
+    existing = _existing(conn, table, keys)
+    new = [row for key, row in rows.items() if key not in existing]
+    changed = [update_of(row) for key, row in rows.items() if key in existing and existing[key] != row[hash_at]]
+    insert_rows(conn, table, columns, new)
+    update_rows(conn, table, keys, spec[2], changed)
+    return len(new), len(changed)
+
+
+def write_profiles(db: Database, profiles: Iterable[ProfileInput], *, run_id: str | None) -> tuple[int, int]:
+    """Store profiles as ``Profiles.upsert`` does (same rows, same hashes); return ``(inserted, updated)``.
+
+    Raises:
+        StoreError: When a golden record cannot be stored as JSON or the database fails.
+    """
+    now = db.now()
+    with db.transaction() as conn:
+        created = bound_value(conn, _PROFILES.c.created_at, now)
+        rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        for profile in profiles:
+            golden = canonical_json(dict(profile.golden))
+            status = ProfileStatus(profile.status).value
+            hashed = text_hash(f"[{golden},{_dumped(status)},{_dumped(profile.merged_into)}]")
+            row = (profile.profile_id, status, golden, hashed, created, created, profile.merged_into, run_id)
+            rows[(profile.profile_id,)] = row
+        return _guarded_write(
+            conn,
+            _PROFILES,
+            (("profile_id",), _PROFILE_COLUMNS, _PROFILE_UPDATE),
+            rows,
+            lambda r: (r[1], r[2], r[3], r[5], r[6], r[7], r[0]),
+        )
+
+
+def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None) -> tuple[int, int]:
+    """Store links as ``Links.save`` does (same rows, same hashes); return ``(inserted, updated)``.
+
+    Raises:
+        StoreError: When an explanation cannot be stored as JSON or the database fails.
+    """
+    now = db.now()
+    with db.transaction() as conn:
+        linked = bound_value(conn, _LINKS.c.linked_at, now)
+        rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        for link in links:
+            method = LinkMethod(link.method).value
+            explanation = canonical_json(dict(link.explanation))
+            head = _dumped([link.profile_id, method, link.rule, link.score])
+            hashed = text_hash(f"{head[:-1]},{explanation}]")
+            key = (link.system, link.stream, link.source_id)
+            score = None if link.score is None else float(link.score)
+            rows[key] = (*key, link.profile_id, method, link.rule, score, explanation, hashed, linked, run_id)
+        return _guarded_write(conn, _LINKS, (_LINK_KEY, _LINK_COLUMNS, _LINK_UPDATE), rows, lambda r: (*r[3:], *r[:3]))
+
+
+def replace_index(
+    db: Database,
+    records: Iterable[tuple[str, str, str]],
+    keys: Iterable[tuple[str, str, str, str]],
+    *,
+    scope: Sequence[str] | None,
+) -> None:
+    """Replace the identity index: all of it (``scope`` None) or the records in ``scope``.
+
+    ``records`` are ``(record, profile_id, person JSON)``; ``keys`` are ``(key, sub_key,
+    record, profile_id)``; keys longer than the column are cut as ``IdentityIndex`` cuts them.
+
+    Raises:
+        StoreError: When the database fails.
+    """
+    with db.transaction() as conn:
+        if scope is None:
+            conn.execute(sa.delete(_KEYS))
+            conn.execute(sa.delete(_RECORDS))
+        else:
+            for chunk in chunked(scope, _IN_LIST):
+                conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))
+                conn.execute(sa.delete(_RECORDS).where(_RECORDS.c.record.in_(chunk)))
+        insert_rows(conn, _RECORDS, ("record", "profile_id", "person"), records)
+        cut = BLOCK_KEY_LENGTH
+        insert_rows(
+            conn, _KEYS, ("key", "sub_key", "record", "profile_id"), ((k[:cut], s[:cut], r, p) for k, s, r, p in keys)
+        )

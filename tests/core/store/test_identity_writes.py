@@ -1,0 +1,85 @@
+"""The lean write-out of a batch resolution agrees with the repositories' own upserts, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import StoreError
+from core.store import LinkInput, LinkMethod, ProfileInput, ProfileStatus
+from core.store.identity_writes import insert_rows, replace_index, write_links, write_profiles
+from core.store.tables import BLOCK_KEY_LENGTH, Profile
+
+GOLDEN = {"email": {"value": "ann@example.com", "source": "crm/people/1", "rule": "most_recent", "observed_at": None}}
+
+
+def _profiles() -> list[ProfileInput]:
+    return [
+        ProfileInput("cp_1", GOLDEN),
+        ProfileInput("cp_2", {}),
+        ProfileInput("cp_3", {}, ProfileStatus.MERGED, merged_into="cp_1"),
+    ]
+
+
+def _links(score: float = 0.93) -> list[LinkInput]:
+    return [
+        LinkInput("crm", "people", "1", "cp_1", LinkMethod.SCORE, "fuzzy", score, {"why": ["email", 1.5]}),
+        LinkInput("desk", "people", "2", "cp_2", LinkMethod.RULE, "same_personal_email", None, {}),
+    ]
+
+
+def test_profiles_written_lean_are_unchanged_to_the_repository_upsert(store, fixed_clock):
+    assert write_profiles(store.database, _profiles(), run_id="lean") == (3, 0)
+    counts = store.profiles.upsert(_profiles(), run_id="other")
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 3)
+    stored = store.profiles.get("cp_3")
+    assert stored is not None
+    assert (stored.status, stored.merged_into, stored.run_id, stored.golden) == ("merged", "cp_1", "lean", {})
+    assert store.profiles.get("cp_1").golden == GOLDEN  # type: ignore[union-attr]
+
+
+def test_a_changed_profile_is_updated_and_an_equal_one_left_as_it_was(store):
+    store.profiles.upsert(_profiles(), run_id="before")
+    before = store.profiles.get("cp_2")
+    changed = [ProfileInput("cp_1", {}), *_profiles()[1:], ProfileInput("cp_4", GOLDEN)]
+    assert write_profiles(store.database, changed, run_id="after") == (1, 1)
+    after_1, after_2 = store.profiles.get("cp_1"), store.profiles.get("cp_2")
+    assert after_1 is not None and after_1.golden == {} and after_1.run_id == "after"
+    assert after_2 is not None and before is not None
+    assert (after_2.run_id, after_2.updated_at) == ("before", before.updated_at)
+
+
+def test_links_written_lean_are_unchanged_to_the_repository_save(store):
+    assert write_links(store.database, _links(), run_id="lean") == (2, 0)
+    counts = store.links.save(_links(), run_id="other")
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 2)
+    assert write_links(store.database, _links(score=0.5), run_id="later") == (0, 1)
+    by_id = {link.source_id: link for link in store.links.iter()}
+    assert (by_id["1"].score, by_id["1"].run_id, by_id["2"].run_id) == (0.5, "later", "lean")
+    assert by_id["1"].explanation == {"why": ["email", 1.5]}
+
+
+def test_the_index_is_replaced_whole_or_within_a_scope(store):
+    long_key = "k" * (BLOCK_KEY_LENGTH + 9)
+    records = [("crm/people/1", "cp_1", '{"a":1}'), ("desk/people/2", "cp_2", '{"b":2}')]
+    keys = [(long_key, "", "crm/people/1", "cp_1"), ("smith", "j", "desk/people/2", "cp_2")]
+    replace_index(store.database, records, keys, scope=None)
+    assert [r.person for r in store.identity_index.members(["cp_1", "cp_2"])] == ['{"a":1}', '{"b":2}']
+    assert store.identity_index.block_key_sizes([long_key[:BLOCK_KEY_LENGTH], "smith"]) == {
+        long_key[:BLOCK_KEY_LENGTH]: 1,
+        "smith": 1,
+    }
+    replace_index(store.database, [("desk/people/2", "cp_9", "{}")], [], scope=["desk/people/2"])
+    assert store.identity_index.profiles_of(["crm/people/1", "desk/people/2"]) == {
+        "crm/people/1": "cp_1",
+        "desk/people/2": "cp_9",
+    }
+    assert store.identity_index.block_key_sizes(["smith"]) == {}
+
+
+def test_a_row_the_database_refuses_is_a_store_error_and_nothing_of_the_block_lands(store):
+    table = Profile.__table__  # type: ignore[attr-defined]
+    with pytest.raises(StoreError, match="store error"), store.database.atomic():
+        write_profiles(store.database, _profiles(), run_id="lost")
+        with store.database.transaction() as conn:
+            insert_rows(conn, table, ("profile_id", "status"), [("cp_x", None)])  # status may not be NULL
+    assert store.profiles.get("cp_1") is None
