@@ -5,12 +5,13 @@
 For each size, a child process starts the Salesforce, HubSpot, Mixpanel and Zendesk
 sandboxes in itself (each seeded with that many people's records, on loopback), writes a
 contactpoint.yaml wired to them with the shipped mappings and policies, runs ``setup``,
-and then three ``sync run``s, each in a process of its own (so its peak memory is the
+and then four ``sync run``s, each in a process of its own (so its peak memory is the
 sync's alone, not the sandboxes'):
 
     full      the first run: pull everything, resolve, decide, write back
-    no change a run right after it, with nothing new in any system (the first run's own
-              writes come back as its echo and start no work)
+    echo      the run after it: nothing new in any system, but every record the first run
+              wrote comes back (its modified time moved) and is recognised as its own echo
+    no change the run after that: nothing new at all
     1%        a run after 1% of the people's records were edited in the systems (a
               Salesforce Contact's Title, a HubSpot contact's job title, a Zendesk
               user's phone, in turn)
@@ -247,7 +248,7 @@ def _write_requests(before: dict[str, dict[str, int]], after: dict[str, dict[str
 
 
 def measure(size: int, seed: int) -> dict[str, Any]:
-    """Seed the sandboxes with ``size`` people's records and run the three syncs; return their figures."""
+    """Seed the sandboxes with ``size`` people's records and run the four syncs; return their figures."""
     from core.logs import configure
 
     configure(json=True, level="WARNING")
@@ -257,7 +258,7 @@ def measure(size: int, seed: int) -> dict[str, Any]:
         config = _project(Path(tmp), running)
         _setup(config)
         runs: dict[str, Any] = {}
-        for phase in ("full", "no change", "1%"):
+        for phase in ("full", "echo", "no change", "1%"):
             edited = _edit(running, CHANGED_SHARE) if phase == "1%" else 0
             if phase != "full":  # Zendesk's exports leave out the last minute: let its changes (and echo) show
                 running["zendesk"].control.advance_clock(61)
