@@ -427,7 +427,14 @@ class WriteBatching(Protocol):
 
 
 class ConnectorFactory(Protocol):
-    """What an entry point in ``contactpoint.connectors`` must point at."""
+    """What an entry point in ``contactpoint.connectors`` must point at.
+
+    Two class attributes are optional, read where present: ``stream_names`` (the
+    streams the connector can pull, ``tuple[str, ...]``) and ``open_streams`` (true
+    when other names may be configured too, as any Salesforce sObject). With them,
+    ``contactpoint mapping check`` tells a misspelt stream of a mapping (``Contacts``)
+    before a sync pulls nothing for it.
+    """
 
     system: ClassVar[str]
     config_model: ClassVar[type[BaseModel]]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from connectors.base import Connector
@@ -39,12 +39,18 @@ __all__ = [
     "build_connector",
     "check_cron",
     "connector_of",
+    "default_identity_settings",
+    "default_store_url",
+    "find_project",
     "project_store_url",
     "load_project",
 ]
 
 DEFAULT_PATH = Path("contactpoint.yaml")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_JOB_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_EVERY = re.compile(r"\d+[smhd]")
+_JOBS = ("sync", "resolve")
 
 
 class _Strict(BaseModel):
@@ -91,13 +97,39 @@ class ScheduleConfig(_Strict):
         misfire_grace_seconds: A run missed (the scheduler was down) still starts this late; later ones are dropped.
     """
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
     cron: str | None = None
-    every: str | None = Field(default=None, pattern=r"^\d+[smhd]$")
-    job: str = Field(default="sync", pattern=r"^(sync|resolve)$")
+    every: str | None = None
+    job: str = "sync"
     systems: list[str] = Field(default_factory=list)
     timezone: TimeZoneName = "UTC"
     misfire_grace_seconds: int = Field(default=300, ge=1)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not _JOB_NAME.fullmatch(value):
+            msg = "not a job name: use lowercase letters, digits, '-' and '_', e.g. nightly or hourly-sync"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _interval(cls, value: str | None) -> str | None:
+        if value is not None and not _EVERY.fullmatch(value):
+            msg = "not an interval: write a number and s, m, h or d, e.g. 30s, 15m, 2h, 1d"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("job")
+    @classmethod
+    def _known_job(cls, value: str) -> str:
+        if value not in _JOBS:
+            near = closest(value, _JOBS)
+            guess = f"did you mean {near[0]!r}? " if near else ""
+            msg = f"not a job; {guess}jobs: {', '.join(_JOBS)}"
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _one_trigger(self) -> ScheduleConfig:
@@ -115,6 +147,8 @@ class _Origin:
 
     document: Document
     base_dir: Path
+    unset: dict[str, list[Problem]]
+    """Variables a disabled system names that are not set, by system (not problems until it is used)."""
 
 
 class Project(_Strict):
@@ -135,12 +169,14 @@ class Project(_Strict):
     # where the file was read from: set by load_project, never by the file itself
     _document: Document = PrivateAttr(default_factory=lambda: Document(str(DEFAULT_PATH), None, None))
     _base_dir: Path = PrivateAttr(default_factory=Path)
+    _unset: dict[str, list[Problem]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
         """Remember the document and folder ``load_project`` passes as validation context."""
         if isinstance(context, _Origin):
             self._document = context.document
             self._base_dir = context.base_dir
+            self._unset = context.unset
 
     @property
     def source(self) -> str:
@@ -171,6 +207,10 @@ class Project(_Strict):
         hint = f"did you mean {near[0]!r}?" if near else f"add it under 'systems:' in {self.source}"
         msg = f"no system named {name!r} in {self.source}; configured: {', '.join(known) or 'none'}"
         raise ConfigError(msg, hint=hint, system=name)
+
+    def unset_variables(self, name: str) -> list[Problem]:
+        """The ``${VAR}`` references of disabled system ``name`` whose variables are not set (one problem each)."""
+        return list(self._unset.get(name, []))
 
     def resolve_path(self, path: Path) -> Path:
         """Return ``path`` made absolute against the config file's folder."""
@@ -246,8 +286,20 @@ def _problems(doc: Document, base: Loc, err: ValidationError, model: type[BaseMo
     return validation_problems(doc, base, err, model, explain=explain)
 
 
+def find_project(start: Path | None = None) -> Path | None:
+    """Return the ``contactpoint.yaml`` in ``start`` (default: the working directory) or its nearest parent, if any."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / DEFAULT_PATH
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def load_project(path: Path | str = DEFAULT_PATH) -> Project:
     """Read, interpolate and validate ``contactpoint.yaml``.
+
+    The default path is looked for in the working directory, then in its parents.
 
     Raises:
         ConfigError: The file is missing, is not YAML, or has invalid values; the
@@ -255,24 +307,27 @@ def load_project(path: Path | str = DEFAULT_PATH) -> Project:
 
     """
     p = Path(path)
+    if p == DEFAULT_PATH and not p.exists():
+        p = find_project() or p
     if not p.exists():
         msg = f"configuration file {p} does not exist"
         raise ConfigError(msg, hint="create one with: contactpoint init", file=str(p))
     try:
         doc = load(p)
     except YamlSyntaxError as err:
-        raise ConfigError(str(err.problem), hint=err.problem.hint, file=str(p)) from None
+        raise ConfigError(err.problem.headline, hint=err.problem.hint, file=str(p)) from None
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         msg = f"{p}: the top level must be a mapping of keys such as 'systems:'"
         raise ConfigError(msg, file=str(p))
     problems: list[Problem] = []
     data = _interpolate(data, (), doc, problems)
-    disabled = _disabled_systems(data)
-    # a disabled system may name variables that are not exported yet
-    problems = [p for p in problems if not any(p.key.startswith(f"systems.{name}.") for name in disabled)]
+    # a disabled system may name variables that are not exported yet: a problem only once it is used
+    unset = {name: [q for q in problems if q.key.startswith(f"systems.{name}.")] for name in _disabled_systems(data)}
+    problems = [q for q in problems if not any(q in found for found in unset.values())]
     try:
-        project = Project.model_validate(data, context=_Origin(document=doc, base_dir=p.resolve().parent))
+        origin = _Origin(document=doc, base_dir=p.resolve().parent, unset={k: v for k, v in unset.items() if v})
+        project = Project.model_validate(data, context=origin)
     except ValidationError as err:
         problems.extend(_problems(doc, (), err, Project))
         project = None
@@ -302,6 +357,14 @@ def build_connector(project: Project, name: str) -> Connector:
     """
     system = project.system(name)
     factory = factory_for(system.kind)
+    unset = project.unset_variables(name)
+    if unset:
+        line, _ = project.document.locate(("systems", name, "enabled"))
+        msg = problems_message(
+            f"system {name!r} is disabled (enabled: false) and names environment variables that are not set:", unset
+        )
+        hint = f"export them, then set enabled: true at {project.source}:{line}"
+        raise ConnectorConfigError(msg, hint=hint, system=name)
     try:
         settings = factory.config_model.model_validate(system.settings)
     except ValidationError as err:
@@ -351,6 +414,34 @@ def connector_of(kind: str, settings: Mapping[str, Any], *, name: str) -> Connec
         msg = f"settings of the {kind} connector for {name!r} are invalid: " + "; ".join(describe_validation_error(err))
         raise ConnectorConfigError(msg, hint=f"see 'docs/{kind}.md' for the settings it takes", system=name) from None
     return factory.from_config(config, name=name)
+
+
+def default_store_url() -> str:
+    """The store a command uses when given no ``--url``.
+
+    ``CONTACTPOINT_DATABASE_URL`` when set, else ``store.url`` of the ``contactpoint.yaml`` found
+    in the working directory or its parents, else ``./contactpoint.db``.
+
+    Raises:
+        ConfigError: The project file found is invalid.
+    """
+    if os.environ.get(ENV_VAR, "").strip():
+        return database_url()
+    found = find_project()
+    return project_store_url(load_project(found)) if found is not None else database_url()
+
+
+def default_identity_settings() -> Path | None:
+    """The identity settings file of the ``contactpoint.yaml`` found (working directory or parents), if it names one.
+
+    Raises:
+        ConfigError: The project file found is invalid.
+    """
+    found = find_project()
+    if found is None:
+        return None
+    project = load_project(found)
+    return project.resolve_path(project.identity.settings) if project.identity.settings is not None else None
 
 
 def project_store_url(project: Project) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 
 from core.errors import Problem
@@ -87,23 +88,46 @@ def load_text(text: str, *, file: str) -> Document:
     try:
         root = yaml.load(text)
     except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        reason = " ".join(str(part) for part in (err.context, err.problem) if part)
-        raise YamlSyntaxError(
-            Problem(
-                file,
-                line,
-                column,
-                "",
-                f"YAML syntax error: {reason}",
-                "check indentation, colons and quotes on that line",
-            )
-        ) from None
+        raise YamlSyntaxError(_syntax_problem(err, text, file)) from None
     except (ValueError, TypeError) as err:  # ruamel raises a few unmarked errors
         raise YamlSyntaxError(Problem(file, None, None, "", f"YAML error: {err}", None)) from None
     return Document(file=file, data=plain(root), _root=root)
+
+
+def _syntax_problem(err: MarkedYAMLError, text: str, file: str) -> Problem:
+    """Word a YAML syntax error for a person: a repeated key and a tab get their own words."""
+    mark = err.problem_mark or err.context_mark
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    if isinstance(err, DuplicateKeyError) and err.problem_mark is not None:
+        return _duplicate_key(err, text.splitlines(), file)
+    if "'\\t'" in str(err.problem):
+        message = "a tab character: YAML indents with spaces, never tabs"
+        return Problem(file, line, column, "", message, "replace the tab with spaces (two per level)")
+    reason = " ".join(str(part) for part in (err.context, err.problem) if part)
+    return Problem(
+        file, line, column, "", f"YAML syntax error: {reason}", "check indentation, colons and quotes on that line"
+    )
+
+
+def _duplicate_key(err: MarkedYAMLError, lines: list[str], file: str) -> Problem:
+    """``contactpoint.yaml:7:1: key 'store' appears twice in the same mapping (first at line 2)``.
+
+    The key is read off the file's own text at the error's position (ruamel words it as Python values).
+    """
+    mark = err.problem_mark
+    assert mark is not None  # checked by the caller
+    text = lines[mark.line][mark.column :] if mark.line < len(lines) else ""
+    key = text.split(":", 1)[0].strip().strip("\"'") or "?"
+    start = err.context_mark.line if err.context_mark is not None else 0
+    first = next(
+        (n + 1 for n in range(start, mark.line) if lines[n][mark.column :].split(":", 1)[0].strip().strip("\"'") == key
+         and not lines[n][: mark.column].strip(" -")),
+        None,
+    )  # fmt: skip
+    earlier = f" (first at line {first})" if first else ""
+    message = f"key {key!r} appears twice in the same mapping{earlier}"
+    return Problem(file, mark.line + 1, mark.column + 1, "", message, "keep one of them (merge their values)")
 
 
 def load(path: Path | str) -> Document:

@@ -73,7 +73,9 @@ class FileStreamConfig(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="Stream name used by the mapping.")
     path: Path
     format: FileFormat | None = Field(
-        default=None, description="csv, jsonl or json; from the suffix, else from the content, when empty."
+        default=None,
+        description="csv, jsonl or json; when empty, from the suffix (JSON or JSON lines: from the content), "
+        "else from the content.",
     )
     id_field: str = Field(default="id", min_length=1)
     updated_at_field: str | None = None
@@ -89,6 +91,10 @@ class FileStreamConfig(BaseModel):
             return self
         suffix = self.path.suffix.lower()
         self.format = _SUFFIXES.get(suffix)
+        if self.format in (FileFormat.JSON, FileFormat.JSONL) and self.path.is_file():
+            # JSON lines saved as .json (or an array as .jsonl) are common: the content tells which
+            found, _ = sniff_format(self.path)
+            self.format = found if found in (FileFormat.JSON, FileFormat.JSONL) else self.format
         if suffix == ".tsv" and "delimiter" not in self.model_fields_set:
             self.delimiter = "\t"
         if self.format is None:

@@ -51,6 +51,8 @@ class FilesConnector:
 
     system: str = "files"
     config_model: ClassVar[type[FilesConfig]] = FilesConfig
+    stream_names: ClassVar[tuple[str, ...]] = ()
+    open_streams: ClassVar[bool] = True  # each file is a stream named in the settings
 
     def __init__(self, config: FilesConfig, *, name: str = "files") -> None:
         self.config = config

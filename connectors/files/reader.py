@@ -137,7 +137,7 @@ def read_header(config: FileStreamConfig) -> tuple[list[str], int]:
     if config.id_field not in header:
         msg = f"{config.path} has no column {config.id_field!r} to identify rows; columns: {', '.join(header)}"
         hint = "set 'id_field' to the column holding each row's ID"
-        raise ConnectorConfigError(msg, hint=hint, stream=config.name, missing_column=config.id_field)
+        raise ConnectorConfigError(msg, hint=hint, stream=config.name, missing_column=config.id_field, columns=header)
     return header, offset
 
 

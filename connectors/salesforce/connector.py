@@ -32,7 +32,7 @@ from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.config import SalesforceConfig
 from connectors.salesforce.erase import erase_records
 from connectors.salesforce.reader import StreamReader
-from connectors.salesforce.streams import stream_for
+from connectors.salesforce.streams import STANDARD_OBJECTS, stream_for
 from connectors.salesforce.writeback import WriteBack
 from core.errors import ConnectorConfigError
 
@@ -56,6 +56,8 @@ class SalesforceConnector:
 
     system: str = "salesforce"
     config_model: ClassVar[type[BaseModel]] = SalesforceConfig
+    stream_names: ClassVar[tuple[str, ...]] = STANDARD_OBJECTS
+    open_streams: ClassVar[bool] = True  # any sObject listed under objects:, custom ones included
 
     def __init__(
         self,

@@ -22,6 +22,7 @@ from core.errors import ConnectorConfigError
 __all__ = [
     "CURSOR_FIELD",
     "KNOWN_STREAMS",
+    "STANDARD_OBJECTS",
     "SalesforceStream",
     "build_soql",
     "check_name",
@@ -72,6 +73,13 @@ KNOWN_STREAMS: Mapping[str, SalesforceStream] = {
     "Account": SalesforceStream("Account"),
 }
 """Streams with a declaration; any other configured sObject gets the default one."""
+
+
+STANDARD_OBJECTS: tuple[str, ...] = (
+    "Account", "Asset", "Campaign", "CampaignMember", "Case", "Contact", "Contract", "Event", "Individual",
+    "Lead", "Opportunity", "OpportunityContactRole", "Order", "Product2", "Task", "User",
+)  # fmt: skip
+"""Standard objects people map; a mapped stream spelt close to one of these but not it is a typo (``Contacts``)."""
 
 
 def stream_for(name: str) -> SalesforceStream:

@@ -10,6 +10,7 @@ import typer
 from connectors.http import MeteredConnector
 from core.commands.common import console, errors_to_exit, print_json
 from core.config import DEFAULT_PATH, build_connector, load_project
+from core.project_check import check_project
 
 __all__ = ["check"]
 
@@ -19,9 +20,11 @@ def check(
     config: Annotated[Path, typer.Option("--config", "-c", help="Project file.")] = DEFAULT_PATH,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """Authenticate to SYSTEM and report API usage against its limit (exit 3 when it fails)."""
+    """Validate contactpoint.yaml and what it names, then authenticate to SYSTEM and report API usage (exit 3 when it fails)."""
     with errors_to_exit():
-        connector = build_connector(load_project(config), system)
+        project = load_project(config)
+        check_project(project, also=system)
+        connector = build_connector(project, system)
         result = connector.check()
         usage = connector.api_usage.as_dict() if isinstance(connector, MeteredConnector) else None
     report: dict[str, Any] = {

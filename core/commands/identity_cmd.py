@@ -20,6 +20,7 @@ import typer
 
 from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
 from core.commands.identity_store_cmd import (
+    SettingsOption,
     explain_command,
     merge_command,
     resolve_store_command,
@@ -28,7 +29,7 @@ from core.commands.identity_store_cmd import (
 from core.commands.review_cmd import review_command
 from core.commands.store_cmd import UrlOption
 from core.csvout import CsvWriter
-from core.errors import UsageError
+from core.errors import RecordRejected, UsageError
 from core.identity import FilePeople, Resolution, load_settings, read_mapped_file, read_people_file, resolve
 from core.logs import mask_text
 
@@ -75,7 +76,7 @@ def resolve_command(
     out: Annotated[Path | None, typer.Option("--out", help="Where to write record_id,profile_id.")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML mapping to read FILE through.")] = None,
     stream: Annotated[str | None, typer.Option("--stream", help="The mapping's stream, when it maps several.")] = None,
-    settings: Annotated[Path | None, typer.Option("--settings", help="Identity settings (identity.yaml).")] = None,
+    settings: SettingsOption = None,
     explain_out: Annotated[
         Path | None, typer.Option("--explain-out", help="Write every decision as JSON lines.")
     ] = None,
@@ -126,6 +127,7 @@ def resolve_command(
         }
     if as_json:
         print_json(summary)
+        _refuse_all_parked(found)
         return
     console.print(
         f"rows read {found.rows}: {len(found.people)} resolved into {summary['profiles']} profiles, "
@@ -142,3 +144,13 @@ def resolve_command(
     if len(found.parked) > 20:
         console.print(f"  … and {len(found.parked) - 20} more in {parked_path}", markup=False)
     console.print(f"wrote {out}" + (f" and {parked_path}" if parked_path else ""), markup=False)
+    _refuse_all_parked(found)
+
+
+def _refuse_all_parked(found: FilePeople) -> None:
+    """Exit with the data code when not one row became a person (the summary above says why)."""
+    if found.rows and not found.people:
+        msg = f"every one of the {found.rows:,} rows was parked; nothing was resolved"
+        hint = "read the reasons above; a file in another shape needs --mapping MAPPING.yaml"
+        with errors_to_exit():
+            raise RecordRejected(msg, hint=hint)

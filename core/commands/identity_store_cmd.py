@@ -17,6 +17,8 @@ from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
+from core.config import default_identity_settings
+from core.errors import UsageError
 from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
 from core.identity.profile_view import describe
@@ -24,9 +26,25 @@ from core.identity.settings import load_settings
 from core.store import open_store
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
 
-__all__ = ["explain_command", "merge_command", "resolve_store_command", "split_command"]
+__all__ = ["SettingsOption", "explain_command", "merge_command", "resolve_store_command", "split_command"]
 
-SettingsOption = Annotated[Path | None, typer.Option("--settings", help="Identity settings (identity.yaml).")]
+
+def _identity_settings(value: Path | None) -> Path | None:
+    """``--settings``, else the identity settings named in contactpoint.yaml (here or in a parent folder)."""
+    if value is not None:
+        return value
+    with errors_to_exit():
+        return default_identity_settings()
+
+
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        callback=_identity_settings,
+        help="Identity settings (default: identity.settings of contactpoint.yaml, else the built-in ones).",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (kept with the pins).")]
 
@@ -138,6 +156,9 @@ def merge_command(
 ) -> None:
     """Merge two profiles by hand: the older keeps its ID, the other becomes its alias."""
     with errors_to_exit():
+        if first.strip() == second.strip():
+            msg = f"merge needs two different profiles; {first!r} was given twice"
+            raise UsageError(msg, hint="contactpoint identity merge cp_A cp_B --reason 'same person'")
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY_MERGE, jobs=[IDENTITY_JOB]) as run:
             change = merge_profiles(
@@ -158,6 +179,9 @@ def split_command(
     """Move records out of a profile into a new one, kept apart from the rest on every run."""
     chosen = [item.strip() for item in records.split(",") if item.strip()]
     with errors_to_exit():
+        if not chosen:
+            msg = f"--records names no record ({records!r}); list the records to move out, separated by commas"
+            raise UsageError(msg, hint="contactpoint identity split cp_A --records salesforce/Contact/003xx")
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY_SPLIT, jobs=[IDENTITY_JOB]) as run:
             change = split_profile(

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
 from core.commands.store_cmd import UrlOption
-from core.config import DEFAULT_PATH, load_project
+from core.config import find_project, load_project
 from core.errors import UsageError
 from core.ledger.service import export_person, import_document, keyring_for, person_of, record_statements, sign_in_link
 from core.ledger.settings import KEY_ENV, LedgerSettings
@@ -47,12 +47,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def load_ledger_settings(config: Path | None) -> LedgerSettings:
-    """Return the ``ledger:`` settings of ``config`` (or ./contactpoint.yaml when present), else the defaults.
+    """Return the ``ledger:`` settings of ``config`` (or the contactpoint.yaml found here or above), else the defaults.
 
     Raises:
         ConfigError: The file is invalid.
     """
-    path = config or (DEFAULT_PATH if DEFAULT_PATH.exists() else None)
+    path = config or find_project()
     return load_project(path).ledger if path is not None else LedgerSettings()
 
 

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from core.canonical import CanonicalModel, Identifier
 from core.commands.common import FormatOption, console, errors_to_exit, print_json, stderr
+from core.config import build_connector, find_project, load_project
 from core.errors import ConfigError, Problem, problem_count
 from core.mapping import CheckReport, Mapped, check_mapping
 
@@ -38,17 +39,49 @@ def check(
     file_format: FormatOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Validate FILE; with --sample, show the canonical models each sample record maps to."""
+    """Validate FILE (every problem at once); with --sample, show what each sample record maps to.
+
+    When the contactpoint.yaml found here or above uses FILE for a system, its streams are compared
+    with the streams that system pulls.
+    """
     with errors_to_exit():
-        report = check_mapping(file, sample, stream=stream, file_format=file_format)
+        report = check_mapping(file, sample, stream=stream, file_format=file_format, configured=_configured(file))
     if as_json:
         print_json(report.to_json())
     elif report.ok:
         _print_ok(report)
+    if not as_json:
+        _print_warnings(report.warnings)
     if not report.ok:
         if not as_json:
             _print_problems(report.problems)
         raise typer.Exit(_EXIT_CONFIG)
+
+
+def _configured(mapping_file: Path) -> list[str] | None:
+    """The streams pulled by the system of the contactpoint.yaml found (here or above) that uses this mapping, if any.
+
+    Raises:
+        ConfigError: The project file found is invalid.
+    """
+    found = find_project()
+    if found is None:
+        return None
+    project = load_project(found)
+    for name, system in project.systems.items():
+        if system.mapping is not None and project.resolve_path(system.mapping).resolve() == mapping_file.resolve():
+            try:
+                return [spec.name for spec in build_connector(project, name).streams()]
+            except ConfigError:
+                return None  # settings not ready (variables unset): compare with the connector's own names
+    return None
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        stderr.print(f"warning: {warning.headline}", markup=False)
+        if warning.hint:
+            stderr.print(f"  hint: {warning.hint}", markup=False)
 
 
 def _print_problems(problems: list[Problem]) -> None:

@@ -27,23 +27,38 @@ def _print_state(state: dict[str, Any], *, already: bool) -> None:
 
 @app.command("up")
 def up_command(
-    system: Annotated[str, typer.Argument(help="Which sandbox: salesforce, hubspot, mixpanel or zendesk.")],
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+    system: Annotated[str, typer.Argument(help="Which sandbox: salesforce, hubspot, mixpanel, zendesk, or all.")],
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1; 0 picks a free one (one system only).")] = 0,
     records: Annotated[int, typer.Option("--records", min=1, help="How many customer records to seed.")] = 500,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 0,
     fault: Annotated[
         list[str] | None, typer.Option("--fault", help="Inject a fault at start: KIND or KIND:COUNT (repeatable).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON: one object, or with 'all' one object per system by name.")
+    ] = False,
 ) -> None:
-    """Start a sandbox in the background; return once it answers, printing its URL, CA file and credentials."""
+    """Start a sandbox, or all four at once, in the background; print each one's URL, CA file and credentials."""
     from sandbox.common.control import FaultSpec
-    from sandbox.common.process import up
+    from sandbox.common.process import up_many
     from sandbox.common.registry import SandboxOptions
 
     with errors_to_exit():
         faults = tuple(FaultSpec.parse(f) for f in fault or [])
-        state, already = up(system, port=port, options=SandboxOptions(records=records, seed=seed, faults=faults))
+        options = SandboxOptions(records=records, seed=seed, faults=faults)
+        started = up_many([system.strip().lower()] if system.strip().lower() == "all" else [system],
+                          port=port, options=options)  # fmt: skip
+    if system.strip().lower() == "all":
+        if as_json:
+            print_json({name: state | {"already_running": already} for name, (state, already) in started.items()})
+            return
+        for index, (state, already) in enumerate(started.values()):
+            if index:
+                console.print("", markup=False)
+            _print_state(state, already=already)
+        console.print("\nnext: contactpoint init --sandbox   (a contactpoint.yaml wired to these)", markup=False)
+        return
+    ((state, already),) = started.values()
     if as_json:
         print_json(state | {"already_running": already})
     else:

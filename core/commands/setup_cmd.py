@@ -16,8 +16,9 @@ import typer
 
 from core.commands.common import console, errors_to_exit, print_json
 from core.config import DEFAULT_PATH, Project, build_connector, load_project
-from core.errors import ConfigError
-from core.mapping import load_mapping
+from core.errors import ConfigError, MappingError
+from core.mapping import CompiledMapping, load_mapping
+from core.mapping.streams_known import unknown_streams
 
 __all__ = ["setup"]
 
@@ -33,6 +34,17 @@ def _mapping_path(project: Project, system: str, override: Path | None) -> Path:
     return project.resolve_path(configured)
 
 
+def _known_streams(mapping: CompiledMapping, project: Project, system: str, pulled: list[str]) -> None:
+    """Refuse a mapping whose streams the connector does not have (``Contacts`` for ``Contact``): nothing would be set up for them.
+
+    Raises:
+        MappingError: Naming each such stream and the nearest one the connector has.
+    """
+    problems = unknown_streams(mapping, kind=project.system(system).kind, configured=pulled)
+    if problems:
+        raise MappingError(problems, file=mapping.file)
+
+
 def setup(
     system: Annotated[str, typer.Argument(help="System name from contactpoint.yaml, e.g. salesforce.")],
     config: Annotated[Path, typer.Option("--config", "-c", help="Project file.")] = DEFAULT_PATH,
@@ -46,7 +58,9 @@ def setup(
     with errors_to_exit():
         project = load_project(config)
         connector = build_connector(project, system)
-        targets = load_mapping(_mapping_path(project, system, mapping)).writeback_targets()
+        compiled = load_mapping(_mapping_path(project, system, mapping))
+        _known_streams(compiled, project, system, [stream.name for stream in connector.streams()])
+        targets = compiled.writeback_targets()
         changes = connector.provision(targets, apply=not dry_run)
     if as_json:
         print_json({"dry_run": dry_run, **changes.as_dict()})

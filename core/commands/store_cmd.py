@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
+from core.config import default_store_url
 from core.logs import mask_text
 from core.store import Run, Store, database_url, head_revision, mask_url, open_store
 
@@ -16,9 +17,23 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+
+def _store_url(value: str | None) -> str | None:
+    """``--url``, else the project's store (CONTACTPOINT_DATABASE_URL, then contactpoint.yaml's store.url)."""
+    if value:
+        return value
+    with errors_to_exit():
+        return default_store_url()
+
+
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", help="Database URL (default: CONTACTPOINT_DATABASE_URL, else sqlite:///./contactpoint.db)."),
+    typer.Option(
+        "--url",
+        callback=_store_url,
+        help="Database URL (default: CONTACTPOINT_DATABASE_URL, else store.url of contactpoint.yaml, "
+        "else sqlite:///./contactpoint.db).",
+    ),
 ]
 
 

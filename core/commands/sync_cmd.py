@@ -85,8 +85,9 @@ def _print(summary: SyncSummary, run_id: str, seconds: float) -> None:
                        str(len(s.changed)))  # fmt: skip
     console.print(pulled)
     resolved = summary.resolved
+    counts = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in resolved.counts.items() if value)
     console.print(
-        f"identity: {resolved.mode}; {len(resolved.affected)} profiles touched {resolved.counts}", markup=False
+        f"identity: {resolved.mode}; {len(resolved.affected)} profiles touched ({counts or 'no change'})", markup=False
     )
     console.print(f"decided: {summary.decided.evaluated} profiles, {len(summary.decided.changed)} changed, "
                   f"{len(summary.decided.new_alerts)} new alerts", markup=False)  # fmt: skip

@@ -148,7 +148,23 @@ def read_people_file(
                 continue
             found.people.append(person)
             found.problems.extend((str(person.source), problem) for problem in problems)
+    _refuse_without_ids(file, found, _ID, hint="name the ID key record_id, or pass --mapping MAPPING.yaml")
     return found
+
+
+def _refuse_without_ids(path: Path, found: FilePeople, id_field: str, *, hint: str) -> None:
+    """Refuse a file none of whose records has the ID (a JSON export read without its mapping, say).
+
+    Raises:
+        ConfigError: Every record lacks ``id_field``; nothing was resolved.
+    """
+    without = [row for row in found.parked if row.code is RejectionCode.NO_ID]
+    if not found.rows or len(without) != found.rows:
+        return
+    keys = sorted({str(key) for row in without if isinstance(row.raw, Mapping) for key in row.raw})
+    shown = ", ".join(keys[:15]) + (", ..." if len(keys) > 15 else "")
+    msg = f"{path}: none of its {found.rows:,} records has {id_field!r} to identify it; keys: {shown or 'none'}"
+    raise ConfigError(msg, hint=hint, file=str(path))
 
 
 def read_mapped_file(
@@ -184,4 +200,6 @@ def read_mapped_file(
                 found.parked.append(_parked(record, "the mapping made no Person of this row", None))
             found.people.extend(people)
             found.problems.extend((f"{record.system}/{record.stream}/{record.source_id}", p) for p in outcome.problems)
+    hint = f"point the mapping's 'id:' at a key the records have ({compiled.file}), or check --stream"
+    _refuse_without_ids(Path(path), found, id_column(compiled, chosen), hint=hint)
     return found

@@ -246,7 +246,7 @@ def load_settings(path: Path | str | None) -> IdentitySettings:
     try:
         doc = load(path)
     except YamlSyntaxError as err:
-        raise ConfigError(str(err.problem), hint="fix the YAML syntax on that line", file=str(path)) from None
+        raise ConfigError(err.problem.headline, hint=err.problem.hint, file=str(path)) from None
     except OSError as err:
         msg = f"cannot read identity settings {path}: {err.strerror}"
         raise ConfigError(msg, file=str(path)) from None

@@ -58,6 +58,7 @@ class Compiler:
         deleted = self._optional((*loc, "deleted"), spec.deleted, "deleted", implied="to_bool")
         identifiers = [self.identifier((*loc, "identifiers", i), item) for i, item in enumerate(spec.identifiers)]
         targets = [self.target((*loc, *rel), target) for rel, target in spec.target_list()]
+        self._one_person(loc, spec)
         writeback = self.writeback(name, (*loc, "writeback"), spec.writeback, spec.writeback_options)
         if len(self.problems) > before or id_path is None:
             return None
@@ -71,6 +72,25 @@ class Compiler:
             updated_at=updated_at,
             deleted=deleted,
         )
+
+    def _one_person(self, loc: Loc, spec: StreamSpec) -> None:
+        """Record a problem for a Person target mapping fields another one maps: each record would be two people.
+
+        Two guarded by ``when`` may exclude each other (a sample shows it), so only an unguarded pair is reported.
+        """
+        people = [(rel, t) for rel, t in spec.target_list() if t.model == "Person"]
+        for i, (rel, target) in enumerate(people):
+            for first_rel, first in people[:i]:
+                shared = [name for name in target.fields if name in first.fields]
+                if shared and (target.when is None or first.when is None):
+                    listed = ", ".join(shared[:5]) + (", ..." if len(shared) > 5 else "")
+                    where = ".".join(str(part) for part in first_rel)
+                    self.problem(
+                        (*loc, *rel),
+                        f"this Person target maps {listed} again (first in {where}): each record would become two people",
+                        "map a record's person in one target, or give each target a 'when' that excludes the other",
+                    )
+                    break
 
     def path(self, loc: Loc, text: str) -> SourcePath | None:
         """Parse a source path, or record why it is malformed."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.config import DEFAULT_PATH, Project, load_project, project_store_url
+from core.config import Project, find_project, load_project, project_store_url
 from core.mapping import load_mapping
 from core.mapping.writeback import Writeback
 from core.store import database_url
@@ -30,12 +30,12 @@ class ProjectContext:
 
 
 def project_context(config: Path | None, url: str | None) -> ProjectContext:
-    """Read the project file (``config``, else ``contactpoint.yaml`` when it exists) for a report.
+    """Read the project file (``config``, else the ``contactpoint.yaml`` of this folder or a parent) for a report.
 
     Raises:
         ConfigError: The project file named is missing or invalid, or a mapping is broken.
     """
-    path = config if config is not None else (DEFAULT_PATH if DEFAULT_PATH.exists() else None)
+    path = config if config is not None else find_project()
     if path is None:
         return ProjectContext(url or database_url())
     project = load_project(path)

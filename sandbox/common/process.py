@@ -20,10 +20,10 @@ from typing import Any
 
 import requests
 
-from core.errors import ConnectorError
+from core.errors import ConfigError, ConnectorError
 from sandbox.common.registry import KNOWN_SANDBOXES, SandboxOptions, check_system
 
-__all__ = ["down", "read_state", "state_dir", "up"]
+__all__ = ["down", "read_state", "running_states", "state_dir", "up", "up_many"]
 
 _READY_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 10.0
@@ -54,6 +54,12 @@ def read_state(system: str) -> dict[str, Any] | None:
     return state
 
 
+def running_states() -> dict[str, dict[str, Any]]:
+    """The state of every sandbox running from this state directory, by system."""
+    states = {name: read_state(name) for name in sorted(KNOWN_SANDBOXES)}
+    return {name: state for name, state in states.items() if state is not None}
+
+
 def up(system: str, *, port: int = 0, options: SandboxOptions | None = None) -> tuple[dict[str, Any], bool]:
     """Start sandbox ``system`` in the background unless it already runs.
 
@@ -63,20 +69,61 @@ def up(system: str, *, port: int = 0, options: SandboxOptions | None = None) -> 
         options: Records, seed and faults for a new sandbox.
 
     Returns:
-        The sandbox's state (base_url, ca_file, credentials, admin_token, pid...) and
-        whether it was already running.
+        The sandbox's state (base_url, ca_file, credentials, connector_settings,
+        admin_token, pid...) and whether it was already running.
 
     Raises:
         ConfigError: Unknown system.
         ConnectorError: The server process did not become ready.
     """
-    name = check_system(system)
-    running = read_state(name)
-    if running is not None:
-        return running, True
+    return up_many([system], port=port, options=options)[check_system(system)]
+
+
+def up_many(
+    systems: list[str], *, port: int = 0, options: SandboxOptions | None = None
+) -> dict[str, tuple[dict[str, Any], bool]]:
+    """Start several sandboxes at once (each not yet running), and wait until every one answers.
+
+    Args:
+        systems: Known sandbox names; ``["all"]`` means every known sandbox.
+        port: Port for a single sandbox; with several, each picks a free one (a fixed port is refused).
+        options: Records, seed and faults for the new sandboxes.
+
+    Returns:
+        Per system, in the order given: its state and whether it was already running.
+
+    Raises:
+        ConfigError: Unknown system, or a fixed port with several systems.
+        ConnectorError: A server process did not become ready (the others started are stopped).
+    """
+    names = sorted(KNOWN_SANDBOXES) if systems == ["all"] else [check_system(s) for s in systems]
+    if port and len(names) > 1:
+        msg = f"--port {port} names one port, and {len(names)} sandboxes cannot share it"
+        raise ConfigError(msg, hint="leave --port out (each sandbox picks a free port) or start one system")
     opts = options or SandboxOptions()
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
+    found: dict[str, tuple[dict[str, Any], bool]] = {}
+    started: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+    for name in names:
+        running = read_state(name)
+        if running is not None:
+            found[name] = (running, True)
+        else:
+            started[name] = _spawn(name, port, opts, directory)
+    try:
+        for name, (proc, log_path) in started.items():
+            found[name] = (_wait_ready(name, proc, log_path), False)
+    except ConnectorError:
+        for name, (proc, _) in started.items():
+            if proc.poll() is None:
+                _terminate(proc.pid)
+            _state_file(name).unlink(missing_ok=True)
+        raise
+    return {name: found[name] for name in names}
+
+
+def _spawn(name: str, port: int, opts: SandboxOptions, directory: Path) -> tuple[subprocess.Popen[bytes], Path]:
     args = [sys.executable, "-m", _SERVE_MODULE, name, "--port", str(port), "--state-dir", str(directory)]
     args += ["--records", str(opts.records), "--seed", str(opts.seed), "--api-limit", str(opts.api_limit)]
     for fault in opts.faults:
@@ -84,7 +131,7 @@ def up(system: str, *, port: int = 0, options: SandboxOptions | None = None) -> 
     log_path = directory / f"{name}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-    return _wait_ready(name, proc, log_path), False
+    return proc, log_path
 
 
 def _wait_ready(name: str, proc: subprocess.Popen[bytes], log_path: Path) -> dict[str, Any]:

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     state = running.describe() | {
+        "connector_settings": running.connector_settings(),
         "pid": os.getpid(),
         "port": running.server.port,
         "records": args.records,

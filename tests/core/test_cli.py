@@ -51,25 +51,75 @@ def test_console_script_reports_config_errors_with_hint_and_exit_2(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_demo_runs_the_pipeline_on_bundled_data_and_exits_0(tmp_path):
+def test_demo_runs_the_main_job_over_the_four_sandboxes_and_exits_0(tmp_path):
     result = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path), "--records", "40"])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "files/people        20 pulled" in out
-    assert "salesforce/Contact" in out
-    assert "parked salesforce/Contact/" in out
-    assert "not built yet" in out
-    assert "unified profiles" in out
-    why = next(line.split("why: ", 1)[1] for line in out.splitlines() if "why: contactpoint identity explain" in line)
+    assert "crm_export/people            20 pulled" in out
+    for stream in ("salesforce/Contact", "zendesk/tickets", "hubspot/contacts", "mixpanel/events"):
+        assert stream in out
+    assert "e.g. parked salesforce/Contact/" in out and "broken email on purpose" in out
+    assert "not built yet" not in out
+    block = out.split("4. write back (only what changed)\n")[1].split("alerts sent")[0]
+    written = {line.split()[0]: line.split() for line in block.splitlines() if line.strip()}
+    assert {"salesforce", "zendesk", "hubspot", "mixpanel"} <= set(written) and all(
+        int(w[1]) > 0 for w in written.values()
+    )
+    assert "segment 'enterprise buyer'" in out and "in hubspot, mixpanel, salesforce, zendesk" in out
+    assert "Segment='enterprise buyer'" in out  # her contact, read back through Salesforce's API
+    assert "6. the same sync again:" in out and out.split("6. the same sync again:")[1].split("\n")[0].endswith(
+        " 0 write calls"
+    )
     from core.store import open_store
 
     with open_store(f"sqlite:///{tmp_path / 'demo.db'}") as store:
-        (run,) = store.runs.list(kind="demo")
-        assert run.status == "partial" and run.counters["profiles"] > 0 and run.counters["pulled"] > 40
-    usage = run.api_usage["salesforce"]
-    assert usage["calls"] > 0
-    assert set(usage) == {"calls", "retries", "throttled_seconds"}
-    # the printed command works on the store the demo kept
-    explained = CliRunner().invoke(app, why.split()[1:])
-    assert explained.exit_code == 0, explained.output
-    assert "profile cp_" in explained.stdout
+        first, second = sorted(store.runs.list(kind="demo"), key=lambda r: r.started_at)
+        assert first.status == "partial" and first.counters["profiles"] > 0 and first.counters["write_calls"] > 0
+        assert second.counters["write_calls"] == 0
+    assert first.api_usage["salesforce"]["calls"] > 0
+    assert (tmp_path / "contactpoint.yaml").is_file() and (tmp_path / "mappings" / "salesforce.yaml").is_file()
+    # the printed commands work on the store the demo kept
+    commands = [line.strip() for line in out.splitlines() if line.strip().startswith("contactpoint ")]
+    assert len(commands) == 3
+    for command in commands:
+        shown = CliRunner().invoke(app, command.split()[1:])
+        assert shown.exit_code == 0, (command, shown.output)
+    assert "cp_" in CliRunner().invoke(app, commands[0].split()[1:]).stdout
+    assert (tmp_path / "reconcile.html").is_file()
+
+
+def _leaves(command, path=()):
+    if hasattr(command, "commands"):  # a group (typer's own click-like classes)
+        for name, sub in command.commands.items():
+            yield from _leaves(sub, (*path, name))
+    else:
+        yield path, command
+
+
+def test_every_command_answers_a_wrong_option_with_usage_exit_2():
+    import typer
+
+    leaves = list(_leaves(typer.main.get_command(app)))
+    assert {("identity", "resolve"), ("store", "parked"), ("mapping", "run"), ("init",)} <= {p for p, _ in leaves}
+    wrong = []
+    for path, _ in leaves:
+        result = CliRunner().invoke(app, [*path, "--no-such-option"])
+        if result.exit_code != 2 or "No such option: --no-such-option" not in result.output:
+            wrong.append((" ".join(path), result.exit_code, result.output[-200:]))
+    assert wrong == []
+
+
+def test_options_that_do_not_go_together_are_usage_mistakes_exit_2(tmp_path):
+    for args in (
+        ["identity", "resolve", "--store", "--explain-out", str(tmp_path / "pairs.jsonl")],
+        ["identity", "resolve", "--store", "--out", str(tmp_path / "clusters.csv")],
+        ["identity", "resolve"],
+        ["identity", "split", "cp_A", "--records", " , "],
+        ["identity", "merge", "cp_A", "cp_A"],
+    ):
+        result = CliRunner().invoke(app, [*args, "--url", f"sqlite:///{tmp_path / 's.db'}"])
+        assert result.exit_code == 2, (args, result.output)
+        assert "error:" in result.stderr and "hint:" in result.stderr
+    explained = CliRunner().invoke(app, ["identity", "resolve", "--store", "--explain-out", "f.jsonl"])
+    assert "--explain-out only go with a FILE" in explained.stderr
+    assert not (tmp_path / "s.db").exists()  # refused before anything was opened

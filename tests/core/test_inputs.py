@@ -63,3 +63,42 @@ def test_a_file_without_the_id_column_says_what_to_do(tmp_path):
     people.write_text("name,email\nAnn,a@example.com\n", encoding="utf-8")
     result = _run("identity", "resolve", str(people), "--out", str(tmp_path / "out.csv"))
     assert result.exit_code == 2 and "record_id" in result.stderr and "--mapping" in result.stderr
+
+
+def _lines(source: Path, target: Path) -> Path:
+    records = json.loads(source.read_text(encoding="utf-8"))
+    target.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return target
+
+
+def test_json_lines_named_json_and_an_array_named_jsonl_are_read_by_their_content(tmp_path):
+    source = ROOT / "samples/salesforce_contact.json"
+    expected = len(json.loads(source.read_text(encoding="utf-8")))
+    lines = _lines(source, tmp_path / "contacts.json")
+    array = tmp_path / "contacts.jsonl"
+    array.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    mapping = str(ROOT / "mappings/salesforce.yaml")
+    for path in (lines, array):
+        out = tmp_path / f"{path.suffix[1:]}.csv"
+        result = _run("identity", "resolve", str(path), "--mapping", mapping, "--stream", "Contact", "--out", str(out), "--json")  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["resolved"] == expected
+        url = f"sqlite:///{tmp_path / (path.suffix[1:] + '.db')}"
+        run = _run("mapping", "run", mapping, "-i", str(path), "--stream", "Contact", "--url", url, "--json")
+        assert run.exit_code == 0, run.output
+        assert json.loads(run.stdout)["pulled"] == expected
+        check = _run("mapping", "check", mapping, "--sample", str(path), "--stream", "Contact")
+        assert check.exit_code == 0, check.output
+
+
+def test_identity_resolve_never_reads_json_as_rows_without_ids_and_exit_0(tmp_path):
+    out = tmp_path / "clusters.csv"
+    result = _run("identity", "resolve", str(ROOT / "samples/salesforce_contact.json"), "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "none of its 2 records has 'record_id'" in result.stderr and "keys: Account, AccountId" in result.stderr
+    assert "--mapping" in result.stderr
+    people = tmp_path / "people.jsonl"
+    people.write_text(json.dumps({"record_id": "1", "email": "x"}) + "\n", encoding="utf-8")
+    bad = _run("identity", "resolve", str(people), "--out", str(out))
+    assert bad.exit_code == 4, bad.output  # every row parked: the data exit code, as mapping run
+    assert "every one of the 1 rows was parked" in bad.stderr

@@ -29,7 +29,7 @@ from connectors.base import (
 from connectors.helpdesk.zendesk import provision
 from connectors.helpdesk.zendesk.auth import who
 from connectors.helpdesk.zendesk.client import ZendeskClient
-from connectors.helpdesk.zendesk.config import ZendeskConfig
+from connectors.helpdesk.zendesk.config import StreamName, ZendeskConfig
 from connectors.helpdesk.zendesk.reader import StreamReader
 from connectors.helpdesk.zendesk.streams import Export, stream_for
 from connectors.helpdesk.zendesk.writeback import BATCH_SIZE, WriteBack
@@ -52,6 +52,8 @@ class ZendeskConnector:
 
     system: str = "zendesk"
     config_model: ClassVar[type[BaseModel]] = ZendeskConfig
+    stream_names: ClassVar[tuple[str, ...]] = tuple(name.value for name in StreamName)
+    open_streams: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -61,6 +61,8 @@ class HubSpotConnector:
 
     system: str = "hubspot"
     config_model: ClassVar[type[BaseModel]] = HubSpotConfig
+    stream_names: ClassVar[tuple[str, ...]] = (*CRM_STREAMS, EVENT_STREAM.name, SUBSCRIPTION_STREAM.name)
+    open_streams: ClassVar[bool] = False
 
     def __init__(
         self,

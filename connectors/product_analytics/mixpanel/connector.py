@@ -59,6 +59,8 @@ class MixpanelConnector:
 
     system: str = "mixpanel"
     config_model: ClassVar[type[BaseModel]] = MixpanelConfig
+    stream_names: ClassVar[tuple[str, ...]] = (str(EVENTS.name), str(PROFILES.name))
+    open_streams: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -36,17 +36,27 @@ def _from_epoch(number: float, unit: str) -> datetime:
 
 
 def _from_text(text: str, formats: list[str]) -> datetime:
+    impossible: ValueError | None = None  # a format fits, but the day or month does not exist (1987-02-31)
     for fmt in formats:
         try:
             return datetime.strptime(text, fmt)  # noqa: DTZ007 - the zone is added by the caller
-        except ValueError:
-            continue
+        except ValueError as err:
+            impossible = impossible or (err if _out_of_range(err) else None)
     try:
         return datetime.fromisoformat(text)
-    except ValueError:
+    except ValueError as err:
+        impossible = impossible or (err if _out_of_range(err) else None)
+        if impossible is not None:
+            msg = f"{text!r} has the shape of a date but that date does not exist ({impossible})"
+            raise ValueError(msg) from None
         tried = f"formats {formats} or ISO 8601" if formats else "ISO 8601 (add 'formats: [...]')"
         msg = f"not a date-time in {tried}"
         raise ValueError(msg) from None
+
+
+def _out_of_range(err: ValueError) -> bool:
+    """Whether the text had the shape of a date whose day or month is out of range (not another shape)."""
+    return "out of range" in str(err) or "must be in" in str(err)
 
 
 def _is_number(text: str) -> bool:

@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.mapping import TRANSFORMS
+from core.mapping import TRANSFORMS, load_mapping
 from core.mapping.plans import wrap_transform
 from core.mapping.registry import BuildContext
 from core.mapping.transforms import split_full_name
 
 CTX = BuildContext(phone_region="GB", timezone="Europe/London")
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def build(name, ctx=CTX, **args):
@@ -267,5 +269,20 @@ def test_parse_date():
     assert run("parse_date", "1984-02-29") == date(1984, 2, 29)
     assert run("parse_date", "29/02/1984", formats=["%d/%m/%Y"]) == date(1984, 2, 29)
     assert run("parse_date", datetime(2024, 1, 2, 3, tzinfo=UTC)) == date(2024, 1, 2)
-    with pytest.raises(ValueError, match="date-time"):
+    with pytest.raises(ValueError, match="does not exist"):
         run("parse_date", "1984-02-30")
+
+
+def test_an_impossible_date_says_it_does_not_exist_rather_than_asking_for_formats():
+    mapping = load_mapping(ROOT / "mappings/salesforce.yaml")
+    raw = {"Id": "003A1", "LastName": "Lee", "Birthdate": "1987-02-31", "SystemModstamp": "2024-05-01T09:30:00Z"}
+    outcome = mapping.map(mapping.source_record("Contact", raw))
+    reasons = [p.message for p in getattr(outcome, "problems", [])] + [getattr(outcome, "reason", "")]
+    said = " ".join(r for r in reasons if "1987-02-31" in r)
+    assert "does not exist" in said and "day is out of range" in said
+    assert "formats" not in said
+    with pytest.raises(ValueError, match="does not exist") as info:
+        run("parse_date", "31/02/1987", formats=["%d/%m/%Y"])
+    assert "formats" not in str(info.value)
+    with pytest.raises(ValueError, match=r"add 'formats"):
+        run("parse_date", "February the 3rd")

@@ -56,7 +56,7 @@ CRASHES = {
         "core.commands.identity_store_cmd.split_profile",
         ["identity", "split", "cp_a", "--records", "x"],
     ),
-    "demo": ("core.commands.demo_cmd.resolve_store", ["demo", "--records", "10", "--dir", "{dir}"]),
+    "demo": ("core.commands.demo_cmd.run_sync", ["demo", "--records", "10", "--dir", "{dir}"]),
 }
 
 

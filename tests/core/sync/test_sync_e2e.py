@@ -178,3 +178,15 @@ def test_a_revoked_grant_stops_personal_writes_there_while_protections_and_quiet
         f"SELECT Contactpoint_Quiet_Hours__c FROM Contact WHERE Contactpoint_Profile_Id__c = '{pid}'"
     )["records"][0]
     assert contact["Contactpoint_Quiet_Hours__c"] == "21:00-08:00 Europe/Stockholm"
+
+
+def test_the_human_summary_is_plain_words_and_tables_on_stdout(env):
+    synced, _ = env
+    result = synced.cli("sync", "run")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    identity = next(line for line in out.splitlines() if line.startswith("identity: "))
+    assert "{" not in identity and "'" not in identity, identity  # no Python dict text
+    assert "profiles touched (" in identity
+    assert "write-back (wrote)" in out and "write calls" in out
+    assert next(line for line in out.splitlines() if line.startswith("pulled ")).split(",")[0].split()[1].isdigit()
