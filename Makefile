@@ -8,10 +8,13 @@ STAMP   = $(VENV)/.installed-stamp
 
 .PHONY: demo test test-soak test-fast lint typecheck postgres postgres-stop sf-cli chromium cassettes bench clean
 
+# The install is quiet: its output goes to .tmp/install.log and is shown only when it fails.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@mkdir -p .tmp && echo "installing Contactpoint into $(VENV) (log: .tmp/install.log)"
+	@{ $(BIN)/python -m pip install --quiet --upgrade pip && \
+	   $(BIN)/python -m pip install --quiet -e '.[test]'; } >.tmp/install.log 2>&1 || \
+	 { cat .tmp/install.log; echo "the install failed; the log above is in .tmp/install.log"; exit 1; }
 	@touch $(STAMP)
 
 demo: $(STAMP)

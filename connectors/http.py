@@ -326,6 +326,8 @@ class MeteredSession(requests.Session):
             return False
         if outcome.failed:
             err = outcome.exception()
+            if isinstance(err, requests.exceptions.SSLError):  # an untrusted certificate stays untrusted
+                return False
             if isinstance(err, requests.ConnectionError):  # ConnectTimeout included, ReadTimeout not
                 return method in _IDEMPOTENT or _never_connected(err)
             return isinstance(err, requests.ReadTimeout) and method in _IDEMPOTENT

@@ -48,15 +48,18 @@ from core.commands import (
     store_cmd,
     sync_cmd,
 )
-from core.logs import configure
+from core.logs import configure, verbosity_level
 
 __all__ = ["app", "main"]
+
+SERVICES = frozenset({"serve", "schedule"})
+"""Commands that run as services: their logs are their output, so INFO is shown by default."""
 
 app = typer.Typer(
     name="contactpoint",
     help="Unified customer profiles over the systems you already run.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -70,16 +73,23 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     log_json: Annotated[
-        bool, typer.Option("--log-json", help="Write logs as JSON lines (default on a non-terminal).")
+        bool, typer.Option("--log-json", help="Write logs as JSON lines (default when standard error is not a terminal).")
     ] = False,
-    log_level: Annotated[str, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+    log_level: Annotated[
+        str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR (default WARNING; INFO for serve and schedule).")
+    ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="Show progress logs: -v for INFO, -vv for DEBUG.")
+    ] = 0,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
-) -> None:
+) -> None:  # fmt: skip
     """Contactpoint: pull, map, resolve, decide and write back customer data."""
-    configure(json=True if log_json else None, level=log_level)
+    level = log_level or verbosity_level(verbose, service=ctx.invoked_subcommand in SERVICES)
+    configure(json=True if log_json else None, level=level)
 
 
 def _register() -> None:

@@ -21,7 +21,17 @@ from typing import Any, TextIO
 
 import structlog
 
-__all__ = ["KEYS", "configure", "hash_email", "mask_record", "mask_text", "mask_value", "redact", "redact_text"]
+__all__ = [
+    "KEYS",
+    "configure",
+    "verbosity_level",
+    "hash_email",
+    "mask_record",
+    "mask_text",
+    "mask_value",
+    "redact",
+    "redact_text",
+]
 
 KEYS = frozenset(
     {
@@ -136,6 +146,19 @@ def redact(value: Any, *, emails: bool = True, key: str | None = None) -> Any:
     if hasattr(value, "get_secret_value"):
         return MASK
     return value
+
+
+def verbosity_level(verbose: int, *, service: bool = False) -> str:
+    """The log level for ``-v`` given ``verbose`` times: WARNING, then INFO, then DEBUG.
+
+    A command's summary is its output, so a person sees only warnings and errors from the
+    logs unless they ask; a service (``serve``, ``schedule run``) shows INFO by default.
+    """
+    if verbose > 1:
+        return "DEBUG"
+    if verbose == 1 or service:
+        return "INFO"
+    return "WARNING"
 
 
 def _redaction_processor(*, emails: bool) -> Any:

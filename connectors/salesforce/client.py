@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 import requests
@@ -29,6 +30,7 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 from simple_salesforce.format import format_soql
 
+from connectors.failures import unknown_name
 from connectors.http import MeteredSession
 from connectors.salesforce.auth import SessionToken, read_token, static_token, token_form
 from connectors.salesforce.config import SalesforceConfig
@@ -177,8 +179,22 @@ class SalesforceClient:
     # -- REST ----------------------------------------------------------------------------------
 
     def describe(self, sobject: str) -> dict[str, Any]:
-        """Return the sObject describe (fields with name, type, calculated...)."""
-        result = self.call("describe", lambda sf: sf.restful(f"sobjects/{sobject}/describe"), stream=sobject)
+        """Return the sObject describe (fields with name, type, calculated...).
+
+        Raises:
+            ConnectorConfigError: The org has no such object (the error names the nearest it has).
+            ConnectorError: The call failed otherwise.
+        """
+        try:
+            result = self.call("describe", lambda sf: sf.restful(f"sobjects/{sobject}/describe"), stream=sobject)
+        except FatalApiError as err:
+            if err.context.get("status") != HTTPStatus.NOT_FOUND:
+                raise
+            listed = self.call("describe", lambda sf: sf.restful("sobjects")) or {}
+            names = [str(o["name"]) for o in listed.get("sobjects", []) if o.get("name")]
+            setting = f"systems.{self.system}.settings.objects"
+            unknown = unknown_name("object", sobject, names, system=self.system, setting=setting)
+            raise unknown from None
         return dict(result or {})
 
     def limits(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 import requests
 from simple_salesforce.exceptions import SalesforceError
 
+from connectors.failures import untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import (
     AuthError,
@@ -97,6 +98,9 @@ def map_error(
         "  ", " "
     )
     if status is None:
+        untrusted = untrusted_certificate(source, system=system) if isinstance(source, Exception) else None
+        if untrusted is not None:
+            return untrusted
         return RetryableError(text, hint="check the network path to the Salesforce instance", **ctx)
     return _by_status(status, code, message, text, headers=headers, ctx=ctx)
 

@@ -69,7 +69,7 @@ class StreamReader:
                 msg = f"stream {stream!r} is not configured for {self._system}; configured: {known}"
                 raise ConnectorConfigError(msg, hint="add it under settings.objects", system=self._system)
             described = self._client.describe(stream).get("fields", [])
-            fields, formulas = select_fields(stream_for(stream), settings, described)
+            fields, formulas = select_fields(stream_for(stream), settings, described, system=self._system)
             types = {str(f["name"]): str(f.get("type")) for f in described}
             self._shapes[stream] = _Shape(fields, formulas, types, settings.where)
         return self._shapes[stream]

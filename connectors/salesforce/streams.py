@@ -16,6 +16,7 @@ from datetime import datetime
 from simple_salesforce.format import format_soql
 
 from connectors.base import StreamSpec
+from connectors.failures import unknown_name
 from connectors.salesforce.config import ObjectSettings
 from core.errors import ConnectorConfigError
 
@@ -101,7 +102,11 @@ def check_name(name: str, *, what: str) -> str:
 
 
 def select_fields(
-    stream: SalesforceStream, settings: ObjectSettings, described: Iterable[Mapping[str, object]]
+    stream: SalesforceStream,
+    settings: ObjectSettings,
+    described: Iterable[Mapping[str, object]],
+    *,
+    system: str = "salesforce",
 ) -> tuple[list[str], set[str]]:
     """Choose the fields to read from a describe result.
 
@@ -109,12 +114,13 @@ def select_fields(
         stream: The stream's declaration.
         settings: Configured fields (None means every readable field).
         described: The ``fields`` list of an sObject describe.
+        system: The configured system name (where the error says the fields are set).
 
     Returns:
         (fields in query order, names of formula fields among them).
 
     Raises:
-        ConnectorConfigError: A configured field does not exist on the object.
+        ConnectorConfigError: A configured field does not exist on the object (with the nearest that does).
 
     """
     by_name = {str(f["name"]): f for f in described}
@@ -122,9 +128,9 @@ def select_fields(
     if settings.fields:
         unknown = [f for f in settings.fields if f not in by_name]
         if unknown:
-            msg = f"{stream.name} has no field(s) {', '.join(unknown)}"
-            hint = f"fields of {stream.name} include: {', '.join(sorted(by_name)[:15])}..."
-            raise ConnectorConfigError(msg, hint=hint, stream=stream.name)
+            setting = f"systems.{system}.settings.objects[{stream.name}].fields"
+            error = unknown_name("field", unknown, by_name, system=system, owner=stream.name, setting=setting)
+            raise error
         wanted = list(settings.fields)
     else:
         wanted = readable

@@ -7,10 +7,11 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 from pydantic import AfterValidator, ValidationInfo
 
 from core.canonical.countries import country_code
+from core.canonical.emails import check_email
 
 __all__ = ["STORED", "CountryCode", "EmailAddress", "PhoneE164", "TimeZoneName", "check_timezone", "to_e164"]
 
@@ -28,7 +29,7 @@ def _check_email(value: str, info: ValidationInfo) -> str:
     if _stored(info):
         return value
     try:
-        validate_email(value, check_deliverability=False)
+        check_email(value)
     except EmailNotValidError as err:
         msg = f"email {value!r} is not a valid address: {err}"
         raise ValueError(msg) from None
@@ -37,7 +38,9 @@ def _check_email(value: str, info: ValidationInfo) -> str:
 
 _VALID_E164: set[str] = set()
 """E.164 strings ``to_e164`` produced, so validating them again costs no second parse."""
-_VALID_E164_MAX = 1 << 18
+_VALID_E164_MAX = 1 << 15
+"""Enough for the numbers of a batch being mapped (each is validated right after it is formatted); bounded so a
+long load keeps flat memory."""
 
 
 @lru_cache(maxsize=1 << 14)  # a record often carries the same number as a field and as an identifier

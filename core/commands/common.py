@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -12,12 +13,14 @@ import typer
 from rich.console import Console
 
 from core.errors import ContactpointError
+from core.logs import redact
 
 __all__ = [
     "ContactpointError",
     "FormatOption",
     "WaitOption",
     "console",
+    "error_json",
     "errors_to_exit",
     "print_json",
     "report_error",
@@ -42,8 +45,41 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _json_requested() -> bool:
+    """Whether the command being run was given ``--json`` (its ``as_json`` parameter)."""
+    # Typer 0.2x carries its own copy of click; older releases use click itself
+    for name in ("typer._click.globals", "click.globals"):
+        try:
+            context = importlib.import_module(name).get_current_context(silent=True)
+        except ImportError:
+            continue
+        if context is not None:
+            return bool(context.params.get("as_json"))
+    return False
+
+
+def error_json(err: ContactpointError) -> dict[str, Any]:
+    """An error as JSON: its kind, message, hint, exit code and structured context (secrets masked)."""
+    return {
+        "error": {
+            "type": type(err).__name__,
+            "message": err.message,
+            "hint": err.hint,
+            "exit_code": err.exit_code,
+            "context": redact({k: v for k, v in err.context.items() if isinstance(v, str | int | float | bool)}),
+        }
+    }
+
+
 def report_error(err: ContactpointError) -> int:
-    """Print an error and its hint to standard error; return the exit code for it."""
+    """Print an error and its hint; return the exit code for it.
+
+    Under ``--json`` the error is one JSON document on standard output (``error_json``), so a
+    script reading the output reads the failure too; otherwise two lines on standard error.
+    """
+    if _json_requested():
+        print_json(error_json(err))
+        return err.exit_code
     stderr.print(f"error: {err.message}", markup=False)
     if err.hint:
         stderr.print(f"hint: {err.hint}", markup=False)

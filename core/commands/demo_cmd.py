@@ -146,8 +146,6 @@ def _show_first_run(summary: SyncSummary, store: Store, bad_id: str) -> None:
 
 def _buyer(store: Store, sandboxes: Mapping[str, RunningSandbox]) -> str | None:
     """Show the buyer's profile across the systems, and her Salesforce contact read back through its API."""
-    from simple_salesforce.api import Salesforce
-
     from sandbox.common.stories import story
 
     maya = story("buyer").people[0]
@@ -167,10 +165,13 @@ def _buyer(store: Store, sandboxes: Mapping[str, RunningSandbox]) -> str | None:
                   f"suppressed for marketing: {values.get('suppression.marketing')} "
                   f"({', '.join(values.get('suppression.reasons') or []) or 'no reason'})", markup=False)  # fmt: skip
     sb = sandboxes["salesforce"]
-    client = Salesforce(instance_url=sb.base_url, session_id=sb.credentials["session_id"],
-                        session=sb.requests_session(), version=sb.credentials["api_version"])  # fmt: skip
     query = f"SELECT {', '.join(_BUYER_FIELDS)} FROM Contact WHERE Email = '{maya.email}'"
-    for record in client.query(query)["records"]:
+    answer = sb.requests_session().get(  # Salesforce's REST query endpoint, as any client calls it
+        f"{sb.base_url}/services/data/v{sb.credentials['api_version']}/query",
+        params={"q": query}, headers={"Authorization": f"Bearer {sb.credentials['session_id']}"}, timeout=30,
+    )  # fmt: skip
+    answer.raise_for_status()
+    for record in answer.json()["records"]:
         shown = ", ".join(f"{f.removeprefix('Contactpoint_').removesuffix('__c')}={record.get(f)!r}"
                           for f in _BUYER_FIELDS)  # fmt: skip
         console.print(f"  her Salesforce contact, read back through its API: {shown}", markup=False)

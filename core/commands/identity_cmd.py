@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
+from core.commands.directory_cmd import list_command
 from core.commands.identity_store_cmd import (
     SettingsOption,
     explain_command,
@@ -38,6 +39,7 @@ app.command("explain")(explain_command)
 app.command("merge")(merge_command)
 app.command("split")(split_command)
 app.command("review")(review_command)
+app.command("list")(list_command)
 
 
 def _file_and_out(file: Path | None, out: Path | None) -> tuple[Path, Path]:

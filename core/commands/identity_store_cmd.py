@@ -4,6 +4,9 @@ contactpoint identity resolve --store [--url URL] [--settings identity.yaml]
 contactpoint identity explain cp_01hx… | salesforce/Contact/003A1 [--json]
 contactpoint identity merge cp_A cp_B [--reason "same person, confirmed by phone"]
 contactpoint identity split cp_A --records zendesk/users/77,hubspot/contacts/9 [--reason …]
+
+A profile can be named by its ID, an email address, or one of its records
+(``files:p-0007``, ``salesforce/Contact/003…``), as ``profile show`` takes it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import typer
 from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
+from core.commands.progress import progress
 from core.commands.store_cmd import UrlOption
 from core.config import default_identity_settings
 from core.errors import UsageError
@@ -23,6 +27,7 @@ from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
 from core.identity.profile_view import describe
 from core.identity.settings import load_settings
+from core.reports.person import find_person
 from core.store import open_store
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
 
@@ -62,7 +67,8 @@ def resolve_store_command(url: str | None, settings: Path | None, *, as_json: bo
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY, jobs=[IDENTITY_JOB], wait=wait) as run:
             run_id = run.run_id
-            result = resolve_store(store, config, run_id=run_id, check_stop=run.check_stop)
+            with progress("resolving the people in the store", quiet=as_json):
+                result = resolve_store(store, config, run_id=run_id, check_stop=run.check_stop)
             summary = result.summary()
             run.count_all(summary)
     if as_json:
@@ -147,8 +153,8 @@ def _print_change(change: ManualChange, verb: str, *, as_json: bool) -> None:
 
 
 def merge_command(
-    first: Annotated[str, typer.Argument(help="A profile ID.")],
-    second: Annotated[str, typer.Argument(help="Another profile ID; the older of the two keeps its ID.")],
+    first: Annotated[str, typer.Argument(help="A profile ID, an email address or a record (system:record-id).")],
+    second: Annotated[str, typer.Argument(help="Another profile (the same forms); the older keeps its ID.")],
     reason: ReasonOption = None,
     url: UrlOption = None,
     settings: SettingsOption = None,
@@ -161,15 +167,18 @@ def merge_command(
             raise UsageError(msg, hint="contactpoint identity merge cp_A cp_B --reason 'same person'")
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY_MERGE, jobs=[IDENTITY_JOB]) as run:
+            one, other = find_person(store, first), find_person(store, second)
             change = merge_profiles(
-                store, first, second, run_id=run.run_id, settings=config, reason=reason, created_by=_user()
+                store, one, other, run_id=run.run_id, settings=config, reason=reason, created_by=_user()
             )
             run.count_all({"moved": len(change.moved), "pins": len(change.pin_ids)})
     _print_change(change, f"merged {change.other_id} into {change.profile_id}", as_json=as_json)
 
 
 def split_command(
-    profile: Annotated[str, typer.Argument(help="The profile ID to split.")],
+    profile: Annotated[
+        str, typer.Argument(help="The profile to split: its ID, an email address or one of its records.")
+    ],
     records: Annotated[str, typer.Option("--records", help="Records to move out: REF[,REF...] (system/stream/id).")],
     reason: ReasonOption = None,
     url: UrlOption = None,
@@ -185,7 +194,13 @@ def split_command(
         config = load_settings(settings)
         with open_store(url) as store, RunContext(store, RunKind.IDENTITY_SPLIT, jobs=[IDENTITY_JOB]) as run:
             change = split_profile(
-                store, profile, chosen, run_id=run.run_id, settings=config, reason=reason, created_by=_user()
+                store,
+                find_person(store, profile),
+                chosen,
+                run_id=run.run_id,
+                settings=config,
+                reason=reason,
+                created_by=_user(),
             )
             run.count_all({"moved": len(change.moved), "pins": len(change.pin_ids)})
     _print_change(change, f"split {change.other_id} out of {change.profile_id}", as_json=as_json)

@@ -29,6 +29,7 @@ from core.ledger.settings import KEY_ENV, LedgerSettings
 from core.ledger.signing import SigningKey, generate_key_text
 from core.ledger.statements import iso, parse_time
 from core.ledger.vocabulary import Part
+from core.reports.person import find_person
 from core.store import Store, open_store
 
 __all__ = ["app", "clients", "load_ledger_settings"]
@@ -162,7 +163,9 @@ def _print_show(report: dict[str, Any]) -> None:
 
 @app.command("show")
 def show_command(
-    person: Annotated[str, typer.Argument(help="A profile ID (or a merged-away alias).")],
+    person: Annotated[
+        str, typer.Argument(help="A profile ID (or alias), an email address or a record (system:record-id).")
+    ],
     at: Annotated[str | None, typer.Option("--at", help="Show the state in force at this time (RFC 3339).")] = None,
     url: UrlOption = None,
     config: ConfigOption = None,
@@ -177,7 +180,7 @@ def show_command(
             msg = f"--at {at!r}: {err}"
             raise UsageError(msg, hint="give a time such as 2024-05-01T09:30:00Z") from None
         with open_store(url) as store:
-            report = _show(store, settings, person, at)
+            report = _show(store, settings, find_person(store, person), at)
     if as_json:
         print_json(report)
         return
@@ -186,7 +189,9 @@ def show_command(
 
 @app.command("export")
 def export_command(
-    person: Annotated[str, typer.Argument(help="A profile ID (or alias).")],
+    person: Annotated[
+        str, typer.Argument(help="A profile ID (or alias), an email address or a record (system:record-id).")
+    ],
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
     url: UrlOption = None,
     config: ConfigOption = None,
@@ -195,7 +200,7 @@ def export_command(
     with errors_to_exit():
         settings = load_ledger_settings(config)
         with open_store(url) as store:
-            document = export_person(store, settings, person)
+            document = export_person(store, settings, find_person(store, person))
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     if out is None:
         sys.stdout.write(text)
@@ -264,7 +269,9 @@ def verify_command(url: UrlOption = None, config: ConfigOption = None, as_json: 
 
 @app.command("link")
 def link_command(
-    person: Annotated[str, typer.Argument(help="A profile ID (or alias).")],
+    person: Annotated[
+        str, typer.Argument(help="A profile ID (or alias), an email address or a record (system:record-id).")
+    ],
     url: UrlOption = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
@@ -273,7 +280,7 @@ def link_command(
     with errors_to_exit():
         settings = load_ledger_settings(config)
         with open_store(url) as store:
-            link, expires_at = sign_in_link(store, settings, person)
+            link, expires_at = sign_in_link(store, settings, find_person(store, person))
     if as_json:
         print_json({"url": link, "expires_at": iso(expires_at)})
         return

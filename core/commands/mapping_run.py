@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
+from core.commands.progress import progress
 from core.commands.store_cmd import UrlOption
 from core.errors import RecordRejected
 from core.inputs import id_column, input_connector
@@ -74,9 +75,9 @@ def run(
         jobs = [job_for_stream(connector.system, name)]
         with open_store(url) as store, RunContext(store, RunKind.IMPORT, jobs=jobs, wait=wait) as run:
             run_id = run.run_id
-            summary = ingest_stream(
-                connector, name, mapping, store, run_id=run_id, resume=not full, check_stop=run.check_stop
-            )
+            with progress(f"mapping {input_file.name}", quiet=as_json) as bar:
+                summary = ingest_stream(connector, name, mapping, store, run_id=run_id, resume=not full,
+                                        on_batch=bar.ingested, check_stop=run.check_stop)  # fmt: skip
             run.count_all(summary.counters())
             run.partial = bool(summary.parked or summary.field_problems)
             shown_url = mask_url(store.url)

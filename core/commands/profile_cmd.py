@@ -20,6 +20,7 @@ from rich.table import Table
 
 from connectors.base import Connector
 from core.commands.common import console, errors_to_exit, print_json
+from core.commands.directory_cmd import search_command
 from core.commands.report_cmd import current_user
 from core.config import build_connector
 from core.privacy import erase_person, export_person, plan_erasure
@@ -32,6 +33,8 @@ __all__ = ["app"]
 
 log = structlog.get_logger(__name__)
 app = typer.Typer(help="One person: their unified profile, a copy of everything held, erasure.", no_args_is_help=True)
+
+app.command("search")(search_command)
 
 Person = Annotated[str, typer.Argument(help="A profile ID, an email address, or system:record-id.")]
 Config = Annotated[Path | None, typer.Option("--config", "-c", help="Project file (default: ./contactpoint.yaml when present).")]  # fmt: skip

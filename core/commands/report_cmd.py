@@ -20,6 +20,7 @@ import structlog
 import typer
 
 from core.commands.common import console, errors_to_exit, stderr
+from core.commands.progress import progress
 from core.errors import UsageError
 from core.reports.project import project_context
 from core.reports.reconcile import ReportOptions, build_report
@@ -67,7 +68,12 @@ def reconcile(
         context = project_context(config, url)
         options = ReportOptions(since_run=since, targets=context.targets, budgets=context.budgets, reveal=reveal,
                                 keep=keep)  # fmt: skip
-        with open_store(context.url) as store, build_report(store, options) as report:
+        # json to standard output is the report itself: draw nothing over it
+        with (
+            progress("building the reconciliation report", quiet=fmt is Format.JSON and out is None),
+            open_store(context.url) as store,
+            build_report(store, options) as report,
+        ):
             if reveal:
                 log.warning("report.revealed", user=current_user(), run_id=since)
             target = _write(report, fmt, out)

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from core.commands.common import WaitOption, console, errors_to_exit, print_json, stderr
+from core.commands.common import WaitOption, console, errors_to_exit, print_json
+from core.commands.progress import progress
 from core.config import DEFAULT_PATH, load_project, project_store_url
 from core.store import open_store
 from core.sync.lifecycle import RunContext, RunKind
@@ -138,9 +139,9 @@ def run_command(
         with (
             open_store(project_store_url(project)) as store,
             RunContext(store, kind, jobs=jobs, wait=wait) as run,
+            progress("sync", quiet=as_json) as bar,
         ):
-            progress = None if as_json else (lambda step, detail: stderr.print(f"{step}: {detail}", markup=False))
-            summary = run_sync(project, store, options, run=run, progress=progress)
+            summary = run_sync(project, store, options, run=run, progress=bar.stage)
             run_id = run.run_id
     seconds = time.monotonic() - started
     if as_json:

@@ -7,6 +7,8 @@ raises one ``MappingError`` with all of them at the end.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +41,8 @@ class Compiler:
         self.system = system
         self.ctx = BuildContext(phone_region=defaults.phone_region, timezone=defaults.timezone)
         self.problems: list[Problem] = []
+        self._pairs: dict[str, list[ValuePlan]] = {}
+        """This stream's plans by (path, transforms) as written: plans of one pair share a slot and a chain."""
 
     def problem(self, loc: Loc, message: str, hint: str | None = None) -> None:
         """Record a problem at ``loc``."""
@@ -53,6 +57,7 @@ class Compiler:
             self.problems.extend(pydantic_problems(self.doc, loc, err, StreamSpec))
             return None
         before = len(self.problems)
+        self._pairs = {}
         id_path = self.path((*loc, "id"), spec.id)
         updated_at = self._optional((*loc, "updated_at"), spec.updated_at, "updated_at", implied="parse_datetime")
         deleted = self._optional((*loc, "deleted"), spec.deleted, "deleted", implied="to_bool")
@@ -62,6 +67,11 @@ class Compiler:
         writeback = self.writeback(name, (*loc, "writeback"), spec.writeback, spec.writeback_options)
         if len(self.problems) > before or id_path is None:
             return None
+        shared = self._share()
+        identifiers = [i if i is None else self._shared_identifier(i, shared) for i in identifiers]
+        targets = [t if t is None else self._shared_target(t, shared) for t in targets]
+        updated_at = None if updated_at is None else shared.get(id(updated_at), updated_at)
+        deleted = None if deleted is None else shared.get(id(deleted), deleted)
         return StreamMapping(
             name=name,
             loc=loc,
@@ -71,7 +81,30 @@ class Compiler:
             writeback=writeback,
             updated_at=updated_at,
             deleted=deleted,
+            shared=len({plan.slot for plan in shared.values()}),
         )
+
+    def _share(self) -> dict[int, ValuePlan]:
+        """Give each (path, transforms) pair written more than once a slot; return the plans that changed, by id."""
+        changed: dict[int, ValuePlan] = {}
+        for plans in self._pairs.values():
+            if len(plans) < 2:
+                continue
+            slot = len({p.slot for p in changed.values()})
+            first = plans[0]
+            for plan in plans:
+                changed[id(plan)] = dataclasses.replace(plan, slot=slot, steps=first.steps, chain=first.chain)
+        return changed
+
+    @staticmethod
+    def _shared_identifier(plan: IdentifierPlan, shared: dict[int, ValuePlan]) -> IdentifierPlan:
+        return dataclasses.replace(plan, value=shared.get(id(plan.value), plan.value))
+
+    @staticmethod
+    def _shared_target(plan: TargetPlan, shared: dict[int, ValuePlan]) -> TargetPlan:
+        fields = tuple((name, shared.get(id(value), value)) for name, value in plan.fields)
+        when = None if plan.when is None else shared.get(id(plan.when), plan.when)
+        return dataclasses.replace(plan, fields=fields, when=when)
 
     def _one_person(self, loc: Loc, spec: StreamSpec) -> None:
         """Record a problem for a Person target mapping fields another one maps: each record would be two people.
@@ -120,7 +153,12 @@ class Compiler:
                 )
         if source is None or steps is None:
             return None
-        return ValuePlan(label, loc, shown, source, steps + extra, spec.required, spec.default)
+        plan = ValuePlan(label, loc, shown, source, steps + extra, spec.required, spec.default)
+        if spec.path is not None:
+            written = [*spec.transforms, *(name for name, _ in extra)]  # an implied parse_datetime as if written
+            pair = json.dumps([spec.path, written], sort_keys=True, default=str)
+            self._pairs.setdefault(pair, []).append(plan)
+        return plan
 
     def steps(self, loc: Loc, items: list[Any], *, in_writeback: bool = False) -> tuple[Step, ...] | None:
         """Compile a transform list; ``None`` if any item is wrong (each is reported)."""

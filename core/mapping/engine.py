@@ -23,7 +23,7 @@ from core.canonical.base import describe_validation_error
 from core.errors import ConfigError, Problem, RecordRejected
 from core.mapping.alerts import AlertTemplate
 from core.mapping.paths import SourcePath
-from core.mapping.plans import FieldProblem, IdentifierPlan, TargetPlan, ValuePlan, is_missing
+from core.mapping.plans import UNSET, FieldProblem, IdentifierPlan, TargetPlan, ValuePlan, is_missing
 from core.mapping.writeback import Writeback
 from core.problems import Loc, suggest
 from core.yamlfile import Document
@@ -104,6 +104,8 @@ class StreamMapping:
     writeback: Writeback
     updated_at: ValuePlan | None = None
     deleted: ValuePlan | None = None
+    shared: int = 0
+    """How many (path, transforms) pairs several plans share: each is computed once per record."""
 
     @property
     def models(self) -> list[str]:
@@ -115,13 +117,13 @@ class StreamMapping:
         value = self.id_path.get(raw)
         return None if is_missing(value) or isinstance(value, dict | list) else str(value).strip()
 
-    def record_updated_at(self, raw: Mapping[str, Any]) -> datetime | None:
+    def record_updated_at(self, raw: Mapping[str, Any], memo: list[Any] | None = None) -> datetime | None:
         """Return the change time read with ``updated_at:``, or ``None`` when undeclared or empty.
 
         Raises:
             RecordRejected: The value cannot be read as a date-time.
         """
-        value = self.updated_at.evaluate(raw) if self.updated_at is not None else None
+        value = self.updated_at.evaluate(raw, memo) if self.updated_at is not None else None
         return value if isinstance(value, datetime) else None
 
     def map(self, record: SourceRecord) -> MapOutcome:
@@ -137,15 +139,16 @@ class StreamMapping:
     def _models(self, record: SourceRecord, problems: list[FieldProblem]) -> list[CanonicalModel]:
         raw = record.raw
         ref = self._ref(record)
-        updated_at = record.updated_at if record.updated_at is not None else self.record_updated_at(raw)
-        deleted = record.deleted or (self.deleted is not None and self.deleted.evaluate(raw) is True)
+        memo = [UNSET] * self.shared if self.shared else None
+        updated_at = record.updated_at if record.updated_at is not None else self.record_updated_at(raw, memo)
+        deleted = record.deleted or (self.deleted is not None and self.deleted.evaluate(raw, memo) is True)
         identifiers: list[Identifier] = []
         for plan in self.identifiers:
-            plan.evaluate(raw, identifiers)
+            plan.evaluate(raw, identifiers, memo)
         models: list[CanonicalModel] = []
         for target in self.targets:
             built = target.build(
-                raw, ref, updated_at=updated_at, deleted=deleted, identifiers=identifiers, problems=problems
+                raw, ref, updated_at=updated_at, deleted=deleted, identifiers=identifiers, problems=problems, memo=memo
             )
             if built is not None:
                 models.append(cast(CanonicalModel, built))

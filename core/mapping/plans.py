@@ -26,7 +26,7 @@ from connectors.base import RejectionCode
 from core.canonical import Identifier, IdentifierKind, RecordRef
 from core.canonical.base import describe_error_item, describe_validation_error
 from core.errors import RecordRejected
-from core.mapping.registry import TransformDef, TransformFn
+from core.mapping.registry import TextStep, TransformDef, TransformFn
 from core.mapping.validate import Loc
 
 __all__ = [
@@ -35,6 +35,10 @@ __all__ = [
     "Step",
     "TargetPlan",
     "ValuePlan",
+    "Chain",
+    "StepFailed",
+    "UNSET",
+    "compile_chain",
     "is_missing",
     "run_steps",
     "wrap_transform",
@@ -43,6 +47,10 @@ __all__ = [
 Source = Callable[[Any], Any]
 Step = tuple[str, TransformFn]
 """A transform's name and its wrapped function."""
+
+
+UNSET: Any = object()
+"""A memo slot not computed yet for this record."""
 
 
 def is_missing(value: Any) -> bool:
@@ -55,21 +63,96 @@ def is_missing(value: Any) -> bool:
 
 
 def wrap_transform(definition: TransformDef, fn: TransformFn) -> TransformFn:
-    """Apply the registry's rules: skip missing values, map over lists."""
+    """Apply the registry's rules: skip missing values, map over lists (a text step keeps its text path)."""
     if definition.on_none:
         return fn
-    if not definition.elementwise:
-        return lambda value, raw: None if value is None else fn(value, raw)
+    if isinstance(fn, TextStep):
+        return TextStep(fn.on_text, _wrapped(definition, fn))
+    return _wrapped(definition, fn)
 
-    def each(value: Any, raw: Mapping[str, Any]) -> Any:
+
+def _wrapped(definition: TransformDef, fn: TransformFn) -> TransformFn:
+    return _Skipping(fn, elementwise=definition.elementwise)
+
+
+class _Skipping:
+    """A transform that gives ``None`` for a missing value and, when elementwise, maps over a list.
+
+    ``fn`` is the transform itself: a chain calls it directly for a single value that is there.
+    """
+
+    __slots__ = ("elementwise", "fn")
+
+    def __init__(self, fn: TransformFn, *, elementwise: bool) -> None:
+        self.fn, self.elementwise = fn, elementwise
+
+    def __call__(self, value: Any, raw: Mapping[str, Any]) -> Any:
         if value is None:
             return None
-        if value.__class__ is list:
-            out = (fn(item, raw) for item in value if item is not None)
+        if self.elementwise and value.__class__ is list:
+            out = (self.fn(item, raw) for item in value if item is not None)
             return [item for item in out if item is not None]
-        return fn(value, raw)
+        return self.fn(value, raw)
 
-    return each
+
+class StepFailed(Exception):
+    """A chain's step raised ``ValueError``: its name, the value it was given, the error."""
+
+    def __init__(self, name: str, value: Any, error: ValueError) -> None:
+        super().__init__(name)
+        self.name, self.value, self.error = name, value, error
+
+
+Chain = Callable[[Any, Mapping[str, Any]], Any]
+_Run = tuple[str, TransformFn, TransformFn | None]
+"""A step in a compiled chain: its name, its wrapped function, and the bare transform for a present single value."""
+"""A compiled transform chain: ``(value, raw) -> value``; raises ``StepFailed``."""
+
+
+def _fuse(steps: tuple[Step, ...]) -> list[tuple[tuple[_Run, ...], tuple[Callable[[str], Any], ...] | None]]:
+    """Group ``steps`` into runs: consecutive text steps together (with their ``on_text``), others alone."""
+    parts: list[tuple[tuple[_Run, ...], tuple[Callable[[str], Any], ...] | None]] = []
+    for name, fn in steps:
+        text = fn.on_text if isinstance(fn, TextStep) else None
+        inner = fn.other if isinstance(fn, TextStep) else fn
+        run = (name, fn, inner.fn if isinstance(inner, _Skipping) else None)
+        if text is not None and parts and parts[-1][1] is not None:
+            prev_steps, prev_text = parts[-1]
+            parts[-1] = ((*prev_steps, run), (*(prev_text or ()), text))
+        else:
+            parts.append(((run,), (text,) if text is not None else None))
+    return parts
+
+
+def compile_chain(steps: tuple[Step, ...]) -> Chain:
+    """Compile ``steps`` into one function: runs of text steps fused into one loop of plain calls.
+
+    A fused run applies each step's ``on_text`` while the value is text and not missing,
+    and falls back to the steps themselves (in order, from where it stopped) otherwise,
+    so the result is the one ``run_steps`` gives.
+    """
+    parts = _fuse(steps)
+
+    def chain(value: Any, raw: Mapping[str, Any]) -> Any:
+        for group, texts in parts:
+            start = 0
+            if texts is not None:
+                while start < len(texts) and value.__class__ is str:
+                    value = texts[start](value)
+                    start += 1
+                if start == len(texts):
+                    continue
+            for name, fn, direct in group[start:]:
+                try:
+                    if direct is not None and value is not None and value.__class__ is not list:
+                        value = direct(value, raw)  # a single value that is there: no wrapper to go through
+                    else:
+                        value = fn(value, raw)
+                except ValueError as err:
+                    raise StepFailed(name, value, err) from None
+        return value
+
+    return chain
 
 
 def run_steps(
@@ -151,23 +234,46 @@ class ValuePlan:
     steps: tuple[Step, ...] = ()
     required: bool = False
     default: Any = None
+    slot: int = -1
+    """Where a record's result of this (path, transforms) is kept for the other plans that share it; -1: none."""
+    chain: Chain | None = None
+    """``steps`` compiled (``compile_chain``); built from ``steps`` when not given."""
 
-    def evaluate(self, raw: Mapping[str, Any]) -> Any:
+    def __post_init__(self) -> None:
+        if self.chain is None:
+            object.__setattr__(self, "chain", compile_chain(self.steps))
+
+    def evaluate(self, raw: Mapping[str, Any], memo: list[Any] | None = None) -> Any:
         """Return the value for ``raw`` (``None`` when missing).
+
+        ``memo`` holds this record's results of shared (path, transforms) pairs: the first
+        plan of a pair computes it (or its failure), the others read it.
 
         Raises:
             RecordRejected: A transform failed, or a required value is missing.
         """
-        value = self.source(raw)
-        if self.steps:
-            value = run_steps(self.steps, value, raw, self._failed)
-        if is_missing(value):
+        if memo is not None and self.slot >= 0:
+            value = memo[self.slot]
+            if value is UNSET:
+                value = memo[self.slot] = self._compute(raw)
+        else:
+            value = self._compute(raw)
+        if value.__class__ is StepFailed:
+            raise self._failed(value.name, value.value, value.error)
+        if value is None or (value.__class__ is str and not value.strip()) or (value.__class__ is list and not value):
             value = self.default
             if self.required and is_missing(value):
                 where = f"source path '{self.path}'" if self.path else "value"
                 message = f"{self.label}: required {where} is missing or empty"
                 raise RecordRejected(message, field=self.label, loc=self.loc, code=RejectionCode.MISSING)
         return value
+
+    def _compute(self, raw: Mapping[str, Any]) -> Any:
+        """The source value through the chain, or the ``StepFailed`` that stopped it."""
+        try:
+            return self.chain(self.source(raw), raw)  # type: ignore[misc]
+        except StepFailed as failed:
+            return failed
 
     def _failed(self, name: str, value: Any, err: ValueError) -> RecordRejected:
         message = f"{self.label}: transform '{name}' failed on {_show(value)}: {err}"
@@ -182,13 +288,13 @@ class IdentifierPlan:
     system: str | None
     value: ValuePlan
 
-    def evaluate(self, raw: Mapping[str, Any], out: list[Identifier]) -> None:
+    def evaluate(self, raw: Mapping[str, Any], out: list[Identifier], memo: list[Any] | None = None) -> None:
         """Append this record's identifiers of this kind to ``out``.
 
         Raises:
             RecordRejected: The value cannot be read or is not a valid identifier.
         """
-        found = self.value.evaluate(raw)
+        found = self.value.evaluate(raw, memo)
         if found is None:
             return
         for item in found if isinstance(found, list) else (found,):
@@ -238,6 +344,7 @@ class TargetPlan:
         deleted: bool,
         identifiers: list[Identifier],
         problems: list[FieldProblem],
+        memo: list[Any] | None = None,
     ) -> BaseModel | None:
         """Return the model for ``raw``, or ``None`` when ``when`` says to skip it.
 
@@ -247,10 +354,10 @@ class TargetPlan:
             RecordRejected: A required field failed, or the model rejected the values.
         """
         if self.when is not None:
-            flag = self.when.evaluate(raw)
+            flag = self.when.evaluate(raw, memo)
             if is_missing(flag) or flag is False or flag == 0:
                 return None
-        data: dict[str, Any] = {"source": ref, **self._values(raw, problems)}
+        data: dict[str, Any] = {"source": ref, **self._values(raw, problems, memo)}
         if not self.sets_updated_at and updated_at is not None:
             data["updated_at"] = updated_at
         if not self.sets_deleted and deleted:
@@ -259,7 +366,9 @@ class TargetPlan:
             data["identifiers"] = identifiers
         return self._validate(data, problems)
 
-    def _values(self, raw: Mapping[str, Any], problems: list[FieldProblem]) -> dict[str, Any]:
+    def _values(
+        self, raw: Mapping[str, Any], problems: list[FieldProblem], memo: list[Any] | None = None
+    ) -> dict[str, Any]:
         """Evaluate every field; a key of a dict field (``properties.tags``) goes into that dict.
 
         Raises:
@@ -268,7 +377,7 @@ class TargetPlan:
         data: dict[str, Any] = {}
         for name, plan in self.fields:
             try:
-                value = plan.evaluate(raw)
+                value = plan.evaluate(raw, memo)
             except RecordRejected as err:
                 if not self._droppable(name):
                     raise

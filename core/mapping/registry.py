@@ -27,6 +27,7 @@ __all__ = [
     "BuildContext",
     "NoArgs",
     "StrictArgs",
+    "TextStep",
     "TransformDef",
     "TransformFn",
     "transform",
@@ -57,6 +58,25 @@ class BuildContext:
 
     phone_region: str | None = None
     timezone: str = "UTC"
+
+
+class TextStep:
+    """A transform that, given text, needs neither the record nor a check: ``strip``, ``lower``, ``nullif``...
+
+    Called as any transform (``(value, raw)``); ``on_text`` is what it does to a ``str``, so a
+    chain runs a row of such steps as plain calls, without the per-step wrapping.
+    """
+
+    __slots__ = ("on_text", "other")
+
+    def __init__(self, on_text: Callable[[str], Any], other: TransformFn) -> None:
+        self.on_text = on_text
+        self.other = other
+        """What it does to a value that is not text (a number, a list)."""
+
+    def __call__(self, value: Any, raw: Mapping[str, Any]) -> Any:
+        """Apply the transform to any value."""
+        return self.on_text(value) if value.__class__ is str else self.other(value, raw)
 
 
 Builder = Callable[[Any, BuildContext], TransformFn]

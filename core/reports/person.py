@@ -25,7 +25,7 @@ from core.logs import mask_record, mask_value
 from core.store import Link, Store
 from core.store.tables import RecordIdentifier
 
-__all__ = ["PersonRecords", "find_person", "person_records", "profile_view"]
+__all__ = ["PersonRecords", "find_person", "person_records", "profile_view", "profiles_named"]
 
 _LINKS = Link.__table__  # type: ignore[attr-defined]
 _IDS = RecordIdentifier.__table__  # type: ignore[attr-defined]
@@ -72,6 +72,16 @@ def _by_record(store: Store, ref: str) -> set[str]:
         return {str(p) for p in conn.execute(query).scalars()}
 
 
+def profiles_named(store: Store, ref: str) -> set[str]:
+    """Return every profile ID ``ref`` names (aliases followed): none, one, or several sharing an address."""
+    ref = ref.strip()
+    if ref.startswith("cp_") and "/" not in ref and ":" not in ref:
+        found = {store.aliases.resolve(ref)}
+        return found if store.profiles.get(next(iter(found))) is not None else set()
+    found = _by_email(store, ref) if "@" in ref and "/" not in ref else _by_record(store, ref)
+    return {store.aliases.resolve(p) for p in found}
+
+
 def find_person(store: Store, ref: str) -> str:
     """Return the profile ID ``ref`` names (aliases followed).
 
@@ -79,15 +89,7 @@ def find_person(store: Store, ref: str) -> str:
         IdentityError: Nobody matches (exit 4), or an email matches several profiles.
     """
     ref = ref.strip()
-    if ref.startswith("cp_") and "/" not in ref and ":" not in ref:
-        found = {store.aliases.resolve(ref)}
-        if store.profiles.get(next(iter(found))) is None:
-            raise _unknown(ref)
-    elif "@" in ref and "/" not in ref:
-        found = _by_email(store, ref)
-    else:
-        found = _by_record(store, ref)
-    found = {store.aliases.resolve(p) for p in found}
+    found = profiles_named(store, ref)
     if not found:
         raise _unknown(ref)
     if len(found) > 1:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import select
 
+from core.store.bulk import savepoint
 from core.store.database import Repository, chunked, insert
 from core.store.keys import RecordKey
 from core.store.tables import FieldProblemRow
@@ -51,8 +52,17 @@ class FieldProblemInput(Protocol):
 class FieldProblems(Repository):
     """Field-level problems of stored records."""
 
-    def replace(self, mapped: Iterable[tuple[RecordKey, Sequence[FieldProblemInput]]], *, run_id: str | None) -> int:
+    def replace(
+        self,
+        mapped: Iterable[tuple[RecordKey, Sequence[FieldProblemInput]]],
+        *,
+        run_id: str | None,
+        fresh: bool = False,
+    ) -> int:
         """Make each record's stored problems exactly the ones given (none clears them); return how many are kept.
+
+        ``fresh`` says none of these records was stored before this batch: they have no
+        problems to clear, so nothing is deleted first (a clash falls back to replacing).
 
         Raises:
             StoreError: When the database fails.
@@ -64,6 +74,14 @@ class FieldProblems(Repository):
                 for key, problems in chunk
                 for p in problems
             }
+            if fresh and not rows:
+                continue
+            if fresh:
+                with self._db.transaction() as conn, savepoint(conn) as clashed:
+                    conn.execute(insert(conn, _PROBLEMS), builtins.list(rows.values()))
+                if not clashed[0]:
+                    kept += len(rows)
+                    continue
             with self._db.transaction() as conn:
                 for (system, stream), ids in _by_stream(key for key, _ in chunk).items():
                     for part in chunked(ids, 500):

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 
+from core.store import bulk
 from core.store.database import Repository, chunked, insert
 from core.store.keys import RecordKey
 from core.store.tables import Link, RecordIdentifier
@@ -33,13 +34,18 @@ PERSON_MODEL = "Person"
 class Identifiers(Repository):
     """The identifier index of canonical records."""
 
-    def replace(self, records: Iterable[tuple[RecordKey, Iterable[tuple[str, str]]]]) -> None:
+    def replace(self, records: Iterable[tuple[RecordKey, Iterable[tuple[str, str]]]], *, fresh: bool = False) -> None:
         """Make each record's indexed identifiers exactly ``(model, key)`` pairs given (none clears them).
+
+        ``fresh`` says none of these records was stored before this batch: nothing is
+        deleted first and rows go in as tuples (a clash with a stored row falls back to replacing).
 
         Raises:
             StoreError: When the database fails.
         """
         for chunk in chunked(records):
+            if fresh and self._insert_new(chunk):
+                continue
             rows = {
                 (key.system, key.stream, key.source_id, model, ident): {
                     "system": key.system, "stream": key.stream, "source_id": key.source_id,
@@ -61,6 +67,19 @@ class Identifiers(Repository):
                         )
                 if rows:
                     conn.execute(insert(conn, _IDS), builtins.list(rows.values()))
+
+    def _insert_new(self, chunk: Sequence[tuple[RecordKey, Iterable[tuple[str, str]]]]) -> bool:
+        """Insert the identifiers of records new to the store; False (nothing written) on a clash."""
+        rows = {
+            (key.system, key.stream, key.source_id, model, ident[:600]): None
+            for key, pairs in chunk
+            for model, ident in pairs
+        }
+        with self._db.transaction() as conn:
+            writer = bulk.prepare(conn, _IDS, ("system", "stream", "source_id", "model", "key"))
+            with bulk.savepoint(conn) as clashed:
+                writer.write(builtins.list(rows))
+        return not clashed[0]
 
     def profiles_of(self, records: Sequence[RecordKey]) -> dict[tuple[str, str, str], set[str]]:
         """Return, for each record, the profiles of the people records that carry one of its identifiers.

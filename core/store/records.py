@@ -19,7 +19,8 @@ from sqlmodel import select
 
 from connectors.base import SourceRecord
 from core.errors import StoreError
-from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
+from core.store import bulk
+from core.store.database import CHUNK_SIZE, Repository, UpsertCounts, UpsertSpec, chunked
 from core.store.keys import RecordKey
 from core.store.tables import CanonicalRecord, SourceRecordRow
 from core.store.types import canonical_json, content_hash, text_hash
@@ -72,7 +73,9 @@ def source_content_hash(record: SourceRecord) -> str:
 def _source_text_and_hash(record: SourceRecord) -> tuple[str, str]:
     """Serialise ``raw`` once; hash the same envelope as ``source_content_hash`` around it."""
     raw = canonical_json(record.raw)
-    envelope = f'{{"deleted":{json.dumps(record.deleted)},"merged_into":{json.dumps(record.merged_into)},"raw":{raw}}}'
+    deleted = "true" if record.deleted is True else "false" if record.deleted is False else json.dumps(record.deleted)
+    merged = "null" if record.merged_into is None else json.dumps(record.merged_into)
+    envelope = f'{{"deleted":{deleted},"merged_into":{merged},"raw":{raw}}}'
     return raw, text_hash(envelope)
 
 
@@ -161,15 +164,62 @@ def canonical_text_row(
     }
 
 
+_SOURCE_COLUMNS = ("system", "stream", "source_id", "updated_at", "deleted", "merged_into", "raw", "content_hash",
+                   "first_seen_at", "last_seen_at", "last_run_id")  # fmt: skip
+_CANONICAL_COLUMNS = (
+    "system",
+    "stream",
+    "source_id",
+    "model",
+    "ordinal",
+    "data",
+    "content_hash",
+    "updated_at",
+    "run_id",
+)
+
+
+def _source_tuple(record: SourceRecord, now: Any, run_id: str | None) -> tuple[Any, ...]:
+    _require_aware(record.updated_at, record)
+    raw, digest = _source_text_and_hash(record)
+    return (record.system, record.stream, record.source_id, record.updated_at, record.deleted, record.merged_into,
+            raw, digest, now, now, run_id)  # fmt: skip
+
+
+def _canonical_tuple(item: CanonicalInput, now: Any, run_id: str | None) -> tuple[Any, ...]:
+    ref, model, ordinal, data = item
+    values = data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data)
+    payload = canonical_json(values)
+    meaning = meaning_hash(values, model)
+    return (ref.system, ref.stream, ref.source_id, model, ordinal, payload, meaning, now, run_id)
+
+
 class Records(Repository):
     """Source records as pulled, and the canonical records mapped from them."""
 
-    def upsert_source(self, records: Iterable[SourceRecord], *, run_id: str | None) -> UpsertCounts:
+    def stream_is_empty(self, system: str, stream: str) -> bool:
+        """Whether no source record of this stream is stored (a first load: nothing to compare against).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c = _SOURCE.c
+        query = sa.select(c.id).where(c.system == system, c.stream == stream).limit(1)
+        with self._db.connection() as conn:
+            return conn.execute(query).first() is None
+
+    def upsert_source(
+        self, records: Iterable[SourceRecord], *, run_id: str | None, fresh: bool = False
+    ) -> UpsertCounts:
         """Store pulled records; a record equal to the stored one is left untouched.
 
         "Equal" means the same ``source_content_hash`` (raw, deleted, merged_into): loading
         the same records twice changes no row, not even its timestamps or run ID.
         Works in chunks of ``CHUNK_SIZE`` rows, one transaction each.
+
+        ``fresh`` says the stream had no stored record when the run began: rows are then
+        inserted as they are, with no look-up of stored hashes, and a chunk that meets a
+        stored row after all (a record pulled twice in one run) is undone and upserted.
 
         Returns:
             How many rows were inserted, updated and left unchanged.
@@ -178,6 +228,10 @@ class Records(Repository):
             StoreError: When a record cannot be stored or the database fails.
         """
         now = self._db.now()
+        if fresh:
+            stamp = bulk.bind_value(self._db.engine.dialect, _SOURCE.c.first_seen_at, now)
+            return self._insert_fresh(SOURCE_SPEC, _SOURCE_COLUMNS, ("first_seen_at", "last_seen_at"), now,
+                                      (_source_tuple(r, stamp, run_id) for r in records), None)  # fmt: skip
         return self._db.upsert(SOURCE_SPEC, (_source_row(r, now, run_id) for r in records))
 
     def upsert_canonical(
@@ -186,8 +240,11 @@ class Records(Repository):
         *,
         run_id: str | None,
         changed: list[tuple[Any, ...]] | None = None,
+        fresh: bool = False,
     ) -> UpsertCounts:
         """Store canonical records ``(record, model, ordinal, data)``; equal data is left untouched.
+
+        ``fresh`` inserts without looking up stored hashes, as ``upsert_source`` does.
 
         One source record may map to several models, or to several rows of one model
         (``ordinal`` 0, 1, ...). Rows are never deleted here (``drop_stale_canonical`` does).
@@ -201,8 +258,45 @@ class Records(Repository):
             StoreError: When data cannot be stored as JSON or the database fails.
         """
         now = self._db.now()
+        if fresh:
+            stamp = bulk.bind_value(self._db.engine.dialect, _CANONICAL.c.updated_at, now)
+            return self._insert_fresh(CANONICAL_SPEC, _CANONICAL_COLUMNS, ("updated_at",), now,
+                                      (_canonical_tuple(i, stamp, run_id) for i in items), changed)  # fmt: skip
         rows = (_canonical_row(i, now, run_id) for i in items)
         return self._db.upsert(CANONICAL_SPEC, rows, changed_keys=changed)
+
+    def _insert_fresh(
+        self,
+        spec: UpsertSpec,
+        columns: tuple[str, ...],
+        stamped: tuple[str, ...],
+        now: datetime,
+        rows: Iterable[tuple[Any, ...]],
+        changed: list[tuple[Any, ...]] | None,
+    ) -> UpsertCounts:
+        """Insert rows of a stream that was empty when the run began, a chunk a transaction.
+
+        ``stamped`` columns hold the batch's time ``now``, already converted for the database.
+        A chunk that clashes with a stored row is undone and goes through the hash-guarded upsert.
+        """
+        at = [columns.index(name) for name in spec.key]
+        counts = UpsertCounts()
+        for chunk in chunked(rows, CHUNK_SIZE):
+            unique = {tuple(row[i] for i in at): row for row in chunk}  # the last of a key wins, as in upsert
+            with self._db.transaction() as conn:
+                writer = bulk.prepare(conn, spec.table, columns, as_is=spec.json_text)
+                with bulk.savepoint(conn) as clashed:
+                    writer.write(list(unique.values()), converted=stamped)
+            if clashed[0]:
+                dicts = [
+                    {**dict(zip(columns, row, strict=True)), **dict.fromkeys(stamped, now)} for row in unique.values()
+                ]
+                counts += self._db.upsert(spec, dicts, changed_keys=changed)
+                continue
+            if changed is not None:
+                changed.extend(unique)
+            counts += UpsertCounts(inserted=len(unique))
+        return counts
 
     def drop_stale_canonical(self, kept: Mapping[tuple[str, str, str], Iterable[tuple[str, int]]]) -> int:
         """Delete canonical rows of these records that their new mapping no longer makes; return how many.

@@ -63,9 +63,13 @@ def json_default(value: Any) -> Any:
     raise TypeError(msg)
 
 
+_ENCODER = json.JSONEncoder(default=json_default, sort_keys=True, separators=(",", ":"), allow_nan=False)
+"""One encoder for every value (``json.dumps`` with these options builds a new one per call)."""
+
+
 def json_dumps(value: Any) -> str:
     """Serialise for a JSON column: sorted keys, compact, no NaN (PostgreSQL refuses it)."""
-    return json.dumps(value, default=json_default, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def canonical_json(value: Any) -> str:

@@ -43,7 +43,15 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return _NUL in value
     if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+        for key, item in value.items():
+            if key.__class__ is str and _NUL in key:
+                return True
+            if item.__class__ is str:  # the common case, a flat row of text, without a call per value
+                if _NUL in item:
+                    return True
+            elif item is not None and _has_nul(item):
+                return True
+        return False
     if isinstance(value, list):
         return any(_has_nul(item) for item in value)
     return False

@@ -23,6 +23,7 @@ from typing import Any
 
 import requests
 
+from connectors.failures import untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import AuthError, ConnectorError, FatalApiError, RateLimited, RetryableError
 from core.logs import redact_text
@@ -96,6 +97,9 @@ def map_error(
     said = ": ".join(p for p in (code, message) if p)
     text = f"Zendesk {operation or 'call'} failed ({status or 'no response'}){': ' + said if said else ''}"
     if status is None:
+        untrusted = untrusted_certificate(source, system=system) if isinstance(source, Exception) else None
+        if untrusted is not None:
+            return untrusted
         return RetryableError(text, hint="check the network path to the Zendesk account", **ctx)
     return _by_status(status, text, headers=headers, ctx=ctx)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from connectors.failures import untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import AuthError, BudgetExhaustedError, ConnectorError, FatalApiError, RateLimited, RetryableError
 from core.logs import redact_text
@@ -84,6 +85,9 @@ def map_error(
         "  ", " "
     )
     if status is None:
+        untrusted = untrusted_certificate(source, system=system) if isinstance(source, Exception) else None
+        if untrusted is not None:
+            return untrusted
         return RetryableError(text, hint="check the network path to HubSpot (base_url)", **ctx)
     if status == 401:
         hint = "check the access token (or the OAuth app's refresh token) in contactpoint.yaml"

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from connectors.failures import untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import AuthError, ConnectorError, FatalApiError, RateLimited, RetryableError
 from core.logs import redact_text
@@ -61,6 +62,9 @@ def map_error(
     response = source if isinstance(source, requests.Response) else source.response
     ctx: dict[str, Any] = {"system": system, "stream": stream, "operation": operation}
     if response is None:
+        untrusted = untrusted_certificate(source, system=system) if isinstance(source, Exception) else None
+        if untrusted is not None:
+            return untrusted
         text = f"Mixpanel {operation or 'call'} failed before an answer: {redact_text(str(source))[:300]}"
         return RetryableError(text, hint="check the network path to Mixpanel, then run again", **ctx)
     status = response.status_code

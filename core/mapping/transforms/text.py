@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TransformFn, transform
+from core.mapping.registry import BuildContext, NoArgs, StrictArgs, TextStep, TransformFn, transform
 
 __all__: list[str] = []
 
@@ -27,7 +27,7 @@ def build_strip(args: NoArgs, ctx: BuildContext) -> TransformFn:
 
     Examples: ``"  Bob "`` → ``"Bob"``; ``12`` → ``"12"``.
     """
-    return lambda value, raw: _text(value).strip()
+    return TextStep(str.strip, lambda value, raw: _text(value).strip())
 
 
 @transform("lower")
@@ -36,7 +36,7 @@ def build_lower(args: NoArgs, ctx: BuildContext) -> TransformFn:
 
     Examples: ``"Bob@Acme.COM"`` → ``"bob@acme.com"``.
     """
-    return lambda value, raw: _text(value).lower()
+    return TextStep(str.lower, lambda value, raw: _text(value).lower())
 
 
 @transform("upper")
@@ -45,7 +45,7 @@ def build_upper(args: NoArgs, ctx: BuildContext) -> TransformFn:
 
     Examples: ``"gb"`` → ``"GB"``.
     """
-    return lambda value, raw: _text(value).upper()
+    return TextStep(str.upper, lambda value, raw: _text(value).upper())
 
 
 @transform("title")
@@ -54,7 +54,7 @@ def build_title(args: NoArgs, ctx: BuildContext) -> TransformFn:
 
     Examples: ``"ROBERT SMITH"`` → ``"Robert Smith"``.
     """
-    return lambda value, raw: _text(value).title()
+    return TextStep(str.title, lambda value, raw: _text(value).title())
 
 
 class NullIfArgs(StrictArgs):
@@ -72,12 +72,10 @@ def build_nullif(args: NullIfArgs, ctx: BuildContext) -> TransformFn:
     """
     markers = frozenset(v.strip().casefold() for v in args.values)
 
-    def nullif(value: Any, raw: Mapping[str, Any]) -> Any:
-        if isinstance(value, str) and value.strip().casefold() in markers:
-            return None
-        return value
+    def nullif(text: str) -> str | None:
+        return None if text.strip().casefold() in markers else text
 
-    return nullif
+    return TextStep(nullif, lambda value, raw: value)
 
 
 class JoinArgs(StrictArgs):

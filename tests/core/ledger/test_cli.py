@@ -63,7 +63,7 @@ def test_record_show_verify_and_a_refused_batch(tmp_path, monkeypatch):
     broken = runner.invoke(app, ["ledger", "verify", "--url", url])
     assert broken.exit_code == 4 and f"broken: {PERSON} #1" in broken.stdout
     unknown = runner.invoke(app, ["ledger", "show", "cp_999999999999", "--url", url])
-    assert unknown.exit_code == 4 and "unknown person" in unknown.stderr
+    assert unknown.exit_code == 4 and "no person in the store matches" in unknown.stderr
 
 
 def test_export_import_link_and_keygen_without_the_key_in_any_output(tmp_path, monkeypatch, caplog):

@@ -188,3 +188,56 @@ def test_a_nul_character_is_cleaned_and_reported_and_blocks_nothing_on_either_ba
     assert people["3"]["job_title"] == "Head of Buying" and raw["job_title"] == "Head of Buying"
     assert {(p.source_id, p.field) for p in problems} >= {("3", "raw.job_title"), ("3", "raw.street")}
     assert all("NUL characters removed" in p.message for p in problems if p.source_id == "3")
+
+
+class ReplayingConnector:
+    """A files connector that yields every batch twice, as an API that repeats a page does."""
+
+    def __init__(self, inner: FilesConnector) -> None:
+        self.inner = inner
+        self.system = inner.system
+
+    def pull(self, stream: str, cursor: Cursor | None) -> Iterator[PullBatch]:
+        for batch in self.inner.pull(stream, cursor):
+            yield batch
+            yield batch
+
+
+def test_a_first_load_that_meets_its_own_records_again_stores_each_once(tmp_path, store):
+    export = tmp_path / "people.csv"
+    bad = write_export(export, 300, 0.0)
+    assert not bad
+    config = FilesConfig.model_validate({"streams": [{"name": "people", "path": str(export), "batch_size": 100}]})
+    connector = FilesConnector(config, name="files")
+    summary = ingest_stream(
+        ReplayingConnector(connector), "people", load_mapping(MAPPING), store, run_id=store.runs.start("sync")
+    )
+    assert (summary.inserted, summary.updated, summary.unchanged) == (300, 0, 300)
+    assert count(store, SourceRecordRow) == 300
+    assert count(store, CanonicalRecord, model="Person") == 300
+    with store.engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT count(*) FROM record_identifiers")).scalar_one()
+    assert count(store, CanonicalRecord) == 330  # a Consent for each tenth person, who unsubscribed
+    assert keys == 330 * 3  # external ID, email and phone of each model, once
+
+
+def test_the_collector_is_paused_while_a_batch_is_stored_and_runs_again_after(tmp_path, store, monkeypatch):
+    import gc
+
+    from core.sync import ingest
+
+    export = tmp_path / "people.csv"
+    write_export(export, 50, 0.0)
+    config = FilesConfig.model_validate({"streams": [{"name": "people", "path": str(export), "batch_size": 20}]})
+    seen: list[bool] = []
+    real = ingest._store_batch
+
+    def watching(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_store_batch", watching)
+    ingest_stream(FilesConnector(config, name="files"), "people", load_mapping(MAPPING), store,
+                  run_id=store.runs.start("sync"))  # fmt: skip
+    assert seen == [False, False, False]
+    assert gc.isenabled()

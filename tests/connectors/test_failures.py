@@ -1,0 +1,71 @@
+"""Failures a person can act on: an untrusted certificate, a misspelt object or field (Salesforce sandbox, live)."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.failures import nearest, unknown_name
+from connectors.salesforce import SalesforceConfig, SalesforceConnector
+from core.errors import ConnectorConfigError, FatalApiError
+from sandbox.common.runner import running_sandbox
+from sandbox.salesforce.settings import connector_settings
+
+
+def _connector(sb, **overrides) -> SalesforceConnector:
+    settings = connector_settings(sb, auth="client_credentials") | overrides
+    return SalesforceConnector.from_config(SalesforceConfig.model_validate(settings), name="salesforce")
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_sandbox("salesforce", records=20, seed=3) as sb:
+        yield sb
+
+
+@pytest.mark.live
+def test_a_private_ca_without_ca_file_says_the_certificate_is_not_trusted_and_how_to_give_it(sandbox, monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    connector = _connector(sandbox, ca_file=None)
+    with pytest.raises(FatalApiError) as caught:
+        connector.check()
+    err = caught.value
+    assert err.message.startswith(f"the TLS certificate of {sandbox.base_url} is not trusted")
+    assert "HTTPSConnectionPool" not in err.message and "SSLCertVerificationError" not in err.message
+    assert "systems.salesforce.settings.ca_file" in (err.hint or "")
+    assert "REQUESTS_CA_BUNDLE" in (err.hint or "")
+    assert connector.api_usage.calls == 1  # an untrusted certificate is not retried
+
+
+@pytest.mark.live
+def test_an_unknown_object_is_named_with_the_nearest_one(sandbox):
+    connector = _connector(sandbox, objects=[{"name": "Contacts"}])
+    with pytest.raises(ConnectorConfigError) as caught:
+        connector.check()
+    assert "no object 'Contacts'" in caught.value.message
+    assert caught.value.hint == "did you mean 'Contact'?"
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.live
+def test_an_unknown_field_gets_did_you_mean(sandbox):
+    connector = _connector(sandbox, objects=[{"name": "Contact", "fields": ["Id", "Emial", "LastName"]}])
+    with pytest.raises(ConnectorConfigError) as caught:
+        connector.check()
+    assert "Contact has no field 'Emial'" in caught.value.message
+    assert caught.value.hint == "did you mean 'Email'?"
+
+
+def test_nearest_ignores_case_and_gives_up_on_nothing_close():
+    known = ["Account", "Contact", "Lead", "Task"]
+    assert nearest("contacts", known)[0] == "Contact"
+    assert nearest("Zorblax", known) == []
+
+
+def test_several_unknown_names_each_get_their_guess_and_no_guess_lists_the_known():
+    err = unknown_name("field", ["Emial", "LastNmae"], ["Email", "LastName", "Id"], system="crm",
+                       setting="systems.crm.settings.objects", owner="Contact")  # fmt: skip
+    assert err.message == "Contact has no fields 'Emial', 'LastNmae' (in systems.crm.settings.objects)"
+    assert err.hint == "did you mean 'Email' for 'Emial', 'LastName' for 'LastNmae'?"
+    none = unknown_name("object", "Zorblax", ["Account", "Lead"], system="crm", setting="systems.crm.settings.objects")
+    assert none.hint == "objects of crm: Account, Lead"
