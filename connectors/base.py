@@ -62,6 +62,7 @@ __all__ = [
     "SourceRecord",
     "StreamSpec",
     "WriteBatch",
+    "WriteBatching",
     "WriteOp",
     "WriteOutcome",
     "WriteResult",
@@ -407,6 +408,21 @@ class KeyedLookup(Protocol):
         Raises:
             ConnectorError: The vendor could not be asked.
         """
+        ...
+
+
+@runtime_checkable
+class WriteBatching(Protocol):
+    """A connector that says how many operations one ``push`` should carry to fill the vendor's requests.
+
+    A push of any size is split into the vendor's own requests; a push of this many (or a
+    multiple) leaves no request part-filled between pushes: 2,000 for Mixpanel's /engage,
+    3,000 for Zendesk (30 queued jobs of 100 users, their outcomes read together).
+    Connectors without it get the core's default (``core.sync.push.BATCH``).
+    """
+
+    def write_batch(self, stream: str) -> int:
+        """Return the operations per ``push`` of ``stream`` that fill whole vendor requests."""
         ...
 
 

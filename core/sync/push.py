@@ -2,13 +2,14 @@
 
     push_plan(store, connectors, plan, run=) ─→ Pushed
         confirmed values (the vendor already holds them) ─→ the write-back ledger, no call
-        per system and stream, batches of ``BATCH`` ops ─→ connector.push ─→ one final result each
+        per system and stream, batches that fill the vendor's requests (``batch_size``) ─→
+            connector.push ─→ one final result each
             written   ─→ store.writeback.record (the ledger), in the same breath
             failed    ─→ store.writeback.fail (its own transaction: error, attempts) and
                          store.parked (code vendor_refused), so an operator sees it
         a write that failed before, for good, with the same values, is not sent again
-    push_alerts(store, connectors, mappings, run=) ─→ each pending alert upserted on its
-        key field (a Task created once per occurrence, whatever runs or kills follow);
+    push_alerts(store, connectors, mappings, run=) ─→ the pending alerts, batched per system
+        and object like writes, each upserted on its key field (a Task created once per occurrence, whatever runs or kills follow);
         marked ``sending`` before the call, so an alert a killed run sent is looked up by its
         key (``KeyedLookup``) on the next run and not sent again when the vendor has it
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.base import (
     Connector,
@@ -30,6 +31,7 @@ from connectors.base import (
     RejectedRecord,
     RejectionCode,
     WriteBatch,
+    WriteBatching,
     WriteOp,
     WriteOutcome,
     WriteResult,
@@ -42,10 +44,13 @@ from core.store import Store
 from core.sync.lifecycle import RunContext
 from core.sync.planner import Plan, PlannedWrite, same
 
-__all__ = ["BATCH", "MAX_ATTEMPTS", "Pushed", "push_alerts", "push_plan"]
+__all__ = ["BATCH", "MAX_ATTEMPTS", "Pushed", "batch_size", "push_alerts", "push_plan"]
 
 BATCH = 1000
-"""Ops handed to a connector at once; it splits them into the vendor's own batch size."""
+"""Ops handed to a connector at once, unless it says another number (``WriteBatching``); it splits
+them into the vendor's own batch size (1,000 fills Salesforce's 200 and HubSpot's 100 exactly)."""
+
+_T = TypeVar("_T")
 
 MAX_ATTEMPTS = 10
 """A write that keeps failing with a retryable error is tried this many runs, then reported and left."""
@@ -89,9 +94,14 @@ class _Failed:
     retryable: bool
 
 
-def _chunks(items: Sequence[PlannedWrite], size: int) -> Iterator[Sequence[PlannedWrite]]:
+def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def batch_size(connector: Connector, stream: str) -> int:
+    """Ops per push to ``stream``: the connector's own number (whole vendor requests), else ``BATCH``."""
+    return connector.write_batch(stream) if isinstance(connector, WriteBatching) else BATCH
 
 
 def _calls(connector: Connector) -> int:
@@ -145,12 +155,17 @@ def push_plan(store: Store, connectors: Mapping[str, Connector], plan: Plan, *, 
         RunInterrupted: A signal arrived; the run stops between batches.
     """
     pushed = Pushed()
+    confirmed: dict[tuple[str, str], list[_Written]] = {}
     for item in plan.confirmed:
-        store.writeback.record(item.system, item.stream, [_Written(item.source_id, item.fields)], run_id=run.run_id)
-        pushed.confirmed += 1
+        confirmed.setdefault((item.system, item.stream), []).append(_Written(item.source_id, item.fields))
+    for (system, stream), items in confirmed.items():
+        for start in range(0, len(items), BATCH):  # one ledger transaction per batch, not per record
+            store.writeback.record(system, stream, items[start : start + BATCH], run_id=run.run_id)
+        pushed.confirmed += len(items)
     for (system, stream), writes in plan.by_stream().items():
         connector = connectors[system]
-        for chunk in _chunks(_worth_sending(store, system, stream, writes, pushed), BATCH):
+        size = batch_size(connector, stream)
+        for chunk in _chunks(_worth_sending(store, system, stream, writes, pushed), size):
             before = _calls(connector)
             results = connector.push(WriteBatch(system, stream, [write.op() for write in chunk]))
             reach("sync.pushed")  # the vendor confirmed; the ledger does not know yet
@@ -160,11 +175,23 @@ def push_plan(store: Store, connectors: Mapping[str, Connector], plan: Plan, *, 
     return pushed
 
 
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    key: str
+    status: str
+    fields: Mapping[str, Any]
+
+
 def push_alerts(
     store: Store, connectors: Mapping[str, Connector], mappings: Mapping[str, CompiledMapping], *, run: RunContext
 ) -> Pushed:
-    """Create each pending alert in its target system, upserted on its key field; mark what the system answered."""
+    """Create each pending alert in its target system, upserted on its key field; mark what the system answered.
+
+    The alerts of one system and object go out together, in batches that fill the vendor's
+    requests (Salesforce: 200 Tasks a request), each marked ``sending`` before its batch.
+    """
     pushed = Pushed()
+    outgoing: dict[tuple[str, str], list[_Outgoing]] = {}
     for alert in store.alerts.pending():
         system = alert.system or ""
         template = mappings[system].alerts.get(str(alert.detail.get("object"))) if system in mappings else None
@@ -181,27 +208,41 @@ def push_alerts(
              "raised_at": alert.raised_at.isoformat(), "source": alert.detail.get("source")},
             ref.source_id, raw,
         )  # fmt: skip
+        outgoing.setdefault((system, template.object), []).append(_Outgoing(alert.key, alert.status, fields))
+    for (system, sobject), alerts in outgoing.items():
+        template = mappings[system].alerts[sobject]
+        _send_alerts(store, connectors[system], system, sobject, template.key_field, alerts, pushed, run)
+    return pushed
+
+
+def _send_alerts(
+    store: Store, connector: Connector, system: str, sobject: str, key_field: str, alerts: list[_Outgoing],
+    pushed: Pushed, run: RunContext,
+) -> None:  # fmt: skip
+    in_doubt = [a.key for a in alerts if a.status == "sending"]
+    if in_doubt and isinstance(connector, KeyedLookup):
+        # sent by a run that died before recording the answer: ask before sending them again
         before = _calls(connector)
-        if alert.status == "sending" and isinstance(connector, KeyedLookup):
-            # sent by a run that died before recording the answer: ask before sending it again
-            made = connector.find_keyed(template.object, template.key_field, [alert.key]).get(alert.key)
-            pushed.calls[system] += _calls(connector) - before
-            if made is not None:
-                store.alerts.mark(alert.key, status="sent", vendor_id=made)
-                pushed.alerts_sent += 1
-                continue
-        store.alerts.mark(alert.key, status="sending")  # its own transaction: in doubt until answered
+        made = connector.find_keyed(sobject, key_field, in_doubt)
+        pushed.calls[system] += _calls(connector) - before
+        for key, vendor_id in made.items():
+            store.alerts.mark(key, status="sent", vendor_id=vendor_id)
+        pushed.alerts_sent += len(made)
+        alerts = [a for a in alerts if a.key not in made]
+    for chunk in _chunks(alerts, batch_size(connector, sobject)):
+        for alert in chunk:
+            store.alerts.mark(alert.key, status="sending")  # its own transaction: in doubt until answered
         before = _calls(connector)
-        (result,) = connector.push(
-            WriteBatch(system, template.object, [WriteOp(None, fields, (template.key_field, alert.key))])
+        results = connector.push(
+            WriteBatch(system, sobject, [WriteOp(None, a.fields, (key_field, a.key)) for a in chunk])
         )
         reach("sync.alert_pushed")
         pushed.calls[system] += _calls(connector) - before
-        if result.outcome is WriteOutcome.FAILED:
-            store.alerts.mark(alert.key, status="failed", error=f"{result.error_code}: {result.message}")
-            pushed.alerts_failed += 1
-        else:
-            store.alerts.mark(alert.key, status="sent", vendor_id=result.source_id)
-            pushed.alerts_sent += 1
+        for alert, result in zip(chunk, results, strict=True):
+            if result.outcome is WriteOutcome.FAILED:
+                store.alerts.mark(alert.key, status="failed", error=f"{result.error_code}: {result.message}")
+                pushed.alerts_failed += 1
+            else:
+                store.alerts.mark(alert.key, status="sent", vendor_id=result.source_id)
+                pushed.alerts_sent += 1
         run.check_stop()
-    return pushed

@@ -32,7 +32,7 @@ from connectors.helpdesk.zendesk.client import ZendeskClient
 from connectors.helpdesk.zendesk.config import StreamName, ZendeskConfig
 from connectors.helpdesk.zendesk.reader import StreamReader
 from connectors.helpdesk.zendesk.streams import Export, stream_for
-from connectors.helpdesk.zendesk.writeback import WriteBack
+from connectors.helpdesk.zendesk.writeback import BATCH_SIZE, WriteBack
 from connectors.http import ApiUsage, MeteredSession, build_session
 from core.errors import AuthError, ConnectorConfigError, FatalApiError
 
@@ -151,6 +151,10 @@ class ZendeskConnector:
     def push(self, batch: WriteBatch) -> list[WriteResult]:
         """Write ``batch``; one final result per op, in order; see ``writeback.WriteBack``."""
         return self._writer.push(batch)
+
+    def write_batch(self, stream: str) -> int:
+        """Users per push that fill whole jobs and waves: 100 a job, ``max_open_jobs`` jobs read together."""
+        return BATCH_SIZE * self.config.max_open_jobs
 
     def erase(self, stream: str, source_ids: Sequence[str]) -> list[EraseResult]:
         """Delete users, then delete them permanently (``DELETE users/{id}``, ``DELETE deleted_users/{id}``).

@@ -167,6 +167,10 @@ class MixpanelConnector:
         """Set profile properties; one final result per op, in order; see ``writeback.WriteBack``."""
         return self._writer.push(batch)
 
+    def write_batch(self, stream: str) -> int:
+        """Profile updates per push that fill whole /engage requests (``batch_size``, Mixpanel's 2,000)."""
+        return self.config.batch_size
+
     def erase(self, stream: str, source_ids: Sequence[str]) -> list[EraseResult]:
         """Delete the profiles and events of these distinct IDs (Mixpanel's GDPR deletion), followed to the end.
 

@@ -1,0 +1,136 @@
+"""Pushing a plan hands each connector batches that fill the vendor's requests, and records every outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from connectors.base import WriteBatch, WriteBatching, WriteOutcome, WriteResult
+from connectors.helpdesk.zendesk import ZendeskConfig, ZendeskConnector
+from connectors.product_analytics.mixpanel import MixpanelConfig, MixpanelConnector
+from core.mapping.alerts import AlertTemplate
+from core.store import open_store
+from core.store.decisions import AlertInput
+from core.sync.lifecycle import RunContext, RunKind
+from core.sync.planner import Confirmed, Plan, PlannedWrite
+from core.sync.push import BATCH, batch_size, push_alerts, push_plan
+from tests.connectors.mixpanel.conftest import replay_settings
+
+
+class _Vendor:
+    """A connector that writes everything and remembers the size of each push."""
+
+    system = "vendor"
+
+    def __init__(self) -> None:
+        self.pushes: list[int] = []
+
+    def push(self, batch: WriteBatch) -> list[WriteResult]:
+        self.pushes.append(len(batch.ops))
+        return [WriteResult(op.source_id, WriteOutcome.WRITTEN) for op in batch.ops]
+
+
+class _BatchingVendor(_Vendor):
+    """One whose requests take 2,000 writes (Mixpanel's /engage)."""
+
+    def write_batch(self, stream: str) -> int:
+        return 2000
+
+
+def _plan(system: str, n: int) -> Plan:
+    writes = [PlannedWrite(f"p{i}", system, "people", f"id{i}", {"Segment": "buyer"}) for i in range(n)]
+    return Plan(writes=writes)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with open_store(f"sqlite:///{tmp_path / 'cp.db'}") as opened:
+        yield opened
+
+
+@pytest.mark.parametrize(("vendor", "sizes"), [(_Vendor, [1000] * 5), (_BatchingVendor, [2000, 2000, 1000])])
+def test_a_push_carries_as_many_writes_as_fill_the_vendors_requests(store, vendor, sizes):
+    connector = vendor()
+    with RunContext(store, RunKind.SYNC) as run:
+        pushed = push_plan(store, {"vendor": connector}, _plan("vendor", 5000), run=run)
+    assert connector.pushes == sizes
+    assert pushed.written["vendor"] == 5000
+    assert store.writeback.written("vendor", "people", ["id4999"]) == {"id4999": {"Segment": "buyer"}}
+
+
+def test_the_shipped_connectors_say_how_many_writes_fill_their_requests():
+    mixpanel = MixpanelConnector(MixpanelConfig.model_validate({**replay_settings(), "write_profiles": True}))
+    zendesk = ZendeskConnector(ZendeskConfig.model_validate(
+        {"subdomain": "acme", "auth": {"kind": "api_token", "email": "a@acme.test", "api_token": "t0ken-value"}}))  # fmt: skip
+    assert isinstance(mixpanel, WriteBatching) and batch_size(mixpanel, "profiles") == 2000
+    assert isinstance(zendesk, WriteBatching) and batch_size(zendesk, "users") == 100 * 30
+    assert batch_size(_Vendor(), "people") == BATCH  # type: ignore[arg-type]
+
+
+def test_values_the_vendor_already_holds_are_recorded_stream_by_stream_without_a_call(store, monkeypatch):
+    connector = _Vendor()
+    plan = Plan(confirmed=[Confirmed("vendor", "people", f"id{i}", {"Segment": "buyer"}) for i in range(1500)])
+    recorded: list[int] = []
+    record = store.writeback.record
+    monkeypatch.setattr(store.writeback, "record", lambda *a, **k: recorded.append(len(a[2])) or record(*a, **k))
+    with RunContext(store, RunKind.SYNC) as run:
+        pushed = push_plan(store, {"vendor": connector}, plan, run=run)
+    assert connector.pushes == [] and pushed.confirmed == 1500
+    assert recorded == [1000, 500]
+    assert len(store.writeback.written("vendor", "people", [f"id{i}" for i in range(1500)])) == 1500
+
+
+class _TaskVendor(_Vendor):
+    """Salesforce-like: 200 upserts a request, and it can say which keys it already holds."""
+
+    def __init__(self, holds: set[str] | None = None) -> None:
+        super().__init__()
+        self.holds = holds or set()
+        self.lookups: list[list[str]] = []
+
+    def write_batch(self, stream: str) -> int:
+        return 200
+
+    def find_keyed(self, stream: str, key_field: str, keys: Sequence[str]) -> dict[str, str]:
+        self.lookups.append(list(keys))
+        return {key: f"T-{key}" for key in keys if key in self.holds}
+
+
+def _alerts(store, n: int) -> list[str]:
+    raised = datetime(2026, 1, 5, tzinfo=UTC)
+    return store.alerts.raise_new(
+        [AlertInput(f"complaint:{i:04d}", f"p{i}", "complaint", "A complaint", {"object": "Task", "record":
+                    f"vendor/people/id{i}", "text": "rated bad"}, raised, "vendor") for i in range(n)],
+        run_id=None,
+    )  # fmt: skip
+
+
+_MAPPINGS: Any = {
+    "vendor": SimpleNamespace(alerts={"Task": AlertTemplate("Task", "Key__c", {"Subject": "alert.title"})})
+}
+
+
+def test_alerts_go_out_together_in_batches_that_fill_the_vendors_requests(store):
+    _alerts(store, 450)
+    connector = _TaskVendor()
+    with RunContext(store, RunKind.SYNC) as run:
+        pushed = push_alerts(store, {"vendor": connector}, _MAPPINGS, run=run)
+    assert connector.pushes == [200, 200, 50]
+    assert pushed.alerts_sent == 450 and store.alerts.pending() == []
+
+
+def test_alerts_a_killed_run_sent_are_looked_up_together_and_not_sent_again(store):
+    keys = _alerts(store, 5)
+    for key in keys[:3]:
+        store.alerts.mark(key, status="sending")  # a run died before the vendor's answer was recorded
+    connector = _TaskVendor(holds=set(keys[:2]))
+    with RunContext(store, RunKind.SYNC) as run:
+        pushed = push_alerts(store, {"vendor": connector}, _MAPPINGS, run=run)
+    assert connector.lookups == [keys[:3]]
+    assert connector.pushes == [3]  # the one in doubt the vendor lacks, and the two never sent
+    assert pushed.alerts_sent == 5 and store.alerts.pending() == []
