@@ -12,10 +12,8 @@ Every step is a function of its inputs; ``resolve`` only wires them.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,6 +22,7 @@ import numpy.typing as npt
 import structlog
 
 from core.canonical import Person
+from core.gcpause import collector_paused
 from core.identity.blocking import BlockingReport, block
 from core.identity.cluster import PIN_CONFLICT, ClusterResult, cluster_links, strong_values
 from core.identity.compare import COMPARISON_LEVELS, Comparison, compare_pairs, default_comparisons
@@ -186,25 +185,6 @@ class _Stopwatch:
         value = func(*args, **kwargs)
         self.seconds[stage] = round(time.perf_counter() - started, 4)
         return value
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the batch runs.
-
-    The engine allocates hundreds of thousands of small containers that live until
-    it returns and form no reference cycles; with the collector on, each of its
-    full passes walks every one of them (and the caller's records), which costs a
-    fifth of the run at 100,000 records. Reference counting still frees memory as
-    usual; the collector is restored afterwards, whatever happens.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def resolve(

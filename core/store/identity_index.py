@@ -12,7 +12,7 @@ one transaction (``commit``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,27 +109,6 @@ def _record_row(item: IndexedRecord) -> dict[str, Any]:
 
 class IdentityIndex(Repository):
     """Blocking keys and resolved records, for incremental resolution."""
-
-    def replace(
-        self, records: Iterable[IndexedRecord], keys: Iterable[BlockKeyInput], *, scope: Sequence[str] | None = None
-    ) -> None:
-        """Replace the index after a batch run: all of it, or only the records in ``scope``.
-
-        Raises:
-            StoreError: When the database fails.
-        """
-        with self._db.transaction() as conn:
-            if scope is None:
-                conn.execute(sa.delete(_KEYS))
-                conn.execute(sa.delete(_RECORDS))
-            else:
-                for chunk in chunked(scope, _IN_LIST):
-                    conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))
-                    conn.execute(sa.delete(_RECORDS).where(_RECORDS.c.record.in_(chunk)))
-            for rows in chunked(_record_row(item) for item in records):
-                conn.execute(sa.insert(_RECORDS), rows)
-            for rows in chunked(_key_row(item) for item in keys):
-                conn.execute(sa.insert(_KEYS), rows)
 
     def remove(self, records: Sequence[str]) -> None:
         """Take records out of the index (deleted at their source): they match nothing any more."""

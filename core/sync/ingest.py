@@ -9,11 +9,9 @@ idempotent upsert, so a resumed run has neither gaps nor duplicates.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +21,7 @@ from connectors.base import Connector, PullBatch, RejectedRecord, SourceRecord
 from core.canonical import IdentifierKind
 from core.errors import BudgetExhaustedError, RateLimited
 from core.failpoints import reach
+from core.gcpause import collector_paused
 from core.identity.roles import default_role_mailboxes
 from core.mapping import CompiledMapping, FieldProblem, Mapped
 from core.store import CanonicalInput, Store
@@ -208,23 +207,6 @@ def _store_batch(
     summary.problem_fields.update(p.field for _, found in problems for p in found)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one batch, so it does not walk the batch's models again and again.
-
-    A batch of 5,000 records holds some 100,000 live objects (models, identifiers, rows), and
-    each young-generation collection during it would scan them for cycles they do not have;
-    what cycles a batch leaves are collected when the collector runs again after it.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _pull_batches(
     connector: Connector,
     stream: str,
@@ -240,7 +222,7 @@ def _pull_batches(
     """Store each batch the connector yields, then its cursor (the order that makes a crash lose nothing)."""
     fresh = store.records.stream_is_empty(connector.system, stream)
     for batch in connector.pull(stream, cursor):
-        with _collector_paused():
+        with collector_paused():
             _store_batch(batch, mapping, store, summary, run_id=run_id, fresh=fresh)
         reach("ingest.batch_stored")
         store.cursors.save(connector.system, stream, batch.cursor, run_id=run_id)
