@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: demo test test-soak test-fast lint typecheck postgres postgres-stop sf-cli chromium cassettes bench clean
+.PHONY: demo test test-soak test-journeys test-fast lint typecheck postgres postgres-stop sf-cli chromium cassettes bench clean
 
 # The install is quiet: its output goes to .tmp/install.log and is shown only when it fails.
 $(STAMP): pyproject.toml
@@ -33,7 +33,7 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck sf-cli chromium
 	@url=$$(scripts/postgres.sh start) && \
 	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 CONTACTPOINT_REQUIRE_SF_CLI=1 \
-	CONTACTPOINT_SCREENSHOTS=$(CURDIR)/.tmp/screenshots $(BIN)/pytest -q -m "not soak"
+	CONTACTPOINT_SCREENSHOTS=$(CURDIR)/.tmp/screenshots $(BIN)/pytest -q -m "not soak and not journey"
 
 # The soak suite: processes killed at every failpoint, signals, runs started at once, each
 # compared with an uninterrupted run on SQLite and PostgreSQL (CI runs it after `make test`).
@@ -41,9 +41,16 @@ test-soak: $(STAMP)
 	@url=$$(scripts/postgres.sh start) && \
 	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -m soak
 
+# Whole user journeys in fresh processes: README's tours command by command in a clean folder,
+# a built wheel running the demo outside the checkout, sandbox up all then init --sandbox, the
+# package metadata (CI runs them after `make test`).
+test-journeys: $(STAMP)
+	@url=$$(scripts/postgres.sh start) && \
+	CONTACTPOINT_TEST_POSTGRES_URL=$$url $(BIN)/pytest -q -m journey
+
 # Quick loop while editing: no PostgreSQL, no slow tests.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not slow and not soak and not postgres"
+	$(BIN)/pytest -q -m "not slow and not soak and not journey and not postgres"
 
 # Re-record the vendor cassettes against the local sandboxes, then replay and contract-check them;
 # `make cassettes-hubspot` re-records one system's.

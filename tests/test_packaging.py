@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
+@pytest.mark.journey
 def test_building_the_metadata_raises_no_setuptools_deprecation() -> None:
     # a dry-run install prepares the wheel's metadata with the declared build backend, as pip does for `make demo`
     done = subprocess.run(

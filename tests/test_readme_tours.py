@@ -48,6 +48,7 @@ def test_the_tours_are_read_from_the_readme():
 
 @pytest.mark.slow
 @pytest.mark.live
+@pytest.mark.journey
 def test_every_tour_command_runs_in_order_in_a_clean_folder(tmp_path):
     for folder in ("mappings", "samples"):
         shutil.copytree(ROOT / folder, tmp_path / folder)

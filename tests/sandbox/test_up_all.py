@@ -23,6 +23,7 @@ def _run(args: list[str], home: Path, cwd: Path) -> subprocess.CompletedProcess[
                           cwd=cwd)  # fmt: skip
 
 
+@pytest.mark.journey
 def test_up_all_then_init_sandbox_then_check_each(tmp_path: Path) -> None:
     home, project = tmp_path / "home", tmp_path / "project"
     project.mkdir()
