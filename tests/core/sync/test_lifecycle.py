@@ -4,6 +4,7 @@ abandoned when killed; two runs of one job never overlap."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -197,8 +198,9 @@ def test_two_resolutions_or_two_imports_started_at_once_never_double_the_work(st
     resolutions = _at_once(*[["identity", "resolve", "--store", "--url", store_url, "--json"]] * 2)
     codes = sorted(r.returncode for r in resolutions)
     assert codes in ([0, 0], [0, 6]), [r.stderr[-500:] for r in resolutions]
-    for refused in (r for r in imports + resolutions if r.returncode == 6):
-        assert "two runs of one job never overlap" in refused.stderr
+    for refused in (r for r in imports + resolutions if r.returncode == 6):  # under --json, the error is JSON
+        error = json.loads(refused.stdout)["error"]
+        assert error["exit_code"] == 6 and "two runs of one job never overlap" in error["hint"] + error["message"]
     with open_store(store_url) as store:
         active = store.profiles.count_by_status().get("active", 0)
         linked = {link.profile_id for link in store.links.iter()}
