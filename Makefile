@@ -33,7 +33,7 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck sf-cli chromium
 	@url=$$(scripts/postgres.sh start) && \
 	CONTACTPOINT_TEST_POSTGRES_URL=$$url CONTACTPOINT_REQUIRE_POSTGRES=1 CONTACTPOINT_REQUIRE_SF_CLI=1 \
-	CONTACTPOINT_SCREENSHOTS=$(CURDIR)/.tmp/screenshots $(BIN)/pytest -q -m "not soak and not journey"
+	CONTACTPOINT_SCREENSHOTS=$(CURDIR)/.tmp/screenshots $(BIN)/pytest -q --durations=10 -m "not soak and not journey"
 
 # The soak suite: processes killed at every failpoint, signals, runs started at once, each
 # compared with an uninterrupted run on SQLite and PostgreSQL (CI runs it after `make test`).
