@@ -122,8 +122,9 @@ def run_one_sync(config: Path) -> dict[str, Any]:
         run_id = run.run_id
     seconds = time.perf_counter() - started
     sent: Counter[str] = Counter()
-    for write in summary.plan.writes:
-        sent[f"{write.system}/{write.stream}"] += 1
+    for (system, stream, what), count in summary.plan.tally.items():
+        if what == "records":
+            sent[f"{system}/{stream}"] += count
     alerts = summary.pushed.alerts_sent + summary.pushed.alerts_failed
     if alerts:
         sent[f"{_alert_system(project, names)}/alerts"] += alerts

@@ -31,7 +31,7 @@ _SAMPLE = 10
 
 
 def plan_json(plan: Plan, *, sample: int | None = None) -> dict[str, Any]:
-    """The plan as JSON: counts per system, and the writes (all, or the first ``sample``)."""
+    """The plan as JSON: counts per system, and the writes it keeps (all, or the first ``sample``)."""
     writes = plan.writes if sample is None else plan.writes[:sample]
     return {
         "per_system": plan.counts(),
@@ -44,7 +44,7 @@ def plan_json(plan: Plan, *, sample: int | None = None) -> dict[str, Any]:
         ],
         "hand_changes": [vars_of(h) for h in plan.hand_changes],
         "held_back": [vars_of(h) for h in plan.held_back],
-        "confirmed": len(plan.confirmed),
+        "confirmed": plan.total("confirmed"),
         "problems": [{"system": s, "stream": st, "source_id": i, "reason": r} for s, st, i, r in plan.problems],
     }  # fmt: skip
 

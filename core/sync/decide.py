@@ -40,6 +40,13 @@ class Decided:
     changed: list[str] = field(default_factory=list)
     new_alerts: list[str] = field(default_factory=list)
 
+    def absorb(self, part: Decided) -> None:
+        """Add one chunk's decisions."""
+        self.evaluated += part.evaluated
+        self.observed += part.observed
+        self.changed += part.changed
+        self.new_alerts += part.new_alerts
+
 
 def values_of(person: PolicyInput, result: PolicyResult | None) -> dict[str, Any]:
     """The write-back values of one profile: its ID, golden record and (with policies) what they decided."""

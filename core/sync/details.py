@@ -37,7 +37,7 @@ def _pull_steps(summary: SyncSummary) -> list[StreamStep]:
 
 def _writeback_steps(summary: SyncSummary) -> list[StreamStep]:
     plan, pushed = summary.plan, summary.pushed
-    planned: Counter[str] = Counter(w.system for w in plan.writes)
+    planned: Counter[str] = Counter({system: counts["records"] for system, counts in plan.counts().items()})
     held: Counter[str] = Counter(h.system for h in plan.held_back)
     hand: Counter[str] = Counter(h.system for h in plan.hand_changes)
     systems = set(plan.examined) | set(planned) | set(pushed.written) | set(pushed.failed) | set(held)

@@ -129,7 +129,12 @@ class PlannedWrite:
 
 @dataclass
 class Plan:
-    """Every write of a run, with what was found along the way."""
+    """The writes of a run (or of one chunk of its profiles), with what was found along the way.
+
+    A sync plans and pushes chunk by chunk; the run's own plan ``absorb``s each chunk's
+    counts and keeps only the first writes (the sample a summary shows), so its memory
+    follows the chunk, not the store. A dry run keeps every write: the plan is its product.
+    """
 
     writes: list[PlannedWrite] = field(default_factory=list)
     hand_changes: list[HandChange] = field(default_factory=list)
@@ -139,6 +144,52 @@ class Plan:
     """``(system, stream, source_id, reason)`` of records whose values could not be rendered."""
     examined: Counter[str] = field(default_factory=Counter)
     """Linked records compared with their decided values, per system (those with nothing to write are unchanged)."""
+    tally: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """``(system, stream, what)`` → count, ``what`` one of records, fields, creates, confirmed: every
+    write planned and every value confirmed, also those a run's plan no longer keeps."""
+
+    def __post_init__(self) -> None:
+        if not self.tally:  # a plan made whole (``Plan(writes=...)``): count what it was given
+            writes, confirmed, self.writes, self.confirmed = self.writes, self.confirmed, [], []
+            for write in writes:
+                self.add_write(write)
+            for item in confirmed:
+                self.add_confirmed(item)
+
+    def add_write(self, write: PlannedWrite) -> None:
+        """Plan one write (counted in ``tally``)."""
+        self.writes.append(write)
+        self.tally[(write.system, write.stream, "records")] += 1
+        self.tally[(write.system, write.stream, "fields")] += len(write.fields)
+        if write.source_id is None:
+            self.tally[(write.system, write.stream, "creates")] += 1
+
+    def add_confirmed(self, item: Confirmed) -> None:
+        """Record values the vendor already holds (counted in ``tally``)."""
+        self.confirmed.append(item)
+        self.tally[(item.system, item.stream, "confirmed")] += 1
+
+    def absorb(self, part: Plan, *, keep: int | None) -> None:
+        """Fold one chunk's plan in: all its counts and findings, its writes up to ``keep`` in all (None: every one).
+
+        Confirmed values are kept with the writes only when every write is (``keep`` None).
+        """
+        room = len(part.writes) if keep is None else max(keep - len(self.writes), 0)
+        self.writes += part.writes[:room]
+        if keep is None:
+            self.confirmed += part.confirmed
+        self.hand_changes += part.hand_changes
+        self.held_back += part.held_back
+        self.problems += part.problems
+        self.examined.update(part.examined)
+        self.tally.update(part.tally)
+
+    def total(self, what: str, system: str | None = None, stream: str | None = None) -> int:
+        """How many ``what`` (records, fields, creates, confirmed) were planned, for one system or stream or all."""
+        return sum(
+            n for (sy, st, w), n in self.tally.items()
+            if w == what and system in (None, sy) and stream in (None, st)
+        )  # fmt: skip
 
     def by_stream(self) -> dict[tuple[str, str], list[PlannedWrite]]:
         """The writes grouped by (system, stream), in plan order."""
@@ -155,11 +206,9 @@ class Plan:
             per.setdefault(system, {"records": 0, "fields": 0, "creates": 0, "hand_changes": 0, "held_back": 0})
             per[system][key] += amount
 
-        for write in self.writes:
-            bump(write.system, "records")
-            bump(write.system, "fields", len(write.fields))
-            if write.source_id is None:
-                bump(write.system, "creates")
+        for (system, _stream, what), amount in self.tally.items():
+            if what != "confirmed":
+                bump(system, what, amount)
         for change in self.hand_changes:
             bump(change.system, "hand_changes")
         for held in self.held_back:
@@ -223,7 +272,7 @@ def _record(
         elif found is not _MISSING and same(found, value) and (last is _MISSING or not same(last, value)):
             confirmed[item.vendor_field] = value
     if confirmed:
-        plan.confirmed.append(Confirmed(*key, confirmed))
+        plan.add_confirmed(Confirmed(*key, confirmed))
     return changes
 
 
@@ -275,7 +324,7 @@ def _create(pid: str, target: Target, values: Mapping[str, Any], plan: Plan, per
     fields = _permitted(pid, target, desired or {}, None, permit, plan)
     if fields:
         match = (writeback.match_field, str(match_value))
-        plan.writes.append(PlannedWrite(pid, target.system, target.stream, None, fields, match=match))
+        plan.add_write(PlannedWrite(pid, target.system, target.stream, None, fields, match=match))
 
 
 def _chunk_desired(
@@ -326,7 +375,5 @@ def plan_writes(
                 changes = _record(target, key, fields, written.get(source_id, {}), raws.get(source_id), plan)
                 if changes:
                     values_out = {name: change.value for name, change in changes.items()}
-                    plan.writes.append(
-                        PlannedWrite(pid, system, stream, source_id, values_out, tuple(changes.values()))
-                    )
+                    plan.add_write(PlannedWrite(pid, system, stream, source_id, values_out, tuple(changes.values())))
     return plan

@@ -1,6 +1,6 @@
 """Push: send a plan's writes and the pending alerts, and record what each vendor confirmed.
 
-    push_plan(store, connectors, plan, run=) ─→ Pushed
+    Pusher(store, connectors, run=).add(plan)... .finish() ─→ Pushed   (push_plan: one whole plan)
         confirmed values (the vendor already holds them) ─→ the write-back ledger, no call
         per system and stream, batches that fill the vendor's requests (``batch_size``) ─→
             connector.push ─→ one final result each
@@ -44,7 +44,7 @@ from core.store import Store
 from core.sync.lifecycle import RunContext
 from core.sync.planner import Plan, PlannedWrite, same
 
-__all__ = ["BATCH", "MAX_ATTEMPTS", "Pushed", "batch_size", "push_alerts", "push_plan"]
+__all__ = ["BATCH", "MAX_ATTEMPTS", "Pushed", "Pusher", "batch_size", "push_alerts", "push_plan"]
 
 BATCH = 1000
 """Ops handed to a connector at once, unless it says another number (``WriteBatching``); it splits
@@ -147,32 +147,77 @@ def _record(store: Store, run: RunContext, system: str, stream: str, sent: Seque
     pushed.failed[system] += len(failed)
 
 
+class Pusher:
+    """Sends plans as they come, chunk by chunk, in batches that fill the vendor's requests.
+
+    ``add`` records a plan's confirmed values and queues its writes per system and stream;
+    each queue sends whole batches (``batch_size``) as soon as it holds them and keeps the
+    rest for the next plan, so a run planned in chunks makes as few write calls as one
+    planned whole, holding at most one batch a stream. ``finish`` sends what is left.
+    """
+
+    def __init__(self, store: Store, connectors: Mapping[str, Connector], *, run: RunContext) -> None:
+        self.store, self.connectors, self.run = store, connectors, run
+        self.pushed = Pushed()
+        self._queued: dict[tuple[str, str], list[PlannedWrite]] = {}
+
+    def add(self, plan: Plan) -> None:
+        """Record ``plan``'s confirmed values and send every whole batch its writes complete.
+
+        Raises:
+            ConnectorError: A connector stopped (auth, budget); batches before stay recorded.
+            RunInterrupted: A signal arrived; the run stops between batches.
+        """
+        confirmed: dict[tuple[str, str], list[_Written]] = {}
+        for item in plan.confirmed:
+            confirmed.setdefault((item.system, item.stream), []).append(_Written(item.source_id, item.fields))
+        for (system, stream), items in confirmed.items():
+            for start in range(0, len(items), BATCH):  # one ledger transaction per batch, not per record
+                self.store.writeback.record(system, stream, items[start : start + BATCH], run_id=self.run.run_id)
+            self.pushed.confirmed += len(items)
+        for where, writes in plan.by_stream().items():
+            queue = self._queued.setdefault(where, [])
+            queue += _worth_sending(self.store, *where, writes, self.pushed)
+            size = batch_size(self.connectors[where[0]], where[1])
+            whole = len(queue) - len(queue) % size
+            if whole:
+                self._send(*where, queue[:whole])
+                del queue[:whole]
+
+    def finish(self) -> Pushed:
+        """Send every queued write; return what pushing did.
+
+        Raises:
+            ConnectorError: A connector stopped (auth, budget); batches before stay recorded.
+            RunInterrupted: A signal arrived; the run stops between batches.
+        """
+        for where, queue in self._queued.items():
+            if queue:
+                self._send(*where, queue)
+        self._queued.clear()
+        return self.pushed
+
+    def _send(self, system: str, stream: str, writes: Sequence[PlannedWrite]) -> None:
+        connector = self.connectors[system]
+        for chunk in _chunks(writes, batch_size(connector, stream)):
+            before = _calls(connector)
+            results = connector.push(WriteBatch(system, stream, [write.op() for write in chunk]))
+            reach("sync.pushed")  # the vendor confirmed; the ledger does not know yet
+            _record(self.store, self.run, system, stream, chunk, results, self.pushed)
+            self.pushed.calls[system] += _calls(connector) - before
+            self.run.check_stop()
+
+
 def push_plan(store: Store, connectors: Mapping[str, Connector], plan: Plan, *, run: RunContext) -> Pushed:
-    """Send the plan's writes, batch by batch, recording every outcome (see the module docstring).
+    """Send one whole plan's writes, batch by batch, recording every outcome (see the module docstring).
 
     Raises:
         ConnectorError: A connector stopped (auth, budget); batches before stay recorded.
         RunInterrupted: A signal arrived; the run stops between batches.
     """
-    pushed = Pushed()
-    confirmed: dict[tuple[str, str], list[_Written]] = {}
-    for item in plan.confirmed:
-        confirmed.setdefault((item.system, item.stream), []).append(_Written(item.source_id, item.fields))
-    for (system, stream), items in confirmed.items():
-        for start in range(0, len(items), BATCH):  # one ledger transaction per batch, not per record
-            store.writeback.record(system, stream, items[start : start + BATCH], run_id=run.run_id)
-        pushed.confirmed += len(items)
-    for (system, stream), writes in plan.by_stream().items():
-        connector = connectors[system]
-        size = batch_size(connector, stream)
-        for chunk in _chunks(_worth_sending(store, system, stream, writes, pushed), size):
-            before = _calls(connector)
-            results = connector.push(WriteBatch(system, stream, [write.op() for write in chunk]))
-            reach("sync.pushed")  # the vendor confirmed; the ledger does not know yet
-            _record(store, run, system, stream, chunk, results, pushed)
-            pushed.calls[system] += _calls(connector) - before
-            run.check_stop()
-    return pushed
+    pusher = Pusher(store, connectors, run=run)
+    pusher.add(plan)
+    return pusher.finish()
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,13 @@
                  records whose canonical rows did not change (nothing new, or only
                  Contactpoint's own write-back coming back: its echo) start no work
       2 resolve  the changed people (``resolve_changes``: incremental, or a batch when due)
+    then, CHUNK profiles at a time (memory follows the chunk, not the store):
       3 decide   the affected profiles: those people's, those whose interactions or
                  consents changed, those whose decisions ran out by now, those with
                  writes still to retry (``decide``: policies, alerts once per occurrence)
       4 plan     desired - last written - what the vendor holds (``plan_writes``)
-      5 push     the plan, then the pending alerts (``push_plan``, ``push_alerts``)
+      5 push     the plan (``Pusher``: whole vendor requests as they fill, the rest at the
+                 end), then the pending alerts (``push_alerts``)
 
 With ``dry_run`` the run does all of it but the push inside one store transaction that is
 rolled back: nothing reaches a system and the store is left as it was (cursors too), so
@@ -41,7 +43,7 @@ from core.sync.details import record_details
 from core.sync.ingest import IngestSummary, ingest_stream
 from core.sync.lifecycle import RunContext
 from core.sync.planner import Plan, Target, plan_writes
-from core.sync.push import Pushed, push_alerts, push_plan
+from core.sync.push import Pushed, Pusher, push_alerts
 from core.sync.resolve import Resolved, resolve_changes
 
 __all__ = ["SyncOptions", "SyncSummary", "run_sync", "sync_jobs"]
@@ -50,6 +52,15 @@ log = structlog.get_logger(__name__)
 
 PROCESSED = ("contactpoint", "sync")
 """The cursor (system, stream) keeping the time up to which a finished sync took the changed rows as its work."""
+
+CHUNK = 2000
+"""Profiles decided, planned and pushed together: a run's memory follows this, not the store."""
+
+KEPT_WRITES = 100
+"""Planned writes a (not dry) run keeps in its summary, as a sample; the counts cover them all."""
+
+LOOKUP = 5000
+"""Changed records that are not people looked up for their profiles at once."""
 
 Progress = Callable[[str, str], None]
 """``progress(step, detail)``: told as each step starts (the CLI draws it on a terminal)."""
@@ -153,11 +164,21 @@ def _pull(
     return summaries
 
 
-def _affected(store: Store, changed: list[tuple[str, str, str, str]], resolved: Resolved, *, now: Any) -> set[str]:
-    others = [(s, st, i) for s, st, i, m in changed if m != "Person"]
+def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) -> set[str]:
+    """The profiles to decide.
+
+    The resolved people's, those of changed records that are not people (looked up
+    ``LOOKUP`` at a time as the changed rows stream by), those due, those with writes to retry.
+    """
     affected = set(resolved.affected)
-    for found in store.identifiers.profiles_of([_Key(*key) for key in others]).values():
-        affected |= found
+    others: list[_Key] = []
+    for system, stream, source_id, model in store.records.changed_since(since):
+        if model != "Person":
+            others.append(_Key(system, stream, source_id))
+        if len(others) >= LOOKUP:
+            affected.update(*store.identifiers.profiles_of(others).values())
+            others.clear()
+    affected.update(*store.identifiers.profiles_of(others).values())
     affected |= set(store.decisions.due(now))
     failed = [_Key(f.system, f.stream, f.source_id) for f in store.writeback.failures()]
     affected |= set(store.links.profiles_of(failed).values())
@@ -191,28 +212,31 @@ def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext
     summary.processed_up_to = store.database.now()
     mark = (store.cursors.get(*PROCESSED) or {}).get("processed_up_to")
     since = datetime.fromisoformat(mark) if mark else datetime.min.replace(tzinfo=UTC)  # first sync: everything
-    changed = list(store.records.changed_since(since))
-    people = {(s, st, i) for s, st, i, m in changed if m == "Person"}
+    people = {(s, st, i) for s, st, i, m in store.records.changed_since(since) if m == "Person"}
     progress("resolve", f"{len(people)} changed people")
     settings = load_settings(project.resolve_path(project.identity.settings) if project.identity.settings else None)
     summary.resolved = resolve_changes(store, settings, people, full=options.full_refresh, run=run)
+    del people
     now = evaluation_time(store)
-    affected = _affected(store, changed, summary.resolved, now=now)
-    progress("decide", f"{len(affected)} profiles")
-    mode = project.ledger.mode
-    summary.decided = decide(
-        store, load_project_policies(project), sorted(affected), now=now, run_id=run.run_id, mode=mode
-    )
-    progress("plan", "write-back")
+    affected = sorted(_affected(store, since, summary.resolved, now=now))
     targets = _targets(mappings)
-    permits = LedgerPermits(store, mode, {(t.system, t.stream): t.writeback for t in targets})
-    summary.plan = plan_writes(store, targets, sorted(affected), permit=permits)
-    if not options.dry_run:
-        if store.erasures.pending():
-            progress("erase", "pending erasures")
-            summary.erasures = retry_erasures(store, connectors, run_id=run.run_id).as_dict()
-        progress("push", f"{len(summary.plan.writes)} records")
-        summary.pushed = push_plan(store, connectors, summary.plan, run=run)
+    permits = LedgerPermits(store, project.ledger.mode, {(t.system, t.stream): t.writeback for t in targets})
+    policies = load_project_policies(project)
+    pusher = None if options.dry_run else Pusher(store, connectors, run=run)
+    if pusher is not None and store.erasures.pending():
+        progress("erase", "pending erasures")
+        summary.erasures = retry_erasures(store, connectors, run_id=run.run_id).as_dict()
+    for start in range(0, len(affected), CHUNK):
+        part = affected[start : start + CHUNK]
+        progress("decide", f"profiles {start + 1:,}-{start + len(part):,} of {len(affected):,}")
+        summary.decided.absorb(decide(store, policies, part, now=now, run_id=run.run_id, mode=project.ledger.mode))
+        planned = plan_writes(store, targets, part, permit=permits)
+        if pusher is not None:
+            pusher.add(planned)
+        summary.plan.absorb(planned, keep=None if options.dry_run else KEPT_WRITES)
+    if pusher is not None:
+        progress("push", f"{summary.plan.total('records'):,} records")
+        summary.pushed = pusher.finish()
         alerts = push_alerts(store, connectors, mappings, run=run)
         summary.pushed.alerts_sent, summary.pushed.alerts_failed = alerts.alerts_sent, alerts.alerts_failed
         summary.pushed.calls.update(alerts.calls)

@@ -61,14 +61,18 @@ class SyncEnv:
         return dict(json.loads(result.stdout))
 
     def subprocess(
-        self, *args: str, env: dict[str, str] | None = None, evaluated_at: datetime | None = None
-    ) -> subprocess.CompletedProcess[str]:
+        self, *args: str, env: dict[str, str] | None = None, evaluated_at: datetime | None = None,
+        chunk: int | None = None,
+    ) -> subprocess.CompletedProcess[str]:  # fmt: skip
         """Run a command in a child process (for kills), against the same sandboxes and store.
 
         ``evaluated_at`` holds the time policies are evaluated at still (``core.sync.run.evaluation_time``),
-        so runs minutes apart decide alike: scores decay with time.
+        so runs minutes apart decide alike: scores decay with time. ``chunk`` sets how many
+        profiles a sync decides, plans and pushes together (``core.sync.run.CHUNK``).
         """
         code = "from core.cli import main; main()"
+        if chunk is not None:
+            code = f"import core.sync.run as r; r.CHUNK = {chunk}; " + code
         if evaluated_at is not None:
             code = ("import datetime, core.sync.run as r; "
                     f"r.evaluation_time = lambda store: datetime.datetime.fromisoformat({evaluated_at.isoformat()!r}); "

@@ -18,7 +18,7 @@ from core.store import open_store
 from core.store.decisions import AlertInput
 from core.sync.lifecycle import RunContext, RunKind
 from core.sync.planner import Confirmed, Plan, PlannedWrite
-from core.sync.push import BATCH, batch_size, push_alerts, push_plan
+from core.sync.push import BATCH, Pusher, batch_size, push_alerts, push_plan
 from tests.connectors.mixpanel.conftest import replay_settings
 
 
@@ -61,6 +61,43 @@ def test_a_push_carries_as_many_writes_as_fill_the_vendors_requests(store, vendo
     assert connector.pushes == sizes
     assert pushed.written["vendor"] == 5000
     assert store.writeback.written("vendor", "people", ["id4999"]) == {"id4999": {"Segment": "buyer"}}
+
+
+@pytest.mark.parametrize(("vendor", "sizes"), [(_Vendor, [1000, 1000, 100]), (_BatchingVendor, [2000, 100])])
+def test_plans_pushed_chunk_by_chunk_fill_whole_requests_and_send_the_rest_at_the_end(store, vendor, sizes):
+    connector = vendor()
+    with RunContext(store, RunKind.SYNC) as run:
+        pusher = Pusher(store, {"vendor": connector}, run=run)
+        for start in range(0, 2100, 700):  # three chunks of 700 profiles' writes
+            part = [
+                PlannedWrite(f"p{i}", "vendor", "people", f"id{i}", {"Segment": "buyer"})
+                for i in range(start, start + 700)
+            ]
+            pusher.add(Plan(writes=part))
+            assert sum(connector.pushes) <= start + 700  # nothing sent before it was planned
+        before_finish = list(connector.pushes)
+        pushed = pusher.finish()
+    assert connector.pushes == sizes
+    assert before_finish == sizes[:-1]  # the part-filled request waits for the end
+    assert pushed.written["vendor"] == 2100
+    assert len(store.writeback.written("vendor", "people", [f"id{i}" for i in range(2100)])) == 2100
+
+
+def test_a_runs_plan_keeps_every_count_but_only_a_sample_of_the_writes():
+    run_plan = Plan()
+    for start in (0, 700, 1400):
+        part = Plan(writes=[PlannedWrite(f"p{i}", "vendor", "people", f"id{i}", {"A": 1, "B": 2}) for i in range(start, start + 700)]
+                    + [PlannedWrite(f"p{start}", "vendor", "orgs", None, {"A": 1}, match=("email", "x@y.test"))],
+                    confirmed=[Confirmed("vendor", "people", f"c{start}", {"A": 1})])  # fmt: skip
+        run_plan.absorb(part, keep=100)
+    assert len(run_plan.writes) == 100 and not run_plan.confirmed
+    assert run_plan.counts() == {
+        "vendor": {"records": 2103, "fields": 4203, "creates": 3, "hand_changes": 0, "held_back": 0}
+    }
+    assert run_plan.total("records", "vendor", "orgs") == 3 and run_plan.total("confirmed") == 3
+    whole = Plan()
+    whole.absorb(part, keep=None)
+    assert len(whole.writes) == 701 and len(whole.confirmed) == 1
 
 
 def test_the_shipped_connectors_say_how_many_writes_fill_their_requests():
