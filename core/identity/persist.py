@@ -16,7 +16,7 @@ collector's passes over them cost as much as a fifth of the run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -144,19 +144,23 @@ def person_json(person: Person) -> str:
 
 def _index(
     resolution: Resolution, profile_of: Mapping[str, str], nicknames: NicknameTable
-) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str]]]:
-    """The identity index rows of a batch: ``(record, profile, Person JSON)`` and ``(key, sub_key, record, profile)``."""
+) -> tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]]]:
+    """The identity index rows of a batch: ``(record, profile, Person JSON)`` and ``(key, sub_key, record, profile)``.
+
+    Both are made as the write takes them, not held: a batch's index has about ten rows a record.
+    """
     table = resolution.table  # prepared once, by ``resolve``
-    records = [
+    records = (
         (key, profile_of[key], person_json(person)) for key, person in zip(table.keys, table.people, strict=True)
-    ]
-    by_record = index_keys(table, resolution.settings.blocking.keys, nicknames)
-    keys = [
-        (block_key, sub_key, key, profile_of[key])
-        for key, found in zip(table.keys, by_record, strict=True)
-        for block_key, sub_key in found
-    ]
-    return records, keys
+    )
+
+    def keys() -> Iterator[tuple[str, str, str, str]]:
+        by_record = index_keys(table, resolution.settings.blocking.keys, nicknames)
+        for key, found in zip(table.keys, by_record, strict=True):
+            for block_key, sub_key in found:
+                yield block_key, sub_key, key, profile_of[key]
+
+    return records, keys()
 
 
 _PLAIN = (str, int, bool)
@@ -185,7 +189,10 @@ def _golden_of_one(person: Person, rules: Mapping[str, str], settings: Survivors
     return dict(sorted(golden.items()))
 
 
-def _profiles(resolution: Resolution, pinned: PinnedClusters, ids: StableIds, emptied: set[str]) -> list[ProfileInput]:
+def _profiles(
+    resolution: Resolution, pinned: PinnedClusters, ids: StableIds, emptied: set[str]
+) -> Iterator[ProfileInput]:
+    """Every profile row of a batch, its golden record made as the write takes it."""
     settings = resolution.settings.survivorship
     rules = {name: settings.rule_for(name).value for name in GOLDEN_FIELDS}
     people: Sequence[Person] = resolution.people
@@ -195,10 +202,12 @@ def _profiles(resolution: Resolution, pinned: PinnedClusters, ids: StableIds, em
             return _golden_of_one(people[members[0]], rules, settings)
         return golden_json(golden_record([people[i] for i in members], settings))
 
-    found = [ProfileInput(pid, golden(members)) for pid, members in zip(ids.profile_ids, pinned.clusters, strict=True)]
-    found += [ProfileInput(a, {}, ProfileStatus.MERGED, merged_into=keep) for a, keep in ids.aliases.items()]
-    found += [ProfileInput(pid, {}, ProfileStatus.RETIRED) for pid in sorted(emptied)]
-    return found
+    for pid, members in zip(ids.profile_ids, pinned.clusters, strict=True):
+        yield ProfileInput(pid, golden(members))
+    for alias, keep in ids.aliases.items():
+        yield ProfileInput(alias, {}, ProfileStatus.MERGED, merged_into=keep)
+    for pid in sorted(emptied):
+        yield ProfileInput(pid, {}, ProfileStatus.RETIRED)
 
 
 def _log_changes(ids: StableIds, run_id: str) -> None:
@@ -253,7 +262,7 @@ class _Computed:
     profile_of: dict[str, str]
     removed: list[str]
     emptied: set[str]
-    index: tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str]]]
+    index: tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]]]
 
 
 def _compute(store: Store, settings: IdentitySettings, system: str | None, names: NicknameTable) -> _Computed:
@@ -274,7 +283,7 @@ def _compute(store: Store, settings: IdentitySettings, system: str | None, names
 
 
 def _write(
-    store: Store, done: _Computed, profiles: list[ProfileInput], *, run_id: str, system: str | None
+    store: Store, done: _Computed, profiles: Iterator[ProfileInput], *, run_id: str, system: str | None
 ) -> tuple[int, int]:
     """Write one resolution in one transaction; return the stored model's ID and how many profiles were retired."""
     resolution, record_keys = done.resolution, done.resolution.table.keys

@@ -148,26 +148,30 @@ def _guarded_write(
     conn: sa.Connection,
     table: sa.Table,
     spec: tuple[Sequence[str], Sequence[str], Sequence[str]],
-    rows: dict[tuple[Any, ...], tuple[Any, ...]],
+    rows: Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]],
     update_of: Callable[[tuple[Any, ...]], tuple[Any, ...]],
 ) -> tuple[int, int]:
     """Insert the new rows, update the changed ones, leave the equal ones; return ``(inserted, updated)``.
 
-    ``spec`` is ``(key columns, insert columns, update columns)``; ``rows`` maps each key to
-    its insert tuple; ``update_of`` turns an insert tuple into ``(*update values, *key)``.
+    ``spec`` is ``(key columns, insert columns, update columns)``; ``rows`` are ``(key, insert
+    tuple)``, each key once, taken ``CHUNK_SIZE`` at a time (only the stored keys and hashes
+    are held whole); ``update_of`` turns an insert tuple into ``(*update values, *key)``.
     """
     keys, columns, _ = spec
     hash_at = list(columns).index("content_hash")
     existing = _existing(conn, table, keys)
-    new = [row for key, row in rows.items() if key not in existing]
-    changed = [update_of(row) for key, row in rows.items() if key in existing and existing[key] != row[hash_at]]
-    insert_rows(conn, table, columns, new)
-    update_rows(conn, table, keys, spec[2], changed)
-    return len(new), len(changed)
+    inserted = updated = 0
+    for chunk in chunked(rows, CHUNK_SIZE):
+        new = [row for key, row in chunk if key not in existing]
+        changed = [update_of(row) for key, row in chunk if key in existing and existing[key] != row[hash_at]]
+        insert_rows(conn, table, columns, new)
+        update_rows(conn, table, keys, spec[2], changed)
+        inserted, updated = inserted + len(new), updated + len(changed)
+    return inserted, updated
 
 
 def write_profiles(db: Database, profiles: Iterable[ProfileInput], *, run_id: str | None) -> tuple[int, int]:
-    """Store profiles as ``Profiles.upsert`` does (same rows, same hashes); return ``(inserted, updated)``.
+    """Store profiles (each ID once) as ``Profiles.upsert`` does (same rows, same hashes); return ``(inserted, updated)``.
 
     Raises:
         StoreError: When a golden record cannot be stored as JSON or the database fails.
@@ -175,24 +179,26 @@ def write_profiles(db: Database, profiles: Iterable[ProfileInput], *, run_id: st
     now = db.now()
     with db.transaction() as conn:
         created = bound_value(conn, _PROFILES.c.created_at, now)
-        rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        for profile in profiles:
-            golden = canonical_json(dict(profile.golden))
-            status = ProfileStatus(profile.status).value
-            hashed = text_hash(f"[{golden},{_dumped(status)},{_dumped(profile.merged_into)}]")
-            row = (profile.profile_id, status, golden, hashed, created, created, profile.merged_into, run_id)
-            rows[(profile.profile_id,)] = row
+
+        def rows() -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+            for profile in profiles:
+                golden = canonical_json(dict(profile.golden))
+                status = ProfileStatus(profile.status).value
+                hashed = text_hash(f"[{golden},{_dumped(status)},{_dumped(profile.merged_into)}]")
+                yield (profile.profile_id,), (profile.profile_id, status, golden, hashed, created, created,
+                                              profile.merged_into, run_id)  # fmt: skip
+
         return _guarded_write(
             conn,
             _PROFILES,
             (("profile_id",), _PROFILE_COLUMNS, _PROFILE_UPDATE),
-            rows,
+            rows(),
             lambda r: (r[1], r[2], r[3], r[5], r[6], r[7], r[0]),
         )
 
 
 def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None) -> tuple[int, int]:
-    """Store links as ``Links.save`` does (same rows, same hashes); return ``(inserted, updated)``.
+    """Store links (each record once) as ``Links.save`` does (same rows, same hashes); return ``(inserted, updated)``.
 
     Raises:
         StoreError: When an explanation cannot be stored as JSON or the database fails.
@@ -200,16 +206,20 @@ def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None)
     now = db.now()
     with db.transaction() as conn:
         linked = bound_value(conn, _LINKS.c.linked_at, now)
-        rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        for link in links:
-            method = LinkMethod(link.method).value
-            explanation = canonical_json(dict(link.explanation))
-            head = _dumped([link.profile_id, method, link.rule, link.score])
-            hashed = text_hash(f"{head[:-1]},{explanation}]")
-            key = (link.system, link.stream, link.source_id)
-            score = None if link.score is None else float(link.score)
-            rows[key] = (*key, link.profile_id, method, link.rule, score, explanation, hashed, linked, run_id)
-        return _guarded_write(conn, _LINKS, (_LINK_KEY, _LINK_COLUMNS, _LINK_UPDATE), rows, lambda r: (*r[3:], *r[:3]))
+
+        def rows() -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+            for link in links:
+                method = LinkMethod(link.method).value
+                explanation = canonical_json(dict(link.explanation))
+                head = _dumped([link.profile_id, method, link.rule, link.score])
+                hashed = text_hash(f"{head[:-1]},{explanation}]")
+                key = (link.system, link.stream, link.source_id)
+                score = None if link.score is None else float(link.score)
+                yield key, (*key, link.profile_id, method, link.rule, score, explanation, hashed, linked, run_id)
+
+        return _guarded_write(
+            conn, _LINKS, (_LINK_KEY, _LINK_COLUMNS, _LINK_UPDATE), rows(), lambda r: (*r[3:], *r[:3])
+        )
 
 
 def replace_index(

@@ -26,8 +26,8 @@ from core.sync.views import policy_inputs
 
 __all__ = ["CHUNK", "Decided", "decide", "values_of"]
 
-CHUNK = 500
-"""Profiles read and evaluated together; memory follows the chunk, not the store."""
+CHUNK = 250
+"""Profiles read and evaluated together (with every linked record and interaction); memory follows the chunk."""
 
 
 @dataclass
@@ -112,21 +112,30 @@ def decide(
     """
     decided = Decided()
     for chunk in _chunks(dict.fromkeys(profile_ids)):
-        inputs = policy_inputs(store, chunk)
-        decided.observed += observe(store, inputs)
-        states = store.ledger.states_in_force(chunk, at=now, mode=mode)
-        decisions: list[DecisionInput] = []
-        alerts: list[AlertInput] = []
-        for pid, person in inputs.items():
-            result = policies.evaluate(person, now=now) if policies is not None else None
-            explanation = result.to_json() if result is not None else {}
-            values = values_of(person, result)
-            if pid in states:
-                values.update(states[pid].writeback_values())
-            decisions.append(DecisionInput(pid, values, explanation, _review_at(result)))
-            if result is not None:
-                alerts.extend(_alerts(result))
-        decided.evaluated += len(decisions)
-        decided.changed += store.decisions.save(decisions, run_id=run_id)
-        decided.new_alerts += store.alerts.raise_new(alerts, run_id=run_id)
+        decided.absorb(_decide_chunk(store, policies, chunk, now=now, run_id=run_id, mode=mode))
     return decided
+
+
+def _decide_chunk(
+    store: Store, policies: PolicySet | None, chunk: list[str], *, now: datetime, run_id: str | None, mode: Mode
+) -> Decided:
+    """One chunk of ``decide``.
+
+    Its inputs (every linked record and interaction) are let go on return, before the next chunk's are read.
+    """
+    inputs = policy_inputs(store, chunk)
+    observed = observe(store, inputs)
+    states = store.ledger.states_in_force(chunk, at=now, mode=mode)
+    decisions: list[DecisionInput] = []
+    alerts: list[AlertInput] = []
+    for pid, person in inputs.items():
+        result = policies.evaluate(person, now=now) if policies is not None else None
+        explanation = result.to_json() if result is not None else {}
+        values = values_of(person, result)
+        if pid in states:
+            values.update(states[pid].writeback_values())
+        decisions.append(DecisionInput(pid, values, explanation, _review_at(result)))
+        if result is not None:
+            alerts.extend(_alerts(result))
+    changed = store.decisions.save(decisions, run_id=run_id)
+    return Decided(len(decisions), observed, changed, store.alerts.raise_new(alerts, run_id=run_id))
