@@ -1,6 +1,6 @@
 """Sync runs end to end against the four sandboxes: throughput, write calls, memory, and what a rerun costs.
 
-    .venv/bin/python bench/sync.py [--sizes 10000,100000] [--seed 1]
+    .venv/bin/python bench/sync.py [--sizes 320,3200] [--seed 1]   (people a system: about 10,000 and 100,000 records)
 
 For each size, a child process starts the Salesforce, HubSpot, Mixpanel and Zendesk
 sandboxes in itself (each seeded with that many people's records, on loopback), writes a
@@ -323,7 +323,11 @@ def lines(result: dict[str, Any]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000", help="people a system, comma-separated")
+    parser.add_argument(
+        "--sizes",
+        default="320,3200",
+        help="people a system, comma-separated (320: about 10,000 records in all; 3,200: about 100,000)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print each size's raw figures as a JSON line too")
     parser.add_argument("--sync", type=Path, help=argparse.SUPPRESS)  # the child that runs one sync
