@@ -27,13 +27,14 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import requests
 import structlog
+from pydantic import BaseModel
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_random_exponential
 
-from core.errors import RateLimited
+from core.errors import ConnectorConfigError, RateLimited
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -104,6 +105,37 @@ class MeteredConnector(Protocol):
     def api_usage(self) -> ApiUsage:
         """The running counter of API calls of this connector."""
         ...
+
+
+class VendorConnector:
+    """What every vendor connector shares: built from its own settings model, its calls counted on its session.
+
+    A subclass sets ``config_model`` and ``self.session`` (a ``MeteredSession``) and takes
+    ``(config, *, name)`` in its constructor.
+    """
+
+    config_model: ClassVar[type[BaseModel]]
+    session: MeteredSession
+
+    def __init__(self, config: Any, *, name: str) -> None:
+        raise NotImplementedError  # each connector has its own
+
+    @classmethod
+    def from_config(cls, config: BaseModel, *, name: str) -> Self:
+        """Build the connector for the system configured as ``name``.
+
+        Raises:
+            ConnectorConfigError: ``config`` is not an instance of the connector's ``config_model``.
+        """
+        if not isinstance(config, cls.config_model):
+            msg = f"expected {cls.config_model.__name__} for {name!r}, got {type(config).__name__}"
+            raise ConnectorConfigError(msg, hint=f"validate settings with {cls.__name__}.config_model", system=name)
+        return cls(config, name=name)
+
+    @property
+    def api_usage(self) -> ApiUsage:
+        """Calls, retries and throttled seconds spent by this connector so far."""
+        return self.session.usage
 
 
 @dataclass(frozen=True)

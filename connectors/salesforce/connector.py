@@ -26,7 +26,7 @@ from connectors.base import (
     WriteBatch,
     WriteResult,
 )
-from connectors.http import ApiUsage, MeteredSession, build_session
+from connectors.http import MeteredSession, VendorConnector, build_session
 from connectors.salesforce import provision
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.config import SalesforceConfig
@@ -34,7 +34,6 @@ from connectors.salesforce.erase import erase_records
 from connectors.salesforce.reader import StreamReader
 from connectors.salesforce.streams import STANDARD_OBJECTS, stream_for
 from connectors.salesforce.writeback import WriteBack
-from core.errors import ConnectorConfigError
 
 __all__ = ["SalesforceConnector"]
 
@@ -43,7 +42,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SalesforceConnector:
+class SalesforceConnector(VendorConnector):
     """Pull Contacts, Leads and Accounts from Salesforce and write enrichment back.
 
     Args:
@@ -77,23 +76,6 @@ class SalesforceConnector:
         self.client = SalesforceClient(config, system=name, session=self.session, sleep=sleep)
         self._reader = StreamReader(self.client, config, system=name, now=now)
         self._writer = WriteBack(self.client, config, system=name)
-
-    @classmethod
-    def from_config(cls, config: BaseModel, *, name: str) -> SalesforceConnector:
-        """Build the connector for the system configured as ``name``.
-
-        Raises:
-            ConnectorConfigError: ``config`` is not a ``SalesforceConfig``.
-        """
-        if not isinstance(config, SalesforceConfig):
-            msg = f"expected SalesforceConfig for {name!r}, got {type(config).__name__}"
-            raise ConnectorConfigError(msg, hint="validate settings with SalesforceConnector.config_model", system=name)
-        return cls(config, name=name)
-
-    @property
-    def api_usage(self) -> ApiUsage:
-        """Calls, retries and throttled seconds spent by this connector so far."""
-        return self.session.usage
 
     def check(self) -> CheckResult:
         """Authenticate, read the daily API usage and describe each configured object.

@@ -33,13 +33,13 @@ from connectors.helpdesk.zendesk.config import StreamName, ZendeskConfig
 from connectors.helpdesk.zendesk.reader import StreamReader
 from connectors.helpdesk.zendesk.streams import Export, stream_for
 from connectors.helpdesk.zendesk.writeback import BATCH_SIZE, WriteBack
-from connectors.http import ApiUsage, MeteredSession, build_session
-from core.errors import AuthError, ConnectorConfigError, FatalApiError
+from connectors.http import MeteredSession, VendorConnector, build_session
+from core.errors import AuthError, FatalApiError
 
 __all__ = ["ZendeskConnector"]
 
 
-class ZendeskConnector:
+class ZendeskConnector(VendorConnector):
     """Pull users, organizations and tickets from Zendesk Support and write user fields back.
 
     Args:
@@ -73,23 +73,6 @@ class ZendeskConnector:
         self.client = ZendeskClient(config, system=name, session=self.session, clock=clock)
         self._reader = StreamReader(self.client, config, system=name)
         self._writer = WriteBack(self.client, config, system=name, sleep=sleep)
-
-    @classmethod
-    def from_config(cls, config: BaseModel, *, name: str) -> ZendeskConnector:
-        """Build the connector for the system configured as ``name``.
-
-        Raises:
-            ConnectorConfigError: ``config`` is not a ``ZendeskConfig``.
-        """
-        if not isinstance(config, ZendeskConfig):
-            msg = f"expected ZendeskConfig for {name!r}, got {type(config).__name__}"
-            raise ConnectorConfigError(msg, hint="validate settings with ZendeskConnector.config_model", system=name)
-        return cls(config, name=name)
-
-    @property
-    def api_usage(self) -> ApiUsage:
-        """Calls, retries and throttled seconds spent by this connector so far."""
-        return self.session.usage
 
     def check(self) -> CheckResult:
         """Authenticate, read the rate limits, and read one record of each configured stream.

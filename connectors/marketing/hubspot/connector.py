@@ -29,7 +29,7 @@ from connectors.base import (
     WriteBatch,
     WriteResult,
 )
-from connectors.http import ApiUsage, MeteredSession, build_session
+from connectors.http import MeteredSession, VendorConnector, build_session
 from connectors.marketing.hubspot import provision
 from connectors.marketing.hubspot.client import HubSpotClient
 from connectors.marketing.hubspot.config import HubSpotConfig
@@ -47,7 +47,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class HubSpotConnector:
+class HubSpotConnector(VendorConnector):
     """Pull contacts, companies, email events and subscriptions from HubSpot and write enrichment back.
 
     Args:
@@ -84,23 +84,6 @@ class HubSpotConnector:
         self._events = EventReader(self.client, config, system=name, now=now)
         self._subscriptions = SubscriptionReader(self.client, self._crm, config, system=name, now=now)
         self._writer = WriteBack(self.client, config, system=name)
-
-    @classmethod
-    def from_config(cls, config: BaseModel, *, name: str) -> HubSpotConnector:
-        """Build the connector for the system configured as ``name``.
-
-        Raises:
-            ConnectorConfigError: ``config`` is not a ``HubSpotConfig``.
-        """
-        if not isinstance(config, HubSpotConfig):
-            msg = f"expected HubSpotConfig for {name!r}, got {type(config).__name__}"
-            raise ConnectorConfigError(msg, hint="validate settings with HubSpotConnector.config_model", system=name)
-        return cls(config, name=name)
-
-    @property
-    def api_usage(self) -> ApiUsage:
-        """Calls, retries and throttled seconds spent by this connector so far."""
-        return self.session.usage
 
     def check(self) -> CheckResult:
         """Authenticate, read the daily API usage, check the configured properties exist and each stream reads.

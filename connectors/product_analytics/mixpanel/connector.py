@@ -28,7 +28,7 @@ from connectors.base import (
     WriteBatch,
     WriteResult,
 )
-from connectors.http import ApiUsage, MeteredSession, build_session
+from connectors.http import MeteredSession, VendorConnector, build_session
 from connectors.product_analytics.mixpanel import provision
 from connectors.product_analytics.mixpanel.client import MixpanelClient
 from connectors.product_analytics.mixpanel.config import MixpanelConfig
@@ -37,7 +37,6 @@ from connectors.product_analytics.mixpanel.events import EventReader
 from connectors.product_analytics.mixpanel.profiles import ProfileReader
 from connectors.product_analytics.mixpanel.streams import ENGAGE_PAGE_SIZE, EVENTS, PROFILES, StreamName, stream_named
 from connectors.product_analytics.mixpanel.writeback import WriteBack
-from core.errors import ConnectorConfigError
 
 __all__ = ["MixpanelConnector"]
 
@@ -46,7 +45,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class MixpanelConnector:
+class MixpanelConnector(VendorConnector):
     """Pull raw events and user profiles from Mixpanel and set profile properties back.
 
     Args:
@@ -83,23 +82,6 @@ class MixpanelConnector:
         self._profiles = ProfileReader(self.client, config, system=name, now=self._now)
         self._writer = WriteBack(self.client, config, system=name)
         self._sleep = sleep
-
-    @classmethod
-    def from_config(cls, config: BaseModel, *, name: str) -> MixpanelConnector:
-        """Build the connector for the system configured as ``name``.
-
-        Raises:
-            ConnectorConfigError: ``config`` is not a ``MixpanelConfig``.
-        """
-        if not isinstance(config, MixpanelConfig):
-            msg = f"expected MixpanelConfig for {name!r}, got {type(config).__name__}"
-            raise ConnectorConfigError(msg, hint="validate settings with MixpanelConnector.config_model", system=name)
-        return cls(config, name=name)
-
-    @property
-    def api_usage(self) -> ApiUsage:
-        """Calls, retries and throttled seconds spent by this connector so far."""
-        return self.session.usage
 
     def check(self) -> CheckResult:
         """Authenticate on both read APIs: one engage query page, one export of yesterday (at most one event).
