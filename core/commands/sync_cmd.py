@@ -83,7 +83,7 @@ def _print(summary: SyncSummary, run_id: str, seconds: float) -> None:
     pulled = Table("system/stream", "pulled", "stored", "parked", "changed", title="pulled")
     for s in summary.streams:
         pulled.add_row(f"{s.system}/{s.stream}", str(s.pulled), str(s.inserted + s.updated), str(s.parked),
-                       str(len(s.changed)))  # fmt: skip
+                       str(s.changed))  # fmt: skip
     console.print(pulled)
     resolved = summary.resolved
     counts = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in resolved.counts.items() if value)

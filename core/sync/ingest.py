@@ -63,10 +63,10 @@ class IngestSummary:
     """Records of people erased before (a tombstone matched): not stored, so they are not re-created."""
     hand_changed: int = 0
     """Records whose write-back fields a person changed by hand in the vendor since Contactpoint wrote them."""
-    changed: set[tuple[str, str, str, str]] = field(default_factory=set)
-    """``(system, stream, source_id, model)`` of every record whose canonical rows changed: the work for
-    identity and policies. A record whose pull only brought Contactpoint's own write-back (its echo),
-    or other fields no mapping reads, changes no canonical row and is not here."""
+    changed: int = 0
+    """Canonical rows (a record's models) that changed: the work for identity and policies, which the
+    sync reads back from the store (``changed_since``). A record whose pull only brought Contactpoint's
+    own write-back (its echo), or other fields no mapping reads, changes no canonical row."""
     cursor: Mapping[str, Any] | None = None
     duration_ms: int = 0
     stopped: str | None = None
@@ -183,9 +183,7 @@ def _store_batch(
     changed: list[tuple[Any, ...]] = []
     canonical_counts = store.records.upsert_canonical(canonical, run_id=run_id, changed=changed, fresh=new)
     dropped = 0 if new else store.records.drop_stale_canonical(kept)
-    summary.changed.update((s, st, i, m) for s, st, i, m, _ in changed)
-    if dropped:  # a record that maps to fewer models changed too
-        summary.changed.update((key[0], key[1], key[2], "") for key in kept)
+    summary.changed += len(changed) + (len(kept) if dropped else 0)  # a record mapping to fewer models changed too
     store.identifiers.replace(identifiers, fresh=new)
     drifted = _hand_changed(mapping, batch.stream, [record for record, _ in records], store)
     if drifted:
