@@ -36,8 +36,8 @@ from core.identity.incremental_model import Candidates, stored_person
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.parameters import ModelParameters, adjustments, match_probability, score
-from core.identity.persist import golden_json, person_json
-from core.identity.records import RecordTable, prepare_records
+from core.identity.persist import golden_json
+from core.identity.records import RecordTable, person_json, prepare_records
 from core.identity.roles import default_role_mailboxes
 from core.identity.rules import build_rules
 from core.identity.settings import IdentitySettings

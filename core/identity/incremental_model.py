@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.canonical import STORED, Person
-from core.identity.records import RecordTable
+from core.identity.records import RecordTable, stored_person
 
 __all__ = ["Candidates", "stored_person"]
 
@@ -30,13 +29,3 @@ class Candidates:
     table: RecordTable
     index: int
     profile_of: dict[str, str]
-
-
-def stored_person(text: str) -> Person:
-    """Rebuild a Person from the canonical JSON the identity index stored.
-
-    The store wrote it from a validated Person, so email syntax and phone numbers are
-    not checked again (``STORED``): that would cost more than resolving the record,
-    and a stricter check today must not make yesterday's records unreadable.
-    """
-    return Person.model_validate_json(text, context=STORED)

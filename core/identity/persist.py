@@ -28,6 +28,7 @@ from core.identity.engine import collector_paused, resolve
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.pins import PinnedClusters, pinned_clusters
+from core.identity.records import StoredPeople, person_json
 from core.identity.resolution import Resolution
 from core.identity.review_pairs import review_inputs
 from core.identity.settings import GOLDEN_FIELDS, IdentitySettings, SurvivorshipSettings
@@ -39,14 +40,21 @@ from core.store import (
     ProfileInput,
     ProfileStatus,
     Store,
-    canonical_json,
     content_hash,
     record_key,
     split_record_key,
 )
 from core.store.identity_writes import replace_index, write_links, write_profiles
 
-__all__ = ["StoreResolution", "golden_json", "load_people", "person_json", "resolve_store", "settings_hash"]
+__all__ = [
+    "StoreResolution",
+    "golden_json",
+    "iter_people",
+    "load_people",
+    "person_json",
+    "resolve_store",
+    "settings_hash",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -104,13 +112,18 @@ def golden_json(golden: Mapping[str, GoldenValue]) -> dict[str, object]:
 
 def load_people(store: Store, *, system: str | None = None) -> list[Person]:
     """Read the canonical people of the store (first row of each record), leaving out deleted records."""
+    return list(iter_people(store, system=system))
+
+
+def iter_people(store: Store, *, system: str | None = None) -> Iterator[Person]:
+    """Yield the canonical people of the store as ``load_people`` reads them, one at a time."""
     deleted = store.deleted.keys(system=system)
-    people: dict[str, Person] = {}
-    for row in store.records.iter_canonical("Person", system=system):
+    last = None
+    for row in store.records.iter_canonical("Person", system=system):  # in key order: a record's rows together
         key = record_key(row.system, row.stream, row.source_id)
-        if key not in deleted and key not in people:
-            people[key] = Person.model_validate(row.data, context=STORED)  # validated before it was stored
-    return list(people.values())
+        if key not in deleted and key != last:
+            yield Person.model_validate(row.data, context=STORED)  # validated before it was stored
+        last = key
 
 
 def _previous_links(store: Store, system: str | None) -> tuple[dict[str, str], set[str]]:
@@ -137,11 +150,6 @@ def _link_for(resolution: Resolution, pinned: PinnedClusters, record: int, profi
     return LinkInput(*base, method=method, rule=found.rule, score=score, explanation=found.to_dict())
 
 
-def person_json(person: Person) -> str:
-    """Return a Person as the canonical JSON text the identity index keeps."""
-    return canonical_json(person.model_dump(mode="json"))
-
-
 def _index(
     resolution: Resolution, profile_of: Mapping[str, str], nicknames: NicknameTable
 ) -> tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]]]:
@@ -150,9 +158,9 @@ def _index(
     Both are made as the write takes them, not held: a batch's index has about ten rows a record.
     """
     table = resolution.table  # prepared once, by ``resolve``
-    records = (
-        (key, profile_of[key], person_json(person)) for key, person in zip(table.keys, table.people, strict=True)
-    )
+    people = table.people
+    texts = people.texts if isinstance(people, StoredPeople) else (person_json(p) for p in people)
+    records = ((key, profile_of[key], text) for key, text in zip(table.keys, texts, strict=True))
 
     def keys() -> Iterator[tuple[str, str, str, str]]:
         by_record = index_keys(table, resolution.settings.blocking.keys, nicknames)
@@ -267,9 +275,11 @@ class _Computed:
 
 def _compute(store: Store, settings: IdentitySettings, system: str | None, names: NicknameTable) -> _Computed:
     """Read the people, resolve them, keep IDs stable and build the index rows (nothing written)."""
-    people = load_people(store, system=system)
     previous, scope = _previous_links(store, system)
-    resolution = resolve(people, settings, nicknames=names, pins=store.pins.list())  # absent records: ignored
+    people = iter_people(store, system=system)  # read once, held as text: memory follows the columns
+    resolution = resolve(
+        people, settings, nicknames=names, pins=store.pins.list(), compact=True
+    )  # absent pins: ignored
     record_keys = resolution.table.keys  # ``system/stream/source_id`` by record index
     pinned = pinned_clusters(resolution)
     clusters = [[record_keys[i] for i in members] for members in pinned.clusters]

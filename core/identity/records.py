@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast, overload
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import OSA
 
-from core.canonical import IdentifierKind, Person, RecordRef
+from core.canonical import STORED, IdentifierKind, Person, RecordRef
 from core.identity.nicknames import NicknameTable, given_name_level
 from core.identity.normalise import (
     NormalisedEmail,
@@ -27,8 +28,9 @@ from core.identity.normalise import (
     normalise_street,
 )
 from core.identity.roles import RoleMailboxes
+from core.store.types import canonical_json
 
-__all__ = ["Column", "RecordTable", "factorise", "prepare_records"]
+__all__ = ["Column", "RecordTable", "StoredPeople", "factorise", "person_json", "prepare_records", "stored_person"]
 
 Codes = npt.NDArray[np.int32]
 
@@ -63,7 +65,8 @@ class RecordTable:
     Attributes:
         keys: ``system/stream/source_id`` of each record, ascending.
         refs: The records' references, in the same order.
-        people: The records themselves, in the same order (record index → Person).
+        people: The records themselves, in the same order (record index → Person); a
+            ``StoredPeople`` when prepared ``compact``.
         first_name, last_name: Normalised names over one shared vocabulary (so a
             swapped first and last name can be detected by code).
         email: The primary personal email, canonical form; role and shared
@@ -82,7 +85,7 @@ class RecordTable:
 
     keys: list[str]
     refs: list[RecordRef]
-    people: list[Person]
+    people: Sequence[Person]
     first_name: Column
     last_name: Column
     email: Column
@@ -199,8 +202,8 @@ def _shared_values(
     return frozenset(shared)
 
 
-def _all_emails(people: Sequence[Person], roles: RoleMailboxes) -> list[tuple[NormalisedEmail, ...]]:
-    """Every record's normalised emails; each distinct address is normalised once."""
+def _email_normaliser(roles: RoleMailboxes) -> Callable[[str], NormalisedEmail | None]:
+    """``normalise_email`` with each distinct address normalised once."""
     cache: dict[str, NormalisedEmail | None] = {}
 
     def email_of(value: str) -> NormalisedEmail | None:
@@ -208,7 +211,7 @@ def _all_emails(people: Sequence[Person], roles: RoleMailboxes) -> list[tuple[No
             cache[value] = normalise_email(value, roles=roles)
         return cache[value]
 
-    return [_emails_of(p, email_of) for p in people]
+    return email_of
 
 
 def _one_vocab(first: Iterable[str], second: Iterable[str]) -> tuple[Column, Column]:
@@ -218,54 +221,130 @@ def _one_vocab(first: Iterable[str], second: Iterable[str]) -> tuple[Column, Col
     return Column(a.codes, b.vocab), b
 
 
-def prepare_records(people: Sequence[Person], *, nicknames: NicknameTable, roles: RoleMailboxes) -> RecordTable:
+def person_json(person: Person) -> str:
+    """Return a Person as canonical JSON text (what the identity index keeps, and ``StoredPeople`` holds)."""
+    return canonical_json(person.model_dump(mode="json"))
+
+
+def stored_person(text: str) -> Person:
+    """Rebuild a Person from the canonical JSON the store wrote.
+
+    The store wrote it from a validated Person, so email syntax and phone numbers are
+    not checked again (``STORED``): that would cost more than resolving the record,
+    and a stricter check today must not make yesterday's records unreadable.
+    """
+    return Person.model_validate_json(text, context=STORED)
+
+
+class StoredPeople(Sequence[Person]):
+    """A batch's people held as their canonical JSON text, each made a Person again when asked for.
+
+    A Person object with its nested identifiers takes about six times the memory of its
+    text; a batch that only reads its people again for golden records and the index
+    (the store's resolution) holds them like this.
+    """
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+
+    def __len__(self) -> int:
+        """Return the number of people."""
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, index: int) -> Person: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Person]: ...
+
+    def __getitem__(self, index: int | slice) -> Person | list[Person]:
+        """Return one person (or a list of them) rebuilt from the text."""
+        if isinstance(index, slice):
+            return [stored_person(text) for text in self.texts[index]]
+        return stored_person(self.texts[index])
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """One person's normalised values, all ``prepare_records`` keeps of it (with its text, when compact)."""
+
+    key: str
+    ref: RecordRef
+    person: Person | str
+    first: str
+    last: str
+    emails: tuple[NormalisedEmail, ...]
+    phones: tuple[str, ...]
+    date_of_birth: str
+    company: str
+    street: str
+    postcode: str
+    city: str
+    external_ids: tuple[str, ...]
+
+
+def prepare_records(
+    people: Iterable[Person], *, nicknames: NicknameTable, roles: RoleMailboxes, compact: bool = False
+) -> RecordTable:
     """Normalise a batch of people once and lay it out as columns, sorted by record key.
 
     Args:
         people: Canonical people; phones are already E.164 (the mapping's ``e164``
-            transform or the CSV reader applies each system's default region).
+            transform or the CSV reader applies each system's default region). Read once,
+            in one pass: a generator is enough.
         nicknames: The nickname table, for spotting shared addresses.
         roles: Role mailbox local parts.
+        compact: Keep each person as its canonical JSON text (``StoredPeople``) instead of
+            the object: a sixth of the memory, one rebuild per person read again.
 
     Returns:
-        The prepared table; ``len(table) == len(people)``.
+        The prepared table; ``len(table)`` is the number of people.
     """
-    keyed = sorted(((str(p.source), p) for p in people), key=lambda item: item[0])
-    ordered = [person for _, person in keyed]
     name, company, street = (
         _memo(lambda v: normalise_name(v, drop_titles=True)),
         _memo(normalise_company),
         _memo(normalise_street),
     )
-    plain, postcode = _memo(normalise_name), _memo(normalise_postcode)
-    firsts = [name(p.first_name) for p in ordered]
-    lasts = [plain(p.last_name) for p in ordered]
-    emails, names = _all_emails(ordered, roles), list(zip(firsts, lasts, strict=True))
+    plain, postcode, email_of = _memo(normalise_name), _memo(normalise_postcode), _email_normaliser(roles)
+    rows = sorted(
+        (
+            _Prepared(
+                str(p.source), p.source, person_json(p) if compact else p, name(p.first_name), plain(p.last_name),
+                _emails_of(p, email_of), _phones_of(p), _date_of_birth(p), company(p.company), street(p.street),
+                postcode(p.postcode), plain(p.city), _external_ids_of(p),
+            )
+            for p in people
+        ),
+        key=lambda row: row.key,
+    )  # fmt: skip
+    firsts, lasts = [r.first for r in rows], [r.last for r in rows]
+    emails, names = [r.emails for r in rows], list(zip(firsts, lasts, strict=True))
     shared = _shared_emails(emails, names, nicknames)
     personal = [tuple(e for e in found if not e.is_role and e.canonical not in shared) for found in emails]
     primary = [found[0] if found else None for found in personal]
-    phones = [_phones_of(p) for p in ordered]
+    phones = [r.phones for r in rows]
     first_name, last_name = _one_vocab(firsts, lasts)
     phone, mobile = _one_vocab([(*found, "")[0] for found in phones], [(*found, "", "")[1] for found in phones])
+    held = [r.person for r in rows]
     return RecordTable(
-        keys=[key for key, _ in keyed],
-        refs=[p.source for p in ordered],
-        people=ordered,
+        keys=[r.key for r in rows],
+        refs=[r.ref for r in rows],
+        people=StoredPeople(cast(list[str], held)) if compact else cast(list[Person], held),
         first_name=first_name,
         last_name=last_name,
         email=factorise(e.canonical if e else "" for e in primary),
         email_loose=factorise(f"{e.loose_local}@{e.domain}" if e else "" for e in primary),
         phone=phone,
         mobile=mobile,
-        date_of_birth=factorise(_date_of_birth(p) for p in ordered),
-        company=factorise(company(p.company) for p in ordered),
-        street=factorise(street(p.street) for p in ordered),
-        postcode=factorise(postcode(p.postcode) for p in ordered),
-        city=factorise(plain(p.city) for p in ordered),
+        date_of_birth=factorise(r.date_of_birth for r in rows),
+        company=factorise(r.company for r in rows),
+        street=factorise(r.street for r in rows),
+        postcode=factorise(r.postcode for r in rows),
+        city=factorise(r.city for r in rows),
         personal_emails=personal,
         shared_emails=shared,
         phones=phones,
-        own_ids=[f"{p.source.system}:{p.source.source_id}" for p in ordered],
-        external_ids=[_external_ids_of(p) for p in ordered],
+        own_ids=[f"{r.ref.system}:{r.ref.source_id}" for r in rows],
+        external_ids=[r.external_ids for r in rows],
         shared_phones=_shared_values(phones, names, nicknames),
     )
