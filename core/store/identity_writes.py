@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.store.bulk import bind_value, prepare
 from core.store.database import CHUNK_SIZE, Database, chunked
 from core.store.links import LinkInput
 from core.store.profiles import ProfileInput
@@ -38,7 +39,7 @@ from core.store.tables import (
 )
 from core.store.types import canonical_json, text_hash
 
-__all__ = ["bound_value", "insert_rows", "replace_index", "update_rows", "write_links", "write_profiles"]
+__all__ = ["insert_rows", "replace_index", "update_rows", "write_links", "write_profiles"]
 
 _PROFILES: sa.Table = Profile.__table__  # type: ignore[attr-defined]
 _LINKS: sa.Table = Link.__table__  # type: ignore[attr-defined]
@@ -64,60 +65,22 @@ _LINK_COLUMNS = (
 _LINK_UPDATE = ("profile_id", "method", "rule", "score", "explanation", "content_hash", "linked_at", "run_id")
 
 
-def bound_value(conn: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
-    """Return ``value`` as the driver takes it for ``column`` (its type's bind processing, done once)."""
-    processor = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    return value if processor is None else processor(value)
-
-
 def _dumped(value: Any) -> str:
     """One JSON scalar or list as canonical JSON text (for the pieces of a content hash)."""
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
-def _copy_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """``COPY table (columns) FROM STDIN`` through psycopg, in the connection's transaction."""
-    import psycopg  # only PostgreSQL stores get here
-
-    quote = conn.dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    driver = conn.connection.driver_connection
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
-    except psycopg.Error as err:  # raised by the driver itself: give it SQLAlchemy's form for ``store_errors``
-        raise sa.exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
-
-
 def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, values as the driver takes them); return how many.
 
-    SQLite: the driver's ``executemany``, ``CHUNK_SIZE`` rows a call. PostgreSQL: ``COPY``.
+    ``bulk.BulkInsert``, ``CHUNK_SIZE`` rows at a time: SQLite's ``executemany``, PostgreSQL's ``COPY``.
     Rows must be new: a duplicate key fails the statement (and the transaction).
 
     Raises:
         sqlalchemy.exc.DBAPIError: When the database refuses a row (``store_errors`` turns it into ``StoreError``).
     """
-    counted = 0
-
-    def counting() -> Iterable[tuple[Any, ...]]:
-        nonlocal counted
-        for row in rows:
-            counted += 1
-            yield row
-
-    if conn.dialect.name == "postgresql":
-        _copy_rows(conn, table, columns, counting())
-        return counted
-    quote = conn.dialect.identifier_preparer.quote
-    statement = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
-    )
-    for chunk in chunked(counting(), CHUNK_SIZE):
-        conn.exec_driver_sql(statement, chunk)
-    return counted
+    insert = prepare(conn, table, columns, as_is=columns)
+    return sum(insert.write(chunk) for chunk in chunked(rows, CHUNK_SIZE))
 
 
 def update_rows(
@@ -178,7 +141,7 @@ def write_profiles(db: Database, profiles: Iterable[ProfileInput], *, run_id: st
     """
     now = db.now()
     with db.transaction() as conn:
-        created = bound_value(conn, _PROFILES.c.created_at, now)
+        created = bind_value(conn.dialect, _PROFILES.c.created_at, now)
 
         def rows() -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]:
             for profile in profiles:
@@ -205,7 +168,7 @@ def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None)
     """
     now = db.now()
     with db.transaction() as conn:
-        linked = bound_value(conn, _LINKS.c.linked_at, now)
+        linked = bind_value(conn.dialect, _LINKS.c.linked_at, now)
 
         def rows() -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]:
             for link in links:

@@ -23,8 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
+from core.store.bulk import bind_value
 from core.store.database import Repository, chunked
-from core.store.identity_writes import bound_value, insert_rows, update_rows
+from core.store.identity_writes import insert_rows, update_rows
 from core.store.report_tables import IdentityReviewRow
 from core.store.types import canonical_json
 
@@ -86,7 +87,7 @@ class Reviews(Repository):
             status_of = {(left, right): status for left, right, status in conn.execute(
                 sa.select(c.left_record, c.right_record, c.status))}  # fmt: skip
             conn.execute(sa.update(_REVIEWS).where(c.status == ReviewStatus.OPEN).values(status=ReviewStatus.GONE))
-            found_at = bound_value(conn, c.found_at, self._db.now())
+            found_at = bind_value(conn.dialect, c.found_at, self._db.now())
             for chunk in chunked(pairs):  # a chunk at a time: a large batch has a million pairs
                 new: dict[tuple[str, str], tuple[Any, ...]] = {}
                 again: dict[tuple[str, str], tuple[Any, ...]] = {}
