@@ -122,11 +122,13 @@ def run_sync(*args: Any, **kwargs: Any) -> SyncSummary:
 
 
 def _show_first_run(summary: SyncSummary, store: Store, bad_id: str) -> None:
+    from core.logs import mask_text
+
     for stream in summary.streams:
         console.print(_line(stream), markup=False)
     for stream in summary.streams:
         for parked in store.parked.list(stream.system, stream.stream, None)[:1]:
-            console.print(f"    e.g. parked {stream.system}/{stream.stream}/{parked.source_id}: {parked.reason}",
+            console.print(f"    e.g. parked {stream.system}/{stream.stream}/{parked.source_id}: {mask_text(parked.reason)}",
                           markup=False)  # fmt: skip
     if store.parked.list("salesforce", "Contact", None) and bad_id:
         console.print(f"    (salesforce/Contact/{bad_id} was given a broken email on purpose)", markup=False)

@@ -32,6 +32,8 @@ _SAMPLE = 10
 
 def plan_json(plan: Plan, *, sample: int | None = None) -> dict[str, Any]:
     """The plan as JSON: counts per system, and the writes it keeps (all, or the first ``sample``)."""
+    from core.logs import mask_text
+
     writes = plan.writes if sample is None else plan.writes[:sample]
     return {
         "per_system": plan.counts(),
@@ -45,7 +47,7 @@ def plan_json(plan: Plan, *, sample: int | None = None) -> dict[str, Any]:
         "hand_changes": [vars_of(h) for h in plan.hand_changes],
         "held_back": [vars_of(h) for h in plan.held_back],
         "confirmed": plan.total("confirmed"),
-        "problems": [{"system": s, "stream": st, "source_id": i, "reason": r} for s, st, i, r in plan.problems],
+        "problems": [{"system": s, "stream": st, "source_id": i, "reason": mask_text(r)} for s, st, i, r in plan.problems],
     }  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,19 @@ def test_short_version_flag_and_shell_completion():
     shown = CliRunner().invoke(app, ["--help"], terminal_width=200)
     assert "--install-completion" in shown.stdout
     assert "--verbose" in shown.stdout
+
+
+def test_the_parked_reasons_a_summary_shows_mask_the_values_they_refused(tmp_path):
+    rows = (ROOT / "samples" / "people.csv").read_text(encoding="utf-8").splitlines()
+    header, first = rows[0], rows[1].split(",")
+    first[0], first[4] = "p-bad", "dana.fox@@example"  # an address no mapping accepts
+    people = tmp_path / "people.csv"
+    people.write_text("\n".join([header, *rows[1:], ",".join(first)]) + "\n", encoding="utf-8")
+    done = _contactpoint(
+        "mapping", "run", str(ROOT / "mappings" / "files.yaml"), "--input", str(people),
+        "--url", f"sqlite:///{tmp_path / 'store.db'}", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"parked +1\n", done.stdout) and "e.g. Person.email" in done.stdout, done.stdout
+    assert "dana.fox" not in done.stdout + done.stderr
+    assert "email#" in done.stdout  # the address, as its hash
