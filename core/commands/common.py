@@ -46,7 +46,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _json_requested() -> bool:
-    """Whether the command being run was given ``--json`` (its ``as_json`` parameter)."""
+    """Whether the command being run was given ``--json`` (its ``as_json`` parameter) or ``--format json``.
+
+    ``--format json`` counts where it names the command's output (its ``fmt`` parameter, as
+    ``report reconcile``'s), not an input's format.
+    """
     # Typer 0.2x carries its own copy of click; older releases use click itself
     for name in ("typer._click.globals", "click.globals"):
         try:
@@ -54,7 +58,7 @@ def _json_requested() -> bool:
         except ImportError:
             continue
         if context is not None:
-            return bool(context.params.get("as_json"))
+            return bool(context.params.get("as_json")) or str(context.params.get("fmt")) == "json"
     return False
 
 

@@ -93,3 +93,13 @@ def test_the_parked_reasons_a_summary_shows_mask_the_values_they_refused(tmp_pat
     assert re.search(r"parked +1\n", done.stdout) and "e.g. Person.email" in done.stdout, done.stdout
     assert "dana.fox" not in done.stdout + done.stderr
     assert "email#" in done.stdout  # the address, as its hash
+
+
+def test_an_error_of_a_report_asked_for_as_json_is_a_json_document(tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    done = _contactpoint("report", "reconcile", "--format", "json", "--since", "run-nope", "--url", url, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["type"] == "UsageError" and "run-nope" in error["message"] and error["exit_code"] == 2
+    html = _contactpoint("report", "reconcile", "--since", "run-nope", "--url", url, cwd=tmp_path)
+    assert html.returncode == 2 and html.stdout == "" and html.stderr.startswith("error: ")
