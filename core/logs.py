@@ -99,8 +99,8 @@ _LONG_NUMBER = re.compile(r"\+?\d[\d ()./-]{5,}\d")
 
 def mask_value(value: Any) -> Any:
     """Mask one personal value for an admin view: an address becomes its hash, other text its first letter and length."""
-    if not isinstance(value, str) or not value:
-        return value
+    if not isinstance(value, str) or not any(ch.isalnum() for ch in value):
+        return value  # nothing, or only punctuation ("'@'" as the characters a reason names): no one's value
     if "@" in value:
         return hash_email(value)
     return f"{value[0]}… ({len(value)} characters)"

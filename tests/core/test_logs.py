@@ -43,3 +43,18 @@ def test_console_renderer_for_terminals_and_email_hash_is_stable():
 def test_redact_keeps_non_secrets_and_walks_lists():
     value = {"items": [{"token": "t"}, {"name": "n"}], "empty_password": ""}
     assert redact(value) == {"items": [{"token": "***"}, {"name": "n"}], "empty_password": ""}
+
+
+def test_a_reason_masks_the_values_it_quotes_but_not_the_punctuation_it_names():
+    from core.logs import mask_text
+
+    reason = (
+        "Person.email: email 'dana.fox@@example' is not a valid address: The part after the @-sign contains "
+        "invalid characters: '@'. (got 'dana.fox@@example')"
+    )
+    masked = mask_text(reason)
+    assert "dana" not in masked and "example" not in masked
+    assert "invalid characters: '@'" in masked and masked.count("email#") == 2
+    assert mask_text("Person.phone: not a number (got '+44 20 7946 0018')") == (
+        "Person.phone: not a number (got '+… (16 characters)')"
+    )
