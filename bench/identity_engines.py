@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import resource
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import memory
 from bench.identity_data import SYSTEM_REGIONS
 from core.canonical import Person
 from core.identity import IdentitySettings, IncrementalResolver, read_people_file, resolve, resolve_store
@@ -32,8 +32,8 @@ __all__ = ["run_worker"]
 
 
 def peak_rss_mib() -> float:
-    """This process's peak resident set size, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size, in MiB (``bench.memory``: its own, not its parent's)."""
+    return memory.peak_rss_mib()
 
 
 def _settings() -> IdentitySettings:

@@ -28,7 +28,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -39,13 +38,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.memory import peak_rss_mib
+
 ROOT = Path(__file__).resolve().parents[1]
 MAPPING = ROOT / "mappings" / "files.yaml"
 BATCH = 5000
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mib()
 
 
 def physical_floor(path: Path, workdir: Path, url: str | None) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.memory import peak_rss_mib
 from core.canonical import Channel, Consent, ConsentStatus, Interaction, InteractionKind, RecordRef
 from core.policy import PolicyInput, PolicySet, load_policies
 
@@ -205,7 +205,7 @@ def main() -> None:
     args = parser.parse_args()
     policies = load_policies(POLICIES)
     engine, base, interactions = run(policies, args)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mib()
     print(f"profiles: {args.profiles:,}, interactions: {interactions:,} ({interactions / args.profiles:.1f} each), "
           f"Python {sys.version.split()[0]}")  # fmt: skip
     print(f"{'step':<52}{'CPU s':>9}{'profiles/s':>12}{'vs baseline':>13}")

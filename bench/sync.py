@@ -33,7 +33,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -103,6 +102,7 @@ def is_write_request(system: str, key: str) -> bool:
 
 def run_one_sync(config: Path) -> dict[str, Any]:
     """Run ``sync run`` on ``config`` in this process; return its summary, writes per stream and peak memory."""
+    from bench.memory import peak_rss_mib
     from core.commands.sync_cmd import summary_json
     from core.config import load_project, project_store_url
     from core.logs import configure
@@ -130,8 +130,7 @@ def run_one_sync(config: Path) -> dict[str, Any]:
         sent[f"{_alert_system(project, names)}/alerts"] += alerts
     data = summary_json(summary, run_id, seconds)
     data.pop("plan")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return {"summary": data, "writes_by_stream": dict(sent), "peak_rss_mib": peak / 1024, "seconds": seconds}
+    return {"summary": data, "writes_by_stream": dict(sent), "peak_rss_mib": peak_rss_mib(), "seconds": seconds}
 
 
 def _alert_system(project: Any, names: list[str]) -> str:
