@@ -5,7 +5,7 @@
 For each size, a child process starts the Salesforce, HubSpot, Mixpanel and Zendesk
 sandboxes in itself (each seeded with that many people's records, on loopback), writes a
 contactpoint.yaml wired to them with the shipped mappings and policies, runs ``setup``,
-and then four ``sync run``s, each in a process of its own (so its peak memory is the
+and then four ``sync run``s, each in a process of its own (its own peak memory, VmHWM, is the
 sync's alone, not the sandboxes'):
 
     full      the first run: pull everything, resolve, decide, write back
