@@ -42,6 +42,7 @@ __all__ = [
     "default_identity_settings",
     "default_store_url",
     "find_project",
+    "found_project",
     "project_store_url",
     "load_project",
 ]
@@ -296,6 +297,16 @@ def find_project(start: Path | None = None) -> Path | None:
     return None
 
 
+def found_project() -> Project | None:
+    """The project of the ``contactpoint.yaml`` in the working directory or its nearest parent, if any.
+
+    Raises:
+        ConfigError: The project file found is invalid.
+    """
+    found = find_project()
+    return load_project(found) if found is not None else None
+
+
 def load_project(path: Path | str = DEFAULT_PATH) -> Project:
     """Read, interpolate and validate ``contactpoint.yaml``.
 
@@ -427,8 +438,8 @@ def default_store_url() -> str:
     """
     if os.environ.get(ENV_VAR, "").strip():
         return database_url()
-    found = find_project()
-    return project_store_url(load_project(found)) if found is not None else database_url()
+    project = found_project()
+    return project_store_url(project) if project is not None else database_url()
 
 
 def default_identity_settings() -> Path | None:
@@ -437,11 +448,10 @@ def default_identity_settings() -> Path | None:
     Raises:
         ConfigError: The project file found is invalid.
     """
-    found = find_project()
-    if found is None:
+    project = found_project()
+    if project is None or project.identity.settings is None:
         return None
-    project = load_project(found)
-    return project.resolve_path(project.identity.settings) if project.identity.settings is not None else None
+    return project.resolve_path(project.identity.settings)
 
 
 def project_store_url(project: Project) -> str:

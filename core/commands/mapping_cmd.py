@@ -16,7 +16,7 @@ from rich.text import Text
 
 from core.canonical import CanonicalModel, Identifier
 from core.commands.common import FormatOption, console, errors_to_exit, print_json, stderr
-from core.config import build_connector, find_project, load_project
+from core.config import build_connector, found_project
 from core.errors import ConfigError, Problem, problem_count
 from core.mapping import CheckReport, Mapped, check_mapping
 
@@ -64,10 +64,9 @@ def _configured(mapping_file: Path) -> list[str] | None:
     Raises:
         ConfigError: The project file found is invalid.
     """
-    found = find_project()
-    if found is None:
+    project = found_project()
+    if project is None:
         return None
-    project = load_project(found)
     for name, system in project.systems.items():
         if system.mapping is not None and project.resolve_path(system.mapping).resolve() == mapping_file.resolve():
             try:

@@ -32,12 +32,12 @@ from core.identity.cluster import StrongValues, conflict, strong_values
 from core.identity.compare import compare_pairs, default_comparisons
 from core.identity.decide import lone_disagreement, required_failed
 from core.identity.explain import Decision, Explanation, Method, explain_levels
-from core.identity.incremental_model import Candidates, stored_person
+from core.identity.incremental_model import Candidates
 from core.identity.index_keys import index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.parameters import ModelParameters, adjustments, match_probability, score
 from core.identity.persist import golden_json
-from core.identity.records import RecordTable, person_json, prepare_records
+from core.identity.records import RecordTable, person_json, prepare_records, stored_person
 from core.identity.roles import default_role_mailboxes
 from core.identity.rules import build_rules
 from core.identity.settings import IdentitySettings

@@ -1,9 +1,6 @@
-"""What incremental resolution needs from the batch model: stored parameters and stored people.
+"""What incremental resolution needs from the batch model: stored parameters and candidates.
 
-``stored_person`` rebuilds a Person the identity index stored (a ``model_dump``
-of a validated Person) without re-checking email syntax and phone numbers.
-
-Stored parameters are read back with ``ModelParameters.from_dict``; scored links
+Stored people are rebuilt with ``core.identity.records.stored_person``. Stored parameters are read back with ``ModelParameters.from_dict``; scored links
 are checked with the batch engine's own ``required_failed``.
 """
 
@@ -11,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.identity.records import RecordTable, stored_person
+from core.identity.records import RecordTable
 
-__all__ = ["Candidates", "stored_person"]
+__all__ = ["Candidates"]
 
 
 @dataclass(frozen=True)

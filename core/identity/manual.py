@@ -17,8 +17,8 @@ import structlog
 
 from core.canonical import Person
 from core.errors import IdentityError
-from core.identity.incremental_model import stored_person
 from core.identity.persist import golden_json
+from core.identity.records import stored_person
 from core.identity.settings import IdentitySettings
 from core.identity.stable import new_profile_id
 from core.identity.survivorship import golden_record

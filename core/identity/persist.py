@@ -50,7 +50,6 @@ __all__ = [
     "StoreResolution",
     "golden_json",
     "iter_people",
-    "load_people",
     "person_json",
     "resolve_store",
     "settings_hash",
@@ -110,13 +109,8 @@ def golden_json(golden: Mapping[str, GoldenValue]) -> dict[str, object]:
     return {name: value.model_dump(mode="json") for name, value in sorted(golden.items())}
 
 
-def load_people(store: Store, *, system: str | None = None) -> list[Person]:
-    """Read the canonical people of the store (first row of each record), leaving out deleted records."""
-    return list(iter_people(store, system=system))
-
-
 def iter_people(store: Store, *, system: str | None = None) -> Iterator[Person]:
-    """Yield the canonical people of the store as ``load_people`` reads them, one at a time."""
+    """Yield the canonical people of the store (first row of each record), leaving out deleted records."""
     deleted = store.deleted.keys(system=system)
     last = None
     for row in store.records.iter_canonical("Person", system=system):  # in key order: a record's rows together
@@ -277,9 +271,8 @@ def _compute(store: Store, settings: IdentitySettings, system: str | None, names
     """Read the people, resolve them, keep IDs stable and build the index rows (nothing written)."""
     previous, scope = _previous_links(store, system)
     people = iter_people(store, system=system)  # read once, held as text: memory follows the columns
-    resolution = resolve(
-        people, settings, nicknames=names, pins=store.pins.list(), compact=True
-    )  # absent pins: ignored
+    pins = store.pins.list()  # pins naming a record not in the batch are ignored
+    resolution = resolve(people, settings, nicknames=names, pins=pins, compact=True)
     record_keys = resolution.table.keys  # ``system/stream/source_id`` by record index
     pinned = pinned_clusters(resolution)
     clusters = [[record_keys[i] for i in members] for members in pinned.clusters]
