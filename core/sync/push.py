@@ -41,6 +41,7 @@ from core.canonical import RecordRef
 from core.failpoints import reach
 from core.mapping import CompiledMapping
 from core.store import Store
+from core.store.tables import WritebackFailure
 from core.sync.lifecycle import RunContext
 from core.sync.planner import Plan, PlannedWrite, same
 
@@ -109,10 +110,9 @@ def _calls(connector: Connector) -> int:
 
 
 def _worth_sending(
-    store: Store, system: str, stream: str, writes: list[PlannedWrite], pushed: Pushed
+    failures: Mapping[str, WritebackFailure], system: str, writes: list[PlannedWrite], pushed: Pushed
 ) -> list[PlannedWrite]:
-    """Leave out writes that failed for good with the same values, or too often."""
-    failures = {f.source_id: f for f in store.writeback.failures(system, stream)}
+    """Leave out writes that failed for good with the same values, or too often (``failures``: by source ID)."""
     kept = []
     for write in writes:
         before = failures.get(write.source_id or "")
@@ -160,6 +160,8 @@ class Pusher:
         self.store, self.connectors, self.run = store, connectors, run
         self.pushed = Pushed()
         self._queued: dict[tuple[str, str], list[PlannedWrite]] = {}
+        self._failures: dict[tuple[str, str], dict[str, WritebackFailure]] = {}
+        """Each stream's earlier failed writes, read once: a record is written at most once a run."""
 
     def add(self, plan: Plan) -> None:
         """Record ``plan``'s confirmed values and send every whole batch its writes complete.
@@ -177,7 +179,10 @@ class Pusher:
             self.pushed.confirmed += len(items)
         for where, writes in plan.by_stream().items():
             queue = self._queued.setdefault(where, [])
-            queue += _worth_sending(self.store, *where, writes, self.pushed)
+            failures = self._failures.get(where)
+            if failures is None:
+                failures = self._failures[where] = {f.source_id: f for f in self.store.writeback.failures(*where)}
+            queue += _worth_sending(failures, where[0], writes, self.pushed)
             size = batch_size(self.connectors[where[0]], where[1])
             whole = len(queue) - len(queue) % size
             if whole:
