@@ -171,3 +171,28 @@ def test_alerts_a_killed_run_sent_are_looked_up_together_and_not_sent_again(stor
     assert connector.lookups == [keys[:3]]
     assert connector.pushes == [3]  # the one in doubt the vendor lacks, and the two never sent
     assert pushed.alerts_sent == 5 and store.alerts.pending() == []
+
+
+def test_a_write_that_failed_for_good_with_the_same_values_or_too_often_is_not_sent_again(store):
+    from core.sync.push import MAX_ATTEMPTS
+
+    def failure(source_id: str, segment: str, *, retryable: bool) -> SimpleNamespace:
+        return SimpleNamespace(source_id=source_id, fields={"Segment": segment}, code="INVALID", message="no",
+                               retryable=retryable)  # fmt: skip
+
+    store.writeback.fail("vendor", "people", [failure("id0", "buyer", retryable=False)], run_id="before")
+    store.writeback.fail("vendor", "people", [failure("id1", "other", retryable=False)], run_id="before")
+    for _ in range(MAX_ATTEMPTS):
+        store.writeback.fail("vendor", "people", [failure("id2", "buyer", retryable=True)], run_id="before")
+    store.writeback.fail("vendor", "people", [failure("id3", "buyer", retryable=True)], run_id="before")
+    connector = _Vendor()
+    with RunContext(store, RunKind.SYNC) as run:
+        pusher = Pusher(store, {"vendor": connector}, run=run)
+        for start in (0, 2):  # two chunks: the failures are read once and hold for both
+            pusher.add(Plan(writes=[PlannedWrite(f"p{i}", "vendor", "people", f"id{i}", {"Segment": "buyer"})
+                                    for i in range(start, start + 2)]))  # fmt: skip
+        pushed = pusher.finish()
+    # id0: refused for good with these values; id2: tried MAX_ATTEMPTS times; id1 has new values, id3 may succeed
+    assert pushed.skipped["vendor"] == 2 and pushed.written["vendor"] == 2
+    assert connector.pushes == [2]
+    assert set(store.writeback.written("vendor", "people", ["id0", "id1", "id2", "id3"])) == {"id1", "id3"}
