@@ -138,7 +138,7 @@ def _show_first_run(summary: SyncSummary, store: Store, bad_id: str) -> None:
                   f"profiles, {counts.get('reviews', 0)} pair(s) for review", markup=False)  # fmt: skip
     console.print("3. decide", markup=False)
     console.print(f"  {summary.decided.evaluated} profiles evaluated (enrichment, intent, segments, suppression), "
-                  f"{len(summary.decided.new_alerts)} new alert(s)", markup=False)  # fmt: skip
+                  f"{summary.decided.new_alerts} new alert(s)", markup=False)  # fmt: skip
     console.print("4. write back (only what changed)", markup=False)
     for system, done in summary.pushed.per_system().items():
         console.print(f"  {system:<11} {done['written']:>5} records, {done['fields']:>6} fields in "

@@ -66,8 +66,8 @@ def summary_json(summary: SyncSummary, run_id: str, seconds: float) -> dict[str,
         "streams": [{"system": s.system, "stream": s.stream, **s.counters(), "reasons": dict(s.reasons)}
                     for s in summary.streams],
         "identity": {"mode": summary.resolved.mode, **summary.resolved.counts},
-        "decided": {"profiles": summary.decided.evaluated, "changed": len(summary.decided.changed),
-                    "new_alerts": len(summary.decided.new_alerts)},
+        "decided": {"profiles": summary.decided.evaluated, "changed": summary.decided.changed,
+                    "new_alerts": summary.decided.new_alerts},
         "per_system": summary.pushed.per_system(),
         "confirmed_without_write": summary.pushed.confirmed,
         "alerts": {"sent": summary.pushed.alerts_sent, "failed": summary.pushed.alerts_failed},
@@ -92,8 +92,8 @@ def _print(summary: SyncSummary, run_id: str, seconds: float) -> None:
     console.print(
         f"identity: {resolved.mode}; {len(resolved.affected)} profiles touched ({counts or 'no change'})", markup=False
     )
-    console.print(f"decided: {summary.decided.evaluated} profiles, {len(summary.decided.changed)} changed, "
-                  f"{len(summary.decided.new_alerts)} new alerts", markup=False)  # fmt: skip
+    console.print(f"decided: {summary.decided.evaluated} profiles, {summary.decided.changed} changed, "
+                  f"{summary.decided.new_alerts} new alerts", markup=False)  # fmt: skip
     writes = Table("system", "records", "fields", "creates", "hand changes", "held back", "write calls",
                    title=f"write-back ({verb})")  # fmt: skip
     per, pushed = summary.plan.counts(), summary.pushed.per_system()

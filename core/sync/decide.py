@@ -14,7 +14,7 @@ so write-back still stamps the profile ID where people work.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,11 +37,11 @@ class Decided:
     evaluated: int = 0
     observed: int = 0
     """Consents seen in the systems recorded in people's ledgers for the first time."""
-    changed: list[str] = field(default_factory=list)
-    new_alerts: list[str] = field(default_factory=list)
+    changed: int = 0
+    new_alerts: int = 0
 
     def absorb(self, part: Decided) -> None:
-        """Add one chunk's decisions."""
+        """Add one chunk's counts."""
         self.evaluated += part.evaluated
         self.observed += part.observed
         self.changed += part.changed
@@ -138,4 +138,4 @@ def _decide_chunk(
         if result is not None:
             alerts.extend(_alerts(result))
     changed = store.decisions.save(decisions, run_id=run_id)
-    return Decided(len(decisions), observed, changed, store.alerts.raise_new(alerts, run_id=run_id))
+    return Decided(len(decisions), observed, len(changed), len(store.alerts.raise_new(alerts, run_id=run_id)))

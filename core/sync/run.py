@@ -53,7 +53,7 @@ log = structlog.get_logger(__name__)
 PROCESSED = ("contactpoint", "sync")
 """The cursor (system, stream) keeping the time up to which a finished sync took the changed rows as its work."""
 
-CHUNK = 2000
+CHUNK = 500
 """Profiles decided, planned and pushed together: a run's memory follows this, not the store."""
 
 KEPT_WRITES = 100
