@@ -44,6 +44,8 @@ __all__ = ["collector_paused", "required_failed", "resolve"]
 log = structlog.get_logger(__name__)
 COMPARISON_NAMES = tuple(COMPARISON_LEVELS)
 Index = npt.NDArray[np.int32]
+_SCORED_AT_ONCE = 50_000
+"""Candidate pairs scored together."""
 _T = TypeVar("_T")
 
 
@@ -58,6 +60,12 @@ class _Edges:
     weight: npt.NDArray[np.float64]
     adjustments: npt.NDArray[np.float64]
     """Term-frequency adjustments (bits) per pair and comparison."""
+
+    @classmethod
+    def empty(cls, comparisons: int) -> _Edges:
+        """No edges."""
+        none = np.zeros(0, dtype=np.int32)
+        return cls(none, none, [], np.zeros((0, comparisons), dtype=np.int8), np.zeros(0), np.zeros((0, comparisons)))
 
     def subset(self, mask: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> _Edges:
         """Return the edges selected by a mask or an index array."""
@@ -251,11 +259,22 @@ def _links(table: RecordTable, settings: IdentitySettings, names_table: Nickname
     parameters = clock.run(
         "train", train, table, levels, comparisons, settings.fuzzy, rule_links=(rule_links.left, rule_links.right)
     )
-    scored = _scored(table, (candidates.left, candidates.right, [None] * len(candidates)), levels, parameters)
     rule_edges = _rule_edges(table, rule_links, comparisons, parameters)
-    fuzzy, review, reasons = _split_scored(
-        scored, _pair_codes(rule_edges.left, rule_edges.right, len(table)), len(table), settings, parameters.names
-    )
+    rule_pairs = _pair_codes(rule_edges.left, rule_edges.right, len(table))
+    fuzzy, review = _Edges.empty(len(comparisons)), _Edges.empty(len(comparisons))
+    reasons: list[str] = []
+    # scored a slice at a time: the term-frequency adjustments of every candidate pair would
+    # outweigh the rest of the batch, and only the links and review pairs are kept
+    for start in range(0, len(candidates), _SCORED_AT_ONCE):
+        part = slice(start, start + _SCORED_AT_ONCE)
+        no_rule: list[str | None] = [None] * len(candidates.left[part])
+        pairs = (candidates.left[part], candidates.right[part], no_rule)
+        scored = _scored(table, pairs, levels[part], parameters)
+        links, reviews, why = _split_scored(scored, rule_pairs, len(table), settings, parameters.names)
+        fuzzy, review, reasons = _concat(fuzzy, links), _concat(review, reviews), reasons + why
+    order = _by_weight(review, np.ones(len(review.left), dtype=bool))
+    review, reasons = review.subset(order), [reasons[i] for i in order.tolist()]
+    fuzzy = fuzzy.subset(_by_weight(fuzzy, np.ones(len(fuzzy.left), dtype=bool)))
     return _Links(_concat(rule_edges, fuzzy), review, reasons, parameters, candidates.report)
 
 

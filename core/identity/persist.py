@@ -153,7 +153,7 @@ def _index(
     """
     table = resolution.table  # prepared once, by ``resolve``
     people = table.people
-    texts = people.texts if isinstance(people, StoredPeople) else (person_json(p) for p in people)
+    texts = people.texts() if isinstance(people, StoredPeople) else (person_json(p) for p in people)
     records = ((key, profile_of[key], text) for key, text in zip(table.keys, texts, strict=True))
 
     def keys() -> Iterator[tuple[str, str, str, str]]:

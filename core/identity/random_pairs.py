@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 Floats = npt.NDArray[np.float64]
+_COMPARED_AT_ONCE = 50_000
+"""Random pairs compared together."""
 
 
 def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample: int, seed: int) -> tuple[Floats, ...]:
@@ -55,11 +57,13 @@ def random_level_counts(
     second = second + (second >= first)
     left = np.minimum(first, second).astype(np.int32)
     right = np.maximum(first, second).astype(np.int32)
-    levels = compare_pairs(table, left, right, comparisons)
-    found = []
-    for c, comparison in enumerate(comparisons):
-        column = levels[:, c]
-        found.append(np.bincount(column[column >= 0], minlength=len(comparison.levels)).astype(np.float64))
+    found = [np.zeros(len(comparison.levels)) for comparison in comparisons]
+    for start in range(0, size, _COMPARED_AT_ONCE):  # the comparisons' work arrays follow the slice, not the sample
+        part = slice(start, start + _COMPARED_AT_ONCE)
+        levels = compare_pairs(table, left[part], right[part], comparisons)
+        for c, comparison in enumerate(comparisons):
+            column = levels[:, c]
+            found[c] += np.bincount(column[column >= 0], minlength=len(comparison.levels))
     return found, size
 
 

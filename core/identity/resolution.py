@@ -99,7 +99,7 @@ class Resolution:
         pins: The manual pins clustering honoured (none unless ``resolve`` was given pins).
     """
 
-    records: list[RecordRef]
+    records: Sequence[RecordRef]
     labels: npt.NDArray[np.int32]
     clusters: list[list[int]]
     profile_ids: list[str]

@@ -28,7 +28,13 @@ def test_a_compact_table_equals_the_plain_one_column_by_column_and_gives_the_peo
     assert len(compact.people) == len(plain.people) == len(truth.people)
     assert [compact.people[i] for i in range(len(plain))] == list(plain.people)  # rebuilt equal, in key order
     assert compact.people[2:5] == list(plain.people[2:5])
-    assert compact.people.texts == [person_json(p) for p in plain.people]
+    texts = [person_json(p) for p in plain.people]
+    assert list(compact.people.texts()) == texts and compact.people.text(3) == texts[3]
+    held = sum(len(packed) for packed in compact.people._packed)
+    assert held < sum(map(len, texts)) / 2  # compressed with the shape of a person's JSON as dictionary
+    sources = [p.source for p in plain.people]
+    assert compact.refs == sources and list(compact.refs) == sources and compact.refs[1:3] == sources[1:3]
+    assert compact.refs != sources[:-1] and compact.refs != [*sources[:-1], sources[0]]
 
 
 def test_a_compact_resolution_links_alike_and_makes_the_same_golden_records():
