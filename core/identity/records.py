@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import cast, overload
+from typing import Generic, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 Codes = npt.NDArray[np.int32]
+_H = TypeVar("_H")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -251,30 +253,31 @@ def stored_person(text: str) -> Person:
     return Person.model_validate_json(text, context=STORED)
 
 
-class RecordRefs(Sequence[RecordRef]):
-    """Record references read from their keys when asked for (a batch keeps the keys only)."""
+class _MadeOnRead(Sequence[_T], Generic[_H, _T]):
+    """A sequence that holds a lighter form of its items and makes each item from it when read."""
 
-    def __init__(self, keys: Sequence[str]) -> None:
-        self.keys = keys
+    def __init__(self, held: Sequence[_H], make: Callable[[_H], _T]) -> None:
+        self._held = held
+        self._make = make
 
     def __len__(self) -> int:
-        """Return the number of records."""
-        return len(self.keys)
+        """Return the number of items."""
+        return len(self._held)
 
     @overload
-    def __getitem__(self, index: int) -> RecordRef: ...
+    def __getitem__(self, index: int) -> _T: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[RecordRef]: ...
+    def __getitem__(self, index: slice) -> list[_T]: ...
 
-    def __getitem__(self, index: int | slice) -> RecordRef | list[RecordRef]:
-        """Return one reference (or a list of them)."""
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
+        """Return one item (or a list of them), made from what is held."""
         if isinstance(index, slice):
-            return [RecordRef.parse(key) for key in self.keys[index]]
-        return RecordRef.parse(self.keys[index])
+            return [self._make(held) for held in self._held[index]]
+        return self._make(self._held[index])
 
     def __eq__(self, other: object) -> bool:
-        """Equal to any sequence of the same references in the same order."""
+        """Equal to any sequence of equal items in the same order."""
         return (
             isinstance(other, Sequence)
             and len(other) == len(self)
@@ -282,6 +285,13 @@ class RecordRefs(Sequence[RecordRef]):
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class RecordRefs(_MadeOnRead[str, RecordRef]):
+    """Record references read from their keys when asked for (a batch keeps the keys only)."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        super().__init__(keys, RecordRef.parse)
 
 
 @cache
@@ -306,7 +316,7 @@ def _shape() -> bytes:
     return person_json(person).encode()
 
 
-class StoredPeople(Sequence[Person]):
+class StoredPeople(_MadeOnRead[bytes, Person]):
     """A batch's people held as their canonical JSON text, compressed, each made a Person again when asked for.
 
     A Person object with its nested identifiers takes about six times the memory of its
@@ -317,7 +327,7 @@ class StoredPeople(Sequence[Person]):
     """
 
     def __init__(self, packed: list[bytes]) -> None:
-        self._packed = packed
+        super().__init__(packed, lambda item: stored_person(_unpack(item)))
 
     @staticmethod
     def pack(person: Person) -> bytes:
@@ -327,27 +337,15 @@ class StoredPeople(Sequence[Person]):
 
     def text(self, index: int) -> str:
         """Return one person's canonical JSON text."""
-        return zlib.decompressobj(zdict=_shape()).decompress(self._packed[index]).decode()
+        return _unpack(self._held[index])
 
     def texts(self) -> Iterator[str]:
         """Yield every person's canonical JSON text, in order."""
-        return (self.text(i) for i in range(len(self._packed)))
+        return (_unpack(item) for item in self._held)
 
-    def __len__(self) -> int:
-        """Return the number of people."""
-        return len(self._packed)
 
-    @overload
-    def __getitem__(self, index: int) -> Person: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Person]: ...
-
-    def __getitem__(self, index: int | slice) -> Person | list[Person]:
-        """Return one person (or a list of them) rebuilt from the text."""
-        if isinstance(index, slice):
-            return [stored_person(self.text(i)) for i in range(len(self._packed))[index]]
-        return stored_person(self.text(index))
+def _unpack(packed: bytes) -> str:
+    return zlib.decompressobj(zdict=_shape()).decompress(packed).decode()
 
 
 @dataclass(frozen=True, slots=True)

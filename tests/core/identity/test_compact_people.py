@@ -30,7 +30,7 @@ def test_a_compact_table_equals_the_plain_one_column_by_column_and_gives_the_peo
     assert compact.people[2:5] == list(plain.people[2:5])
     texts = [person_json(p) for p in plain.people]
     assert list(compact.people.texts()) == texts and compact.people.text(3) == texts[3]
-    held = sum(len(packed) for packed in compact.people._packed)
+    held = sum(len(StoredPeople.pack(p)) for p in plain.people)
     assert held < sum(map(len, texts)) / 2  # compressed with the shape of a person's JSON as dictionary
     sources = [p.source for p in plain.people]
     assert compact.refs == sources and list(compact.refs) == sources and compact.refs[1:3] == sources[1:3]
