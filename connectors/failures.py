@@ -7,6 +7,8 @@
         ─→ ConnectorConfigError  "salesforce has no object 'Contacts' (in systems.salesforce.settings.objects)",
                                  hint: "did you mean 'Contact'?" (rapidfuzz), else a few known ones
     nearest(name, known)         the closest known names, best first
+    failed_text(vendor, operation, status, code, message)
+                                 "HubSpot query failed (429 RATE_LIMIT): …", "(no response)" when none came
 
 Each vendor's ``errors.py`` calls these from its one mapping function, so a private CA or
 a misspelt object reads the same whichever system it happens with.
@@ -22,7 +24,7 @@ from rapidfuzz import fuzz, process, utils
 
 from core.errors import ConnectorConfigError, FatalApiError
 
-__all__ = ["nearest", "unknown_name", "untrusted_certificate"]
+__all__ = ["failed_text", "nearest", "unknown_name", "untrusted_certificate"]
 
 _VERIFY_FAILED = "CERTIFICATE_VERIFY_FAILED"
 _SIMILAR_ENOUGH = 75.0
@@ -128,3 +130,9 @@ def unknown_name(
         shown = ", ".join(choices[:_SHOWN]) + (", ..." if len(choices) > _SHOWN else "")
         hint = f"{kind}s of {owner or system}: {shown}"
     return ConnectorConfigError(msg, hint=hint, system=system, error_code=f"UNKNOWN_{kind.upper()}")
+
+
+def failed_text(vendor: str, operation: str | None, status: int | None, code: str | None, message: str) -> str:
+    """Say which call of a vendor failed, with its HTTP status and error code when it answered."""
+    said = " ".join(str(part) for part in (status or "no response", code) if part)
+    return f"{vendor} {operation or 'call'} failed ({said}): {message}"

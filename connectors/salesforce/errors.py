@@ -22,7 +22,7 @@ from typing import Any
 import requests
 from simple_salesforce.exceptions import SalesforceError
 
-from connectors.failures import untrusted_certificate
+from connectors.failures import failed_text, untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import (
     AuthError,
@@ -94,9 +94,7 @@ def map_error(
     code, message = _code_and_message(body)
     ctx: dict[str, Any] = {"system": system, "stream": stream, "status": status, "error_code": code}
     ctx["operation"] = operation
-    text = f"Salesforce {operation or 'call'} failed ({status or 'no response'} {code or ''}): {message}".replace(
-        "  ", " "
-    )
+    text = failed_text("Salesforce", operation, status, code, message)
     if status is None:
         untrusted = untrusted_certificate(source, system=system) if isinstance(source, Exception) else None
         if untrusted is not None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from connectors.failures import nearest, unknown_name
+from connectors.marketing.hubspot.errors import map_error as hubspot_error
 from connectors.salesforce import SalesforceConfig, SalesforceConnector
+from connectors.salesforce.errors import map_error as salesforce_error
 from core.errors import ConnectorConfigError, FatalApiError
 from sandbox.common.runner import running_sandbox
 from sandbox.salesforce.settings import connector_settings
@@ -69,3 +72,19 @@ def test_several_unknown_names_each_get_their_guess_and_no_guess_lists_the_known
     assert err.hint == "did you mean 'Email' for 'Emial', 'LastName' for 'LastNmae'?"
     none = unknown_name("object", "Zorblax", ["Account", "Lead"], system="crm", setting="systems.crm.settings.objects")
     assert none.hint == "objects of crm: Account, Lead"
+
+
+@pytest.mark.parametrize("vendor", ["salesforce", "hubspot"])
+def test_a_failure_without_a_response_or_an_error_code_reads_without_stray_spaces(vendor):
+    map_error = salesforce_error if vendor == "salesforce" else hubspot_error
+    refused = requests.ConnectionError("connection refused")
+    lost = map_error(refused, system=vendor, stream="contacts", operation="query")
+    assert "(no response)" in str(lost) and "  " not in str(lost) and " )" not in str(lost)
+    answered = map_error(_answer(503), system=vendor, stream="contacts", operation="query")
+    assert "(503)" in str(answered) and " )" not in str(answered)
+
+
+def _answer(status: int) -> requests.Response:
+    answer = requests.Response()
+    answer.status_code, answer._content = status, b""
+    return answer

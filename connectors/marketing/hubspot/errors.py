@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from connectors.failures import untrusted_certificate
+from connectors.failures import failed_text, untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import AuthError, BudgetExhaustedError, ConnectorError, FatalApiError, RateLimited, RetryableError
 from core.logs import redact_text
@@ -81,9 +81,7 @@ def map_error(
     code, message, policy = _code_and_message(body)
     ctx: dict[str, Any] = {"system": system, "stream": stream, "status": status, "error_code": code,
                            "operation": operation, "policy": policy, "details": _detail_codes(body)}  # fmt: skip
-    text = f"HubSpot {operation or 'call'} failed ({status or 'no response'} {code or ''}): {message}".replace(
-        "  ", " "
-    )
+    text = failed_text("HubSpot", operation, status, code, message)
     if status is None:
         untrusted = untrusted_certificate(source, system=system) if isinstance(source, Exception) else None
         if untrusted is not None:
