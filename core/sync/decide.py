@@ -21,6 +21,7 @@ from typing import Any
 from core.ledger import Mode
 from core.policy import PolicyInput, PolicyResult, PolicySet
 from core.store import AlertInput, DecisionInput, Store
+from core.store.database import chunked
 from core.sync.consent import observe
 from core.sync.views import policy_inputs
 
@@ -81,17 +82,6 @@ def _alerts(result: PolicyResult) -> Iterator[AlertInput]:
         )
 
 
-def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def decide(
     store: Store,
     policies: PolicySet | None,
@@ -111,7 +101,7 @@ def decide(
         StoreError: When the database fails.
     """
     decided = Decided()
-    for chunk in _chunks(dict.fromkeys(profile_ids)):
+    for chunk in chunked(dict.fromkeys(profile_ids), CHUNK):
         decided.absorb(_decide_chunk(store, policies, chunk, now=now, run_id=run_id, mode=mode))
     return decided
 

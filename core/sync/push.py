@@ -21,9 +21,9 @@ already in the vendor and records them without writing (``planner.Confirmed``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from connectors.base import (
     Connector,
@@ -41,6 +41,7 @@ from core.canonical import RecordRef
 from core.failpoints import reach
 from core.mapping import CompiledMapping
 from core.store import Store
+from core.store.database import chunked
 from core.store.tables import WritebackFailure
 from core.sync.lifecycle import RunContext
 from core.sync.planner import Plan, PlannedWrite, same
@@ -51,7 +52,6 @@ BATCH = 1000
 """Ops handed to a connector at once, unless it says another number (``WriteBatching``); it splits
 them into the vendor's own batch size (1,000 fills Salesforce's 200 and HubSpot's 100 exactly)."""
 
-_T = TypeVar("_T")
 
 MAX_ATTEMPTS = 10
 """A write that keeps failing with a retryable error is tried this many runs, then reported and left."""
@@ -93,11 +93,6 @@ class _Failed:
     code: str | None
     message: str | None
     retryable: bool
-
-
-def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def batch_size(connector: Connector, stream: str) -> int:
@@ -204,7 +199,7 @@ class Pusher:
 
     def _send(self, system: str, stream: str, writes: Sequence[PlannedWrite]) -> None:
         connector = self.connectors[system]
-        for chunk in _chunks(writes, batch_size(connector, stream)):
+        for chunk in chunked(writes, batch_size(connector, stream)):
             before = _calls(connector)
             results = connector.push(WriteBatch(system, stream, [write.op() for write in chunk]))
             reach("sync.pushed")  # the vendor confirmed; the ledger does not know yet
@@ -279,7 +274,7 @@ def _send_alerts(
             store.alerts.mark(key, status="sent", vendor_id=vendor_id)
         pushed.alerts_sent += len(made)
         alerts = [a for a in alerts if a.key not in made]
-    for chunk in _chunks(alerts, batch_size(connector, sobject)):
+    for chunk in chunked(alerts, batch_size(connector, sobject)):
         for alert in chunk:
             store.alerts.mark(alert.key, status="sending")  # its own transaction: in doubt until answered
         before = _calls(connector)
