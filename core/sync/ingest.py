@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,10 @@ __all__ = ["TOMBSTONED_KINDS", "IngestSummary", "erased_records", "ingest_stream
 
 TOMBSTONED_KINDS = ("email:", "external_id:")
 """Identifier kinds an erasure keeps tombstones of (phones are left out: a household shares its landline)."""
+
+STORED_AT_ONCE = 1000
+"""Records mapped and stored together: a run's memory follows this, not the connector's page size
+(a Mixpanel export batch is 5,000 events); the batch's cursor is saved once all its parts are stored."""
 
 log = structlog.get_logger(__name__)
 
@@ -205,6 +209,13 @@ def _store_batch(
     summary.problem_fields.update(p.field for _, found in problems for p in found)
 
 
+def _parts(batch: PullBatch) -> Iterator[PullBatch]:
+    """The batch in parts of ``STORED_AT_ONCE`` records (the connector's rejects with the first)."""
+    for start in range(0, max(len(batch.records), 1), STORED_AT_ONCE):
+        part = batch.records[start : start + STORED_AT_ONCE]
+        yield PullBatch(batch.stream, part, batch.cursor, batch.rejected if start == 0 else [])
+
+
 def _pull_batches(
     connector: Connector,
     stream: str,
@@ -220,8 +231,9 @@ def _pull_batches(
     """Store each batch the connector yields, then its cursor (the order that makes a crash lose nothing)."""
     fresh = store.records.stream_is_empty(connector.system, stream)
     for batch in connector.pull(stream, cursor):
-        with collector_paused():
-            _store_batch(batch, mapping, store, summary, run_id=run_id, fresh=fresh)
+        for part in _parts(batch):
+            with collector_paused():
+                _store_batch(part, mapping, store, summary, run_id=run_id, fresh=fresh)
         reach("ingest.batch_stored")
         store.cursors.save(connector.system, stream, batch.cursor, run_id=run_id)
         reach("ingest.cursor_saved")

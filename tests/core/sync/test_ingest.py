@@ -241,3 +241,33 @@ def test_the_collector_is_paused_while_a_batch_is_stored_and_runs_again_after(tm
                   run_id=store.runs.start("sync"))  # fmt: skip
     assert seen == [False, False, False]
     assert gc.isenabled()
+
+
+def test_a_large_batch_is_stored_in_parts_and_its_cursor_saved_once_all_of_them_are(tmp_path, store, monkeypatch):
+    from core.sync import ingest
+
+    export = tmp_path / "people.csv"
+    bad = write_export(export, 250, 0.04)
+    config = FilesConfig.model_validate({"streams": [{"name": "people", "path": str(export), "batch_size": 1000}]})
+    connector, mapping = FilesConnector(config, name="files"), load_mapping(MAPPING)
+    monkeypatch.setattr(ingest, "STORED_AT_ONCE", 100)
+    parts: list[tuple[int, int]] = []
+    real = ingest._store_batch
+
+    def failing_in_the_second_part(batch, *args, **kwargs):
+        parts.append((len(batch.records), len(batch.rejected)))
+        if len(parts) == 2:
+            raise RuntimeError("power cut")
+        return real(batch, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_store_batch", failing_in_the_second_part)
+    with pytest.raises(RuntimeError, match="power cut"):
+        ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
+    unreadable = sum(1 for kind in bad.values() if kind in {"no_id", "short_row"})  # the connector's own rejects
+    assert parts == [(100, unreadable), (100, 0)]  # the rejects go with the first part
+    assert count(store, SourceRecordRow) == 100 and store.cursors.get("files", "people") is None
+    monkeypatch.setattr(ingest, "_store_batch", real)
+    summary = ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"))
+    assert summary.batches == 1 and summary.pulled == 250
+    assert count(store, SourceRecordRow) == 250 - unreadable and store.cursors.get("files", "people") is not None
+    assert count(store, ParkedRecord) == len(bad) - sum(1 for kind in bad.values() if kind == "bad_date")
