@@ -10,7 +10,7 @@ is narrowed by its sub-key, as in batch blocking.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from core.identity.blocking import key_rows
 from core.identity.nicknames import NicknameTable
@@ -18,7 +18,7 @@ from core.identity.records import RecordTable
 from core.identity.settings import BlockingKey
 from core.store import BLOCK_KEY_LENGTH
 
-__all__ = ["index_keys"]
+__all__ = ["index_keys", "iter_index_keys"]
 
 
 def index_keys(
@@ -30,11 +30,29 @@ def index_keys(
     surname's initial), ``names_sorted:robert|smith`` (sub-key the postcode),
     ``external_id:salesforce:003A1``.
     """
-    found: list[dict[tuple[str, str], None]] = [{} for _ in range(len(table))]
+    found: list[list[tuple[str, str]]] = [[] for _ in range(len(table))]
+    for record, key, sub in iter_index_keys(table, keys, nicknames):
+        found[record].append((key, sub))
+    return found
+
+
+def iter_index_keys(
+    table: RecordTable, keys: Sequence[BlockingKey], nicknames: NicknameTable
+) -> Iterator[tuple[int, str, str]]:
+    """Yield ``(record, key, sub_key)``: ``index_keys`` one blocking key at a time, as a batch's write-out takes them.
+
+    A record's pairs are distinct (a pair can only repeat within one key, whose name
+    starts its text), and only one key's pairs are held at a time.
+    """
     for name, rows in key_rows(table, keys, nicknames).items():
+        seen: set[tuple[int, str, str]] = set()
         for record, key, sub in rows.texts():
-            found[record][(f"{name.value}:{key}"[:BLOCK_KEY_LENGTH], sub[:BLOCK_KEY_LENGTH])] = None
+            item = (record, f"{name.value}:{key}"[:BLOCK_KEY_LENGTH], sub[:BLOCK_KEY_LENGTH])
+            if item not in seen:
+                seen.add(item)
+                yield item
     for record, own in enumerate(table.own_ids):
-        for external in (own, *table.external_ids[record]):
-            found[record][(f"external_id:{external}"[:BLOCK_KEY_LENGTH], "")] = None
-    return [list(pairs) for pairs in found]
+        for external in dict.fromkeys(
+            f"external_id:{e}"[:BLOCK_KEY_LENGTH] for e in (own, *table.external_ids[record])
+        ):
+            yield record, external, ""

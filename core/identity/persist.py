@@ -25,7 +25,7 @@ import structlog
 from core.canonical import STORED, GoldenValue, Person, RecordRef
 from core.failpoints import reach
 from core.identity.engine import collector_paused, resolve
-from core.identity.index_keys import index_keys
+from core.identity.index_keys import iter_index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.pins import PinnedClusters, pinned_clusters
 from core.identity.records import StoredPeople, person_json
@@ -157,10 +157,9 @@ def _index(
     records = ((key, profile_of[key], text) for key, text in zip(table.keys, texts, strict=True))
 
     def keys() -> Iterator[tuple[str, str, str, str]]:
-        by_record = index_keys(table, resolution.settings.blocking.keys, nicknames)
-        for key, found in zip(table.keys, by_record, strict=True):
-            for block_key, sub_key in found:
-                yield block_key, sub_key, key, profile_of[key]
+        for record, block_key, sub_key in iter_index_keys(table, resolution.settings.blocking.keys, nicknames):
+            key = table.keys[record]
+            yield block_key, sub_key, key, profile_of[key]
 
     return records, keys()
 

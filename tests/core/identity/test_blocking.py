@@ -4,8 +4,9 @@ import itertools
 
 from core.identity import block, default_nicknames, default_role_mailboxes, prepare_records
 from core.identity.blocking import key_rows
-from core.identity.index_keys import index_keys
+from core.identity.index_keys import index_keys, iter_index_keys
 from core.identity.settings import BlockingKey, IdentitySettings
+from core.store import BLOCK_KEY_LENGTH
 from tests.core.identity.helpers import person, table
 from tests.core.identity.synthetic import generate
 
@@ -85,3 +86,20 @@ def test_index_keys_name_their_key_and_cover_the_rule_identifiers() -> None:
     assert found["external_id:crm:1"] == ""
     only_email = index_keys(table(bob), [BlockingKey.EMAIL], default_nicknames())[0]
     assert {k.partition(":")[0] for k, _ in only_email} == {"email", "external_id"}
+
+
+def test_the_streamed_index_keys_are_each_records_distinct_keys_once() -> None:
+    truth = generate(200, seed=13)
+    prepared = table(*truth.people)
+    keys = list(BlockingKey)
+    streamed = list(iter_index_keys(prepared, keys, default_nicknames()))
+    assert len(streamed) == len(set(streamed))  # no pair of a record twice
+    expected: list[set[tuple[str, str]]] = [set() for _ in range(len(prepared))]
+    for name, rows in key_rows(prepared, keys, default_nicknames()).items():
+        for record, key, sub in rows.texts():
+            expected[record].add((f"{name.value}:{key}"[:BLOCK_KEY_LENGTH], sub[:BLOCK_KEY_LENGTH]))
+    for record, own in enumerate(prepared.own_ids):
+        expected[record] |= {(f"external_id:{e}", "") for e in (own, *prepared.external_ids[record])}
+    by_record = index_keys(prepared, keys, default_nicknames())
+    assert [set(found) for found in by_record] == expected
+    assert sum(map(len, by_record)) == len(streamed) > 10 * len(prepared)
