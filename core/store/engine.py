@@ -38,6 +38,10 @@ __all__ = [
 ENV_VAR = "CONTACTPOINT_DATABASE_URL"
 DEFAULT_URL = "sqlite:///./contactpoint.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_CACHED_STATEMENTS = 32
+"""Prepared statements the sqlite3 module keeps per connection (its default is 128). Look-ups of a
+chunk of records bind one parameter per record, so each chunk size is a statement of its own: with
+128, SQLite's own memory rose from 5 to 16 MiB through a sync's decide steps at 100,000 records."""
 PG_CONNECT_TIMEOUT_S = 10
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 
@@ -117,9 +121,11 @@ def make_engine(url: str | None = None) -> Engine:
 
 def _sqlite_engine(url: URL) -> Engine:
     memory = url.database in (None, "", ":memory:")
-    kwargs: dict[str, Any] = {"json_serializer": json_dumps}
+    connect_args: dict[str, Any] = {"cached_statements": SQLITE_CACHED_STATEMENTS}
+    kwargs: dict[str, Any] = {"json_serializer": json_dumps, "connect_args": connect_args}
     if memory:
-        kwargs |= {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        kwargs["poolclass"] = StaticPool
+        connect_args["check_same_thread"] = False
     engine = sa.create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")

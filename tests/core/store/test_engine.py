@@ -108,3 +108,25 @@ def test_naive_timestamps_are_refused(store):
         store.engine.begin() as conn,
     ):
         conn.execute(table.insert(), [{"id": 1, "at": datetime(2024, 1, 1)}])
+
+
+def _sqlite_memory_used() -> int:
+    import _sqlite3
+    import ctypes
+
+    library = ctypes.CDLL(_sqlite3.__file__)  # the SQLite this process runs, linked or built in
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return int(library.sqlite3_memory_used())
+
+
+def test_sqlite_keeps_a_bounded_number_of_prepared_statements_per_connection(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'statements.db'}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        before = _sqlite_memory_used()
+        for size in range(300, 500):  # a look-up of each chunk size is a statement of its own
+            marks = ",".join("?" * size)
+            conn.exec_driver_sql(f"SELECT id FROM t WHERE id IN ({marks})", tuple(range(size))).fetchall()
+        grown = _sqlite_memory_used() - before  # about 2.2 MiB at 32 statements, 7.9 at the sqlite3 default of 128
+    engine.dispose()
+    assert grown < 4 * 2**20, f"SQLite holds {grown / 2**20:.1f} MiB of prepared statements"
