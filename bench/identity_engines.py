@@ -21,19 +21,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import memory
 from bench.identity_data import SYSTEM_REGIONS
+from bench.memory import peak_rss_mib
 from core.canonical import Person
 from core.identity import IdentitySettings, IncrementalResolver, read_people_file, resolve, resolve_store
 from core.identity.settings import PhoneSettings
 from core.store import open_store
 
 __all__ = ["run_worker"]
-
-
-def peak_rss_mib() -> float:
-    """This process's peak resident set size, in MiB (``bench.memory``: its own, not its parent's)."""
-    return memory.peak_rss_mib()
 
 
 def _settings() -> IdentitySettings:

@@ -45,10 +45,6 @@ MAPPING = ROOT / "mappings" / "files.yaml"
 BATCH = 5000
 
 
-def _peak_mb() -> float:
-    return peak_rss_mib()
-
-
 def physical_floor(path: Path, workdir: Path, url: str | None) -> dict[str, Any]:
     import sqlite3
 
@@ -210,7 +206,7 @@ CHILDREN = {
 def child(name: str, path: Path, workdir: Path, url: str | None) -> None:
     cpu = time.process_time
     result = CHILDREN[name](path, workdir, url)
-    result["peak_mb"] = _peak_mb()
+    result["peak_mb"] = peak_rss_mib()
     result["cpu"] = cpu() - result.pop("cpu_start")
     print(json.dumps(result))
 

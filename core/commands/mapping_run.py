@@ -18,6 +18,7 @@ from core.commands.progress import progress
 from core.commands.store_cmd import UrlOption
 from core.errors import RecordRejected
 from core.inputs import id_column, input_connector
+from core.logs import mask_text
 from core.mapping import load_mapping
 from core.store import mask_url, open_store
 from core.sync import IngestSummary, ingest_stream
@@ -27,8 +28,6 @@ __all__ = ["run"]
 
 
 def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: str) -> None:
-    from core.logs import mask_text  # reasons quote the values they refused: masked, as in ``store parked``
-
     console.print(f"imported {source} into {url} (run {run_id})", markup=False)
     if summary.resumed_from:
         console.print(f"  resumed after line {summary.resumed_from.get('line', '?')} (pass --full to read all)")
@@ -39,7 +38,9 @@ def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: st
     console.print(f"  canonical   {summary.canonical:>9,} models written")
     console.print(f"  parked      {summary.parked:>9,}")
     for group, count in summary.reasons.most_common(10):
-        console.print(f"    {count:>7,}  {group}  e.g. {mask_text(summary.examples[group])}", markup=False)
+        console.print(
+            f"    {count:>7,}  {group}  e.g. {mask_text(summary.examples[group])}", markup=False
+        )  # masked, as in ``store parked``
     console.print(f"  values left out {summary.field_problems:>5,} (the records kept)")
     for field, count in summary.problem_fields.most_common(10):
         console.print(f"    {count:>7,}  {field}", markup=False)

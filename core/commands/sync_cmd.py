@@ -18,6 +18,7 @@ from rich.table import Table
 from core.commands.common import WaitOption, console, errors_to_exit, print_json
 from core.commands.progress import progress
 from core.config import DEFAULT_PATH, load_project, project_store_url
+from core.logs import mask_text
 from core.store import open_store
 from core.sync.lifecycle import RunContext, RunKind
 from core.sync.planner import Plan
@@ -32,8 +33,6 @@ _SAMPLE = 10
 
 def plan_json(plan: Plan, *, sample: int | None = None) -> dict[str, Any]:
     """The plan as JSON: counts per system, and the writes it keeps (all, or the first ``sample``)."""
-    from core.logs import mask_text
-
     writes = plan.writes if sample is None else plan.writes[:sample]
     return {
         "per_system": plan.counts(),

@@ -1,7 +1,8 @@
 """What incremental resolution needs from the batch model: stored parameters and candidates.
 
-Stored people are rebuilt with ``core.identity.records.stored_person``. Stored parameters are read back with ``ModelParameters.from_dict``; scored links
-are checked with the batch engine's own ``required_failed``.
+Stored people are rebuilt with ``core.identity.records.stored_person``. Stored parameters
+are read back with ``ModelParameters.from_dict``; scored links are checked with the batch
+engine's own ``required_failed``.
 """
 
 from __future__ import annotations
