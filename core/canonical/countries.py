@@ -17,7 +17,8 @@ import unicodedata
 from functools import lru_cache
 
 import pycountry
-from babel import Locale, UnknownLocaleError, languages
+
+from core.canonical.cldr import locale_value, official_languages
 
 __all__ = ["country_code", "country_names"]
 
@@ -39,23 +40,11 @@ def _key(text: str) -> str:
     return " ".join(words)
 
 
-def _cldr_languages() -> list[str]:
-    """Every language CLDR calls official (or de facto) in some country, English first."""
-    found: dict[str, None] = {"en": None}
-    for country in pycountry.countries:
-        for language in languages.get_official_languages(country.alpha_2, de_facto=True):
-            found.setdefault(language, None)
-    return list(found)
-
-
 def _add_cldr_names(names: dict[str, str], codes: set[str]) -> None:
     """Add every country's CLDR name in English and each official language (first country wins)."""
-    for language in _cldr_languages():
-        try:
-            territories = Locale.parse(language).territories
-        except (UnknownLocaleError, ValueError):
-            continue  # CLDR lists the language as official but ships no locale data for it
-        for code, name in territories.items():
+    for language in official_languages():
+        territories = locale_value(language, lambda locale: dict(locale.territories))
+        for code, name in (territories or {}).items():
             if code in codes:
                 names.setdefault(_key(name), code)
 

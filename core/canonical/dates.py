@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-import pycountry
-from babel import Locale, UnknownLocaleError, languages
+from babel import Locale, languages
+
+from core.canonical.cldr import locale_value, official_languages
 
 __all__ = ["BirthDate", "day_first", "month_names", "read_date_of_birth"]
 
@@ -52,6 +53,22 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).rstrip(".")
 
 
+def _month_names(locale: Locale) -> list[tuple[int, str]]:
+    """A locale's wide and abbreviated month names, as in a date and standing alone."""
+    months = locale.months
+    return [
+        (number, str(name))
+        for context in ("format", "stand-alone")
+        for width in ("wide", "abbreviated")
+        for number, name in months[context][width].items()
+    ]
+
+
+def _short_date_pattern(locale: Locale) -> str | None:
+    formats = locale.date_formats
+    return str(formats["short"].pattern) if "short" in formats else None
+
+
 @lru_cache(maxsize=1)
 def month_names() -> dict[str, int]:
     """Month names and abbreviations (case and accents folded) → month number, from CLDR.
@@ -62,22 +79,14 @@ def month_names() -> dict[str, int]:
     """
     found: dict[str, int] = {}
     clashes: set[str] = set()
-    codes = {"en"} | {
-        lang for c in pycountry.countries for lang in languages.get_official_languages(c.alpha_2, de_facto=True)
-    }
-    for language in sorted(codes):
-        try:
-            months = Locale.parse(language).months
-        except (UnknownLocaleError, ValueError):
-            continue
-        for context in ("format", "stand-alone"):
-            for width in ("wide", "abbreviated"):
-                for number, name in months[context][width].items():
-                    key = _fold(name)
-                    if not key.isalpha() or len(key) < 3:
-                        continue
-                    if found.setdefault(key, number) != number:
-                        clashes.add(key)
+    for language in official_languages():
+        names = locale_value(language, _month_names)
+        for number, name in names or ():
+            key = _fold(name)
+            if not key.isalpha() or len(key) < 3:
+                continue
+            if found.setdefault(key, number) != number:
+                clashes.add(key)
     return {key: number for key, number in found.items() if key not in clashes}
 
 
@@ -90,9 +99,8 @@ def day_first(country: str | None) -> bool:
     if not country:
         return True
     for language in languages.get_official_languages(country, de_facto=True) or ("en",):
-        try:
-            pattern = str(Locale.parse(f"{language}_{country}").date_formats["short"].pattern)
-        except (UnknownLocaleError, ValueError, KeyError):
+        pattern = locale_value(f"{language}_{country}", _short_date_pattern)
+        if pattern is None:
             continue
         day, month, year = pattern.find("d"), pattern.find("M"), pattern.find("y")
         return not (0 <= month < day) or 0 <= year < month
