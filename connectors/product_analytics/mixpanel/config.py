@@ -96,7 +96,7 @@ class MixpanelConfig(_Strict):
     lateness_margin_seconds: float = Field(default=120.0, ge=0, le=86_400)
     events: list[Annotated[str, Field(min_length=1)]] | None = Field(default=None, description="Event names to export.")
     profile_where: str | None = Field(default=None, description="Engage 'where' expression selecting profiles.")
-    page_size: int = Field(default=5000, ge=100, le=100_000, description="Events per pulled batch.")
+    page_size: int = Field(default=1000, ge=100, le=100_000, description="Events per pulled batch.")
     batch_size: int = Field(default=ENGAGE_MAX_BATCH, ge=1, le=ENGAGE_MAX_BATCH)
     write_profiles: bool = True
     export_per_hour: int = Field(default=60, ge=1, description="Raw export queries an hour (Mixpanel: 60).")
