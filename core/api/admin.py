@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from core.api.web import page, state_of
 from core.errors import IdentityError
 from core.identity.review import accept_review, reject_review
+from core.identity.review_pairs import review_explanations
 from core.reports.reconcile import ReportOptions, build_report
 from core.reports.render import html_chunks, html_csp
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
@@ -94,7 +95,8 @@ def review(request: Request, done: str | None = None) -> HTMLResponse:
     csrf = _require_admin(request)
     store = state_of(request).store
     pairs = store.reviews.list(limit=200)
-    context = {"signed_in": False, "pairs": pairs, "csrf": csrf, "counts": store.reviews.count(), "done": done}
+    context = {"signed_in": False, "pairs": pairs, "explained": review_explanations(store, pairs), "csrf": csrf,
+               "counts": store.reviews.count(), "done": done}  # fmt: skip
     return page(request, "review.html", context)
 
 

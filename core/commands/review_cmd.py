@@ -13,6 +13,7 @@ Personal values in the pairs' records are not shown: the explanation names level
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from core.commands.common import console, errors_to_exit, print_json
 from core.commands.report_cmd import current_user
 from core.errors import UsageError
 from core.identity.review import ReviewDecision, accept_review, reject_review
+from core.identity.review_pairs import review_explanations
 from core.identity.settings import load_settings
 from core.store import ReviewStatus, Store, open_store
 from core.store.report_tables import IdentityReviewRow
@@ -31,24 +33,27 @@ from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
 __all__ = ["review_command", "review_json"]
 
 
-def review_json(row: IdentityReviewRow) -> dict[str, Any]:
-    """A review pair as JSON: its records, probability, reason, status and each field's contribution."""
-    explanation = row.explanation or {}
+def review_json(row: IdentityReviewRow, explanation: Mapping[str, Any]) -> dict[str, Any]:
+    """A review pair as JSON: its records, probability, reason, status and each field's contribution.
+
+    ``explanation`` is the pair's from ``review_explanations``.
+    """
     return {"id": row.id, "left": row.left_record, "right": row.right_record, "probability": row.probability,
             "match_weight": row.match_weight, "reason": row.reason, "status": row.status,
             "prior_weight": explanation.get("prior_weight"), "contributions": explanation.get("contributions", []),
             "decided_by": row.decided_by, "note": row.note}  # fmt: skip
 
 
-def _print_pair(row: IdentityReviewRow) -> None:
-    data = review_json(row)
+def _print_pair(row: IdentityReviewRow, explanation: Mapping[str, Any]) -> None:
+    data = review_json(row, explanation)
     console.print(f"\npair {row.id}: {row.left_record}  ~  {row.right_record}", markup=False)
     console.print(
         f"  p={row.probability:.4f}, match weight {row.match_weight:+.2f} bits; {row.reason or ''}", markup=False
     )
     table = Table("comparison", "level", "weight (bits)", box=None, pad_edge=False)
     for c in data["contributions"]:
-        table.add_row(str(c["comparison"]), str(c["level"]), f"{float(c['weight']):+.2f}")
+        weight = "?" if c["weight"] is None else f"{float(c['weight']):+.2f}"  # its model is no longer stored
+        table.add_row(str(c["comparison"]), str(c["level"]), weight)
     console.print(table)
 
 
@@ -66,8 +71,10 @@ def _interactive(store: Store, limit: int, settings: Path | None) -> None:
     if not sys.stdin.isatty():
         msg = "the interactive review needs a terminal"
         raise UsageError(msg, hint="use --list, then --accept ID or --reject ID")
-    for row in store.reviews.list(limit=limit):
-        _print_pair(row)
+    rows = store.reviews.list(limit=limit)
+    explained = review_explanations(store, rows)
+    for row in rows:
+        _print_pair(row, explained[int(row.id or 0)])
         answer = typer.prompt("a[ccept] r[eject] s[kip] q[uit]", default="s").strip().lower()[:1]
         if answer == "q":
             return
@@ -105,11 +112,13 @@ def review_command(
                 msg = f"--status {status!r} is not one of {', '.join(ReviewStatus)}"
                 raise UsageError(msg, hint="--status open")
             rows = store.reviews.list(status=status, limit=limit)
+            explained = review_explanations(store, rows)
             if as_json:
-                print_json({"counts": store.reviews.count(), "pairs": [review_json(r) for r in rows]})
+                pairs = [review_json(r, explained[int(r.id or 0)]) for r in rows]
+                print_json({"counts": store.reviews.count(), "pairs": pairs})
                 return
             for row in rows:
-                _print_pair(row)
+                _print_pair(row, explained[int(row.id or 0)])
             console.print(f"\n{len(rows)} of {store.reviews.count().get(status, 0)} {status} pair(s)", markup=False)
             return
         _interactive(store, limit, settings)

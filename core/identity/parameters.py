@@ -21,12 +21,12 @@ from core.identity.compare import Comparison
 from core.identity.frequencies import TermFrequencies, tf_adjustments
 from core.identity.records import RecordTable
 
-__all__ = ["ModelParameters", "match_probability", "pair_weights", "score"]
+__all__ = ["FLOOR", "ModelParameters", "match_probability", "pair_weights", "score"]
 
 Floats = npt.NDArray[np.float64]
 Levels = npt.NDArray[np.int8]
 Index = npt.NDArray[np.int32]
-_FLOOR = 1e-9
+FLOOR = 1e-9
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ModelParameters:
         width = max((len(labels) for labels in self.labels), default=0) + 1
         table = np.zeros((len(self.names), width), dtype=np.float64)
         for c, (m, u) in enumerate(zip(self.m, self.u, strict=True)):
-            table[c, : len(m)] = np.log2(np.maximum(m, _FLOOR) / np.maximum(u, _FLOOR))
+            table[c, : len(m)] = np.log2(np.maximum(m, FLOOR) / np.maximum(u, FLOOR))
         return table
 
     def to_dict(self) -> dict[str, object]:

@@ -303,7 +303,7 @@ def _write(
             resolution.parameters.to_dict(), settings_hash=settings_hash(resolution.settings), run_id=run_id
         )
         retired = store.profiles.retire_unlinked(run_id=run_id)
-        store.reviews.refresh(review_inputs(resolution), run_id=run_id)
+        store.reviews.refresh(review_inputs(resolution, model_id), run_id=run_id)
         reach("identity.written")
     return model_id, retired
 

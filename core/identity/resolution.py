@@ -18,7 +18,27 @@ from core.identity.records import RecordTable
 from core.identity.settings import IdentitySettings
 from core.identity.survivorship import golden_record
 
-__all__ = ["PairDecisions", "PinDecisions", "Resolution"]
+__all__ = ["PairDecisions", "PinDecisions", "Resolution", "ScoredPairs"]
+
+
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Some of a resolution's pairs with their arithmetic done (``Resolution.scored``), one row per pair.
+
+    Attributes:
+        positions: The pairs' positions in ``Resolution.pairs``.
+        levels: Their comparison levels (-1: a value missing).
+        adjustments: Their term-frequency adjustments in bits.
+        weights: Each comparison's weight in bits (its level's plus its adjustment; 0 when missing).
+        match_weights, probabilities: The prior plus the weights, and the probability it stands for.
+    """
+
+    positions: npt.NDArray[np.int64]
+    levels: npt.NDArray[np.int64]
+    adjustments: npt.NDArray[np.float64]
+    weights: npt.NDArray[np.float64]
+    match_weights: npt.NDArray[np.float64]
+    probabilities: npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -128,31 +148,37 @@ class Resolution:
         """Yield the explanation of every pair sent to review."""
         yield from self._explained(Decision.REVIEW)
 
-    def _explained(self, decision: Decision) -> Iterator[Explanation]:
-        """``explain(position)`` of every pair with ``decision``, its arithmetic done for all of them at once.
+    def scored(self, decision: Decision) -> ScoredPairs:
+        """The pairs with ``decision``, their levels, adjustments, weights and probabilities, for all at once.
 
         The weights are summed comparison by comparison, in the order ``explain_levels``
         adds them, so every figure is the one ``explain`` gives for the pair alone.
         """
         pairs, parameters = self.pairs, self.parameters
         positions = np.asarray([i for i, d in enumerate(pairs.decision) if d is decision], dtype=np.int64)
-        if not len(positions):
-            return
-        levels = pairs.levels[positions].astype(np.int64)
+        width = len(parameters.names)
+        levels = pairs.levels[positions].astype(np.int64).reshape(len(positions), width)
         tf = pairs.adjustments[positions] if pairs.adjustments is not None else np.zeros(levels.shape)
         present = levels >= 0
-        columns = np.arange(levels.shape[1])
+        columns = np.arange(width)
         weights = np.where(present, self._weights[columns, np.where(present, levels, 0)] + tf, 0.0)
         total = np.zeros(len(positions))
         for c in columns:  # one comparison at a time: the same additions, in the same order, as one pair alone
             total = total + weights[:, c]
-        prior = parameters.prior_weight
-        match_weights = prior + total
-        probabilities = match_probability(match_weights)
+        match_weights = parameters.prior_weight + total
+        return ScoredPairs(positions, levels, tf, weights, match_weights, match_probability(match_weights))
+
+    def _explained(self, decision: Decision) -> Iterator[Explanation]:
+        """``explain(position)`` of every pair with ``decision``, its arithmetic done for all of them at once."""
+        pairs, parameters = self.pairs, self.parameters
+        scored = self.scored(decision)
+        if not len(scored.positions):
+            return
+        levels, weights, tf = scored.levels, scored.weights, scored.adjustments
         m_of = [[float(x) for x in m] for m in parameters.m]
         u_of = [[float(x) for x in u] for u in parameters.u]
         names, labels = parameters.names, parameters.labels
-        for row, position in enumerate(positions.tolist()):
+        for row, position in enumerate(scored.positions.tolist()):
             found = zip(levels[row].tolist(), weights[row].tolist(), tf[row].tolist(), strict=True)
             contributions = tuple(
                 FieldContribution(names[c], labels[c][level], w, m_of[c][level], u_of[c][level], t)
@@ -167,9 +193,9 @@ class Resolution:
                 method=pairs.method[position],
                 rule=pairs.rule[position],
                 reason=pairs.reasons.get(position),
-                prior_weight=prior,
-                match_weight=float(match_weights[row]),
-                probability=float(probabilities[row]),
+                prior_weight=parameters.prior_weight,
+                match_weight=float(scored.match_weights[row]),
+                probability=float(scored.probabilities[row]),
                 contributions=contributions,
             )
 

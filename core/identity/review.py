@@ -1,6 +1,6 @@
 """The review band: pairs identity was unsure of, kept for a data steward, and what deciding one does.
 
-    review_inputs(resolution)      the review pairs of a batch resolution, with their explanations
+    review_inputs(resolution, id)  the review pairs of a batch resolution (``id``: the stored model)
     accept_review(store, id, ...)  one person: the two profiles are merged (must-link pins)
     reject_review(store, id, ...)  two people: a cannot-link pin; if one profile holds both, the
                                    right-hand record is split out of it at once

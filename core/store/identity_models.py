@@ -3,6 +3,7 @@
 save        store a trained model with the hash of the settings it was trained under
 latest      the newest model (incremental resolution scores with it)
 latest_id   its ID only (a cheap check for a newer one)
+get         one model by ID (the one a review pair was scored with)
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ class IdentityModels(Repository):
     def latest(self) -> IdentityModel | None:
         """Return the most recently stored model, or None before the first batch run."""
         rows = self._db.select_all(select(IdentityModel).order_by(_MODELS.c.model_id.desc()).limit(1))
+        return rows[0] if rows else None
+
+    def get(self, model_id: int) -> IdentityModel | None:
+        """Return the model with this ID, or None."""
+        rows = self._db.select_all(select(IdentityModel).where(_MODELS.c.model_id == model_id))
         return rows[0] if rows else None
 
     def latest_id(self) -> int | None:
