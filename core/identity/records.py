@@ -353,7 +353,7 @@ class _Prepared:
     """One person's normalised values, all ``prepare_records`` keeps of it (with its text, when compact)."""
 
     key: str
-    ref: RecordRef
+    own_id: str
     person: Person | bytes
     first: str
     last: str
@@ -393,7 +393,7 @@ def prepare_records(
     rows = sorted(
         (
             _Prepared(
-                str(p.source), p.source, StoredPeople.pack(p) if compact else p, name(p.first_name), plain(p.last_name),
+                str(p.source), f"{p.source.system}:{p.source.source_id}", StoredPeople.pack(p) if compact else p, name(p.first_name), plain(p.last_name),
                 _emails_of(p, email_of), _phones_of(p), _date_of_birth(p), company(p.company), street(p.street),
                 postcode(p.postcode), plain(p.city), _external_ids_of(p),
             )
@@ -427,7 +427,7 @@ def prepare_records(
         personal_emails=personal,
         shared_emails=shared,
         phones=phones,
-        own_ids=[f"{r.ref.system}:{r.ref.source_id}" for r in rows],
+        own_ids=[r.own_id for r in rows],
         external_ids=[r.external_ids for r in rows],
         shared_phones=_shared_values(phones, names, nicknames),
     )
