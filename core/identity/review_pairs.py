@@ -31,7 +31,7 @@ _MISSING = "missing"
 
 def review_inputs(resolution: Resolution, model_id: int) -> Iterator[ReviewInput]:
     """Yield every pair a resolution sent to review, scored by the stored model ``model_id``."""
-    pairs, parameters, records = resolution.pairs, resolution.parameters, resolution.records
+    pairs, parameters, keys = resolution.pairs, resolution.parameters, resolution.table.keys
     scored = resolution.scored(Decision.REVIEW)
     names = list(parameters.names)
     labels = [(*found, _MISSING) for found in parameters.labels]  # level -1 is a value missing
@@ -42,7 +42,7 @@ def review_inputs(resolution: Resolution, model_id: int) -> Iterator[ReviewInput
             "comparisons": names, "levels": levels, "tf": scored.adjustments[row].tolist(),
         }  # fmt: skip
         yield ReviewInput(
-            str(records[int(pairs.left[position])]), str(records[int(pairs.right[position])]),
+            keys[int(pairs.left[position])], keys[int(pairs.right[position])],
             float(scored.probabilities[row]), float(scored.match_weights[row]), pairs.reasons.get(position),
             explanation,
         )  # fmt: skip
