@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -55,6 +56,17 @@ __all__ = [
 ]
 
 _DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=262_144)
+def _email_parts(value: str) -> tuple[str, str, str, bool]:
+    """``local@domain`` → (local, domain, local without digits, domain is free mail), once per address.
+
+    The email comparison meets each address in many pairs (the random pairs that estimate
+    u above all), so what depends on one address alone is worked out once.
+    """
+    local, _, domain = value.rpartition("@")
+    return local, domain, _DIGITS.sub("", local), domain in FREE_MAIL_DOMAINS
 
 
 class Comparison(Protocol):
@@ -178,14 +190,14 @@ class EmailThenLooseLocalPart:
 
     def level(self, a: str, b: str) -> int:
         """Level of two distinct ``loose_local@domain`` strings."""
-        local_a, _, domain_a = a.rpartition("@")
-        local_b, _, domain_b = b.rpartition("@")
-        free = domain_a in FREE_MAIL_DOMAINS and domain_b in FREE_MAIL_DOMAINS
+        local_a, domain_a, digitless_a, free_a = _email_parts(a)
+        local_b, domain_b, digitless_b, free_b = _email_parts(b)
+        free = free_a and free_b
         different = 0 if free else 1
         if local_a == local_b:
             same_organisation = email_organisation(domain_a) == email_organisation(domain_b)
             return 2 if len(local_a) >= 4 and (free or same_organisation) else different
-        if domain_a != domain_b or _DIGITS.sub("", local_a) == _DIGITS.sub("", local_b):
+        if domain_a != domain_b or digitless_a == digitless_b:
             return different  # john.smith1 and john.smith2 are two people, not a typo
         names = self.nicknames
         if names is not None and (names.groups(local_a) or names.groups(local_b)):
