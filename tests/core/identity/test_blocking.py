@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import itertools
 
-from core.identity import block, default_nicknames, default_role_mailboxes, prepare_records
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.identity import block, blocking, default_nicknames, default_role_mailboxes, prepare_records
 from core.identity.blocking import key_rows
 from core.identity.index_keys import index_keys, iter_index_keys
 from core.identity.settings import BlockingKey, IdentitySettings
@@ -103,3 +107,11 @@ def test_the_streamed_index_keys_are_each_records_distinct_keys_once() -> None:
     by_record = index_keys(prepared, keys, default_nicknames())
     assert [set(found) for found in by_record] == expected
     assert sum(map(len, by_record)) == len(streamed) > 10 * len(prepared)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**40), max_size=300))
+def test_distinct_pair_codes_are_numpys_unique(values):
+    codes = np.asarray(values, dtype=np.int64)
+    found = blocking._distinct(codes)
+    assert found.dtype == np.int64 and np.array_equal(found, np.unique(codes))
