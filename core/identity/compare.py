@@ -34,9 +34,6 @@ from core.identity.levels import (
 from core.identity.levels import (
     by_value_pairs as _by_value_pairs,
 )
-from core.identity.levels import (
-    one_by_one as _one_by_one,
-)
 from core.identity.nicknames import NicknameTable, given_name_level, shortened
 from core.identity.normalise import FREE_MAIL_DOMAINS, dates_of_birth_close, email_organisation
 from core.identity.records import RecordTable
@@ -205,9 +202,49 @@ class EmailThenLooseLocalPart:
         typo = min(len(local_a), len(local_b)) >= 4 and OSA.distance(local_a, local_b, score_cutoff=1) <= 1
         return 2 if typo else different
 
+    def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
+        """``level`` of many distinct address pairs at once (the same levels, property-tested).
+
+        What depends on one address alone (local part, domain, organisation, free mail,
+        nickname) is worked out once per distinct address; the pairs are then compared as
+        codes, and only the possible typos are scored, in C.
+        """
+        index: dict[str, int] = {}
+        a = np.asarray([index.setdefault(v, len(index)) for v in lefts], dtype=np.int64)
+        b = np.asarray([index.setdefault(v, len(index)) for v in rights], dtype=np.int64)
+        parts = [_email_parts(value) for value in index]
+        names = self.nicknames
+        codes: dict[str, int] = {}
+        local, domain, digitless, org = (
+            np.asarray([codes.setdefault(text, len(codes)) for text in column], dtype=np.int64)
+            for column in (
+                [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts],
+                [email_organisation(p[1]) for p in parts],
+            )
+        )  # fmt: skip
+        free = np.asarray([p[3] for p in parts], dtype=bool)
+        long_local = np.asarray([len(p[0]) >= 4 for p in parts], dtype=bool)
+        named = np.asarray([names is not None and bool(names.groups(p[0])) for p in parts], dtype=bool)
+        both_free = free[a] & free[b]
+        different = np.where(both_free, 0, 1).astype(np.int8)
+        out = different.copy()
+        same_local = local[a] == local[b]
+        out[same_local & long_local[a] & (both_free | (org[a] == org[b]))] = 2
+        maybe_typo = (
+            ~same_local & (domain[a] == domain[b]) & (digitless[a] != digitless[b]) & ~named[a] & ~named[b]
+            & long_local[a] & long_local[b]
+        )  # fmt: skip
+        rows = np.flatnonzero(maybe_typo)
+        if rows.size:
+            left_locals = [parts[k][0] for k in a[rows].tolist()]
+            right_locals = [parts[k][0] for k in b[rows].tolist()]
+            typo = process.cpdist(left_locals, right_locals, scorer=OSA.distance, score_cutoff=1) <= 1
+            out[rows[typo]] = 2
+        return out
+
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare primary personal emails; see the class docstring for levels."""
-        out = _by_value_pairs(table.email_loose, left, right, 3, _one_by_one(self.level))
+        out = _by_value_pairs(table.email_loose, left, right, 3, self.levels_of)
         same, _ = _both(table.email, left, right)
         out[same] = 4
         return out

@@ -24,7 +24,6 @@ __all__ = [
     "both_present",
     "by_value_pairs",
     "levels_for",
-    "one_by_one",
     "similarities",
 ]
 
@@ -33,11 +32,6 @@ Levels = npt.NDArray[np.int8]
 MISSING = -1
 LevelsOf = Callable[[list[str], list[str]], Levels]
 """Levels of many distinct value pairs at once: ``(lefts, rights) -> levels``."""
-
-
-def one_by_one(level: Callable[[str, str], int]) -> LevelsOf:
-    """Lift a function of one pair of values to many pairs."""
-    return lambda lefts, rights: np.asarray([level(a, b) for a, b in zip(lefts, rights, strict=True)], dtype=np.int8)
 
 
 def similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]:

@@ -142,3 +142,21 @@ def test_first_name_levels_of_many_pairs_are_those_of_one_pair(pairs: list[tuple
 def test_a_shared_first_word_is_close_not_a_nickname() -> None:
     comparison = GivenNameWithNicknamesAtThresholds(default_nicknames())
     assert comparison.levels_of(["mary ann", "jean pierre"], ["mary", "jean"]).tolist() == [2, 2]
+
+
+_LOCALS = st.sampled_from(["bob", "bob.smith", "bobsmith", "bob.smiht", "bob.smith1", "bob.smith2", "mark", "mary",
+                           "miles.day", "miles.day77", "jberger", "ian.berger", "info", "a1b2", "robert.jones"])  # fmt: skip
+_DOMAINS = st.sampled_from(["gmail.com", "yahoo.com", "icloud.com", "acme.com", "acme.co.uk", "mail.acme.co.uk",
+                            "queensbury.com", "example.org"])  # fmt: skip
+_ADDRESSES = st.builds(lambda local, domain: f"{local}@{domain}", _LOCALS, _DOMAINS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_ADDRESSES, _ADDRESSES), min_size=1, max_size=40), st.booleans())
+def test_email_levels_of_many_pairs_are_each_pairs_level(pairs, with_nicknames):
+    from core.identity.compare import EmailThenLooseLocalPart
+
+    comparison = EmailThenLooseLocalPart(nicknames=default_nicknames() if with_nicknames else None)
+    lefts, rights = [a for a, _ in pairs], [b for _, b in pairs]
+    expected = [comparison.level(a, b) for a, b in pairs]
+    assert comparison.levels_of(lefts, rights).tolist() == expected
