@@ -24,8 +24,10 @@ from core.identity.address import AddressAtLevels
 from core.identity.crossed import unswap_names
 from core.identity.levels import (
     MISSING,
+    Codes,
     Index,
     Levels,
+    by_value_code_pairs,
     similarities,
 )
 from core.identity.levels import (
@@ -203,16 +205,23 @@ class EmailThenLooseLocalPart:
         return 2 if typo else different
 
     def levels_of(self, lefts: list[str], rights: list[str]) -> Levels:
-        """``level`` of many distinct address pairs at once (the same levels, property-tested).
+        """``level`` of many address pairs at once (see ``code_levels_of``)."""
+        vocab = sorted(set(lefts) | set(rights))
+        code = {value: k for k, value in enumerate(vocab)}
+        lo = np.asarray([code[v] for v in lefts], dtype=np.int64)
+        hi = np.asarray([code[v] for v in rights], dtype=np.int64)
+        return self.code_levels_of(vocab, lo, hi)
+
+    def code_levels_of(self, vocab: list[str], lefts: Codes, rights: Codes) -> Levels:
+        """``level`` of many address pairs given as codes into ``vocab`` (the same levels, property-tested).
 
         What depends on one address alone (local part, domain, organisation, free mail,
         nickname) is worked out once per distinct address; the pairs are then compared as
         codes, and only the possible typos are scored, in C.
         """
-        index: dict[str, int] = {}
-        a = np.asarray([index.setdefault(v, len(index)) for v in lefts], dtype=np.int64)
-        b = np.asarray([index.setdefault(v, len(index)) for v in rights], dtype=np.int64)
-        parts = [_email_parts(value) for value in index]
+        used, inverse = np.unique(np.concatenate([lefts, rights]), return_inverse=True)
+        a, b = inverse[: len(lefts)], inverse[len(lefts) :]
+        parts = [_email_parts(vocab[k]) for k in used.tolist()]
         names = self.nicknames
         codes: dict[str, int] = {}
         local, domain, digitless, org = (
@@ -226,8 +235,7 @@ class EmailThenLooseLocalPart:
         long_local = np.asarray([len(p[0]) >= 4 for p in parts], dtype=bool)
         named = np.asarray([names is not None and bool(names.groups(p[0])) for p in parts], dtype=bool)
         both_free = free[a] & free[b]
-        different = np.where(both_free, 0, 1).astype(np.int8)
-        out = different.copy()
+        out = np.where(both_free, 0, 1).astype(np.int8)
         same_local = local[a] == local[b]
         out[same_local & long_local[a] & (both_free | (org[a] == org[b]))] = 2
         maybe_typo = (
@@ -244,7 +252,7 @@ class EmailThenLooseLocalPart:
 
     def compare(self, table: RecordTable, left: Index, right: Index) -> Levels:
         """Compare primary personal emails; see the class docstring for levels."""
-        out = _by_value_pairs(table.email_loose, left, right, 3, self.levels_of)
+        out = by_value_code_pairs(table.email_loose, left, right, 3, self.code_levels_of)
         same, _ = _both(table.email, left, right)
         out[same] = 4
         return out

@@ -20,8 +20,11 @@ __all__ = [
     "MISSING",
     "Index",
     "Levels",
+    "CodeLevelsOf",
+    "Codes",
     "LevelsOf",
     "both_present",
+    "by_value_code_pairs",
     "by_value_pairs",
     "levels_for",
     "similarities",
@@ -32,6 +35,9 @@ Levels = npt.NDArray[np.int8]
 MISSING = -1
 LevelsOf = Callable[[list[str], list[str]], Levels]
 """Levels of many distinct value pairs at once: ``(lefts, rights) -> levels``."""
+Codes = npt.NDArray[np.int64]
+CodeLevelsOf = Callable[[list[str], Codes, Codes], Levels]
+"""Levels of many distinct value pairs given as codes into a vocabulary: ``(vocab, lefts, rights) -> levels``."""
 
 
 def similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]:
@@ -47,6 +53,11 @@ def similarities(lefts: list[str], rights: list[str]) -> tuple[npt.NDArray[np.fl
 
 def levels_for(a: Index, b: Index, vocab: list[str], top: int, level_of: LevelsOf) -> Levels:
     """Missing → -1, equal codes → ``top``, else ``level_of`` once per distinct value pair."""
+    return code_levels_for(a, b, vocab, top, lambda words, lo, hi: level_of(_words(words, lo), _words(words, hi)))
+
+
+def code_levels_for(a: Index, b: Index, vocab: list[str], top: int, level_of: CodeLevelsOf) -> Levels:
+    """``levels_for`` with ``level_of`` given the distinct pairs as codes into ``vocab``."""
     out = np.zeros(len(a), dtype=np.int8)
     missing = (a < 0) | (b < 0)
     exact = (a == b) & ~missing
@@ -58,15 +69,23 @@ def levels_for(a: Index, b: Index, vocab: list[str], top: int, level_of: LevelsO
         lo = np.minimum(a[rest], b[rest]).astype(np.int64)
         hi = np.maximum(a[rest], b[rest]).astype(np.int64)
         unique, inverse = np.unique(lo * size + hi, return_inverse=True)
-        codes = unique.tolist()
-        found = level_of([vocab[k // size] for k in codes], [vocab[k % size] for k in codes])
+        found = level_of(vocab, unique // size, unique % size)
         out[rest] = np.asarray(found, dtype=np.int8)[inverse]
     return out
+
+
+def _words(vocab: list[str], codes: Codes) -> list[str]:
+    return [vocab[k] for k in codes.tolist()]
 
 
 def by_value_pairs(column: Column, left: Index, right: Index, top: int, level_of: LevelsOf) -> Levels:
     """Level each pair on one column (see ``levels_for``)."""
     return levels_for(column.codes[left], column.codes[right], column.vocab, top, level_of)
+
+
+def by_value_code_pairs(column: Column, left: Index, right: Index, top: int, level_of: CodeLevelsOf) -> Levels:
+    """Level each pair on one column, the distinct pairs given to ``level_of`` as codes (see ``code_levels_for``)."""
+    return code_levels_for(column.codes[left], column.codes[right], column.vocab, top, level_of)
 
 
 def both_present(column: Column, left: Index, right: Index) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
