@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import pycountry
 
-from core.canonical.cldr import locale_value, official_languages
+from core.canonical.cldr import official_names
 
 __all__ = ["country_code", "country_names"]
 
@@ -42,9 +42,8 @@ def _key(text: str) -> str:
 
 def _add_cldr_names(names: dict[str, str], codes: set[str]) -> None:
     """Add every country's CLDR name in English and each official language (first country wins)."""
-    for language in official_languages():
-        territories = locale_value(language, lambda locale: dict(locale.territories))
-        for code, name in (territories or {}).items():
+    for language in official_names():
+        for code, name in language.territories:
             if code in codes:
                 names.setdefault(_key(name), code)
 

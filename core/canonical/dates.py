@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from babel import Locale, languages
 
-from core.canonical.cldr import locale_value, official_languages
+from core.canonical.cldr import locale_value, official_names
 
 __all__ = ["BirthDate", "day_first", "month_names", "read_date_of_birth"]
 
@@ -53,17 +53,6 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).rstrip(".")
 
 
-def _month_names(locale: Locale) -> list[tuple[int, str]]:
-    """A locale's wide and abbreviated month names, as in a date and standing alone."""
-    months = locale.months
-    return [
-        (number, str(name))
-        for context in ("format", "stand-alone")
-        for width in ("wide", "abbreviated")
-        for number, name in months[context][width].items()
-    ]
-
-
 def _short_date_pattern(locale: Locale) -> str | None:
     formats = locale.date_formats
     return str(formats["short"].pattern) if "short" in formats else None
@@ -79,9 +68,8 @@ def month_names() -> dict[str, int]:
     """
     found: dict[str, int] = {}
     clashes: set[str] = set()
-    for language in official_languages():
-        names = locale_value(language, _month_names)
-        for number, name in names or ():
+    for language in official_names():
+        for number, name in language.months:
             key = _fold(name)
             if not key.isalpha() or len(key) < 3:
                 continue
