@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -57,13 +56,8 @@ __all__ = [
 _DIGITS = re.compile(r"\d+")
 
 
-@lru_cache(maxsize=262_144)
 def _email_parts(value: str) -> tuple[str, str, str, bool]:
-    """``local@domain`` → (local, domain, local without digits, domain is free mail), once per address.
-
-    The email comparison meets each address in many pairs (the random pairs that estimate
-    u above all), so what depends on one address alone is worked out once.
-    """
+    """``local@domain`` → (local, domain, local without digits, domain is free mail)."""
     local, _, domain = value.rpartition("@")
     return local, domain, _DIGITS.sub("", local), domain in FREE_MAIL_DOMAINS
 
