@@ -37,7 +37,7 @@ from core.identity.levels import (
 )
 from core.identity.nicknames import NicknameTable, given_name_level, shortened
 from core.identity.normalise import FREE_MAIL_DOMAINS, dates_of_birth_close, email_organisation
-from core.identity.records import RecordTable
+from core.identity.records import RecordTable, factorise
 
 __all__ = [
     "COMPARISON_LEVELS",
@@ -217,9 +217,8 @@ class EmailThenLooseLocalPart:
         a, b = inverse[: len(lefts)], inverse[len(lefts) :]
         parts = [_email_parts(vocab[k]) for k in used.tolist()]
         names = self.nicknames
-        codes: dict[str, int] = {}
         local, domain, digitless, org = (
-            np.asarray([codes.setdefault(text, len(codes)) for text in column], dtype=np.int64)
+            factorise(column).codes  # equal codes for equal texts ("" is -1 on both sides)
             for column in (
                 [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts],
                 [email_organisation(p[1]) for p in parts],

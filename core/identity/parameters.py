@@ -21,12 +21,22 @@ from core.identity.compare import Comparison
 from core.identity.frequencies import TermFrequencies, tf_adjustments
 from core.identity.records import RecordTable
 
-__all__ = ["FLOOR", "ModelParameters", "match_probability", "pair_weights", "score"]
+__all__ = ["ModelParameters", "level_bits", "match_probability", "pair_weights", "prior_bits", "score"]
 
 Floats = npt.NDArray[np.float64]
 Levels = npt.NDArray[np.int8]
 Index = npt.NDArray[np.int32]
-FLOOR = 1e-9
+_FLOOR = 1e-9
+
+
+def level_bits(m: Floats | float, u: Floats | float) -> Floats:
+    """A level's weight in bits, ``log2(m / u)``, each probability floored so none is infinite."""
+    return np.log2(np.maximum(m, _FLOOR) / np.maximum(u, _FLOOR))
+
+
+def prior_bits(prior: float) -> float:
+    """The prior's log-odds in bits: ``log2(prior / (1 - prior))``."""
+    return float(np.log2(prior / (1.0 - prior)))
 
 
 @dataclass(frozen=True)
@@ -47,14 +57,14 @@ class ModelParameters:
     @property
     def prior_weight(self) -> float:
         """The prior's log-odds in bits: ``log2(prior / (1 - prior))``."""
-        return float(np.log2(self.prior / (1.0 - self.prior)))
+        return prior_bits(self.prior)
 
     def weight_table(self) -> Floats:
         """Return ``W[c, level]`` = log2(m/u); the last column (index ``-1``, missing) is 0."""
         width = max((len(labels) for labels in self.labels), default=0) + 1
         table = np.zeros((len(self.names), width), dtype=np.float64)
         for c, (m, u) in enumerate(zip(self.m, self.u, strict=True)):
-            table[c, : len(m)] = np.log2(np.maximum(m, FLOOR) / np.maximum(u, FLOOR))
+            table[c, : len(m)] = level_bits(m, u)
         return table
 
     def to_dict(self) -> dict[str, object]:

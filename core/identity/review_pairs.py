@@ -16,10 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from core.identity.explain import Decision
-from core.identity.parameters import FLOOR
+from core.identity.parameters import level_bits, prior_bits
 from core.identity.resolution import Resolution
 from core.store import ReviewInput, Store
 from core.store.report_tables import IdentityReviewRow
@@ -83,12 +81,12 @@ def _rebuilt(stored: Mapping[str, Any], model: Mapping[str, Any] | None) -> dict
             )
             continue
         m, u = float(known["m"]), float(known["u"])
-        weight = float(np.log2(max(m, FLOOR) / max(u, FLOOR))) + float(tf)
+        weight = float(level_bits(m, u)) + float(tf)
         contributions.append(
             {"comparison": name, "level": level, "weight": round(weight, 4), "m": m, "u": u,
              "tf_adjustment": round(float(tf), 4)}
         )  # fmt: skip
     prior = None if model is None else float(model["prior"])
-    prior_weight = None if prior is None else round(float(np.log2(prior / (1.0 - prior))), 4)
+    prior_weight = None if prior is None else round(prior_bits(prior), 4)
     return {"method": stored.get("method"), "rule": stored.get("rule"), "prior_weight": prior_weight,
             "contributions": contributions}  # fmt: skip
