@@ -37,10 +37,8 @@ def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: st
     )
     console.print(f"  canonical   {summary.canonical:>9,} models written")
     console.print(f"  parked      {summary.parked:>9,}")
-    for group, count in summary.reasons.most_common(10):
-        console.print(
-            f"    {count:>7,}  {group}  e.g. {mask_text(summary.examples[group])}", markup=False
-        )  # masked, as in ``store parked``
+    for group, count in summary.reasons.most_common(10):  # the example masked, as in ``store parked``
+        console.print(f"    {count:>7,}  {group}  e.g. {mask_text(summary.examples[group])}", markup=False)
     console.print(f"  values left out {summary.field_problems:>5,} (the records kept)")
     for field, count in summary.problem_fields.most_common(10):
         console.print(f"    {count:>7,}  {field}", markup=False)

@@ -393,9 +393,9 @@ def prepare_records(
     rows = sorted(
         (
             _Prepared(
-                str(p.source), f"{p.source.system}:{p.source.source_id}", StoredPeople.pack(p) if compact else p, name(p.first_name), plain(p.last_name),
-                _emails_of(p, email_of), _phones_of(p), _date_of_birth(p), company(p.company), street(p.street),
-                postcode(p.postcode), plain(p.city), _external_ids_of(p),
+                str(p.source), f"{p.source.system}:{p.source.source_id}", StoredPeople.pack(p) if compact else p,
+                name(p.first_name), plain(p.last_name), _emails_of(p, email_of), _phones_of(p), _date_of_birth(p),
+                company(p.company), street(p.street), postcode(p.postcode), plain(p.city), _external_ids_of(p),
             )
             for p in people
         ),

@@ -35,7 +35,7 @@ TOMBSTONED_KINDS = ("email:", "external_id:")
 
 STORED_AT_ONCE = 1000
 """Records mapped and stored together: a run's memory follows this, not the connector's page size
-(a Mixpanel export batch is 5,000 events); the batch's cursor is saved once all its parts are stored."""
+(a Mixpanel export batch may be set up to 100,000 events); the batch's cursor is saved once all its parts are stored."""
 
 log = structlog.get_logger(__name__)
 
