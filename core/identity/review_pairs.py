@@ -13,37 +13,80 @@ whole by earlier versions are read as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from core.identity.explain import Decision
+from core.identity.explain import Decision, Method
 from core.identity.parameters import level_bits, prior_bits
 from core.identity.resolution import Resolution
 from core.store import ReviewInput, Store
 from core.store.report_tables import IdentityReviewRow
+from core.store.types import canonical_json
 
-__all__ = ["review_explanations", "review_inputs"]
+__all__ = ["explanation_texts", "review_explanations", "review_inputs"]
 
 _MISSING = "missing"
+_METHODS = {method: method.value for method in Method}
 
 
 def review_inputs(resolution: Resolution, model_id: int) -> Iterator[ReviewInput]:
-    """Yield every pair a resolution sent to review, scored by the stored model ``model_id``."""
+    """Yield every pair a resolution sent to review, scored by the stored model ``model_id``.
+
+    Each explanation is handed over as its canonical JSON text (``explanation_texts``).
+    """
     pairs, parameters, keys = resolution.pairs, resolution.parameters, resolution.table.keys
     scored = resolution.scored(Decision.REVIEW)
-    names = list(parameters.names)
-    labels = [(*found, _MISSING) for found in parameters.labels]  # level -1 is a value missing
-    for row, position in enumerate(scored.positions.tolist()):
-        levels = [labels[c][level] for c, level in enumerate(scored.levels[row].tolist())]
-        explanation = {
-            "model": model_id, "method": pairs.method[position].value, "rule": pairs.rule[position],
-            "comparisons": names, "levels": levels, "tf": scored.adjustments[row].tolist(),
-        }  # fmt: skip
-        yield ReviewInput(
-            keys[int(pairs.left[position])], keys[int(pairs.right[position])],
-            float(scored.probabilities[row]), float(scored.match_weights[row]), pairs.reasons.get(position),
-            explanation,
-        )  # fmt: skip
+    positions = scored.positions.tolist()
+    texts = explanation_texts(
+        model_id,
+        parameters.names,
+        [(*found, _MISSING) for found in parameters.labels],  # level -1 is a value missing
+        ([_METHODS[pairs.method[p]] for p in positions], [pairs.rule[p] for p in positions]),
+        scored.levels.tolist(),
+        scored.adjustments.tolist(),
+    )
+    lefts, rights = pairs.left[scored.positions].tolist(), pairs.right[scored.positions].tolist()
+    found = zip(
+        positions, lefts, rights, scored.probabilities.tolist(), scored.match_weights.tolist(), texts, strict=True
+    )
+    for position, left, right, probability, weight, text in found:
+        yield ReviewInput(keys[left], keys[right], probability, weight, pairs.reasons.get(position), text)
+
+
+def explanation_texts(
+    model_id: int,
+    names: Sequence[str],
+    labels: Sequence[Sequence[str]],
+    how: tuple[Sequence[str], Sequence[str | None]],
+    levels: Iterable[Sequence[int]],
+    adjustments: Iterable[Sequence[float]],
+) -> Iterator[str]:
+    """The stored explanation of each pair as canonical JSON text, its repeated parts encoded once.
+
+    Equal to ``canonical_json({"model", "method", "rule", "comparisons", "levels", "tf"})`` of each
+    pair (a test compares them): the comparisons' names are the same for every pair, and a batch's
+    pairs share a few dozen level patterns, methods and rules and far fewer term-frequency
+    adjustments than pairs (they follow the names and addresses compared), so each of those is
+    encoded once.
+    """
+    head = canonical_json({"comparisons": list(names)})[:-1]
+    model = canonical_json(model_id)
+    patterns: dict[tuple[int, ...], str] = {}
+    scalars: dict[str | None, str] = {}
+    weights: dict[tuple[float, ...], str] = {}  # pairs of the same names share their adjustments
+    for method, rule, row, tf in zip(*how, levels, adjustments, strict=True):
+        pattern, adjusted = tuple(row), tuple(tf)
+        tf_text = weights.get(adjusted)
+        if tf_text is None:
+            tf_text = weights[adjusted] = canonical_json(adjusted)
+        level_text = patterns.get(pattern)
+        if level_text is None:
+            level_text = patterns[pattern] = canonical_json([labels[c][level] for c, level in enumerate(pattern)])
+        method_text = scalars.get(method) or scalars.setdefault(method, canonical_json(method))
+        rule_text = scalars.get(rule) or scalars.setdefault(rule, canonical_json(rule))
+        yield (
+            f'{head},"levels":{level_text},"method":{method_text},"model":{model},"rule":{rule_text},"tf":{tf_text}}}'
+        )
 
 
 def review_explanations(store: Store, rows: Sequence[IdentityReviewRow]) -> dict[int, dict[str, Any]]:

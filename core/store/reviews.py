@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -59,16 +59,16 @@ class ReviewStatus(StrEnum):
 _UNDECIDED = (ReviewStatus.OPEN.value, ReviewStatus.GONE.value)
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewInput:
-    """A pair in the review band, as a batch resolution found it."""
+class ReviewInput(NamedTuple):
+    """A pair in the review band, as a batch resolution found it (a tuple: a batch makes a million)."""
 
     left: str
     right: str
     probability: float
     match_weight: float
     reason: str | None
-    explanation: Mapping[str, Any] = field(default_factory=dict)
+    explanation: Mapping[str, Any] | str = MappingProxyType({})
+    """The explanation, or its canonical JSON text (``canonical_json``) when the caller made it."""
 
 
 class Reviews(Repository):
@@ -88,6 +88,7 @@ class Reviews(Repository):
                 sa.select(c.left_record, c.right_record, c.status))}  # fmt: skip
             conn.execute(sa.update(_REVIEWS).where(c.status == ReviewStatus.OPEN).values(status=ReviewStatus.GONE))
             found_at = bind_value(conn.dialect, c.found_at, self._db.now())
+            opened = ReviewStatus.OPEN.value
             for chunk in chunked(pairs):  # a chunk at a time: a large batch has a million pairs
                 new: dict[tuple[str, str], tuple[Any, ...]] = {}
                 again: dict[tuple[str, str], tuple[Any, ...]] = {}
@@ -100,15 +101,15 @@ class Reviews(Repository):
                         float(p.probability),
                         float(p.match_weight),
                         p.reason,
-                        canonical_json(dict(p.explanation)),
+                        p.explanation if isinstance(p.explanation, str) else canonical_json(dict(p.explanation)),
                     )
                     if status is None:  # twice in one chunk: the last one stands
-                        new[(left, right)] = (left, right, *values, ReviewStatus.OPEN.value, found_at, run_id)
+                        new[(left, right)] = (left, right, *values, opened, found_at, run_id)
                     else:
-                        again[(left, right)] = (*values, ReviewStatus.OPEN.value, run_id, left, right)
+                        again[(left, right)] = (*values, opened, run_id, left, right)
                 insert_rows(conn, _REVIEWS, _INSERTED, new.values())
                 update_rows(conn, _REVIEWS, _KEY, _UPDATED, builtins.list(again.values()))
-                status_of.update(dict.fromkeys(new, ReviewStatus.OPEN.value))  # a later chunk updates them
+                status_of.update(dict.fromkeys(new, opened))  # a later chunk updates them
                 kept += len(new) + len(again)
         return kept
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.identity.explain import Decision
-from core.identity.review_pairs import review_explanations
+from core.identity.review_pairs import explanation_texts, review_explanations
 from core.store import ReviewInput, Store
+from core.store.types import canonical_json
 from tests.core.identity.stable_helpers import load, run
 from tests.core.identity.synthetic import generate
 
@@ -68,4 +71,31 @@ def test_a_pair_stored_whole_reads_as_stored_and_one_whose_model_is_gone_shows_n
     assert gone["prior_weight"] is None
     assert [(c["comparison"], c["level"], c["weight"]) for c in gone["contributions"]] == [
         ("email", "exact", None), ("first_name", "missing", 0.0),
+    ]  # fmt: skip
+
+
+_LABELS = (("different", "close", "exact"), ("different", "exact"), ("different", "street", "exact"))
+_PAIR = st.tuples(
+    st.sampled_from(["score", "rule"]),
+    st.one_of(st.none(), st.sampled_from(["same_personal_email", "pin", 'a "quoted" rule'])),
+    st.tuples(*(st.integers(-1, len(found) - 1) for found in _LABELS)),
+    st.tuples(*(st.floats(-20, 20, allow_nan=False) for _ in _LABELS)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10**6), st.lists(_PAIR, max_size=30))
+def test_each_explanation_text_is_the_canonical_json_of_that_explanation_alone(model_id, found):
+    names = ("first_name", "email", "address")
+    labels = [(*levels, "missing") for levels in _LABELS]
+    texts = list(
+        explanation_texts(
+            model_id, names, labels, ([f[0] for f in found], [f[1] for f in found]),
+            [f[2] for f in found], [f[3] for f in found],
+        )
+    )  # fmt: skip
+    assert texts == [
+        canonical_json({"model": model_id, "method": method, "rule": rule, "comparisons": list(names),
+                        "levels": [labels[c][level] for c, level in enumerate(levels)], "tf": list(tf)})
+        for method, rule, levels, tf in found
     ]  # fmt: skip
