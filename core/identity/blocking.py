@@ -164,6 +164,43 @@ class KeyRows:
         for row, record in enumerate(self.records.tolist()):
             yield record, "|".join(c[row] for c in keys), "|".join(c[row] for c in subs)
 
+    def distinct_texts(self, prefix: str, limit: int) -> Iterator[tuple[int, str, str]]:
+        """``(record, prefix + key text, sub-key text)`` of each distinct row, in row order, texts cut at ``limit``.
+
+        The distinct rows of ``texts``, each prefixed and cut, in the order ``texts`` gives
+        them first. Each distinct key and sub-key text is made once, not once a row.
+        """
+        size = len(self.records)
+        key_codes, key_texts = _texts(self.key, prefix, limit, size)
+        sub_codes, sub_texts = _texts(self.sub, "", limit, size)
+        rows = _refactorised(_refactorised(self.records, key_codes), sub_codes)
+        first = np.sort(np.unique(rows, return_index=True)[1])
+        found = zip(self.records[first].tolist(), key_codes[first].tolist(), sub_codes[first].tolist(), strict=True)
+        for record, key, sub in found:
+            yield record, key_texts[key], sub_texts[sub]
+
+
+def _refactorised(codes: Codes, more: Codes) -> Codes:
+    """One small code per distinct ``(codes, more)`` row (both non-negative)."""
+    combined = codes.astype(np.int64) * (int(more.max(initial=0)) + 1) + more
+    found: Codes = np.unique(combined, return_inverse=True)[1].astype(np.int64).ravel()
+    return found
+
+
+def _texts(parts: tuple[Part, ...], prefix: str, limit: int, size: int) -> tuple[Codes, list[str]]:
+    """Each of ``size`` rows' ``prefix + "|".join(parts)`` cut at ``limit``: a code per row and the distinct texts."""
+    if not parts or not size:
+        return np.zeros(size, dtype=np.int64), [prefix[:limit]]
+    combined = parts[0].codes + 1  # -1 (missing) becomes 0, the part's ""
+    for part in parts[1:]:
+        combined = _refactorised(combined, part.codes + 1)
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    columns = [[p.vocab[code] if code >= 0 else "" for code in p.codes[first].tolist()] for p in parts]
+    made = [(prefix + "|".join(texts))[:limit] for texts in zip(*columns, strict=True)]
+    ids: dict[str, int] = {}
+    code_of = np.asarray([ids.setdefault(text, len(ids)) for text in made], dtype=np.int64)
+    return code_of[inverse.ravel()], list(ids)
+
 
 def _name_variants(first: Part, nicknames: NicknameTable) -> tuple[Codes, Codes, list[str]]:
     """``(first-name code, variant token)`` rows: a first name's first token and the longer names it shortens.

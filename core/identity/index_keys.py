@@ -42,15 +42,10 @@ def iter_index_keys(
     """Yield ``(record, key, sub_key)``: ``index_keys`` one blocking key at a time, as a batch's write-out takes them.
 
     A record's pairs are distinct (a pair can only repeat within one key, whose name
-    starts its text), and only one key's pairs are held at a time.
+    starts its text), and only one key's texts are held at a time.
     """
     for name, rows in key_rows(table, keys, nicknames).items():
-        seen: set[tuple[int, str, str]] = set()
-        for record, key, sub in rows.texts():
-            item = (record, f"{name.value}:{key}"[:BLOCK_KEY_LENGTH], sub[:BLOCK_KEY_LENGTH])
-            if item not in seen:
-                seen.add(item)
-                yield item
+        yield from rows.distinct_texts(f"{name.value}:", BLOCK_KEY_LENGTH)
     for record, own in enumerate(table.own_ids):
         for external in dict.fromkeys(
             f"external_id:{e}"[:BLOCK_KEY_LENGTH] for e in (own, *table.external_ids[record])

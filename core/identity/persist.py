@@ -157,9 +157,9 @@ def _index(
     records = ((key, profile_of[key], text) for key, text in zip(table.keys, texts, strict=True))
 
     def keys() -> Iterator[tuple[str, str, str, str]]:
+        profiles = [profile_of[key] for key in table.keys]
         for record, block_key, sub_key in iter_index_keys(table, resolution.settings.blocking.keys, nicknames):
-            key = table.keys[record]
-            yield block_key, sub_key, key, profile_of[key]
+            yield block_key, sub_key, table.keys[record], profiles[record]
 
     return records, keys()
 

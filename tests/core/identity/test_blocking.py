@@ -115,3 +115,26 @@ def test_distinct_pair_codes_are_numpys_unique(values):
     codes = np.asarray(values, dtype=np.int64)
     found = blocking._distinct(codes)
     assert found.dtype == np.int64 and np.array_equal(found, np.unique(codes))
+
+
+_PART = st.lists(st.text(alphabet="ab|", min_size=0, max_size=6), min_size=1, max_size=5, unique=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_PART, min_size=1, max_size=2),
+    st.lists(_PART, max_size=2),
+    st.lists(st.tuples(st.integers(0, 6), st.integers(-1, 4), st.integers(-1, 4)), max_size=40),
+    st.integers(1, 12),
+)
+def test_distinct_texts_are_the_rows_texts_cut_and_each_given_once(keys, subs, rows, limit):
+    def part(vocab, column):
+        return blocking.Part(np.asarray([min(r[column], len(vocab) - 1) for r in rows], dtype=np.int64), vocab)
+
+    found = blocking.KeyRows(
+        np.asarray([r[0] for r in rows], dtype=np.int64),
+        tuple(part(v, 1 + i % 2) for i, v in enumerate(keys)),
+        tuple(part(v, 2 - i % 2) for i, v in enumerate(subs)),
+    )
+    expected = list(dict.fromkeys((r, f"k:{key}"[:limit], sub[:limit]) for r, key, sub in found.texts()))
+    assert list(found.distinct_texts("k:", limit)) == expected
