@@ -16,9 +16,9 @@ collector's passes over them cost as much as a fifth of the run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 import structlog
 
@@ -28,7 +28,7 @@ from core.identity.engine import collector_paused, resolve
 from core.identity.index_keys import iter_index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.pins import PinnedClusters, pinned_clusters
-from core.identity.records import StoredPeople, person_json
+from core.identity.records import StoredPeople, person_json, stored_person
 from core.identity.resolution import Resolution
 from core.identity.review_pairs import review_inputs
 from core.identity.settings import GOLDEN_FIELDS, IdentitySettings, SurvivorshipSettings
@@ -168,25 +168,31 @@ _PLAIN = (str, int, bool)
 """Golden values whose JSON form is the value itself (the direct path of a one-record profile)."""
 
 
-def _golden_of_one(person: Person, rules: Mapping[str, str], settings: SurvivorshipSettings) -> dict[str, object]:
-    """``golden_json(golden_record([person], settings))``, without a model per field.
+def _golden_of_one(text: str, rules: Mapping[str, str], settings: SurvivorshipSettings) -> dict[str, object]:
+    """``golden_json(golden_record([person], settings))`` of the person whose canonical JSON is ``text``.
 
     With one record every rule chooses that record's value, so each field keeps its
-    value with the record's provenance; only the rule's name differs per field.
+    value with the record's provenance; only the rule's name differs per field. The
+    values are read from the JSON the store wrote (``person_json``), which holds them in
+    the form a golden record stores; the Person is made only for a value of another kind.
     """
+    person = json.loads(text)
     golden: dict[str, object] = {}
     provenance: dict[str, object] | None = None
     for name in GOLDEN_FIELDS:
-        value = getattr(person, name)
+        value = person.get(name)
         if value is None or value == "":
             continue
-        plain = value.isoformat() if isinstance(value, date) else value
-        if type(plain) not in _PLAIN:  # anything else takes the general path
-            return golden_json(golden_record([person], settings))
+        if type(value) not in _PLAIN:  # anything else takes the general path
+            return golden_json(golden_record([stored_person(text)], settings))
         if provenance is None:
-            kept = GoldenValue(value=None, source=person.source, rule="", observed_at=person.updated_at)
-            provenance = kept.model_dump(mode="json")
-        golden[name] = {**provenance, "value": plain, "rule": rules[name]}
+            provenance = {
+                "value": None,
+                "source": person["source"],
+                "rule": "",
+                "observed_at": person.get("updated_at"),
+            }
+        golden[name] = {**provenance, "value": value, "rule": rules[name]}
     return dict(sorted(golden.items()))
 
 
@@ -197,10 +203,11 @@ def _profiles(
     settings = resolution.settings.survivorship
     rules = {name: settings.rule_for(name).value for name in GOLDEN_FIELDS}
     people: Sequence[Person] = resolution.people
+    text_of = people.text if isinstance(people, StoredPeople) else lambda i: person_json(people[i])
 
     def golden(members: list[int]) -> dict[str, object]:
         if len(members) == 1:
-            return _golden_of_one(people[members[0]], rules, settings)
+            return _golden_of_one(text_of(members[0]), rules, settings)
         return golden_json(golden_record([people[i] for i in members], settings))
 
     for pid, members in zip(ids.profile_ids, pinned.clusters, strict=True):
