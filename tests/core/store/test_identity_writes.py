@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from core.errors import StoreError
 from core.store import LinkInput, LinkMethod, ProfileInput, ProfileStatus
@@ -83,3 +84,24 @@ def test_a_row_the_database_refuses_is_a_store_error_and_nothing_of_the_block_la
         with store.database.transaction() as conn:
             insert_rows(conn, table, ("profile_id", "status"), [("cp_x", None)])  # status may not be NULL
     assert store.profiles.get("cp_1") is None
+
+
+def _block_key_indexes(store) -> list[tuple[str, tuple[str, ...]]]:
+    with store.database.connection() as conn:
+        found = sa.inspect(conn).get_indexes("identity_block_keys")
+    return sorted((str(index["name"]), tuple(index["column_names"])) for index in found)
+
+
+def test_a_whole_replace_builds_the_block_key_indexes_again_and_a_failed_one_keeps_rows_and_indexes(store):
+    indexes = _block_key_indexes(store)
+    assert indexes == [
+        ("ix_identity_block_keys_key", ("key", "sub_key")),
+        ("ix_identity_block_keys_record", ("record",)),
+    ]
+    keys = [(f"k{i}", "", f"crm/people/{i}", f"cp_{i}") for i in range(50)]
+    replace_index(store.database, [(f"crm/people/{i}", f"cp_{i}", "{}") for i in range(50)], keys, scope=None)
+    assert _block_key_indexes(store) == indexes
+    with pytest.raises(StoreError):  # a key the database refuses (NULL) after the indexes were dropped
+        replace_index(store.database, [], [("k1", "", "crm/people/1", "cp_1"), ("k2", "", None, "y")], scope=None)
+    assert _block_key_indexes(store) == indexes
+    assert store.identity_index.block_key_sizes(["k0", "k49"]) == {"k0": 1, "k49": 1}
