@@ -19,27 +19,15 @@ from typing import Annotated
 import typer
 
 from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
-from core.commands.directory_cmd import list_command
 from core.commands.identity_store_cmd import (
     SettingsOption,
-    explain_command,
-    merge_command,
     resolve_store_command,
-    split_command,
 )
-from core.commands.review_cmd import review_command
 from core.commands.store_cmd import UrlOption
 from core.csvout import CsvWriter
 from core.errors import RecordRejected, UsageError
 from core.identity import FilePeople, Resolution, load_settings, read_mapped_file, read_people_file, resolve
 from core.logs import mask_text
-
-app = typer.Typer(help="Resolve people into unified profiles.", no_args_is_help=True)
-app.command("explain")(explain_command)
-app.command("merge")(merge_command)
-app.command("split")(split_command)
-app.command("review")(review_command)
-app.command("list")(list_command)
 
 
 def _file_and_out(file: Path | None, out: Path | None) -> tuple[Path, Path]:
@@ -72,7 +60,6 @@ def _write_explanations(path: Path, resolution: Resolution) -> None:
             handle.write(json.dumps(resolution.explain(position).to_dict()) + "\n")
 
 
-@app.command("resolve")
 def resolve_command(
     file: Annotated[Path | None, typer.Argument(help="File of people: CSV, JSON lines or JSON.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write record_id,profile_id.")] = None,

@@ -20,7 +20,7 @@ try:  # Typer 0.16 and later carry their own copy of click
 except ImportError:  # pragma: no cover - older Typer runs on click itself
     from click.utils import make_default_short_help  # type: ignore[no-redef]
 
-__all__ = ["LazyCommand", "LazyGroup", "load_command"]
+__all__ = ["LazyCommand", "LazyGroup", "lazy_typer", "load_command"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +97,9 @@ class LazyGroup(TyperGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def lazy_typer(help_text: str, commands: tuple[LazyCommand, ...]) -> typer.Typer:
+    """A command group whose ``--help`` lists ``commands`` from the table, importing none of them."""
+    group = type("LazyTable", (LazyGroup,), {"lazy": commands})
+    return typer.Typer(help=help_text, cls=group, no_args_is_help=True)

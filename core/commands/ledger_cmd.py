@@ -32,11 +32,9 @@ from core.ledger.vocabulary import Part
 from core.reports.person import find_person
 from core.store import Store, open_store
 
-__all__ = ["app", "clients", "load_ledger_settings"]
+__all__ = ["clients", "load_ledger_settings"]
 
-app = typer.Typer(help="The customer's own ledger: consents, preferences, interests and grants.", no_args_is_help=True)
 clients = typer.Typer(help="Systems that may ask people for scoped reading (OAuth 2.0 clients).", no_args_is_help=True)
-app.add_typer(clients, name="clients")
 
 ConfigOption = Annotated[
     Path | None,
@@ -76,7 +74,6 @@ def _read_file(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@app.command("record")
 def record_command(
     source: Annotated[str, typer.Argument(help="A JSON file of one statement or a list, or - for standard input.")],
     url: UrlOption = None,
@@ -161,7 +158,6 @@ def _print_show(report: dict[str, Any]) -> None:
     console.print(history)
 
 
-@app.command("show")
 def show_command(
     person: Annotated[
         str, typer.Argument(help="A profile ID (or alias), an email address or a record (system:record-id).")
@@ -187,7 +183,6 @@ def show_command(
     _print_show(report)
 
 
-@app.command("export")
 def export_command(
     person: Annotated[
         str, typer.Argument(help="A profile ID (or alias), an email address or a record (system:record-id).")
@@ -209,7 +204,6 @@ def export_command(
     console.print(f"wrote {len(document['statements'])} statements of {person} to {out}", markup=False)
 
 
-@app.command("import")
 def import_command(
     source: Annotated[str, typer.Argument(help="A document made by `ledger export` (or - for standard input).")],
     person: Annotated[str | None, typer.Option("--person", help="The local profile to file it under.")] = None,
@@ -244,7 +238,6 @@ def import_command(
     )
 
 
-@app.command("verify")
 def verify_command(url: UrlOption = None, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Check every person's chain and every signature; name the first broken entry of each chain (exit 4)."""
     with errors_to_exit():
@@ -267,7 +260,6 @@ def verify_command(url: UrlOption = None, config: ConfigOption = None, as_json: 
         raise typer.Exit(4)
 
 
-@app.command("link")
 def link_command(
     person: Annotated[
         str, typer.Argument(help="A profile ID (or alias), an email address or a record (system:record-id).")
@@ -288,7 +280,6 @@ def link_command(
     console.print(f"works once, until {iso(expires_at)}; send it only to the person", markup=False, style="dim")
 
 
-@app.command("keygen")
 def keygen_command(as_json: JsonOption = False) -> None:
     """Print a new Ed25519 signing key (keep it in your secret store; export it as CONTACTPOINT_LEDGER_KEY)."""
     text = generate_key_text()

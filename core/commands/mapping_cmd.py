@@ -20,14 +20,9 @@ from core.config import build_connector, found_project
 from core.errors import ConfigError, Problem, problem_count
 from core.mapping import CheckReport, Mapped, check_mapping
 
-__all__ = ["app"]
-
-app = typer.Typer(help="Validate YAML mappings and map sample records with them.", no_args_is_help=True)
-
 _EXIT_CONFIG = ConfigError.exit_code
 
 
-@app.command("check")
 def check(
     file: Annotated[Path, typer.Argument(help="The mapping file, e.g. mappings/salesforce.yaml.")],
     sample: Annotated[
@@ -126,8 +121,3 @@ def _render(value: Any) -> str:
     if hasattr(value, "value") and isinstance(value.value, str):  # StrEnum members
         return str(value.value)
     return str(value)
-
-
-from core.commands.mapping_run import run  # noqa: E402  (``mapping run`` lives in its own module)
-
-app.command("run")(run)

@@ -20,7 +20,6 @@ from rich.table import Table
 
 from connectors.base import Connector
 from core.commands.common import console, errors_to_exit, print_json
-from core.commands.directory_cmd import search_command
 from core.commands.report_cmd import current_user
 from core.config import build_connector
 from core.privacy import erase_person, export_person, plan_erasure
@@ -29,19 +28,14 @@ from core.reports.project import ProjectContext, project_context
 from core.store import open_store
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
 
-__all__ = ["app"]
-
 log = structlog.get_logger(__name__)
-app = typer.Typer(help="One person: their unified profile, a copy of everything held, erasure.", no_args_is_help=True)
 
-app.command("search")(search_command)
 
 Person = Annotated[str, typer.Argument(help="A profile ID, an email address, or system:record-id.")]
 Config = Annotated[Path | None, typer.Option("--config", "-c", help="Project file (default: ./contactpoint.yaml when present).")]  # fmt: skip
 Url = Annotated[str | None, typer.Option("--url", help="Database URL (default: the project's, else CONTACTPOINT_DATABASE_URL).")]  # fmt: skip
 
 
-@app.command("show")
 def show(
     person: Person,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -92,7 +86,6 @@ def _print(view: dict[str, Any]) -> None:
         console.print("personal values are masked; --reveal shows them (logged)", markup=False)
 
 
-@app.command("export")
 def export(
     person: Person,
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON document here (default: standard output).")] = None,
@@ -121,7 +114,6 @@ def _connectors(context: ProjectContext) -> dict[str, Connector]:
     return {name: build_connector(project, name) for name, s in project.systems.items() if s.enabled}
 
 
-@app.command("erase")
 def erase(
     person: Person,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be removed and asked of each system; change nothing.")] = False,

@@ -28,10 +28,9 @@ from core.reports.render import write_csv, write_html, write_json
 from core.reports.tables import Report
 from core.store import open_store
 
-__all__ = ["app", "current_user"]
+__all__ = ["current_user"]
 
 log = structlog.get_logger(__name__)
-app = typer.Typer(help="Reports over the store and the run ledger.", no_args_is_help=True)
 
 
 class Format(StrEnum):
@@ -50,7 +49,6 @@ def current_user() -> str | None:
         return None
 
 
-@app.command("reconcile")
 def reconcile(
     since: Annotated[str | None, typer.Option("--since", help="Only runs from this run ID on (default: since the last report).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="html (one file), csv (a folder of files) or json.")] = Format.HTML,

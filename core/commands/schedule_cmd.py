@@ -17,14 +17,9 @@ from core.commands.common import console, errors_to_exit, print_json
 from core.config import DEFAULT_PATH, load_project, project_store_url
 from core.store import open_store
 
-__all__ = ["app"]
-
-app = typer.Typer(help="Scheduled runs of the jobs contactpoint.yaml declares.", no_args_is_help=True)
-
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Project file.")]
 
 
-@app.command("run")
 def run_command(
     config: ConfigOption = DEFAULT_PATH,
     seconds: Annotated[
@@ -39,7 +34,6 @@ def run_command(
     console.print(f"scheduler stopped after {ran} job run(s)", markup=False)
 
 
-@app.command("list")
 def list_command(
     config: ConfigOption = DEFAULT_PATH,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,

@@ -24,9 +24,8 @@ from core.sync.lifecycle import RunContext, RunKind
 from core.sync.planner import Plan
 from core.sync.run import SyncOptions, SyncSummary, run_sync, selected_systems, sync_jobs
 
-__all__ = ["app", "plan_json", "summary_json"]
+__all__ = ["plan_json", "summary_json"]
 
-app = typer.Typer(help="Sync runs: pull, resolve, decide, write back.", no_args_is_help=True)
 
 _SAMPLE = 10
 
@@ -111,7 +110,6 @@ def _print(summary: SyncSummary, run_id: str, seconds: float) -> None:
                   f"in {counters['write_calls']} calls; alerts sent {summary.pushed.alerts_sent}", markup=False)  # fmt: skip
 
 
-@app.command("run")
 def run_command(
     system: Annotated[
         list[str] | None,

@@ -11,7 +11,7 @@ import pytest
 import typer
 
 from core.cli import COMMANDS, app
-from core.commands.lazy import load_command
+from core.commands.lazy import LazyGroup, load_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,6 +82,13 @@ def test_the_help_of_a_light_group_imports_no_heavy_module(group):
     assert _heavy(modules, allowed=RUNNING) == []
 
 
+@pytest.mark.parametrize("group", ["identity", "profile", "sync", "mapping", "ledger", "report", "schedule"])
+def test_the_help_of_a_group_of_heavy_commands_imports_none_of_them(group):
+    modules = _modules_after(group, "--help")
+    assert _heavy(modules, allowed=RUNNING) == []
+    assert sorted(m for m in modules if m.startswith("core.commands.")) == ["core.commands.groups", "core.commands.lazy"]
+
+
 def test_a_group_help_imports_that_group_only():
     modules = _modules_after("policy", "--help")
     commands = {m for m in modules if m.startswith("core.commands.")}
@@ -90,10 +97,18 @@ def test_a_group_help_imports_that_group_only():
 
 
 def test_the_table_help_is_each_commands_own_help():
-    for entry in COMMANDS:
-        loaded = load_command(entry)
-        assert loaded.name == entry.name
-        assert loaded.get_short_help_str(10_000) == entry.help, entry.name
+    tables = [("", COMMANDS)]
+    checked = 0
+    while tables:
+        parent, entries = tables.pop()
+        for entry in entries:
+            loaded = load_command(entry)
+            assert loaded.name == entry.name
+            assert loaded.get_short_help_str(10_000) == entry.help, f"{parent} {entry.name}"
+            checked += 1
+            if isinstance(loaded, LazyGroup):  # a group of its own table: each of its commands too
+                tables.append((f"{parent} {entry.name}", loaded.lazy))
+    assert checked > len(COMMANDS) + 20
 
 
 def test_every_command_of_the_table_is_listed_once_in_order():
