@@ -18,7 +18,10 @@ from core.identity.records import RecordTable
 from core.identity.settings import IdentitySettings
 from core.identity.survivorship import golden_record
 
-__all__ = ["PairDecisions", "PinDecisions", "Resolution", "ScoredPairs"]
+__all__ = ["SCORED_PART", "PairDecisions", "PinDecisions", "Resolution", "ScoredPairs"]
+
+SCORED_PART = 10_000
+"""Pairs scored at once when a resolution's pairs are explained or stored one after another."""
 
 
 @dataclass(frozen=True)
@@ -154,8 +157,23 @@ class Resolution:
         The weights are summed comparison by comparison, in the order ``explain_levels``
         adds them, so every figure is the one ``explain`` gives for the pair alone.
         """
+        return self._scored_at(self._positions(decision))
+
+    def scored_in_parts(self, decision: Decision, size: int | None = None) -> Iterator[ScoredPairs]:
+        """``scored(decision)`` in parts of at most ``size`` pairs (``SCORED_PART``), in order.
+
+        A batch can send a million pairs to review: scored at once, their levels, adjustments
+        and weights alone would take some 200 MB.
+        """
+        positions, size = self._positions(decision), size or SCORED_PART
+        for start in range(0, len(positions), size):
+            yield self._scored_at(positions[start : start + size])
+
+    def _positions(self, decision: Decision) -> npt.NDArray[np.int64]:
+        return np.asarray([i for i, d in enumerate(self.pairs.decision) if d is decision], dtype=np.int64)
+
+    def _scored_at(self, positions: npt.NDArray[np.int64]) -> ScoredPairs:
         pairs, parameters = self.pairs, self.parameters
-        positions = np.asarray([i for i, d in enumerate(pairs.decision) if d is decision], dtype=np.int64)
         width = len(parameters.names)
         levels = pairs.levels[positions].astype(np.int64).reshape(len(positions), width)
         tf = pairs.adjustments[positions] if pairs.adjustments is not None else np.zeros(levels.shape)
@@ -169,35 +187,33 @@ class Resolution:
         return ScoredPairs(positions, levels, tf, weights, match_weights, match_probability(match_weights))
 
     def _explained(self, decision: Decision) -> Iterator[Explanation]:
-        """``explain(position)`` of every pair with ``decision``, its arithmetic done for all of them at once."""
+        """``explain(position)`` of every pair with ``decision``, its arithmetic done a part of the pairs at a time."""
         pairs, parameters = self.pairs, self.parameters
-        scored = self.scored(decision)
-        if not len(scored.positions):
-            return
-        levels, weights, tf = scored.levels, scored.weights, scored.adjustments
         m_of = [[float(x) for x in m] for m in parameters.m]
         u_of = [[float(x) for x in u] for u in parameters.u]
         names, labels = parameters.names, parameters.labels
-        for row, position in enumerate(scored.positions.tolist()):
-            found = zip(levels[row].tolist(), weights[row].tolist(), tf[row].tolist(), strict=True)
-            contributions = tuple(
-                FieldContribution(names[c], labels[c][level], w, m_of[c][level], u_of[c][level], t)
-                if level >= 0
-                else FieldContribution(names[c], "missing", 0.0, None, None)
-                for c, (level, w, t) in enumerate(found)
-            )
-            yield Explanation(
-                left=str(self.records[int(pairs.left[position])]),
-                right=str(self.records[int(pairs.right[position])]),
-                decision=decision,
-                method=pairs.method[position],
-                rule=pairs.rule[position],
-                reason=pairs.reasons.get(position),
-                prior_weight=parameters.prior_weight,
-                match_weight=float(scored.match_weights[row]),
-                probability=float(scored.probabilities[row]),
-                contributions=contributions,
-            )
+        for scored in self.scored_in_parts(decision):
+            levels, weights, tf = scored.levels, scored.weights, scored.adjustments
+            for row, position in enumerate(scored.positions.tolist()):
+                found = zip(levels[row].tolist(), weights[row].tolist(), tf[row].tolist(), strict=True)
+                contributions = tuple(
+                    FieldContribution(names[c], labels[c][level], w, m_of[c][level], u_of[c][level], t)
+                    if level >= 0
+                    else FieldContribution(names[c], "missing", 0.0, None, None)
+                    for c, (level, w, t) in enumerate(found)
+                )
+                yield Explanation(
+                    left=str(self.records[int(pairs.left[position])]),
+                    right=str(self.records[int(pairs.right[position])]),
+                    decision=decision,
+                    method=pairs.method[position],
+                    rule=pairs.rule[position],
+                    reason=pairs.reasons.get(position),
+                    prior_weight=parameters.prior_weight,
+                    match_weight=float(scored.match_weights[row]),
+                    probability=float(scored.probabilities[row]),
+                    contributions=contributions,
+                )
 
     @cached_property
     def _weights(self) -> npt.NDArray[np.float64]:

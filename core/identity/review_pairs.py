@@ -13,7 +13,7 @@ whole by earlier versions are read as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from core.identity.explain import Decision, Method
@@ -23,7 +23,7 @@ from core.store import ReviewInput, Store
 from core.store.report_tables import IdentityReviewRow
 from core.store.types import canonical_json
 
-__all__ = ["explanation_texts", "review_explanations", "review_inputs"]
+__all__ = ["ExplanationTexts", "review_explanations", "review_inputs"]
 
 _MISSING = "missing"
 _METHODS = {method: method.value for method in Method}
@@ -32,60 +32,62 @@ _METHODS = {method: method.value for method in Method}
 def review_inputs(resolution: Resolution, model_id: int) -> Iterator[ReviewInput]:
     """Yield every pair a resolution sent to review, scored by the stored model ``model_id``.
 
-    Each explanation is handed over as its canonical JSON text (``explanation_texts``).
+    Each explanation is handed over as its canonical JSON text (``ExplanationTexts``). The
+    pairs are scored a part at a time (``Resolution.scored_in_parts``): a batch can send a
+    million pairs to review.
     """
     pairs, parameters, keys = resolution.pairs, resolution.parameters, resolution.table.keys
-    scored = resolution.scored(Decision.REVIEW)
-    positions = scored.positions.tolist()
-    texts = explanation_texts(
-        model_id,
-        parameters.names,
-        [(*found, _MISSING) for found in parameters.labels],  # level -1 is a value missing
-        ([_METHODS[pairs.method[p]] for p in positions], [pairs.rule[p] for p in positions]),
-        scored.levels.tolist(),
-        scored.adjustments.tolist(),
-    )
-    lefts, rights = pairs.left[scored.positions].tolist(), pairs.right[scored.positions].tolist()
-    found = zip(
-        positions, lefts, rights, scored.probabilities.tolist(), scored.match_weights.tolist(), texts, strict=True
-    )
-    for position, left, right, probability, weight, text in found:
-        yield ReviewInput(keys[left], keys[right], probability, weight, pairs.reasons.get(position), text)
+    texts = ExplanationTexts(model_id, parameters.names, [(*found, _MISSING) for found in parameters.labels])
+    for scored in resolution.scored_in_parts(Decision.REVIEW):
+        found = zip(
+            scored.positions.tolist(), pairs.left[scored.positions].tolist(), pairs.right[scored.positions].tolist(),
+            scored.probabilities.tolist(), scored.match_weights.tolist(), scored.levels.tolist(),
+            scored.adjustments.tolist(), strict=True,
+        )  # fmt: skip
+        for position, left, right, probability, weight, levels, tf in found:
+            text = texts.text(_METHODS[pairs.method[position]], pairs.rule[position], levels, tf)
+            yield ReviewInput(keys[left], keys[right], probability, weight, pairs.reasons.get(position), text)
 
 
-def explanation_texts(
-    model_id: int,
-    names: Sequence[str],
-    labels: Sequence[Sequence[str]],
-    how: tuple[Sequence[str], Sequence[str | None]],
-    levels: Iterable[Sequence[int]],
-    adjustments: Iterable[Sequence[float]],
-) -> Iterator[str]:
+class ExplanationTexts:
     """The stored explanation of each pair as canonical JSON text, its repeated parts encoded once.
 
-    Equal to ``canonical_json({"model", "method", "rule", "comparisons", "levels", "tf"})`` of each
-    pair (a test compares them): the comparisons' names are the same for every pair, and a batch's
-    pairs share a few dozen level patterns, methods and rules and far fewer term-frequency
-    adjustments than pairs (they follow the names and addresses compared), so each of those is
-    encoded once.
+    ``text`` equals ``canonical_json({"model", "method", "rule", "comparisons", "levels", "tf"})``
+    of the pair (a test compares them): the comparisons' names are the same for every pair, and
+    a batch's pairs share a few dozen level patterns, methods and rules and far fewer
+    term-frequency adjustments than pairs (they follow the names and addresses compared), so
+    each of those is encoded once (at most ``KEPT`` adjustments are kept at a time).
     """
-    head = canonical_json({"comparisons": list(names)})[:-1]
-    model = canonical_json(model_id)
-    patterns: dict[tuple[int, ...], str] = {}
-    scalars: dict[str | None, str] = {}
-    weights: dict[tuple[float, ...], str] = {}  # pairs of the same names share their adjustments
-    for method, rule, row, tf in zip(*how, levels, adjustments, strict=True):
-        pattern, adjusted = tuple(row), tuple(tf)
-        tf_text = weights.get(adjusted)
+
+    KEPT = 100_000
+
+    def __init__(self, model_id: int, names: Sequence[str], labels: Sequence[Sequence[str]]) -> None:
+        """Prepare the texts of pairs scored by model ``model_id`` over ``names`` (``labels`` by level)."""
+        self._head = canonical_json({"comparisons": list(names)})[:-1]
+        self._model = canonical_json(model_id)
+        self._labels = labels
+        self._patterns: dict[tuple[int, ...], str] = {}
+        self._scalars: dict[str | None, str] = {}
+        self._weights: dict[tuple[float, ...], str] = {}
+
+    def text(self, method: str, rule: str | None, levels: Sequence[int], tf: Sequence[float]) -> str:
+        """One pair's explanation: its method, rule, level per comparison (-1 missing) and adjustments."""
+        pattern, adjusted = tuple(levels), tuple(tf)
+        tf_text = self._weights.get(adjusted)
         if tf_text is None:
-            tf_text = weights[adjusted] = canonical_json(adjusted)
-        level_text = patterns.get(pattern)
+            if len(self._weights) >= self.KEPT:
+                self._weights.clear()
+            tf_text = self._weights[adjusted] = canonical_json(adjusted)
+        level_text = self._patterns.get(pattern)
         if level_text is None:
-            level_text = patterns[pattern] = canonical_json([labels[c][level] for c, level in enumerate(pattern)])
+            labels = self._labels
+            level_text = self._patterns[pattern] = canonical_json([labels[c][level] for c, level in enumerate(pattern)])
+        scalars = self._scalars
         method_text = scalars.get(method) or scalars.setdefault(method, canonical_json(method))
         rule_text = scalars.get(rule) or scalars.setdefault(rule, canonical_json(rule))
-        yield (
-            f'{head},"levels":{level_text},"method":{method_text},"model":{model},"rule":{rule_text},"tf":{tf_text}}}'
+        return (
+            f'{self._head},"levels":{level_text},"method":{method_text},"model":{self._model},'
+            f'"rule":{rule_text},"tf":{tf_text}}}'
         )
 
 

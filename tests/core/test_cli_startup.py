@@ -86,7 +86,10 @@ def test_the_help_of_a_light_group_imports_no_heavy_module(group):
 def test_the_help_of_a_group_of_heavy_commands_imports_none_of_them(group):
     modules = _modules_after(group, "--help")
     assert _heavy(modules, allowed=RUNNING) == []
-    assert sorted(m for m in modules if m.startswith("core.commands.")) == ["core.commands.groups", "core.commands.lazy"]
+    assert sorted(m for m in modules if m.startswith("core.commands.")) == [
+        "core.commands.groups",
+        "core.commands.lazy",
+    ]
 
 
 def test_a_group_help_imports_that_group_only():
