@@ -111,8 +111,7 @@ def _combine(*parts: Codes) -> Codes:
     missing = np.zeros(len(parts[0]), dtype=np.bool_)
     for part in parts:
         missing |= part < 0
-        out = out * (int(part.max(initial=0)) + 1) + np.maximum(part, 0)
-        out = np.unique(out, return_inverse=True)[1].astype(np.int64).ravel()
+        out = _refactorised(out, np.maximum(part, 0))
     out[missing] = -1
     return out
 

@@ -154,10 +154,10 @@ def _index(
     table = resolution.table  # prepared once, by ``resolve``
     people = table.people
     texts = people.texts() if isinstance(people, StoredPeople) else (person_json(p) for p in people)
-    records = ((key, profile_of[key], text) for key, text in zip(table.keys, texts, strict=True))
+    profiles = [profile_of[key] for key in table.keys]  # by record index
+    records = zip(table.keys, profiles, texts, strict=True)
 
     def keys() -> Iterator[tuple[str, str, str, str]]:
-        profiles = [profile_of[key] for key in table.keys]
         for record, block_key, sub_key in iter_index_keys(table, resolution.settings.blocking.keys, nicknames):
             yield block_key, sub_key, table.keys[record], profiles[record]
 

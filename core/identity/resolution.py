@@ -26,7 +26,7 @@ SCORED_PART = 10_000
 
 @dataclass(frozen=True)
 class ScoredPairs:
-    """Some of a resolution's pairs with their arithmetic done (``Resolution.scored``), one row per pair.
+    """Some of a resolution's pairs with their arithmetic done (``Resolution.scored_in_parts``), one row per pair.
 
     Attributes:
         positions: The pairs' positions in ``Resolution.pairs``.
@@ -151,19 +151,13 @@ class Resolution:
         """Yield the explanation of every pair sent to review."""
         yield from self._explained(Decision.REVIEW)
 
-    def scored(self, decision: Decision) -> ScoredPairs:
-        """The pairs with ``decision``, their levels, adjustments, weights and probabilities, for all at once.
-
-        The weights are summed comparison by comparison, in the order ``explain_levels``
-        adds them, so every figure is the one ``explain`` gives for the pair alone.
-        """
-        return self._scored_at(self._positions(decision))
-
     def scored_in_parts(self, decision: Decision, size: int | None = None) -> Iterator[ScoredPairs]:
-        """``scored(decision)`` in parts of at most ``size`` pairs (``SCORED_PART``), in order.
+        """The pairs with ``decision``, their levels, adjustments, weights and probabilities, in order.
 
-        A batch can send a million pairs to review: scored at once, their levels, adjustments
-        and weights alone would take some 200 MB.
+        A part of at most ``size`` pairs (``SCORED_PART``) at a time: a batch can send a million
+        pairs to review, and scored at once their levels, adjustments and weights alone would
+        take some 200 MB. The weights are summed comparison by comparison, in the order
+        ``explain_levels`` adds them, so every figure is the one ``explain`` gives for the pair alone.
         """
         positions, size = self._positions(decision), size or SCORED_PART
         for start in range(0, len(positions), size):

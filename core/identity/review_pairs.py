@@ -68,16 +68,16 @@ class ExplanationTexts:
         self._labels = labels
         self._patterns: dict[tuple[int, ...], str] = {}
         self._scalars: dict[str | None, str] = {}
-        self._weights: dict[tuple[float, ...], str] = {}
+        self._adjustments: dict[tuple[float, ...], str] = {}
 
     def text(self, method: str, rule: str | None, levels: Sequence[int], tf: Sequence[float]) -> str:
         """One pair's explanation: its method, rule, level per comparison (-1 missing) and adjustments."""
         pattern, adjusted = tuple(levels), tuple(tf)
-        tf_text = self._weights.get(adjusted)
+        tf_text = self._adjustments.get(adjusted)
         if tf_text is None:
-            if len(self._weights) >= self.KEPT:
-                self._weights.clear()
-            tf_text = self._weights[adjusted] = canonical_json(adjusted)
+            if len(self._adjustments) >= self.KEPT:
+                self._adjustments.clear()
+            tf_text = self._adjustments[adjusted] = canonical_json(adjusted)
         level_text = self._patterns.get(pattern)
         if level_text is None:
             labels = self._labels
