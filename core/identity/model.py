@@ -189,21 +189,44 @@ def _sessions_m(
         free = [{} if c not in left_out else dict(enumerate(start[c].tolist())) for c in range(len(names))]
         m, prior, steps, done = estimate_m(session, u, start, prior_start=0.5, settings=settings, fixed_m=free)
         expected = prior * session.shape[0]
-        reports.append(
-            {
-                "name": session_name,
-                "pairs": int(session.shape[0]),
-                "iterations": steps,
-                "converged": done,
-                "expected_matches": round(float(expected), 1),
-            }
-        )
+        against = _agreeing_against(m, u, [c for c in range(len(names)) if c not in left_out], names)
+        report: dict[str, object] = {
+            "name": session_name,
+            "pairs": int(session.shape[0]),
+            "iterations": steps,
+            "converged": done,
+            "expected_matches": round(float(expected), 1),
+        }
+        reports.append(report)
+        if against:
+            report["rejected"] = f"its matches agree on {', '.join(against)} less often than strangers do"
+            continue
         for c in range(len(names)):
             if c not in left_out:
                 sums[c] += expected * m[c]
                 mass[c] += expected
     found = [np.asarray(sums[c] / mass[c] if mass[c] > 0 else start[c], dtype=np.float64) for c in range(len(names))]
     return found, reports
+
+
+IDENTIFYING = ("email", "phone", "date_of_birth")
+"""Comparisons on which two records of one person agree exactly more often than two strangers, in any data.
+(Not addresses or employers: systems keep them at different grains, a city here and a street there.)"""
+
+
+def _agreeing_against(
+    m: Sequence[Floats], u: Sequence[Floats], learnt: Sequence[int], names: Sequence[str]
+) -> list[str]:
+    """The learnt identifying comparisons whose top level (agreeing fully) is not evidence for a match: ``m <= u``.
+
+    EM finds the largest class of look-alike pairs, and in a batch with few or no
+    duplicates that class is strangers alike on the session's own fields (same common
+    name and postcode) who never share an email or a phone. Two records of one person
+    agree exactly on those more often than two strangers do; a class that does not
+    is not one of matches, and its m would make disagreeing on email or phone count for
+    nothing.
+    """
+    return [names[c] for c in learnt if names[c] in IDENTIFYING and m[c][-1] <= u[c][-1]]
 
 
 def _rule_clustered_pairs(rule_left: npt.NDArray[np.int32], rule_right: npt.NDArray[np.int32], size: int) -> int:
@@ -321,12 +344,11 @@ def train(
         u, m, sessions = _fit(levels, comparisons, settings, cleaned, (fixed_u, fixed_m))
         prior = _prior(levels, m, u, rule_prior, len(table), settings)
     iterations = sum(int(str(session["iterations"])) for session in sessions)
-    converged = all(bool(session["converged"]) for session in sessions)
-    if not converged:
-        log.warning(
-            "identity.em_not_converged",
-            sessions=[session["name"] for session in sessions if not session["converged"]],
-            max_iterations=settings.em.max_iterations,
-        )
+    rejected = [str(session["name"]) for session in sessions if "rejected" in session]
+    unsettled = [str(s["name"]) for s in sessions if not s["converged"] and s["name"] not in rejected]
+    if rejected:
+        log.info("identity.em_sessions_rejected", sessions=rejected, reason="matches agree less often than strangers")
+    if unsettled:
+        log.warning("identity.em_not_converged", sessions=unsettled, max_iterations=settings.em.max_iterations)
     frequencies = TermFrequencies.from_table(table)
-    return ModelParameters(names, labels, m, u, prior, iterations, converged, frequencies, tuple(sessions))
+    return ModelParameters(names, labels, m, u, prior, iterations, not unsettled, frequencies, tuple(sessions))

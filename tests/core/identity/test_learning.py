@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 
 import numpy as np
@@ -59,6 +60,40 @@ def test_em_sessions_are_reported_with_their_convergence_and_every_pair_links():
     dob = parameters.names.index("date_of_birth")
     raw = estimate_u(resolution.table, COMPARISONS, sample=200_000, seed=IdentitySettings().fuzzy.em.seed)
     assert parameters.u[dob][2] < raw[dob][2] / 2
+
+
+def _strangers_alike(n: int) -> list:
+    """``n`` different people from a small pool of names, cities and streets, each with their own email and phone."""
+    rng = random.Random(5)
+    cities = [("Leeds", "LS1 4AP"), ("Paris", "75011"), ("Austin", "78701"), ("Berlin", "10115")]
+    companies = ["Acme Ltd", "Hooli", "Globex Inc.", "Initech GmbH", "Umbrella plc", "Vandelay Industries"]
+    found = []
+    for i in range(n):
+        first = rng.choice(["Robert", "Elizabeth", "James", "Maria", "Chen", "Aisha", "Lars", "Sofia"])
+        last = rng.choice(["Smith", "Jones", "Garcia", "Nguyen", "Patel"])
+        city, postcode = rng.choice(cities)
+        found.append(
+            person(str(i), first_name=first, last_name=last, email=f"{first}.{last}{i}@example.com".lower(),
+                   phone=f"+4477009{i:05d}", street=f"{rng.randint(1, 100)} Main Street", city=city, postcode=postcode,
+                   date_of_birth=date(1950 + rng.randint(0, 49), rng.randint(1, 9), rng.randint(10, 19)),
+                   company=rng.choice(companies))
+        )  # fmt: skip
+    return found
+
+
+def test_a_class_of_strangers_alike_is_not_learnt_as_the_matches():
+    """Without duplicates EM's largest class is strangers sharing a common name and city, who never share an
+    email or a phone: that class is rejected, and disagreeing on email and phone keeps its weight."""
+    resolution = resolve(_strangers_alike(3000), IdentitySettings())
+    parameters = resolution.parameters
+    sessions = {s["name"]: s for s in parameters.sessions}
+    learnt = [s for s in sessions.values() if float(str(s["expected_matches"])) >= 1]
+    assert learnt and all("email, phone" in str(s.get("rejected")) for s in learnt)
+    assert len(resolution.clusters) == 3000
+    assert list(resolution.reviews()) == []
+    email, phone = parameters.names.index("email"), parameters.names.index("phone")
+    for c in (email, phone):  # agreeing is evidence for a match, disagreeing against
+        assert parameters.m[c][-1] > parameters.u[c][-1] and parameters.m[c][0] < parameters.u[c][0]
 
 
 def test_swapped_names_with_a_typo_on_each_side_read_crossed():
