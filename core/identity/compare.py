@@ -371,14 +371,30 @@ COMPARISON_LEVELS: dict[str, tuple[str, ...]] = {
 """Level labels of each comparison by name (index = level), for settings and explanations."""
 
 
+COMPARED_AT_ONCE = 100_000
+"""Pairs compared in one part: each comparison's working arrays (codes, lengths, scores of every
+pair) weigh about a hundred times the pair's levels, so a batch's peak memory follows this, not its
+candidate pairs."""
+
+
 def compare_pairs(table: RecordTable, left: Index, right: Index, comparisons: Sequence[Comparison]) -> Levels:
-    """Compare every candidate pair on every comparison.
+    """Compare every candidate pair on every comparison, ``COMPARED_AT_ONCE`` pairs at a time.
 
     Returns:
         An ``int8`` matrix, one row per pair and one column per comparison. First
         and last names are also compared crossed, and a pair whose names agree
         better crossed (``Smith Robert``/``Bob Smith``) takes the crossed levels.
     """
+    if len(left) <= COMPARED_AT_ONCE:
+        return _compared(table, left, right, comparisons)
+    levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
+    for start in range(0, len(left), COMPARED_AT_ONCE):
+        part = slice(start, start + COMPARED_AT_ONCE)
+        levels[part] = _compared(table, left[part], right[part], comparisons)
+    return levels
+
+
+def _compared(table: RecordTable, left: Index, right: Index, comparisons: Sequence[Comparison]) -> Levels:
     columns = [c.compare(table, left, right) for c in comparisons]
     given = [(i, c) for i, c in enumerate(comparisons) if isinstance(c, GivenNameWithNicknamesAtThresholds)]
     surname = [(i, c) for i, c in enumerate(comparisons) if isinstance(c, JaroWinklerNameAtThresholds)]

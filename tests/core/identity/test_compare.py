@@ -160,3 +160,23 @@ def test_email_levels_of_many_pairs_are_each_pairs_level(pairs, with_nicknames):
     lefts, rights = [a for a, _ in pairs], [b for _, b in pairs]
     expected = [comparison.level(a, b) for a, b in pairs]
     assert comparison.levels_of(lefts, rights).tolist() == expected
+
+
+def test_pairs_compared_in_parts_have_the_levels_of_one_whole_comparison(monkeypatch) -> None:
+    from core.identity import compare
+
+    firsts, lasts = ["Robert", "Bob", "Smith", "Maria", "Mary"], ["Smith", "Robert", "Jones", "Smyth"]
+    people = [
+        person(str(i), first_name=firsts[i % 5], last_name=lasts[i % 4], email=f"{firsts[i % 3]}.{i % 6}@acme.com",
+               phone=f"+4477009{i % 7:05d}", date_of_birth=f"19{60 + i % 9}-0{1 + i % 8}-1{i % 3}",
+               street=f"{i % 5} Main Street", postcode="LS1 4AP", company=["Acme", "Hooli"][i % 2])
+        for i in range(40)
+    ]  # fmt: skip
+    prepared = table(*people)
+    left, right = (np.asarray(side, dtype=np.int32) for side in np.triu_indices(len(prepared), 1))
+    comparisons = default_comparisons(default_nicknames())
+    whole = compare_pairs(prepared, left, right, comparisons)
+    monkeypatch.setattr(compare, "COMPARED_AT_ONCE", 7)
+    parts = compare_pairs(prepared, left, right, comparisons)
+    assert len(set(map(tuple, whole.tolist()))) > 20  # many different level patterns
+    assert parts.dtype == whole.dtype and np.array_equal(parts, whole)
