@@ -222,7 +222,9 @@ def resolve(
         result does not depend on the order of ``people``.
     """
     with collector_paused():
-        return _resolve(people, settings or IdentitySettings(), nicknames or default_nicknames(), pins, compact=compact)
+        return _resolve(
+            people, settings or IdentitySettings(), nicknames or default_nicknames().fresh(), pins, compact=compact
+        )
 
 
 def _pin_pairs(keys: Sequence[str], pins: Sequence[IdentityPin], kind: PinKind) -> list[tuple[int, int, int]]:

@@ -133,7 +133,7 @@ class IncrementalResolver:
         self.store = store
         store.checkpoint_wal_in_background()  # no resolve pays for a WAL checkpoint inside its commit
         self.settings = settings or IdentitySettings()
-        self.nicknames = nicknames or default_nicknames()
+        self.nicknames = nicknames or default_nicknames().fresh()
         stored = store.identity_models.latest()
         if stored is None:
             msg = "no trained identity model in the store"

@@ -57,6 +57,14 @@ class NicknameTable:
             tuple(sorted(groups)),
         )
 
+    def fresh(self) -> NicknameTable:
+        """This table with empty memos of the data's names (the group members are shared: they are the table's).
+
+        A batch or a run takes one, so what it memoised about its names goes with it instead of
+        living, and growing, as long as the process (``default_nicknames`` is one per process).
+        """
+        return NicknameTable(self.groups_by_name, self.parents, self._names, _members=self._members)
+
     def groups(self, name: str) -> frozenset[int]:
         """Return the groups of a normalised given name (empty when unknown)."""
         return self.groups_by_name.get(name, frozenset())

@@ -323,7 +323,7 @@ def _resolve_store(
     nicknames: NicknameTable | None,
     check_stop: Callable[[], None] | None,
 ) -> StoreResolution:
-    done = _compute(store, settings, system, nicknames or default_nicknames())
+    done = _compute(store, settings, system, nicknames or default_nicknames().fresh())
     profiles = _profiles(done.resolution, done.pinned, done.ids, done.emptied)
     if check_stop is not None:
         check_stop()

@@ -92,3 +92,22 @@ def test_near_set_holds_exactly_the_names_near_says_yes_to(left: str, right: str
     table = default_nicknames()
     expected = table.near(left, right)
     assert expected == (bool(table.groups(right)) and right in table.near_set(left))
+
+
+def test_what_a_batch_memoises_about_its_names_goes_with_it() -> None:
+    """The bundled table lives as long as the process (a scheduler's): a batch's name memos must not stay on it."""
+    from core.identity import IdentitySettings, resolve
+    from tests.core.identity.helpers import person
+
+    bundled = default_nicknames()
+    before = (set(bundled._near_sets), set(bundled._near))  # other tests may use the bundled table itself
+    people = [
+        person(str(i), first_name=name, last_name="Okafor", postcode="LS1 4AP", street="4 Main Street")
+        for i, name in enumerate(["Jonh", "Mary", "Bobb", "Elizabth", "Wiliam"])
+    ]  # one household: every pair compared, and names no nickname of each other looked up one typo away
+    resolution = resolve(people, IdentitySettings())
+    assert len(resolution.clusters) == 5
+    assert (set(bundled._near_sets), set(bundled._near)) == before
+    fresh = bundled.fresh()
+    assert fresh.near_set("elizabth") and "elizabth" in fresh._near_sets and "elizabth" not in bundled._near_sets
+    assert fresh.compatible("bob", "robert") and fresh.groups("bob") == bundled.groups("bob")
