@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from core.canonical import STORED, GoldenValue, Person, RecordRef
+from core.canonical import GoldenValue, Person, RecordRef
 from core.failpoints import reach
 from core.identity.engine import collector_paused, resolve
 from core.identity.index_keys import iter_index_keys
@@ -112,12 +112,9 @@ def golden_json(golden: Mapping[str, GoldenValue]) -> dict[str, object]:
 def iter_people(store: Store, *, system: str | None = None) -> Iterator[Person]:
     """Yield the canonical people of the store (first row of each record), leaving out deleted records."""
     deleted = store.deleted.keys(system=system)
-    last = None
-    for row in store.records.iter_canonical("Person", system=system):  # in key order: a record's rows together
-        key = record_key(row.system, row.stream, row.source_id)
-        if key not in deleted and key != last:
-            yield Person.model_validate(row.data, context=STORED)  # validated before it was stored
-        last = key
+    for record_system, stream, source_id, text in store.records.iter_canonical_texts("Person", system=system):
+        if record_key(record_system, stream, source_id) not in deleted:
+            yield stored_person(text)  # validated before it was stored
 
 
 def _previous_links(store: Store, system: str | None) -> tuple[dict[str, str], set[str]]:

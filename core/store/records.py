@@ -433,6 +433,25 @@ class Records(Repository):
                 data=row.data, content_hash=row.content_hash, updated_at=row.updated_at,
             )  # fmt: skip
 
+    def iter_canonical_texts(self, model: str, *, system: str | None = None) -> Iterator[tuple[str, str, str, str]]:
+        """Yield ``(system, stream, source_id, data as JSON text)`` of one model's first rows, in key order, streaming.
+
+        The text goes to a parser that validates as it reads (pydantic's ``model_validate_json``)
+        without a dict made first. SQLite gives the canonical text stored; PostgreSQL its JSONB
+        text, the same values in another layout.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c = _CANONICAL.c
+        query = (
+            sa.select(c.system, c.stream, c.source_id, sa.cast(c.data, sa.Text))
+            .where(c.model == model, c.ordinal == 0)
+            .order_by(c.system, c.stream, c.source_id)
+        )
+        for row in self._db.stream(_filter(query, _CANONICAL, system=system, stream=None)):
+            yield row[0], row[1], row[2], row[3]
+
 
 def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | None) -> Any:
     if system is not None:

@@ -149,3 +149,20 @@ def test_stored_hash_is_the_documented_content_hash(store):
     row = store.records.get_source("a", "b", "c")
     assert row is not None and row.content_hash == source_content_hash(rec)
     assert row.raw == {"ü": [1, None]} and row.merged_into == 'd"e'
+
+
+def test_canonical_texts_are_each_records_first_row_of_the_model_as_json(store_url, fixed_clock):
+    import json
+
+    refs = [RecordRef(system=s, stream="people", source_id=i) for s, i in (("b", "2"), ("a", "10"), ("a", "9"))]
+    items = [(ref, "Person", n, {"email": f"{ref.source_id}.{n}@example.com", "score": 1.5, "tags": ["é", None]})
+             for ref in refs for n in (1, 0)] + [(refs[0], "Consent", 0, {"channel": "email"})]  # fmt: skip
+    with open_store(store_url, clock=fixed_clock) as store:
+        store.records.upsert_canonical(items, run_id="r1")
+        texts = list(store.records.iter_canonical_texts("Person"))
+        only_a = list(store.records.iter_canonical_texts("Person", system="a"))
+    assert [(s, st, i) for s, st, i, _ in texts] == [("a", "people", "10"), ("a", "people", "9"), ("b", "people", "2")]
+    assert [json.loads(t) for *_, t in texts] == [
+        {"email": f"{i}.0@example.com", "score": 1.5, "tags": ["é", None]} for i in ("10", "9", "2")
+    ]
+    assert only_a == texts[:2]
