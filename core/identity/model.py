@@ -345,7 +345,7 @@ def train(
         prior = _prior(levels, m, u, rule_prior, len(table), settings)
     iterations = sum(int(str(session["iterations"])) for session in sessions)
     rejected = [str(session["name"]) for session in sessions if "rejected" in session]
-    unsettled = [str(s["name"]) for s in sessions if not s["converged"] and s["name"] not in rejected]
+    unsettled = [str(session["name"]) for session in sessions if not session["converged"] and "rejected" not in session]
     if rejected:
         log.info("identity.em_sessions_rejected", sessions=rejected, reason="matches agree less often than strangers")
     if unsettled:
