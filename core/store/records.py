@@ -3,6 +3,7 @@
 upsert_source, upsert_canonical   batch upserts that change nothing when nothing changed
 get_source                        one stored source row
 iter_source, iter_canonical       streaming reads in key order
+iter_canonical_texts              one model's first rows as JSON text, for a parser that validates as it reads
 """
 
 from __future__ import annotations
