@@ -4,6 +4,7 @@ upsert_source, upsert_canonical   batch upserts that change nothing when nothing
 get_source                        one stored source row
 iter_source, iter_canonical       streaming reads in key order
 iter_canonical_texts              one model's first rows as JSON text, for a parser that validates as it reads
+canonical_of, canonical_texts_of  given records' rows of some models (as JSON text: likewise)
 """
 
 from __future__ import annotations
@@ -345,19 +346,34 @@ class Records(Repository):
     ) -> builtins.list[StoredCanonical]:
         """Return the canonical rows of ``models`` of these records, in key order."""
         c, found = _CANONICAL.c, []
+        columns = (c.system, c.stream, c.source_id, c.model, c.ordinal, c.data, c.content_hash, c.updated_at)
         with self._db.connection() as conn:
             for part in chunked(sorted(set(records)), 500):
-                query = (
-                    sa.select(c.system, c.stream, c.source_id, c.model, c.ordinal, c.data, c.content_hash, c.updated_at)
-                    .where(sa.tuple_(c.system, c.stream, c.source_id).in_(part), c.model.in_(builtins.list(models)))
-                    .order_by(c.system, c.stream, c.source_id, c.model, c.ordinal)
-                )
                 found += [
                     StoredCanonical(row.system, row.stream, row.source_id, row.model, row.ordinal,
                                     _as_dict(row.data), row.content_hash, row.updated_at)
-                    for row in conn.execute(query)
+                    for row in conn.execute(_rows_of(columns, part, models))
                 ]  # fmt: skip
         return found
+
+    def canonical_texts_of(
+        self, records: Iterable[tuple[str, str, str]], *, models: Sequence[str]
+    ) -> Iterator[tuple[str, str, str, str, str]]:
+        """Yield ``(system, stream, source_id, model, data as JSON text)`` of these records' rows, in key order.
+
+        ``canonical_of`` for a parser that validates as it reads (see ``iter_canonical_texts``):
+        read 500 records at a time, no dict made of any row.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c = _CANONICAL.c
+        columns = (c.system, c.stream, c.source_id, c.model, sa.cast(c.data, sa.Text))
+        for part in chunked(sorted(set(records)), 500):
+            with self._db.connection() as conn:
+                found = conn.execute(_rows_of(columns, part, models)).all()
+            for row in found:
+                yield row[0], row[1], row[2], row[3], row[4]
 
     def touch(self, records: Iterable[tuple[str, str, str]]) -> int:
         """Mark records' canonical rows as changed now (their content unchanged): the next sync takes them as work.
@@ -452,6 +468,16 @@ class Records(Repository):
         )
         for row in self._db.stream(_filter(query, _CANONICAL, system=system, stream=None)):
             yield row[0], row[1], row[2], row[3]
+
+
+def _rows_of(columns: Sequence[Any], records: Sequence[tuple[str, str, str]], models: Sequence[str]) -> Any:
+    """Select ``columns`` of these records' canonical rows of ``models``, in key order."""
+    c = _CANONICAL.c
+    return (
+        sa.select(*columns)
+        .where(sa.tuple_(c.system, c.stream, c.source_id).in_(records), c.model.in_(builtins.list(models)))
+        .order_by(c.system, c.stream, c.source_id, c.model, c.ordinal)
+    )
 
 
 def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | None) -> Any:

@@ -4,7 +4,7 @@
     │                    close; engine, url, dialect
     ├── database         Database: engine, clock, transactions, batch upserts (database.py)
     ├── records          upsert_source, upsert_canonical, drop_stale_canonical, get_source, iter_source,
-    │                    iter_canonical, iter_canonical_texts
+    │                    iter_canonical, iter_canonical_texts, canonical_of, canonical_texts_of
     ├── identifiers      replace, profiles_of, records_of
     ├── deleted          keys
     ├── cursors          get, save

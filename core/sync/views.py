@@ -40,15 +40,15 @@ def policy_inputs(store: Store, profile_ids: Iterable[str]) -> dict[str, PolicyI
     golden = store.profiles.golden_of(wanted)
     linked = store.links.of_profiles(wanted)
     named = store.identifiers.records_of(wanted, models=_MODELS)
-    rows = store.records.canonical_of({key[:3] for keys in named.values() for key in keys}, models=_MODELS)
+    rows = store.records.canonical_texts_of({key[:3] for keys in named.values() for key in keys}, models=_MODELS)
     by_record: dict[tuple[str, str, str], list[Interaction | Consent]] = {}
-    for row in rows:
+    for system, stream, source_id, name, text in rows:  # validated as read: no dict of a row is made
         model: Interaction | Consent = (
-            Interaction.model_validate(row.data, context=STORED)
-            if row.model == "Interaction"
-            else Consent.model_validate(row.data, context=STORED)
+            Interaction.model_validate_json(text, context=STORED)
+            if name == "Interaction"
+            else Consent.model_validate_json(text, context=STORED)
         )
-        by_record.setdefault((row.system, row.stream, row.source_id), []).append(model)
+        by_record.setdefault((system, stream, source_id), []).append(model)
     inputs: dict[str, PolicyInput] = {}
     for pid in wanted:
         found = [m for key in dict.fromkeys(k[:3] for k in named.get(pid, ())) for m in by_record.get(key, ())]

@@ -166,3 +166,23 @@ def test_canonical_texts_are_each_records_first_row_of_the_model_as_json(store_u
         {"email": f"{i}.0@example.com", "score": 1.5, "tags": ["é", None]} for i in ("10", "9", "2")
     ]
     assert only_a == texts[:2]
+
+
+def test_canonical_texts_of_records_are_their_rows_of_the_models_as_json_in_key_order(store_url, fixed_clock):
+    import json
+
+    refs = [RecordRef(system=s, stream="events", source_id=i) for s, i in (("b", "2"), ("a", "10"), ("a", "9"))]
+    items = [(ref, model, n, {"name": f"{ref.source_id}.{model}.{n}", "at": "2026-01-0{n}T00:00:00Z"})
+             for ref in refs for model in ("Interaction", "Consent", "Person") for n in (1, 0)]  # fmt: skip
+    wanted = {("a", "events", "9"), ("b", "events", "2"), ("a", "events", "404")}
+    with open_store(store_url, clock=fixed_clock) as store:
+        store.records.upsert_canonical(items, run_id="r1")
+        texts = list(store.records.canonical_texts_of(wanted, models=["Interaction", "Consent"]))
+        rows = store.records.canonical_of(wanted, models=["Interaction", "Consent"])
+    assert [(s, st, i, m) for s, st, i, m, _ in texts] == [
+        (s, "events", i, m)
+        for s, i in (("a", "9"), ("b", "2"))
+        for m in ("Consent", "Consent", "Interaction", "Interaction")
+    ]
+    assert [json.loads(t) for *_, t in texts] == [r.data for r in rows]
+    assert [json.loads(t)["name"] for *_, t in texts][:2] == ["9.Consent.0", "9.Consent.1"]
