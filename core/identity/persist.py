@@ -24,6 +24,7 @@ import structlog
 
 from core.canonical import GoldenValue, Person, RecordRef
 from core.failpoints import reach
+from core.gcpause import return_freed_memory
 from core.identity.engine import collector_paused, resolve
 from core.identity.index_keys import iter_index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
@@ -253,8 +254,11 @@ def resolve_store(
     Raises:
         StoreError: When the database fails.
     """
-    with collector_paused():
-        return _resolve_store(store, settings or IdentitySettings(), run_id, system, nicknames, check_stop)
+    try:
+        with collector_paused():
+            return _resolve_store(store, settings or IdentitySettings(), run_id, system, nicknames, check_stop)
+    finally:
+        return_freed_memory()  # the batch's working set, not kept for whatever the process does next
 
 
 @dataclass(frozen=True)
