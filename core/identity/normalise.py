@@ -21,6 +21,7 @@ from core.identity.roles import RoleMailboxes, default_role_mailboxes
 __all__ = [
     "FREE_MAIL_DOMAINS",
     "NormalisedEmail",
+    "clear_memos",
     "dates_of_birth_close",
     "email_organisation",
     "house_number",
@@ -324,6 +325,16 @@ def house_number(street: str) -> str:
 def street_name(street: str) -> str:
     """A normalised street line without its numbers: ``10 downing st`` → ``downing st``."""
     return " ".join(token for token in street.split() if not any(ch.isdigit() for ch in token))
+
+
+def clear_memos() -> None:
+    """Forget the remembered companies and street lines (call after a batch).
+
+    A batch over 100,000 people fills them with as many distinct values, which a
+    long-lived process (``schedule run``) would otherwise hold until it exits.
+    """
+    for memo in (normalise_company, _company, house_number, street_name):
+        memo.cache_clear()
 
 
 def normalise_postcode(value: str | None) -> str:

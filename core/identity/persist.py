@@ -28,6 +28,7 @@ from core.gcpause import return_freed_memory
 from core.identity.engine import collector_paused, resolve
 from core.identity.index_keys import iter_index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
+from core.identity.normalise import clear_memos
 from core.identity.pins import PinnedClusters, pinned_clusters
 from core.identity.records import StoredPeople, person_json, stored_person
 from core.identity.resolution import Resolution
@@ -258,7 +259,8 @@ def resolve_store(
         with collector_paused():
             return _resolve_store(store, settings or IdentitySettings(), run_id, system, nicknames, check_stop)
     finally:
-        return_freed_memory()  # the batch's working set, not kept for whatever the process does next
+        clear_memos()  # the batch's working set, not kept for whatever the process does next
+        return_freed_memory()
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,22 @@ def test_explanations_of_a_whole_batch_are_those_of_each_pair_alone():
         positions = [i for i, d in enumerate(resolution.pairs.decision) if d.value == decision]
         assert found == [resolution.explain(i) for i in positions]
     assert any(True for _ in resolution.reviews()) and any(True for _ in resolution.links())
+
+
+def test_a_store_resolution_keeps_no_memo_of_the_batchs_values(store, monkeypatch):
+    from core.identity.normalise import _company, house_number, normalise_company, street_name
+
+    placed = {"street": "10 Downing Street", "city": "London", "postcode": "SW1A 2AA", "company": "Acme Ltd"}
+    load(store, *(p.model_copy(update=placed) for p in (ROBERT, BOB, MARY)))
+    memos = (normalise_company, _company, house_number, street_name)
+    seen: dict[str, int] = {}
+    original = persist.write_profiles
+
+    def writing(*args, **kwargs):
+        seen.update({memo.__name__: memo.cache_info().currsize for memo in memos})
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(persist, "write_profiles", writing)
+    run(store)
+    assert seen["house_number"] > 0 and seen["normalise_company"] > 0, "the batch filled them"
+    assert [memo.cache_info().currsize for memo in memos] == [0, 0, 0, 0]
