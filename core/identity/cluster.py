@@ -20,8 +20,9 @@ refused with the reason ``pin``, like a guard conflict.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -37,25 +38,40 @@ __all__ = ["PIN_CONFLICT", "ClusterResult", "StrongValues", "cluster_links", "fi
 _SEPARATORS = re.compile(r"[._-]+")
 _DIGITS = re.compile(r"\d+")
 
+_T = TypeVar("_T")
+
 PIN_CONFLICT = "pin"
 """Why a link was refused when a cannot-link pin keeps the groups it would join apart."""
 
 
-@dataclass
+@dataclass(slots=True)
 class StrongValues:
-    """The strong identifiers of one record or one group of records."""
+    """The strong identifiers of one record or one group of records.
 
-    dates_of_birth: set[str] = field(default_factory=set)
+    A record's are tuples (a batch holds one for nearly every record, and an empty set
+    alone costs more than a record's email); a group's become sets as groups join.
+    """
+
+    dates_of_birth: Collection[str] = ()
     external_ids: dict[str, set[str]] = field(default_factory=dict)
-    emails: set[tuple[str, str]] = field(default_factory=set)
+    emails: Collection[tuple[str, str]] = ()
     """``(domain, untagged local part)`` of personal addresses."""
 
     def absorb(self, other: StrongValues) -> None:
         """Add another group's values to this one."""
-        self.dates_of_birth |= other.dates_of_birth
+        if other.dates_of_birth:
+            self.dates_of_birth = _union(self.dates_of_birth, other.dates_of_birth)
         for system, values in other.external_ids.items():
             self.external_ids.setdefault(system, set()).update(values)
-        self.emails |= other.emails
+        if other.emails:
+            self.emails = _union(self.emails, other.emails)
+
+
+def _union(mine: Collection[_T], more: Collection[_T]) -> set[_T]:
+    """``mine`` (made a set first unless it is one) with ``more`` added."""
+    found = mine if isinstance(mine, set) else set(mine)
+    found.update(more)
+    return found
 
 
 def _dates_differ(a: str, b: str) -> bool:
@@ -96,18 +112,20 @@ def strong_values(table: RecordTable, kinds: Sequence[StrongIdentifier]) -> dict
     wanted = set(kinds)
     found: dict[int, StrongValues] = {}
     for index in range(len(table)):
-        values = StrongValues()
+        dates: tuple[str, ...] = ()
+        ids: dict[str, set[str]] = {}
+        emails: tuple[tuple[str, str], ...] = ()
         if StrongIdentifier.DATE_OF_BIRTH in wanted and (dob := table.date_of_birth.value(index)):
-            values.dates_of_birth.add(dob)
+            dates = (dob,)
         if StrongIdentifier.EXTERNAL_ID in wanted:
             for key in table.external_ids[index]:
                 system, _, value = key.partition(":")
-                values.external_ids.setdefault(system, set()).add(value)
+                ids.setdefault(system, set()).add(value)
         if StrongIdentifier.EMAIL in wanted:
-            for email in table.personal_emails[index]:
-                values.emails.add((email.domain, email.address.rpartition("@")[0].split("+", 1)[0]))
-        if values.dates_of_birth or values.external_ids or values.emails:
-            found[index] = values
+            untagged = ((e.domain, e.address.rpartition("@")[0].split("+", 1)[0]) for e in table.personal_emails[index])
+            emails = tuple(dict.fromkeys(untagged))
+        if dates or ids or emails:
+            found[index] = StrongValues(dates, ids, emails)
     return found
 
 
@@ -183,7 +201,10 @@ class _Groups:
         keep, gone = (root_a, root_b) if root_a < root_b else (root_b, root_a)
         self.parent[gone] = keep
         if (values := self.strong.pop(gone, None)) is not None:
-            self.strong.setdefault(keep, StrongValues()).absorb(values)
+            if keep in self.strong:
+                self.strong[keep].absorb(values)
+            else:
+                self.strong[keep] = values  # consumed: the gone group's values become the kept one's
         if (records := self.forbidden.pop(gone, None)) is not None:
             self.forbidden.setdefault(keep, set()).update(records)
         return None
