@@ -238,7 +238,9 @@ def resolve_store(
     The profiles, aliases, links and identity index of one resolution are written in one
     transaction: a crash leaves the store as the previous resolution left it, never with
     profiles whose links were not written. Active profiles no record links to any more
-    (a record deleted or moved away; orphans of older versions) are retired.
+    (a record deleted or moved away; orphans of older versions) are retired. When it ends
+    the batch's memos are forgotten and the heap it freed is given back to the system
+    (``return_freed_memory``), so a long-lived process does not keep its working set.
 
     Args:
         store: The store (migrated).
