@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,6 @@ def test_a_cycle_made_while_the_collector_was_paused_is_collected_after():
     class Node:
         def __init__(self) -> None:
             self.me = self
-
-    import weakref
 
     with collector_paused():
         node = Node()
