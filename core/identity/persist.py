@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 
 import structlog
 
@@ -37,11 +38,13 @@ from core.identity.settings import GOLDEN_FIELDS, IdentitySettings, Survivorship
 from core.identity.stable import StableIds, assign_stable_ids
 from core.identity.survivorship import golden_record
 from core.store import (
+    CanonicalText,
     LinkInput,
     LinkMethod,
     ProfileInput,
     ProfileStatus,
     Store,
+    canonical_json,
     content_hash,
     record_key,
     split_record_key,
@@ -58,6 +61,7 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
+_quoted = encode_basestring_ascii  # a string as canonical JSON writes it (ASCII, escaped)
 
 
 @dataclass(frozen=True)
@@ -167,32 +171,49 @@ _PLAIN = (str, int, bool)
 """Golden values whose JSON form is the value itself (the direct path of a one-record profile)."""
 
 
-def _golden_of_one(text: str, rules: Mapping[str, str], settings: SurvivorshipSettings) -> dict[str, object]:
-    """``golden_json(golden_record([person], settings))`` of the person whose canonical JSON is ``text``.
+class _OneRecordGolden:
+    """``golden_json(golden_record([person], settings))`` of one person, as its canonical JSON text.
 
     With one record every rule chooses that record's value, so each field keeps its
     value with the record's provenance; only the rule's name differs per field. The
     values are read from the JSON the store wrote (``person_json``), which holds them in
-    the form a golden record stores; the Person is made only for a value of another kind.
+    the form a golden record stores, and the text is put together from parts encoded
+    once (each field's name and rule) or once a person (the provenance); the Person is
+    made only for a value of another kind, which takes the general path.
     """
-    person = json.loads(text)
-    golden: dict[str, object] = {}
-    provenance: dict[str, object] | None = None
-    for name in GOLDEN_FIELDS:
-        value = person.get(name)
-        if value is None or value == "":
-            continue
-        if type(value) not in _PLAIN:  # anything else takes the general path
-            return golden_json(golden_record([stored_person(text)], settings))
-        if provenance is None:
-            provenance = {
-                "value": None,
-                "source": person["source"],
-                "rule": "",
-                "observed_at": person.get("updated_at"),
-            }
-        golden[name] = {**provenance, "value": value, "rule": rules[name]}
-    return dict(sorted(golden.items()))
+
+    def __init__(self, settings: SurvivorshipSettings) -> None:
+        self._settings = settings
+        self._heads = [
+            (name, f'{_quoted(name)}:{{"observed_at":', f',"rule":{_quoted(settings.rule_for(name).value)},"source":')
+            for name in sorted(GOLDEN_FIELDS)
+        ]
+
+    def __call__(self, text: str) -> CanonicalText:
+        """The golden record of the person whose canonical JSON is ``text``."""
+        person = json.loads(text)
+        parts: list[str] = []
+        observed = source = ""
+        for name, head, rule in self._heads:
+            value = person.get(name)
+            if value is None or value == "":
+                continue
+            kind = type(value)
+            if kind is str:
+                encoded = _quoted(value)
+            elif kind is bool:
+                encoded = "true" if value else "false"
+            elif kind is int:
+                encoded = int.__repr__(value)
+            else:  # anything else takes the general path
+                return CanonicalText(canonical_json(golden_json(golden_record([stored_person(text)], self._settings))))
+            if not source:
+                observed, source = (
+                    canonical_json(person.get("updated_at")),
+                    f'{canonical_json(person["source"])},"value":',
+                )
+            parts.append(f"{head}{observed}{rule}{source}{encoded}}}")
+        return CanonicalText("{" + ",".join(parts) + "}")
 
 
 def _profiles(
@@ -200,13 +221,13 @@ def _profiles(
 ) -> Iterator[ProfileInput]:
     """Every profile row of a batch, its golden record made as the write takes it."""
     settings = resolution.settings.survivorship
-    rules = {name: settings.rule_for(name).value for name in GOLDEN_FIELDS}
+    of_one = _OneRecordGolden(settings)
     people: Sequence[Person] = resolution.people
     text_of = people.text if isinstance(people, StoredPeople) else lambda i: person_json(people[i])
 
-    def golden(members: list[int]) -> dict[str, object]:
+    def golden(members: list[int]) -> Mapping[str, object] | CanonicalText:
         if len(members) == 1:
-            return _golden_of_one(text_of(members[0]), rules, settings)
+            return of_one(text_of(members[0]))
         return golden_json(golden_record([people[i] for i in members], settings))
 
     for pid, members in zip(ids.profile_ids, pinned.clusters, strict=True):

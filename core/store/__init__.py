@@ -82,10 +82,11 @@ from core.store.tables import (
     SourceRecordRow,
     WritebackEntry,
 )
-from core.store.types import UtcDateTime, canonical_json, content_hash, utc_now
+from core.store.types import CanonicalText, UtcDateTime, canonical_json, content_hash, utc_now
 from core.store.writeback import WritebackLog, WrittenOp
 
 __all__ = [
+    "CanonicalText",
     "StreamStep",
     "RunStreams",
     "ReviewStatus",

@@ -37,7 +37,7 @@ from core.store.tables import (
     Profile,
     ProfileStatus,
 )
-from core.store.types import canonical_json, text_hash
+from core.store.types import CanonicalText, canonical_json, text_hash
 
 __all__ = ["insert_rows", "replace_index", "update_rows", "write_links", "write_profiles"]
 
@@ -145,7 +145,8 @@ def write_profiles(db: Database, profiles: Iterable[ProfileInput], *, run_id: st
 
         def rows() -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]:
             for profile in profiles:
-                golden = canonical_json(dict(profile.golden))
+                given = profile.golden
+                golden = given if isinstance(given, CanonicalText) else canonical_json(dict(given))
                 status = ProfileStatus(profile.status).value
                 hashed = text_hash(f"[{golden},{_dumped(status)},{_dumped(profile.merged_into)}]")
                 yield (profile.profile_id,), (profile.profile_id, status, golden, hashed, created, created,

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
 from core.store.tables import Link, Profile, ProfileStatus
-from core.store.types import content_hash
+from core.store.types import CanonicalText, content_hash
 
 __all__ = ["PROFILE_SPEC", "ProfileInput", "Profiles", "profile_row"]
 
@@ -36,21 +36,22 @@ PROFILE_SPEC = UpsertSpec(
 
 @dataclass(frozen=True, slots=True)
 class ProfileInput:
-    """A profile to store: its ID, golden record (JSON), status and merge target."""
+    """A profile to store: its ID, golden record (JSON, or its canonical text), status and merge target."""
 
     profile_id: str
-    golden: Mapping[str, Any]
+    golden: Mapping[str, Any] | CanonicalText
     status: ProfileStatus = ProfileStatus.ACTIVE
     merged_into: str | None = None
 
 
 def profile_row(profile: ProfileInput, now: datetime, run_id: str | None) -> dict[str, Any]:
     """The ``profiles`` row of a profile; its hash covers golden values, status and merge target."""
+    golden = json.loads(profile.golden) if isinstance(profile.golden, CanonicalText) else dict(profile.golden)
     return {
         "profile_id": profile.profile_id,
         "status": ProfileStatus(profile.status).value,
-        "golden": dict(profile.golden),
-        "content_hash": content_hash([dict(profile.golden), str(profile.status), profile.merged_into]),
+        "golden": golden,
+        "content_hash": content_hash([golden, str(profile.status), profile.merged_into]),
         "created_at": now,
         "updated_at": now,
         "merged_into": profile.merged_into,

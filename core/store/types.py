@@ -4,7 +4,8 @@
   always hands back aware UTC datetimes (SQLite has no timezone type).
 * ``JSON_TYPE`` is ``JSON`` everywhere and ``JSONB`` on PostgreSQL.
 * ``canonical_json`` / ``content_hash`` give one byte-exact JSON text for a value
-  (sorted keys, no spaces), so equal content always hashes equal.
+  (sorted keys, no spaces), so equal content always hashes equal; ``CanonicalText``
+  marks a text already in that form, which a lean write stores as it is.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from core.errors import StoreError
 
 __all__ = [
     "JSON_TYPE",
+    "CanonicalText",
     "UtcDateTime",
     "canonical_json",
     "content_hash",
@@ -86,6 +88,18 @@ def canonical_json(value: Any) -> str:
             msg,
             hint="map NaN/infinite numbers and custom objects to strings or null before storing",
         ) from err
+
+
+class CanonicalText(str):
+    """A JSON text already in canonical form: ``canonical_json`` of the value it holds, made by its producer.
+
+    A batch that builds a row's JSON text from parts encoded once (a one-record golden
+    record) hands it on like this, and the write stores and hashes the text as it is
+    instead of encoding the value again; a test of the producer holds the text equal to
+    ``canonical_json`` of the value.
+    """
+
+    __slots__ = ()
 
 
 def content_hash(value: Any) -> str:

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import StoreError
-from core.store import LinkInput, LinkMethod, ProfileInput, ProfileStatus
+from core.store import CanonicalText, LinkInput, LinkMethod, ProfileInput, ProfileStatus, canonical_json
 from core.store.identity_writes import insert_rows, replace_index, write_links, write_profiles
 from core.store.tables import BLOCK_KEY_LENGTH, Profile
 
@@ -36,6 +36,19 @@ def test_profiles_written_lean_are_unchanged_to_the_repository_upsert(store, fix
     assert stored is not None
     assert (stored.status, stored.merged_into, stored.run_id, stored.golden) == ("merged", "cp_1", "lean", {})
     assert store.profiles.get("cp_1").golden == GOLDEN  # type: ignore[union-attr]
+
+
+def test_a_golden_record_given_as_its_canonical_text_is_stored_as_the_value_would_be(store):
+    as_text = [ProfileInput("cp_1", CanonicalText(canonical_json(GOLDEN))), ProfileInput("cp_2", CanonicalText("{}"))]
+    assert write_profiles(store.database, as_text, run_id="text") == (2, 0)
+    assert store.profiles.get("cp_1").golden == GOLDEN  # type: ignore[union-attr]
+    # the same hashes as the values': the value path sees both unchanged, and the text on the repository's path too
+    counts = store.profiles.upsert(_profiles()[:2], run_id="value")
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 2)
+    counts = store.profiles.upsert(as_text, run_id="value")
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 2)
+    assert write_profiles(store.database, [ProfileInput("cp_1", CanonicalText('{"other":1}'))], run_id="x") == (0, 1)
+    assert store.profiles.get("cp_1").golden == {"other": 1}  # type: ignore[union-attr]
 
 
 def test_a_changed_profile_is_updated_and_an_equal_one_left_as_it_was(store):
