@@ -132,8 +132,7 @@ def _previous_links(store: Store, system: str | None) -> tuple[dict[str, str], s
 
 
 def _link_for(resolution: Resolution, pinned: PinnedClusters, record: int, profile_id: str) -> LinkInput:
-    ref = resolution.records[record]
-    base = (ref.system, ref.stream, ref.source_id, profile_id)
+    base = (*split_record_key(resolution.table.keys[record]), profile_id)
     if record in pinned.pinned_by:
         pin_id = pinned.pinned_by[record]
         return LinkInput(*base, method=LinkMethod.MANUAL, rule="pin", explanation={"pin_id": pin_id})

@@ -65,9 +65,8 @@ _LINK_COLUMNS = (
 _LINK_UPDATE = ("profile_id", "method", "rule", "score", "explanation", "content_hash", "linked_at", "run_id")
 
 
-def _dumped(value: Any) -> str:
-    """One JSON scalar or list as canonical JSON text (for the pieces of a content hash)."""
-    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+_dumped = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+"""One JSON scalar or list as canonical JSON text (for the pieces of a content hash); one encoder for every call."""
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
