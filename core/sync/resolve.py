@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from itertools import groupby
 
-from core.canonical import STORED, Person, RecordRef
+from core.canonical import RecordRef
 from core.identity import IdentitySettings, resolve_store
 from core.identity.incremental import resolve_few
 from core.identity.manual import recompute_golden
 from core.identity.persist import settings_hash
+from core.identity.records import stored_person
 from core.store import Store
 from core.sync.lifecycle import RunContext
 
@@ -69,8 +71,8 @@ def resolve_changes(
         return Resolved(f"batch ({why})", set(store.profiles.active()), result.summary())
     if not changed:
         return Resolved("incremental")
-    rows = store.records.canonical_of(changed, models=["Person"])
-    people = [Person.model_validate(r.data, context=STORED) for r in rows if r.ordinal == 0]
+    rows = store.records.canonical_texts_of(changed, models=["Person"])  # in key order, a record's first row first
+    people = [stored_person(next(found)[4]) for _, found in groupby(rows, key=lambda row: row[:3])]
     live = [p for p in people if not p.deleted]
     gone = [RecordRef.parse(str(p.source)) for p in people if p.deleted]
     before = store.links.profiles_of(gone)
