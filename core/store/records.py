@@ -114,8 +114,8 @@ def _source_row(record: SourceRecord, now: datetime, run_id: str | None) -> dict
 def _canonical_row(item: CanonicalInput, now: datetime, run_id: str | None) -> dict[str, Any]:
     ref, model, ordinal, data = item
     values = data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data)
-    meaning = meaning_hash(values, model)
-    return canonical_text_row(ref, model, ordinal, canonical_json(values), now, run_id, meaning=meaning)
+    payload, meaning = text_and_meaning(values, model)
+    return canonical_text_row(ref, model, ordinal, payload, now, run_id, meaning=meaning)
 
 
 _TIMES_OF_RESTATEMENT = {"Consent": frozenset({"updated_at", "at"})}
@@ -135,8 +135,40 @@ def meaning_hash(values: Mapping[str, Any], model: str | None = None) -> str:
     time the status was seen, "denied since". A new status, channel or purpose is a
     new meaning and stores the row with its new time.
     """
-    ignored = _TIMES_OF_RESTATEMENT.get(model or "", frozenset({"updated_at"}))
+    ignored = _TIMES_OF_RESTATEMENT.get(model or "", _UPDATED_AT)
     return content_hash({name: value for name, value in values.items() if name not in ignored})
+
+
+_UPDATED_AT = frozenset({"updated_at"})
+
+
+def text_and_meaning(values: Mapping[str, Any], model: str | None = None) -> tuple[str, str]:
+    """``(canonical_json(values), meaning_hash(values, model))`` from one serialisation of the values.
+
+    Canonical JSON sorts the keys, so the text is the runs of kept fields (each run encoded
+    as one object, its braces dropped) with the ignored fields between them, and the
+    meaning's text is the same runs without them.
+
+    Raises:
+        StoreError: When a value cannot be stored as JSON.
+    """
+    ignored = _TIMES_OF_RESTATEMENT.get(model or "", _UPDATED_AT)
+    whole: list[str] = []
+    kept: list[str] = []
+    run: dict[str, Any] = {}
+    for name in sorted(values):
+        if name not in ignored:
+            run[name] = values[name]
+            continue
+        if run:
+            kept.append(canonical_json(run)[1:-1])
+            whole.append(kept[-1])
+            run = {}
+        whole.append(f"{canonical_json(name)}:{canonical_json(values[name])}")
+    if run:
+        kept.append(canonical_json(run)[1:-1])
+        whole.append(kept[-1])
+    return "{" + ",".join(whole) + "}", text_hash("{" + ",".join(kept) + "}")
 
 
 def canonical_text_row(
@@ -191,8 +223,7 @@ def _source_tuple(record: SourceRecord, now: Any, run_id: str | None) -> tuple[A
 def _canonical_tuple(item: CanonicalInput, now: Any, run_id: str | None) -> tuple[Any, ...]:
     ref, model, ordinal, data = item
     values = data.model_dump(mode="json") if hasattr(data, "model_dump") else dict(data)
-    payload = canonical_json(values)
-    meaning = meaning_hash(values, model)
+    payload, meaning = text_and_meaning(values, model)
     return (ref.system, ref.stream, ref.source_id, model, ordinal, payload, meaning, now, run_id)
 
 

@@ -3,11 +3,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.base import SourceRecord
 from core.canonical import RecordRef
 from core.errors import StoreError
-from core.store import Store, UpsertCounts, open_store
+from core.store import Store, UpsertCounts, canonical_json, open_store
+from core.store.records import meaning_hash, text_and_meaning
 
 from .helpers import record, snapshot
 
@@ -186,3 +189,19 @@ def test_canonical_texts_of_records_are_their_rows_of_the_models_as_json_in_key_
     ]
     assert [json.loads(t) for *_, t in texts] == [r.data for r in rows]
     assert [json.loads(t)["name"] for *_, t in texts][:2] == ["9.Consent.0", "9.Consent.1"]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.dictionaries(st.sampled_from(["at", "updated_at", "a", "b", "status", "z", "é", "Updated"]), _JSON),
+    model=st.sampled_from([None, "Person", "Consent", "Interaction"]),
+)
+def test_the_text_and_its_meaning_from_one_serialisation_are_the_two_made_apart(values, model):
+    assert text_and_meaning(values, model) == (canonical_json(values), meaning_hash(values, model))
