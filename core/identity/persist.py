@@ -166,10 +166,6 @@ def _index(
     return records, keys()
 
 
-_PLAIN = (str, int, bool)
-"""Golden values whose JSON form is the value itself (the direct path of a one-record profile)."""
-
-
 class _OneRecordGolden:
     """``golden_json(golden_record([person], settings))`` of one person, as its canonical JSON text.
 

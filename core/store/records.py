@@ -118,6 +118,7 @@ def _canonical_row(item: CanonicalInput, now: datetime, run_id: str | None) -> d
     return canonical_text_row(ref, model, ordinal, payload, now, run_id, meaning=meaning)
 
 
+_UPDATED_AT = frozenset({"updated_at"})
 _TIMES_OF_RESTATEMENT = {"Consent": frozenset({"updated_at", "at"})}
 """Per model, the fields whose change alone is no change of meaning (``updated_at`` for every model)."""
 
@@ -137,9 +138,6 @@ def meaning_hash(values: Mapping[str, Any], model: str | None = None) -> str:
     """
     ignored = _TIMES_OF_RESTATEMENT.get(model or "", _UPDATED_AT)
     return content_hash({name: value for name, value in values.items() if name not in ignored})
-
-
-_UPDATED_AT = frozenset({"updated_at"})
 
 
 def text_and_meaning(values: Mapping[str, Any], model: str | None = None) -> tuple[str, str]:
