@@ -32,7 +32,7 @@ from core.identity.model import ModelParameters, match_probability, score, train
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.parameters import adjustments
 from core.identity.profiles import derived_profile_id
-from core.identity.records import RecordTable, prepare_records
+from core.identity.records import PersonText, RecordTable, prepare_records
 from core.identity.resolution import PairDecisions, PinDecisions, Resolution
 from core.identity.roles import default_role_mailboxes
 from core.identity.rules import RuleLinks, apply_rules, build_rules
@@ -196,7 +196,7 @@ class _Stopwatch:
 
 
 def resolve(
-    people: Iterable[Person],
+    people: Iterable[Person | PersonText],
     settings: IdentitySettings | None = None,
     *,
     nicknames: NicknameTable | None = None,
@@ -206,7 +206,8 @@ def resolve(
     """Resolve a batch of people into profiles.
 
     Args:
-        people: Canonical people; each ``source`` should be unique. Read once (a generator will do).
+        people: Canonical people, or their JSON as the store wrote it (``records.PersonText``); each
+            ``source`` should be unique. Read once (a generator will do).
         settings: Identity settings; ``None`` uses the defaults.
         nicknames: A nickname table; the bundled one by default.
         pins: Manual pins, oldest first: must-link pairs are joined before any link
@@ -309,7 +310,7 @@ def _cluster(
 
 
 def _resolve(
-    people: Iterable[Person],
+    people: Iterable[Person | PersonText],
     settings: IdentitySettings,
     names_table: NicknameTable,
     pins: Sequence[IdentityPin],

@@ -31,7 +31,7 @@ from core.identity.index_keys import iter_index_keys
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.normalise import clear_memos
 from core.identity.pins import PinnedClusters, pinned_clusters
-from core.identity.records import StoredPeople, person_json, stored_person
+from core.identity.records import PersonText, StoredPeople, person_json, stored_person
 from core.identity.resolution import Resolution
 from core.identity.review_pairs import review_inputs
 from core.identity.settings import GOLDEN_FIELDS, IdentitySettings, SurvivorshipSettings
@@ -55,6 +55,7 @@ __all__ = [
     "StoreResolution",
     "golden_json",
     "iter_people",
+    "iter_people_texts",
     "person_json",
     "resolve_store",
     "settings_hash",
@@ -117,10 +118,15 @@ def golden_json(golden: Mapping[str, GoldenValue]) -> dict[str, object]:
 
 def iter_people(store: Store, *, system: str | None = None) -> Iterator[Person]:
     """Yield the canonical people of the store (first row of each record), leaving out deleted records."""
+    return (stored_person(text) for text in iter_people_texts(store, system=system))
+
+
+def iter_people_texts(store: Store, *, system: str | None = None) -> Iterator[PersonText]:
+    """``iter_people`` as the JSON the store wrote (``PersonText``): what a batch resolution reads."""
     deleted = store.deleted.keys(system=system)
     for record_system, stream, source_id, text in store.records.iter_canonical_texts("Person", system=system):
         if record_key(record_system, stream, source_id) not in deleted:
-            yield stored_person(text)  # validated before it was stored
+            yield PersonText(text)  # validated before it was stored
 
 
 def _previous_links(store: Store, system: str | None) -> tuple[dict[str, str], set[str]]:
@@ -297,7 +303,7 @@ class _Computed:
 def _compute(store: Store, settings: IdentitySettings, system: str | None, names: NicknameTable) -> _Computed:
     """Read the people, resolve them, keep IDs stable and build the index rows (nothing written)."""
     previous, scope = _previous_links(store, system)
-    people = iter_people(store, system=system)  # read once, held as text: memory follows the columns
+    people = iter_people_texts(store, system=system)  # read once, held as text: memory follows the columns
     pins = store.pins.list()  # pins naming a record not in the batch are ignored
     resolution = resolve(people, settings, nicknames=names, pins=pins, compact=True)
     record_keys = resolution.table.keys  # ``system/stream/source_id`` by record index

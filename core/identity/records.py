@@ -9,11 +9,12 @@ anti-chaining guard read. Everything later works on these arrays.
 
 from __future__ import annotations
 
+import json
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Generic, TypeVar, cast, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -34,11 +35,13 @@ from core.store.types import canonical_json
 
 __all__ = [
     "Column",
+    "PersonText",
     "RecordRefs",
     "RecordTable",
     "StoredPeople",
     "factorise",
     "person_json",
+    "person_text",
     "prepare_records",
     "stored_person",
 ]
@@ -140,16 +143,20 @@ def _memo(func: Callable[[str], str]) -> Callable[[str | None], str]:
     return run
 
 
-def _date_of_birth(person: Person) -> str:
+def _date_of_birth(person: Mapping[str, Any]) -> str:
     """``YYYY-MM-DD`` of the date of birth, or of an impossible one as written (``1985-13-05``)."""
-    if person.date_of_birth is not None:
-        return person.date_of_birth.isoformat()
-    return person.date_of_birth_written or ""
+    return person.get("date_of_birth") or person.get("date_of_birth_written") or ""
 
 
-def _emails_of(person: Person, normalise: Callable[[str], NormalisedEmail | None]) -> tuple[NormalisedEmail, ...]:
-    raw = [person.email] if person.email else []
-    raw += [i.value for i in person.identifiers if i.kind is IdentifierKind.EMAIL]
+def _identifiers(person: Mapping[str, Any], kind: IdentifierKind) -> list[Mapping[str, Any]]:
+    return [i for i in person.get("identifiers") or () if i["kind"] == kind]
+
+
+def _emails_of(
+    person: Mapping[str, Any], normalise: Callable[[str], NormalisedEmail | None]
+) -> tuple[NormalisedEmail, ...]:
+    raw = [person["email"]] if person.get("email") else []
+    raw += [i["value"] for i in _identifiers(person, IdentifierKind.EMAIL)]
     found: dict[str, NormalisedEmail] = {}
     for value in raw:
         email = normalise(value)
@@ -158,18 +165,19 @@ def _emails_of(person: Person, normalise: Callable[[str], NormalisedEmail | None
     return tuple(found.values())
 
 
-def _phones_of(person: Person) -> tuple[str, ...]:
-    raw = [p for p in (person.phone, person.mobile) if p]
-    raw += [i.normalised or i.value for i in person.identifiers if i.kind is IdentifierKind.PHONE]
+def _phones_of(person: Mapping[str, Any]) -> tuple[str, ...]:
+    raw = [p for p in (person.get("phone"), person.get("mobile")) if p]
+    raw += [i.get("normalised") or i["value"] for i in _identifiers(person, IdentifierKind.PHONE)]
     return tuple(dict.fromkeys(raw))
 
 
-def _external_ids_of(person: Person) -> tuple[str, ...]:
-    own = (person.source.system, person.source.source_id)
+def _external_ids_of(person: Mapping[str, Any]) -> tuple[str, ...]:
+    source = person["source"]
+    own = (source["system"], source["source_id"])
     found = {
-        f"{i.system}:{i.normalised or i.value}"
-        for i in person.identifiers
-        if i.kind is IdentifierKind.EXTERNAL_ID and (i.system, i.normalised or i.value) != own
+        f"{i.get('system')}:{i.get('normalised') or i['value']}"
+        for i in _identifiers(person, IdentifierKind.EXTERNAL_ID)
+        if (i.get("system"), i.get("normalised") or i["value"]) != own
     }
     return tuple(sorted(found))
 
@@ -240,7 +248,19 @@ def _one_vocab(first: Iterable[str], second: Iterable[str]) -> tuple[Column, Col
 
 def person_json(person: Person) -> str:
     """Return a Person as canonical JSON text (what the identity index keeps, and ``StoredPeople`` holds)."""
-    return canonical_json(person.model_dump(mode="json"))
+    return person_text(person.model_dump(mode="json"))
+
+
+def person_text(data: Mapping[str, Any]) -> str:
+    """Return a Person's JSON data (as it dumps, or as the store wrote it) as its canonical text: ``person_json``."""
+    return canonical_json(data)
+
+
+def _data_of(person: Person | PersonText) -> dict[str, Any]:
+    """A person's JSON data: parsed from the store's text, or dumped from the Person (the same for one written)."""
+    if isinstance(person, PersonText):
+        return cast(dict[str, Any], json.loads(person))
+    return person.model_dump(mode="json")
 
 
 def stored_person(text: str) -> Person:
@@ -251,6 +271,18 @@ def stored_person(text: str) -> Person:
     and a stricter check today must not make yesterday's records unreadable.
     """
     return Person.model_validate_json(text, context=STORED)
+
+
+class PersonText(str):
+    """A Person's JSON as the store wrote it from a validated Person (``Records.iter_canonical_texts``).
+
+    ``prepare_records`` reads a batch's fields from the JSON itself: building each Person
+    first (``stored_person``) would cost more than normalising it, and the store checked
+    the values when it wrote them. A Person is made from it only when one is asked for
+    again (a golden record of several people).
+    """
+
+    __slots__ = ()
 
 
 class _MadeOnRead(Sequence[_T], Generic[_H, _T]):
@@ -330,10 +362,10 @@ class StoredPeople(_MadeOnRead[bytes, Person]):
         super().__init__(packed, lambda item: stored_person(_unpack(item)))
 
     @staticmethod
-    def pack(person: Person) -> bytes:
-        """One person's canonical JSON text, compressed as ``StoredPeople`` holds it."""
+    def pack(text: str) -> bytes:
+        """One person's canonical JSON text (``person_json``), compressed as ``StoredPeople`` holds it."""
         packer = zlib.compressobj(1, zdict=_shape())
-        return packer.compress(person_json(person).encode()) + packer.flush()
+        return packer.compress(text.encode()) + packer.flush()
 
     def text(self, index: int) -> str:
         """Return one person's canonical JSON text."""
@@ -368,14 +400,15 @@ class _Prepared:
 
 
 def prepare_records(
-    people: Iterable[Person], *, nicknames: NicknameTable, roles: RoleMailboxes, compact: bool = False
+    people: Iterable[Person | PersonText], *, nicknames: NicknameTable, roles: RoleMailboxes, compact: bool = False
 ) -> RecordTable:
     """Normalise a batch of people once and lay it out as columns, sorted by record key.
 
     Args:
-        people: Canonical people; phones are already E.164 (the mapping's ``e164``
-            transform or the CSV reader applies each system's default region). Read once,
-            in one pass: a generator is enough.
+        people: Canonical people, or their JSON as the store wrote it (``PersonText``);
+            phones are already E.164 (the mapping's ``e164`` transform or the CSV reader
+            applies each system's default region). Read once, in one pass: a generator is
+            enough.
         nicknames: The nickname table, for spotting shared addresses.
         roles: Role mailbox local parts.
         compact: Keep each person as its canonical JSON text (``StoredPeople``) instead of
@@ -390,17 +423,22 @@ def prepare_records(
         _memo(normalise_street),
     )
     plain, postcode, email_of = _memo(normalise_name), _memo(normalise_postcode), _email_normaliser(roles)
-    rows = sorted(
-        (
-            _Prepared(
-                str(p.source), f"{p.source.system}:{p.source.source_id}", StoredPeople.pack(p) if compact else p,
-                name(p.first_name), plain(p.last_name), _emails_of(p, email_of), _phones_of(p), _date_of_birth(p),
-                company(p.company), street(p.street), postcode(p.postcode), plain(p.city), _external_ids_of(p),
-            )
-            for p in people
-        ),
-        key=lambda row: row.key,
-    )  # fmt: skip
+
+    def prepared(person: Person | PersonText) -> _Prepared:
+        data = _data_of(person)  # one reading of the fields for both forms
+        if compact:
+            held: Person | bytes = StoredPeople.pack(person_text(data))
+        else:
+            held = stored_person(person) if isinstance(person, PersonText) else person
+        source, get = data["source"], data.get
+        return _Prepared(
+            f"{source['system']}/{source['stream']}/{source['source_id']}", f"{source['system']}:{source['source_id']}",
+            held, name(get("first_name")), plain(get("last_name")), _emails_of(data, email_of), _phones_of(data),
+            _date_of_birth(data), company(get("company")), street(get("street")), postcode(get("postcode")),
+            plain(get("city")), _external_ids_of(data),
+        )  # fmt: skip
+
+    rows = sorted((prepared(p) for p in people), key=lambda row: row.key)
     firsts, lasts = [r.first for r in rows], [r.last for r in rows]
     emails, names = [r.emails for r in rows], list(zip(firsts, lasts, strict=True))
     shared = _shared_emails(emails, names, nicknames)

@@ -7,7 +7,8 @@ from dataclasses import fields
 import numpy as np
 
 from core.identity import default_nicknames, default_role_mailboxes, prepare_records, resolve
-from core.identity.records import Column, StoredPeople, person_json
+from core.identity.persist import iter_people, iter_people_texts
+from core.identity.records import Column, RecordTable, StoredPeople, person_json
 from tests.core.identity.synthetic import generate
 
 
@@ -30,11 +31,35 @@ def test_a_compact_table_equals_the_plain_one_column_by_column_and_gives_the_peo
     assert compact.people[2:5] == list(plain.people[2:5])
     texts = [person_json(p) for p in plain.people]
     assert list(compact.people.texts()) == texts and compact.people.text(3) == texts[3]
-    held = sum(len(StoredPeople.pack(p)) for p in plain.people)
+    held = sum(len(StoredPeople.pack(person_json(p))) for p in plain.people)
     assert held < sum(map(len, texts)) / 2  # compressed with the shape of a person's JSON as dictionary
     sources = [p.source for p in plain.people]
     assert compact.refs == sources and list(compact.refs) == sources and compact.refs[1:3] == sources[1:3]
     assert compact.refs != sources[:-1] and compact.refs != [*sources[:-1], sources[0]]
+
+
+def _columns(table: RecordTable) -> dict[str, object]:
+    return {
+        item.name: (value.codes.tolist(), value.vocab) if isinstance(value, Column) else value
+        for item in fields(table)
+        if item.name != "people"
+        for value in [getattr(table, item.name)]
+    }
+
+
+def test_people_read_as_the_json_the_store_wrote_prepare_the_same_table(store):
+    truth = generate(200, seed=7)
+    store.records.upsert_canonical([(p.source, "Person", 0, p) for p in truth.people], run_id=None)
+    names, roles = default_nicknames(), default_role_mailboxes()
+    from_people = prepare_records(iter_people(store), nicknames=names, roles=roles, compact=True)
+    for compact in (True, False):
+        texts = iter_people_texts(store)  # as SQLite or PostgreSQL hands them back (jsonb: its own spacing)
+        from_texts = prepare_records(texts, nicknames=names, roles=roles, compact=compact)
+        assert _columns(from_texts) == _columns(from_people)
+        assert list(from_texts.people) == list(from_people.people)  # the same Person objects, rebuilt or read
+    # what a compact table holds is each person's canonical JSON, whichever form it was given
+    in_key_order = sorted(truth.people, key=lambda person: str(person.source))
+    assert list(from_people.people.texts()) == [person_json(p) for p in in_key_order]
 
 
 def test_a_compact_resolution_links_alike_and_makes_the_same_golden_records():

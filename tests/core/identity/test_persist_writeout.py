@@ -60,11 +60,11 @@ def test_the_collector_is_paused_for_the_whole_store_resolution_and_restored(sto
 
         return wrapper
 
-    for name in ("iter_people", "write_profiles", "write_links", "replace_index"):
+    for name in ("iter_people_texts", "write_profiles", "write_links", "replace_index"):
         monkeypatch.setattr(persist, name, watching(name, getattr(persist, name)))
     assert gc.isenabled()
     run(store)
-    assert seen == dict.fromkeys(("iter_people", "write_profiles", "write_links", "replace_index"), False)
+    assert seen == dict.fromkeys(("iter_people_texts", "write_profiles", "write_links", "replace_index"), False)
     assert gc.isenabled()
 
 
