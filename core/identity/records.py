@@ -1,6 +1,7 @@
 """The prepared batch: every record normalised once, held as columns.
 
-``prepare_records`` turns canonical ``Person`` records into a ``RecordTable``:
+``prepare_records`` turns canonical ``Person`` records (or their JSON as the store wrote
+it, ``PersonText``) into a ``RecordTable``:
 records sorted by their reference (so results never depend on input order),
 each comparable field factorised into integer codes over a vocabulary (``-1``
 when missing), plus the per-record identifier lists the rules and the
