@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
@@ -136,8 +137,12 @@ def meaning_hash(values: Mapping[str, Any], model: str | None = None) -> str:
     time the status was seen, "denied since". A new status, channel or purpose is a
     new meaning and stores the row with its new time.
     """
-    ignored = _TIMES_OF_RESTATEMENT.get(model or "", _UPDATED_AT)
+    ignored = _ignored_in_meaning(model)
     return content_hash({name: value for name, value in values.items() if name not in ignored})
+
+
+def _ignored_in_meaning(model: str | None) -> frozenset[str]:
+    return _TIMES_OF_RESTATEMENT.get(model or "", _UPDATED_AT)
 
 
 def text_and_meaning(values: Mapping[str, Any], model: str | None = None) -> tuple[str, str]:
@@ -150,22 +155,14 @@ def text_and_meaning(values: Mapping[str, Any], model: str | None = None) -> tup
     Raises:
         StoreError: When a value cannot be stored as JSON.
     """
-    ignored = _TIMES_OF_RESTATEMENT.get(model or "", _UPDATED_AT)
     whole: list[str] = []
     kept: list[str] = []
-    run: dict[str, Any] = {}
-    for name in sorted(values):
-        if name not in ignored:
-            run[name] = values[name]
-            continue
-        if run:
-            kept.append(canonical_json(run)[1:-1])
+    for ignored, names in groupby(sorted(values), key=_ignored_in_meaning(model).__contains__):
+        if ignored:
+            whole += (f"{canonical_json(name)}:{canonical_json(values[name])}" for name in names)
+        else:
+            kept.append(canonical_json({name: values[name] for name in names})[1:-1])
             whole.append(kept[-1])
-            run = {}
-        whole.append(f"{canonical_json(name)}:{canonical_json(values[name])}")
-    if run:
-        kept.append(canonical_json(run)[1:-1])
-        whole.append(kept[-1])
     return "{" + ",".join(whole) + "}", text_hash("{" + ",".join(kept) + "}")
 
 
