@@ -185,6 +185,22 @@ def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None)
         )
 
 
+def _empty(conn: sa.Connection, tables: Sequence[sa.Table]) -> None:
+    """Delete every row of ``tables`` in the caller's transaction.
+
+    PostgreSQL empties them with ``TRUNCATE`` (transactional there: a rollback brings the rows
+    back): a ``DELETE`` of 1.5 million key rows takes about a second and leaves them as dead
+    tuples the next load writes past, so the table and its indexes grow at every full
+    re-resolution until a vacuum. SQLite's ``DELETE`` with no ``WHERE`` already truncates.
+    """
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(conn.dialect.identifier_preparer.format_table(table) for table in tables)
+        conn.execute(sa.text(f"TRUNCATE {names}"))
+        return
+    for table in tables:
+        conn.execute(sa.delete(table))
+
+
 def replace_index(
     db: Database,
     records: Iterable[tuple[str, str, str]],
@@ -205,8 +221,7 @@ def replace_index(
     with db.transaction() as conn:
         rebuilt = sorted(_KEYS.indexes, key=lambda index: str(index.name)) if scope is None else []
         if scope is None:
-            conn.execute(sa.delete(_KEYS))
-            conn.execute(sa.delete(_RECORDS))
+            _empty(conn, (_KEYS, _RECORDS))
         else:
             for chunk in chunked(scope, _IN_LIST):
                 conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))

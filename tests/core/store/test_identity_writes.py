@@ -118,3 +118,27 @@ def test_a_whole_replace_builds_the_block_key_indexes_again_and_a_failed_one_kee
         replace_index(store.database, [], [("k1", "", "crm/people/1", "cp_1"), ("k2", "", None, "y")], scope=None)
     assert _block_key_indexes(store) == indexes
     assert store.identity_index.block_key_sizes(["k0", "k49"]) == {"k0": 1, "k49": 1}
+
+
+def test_a_whole_replace_empties_the_index_in_its_transaction_and_on_postgresql_leaves_no_dead_rows(store):
+    def storage() -> dict[str, int]:  # TRUNCATE gives a PostgreSQL table new storage; DELETE keeps it and its dead rows
+        query = "SELECT relname, relfilenode FROM pg_class WHERE relname IN ('identity_block_keys', 'identity_records')"
+        with store.database.connection() as conn:
+            return {str(name): int(node) for name, node in conn.execute(sa.text(query))}
+
+    postgres = store.database.engine.dialect.name == "postgresql"
+    keys = [(f"k{i}", "", f"crm/people/{i}", f"cp_{i}") for i in range(50)]
+    records = [(f"crm/people/{i}", f"cp_{i}", "{}") for i in range(50)]
+    replace_index(store.database, records, keys, scope=None)
+    before = storage() if postgres else {}
+    replace_index(store.database, records[:10], keys[:10], scope=None)
+    if postgres:
+        after = storage()
+        assert set(after) == {"identity_block_keys", "identity_records"}
+        assert all(after[name] != before[name] for name in before)
+    assert store.identity_index.size() == 10
+    assert store.identity_index.block_key_sizes(["k0", "k9", "k10"]) == {"k0": 1, "k9": 1}
+    with pytest.raises(StoreError):  # a refused load rolls the emptying back with it
+        replace_index(store.database, [], [("k1", "", None, "y")], scope=None)
+    assert store.identity_index.size() == 10
+    assert store.identity_index.block_key_sizes(["k0", "k9"]) == {"k0": 1, "k9": 1}
