@@ -15,6 +15,7 @@ from typing import Any
 
 from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
+from sandbox.hubspot.associations import associations_v4
 from sandbox.hubspot.auth import Credentials, TokenStore, make_credentials, oauth_token, token_info, unauthorised
 from sandbox.hubspot.control import HubSpotControl, RateLimits
 from sandbox.hubspot.data import seed_portal
@@ -47,7 +48,7 @@ class HubSpotSandbox:
         self.creds: Credentials = make_credentials()
         self.tokens = TokenStore(self.creds)
         self.control = HubSpotControl(self.portal, self.tokens, RateLimits(daily=options.api_limit))
-        self.objects = ObjectsApi(self.portal, self.control.failing)
+        self.objects = ObjectsApi(self.portal, self.control.failing, base_url=base_url)
 
     def credentials(self) -> dict[str, str]:
         """What the sandbox accepts; see docs/sandbox.md for which client argument takes which."""
@@ -121,6 +122,11 @@ class HubSpotSandbox:
             if parts[4:] == ["search"] and request.method == "POST":
                 return search(self.portal, obj, request, ceiling=self.control.search_ceiling)
             return self.objects.handle(request, obj, parts[4:])
+        if parts[:3] == ["crm", "v4", "objects"] and len(parts) >= 4:
+            obj = object_type(parts[3])
+            if obj is None:
+                return error(400, Category.VALIDATION_ERROR, f"Unable to infer object type from: {parts[3]}")
+            return associations_v4(self.portal, request, obj, parts[4:])
         if parts[:1] == ["communication-preferences"]:
             return preferences_api(self.portal, request, parts[1:])
         if parts[:4] == ["email", "public", "v1", "events"]:

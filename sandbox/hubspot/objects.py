@@ -1,8 +1,10 @@
 """The CRM objects API v3 for contacts and companies: basic, batch and merge.
 
-    GET    /crm/v3/objects/{object}                 list (limit <= 100, after, properties, archived)
+    GET    /crm/v3/objects/{object}                 list (limit <= 100, after, properties, archived,
+                                                    associations); paging.next.link is this request's
+                                                    absolute URL with the next ``after``
     POST   /crm/v3/objects/{object}                 create (201; 409 CONFLICT for a contact email in use)
-    GET    /crm/v3/objects/{object}/{id}            read (idProperty, archived; 404)
+    GET    /crm/v3/objects/{object}/{id}            read (idProperty, archived, associations; 404)
     PATCH  /crm/v3/objects/{object}/{id}            update
     DELETE /crm/v3/objects/{object}/{id}            archive (204)
     POST   /crm/v3/objects/{object}/batch/{read|create|update|upsert|archive}   <= 100 inputs
@@ -16,15 +18,22 @@ Batch writes check every input first: invalid property values fail the whole bat
 (400 VALIDATION_ERROR, as HubSpot does); inputs naming no record (or a record the
 ``fail_records`` fault names) are left out and listed in ``errors`` with a 207.
 Results come back in no particular order (HubSpot promises none either).
+
+No two live contacts share an email (compared without case). A write giving a contact an
+email another one holds fails whole with 409 CONFLICT ``Contact already exists. Existing
+ID: N`` (the first such input's holder; nothing is written), whether it is a create, a
+PATCH or a batch create, update or upsert; one email given to two records in one batch is
+a 400 VALIDATION_ERROR.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode, urlsplit
 
 from sandbox.common.http import Request, Response
+from sandbox.hubspot.associations import requested_associations, with_associations
 from sandbox.hubspot.portal import HubRecord, Portal
 from sandbox.hubspot.records import check_properties, problem_details, problems_message, render, requested_properties
 from sandbox.hubspot.wire import Category, error, iso, standard_error
@@ -37,6 +46,12 @@ MAX_LIST = 100
 
 def _not_found() -> Response:
     return error(404, Category.OBJECT_NOT_FOUND, "resource not found")
+
+
+def _no_object(key: str) -> Response:
+    """HubSpot's 404 for a record ID (or ``idProperty`` value) that names no record."""
+    return error(404, Category.OBJECT_NOT_FOUND, "Object not found.  objectId are usually numeric.",
+                 context={"id": [key]})  # fmt: skip
 
 
 def _invalid(message: str) -> Response:
@@ -54,9 +69,10 @@ def _batch_body(results: list[dict[str, Any]], errors: list[dict[str, Any]], sta
 class ObjectsApi:
     """Contacts and companies over HTTP; see the module docstring."""
 
-    def __init__(self, portal: Portal, failing: set[str]) -> None:
+    def __init__(self, portal: Portal, failing: set[str], *, base_url: str) -> None:
         self.portal = portal
         self.failing = failing
+        self.base_url = base_url
 
     def handle(self, request: Request, obj: str, rest: list[str]) -> Response:
         """Route one ``/crm/v3/objects/{object}/...`` request."""
@@ -98,12 +114,21 @@ class ObjectsApi:
             rows = [r for r in self.portal.sorted(obj)
                     if r.archived == archived and not r.merged_into and int(r.id) >= after]  # fmt: skip
             page = rows[:limit]
-            props = requested_properties(request)
-            body: dict[str, Any] = {"results": [render(self.portal, obj, r, props) for r in page]}
+            body: dict[str, Any] = {"results": [self._read_one(request, obj, r) for r in page]}
         if len(rows) > limit:
             nxt = str(int(page[-1].id) + 1)
-            body["paging"] = {"next": {"after": nxt, "link": f"{request.path}?after={nxt}"}}
+            body["paging"] = {"next": {"after": nxt, "link": self._next_link(request, nxt)}}
         return Response.json(200, body)
+
+    def _read_one(self, request: Request, obj: str, record: HubRecord) -> dict[str, Any]:
+        """A record as a GET answers it: the ``properties`` asked for and the ``associations`` asked for."""
+        rendered = render(self.portal, obj, record, requested_properties(request))
+        return with_associations(self.portal, obj, record, rendered, requested_associations(request))
+
+    def _next_link(self, request: Request, after: str) -> str:
+        """The same request continued: its absolute URL, the query kept in order and ``after`` replaced."""
+        query = [(k, v) for k, values in request.query.items() if k != "after" for v in values]
+        return f"{self.base_url}{urlsplit(request.target).path}?{urlencode([*query, ('after', after)])}"
 
     def create(self, request: Request, obj: str) -> Response:
         """``POST /crm/v3/objects/{object}``."""
@@ -116,15 +141,35 @@ class ObjectsApi:
                 return error(
                     400, Category.VALIDATION_ERROR, problems_message(problems), errors=problem_details(problems)
                 )
-            existing = (
-                self.portal.find(obj, "email", clean["email"]) if obj == "contacts" and clean.get("email") else None
-            )
-            if existing is not None:
-                return error(409, Category.CONFLICT, f"Contact already exists. Existing ID: {existing.id}")
+            clash = self._email_clash(obj, [(None, clean)])
+            if clash is not None:
+                return clash
             if obj == "contacts" and (clean.get("email") or "").lower() in self.portal.blocklist:
                 return _invalid(f"Email address {clean['email']} was permanently deleted (GDPR) and is blocklisted")
             record = self._insert(obj, clean)
             return Response.json(201, render(self.portal, obj, record, list(clean) or None))
+
+    def _email_clash(self, obj: str, writes: list[tuple[str | None, dict[str, str]]]) -> Response | None:
+        """HubSpot's refusal of writes (target ID or None for a new record, values) that would share an email.
+
+        One email for two records of the writes is a 400; an email a live contact other than the
+        target holds is a 409 CONFLICT naming the first such holder. None when the writes are fine.
+        """
+        if obj != "contacts":
+            return None
+        targets: dict[str, set[str]] = {}
+        for index, (target, values) in enumerate(writes):
+            email = (values.get("email") or "").strip().lower()
+            if email:
+                targets.setdefault(email, set()).add(target if target is not None else f"new-{index}")
+        twice = sorted(email for email, owners in targets.items() if len(owners) > 1)
+        if twice:
+            return _invalid(f"Duplicate emails found in batch input: {twice}. An email can belong to one contact only")
+        for target, values in writes:
+            holder = self.portal.email_holder(values.get("email"), besides=target)
+            if holder is not None:
+                return error(409, Category.CONFLICT, f"Contact already exists. Existing ID: {holder.id}")
+        return None
 
     def _insert(self, obj: str, props: dict[str, str]) -> HubRecord:
         now = self.portal.now()
@@ -145,9 +190,9 @@ class ObjectsApi:
         with self.portal.lock:
             record = self._lookup(request, obj, key)
             if record is None:
-                return _not_found()
+                return _no_object(key)
             if request.method == "GET":
-                return Response.json(200, render(self.portal, obj, record, requested_properties(request)))
+                return Response.json(200, self._read_one(request, obj, record))
             if request.method == "DELETE":
                 self.portal.archive(record)
                 return Response.empty(204)
@@ -161,6 +206,9 @@ class ObjectsApi:
                 return error(
                     400, Category.VALIDATION_ERROR, problems_message(problems), errors=problem_details(problems)
                 )
+            clash = self._email_clash(obj, [(record.id, clean)])
+            if clash is not None:
+                return clash
             self.portal.update(obj, record, clean)
             return Response.json(200, render(self.portal, obj, record, list(clean) or None))
 
@@ -183,7 +231,7 @@ class ObjectsApi:
                 if id_property == "email":
                     self.portal.blocklist.add(object_id.strip().lower())
                     return Response.empty(204)
-                return _not_found()
+                return _no_object(object_id)
             self.portal.purge(obj, record)
         return Response.empty(204)
 
@@ -257,7 +305,7 @@ class ObjectsApi:
         cleaned = self._checked(obj, inputs)
         if isinstance(cleaned, Response):
             return cleaned
-        results, missing, refused = [], [], []
+        results, missing, refused, writes = [], [], [], []
         for item, clean in zip(inputs, cleaned, strict=True):
             key = str(item.get("id", ""))
             id_property = item.get("idProperty")
@@ -267,8 +315,13 @@ class ObjectsApi:
             elif record.id.lower() in self.failing:
                 refused.append(key)
             else:
-                self.portal.update(obj, record, clean)
-                results.append(render(self.portal, obj, record, list(clean) or None))
+                writes.append((record, clean))
+        clash = self._email_clash(obj, [(record.id, clean) for record, clean in writes])
+        if clash is not None:
+            return clash
+        for record, clean in writes:
+            self.portal.update(obj, record, clean)
+            results.append(render(self.portal, obj, record, list(clean) or None))
         errors = self._errors(obj, missing, refused)
         return self._answer(results, errors, started, 200)
 
@@ -292,26 +345,34 @@ class ObjectsApi:
         cleaned = self._checked(obj, inputs)
         if isinstance(cleaned, Response):
             return cleaned
-        results, refused = [], []
+        refused, writes = [], []
         for item, clean in zip(inputs, cleaned, strict=True):
             key, id_property = str(item.get("id", "")).strip(), str(item["idProperty"])
             if key.lower() in self.failing or (id_property == "email" and "@" not in key):
                 refused.append(key)
                 continue
-            record = self.portal.find(obj, id_property, key)
-            created = record is None
             values = {**clean, id_property: key.lower() if id_property == "email" else key}
-            if record is None:
+            writes.append((self.portal.find(obj, id_property, key), values))
+        clash = self._email_clash(obj, [(record.id if record else None, values) for record, values in writes])
+        if clash is not None:
+            return clash
+        results = []
+        for found, values in writes:
+            if found is None:
                 record = self._insert(obj, values)
             else:
+                record = found
                 self.portal.update(obj, record, values)
-            results.append(render(self.portal, obj, record, list(values)) | {"new": created})
+            results.append(render(self.portal, obj, record, list(values)) | {"new": found is None})
         return self._answer(results, self._errors(obj, [], refused), started, 200)
 
     def _create(self, obj: str, body: dict[str, Any], inputs: list[dict[str, Any]], started: datetime) -> Response:
         cleaned = self._checked(obj, inputs)
         if isinstance(cleaned, Response):
             return cleaned
+        clash = self._email_clash(obj, [(None, clean) for clean in cleaned])
+        if clash is not None:
+            return clash
         results = [render(self.portal, obj, self._insert(obj, clean), list(clean) or None) for clean in cleaned]
         return self._answer(results, [], started, 201)
 

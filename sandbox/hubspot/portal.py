@@ -5,6 +5,10 @@ create and modify times; ``lastmodifieddate`` (contacts) and ``hs_lastmodifiedda
 (companies) are the modify time rendered, never stored twice. A fault may store a
 broken rendering of one property (``broken``), as a damaged record would read,
 while the record keeps its place in time-ordered searches.
+
+No two live contacts share an email (compared without case), as in HubSpot: ``add`` and
+``update`` refuse a write that would make a second one (``EmailTakenError``). The APIs
+check first and answer HubSpot's errors; the refusal here keeps every other path honest.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 from sandbox.hubspot.schema import CURSOR_PROPERTY, Schema
 from sandbox.hubspot.wire import iso
 
-__all__ = ["EmailEvent", "HubRecord", "Portal", "SubscriptionStatus", "SUBSCRIPTION_TYPES"]
+__all__ = ["EmailEvent", "EmailTakenError", "HubRecord", "Portal", "SubscriptionStatus", "SUBSCRIPTION_TYPES"]
 
 PORTAL_ID = 24_681_357
 SUBSCRIPTION_TYPES = {
@@ -27,6 +31,15 @@ SUBSCRIPTION_TYPES = {
     "1003": ("Customer Service Communication", "Updates about your support requests"),
 }
 """The portal's email subscription types: ID -> (name, description)."""
+
+
+class EmailTakenError(ValueError):
+    """A write would give a second live contact an email another one holds."""
+
+    def __init__(self, email: str, existing_id: str) -> None:
+        super().__init__(f"Contact already exists. Existing ID: {existing_id}")
+        self.email = email
+        self.existing_id = existing_id
 
 
 @dataclass
@@ -129,8 +142,10 @@ class Portal:
             return str(self._next_id)
 
     def add(self, obj: str, record: HubRecord) -> HubRecord:
-        """Store a record (seeding and creates)."""
+        """Store a record (seeding and creates); raise ``EmailTakenError`` for a contact email in use."""
         with self.lock:
+            if obj == "contacts" and not record.archived:
+                self._refuse_taken(record.props.get("email"), record.id)
             self.records[obj][record.id] = record
             if obj == "contacts":
                 self._index(record, None)
@@ -142,6 +157,19 @@ class Portal:
         email = (record.props.get("email") or "").lower()
         if email:
             self._by_email.setdefault(email, set()).add(record.id)
+
+    def email_holder(self, email: str | None, *, besides: str | None = None) -> HubRecord | None:
+        """The live contact holding ``email`` (without case), other than the one with ID ``besides``."""
+        wanted = (email or "").strip().lower()
+        if not wanted:
+            return None
+        holders = (self.records["contacts"].get(i) for i in sorted(self._by_email.get(wanted, ()), key=int))
+        return next((r for r in holders if r is not None and not r.archived and r.id != besides), None)
+
+    def _refuse_taken(self, email: str | None, record_id: str) -> None:
+        holder = self.email_holder(email, besides=record_id)
+        if holder is not None:
+            raise EmailTakenError(str(email), holder.id)
 
     def get(self, obj: str, record_id: str, *, archived: bool = False) -> HubRecord | None:
         """The record with this ID if it is (``archived``) or is not archived.
@@ -179,8 +207,10 @@ class Portal:
         return sorted(self.records[obj].values(), key=lambda r: int(r.id))
 
     def update(self, obj: str, record: HubRecord, props: dict[str, str]) -> None:
-        """Set properties and move the modify time to now."""
+        """Set properties and move the modify time to now; raise ``EmailTakenError`` for a contact email in use."""
         with self.lock:
+            if obj == "contacts" and "email" in props and not record.archived:
+                self._refuse_taken(props["email"], record.id)
             old_email = record.props.get("email")
             record.props.update(props)
             record.modified = self.now()

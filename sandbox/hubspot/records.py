@@ -11,10 +11,13 @@ from typing import Any
 
 from sandbox.common.http import Request
 from sandbox.hubspot.portal import HubRecord, Portal
-from sandbox.hubspot.schema import DEFAULT_PROPERTIES, check_value
+from sandbox.hubspot.schema import CURSOR_PROPERTY, DEFAULT_PROPERTIES, check_value
 from sandbox.hubspot.wire import iso
 
-__all__ = ["Problem", "check_properties", "render", "requested_properties"]
+__all__ = ["ALWAYS_PROPERTIES", "Problem", "check_properties", "render", "requested_properties"]
+
+ALWAYS_PROPERTIES = {obj: ("createdate", CURSOR_PROPERTY[obj], "hs_object_id") for obj in CURSOR_PROPERTY}
+"""What HubSpot returns beside the properties a read asks for."""
 
 Problem = dict[str, Any]
 """One invalid property value, in the shape HubSpot lists them in a VALIDATION_ERROR message."""
@@ -29,8 +32,12 @@ def requested_properties(request: Request) -> list[str] | None:
 
 
 def render(portal: Portal, obj: str, record: HubRecord, properties: Iterable[str] | None) -> dict[str, Any]:
-    """The record as a ``SimplePublicObject``: the asked-for properties (defaults when None), null when unset."""
-    names = list(properties) if properties else list(DEFAULT_PROPERTIES[obj])
+    """The record as a ``SimplePublicObject``: the asked-for properties (defaults when None), null when unset.
+
+    Asked-for properties always come with ``createdate``, ``hs_object_id`` and the modify time
+    (``lastmodifieddate``, companies' ``hs_lastmodifieddate``), as HubSpot adds them.
+    """
+    names = [*properties, *ALWAYS_PROPERTIES[obj]] if properties else list(DEFAULT_PROPERTIES[obj])
     schema = portal.schemas[obj]
     props = {name: record.value(obj, name) for name in dict.fromkeys(names) if name in schema.properties}
     out: dict[str, Any] = {

@@ -5,7 +5,7 @@ Body: ``filterGroups`` (up to 5, ORed; up to 6 filters each, ANDed; 18 in all),
 ``query`` (text in the default searchable properties), ``properties``, ``limit``
 (at most 200, default 10) and ``after`` (an offset). A search reaches at most 10,000
 results: ``after`` + ``limit`` past that is a 400, as HubSpot answers. Archived
-records are never found. Operators: EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN,
+records are never found; ``paging.next`` carries only ``after``, no link. Operators: EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN,
 HAS_PROPERTY, NOT_HAS_PROPERTY, CONTAINS_TOKEN, NOT_CONTAINS_TOKEN; values compare
 by the property's type (datetimes given as milliseconds or ISO 8601; strings without case).
 """
@@ -178,5 +178,5 @@ def search(portal: Portal, obj: str, request: Request, *, ceiling: int = MAX_RES
             str(err) if isinstance(err, _BadSearch) else f"There was a problem with the request: {err}",
         )
     if after + limit < len(rows) and after + limit < ceiling:
-        out["paging"] = {"next": {"after": str(after + limit), "link": f"?after={after + limit}"}}
+        out["paging"] = {"next": {"after": str(after + limit)}}  # a search's paging has no link: it is a POST
     return Response.json(200, out)

@@ -56,11 +56,11 @@ def error(
 ) -> Response:
     """A HubSpot error response."""
     body: dict[str, Any] = {"status": "error", "message": message, "correlationId": _correlation()}
+    if context is not None:
+        body["context"] = context
     body["category"] = str(category)
     if errors is not None:
         body["errors"] = errors
-    if context is not None:
-        body["context"] = context
     return Response.json(status, body, headers=headers)
 
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+import hubspot
 import pytest
 import requests
+from hubspot.crm.contacts import (
+    BatchInputSimplePublicObjectBatchInputForCreate,
+    BatchReadInputSimplePublicObjectId,
+    PublicObjectSearchRequest,
+)
+from hubspot.crm.contacts.exceptions import ApiException as ContactsApiError
 
 from core.errors import ConfigError
 from sandbox.common import FaultSpec, RunningSandbox, running_sandbox
 from sandbox.common.people import people
 from sandbox.hubspot.data import STORY_COMPANY_IDS, STORY_CONTACT_IDS
+from sandbox.hubspot.portal import EmailTakenError
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +190,137 @@ def test_events_are_newest_first_and_offsets_keep_their_place(hs):
     second = _call(hs, "GET", f"/email/public/v1/events?limit=50&offset={first['offset']}").json()
     assert not {e["id"] for e in first["events"]} & {e["id"] for e in second["events"]}
     assert "brand-new" not in {e["id"] for e in second["events"]}
+
+
+# -- what HubSpot's own client sees, every exchange checked against the contract ------------------
+
+
+@pytest.fixture
+def checked(portal: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The shared portal with limits a client in a hurry never meets; every exchange contract-checked."""
+    from tests.connectors.hubspot.traffic import captured
+    from tests.contracts.validator import validate_all
+
+    portal.control.reset()
+    portal.control.limits.configure(ten_secondly=10_000, secondly=1000, search_per_second=100)
+    with captured(portal) as seen:
+        yield portal
+    portal.control.reset()
+    problems = validate_all("hubspot", seen)
+    assert seen and not problems, "\n".join(problems[:10])
+
+
+def _client(sb: RunningSandbox) -> hubspot.Client:
+    return hubspot.Client.create(
+        access_token=sb.credentials["private_app_token"], host=sb.base_url, ssl_ca_cert=str(sb.ca_file)
+    )
+
+
+def _live_emails(sb: RunningSandbox) -> list[str]:
+    records = sb.control.portal.records["contacts"].values()
+    return [r.props["email"].lower() for r in records if not r.archived and r.props.get("email")]
+
+
+def test_no_write_path_lets_two_contacts_share_an_email(checked):
+    maya = "maya.lindqvist@northwind-analytics.example.com"
+    batch = _client(checked).crm.contacts.batch_api
+    with pytest.raises(ContactsApiError) as taken:
+        batch.create(BatchInputSimplePublicObjectBatchInputForCreate(inputs=[
+            {"properties": {"email": "first.new@example.com"}},
+            {"properties": {"email": maya.upper(), "firstname": "Dup"}},
+        ]))  # fmt: skip
+    assert taken.value.status == 409
+    assert json.loads(taken.value.body)["category"] == "CONFLICT"
+    assert json.loads(taken.value.body)["message"] == "Contact already exists. Existing ID: 101"
+    twice = [{"properties": {"email": "twice@example.com"}}, {"properties": {"email": "TWICE@example.com"}}]
+    within = _call(checked, "POST", "/crm/v3/objects/contacts/batch/create", json={"inputs": twice})
+    assert within.status_code == 400 and within.json()["category"] == "VALIDATION_ERROR"
+    assert "twice@example.com" in within.json()["message"]
+    patched = _call(checked, "PATCH", "/crm/v3/objects/contacts/103", json={"properties": {"email": maya}})
+    assert patched.status_code == 409 and patched.json()["message"] == "Contact already exists. Existing ID: 101"
+    updates = [{"id": "104", "properties": {"email": maya.title()}}]
+    updated = _call(checked, "POST", "/crm/v3/objects/contacts/batch/update", json={"inputs": updates})
+    assert updated.status_code == 409 and updated.json()["category"] == "CONFLICT"
+    swap = [{"id": "103", "properties": {"email": "same@example.com"}}, {"id": "104", "properties": {"email": "same@example.com"}}]  # fmt: skip
+    assert _call(checked, "POST", "/crm/v3/objects/contacts/batch/update", json={"inputs": swap}).status_code == 400
+    member = {"name": "member_no", "label": "Member number", "type": "string", "fieldType": "text",
+              "groupName": "contactinformation", "hasUniqueValue": True}  # fmt: skip
+    assert _call(checked, "POST", "/crm/v3/properties/contacts", json=member).status_code in {201, 409}
+    upsert = [{"idProperty": "member_no", "id": "M-1", "properties": {"email": maya}}]
+    upserted = _call(checked, "POST", "/crm/v3/objects/contacts/batch/upsert", json={"inputs": upsert})
+    assert upserted.status_code == 409 and upserted.json()["message"] == "Contact already exists. Existing ID: 101"
+    kept = _call(checked, "PATCH", "/crm/v3/objects/contacts/101", json={"properties": {"email": maya.upper()}})
+    assert kept.status_code == 200  # a contact may keep its own address, in any case
+    assert "first.new@example.com" not in _live_emails(checked)  # a refused batch writes nothing
+    emails = _live_emails(checked)
+    assert len(emails) == len(set(emails))
+    portal = checked.control.portal
+    with pytest.raises(EmailTakenError):  # the store itself refuses, whatever path a write takes
+        portal.update("contacts", portal.get("contacts", "105"), {"email": maya})
+
+
+def test_list_paging_link_is_absolute_and_continues_the_same_request(checked):
+    query = "/crm/v3/objects/contacts?limit=2&archived=true&properties=email"
+    first = _call(checked, "GET", query).json()
+    after = first["paging"]["next"]["after"]
+    assert first["paging"]["next"]["link"] == f"{checked.base_url}{query}&after={after}"
+    second = checked.requests_session().get(
+        first["paging"]["next"]["link"],
+        headers={"Authorization": f"Bearer {checked.credentials['private_app_token']}"},
+        timeout=10,
+    )
+    rows = second.json()["results"]
+    assert rows and all(r["archived"] and "email" in r["properties"] for r in rows)
+    assert not {r["id"] for r in rows} & {r["id"] for r in first["results"]}
+    searched = _call(checked, "POST", "/crm/v3/objects/contacts/search", json={"limit": 2}).json()
+    assert searched["paging"]["next"] == {"after": "2"}  # search pages by offset, with no link
+
+
+def test_asked_properties_come_with_the_id_and_the_create_and_modify_times(checked):
+    api = _client(checked).crm
+    always = {"createdate", "hs_object_id", "lastmodifieddate"}
+    page = api.contacts.basic_api.get_page(limit=2, properties=["email"])
+    assert all(set(c.properties) == always | {"email"} for c in page.results)
+    one = api.contacts.basic_api.get_by_id("101", properties=["email"])
+    assert set(one.properties) == always | {"email"} and one.properties["hs_object_id"] == "101"
+    found = api.contacts.search_api.do_search(PublicObjectSearchRequest(limit=2, properties=["email"]))
+    assert all(set(c.properties) == always | {"email"} for c in found.results)
+    read = api.contacts.batch_api.read(BatchReadInputSimplePublicObjectId(inputs=[{"id": "101"}], properties=["email"]))
+    assert set(read.results[0].properties) == always | {"email"}
+    company = api.companies.basic_api.get_by_id("201", properties=["name"])
+    assert set(company.properties) == {"name", "createdate", "hs_lastmodifieddate", "hs_object_id"}
+
+
+def test_an_unknown_id_is_hubspots_object_not_found(checked):
+    missing = _call(checked, "GET", "/crm/v3/objects/contacts/99999999")
+    body = missing.json()
+    assert missing.status_code == 404
+    assert {k: v for k, v in body.items() if k != "correlationId"} == {
+        "status": "error",
+        "message": "Object not found.  objectId are usually numeric.",
+        "context": {"id": ["99999999"]},
+        "category": "OBJECT_NOT_FOUND",
+    }
+    by_email = _call(checked, "GET", "/crm/v3/objects/contacts/nobody@example.com?idProperty=email")
+    assert by_email.status_code == 404 and by_email.json()["context"] == {"id": ["nobody@example.com"]}
+
+
+def test_contacts_and_companies_read_their_associations(checked):
+    crm = _client(checked).crm
+    maya = crm.contacts.basic_api.get_by_id("101", associations=["companies"])
+    assert [(a.id, a.type) for a in maya.associations["companies"].results] == [
+        ("201", "contact_to_company"),
+        ("201", "contact_to_company_unlabeled"),
+    ]
+    assert crm.contacts.basic_api.get_by_id("101").associations is None  # only when asked
+    page = crm.contacts.basic_api.get_page(limit=5, associations=["companies"], properties=["associatedcompanyid"])
+    assert all(
+        {a.id for a in c.associations["companies"].results} == {c.properties["associatedcompanyid"]}
+        for c in page.results
+    )
+    northwind = crm.companies.basic_api.get_by_id("201", associations=["contacts"])
+    assert ("101", "company_to_contact") in {(a.id, a.type) for a in northwind.associations["contacts"].results}
+    v4 = crm.associations.v4.basic_api.get_page("contacts", "101", "companies")
+    assert [(str(r.to_object_id), sorted(t.type_id for t in r.association_types)) for r in v4.results] == [
+        ("201", [1, 279])
+    ]
