@@ -27,6 +27,7 @@ from sandbox.salesforce.layouts import install_layouts, layout_resource
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.rest import RestApi
 from sandbox.salesforce.settings import connector_settings
+from sandbox.salesforce.subrequests import batch, composite
 from sandbox.salesforce.tooling import create_custom_field, make_tooling_org
 from sandbox.salesforce.wire import API_VERSION, ErrorCode, error, parse_version, versions
 
@@ -136,6 +137,10 @@ class SalesforceSandbox:
             return self.rest.sobjects(request, version, rest[1:]) if rest[1:] else self.rest.describe_global(version)
         if head == "composite" and rest[1:2] == ["sobjects"]:
             return collections(request, version, rest[2:], self.rest)
+        if head == "composite" and len(rest) == 1:
+            return composite(request, self.org, self._subrequest)
+        if rest == ["composite", "batch"]:
+            return batch(request, self._subrequest)
         if head == "jobs" and len(rest) > 1:
             return self.bulk.handle(request, version, rest[1:])
         if head == "tooling":
@@ -145,6 +150,14 @@ class SalesforceSandbox:
         if not head:
             return RestApi.resources(version)
         return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
+
+    def _subrequest(self, request: Request) -> Response:
+        """One subrequest of ``composite`` or ``composite/batch``, routed as a request of its own version."""
+        parts = [p for p in request.path.split("/")[3:] if p]
+        version = parse_version(parts[0]) if request.path.startswith("/services/data/") and parts else None
+        if version is None:
+            return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
+        return self._route(request, version, parts[1:])
 
     def _tooling(self, request: Request, version: str, rest: list[str]) -> Response:
         if rest[:1] == ["query"]:

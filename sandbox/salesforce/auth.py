@@ -204,7 +204,7 @@ def oauth_token(request: Request, creds: Credentials, sessions: SessionStore, ba
         good = {creds.password, creds.password + creds.security_token}
         if form.get("username") != creds.username or password not in good:
             return _oauth_error("invalid_grant", "authentication failure")
-        return Response.json(200, _token_body(creds, sessions, base_url) | {"refresh_token": creds.refresh_token})
+        return Response.json(200, _token_body(creds, sessions, base_url))  # this flow issues no refresh token
     return Response.json(200, _token_body(creds, sessions, base_url))
 
 

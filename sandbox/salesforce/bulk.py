@@ -1,6 +1,8 @@
 """Bulk API 2.0: query jobs and ingest jobs under ``jobs/query`` and ``jobs/ingest``.
 
 Query jobs run when created and answer ``JobComplete`` at the first status check.
+A query Bulk 2.0 does not run (``COUNT()`` and other aggregates, ``GROUP BY``,
+``OFFSET``) is refused at creation: 400 ``API_ERROR``, no job.
 Results are CSV (every value quoted), paged by ``maxRecords`` and ``locator``; the
 response headers ``Sforce-NumberOfRecords`` and ``Sforce-Locator`` (``null`` on the
 last page) say how to go on. Ingest jobs take CSV with ``PUT .../batches``, run on
@@ -59,6 +61,17 @@ def _wire_csv(value: Any) -> str:
     if isinstance(value, dict):
         return ""  # compound fields are not returned by Bulk 2.0 queries
     return str(value.isoformat() if hasattr(value, "isoformat") else value)
+
+
+def _unsupported(plan: Plan) -> str | None:
+    """Why Bulk API 2.0 refuses ``plan`` (aggregates, GROUP BY, OFFSET), or None when it runs it."""
+    if plan.query.count_only or plan.query.aggregates:
+        return "Aggregate queries are not supported by Bulk API 2.0 query jobs: remove COUNT(), MAX() and the like"
+    if plan.query.group_by:
+        return "GROUP BY is not supported by Bulk API 2.0 query jobs"
+    if plan.query.offset is not None:
+        return "OFFSET is not supported by Bulk API 2.0 query jobs"
+    return None
 
 
 class BulkApi:
@@ -144,6 +157,9 @@ class BulkApi:
         try:
             with self.org.lock:
                 plan = plan_query(self.org, text)
+                unsupported = _unsupported(plan)
+                if unsupported:
+                    return error(400, ErrorCode.API_ERROR, unsupported)
                 rows = run_plan(self.org, plan, include_deleted=operation == "queryAll")
         except SoqlError as err:
             return query_error(err)

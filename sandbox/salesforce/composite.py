@@ -124,6 +124,9 @@ def _retrieve(request: Request, version: str, sobject: str, api: RestApi) -> Res
         return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
     ids = [i for i in (request.param("ids") or "").split(",") if i]
     fields = request.param("fields")
+    refusal = api.unknown_field(obj.name, fields)
+    if refusal is not None:
+        return refusal
     out: list[dict[str, Any] | None] = []
     for record_id in ids:
         record = api.org.get(obj.name, record_id)

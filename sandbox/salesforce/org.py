@@ -10,6 +10,7 @@ read; the formula's value depends on ``formula_epoch`` and never moves
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
@@ -70,6 +71,23 @@ class Org:
             now = self._last_now + timedelta(milliseconds=1)
         self._last_now = now
         return now
+
+    def snapshot(self) -> tuple[dict[str, dict[str, Record]], dict[str, int]]:
+        """A copy of every record and ID counter, for ``restore`` (an all-or-none request's rollback)."""
+        with self.lock:
+            return copy.deepcopy(self.records), dict(self._counters)
+
+    def restore(self, saved: tuple[dict[str, dict[str, Record]], dict[str, int]]) -> None:
+        """Put back the records and counters of a ``snapshot``; objects added since keep no records."""
+        records, counters = saved
+        with self.lock:
+            for name in self.records:
+                self.records[name] = records.get(name, {})
+            self._counters = dict(counters)
+
+    def clock_now(self) -> datetime:
+        """The org's clock as it reads now, in UTC (without moving the stamps ``now()`` hands out)."""
+        return self._clock().astimezone(UTC)
 
     def reserve_clock(self, moment: datetime) -> None:
         """Make every later ``now()`` come after ``moment`` (seeded data must stay in the past)."""

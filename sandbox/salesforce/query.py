@@ -4,13 +4,16 @@ Resolution follows Salesforce: unknown objects are ``INVALID_TYPE``, unknown fie
 and relationships ``INVALID_FIELD``, and a literal of the wrong type (a quoted
 datetime, an unquoted string) is ``INVALID_FIELD`` with Salesforce's wording. Text
 comparisons ignore case, as SOQL's do; ``Id`` compares in its 18-character form.
+Date literals (``LAST_N_DAYS:30``) compare with the span they stand for at the org's
+clock (``soql_dates``); a semi-join (``AccountId IN (SELECT Id FROM Account ...)``) runs
+its inner query once per outer query. Aggregate queries are run by ``aggregates``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -29,11 +32,13 @@ from sandbox.salesforce.soql import (
     Query,
     SoqlError,
     located,
+    malformed,
     parse,
 )  # fmt: skip
+from sandbox.salesforce.soql_dates import compare_with_range, date_range
 from sandbox.salesforce.wire import ErrorCode
 
-__all__ = ["Column", "Plan", "attributes", "column_metadata", "plan_query", "run_plan"]
+__all__ = ["Column", "Plan", "attributes", "column_metadata", "filtered", "plan_parsed", "plan_query", "run_plan"]
 
 _TEXT = {
     FieldType.STRING, FieldType.EMAIL, FieldType.PHONE, FieldType.URL, FieldType.TEXTAREA, FieldType.PICKLIST,
@@ -71,6 +76,14 @@ class Plan:
     query: Query
     sobject: ObjectDef
     columns: list[Column]
+    subplans: dict[int, Plan] = field(default_factory=dict)  # semi-joins, by id() of their condition
+    aggregates: list[Column] = field(default_factory=list)  # the aggregates' fields, in select order
+    group_by: list[Column] = field(default_factory=list)
+
+    @property
+    def is_aggregate(self) -> bool:
+        """True for a query answering AggregateResult rows (aggregate functions or GROUP BY)."""
+        return bool(self.query.aggregates or self.query.group_by)
 
 
 def _invalid_field(query: Query, path: Path, detail: str) -> SoqlError:
@@ -121,6 +134,8 @@ def _conditions(condition: Condition | None) -> Iterable[Comparison | InList | L
 def _check_literal(query: Query, column: Column, literal: Literal, path: Path) -> None:
     if literal.kind == "null":
         return
+    if literal.kind == "dateliteral" and column.field.type in {FieldType.DATETIME, FieldType.DATE}:
+        return
     kind, label = _LITERAL_FOR.get(column.field.type, ("string", "string"))
     if literal.kind == kind:
         return
@@ -136,7 +151,11 @@ def plan_query(org: Org, text: str) -> Plan:
     Raises:
         SoqlError: MALFORMED_QUERY, INVALID_TYPE or INVALID_FIELD.
     """
-    query = parse(text)
+    return plan_parsed(org, parse(text))
+
+
+def plan_parsed(org: Org, query: Query) -> Plan:
+    """Resolve a parsed query against ``org``'s schema (see ``plan_query``)."""
     obj = org.object(query.sobject)
     if obj is None:
         detail = (
@@ -144,16 +163,35 @@ def plan_query(org: Org, text: str) -> Plan:
             "sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for "
             "the appropriate names."
         )
-        raise located(ErrorCode.INVALID_TYPE, text, query.sobject_offset, detail)
-    columns = [_resolve(org, query, obj, p) for p in query.fields]
+        raise located(ErrorCode.INVALID_TYPE, query.text, query.sobject_offset, detail)
+    plan = Plan(query=query, sobject=obj, columns=[_resolve(org, query, obj, p) for p in query.fields])
     for condition in _conditions(query.where):
         column = _resolve(org, query, obj, condition.path)
+        if isinstance(condition, InList) and condition.subquery is not None:
+            plan.subplans[id(condition)] = _plan_semi_join(org, condition.subquery)
         literals = condition.literals if isinstance(condition, InList) else (condition.literal,)
         for literal in literals:
             _check_literal(query, column, literal, condition.path)
     for item in query.order:
         _resolve(org, query, obj, item.path)
-    return Plan(query=query, sobject=obj, columns=columns)
+    plan.aggregates = [_resolve(org, query, obj, a.path) for a in query.aggregates]
+    plan.group_by = [_resolve(org, query, obj, p) for p in query.group_by]
+    if plan.is_aggregate:
+        grouped = {c.text.lower() for c in plan.group_by}
+        for path in query.fields:
+            if path.text.lower() not in grouped:
+                raise malformed(query.text, path.offset, f"Field must be grouped or aggregated: {path.text}")
+    return plan
+
+
+def _plan_semi_join(org: Org, inner: Query) -> Plan:
+    if len(inner.fields) != 1 or inner.aggregates or inner.count_only:
+        raise malformed(inner.text, inner.sobject_offset, "Inner select must select exactly one field")
+    plan = plan_parsed(org, inner)
+    if plan.columns[0].field.type not in {FieldType.ID, FieldType.REFERENCE}:
+        detail = f"The selected field '{inner.fields[0].text}' in the subquery must be an Id or a reference"
+        raise malformed(inner.text, inner.fields[0].offset, detail)
+    return plan
 
 
 def column_value(org: Org, column: Column, record: Record) -> Any:
@@ -222,9 +260,11 @@ def _like(pattern: str) -> re.Pattern[str]:
 
 
 class _Matcher:
-    def __init__(self, org: Org, plan: Plan) -> None:
+    def __init__(self, org: Org, plan: Plan, *, include_deleted: bool) -> None:
         self.org = org
         self.plan = plan
+        self.include_deleted = include_deleted
+        self.now = org.clock_now()
         self.cache: dict[Path, Column] = {}
         self.operands: dict[int, Any] = {}  # by id(): conditions live in the plan as long as the matcher
 
@@ -242,10 +282,17 @@ class _Matcher:
         key = id(condition)
         if key not in self.operands:
             field = self.column(condition.path).field
-            if isinstance(condition, InList):
+            subplan = self.plan.subplans.get(key)
+            if subplan is not None:
+                inner = run_plan(self.org, subplan, include_deleted=self.include_deleted)
+                column = subplan.columns[0]
+                self.operands[key] = {_normal(column.field, column_value(self.org, column, r)) for r in inner}
+            elif isinstance(condition, InList):
                 self.operands[key] = {_normal(field, lit.value) for lit in condition.literals}
             elif isinstance(condition, Like):
                 self.operands[key] = _like(str(condition.literal.value))
+            elif condition.literal.kind == "dateliteral":
+                self.operands[key] = date_range(condition.literal.value, self.now)
             else:
                 self.operands[key] = _normal(field, condition.literal.value)
         return self.operands[key]
@@ -263,6 +310,8 @@ class _Matcher:
         if isinstance(condition, Like):
             hit = isinstance(value, str) and operand.fullmatch(value) is not None
             return hit != condition.negated
+        if condition.literal.kind == "dateliteral":
+            return compare_with_range(condition.op, value, operand)
         return _compare(condition.op, value, operand)
 
 
@@ -283,15 +332,21 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value))  # corrupted values sort after real ones of the same field
 
 
-def run_plan(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
-    """The records ``plan`` selects, filtered, sorted, offset and limited."""
-    matcher = _Matcher(org, plan)
+def filtered(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
+    """The records matching ``plan``'s WHERE clause, in ID order."""
+    matcher = _Matcher(org, plan, include_deleted=include_deleted)
     where = plan.query.where
-    rows = [
+    return [
         r for r in org.live(plan.sobject.name, include_deleted=include_deleted)
         if where is None or matcher.matches(where, r)
     ]  # fmt: skip
-    rows = _sort(matcher, plan, rows)
+
+
+def run_plan(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
+    """The records ``plan`` selects, filtered, sorted, offset and limited."""
+    rows = _sort(
+        _Matcher(org, plan, include_deleted=include_deleted), plan, filtered(org, plan, include_deleted=include_deleted)
+    )
     start = plan.query.offset or 0
     end = None if plan.query.limit is None else start + plan.query.limit
     return rows[start:end]

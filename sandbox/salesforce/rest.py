@@ -17,16 +17,18 @@ from typing import Any
 
 from sandbox.common.http import Request, Response
 from sandbox.salesforce.access import check_field_permission
+from sandbox.salesforce.aggregates import aggregate_rows
 from sandbox.salesforce.control import SalesforceControl
 from sandbox.salesforce.ids import make_id
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.query import Plan, attributes, column_metadata, plan_query, render_json, run_plan
+from sandbox.salesforce.replication import replication
 from sandbox.salesforce.schema import ObjectDef
 from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.wire import ErrorCode, error
 from sandbox.salesforce.writes import commit, plan_delete, plan_insert, plan_update, plan_upsert
 
-__all__ = ["Cursor", "RestApi", "query_error"]
+__all__ = ["Cursor", "RestApi", "entity_is_deleted", "query_error"]
 
 DEFAULT_BATCH = 2000
 _BATCH_RE = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
@@ -74,13 +76,16 @@ class RestApi:
         try:
             with org.lock:
                 plan = plan_query(org, text)
-                rows = [] if columns_only else run_plan(org, plan, include_deleted=endpoint == "queryAll")
+                run = aggregate_rows if plan.is_aggregate else run_plan
+                rows = [] if columns_only else run(org, plan, include_deleted=endpoint == "queryAll")
         except SoqlError as err:
             return query_error(err)
         if columns_only:
             return Response.json(200, column_metadata(plan))
         if plan.query.count_only:
             return Response.json(200, {"totalSize": len(rows), "done": True, "records": []})
+        if plan.is_aggregate:
+            return Response.json(200, {"totalSize": len(rows), "done": True, "records": rows})
         cursor = Cursor(plan, [r["Id"] for r in rows], _batch_size(request), endpoint)
         return self._page(cursor, 0, version, org)
 
@@ -117,7 +122,7 @@ class RestApi:
         return Response.json(200, {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": objects})
 
     def sobjects(self, request: Request, version: str, rest: list[str]) -> Response:
-        """``sobjects/{name}[/describe | /{id} | /{extField}/{value}]``."""
+        """``sobjects/{name}[/describe | /updated | /deleted | /{id} | /{extField}/{value}]``."""
         obj = self.org.object(rest[0])
         if obj is None:
             return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
@@ -128,6 +133,8 @@ class RestApi:
             return Response.json(200, {"objectDescribe": obj.summary(version), "recentItems": []})
         if tail == ["describe"]:
             return Response.json(200, obj.describe(version))
+        if tail in (["updated"], ["deleted"]):
+            return replication(request, self.org, obj, tail[0])
         if len(tail) == 1:
             return self._row(request, version, obj.name, tail[0])
         if len(tail) == 2:
@@ -136,11 +143,13 @@ class RestApi:
 
     def _row(self, request: Request, version: str, sobject: str, record_id: str) -> Response:
         obj = self.org.objects[sobject]
+        record = self.org.get(sobject, record_id)
+        if record is not None and record.get("IsDeleted") and request.method in {"GET", "PATCH", "DELETE"}:
+            return entity_is_deleted()
         if request.method == "GET":
-            record = self.org.get(sobject, record_id)
-            if record is None or record.get("IsDeleted"):
+            if record is None:
                 return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
-            return Response.json(200, self.render_row(version, sobject, record, request.param("fields")))
+            return self._rendered(version, sobject, record, request.param("fields"))
         if request.method == "DELETE":
             return self._delete(obj, record_id)
         body = _json_object(request)
@@ -163,15 +172,16 @@ class RestApi:
         record = self.org.get(obj.name, record_id)
         if record is None:
             return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
-        if record.get("IsDeleted"):
-            return error(404, ErrorCode.ENTITY_IS_DELETED, "entity is deleted")
         outcome = commit(self.org, plan_delete(self.org, self.control, obj, record_id))
         if not outcome.success:
             return Response.json(400, [_rest_error(e) for e in outcome.errors])
         return Response.empty(204)
 
     def render_row(self, version: str, sobject: str, record: dict[str, Any], fields: str | None) -> dict[str, Any]:
-        """A record as ``GET sobjects/{name}/{id}`` returns it (all fields, or ``?fields=a,b``)."""
+        """A record as ``GET sobjects/{name}/{id}`` returns it (all fields, or ``?fields=a,b``).
+
+        Unknown names in ``fields`` are skipped here; check them first with ``unknown_field``.
+        """
         obj = self.org.objects[sobject]
         names = [f.strip() for f in fields.split(",")] if fields else list(obj.fields)
         out = attributes(sobject, record["Id"], version)
@@ -180,6 +190,23 @@ class RestApi:
             if definition is not None:
                 out[definition.name] = self.org.json_value(sobject, record, definition)
         return out
+
+    def unknown_field(self, sobject: str, fields: str | None) -> Response | None:
+        """400 INVALID_FIELD for the first name in ``fields`` that ``sobject`` lacks (as the query it runs does)."""
+        obj = self.org.objects[sobject]
+        for name in (f.strip() for f in (fields or "").split(",") if f.strip()):
+            if obj.field(name) is None:
+                detail = (
+                    f"No such column '{name}' on entity '{obj.name}'. If you are attempting to use a custom field, "
+                    "be sure to append the '__c' after the custom field name. Please reference your WSDL or the "
+                    "describe call for the appropriate names."
+                )
+                return error(400, ErrorCode.INVALID_FIELD, detail)
+        return None
+
+    def _rendered(self, version: str, sobject: str, record: dict[str, Any], fields: str | None) -> Response:
+        refusal = self.unknown_field(sobject, fields)
+        return refusal or Response.json(200, self.render_row(version, sobject, record, fields))
 
     def _create(self, request: Request, sobject: str) -> Response:
         body = _json_object(request)
@@ -203,7 +230,7 @@ class RestApi:
             found = self.org.find_by(sobject, definition.name, value)
             if not found:
                 return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
-            return Response.json(200, self.render_row(version, sobject, found[0], request.param("fields")))
+            return self._rendered(version, sobject, found[0], request.param("fields"))
         body = _json_object(request)
         if request.method != "PATCH" or body is None:
             return error(400, ErrorCode.JSON_PARSER_ERROR, "The request body is not a JSON object")
@@ -234,6 +261,12 @@ class RestApi:
         base = f"/services/data/v{version}"
         names = ("sobjects", "query", "queryAll", "composite", "limits", "tooling", "jobs")
         return Response.json(200, {name: f"{base}/{name}" for name in names})
+
+
+def entity_is_deleted() -> Response:
+    """404 ENTITY_IS_DELETED: a record in the recycle bin read, changed or deleted again."""
+    return Response.json(404, [{"errorCode": ErrorCode.ENTITY_IS_DELETED.value, "message": "entity is deleted",
+                                "fields": []}])  # fmt: skip
 
 
 def _batch_size(request: Request) -> int:

@@ -2,20 +2,26 @@ r"""A recursive-descent parser for the SOQL the connectors send.
 
 Grammar (keywords in any case)::
 
-    query      := SELECT select FROM name [WHERE or] [ORDER BY order {, order}] [LIMIT int] [OFFSET int]
-    select     := COUNT '(' ')' | path {, path}
+    query      := SELECT select FROM name [WHERE or] [GROUP BY path {, path}] [ORDER BY order {, order}]
+                  [LIMIT int] [OFFSET int]
+    select     := COUNT '(' ')' | item {, item}
+    item       := path | function '(' path ')' [alias]
+    function   := COUNT | COUNT_DISTINCT | MAX | MIN | SUM | AVG
     path       := name {'.' name}
     or         := and {OR and}
     and        := not {AND not}
     not        := NOT not | '(' or ')' | condition
-    condition  := path op literal | path [NOT] IN '(' literal {, literal} ')' | path [NOT] LIKE string
+    condition  := path op literal | path [NOT] IN '(' (literal {, literal} | query) ')' | path [NOT] LIKE string
     op         := = | != | <> | < | <= | > | >=
-    literal    := 'string' | number | datetime | date | TRUE | FALSE | NULL
+    literal    := 'string' | number | datetime | date | TRUE | FALSE | NULL | dateliteral
+    dateliteral:= TODAY | YESTERDAY | THIS_MONTH ... | LAST_N_DAYS ':' int | NEXT_N_DAYS ':' int ...
     order      := path [ASC | DESC] [NULLS (FIRST | LAST)]
 
 String literals take Salesforce's escapes (``\'``, ``\\``, ``\n``, ``\t``...); a
 syntax error raises ``SoqlError`` with code ``MALFORMED_QUERY`` and Salesforce's
-message form (the line, a caret, ``ERROR at Row:R:Column:C``).
+message form (the line, a caret, ``ERROR at Row:R:Column:C``). OFFSET above 2000 is
+NUMBER_OUTSIDE_VALID_RANGE. Not parsed (MALFORMED_QUERY): parent-to-child subqueries
+in the select list, ``HAVING``, ``TYPEOF``, ``FIELDS()``, date functions, fiscal literals.
 """
 
 from __future__ import annotations
@@ -25,10 +31,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sandbox.salesforce.soql_dates import FIXED_LITERALS, N_LITERALS, DateLiteral
+
 __all__ = [
-    "BoolOp", "Comparison", "Condition", "InList", "Like", "Literal", "Not", "OrderItem", "Path", "Query",
-    "SoqlError", "parse",
+    "MAX_OFFSET", "Aggregate", "BoolOp", "Comparison", "Condition", "InList", "Like", "Literal", "Not", "OrderItem",
+    "Path", "Query", "SoqlError", "parse",
 ]  # fmt: skip
+
+MAX_OFFSET = 2000
+"""The largest OFFSET Salesforce accepts."""
+AGGREGATE_FUNCTIONS = frozenset({"COUNT", "COUNT_DISTINCT", "MAX", "MIN", "SUM", "AVG"})
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _TOKEN = re.compile(
@@ -38,12 +50,14 @@ _TOKEN = re.compile(
     |(?P<number>[+-]?\d+(?:\.\d+)?)
     |(?P<string>')
     |(?P<op>!=|<>|<=|>=|=|<|>)
-    |(?P<punct>[(),.])
+    |(?P<punct>[(),.:])
     |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
     """,
     re.VERBOSE,
 )
-_KEYWORDS = {"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "LIMIT", "OFFSET"}
+_KEYWORDS = {
+    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "GROUP", "ORDER", "BY", "LIMIT", "OFFSET", "HAVING",
+}  # fmt: skip
 
 
 class SoqlError(Exception):
@@ -79,8 +93,17 @@ class Path:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """``function(path) [alias]`` in the select list; unaliased ones are named ``expr0``, ``expr1``..."""
+
+    function: str
+    path: Path
+    alias: str | None
+
+
+@dataclass(frozen=True)
 class Literal:
-    """A literal value; ``kind`` is string, number, datetime, date, boolean or null."""
+    """A literal value; ``kind`` is string, number, datetime, date, boolean, null or dateliteral."""
 
     kind: str
     value: Any
@@ -98,11 +121,12 @@ class Comparison:
 
 @dataclass(frozen=True)
 class InList:
-    """``path [NOT] IN (literals)``."""
+    """``path [NOT] IN (literals)``, or a semi-join ``path [NOT] IN (SELECT field FROM ...)``."""
 
     path: Path
     literals: tuple[Literal, ...]
     negated: bool
+    subquery: Query | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +174,8 @@ class Query:
     sobject_offset: int
     fields: list[Path] = field(default_factory=list)
     count_only: bool = False
+    aggregates: list[Aggregate] = field(default_factory=list)
+    group_by: list[Path] = field(default_factory=list)
     where: Condition | None = None
     order: list[OrderItem] = field(default_factory=list)
     limit: int | None = None
@@ -289,15 +315,23 @@ class _Parser:
             raise self._fail(token)
         return token
 
-    def query(self) -> Query:
+    def query(self, *, nested: bool = False) -> Query:
         self._expect_word("SELECT")
-        fields, count_only = self._select()
+        fields, aggregates, count_only = self._select()
         self._expect_word("FROM")
         sobject = self._name()
         query = Query(self.text, sobject.text, sobject.offset, fields=fields, count_only=count_only)
+        query.aggregates = aggregates
         if self._is("WHERE"):
             self._next()
             query.where = self._or()
+        if self._is("GROUP"):
+            self._next()
+            self._expect_word("BY")
+            query.group_by.append(self._path())
+            while self._peek().text == ",":
+                self._next()
+                query.group_by.append(self._path())
         if self._is("ORDER"):
             self._next()
             self._expect_word("BY")
@@ -307,7 +341,7 @@ class _Parser:
                 query.order.append(self._order_item())
         query.limit = self._int_clause("LIMIT")
         query.offset = self._int_clause("OFFSET")
-        if self._peek().kind != "eof":
+        if self._peek().kind != "eof" and not (nested and self._peek().text == ")"):
             raise self._fail(self._peek())
         return query
 
@@ -318,18 +352,35 @@ class _Parser:
         token = self._next()
         if token.kind != "number" or not isinstance(token.value, int) or token.value < 0:
             raise self._fail(token)
+        if word == "OFFSET" and token.value > MAX_OFFSET:
+            code, detail = "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}"
+            raise located(code, self.text, token.offset, detail)
         return int(token.value)
 
-    def _select(self) -> tuple[list[Path], bool]:
-        if self._is("COUNT") and self._peek(1).text == "(":
-            self.pos += 2
-            self._expect_punct(")")
-            return [], True
-        paths = [self._path()]
-        while self._peek().text == ",":
+    def _select(self) -> tuple[list[Path], list[Aggregate], bool]:
+        if self._is("COUNT") and self._peek(1).text == "(" and self._peek(2).text == ")":
+            self.pos += 3
+            return [], [], True
+        paths: list[Path] = []
+        aggregates: list[Aggregate] = []
+        while True:
+            if self._peek(1).text == "(" and self._peek().text.upper() in AGGREGATE_FUNCTIONS:
+                aggregates.append(self._aggregate())
+            else:
+                paths.append(self._path())
+            if self._peek().text != ",":
+                return paths, aggregates, False
             self._next()
-            paths.append(self._path())
-        return paths, False
+
+    def _aggregate(self) -> Aggregate:
+        function = self._next().text.upper()
+        self._expect_punct("(")
+        path = self._path()
+        self._expect_punct(")")
+        alias = None
+        if self._peek().kind == "name" and self._peek().text.upper() not in _KEYWORDS:
+            alias = self._next().text
+        return Aggregate(function, path, alias)
 
     def _path(self) -> Path:
         first = self._name()
@@ -390,6 +441,10 @@ class _Parser:
         if self._is("IN"):
             self._next()
             self._expect_punct("(")
+            if self._is("SELECT"):
+                subquery = self.query(nested=True)
+                self._expect_punct(")")
+                return InList(path, (), negated, subquery)
             literals = [self._literal()]
             while self._peek().text == ",":
                 self._next()
@@ -415,4 +470,14 @@ class _Parser:
             return Literal("boolean", token.text.upper() == "TRUE", token.offset)
         if token.kind == "name" and token.text.upper() == "NULL":
             return Literal("null", None, token.offset)
+        if token.kind == "name" and token.text.upper() in FIXED_LITERALS:
+            return Literal("dateliteral", DateLiteral(token.text.upper()), token.offset)
+        if token.kind == "name" and token.text.upper() in N_LITERALS:
+            if self._peek().text != ":":
+                raise self._fail(self._peek())
+            self._next()
+            number = self._next()
+            if number.kind != "number" or not isinstance(number.value, int) or number.value < 0:
+                raise self._fail(number)
+            return Literal("dateliteral", DateLiteral(token.text.upper(), number.value), token.offset)
         raise self._fail(token)

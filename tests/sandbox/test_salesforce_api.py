@@ -235,3 +235,36 @@ def test_delete_record_goes_to_the_recycle_bin(sb: RunningSandbox, sf: Salesforc
     assert [r["IsDeleted"] for r in binned["records"]] == [True]
     unknown = http.delete(f"{sb.base_url}{API}/sobjects/Contact/003000000000001AAA", headers=headers, timeout=10)
     assert (unknown.status_code, unknown.json()[0]["errorCode"]) == (404, "NOT_FOUND")
+
+
+def test_offset_over_2000_is_refused(sf: Salesforce) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.query("SELECT Id FROM Contact ORDER BY Id LIMIT 10 OFFSET 2001")
+    assert info.value.content[0]["errorCode"] == "NUMBER_OUTSIDE_VALID_RANGE"
+
+
+def test_aggregate_query_answers_aggregate_results(sf: Salesforce) -> None:
+    result = sf.query("SELECT LeadSource, COUNT(Id) FROM Contact GROUP BY LeadSource")
+    assert result["done"] is True
+    assert {r["attributes"]["type"] for r in result["records"]} == {"AggregateResult"}
+    total = sum(r["expr0"] for r in result["records"])
+    assert total == sf.query("SELECT COUNT() FROM Contact")["totalSize"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT COUNT() FROM Contact",
+        "SELECT LeadSource, COUNT(Id) FROM Contact GROUP BY LeadSource",
+        "SELECT Id FROM Contact LIMIT 10 OFFSET 5",
+    ],
+)
+def test_bulk2_query_refuses_what_bulk_does_not_support(sb: RunningSandbox, http: requests.Session, query: str) -> None:
+    response = http.post(
+        f"{sb.base_url}{API}/jobs/query",
+        json={"operation": "query", "query": query},
+        headers={"Authorization": f"Bearer {sb.credentials['session_id']}"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "API_ERROR"
