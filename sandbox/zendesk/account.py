@@ -90,6 +90,8 @@ class Account:
         users, organizations, tickets: Records by ID.
         user_fields: Custom user field definitions by key.
         metric_sets: Per ticket ID, its metrics (``solved_at``...), sideloaded by exports.
+        comments, audits: Per ticket ID, its comments and the audits of its updates (see ``sandbox.zendesk.comments``).
+        ticket_deletions: Per deleted ticket ID, ``previous_state``, ``deleted_at`` and ``actor_id``.
     """
 
     clock: Clock = field(default_factory=Clock)
@@ -98,6 +100,9 @@ class Account:
     tickets: dict[int, Record] = field(default_factory=dict)
     user_fields: dict[str, Record] = field(default_factory=dict)
     metric_sets: dict[int, Record] = field(default_factory=dict)
+    comments: dict[int, list[Record]] = field(default_factory=dict)
+    audits: dict[int, list[Record]] = field(default_factory=dict)
+    ticket_deletions: dict[int, Record] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _next: dict[str, int] = field(default_factory=dict)
     _index: dict[tuple[str, str], set[int]] = field(default_factory=dict)
@@ -139,6 +144,14 @@ class Account:
             if user and user.get("active") and str(user.get(key) or "").strip().lower() == wanted:
                 return user
         return None
+
+    def delete_ticket(self, ticket: Record, *, actor_id: int = ADMIN_USER_ID, at: datetime | None = None) -> None:
+        """Delete a ticket as Zendesk does: status ``deleted`` (the exports show it), remembered for ``deleted_tickets``."""
+        when = at or self.clock.now()
+        self.ticket_deletions[int(ticket["id"])] = {"previous_state": ticket.get("status"), "deleted_at": when,
+                                                    "actor_id": actor_id}  # fmt: skip
+        ticket["status"] = "deleted"
+        self.touch(ticket, at=at)
 
     def live_users(self) -> Iterator[Record]:
         """Users that are not deleted, by ID."""

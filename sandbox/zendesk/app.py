@@ -29,7 +29,7 @@ from sandbox.zendesk.jobs import Jobs
 from sandbox.zendesk.resources import Resources
 from sandbox.zendesk.seed import ADMIN_EMAIL, seed_account
 from sandbox.zendesk.users import UsersApi
-from sandbox.zendesk.wire import ErrorCode, error, not_found, segments
+from sandbox.zendesk.wire import ErrorCode, error, no_endpoint, segments
 
 __all__ = ["EXPORT_HEADER", "ZendeskSandbox", "build"]
 
@@ -78,7 +78,7 @@ class ZendeskSandbox:
         self.control.requests.record(request.method, request.path)
         parts = segments(request.path)
         if parts is None:
-            return not_found()
+            return no_endpoint()
         fault = self.control.transient.take()
         if fault is not None:
             status, retry_after = fault
@@ -140,13 +140,13 @@ class ZendeskSandbox:
 
     def _export_route(self, request: Request, rest: list[str]) -> Response:
         if request.method != "GET" or not rest or rest[0] not in {k.value for k in Kind}:
-            return error(404, ErrorCode.INVALID_ENDPOINT, "There is no such incremental export")
+            return no_endpoint()
         kind = Kind(rest[0])
         if rest[1:] == ["cursor"] and kind is not Kind.ORGANIZATIONS:
             return cursor_export(request, self.account, kind, base_url=self.base_url)
         if not rest[1:]:
             return time_export(request, self.account, kind, base_url=self.base_url)
-        return error(404, ErrorCode.INVALID_ENDPOINT, "There is no such incremental export")
+        return no_endpoint()
 
     def _route(self, request: Request, parts: list[str]) -> Response:
         head, rest = parts[0] if parts else "", parts[1:]
@@ -164,7 +164,11 @@ class ZendeskSandbox:
             return self.resources.job_statuses(request, rest)
         if head == "search" and not rest and request.method == "GET":
             return self.resources.search(request)
-        return error(404, ErrorCode.INVALID_ENDPOINT, f"There is no API endpoint {request.method} {request.path}")
+        if head == "deleted_tickets" and not rest and request.method == "GET":
+            return self.resources.deleted_tickets(request)
+        if head == "satisfaction_ratings" and not rest and request.method == "GET":
+            return self.resources.satisfaction_ratings(request)
+        return no_endpoint()
 
 
 def build(*, base_url: str, state_dir: Path, options: SandboxOptions) -> ZendeskSandbox:

@@ -189,10 +189,11 @@ class ZendeskControl:
         """Delete one record as Zendesk does: an inactive user, a ``deleted`` ticket, an organization's ``deleted_at``."""
         with self.account.lock:
             record = self.account.records(Kind(stream))[record_id]
+            if stream == Kind.TICKETS:
+                self.account.delete_ticket(record)
+                return
             if stream == Kind.USERS:
                 record["active"] = False
-            elif stream == Kind.TICKETS:
-                record["status"] = "deleted"
             else:
                 record["deleted_at"] = self.account.clock.now()
             self.account.touch(record)

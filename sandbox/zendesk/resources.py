@@ -1,14 +1,22 @@
-"""Organizations, tickets, user fields, job statuses and search.
+"""Organizations, tickets, user fields, job statuses, satisfaction ratings and search.
 
 Routes (``.json`` suffixes optional)::
 
-GET/POST        organizations, tickets          list (cursor or offset), create (201)
-GET/PUT/DELETE  organizations/{id}, tickets/{id}
+GET/POST        organizations, tickets          list (cursor or offset), create (201; a ticket with its audit)
+GET/PUT/DELETE  organizations/{id}, tickets/{id}   a ticket's update answers ``ticket`` and ``audit``
 GET             organizations/show_many, tickets/show_many   ``?ids=``
+GET             tickets/{id}/comments, tickets/{id}/audits   oldest first (cursor or offset)
+GET             deleted_tickets                 deleted tickets: ``actor``, ``deleted_at``, ``previous_state``
 GET/POST        user_fields                     list, create (a taken key is 422)
 GET/DELETE      user_fields/{id}
 GET             job_statuses, job_statuses/{id}, job_statuses/show_many?ids=
-GET             search?query=                   results with ``result_type``
+GET             satisfaction_ratings            the ratings of tickets (``score``, ``start_time``, ``end_time``)
+GET             search?query=                   results with ``result_type``; offset pages, the first 1,000 only
+
+A deleted ticket or organization is not found (404 ``RecordNotFound``) by show, update,
+delete and ``show_many``; the exports still carry it. Tickets take ``include=users`` and
+``include=organizations`` (the records their page names, beside it). An unknown path is
+404 ``InvalidEndpoint``; an unknown ID at a known path, ``RecordNotFound``.
 """
 
 from __future__ import annotations
@@ -18,15 +26,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.common.http import Request, Response
-from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record, format_time
+from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record
+from sandbox.zendesk.comments import audits_of, comments_of, creation_audit, record_update
 from sandbox.zendesk.jobs import Jobs
 from sandbox.zendesk.search import search_all
-from sandbox.zendesk.tickets import PRIORITIES, STATUSES
-from sandbox.zendesk.wire import API_PREFIX, ErrorCode, error, invalid, not_found, page_of, parse_ids, render
+from sandbox.zendesk.tickets import PRIORITIES, STATUSES, satisfaction_ratings
+from sandbox.zendesk.wire import (
+    API_PREFIX,
+    ErrorCode,
+    Sideload,
+    as_json,
+    error,
+    invalid,
+    no_endpoint,
+    not_found,
+    page_of,
+    parse_ids,
+    render,
+)
 
-__all__ = ["ARCHIVE_AFTER", "FIELD_TYPES", "Resources", "archived"]
+__all__ = ["ARCHIVE_AFTER", "FIELD_TYPES", "SEARCH_LIMIT", "Resources", "archived", "gone"]
 
 ARCHIVE_AFTER = timedelta(days=120)
+SEARCH_LIMIT = 1000
+"""Search answers at most this many results of a query, however many match (``count`` says how many)."""
 
 FIELD_TYPES = (
     "text",
@@ -42,6 +65,18 @@ FIELD_TYPES = (
 )
 _KEY = re.compile(r"^(?!\d+$)[A-Za-z0-9_]+$")
 _SINGULAR = {"organizations": "organization", "tickets": "ticket"}
+_SUBLISTS = {(Kind.TICKETS, "comments"), (Kind.TICKETS, "audits")}
+_READ_ONLY = {"id", "url", "created_at", "updated_at", "comment"}
+_SIDELOADS = {
+    "users": ("users", ("requester_id", "submitter_id", "assignee_id", "collaborator_ids")),
+    "organizations": ("organizations", ("organization_id",)),
+}
+
+
+def _ids(value: Any) -> list[int]:
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, int)]
+    return [value] if isinstance(value, int) else []
 
 
 def _body(request: Request, key: str) -> dict[str, Any] | Response:
@@ -68,30 +103,81 @@ class Resources:
 
     # -- organizations and tickets -------------------------------------------------------------
 
+    def _live(self, kind: Kind, record_id: int) -> Record | None:
+        """The record, unless it is deleted (a deleted ticket or organization is not found, as in Zendesk)."""
+        record = self.account.records(kind).get(record_id)
+        return None if record is None or gone(record) else record
+
+    def _sideloads(self, request: Request) -> Sideload | None:
+        """``include=users,organizations`` on tickets: the users and organizations a page of tickets names."""
+        wanted = {part.strip() for part in (request.param("include") or "").split(",")} & set(_SIDELOADS)
+        if not wanted:
+            return None
+
+        def sideload(tickets: list[dict[str, Any]]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for name in sorted(wanted):
+                collection, keys = _SIDELOADS[name]
+                ids = sorted({i for t in tickets for k in keys for i in _ids(t.get(k))})
+                store = self.account.records(Kind(collection))
+                out[name] = [self._render(collection, store[i]) for i in ids if i in store]
+            return out
+
+        return sideload
+
     def records(self, request: Request, kind: Kind, rest: list[str]) -> Response:
-        """``organizations`` or ``tickets``: list, create, show_many, show, update, delete."""
+        """``organizations`` or ``tickets``: list, create, show_many, show, update, delete; a ticket's comments and audits."""
         store = self.account.records(kind)
+        extra = self._sideloads(request) if kind is Kind.TICKETS else None
         if not rest:
             if request.method == "POST":
                 return self._create(request, kind)
             now = self.account.clock.now()
-            live = [r for _, r in sorted(store.items())
-                    if not r.get("deleted_at") and r.get("status") != "deleted" and not archived(r, now)]  # fmt: skip
+            live = [r for _, r in sorted(store.items()) if not gone(r) and not archived(r, now)]
             items = [self._render(kind.value, r) for r in live]
-            return page_of(request, items, key=kind.value, url=f"{self.base_url}{API_PREFIX}{kind.value}.json")
+            url = f"{self.base_url}{API_PREFIX}{kind.value}.json"
+            return page_of(request, items, key=kind.value, url=url, extra=extra)
         if rest == ["show_many"]:
             ids = parse_ids(request.param("ids"))
             if ids is None:
                 return error(400, ErrorCode.INVALID_VALUE, "give ids, comma separated")
-            return Response.json(200, {kind.value: [self._render(kind.value, store[i]) for i in ids if i in store]})
-        record = store.get(int(rest[0])) if rest[0].isdigit() and len(rest) == 1 else None
+            found = [self._render(kind.value, r) for i in ids if (r := self._live(kind, i)) is not None]
+            return Response.json(200, {kind.value: found, **(extra(found) if extra else {})})
+        if not rest[0].isdigit() or len(rest) > 2 or (len(rest) == 2 and (kind, rest[1]) not in _SUBLISTS):
+            return no_endpoint()
+        record = self._live(kind, int(rest[0]))
         if record is None:
             return not_found()
+        if len(rest) == 2:
+            return self._sublist(request, record, rest[1])
         if request.method == "PUT":
             return self._update(request, kind, record)
         if request.method == "DELETE":
             return self._delete(kind, record)
-        return Response.json(200, {_SINGULAR[kind.value]: self._render(kind.value, record)})
+        one = self._render(kind.value, record)
+        return Response.json(200, {_SINGULAR[kind.value]: one, **(extra([one]) if extra else {})})
+
+    def _sublist(self, request: Request, ticket: Record, name: str) -> Response:
+        """``tickets/{id}/comments`` and ``tickets/{id}/audits``, oldest first (``sort_order=desc``: newest)."""
+        found = comments_of(self.account, ticket) if name == "comments" else audits_of(self.account, ticket)
+        if request.param("sort_order") == "desc":
+            found = found[::-1]
+        url = f"{self.base_url}{API_PREFIX}tickets/{ticket['id']}/{name}.json"
+        return page_of(request, as_json(found), key=name, url=url)
+
+    def deleted_tickets(self, request: Request) -> Response:
+        """``GET deleted_tickets``: tickets deleted and not yet removed for good, with who deleted them and when."""
+        rows = []
+        for ticket_id, ticket in sorted(self.account.tickets.items()):
+            if ticket.get("status") != "deleted":
+                continue
+            deletion = self.account.ticket_deletions.get(ticket_id, {})
+            actor = self.account.users.get(deletion.get("actor_id", ADMIN_USER_ID), {})
+            rows.append({"id": ticket_id, "subject": ticket.get("subject"), "actor": {"id": actor.get("id"), "name": actor.get("name")},
+                         "deleted_at": as_json(deletion.get("deleted_at", ticket["updated_at"])),
+                         "previous_state": deletion.get("previous_state", "open")})  # fmt: skip
+        url = f"{self.base_url}{API_PREFIX}deleted_tickets.json"
+        return page_of(request, rows, key="deleted_tickets", url=url)
 
     def _check(self, kind: Kind, body: dict[str, Any]) -> Response | None:
         if kind is Kind.ORGANIZATIONS:
@@ -123,11 +209,11 @@ class Resources:
             record = _new_record(self.account, kind, body)
         out: dict[str, Any] = {key: self._render(kind.value, record)}
         if kind is Kind.TICKETS:
-            out["audit"] = {"id": record["id"] * 10, "ticket_id": record["id"], "created_at": format_time(record["created_at"]),
-                            "author_id": ADMIN_USER_ID, "events": []}  # fmt: skip
+            out["audit"] = as_json(creation_audit(record))
         return Response.json(201, out)
 
     def _update(self, request: Request, kind: Kind, record: Record) -> Response:
+        """Update an organization (``{organization}``), or a ticket (``{ticket, audit}``; a ``comment`` is added)."""
         key = _SINGULAR[kind.value]
         body = _body(request, key)
         if isinstance(body, Response):
@@ -135,20 +221,22 @@ class Resources:
         refused = self._check(kind, body)
         if refused is not None:
             return refused
+        changes = {k: v for k, v in body.items() if k not in _READ_ONLY}
         with self.account.lock:
-            record.update(
-                {k: v for k, v in body.items() if k not in {"id", "url", "created_at", "updated_at", "comment"}}
-            )
+            if kind is Kind.TICKETS:
+                audit = record_update(self.account, record, changes, body.get("comment"))
+                return Response.json(200, {key: self._render(kind.value, record), "audit": as_json(audit)})
+            record.update(changes)
             self.account.touch(record)
         return Response.json(200, {key: self._render(kind.value, record)})
 
     def _delete(self, kind: Kind, record: Record) -> Response:
         with self.account.lock:
             if kind is Kind.TICKETS:
-                record["status"] = "deleted"
+                self.account.delete_ticket(record)
             else:
                 record["deleted_at"] = self.account.clock.now()
-            self.account.touch(record)
+                self.account.touch(record)
         return Response.empty(204)
 
     # -- user fields -----------------------------------------------------------------------------
@@ -161,8 +249,10 @@ class Resources:
                 return self._create_field(request)
             items = [self._render("user_fields", f) for f in fields]
             return page_of(request, items, key="user_fields", url=f"{self.base_url}{API_PREFIX}user_fields.json")
+        if len(rest) > 1:
+            return no_endpoint()
         found = next((f for f in fields if str(f["id"]) == rest[0] or f["key"] == rest[0]), None)
-        if found is None or len(rest) > 1:
+        if found is None:
             return not_found()
         if request.method == "DELETE":
             with self.account.lock:
@@ -214,20 +304,53 @@ class Resources:
             return Response.json(
                 200, {"job_statuses": [j.render(self.base_url, finished_at=finished) for j in read if j]}
             )
-        job = self.jobs.read(rest[0]) if len(rest) == 1 else None
+        if len(rest) > 1:
+            return no_endpoint()
+        job = self.jobs.read(rest[0])
         if job is None:
             return not_found()
         return Response.json(200, {"job_status": job.render(self.base_url, finished_at=finished)})
 
     def search(self, request: Request) -> Response:
-        """``GET search?query=``: users, organizations and tickets, each with its ``result_type``."""
+        """``GET search?query=``: users, organizations and tickets, each with its ``result_type``.
+
+        Offset pages only (``page``, ``per_page`` up to 100), and no further than the first
+        ``SEARCH_LIMIT`` results: a page past them is 422, as Zendesk answers; ``count`` is
+        every match all the same. ``page[size]`` is refused as Zendesk refuses it here.
+        """
         query = request.param("query")
         if not query:
             return error(400, ErrorCode.INVALID_VALUE, "query is required")
+        if any(k.startswith("page[") for k in request.query):
+            message = ("You passed an invalid value for the page attribute. "
+                       "Invalid parameter: page must be an integer from api/v2/search/index")  # fmt: skip
+            return Response.json(400, {"error": {"title": "Invalid attribute", "message": message}})
+        page, size = request.param("page") or "1", request.param("per_page") or "100"
+        if page.isdigit() and size.isdigit() and int(page) * min(int(size), 100) > SEARCH_LIMIT:
+            text = "Invalid search: Requested response size was greater than Search Response Limits"
+            return error(422, "invalid", text)
         found = search_all(self.account, query)
         collection = {"user": "users", "organization": "organizations", "ticket": "tickets"}
         items = [{**self._render(collection[t], r), "result_type": t} for t, r in found]
-        return page_of(request, items, key="results", url=f"{self.base_url}{API_PREFIX}search.json")
+        url = f"{self.base_url}{API_PREFIX}search.json"
+        return page_of(request, items, key="results", url=url, extra=lambda _: {"facets": None})
+
+    def satisfaction_ratings(self, request: Request) -> Response:
+        """``GET satisfaction_ratings``: the ratings of live tickets (``score=``, ``start_time=``, ``end_time=`` filter)."""
+        score = request.param("score")
+        start, end = request.param("start_time"), request.param("end_time")
+        ratings = [r for r in satisfaction_ratings(t for t in self.account.tickets.values() if not gone(t))
+                   if (not score or r["score"] == score)
+                   and (not start or not start.isdigit() or r["created_at"].timestamp() >= int(start))
+                   and (not end or not end.isdigit() or r["created_at"].timestamp() < int(end))]  # fmt: skip
+        items = [self._render("satisfaction_ratings", r) for r in ratings]
+        url = f"{self.base_url}{API_PREFIX}satisfaction_ratings.json"
+        return page_of(request, items, key="satisfaction_ratings", url=url)
+
+
+def gone(record: Record) -> bool:
+    """Whether a ticket or organization is deleted (lists, shows and updates no longer find it)."""
+    return record.get("status") == "deleted" or bool(record.get("deleted_at"))
 
 
 def archived(record: Record, now: datetime) -> bool:

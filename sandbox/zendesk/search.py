@@ -5,11 +5,13 @@ value with spaces). ``type:user|ticket|organization`` picks what ``GET search`` 
 ``email:``, ``name:``, ``phone:``, ``external_id:``, ``role:``, ``tags:``/``tag:``,
 ``status:``, ``priority:``, ``requester:`` (an ID or email) and ``organization:`` (an ID
 or name) compare one field; a bare word matches a name, email, phone or subject
-containing it, ignoring case. ``users/search?query=`` finds by the same rules.
+containing it, ignoring case. ``*`` in a value or word stands for any characters, as in
+Zendesk (``email:maya*``, ``name:*son``). ``users/search?query=`` finds by the same rules.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any
 
@@ -37,9 +39,15 @@ def parse_query(query: str) -> tuple[list[str], dict[str, str]]:
     return words, terms
 
 
+def _pattern(text: str, *, whole: bool) -> re.Pattern[str]:
+    """``text`` as a case-blind pattern, ``*`` standing for any characters; ``whole``: the value entire."""
+    body = ".*".join(re.escape(part) for part in text.split("*"))
+    return re.compile(f"^{body}$" if whole else body, re.IGNORECASE | re.DOTALL)
+
+
 def _contains(record: Record, word: str) -> bool:
-    lowered = word.lower()
-    return any(lowered in str(record.get(f) or "").lower() for f in _TEXT_FIELDS)
+    pattern = _pattern(word, whole=False)
+    return any(pattern.search(str(record.get(f) or "")) for f in _TEXT_FIELDS)
 
 
 def _term(record: Record, key: str, value: str, account: Account | None) -> bool:
@@ -54,7 +62,7 @@ def _term(record: Record, key: str, value: str, account: Account | None) -> bool
         org = account.organizations.get(org_id) if isinstance(org_id, int) else None
         return org is not None and wanted in {str(org["id"]), str(org["name"]).lower()}
     actual = record.get(key)
-    return actual is not None and str(actual).lower() == wanted
+    return actual is not None and _pattern(value, whole=True).match(str(actual)) is not None
 
 
 def _matches(record: Record, query: str, account: Account | None) -> bool:

@@ -175,7 +175,7 @@ def _tickets(account: Account, rng: random.Random, stamps: _Stamps) -> None:
             ticket_id = account.new_id(Kind.TICKETS)
             ticket = make_ticket(ticket_id, user, rng, created=max(created, user["created_at"]), updated=updated)
             if ticket_id % 97 == 5:
-                ticket["status"] = "deleted"
+                account.delete_ticket(ticket, at=updated)
             account.tickets[ticket_id] = ticket
 
 

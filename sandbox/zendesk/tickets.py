@@ -10,13 +10,14 @@ ticket's metric set, which ``metric_set`` derives from the ticket.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.common.stories import StoryPerson
 from sandbox.zendesk.account import ADMIN_USER_ID, Record
 
-__all__ = ["CHANNELS", "PRIORITIES", "STATUSES", "make_ticket", "metric_set"]
+__all__ = ["CHANNELS", "PRIORITIES", "STATUSES", "make_ticket", "metric_set", "satisfaction_ratings"]
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -107,3 +108,21 @@ def metric_set(ticket: Record) -> dict[str, Any]:
         "replies": 1 if ticket.get("assignee_id") else 0,
         "full_resolution_time_in_minutes": {"calendar": minutes, "business": minutes},
     }
+
+
+def satisfaction_ratings(tickets: Iterable[Record]) -> list[Record]:
+    """The satisfaction ratings the requesters of ``tickets`` gave (``good`` or ``bad``), by rating ID.
+
+    A rating is stored on its ticket (``satisfaction_rating``: ``id``, ``score``, ``comment``);
+    it was given when the ticket was last changed.
+    """
+    out = []
+    for ticket in tickets:
+        rating = ticket.get("satisfaction_rating") or {}
+        if rating.get("id") is None or rating.get("score") not in {"good", "bad"}:
+            continue
+        out.append({"id": rating["id"], "assignee_id": ticket.get("assignee_id"), "group_id": ticket.get("group_id"),
+                    "requester_id": ticket.get("requester_id"), "ticket_id": ticket["id"], "score": rating["score"],
+                    "comment": rating.get("comment") or "", "reason": rating.get("reason") or "",
+                    "created_at": ticket["updated_at"], "updated_at": ticket["updated_at"]})  # fmt: skip
+    return sorted(out, key=lambda r: r["id"])

@@ -27,8 +27,18 @@ from sandbox.common.http import Request, Response
 from sandbox.zendesk.account import ADMIN_USER_ID, Account, Record
 from sandbox.zendesk.jobs import Jobs
 from sandbox.zendesk.search import user_matches
-from sandbox.zendesk.userwrites import Refusal, apply_changes, check_user, new_user, upsert
-from sandbox.zendesk.wire import API_PREFIX, ErrorCode, error, invalid, not_found, page_of, parse_ids, render
+from sandbox.zendesk.userwrites import Refusal, apply_changes, check_user, find_for_upsert, new_user, upsert
+from sandbox.zendesk.wire import (
+    API_PREFIX,
+    ErrorCode,
+    error,
+    invalid,
+    no_endpoint,
+    not_found,
+    page_of,
+    parse_ids,
+    render,
+)
 
 __all__ = ["BULK_LIMIT", "UsersApi"]
 
@@ -60,19 +70,20 @@ class UsersApi:
         if head in _COLLECTION_ROUTES and len(rest) == 1:
             name, verb = _COLLECTION_ROUTES[head]
             return getattr(self, name)(request) if method == verb else _no()
-        if not head.isdigit():
-            return not_found()
+        if not head.isdigit() or rest[1:] not in _USER_ROUTES:
+            return no_endpoint()
         user = self.account.users.get(int(head))
         if user is None:
             return not_found()
         if rest[1:] == ["merge"] and method == "PUT":
             return self.merge(request, user)
         if rest[1:] == ["tickets", "requested"] and method == "GET":
-            tickets = [t for _, t in sorted(self.account.tickets.items()) if t["requester_id"] == user["id"]]
+            tickets = [t for _, t in sorted(self.account.tickets.items())
+                       if t["requester_id"] == user["id"] and t.get("status") != "deleted"]  # fmt: skip
             items = [render(t, base_url=self.base_url, collection="tickets") for t in tickets]
             return page_of(request, items, key="tickets", url=f"{self.base_url}{request.path}")
         if rest[1:]:
-            return not_found()
+            return _no()
         return {"GET": lambda: self._one(user), "PUT": lambda: self.update(request, user),
                 "DELETE": lambda: self.delete(user)}.get(method, _no)()  # fmt: skip
 
@@ -117,6 +128,8 @@ class UsersApi:
     def deleted(self, request: Request, rest: list[str]) -> Response:
         """``GET deleted_users`` and ``GET deleted_users/{id}``."""
         gone = [u for _, u in sorted(self.account.users.items()) if not u.get("active")]
+        if len(rest) > 1:
+            return no_endpoint()
         if rest:
             match = next((u for u in gone if str(u["id"]) == rest[0]), None)
             if match is None:
@@ -233,6 +246,7 @@ class UsersApi:
         return Response.json(200, {"job_status": job.render(self.base_url, finished_at="")})
 
 
+_USER_ROUTES: tuple[list[str], ...] = ([], ["merge"], ["tickets", "requested"])
 _COLLECTION_ROUTES = {
     "me": ("me", "GET"),
     "show_many": ("show_many", "GET"),
@@ -301,7 +315,12 @@ def _upsert_work(account: Account, users: list[Any], *, create_only: bool) -> Ca
             else:
                 outcome = upsert(account, body)
             if isinstance(outcome, Refusal):
-                results.append(_failed(outcome, action="create_or_update", **keys))
+                attempted = (
+                    "create"
+                    if create_only or not isinstance(body, dict) or find_for_upsert(account, body) is None
+                    else "update"
+                )
+                results.append(_failed(outcome, action=attempted, **keys))
                 continue
             user, created = outcome
             results.append({"id": user["id"], **keys, "action": "create" if created else "update", "success": True,

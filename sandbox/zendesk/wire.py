@@ -5,14 +5,19 @@ validation errors ``{"error": "RecordInvalid", "description": ..., "details": {f
 and the 401 of refused credentials ``{"error": "Couldn't authenticate you"}``.
 
 Lists page two ways, as Zendesk's do: offset (``page``, ``per_page``; ``next_page``,
-``previous_page``, ``count``) and cursor (``page[size]``, ``page[after]``; ``meta`` and
-``links``). Paths are accepted with or without the ``.json`` suffix.
+``previous_page``, ``count``) and cursor (``page[size]``, ``page[after]`` or
+``page[before]``; ``meta`` and ``links``). Either way a link to another page is the same
+request continued: every other query parameter (``role``, ``include``...) is kept, and a
+cursor is a position in the list that request selects. Page sizes above 100 are cut to 100
+("Returns a maximum of 100 records per page"). Paths are accepted with or without the
+``.json`` suffix. An unknown path is 404 ``InvalidEndpoint``, an unknown record at a known
+path 404 ``RecordNotFound``, both with the description ``Not found``.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -24,8 +29,10 @@ from sandbox.zendesk.account import Record, format_time
 __all__ = [
     "API_PREFIX",
     "ErrorCode",
+    "as_json",
     "error",
     "invalid",
+    "no_endpoint",
     "not_found",
     "page_of",
     "parse_ids",
@@ -58,8 +65,13 @@ def error(status: int, code: ErrorCode | str, description: str, *, headers: dict
 
 
 def not_found() -> Response:
-    """The 404 of an unknown record or path."""
+    """The 404 of an unknown (or deleted) record at a path the API has."""
     return error(404, ErrorCode.RECORD_NOT_FOUND, "Not found")
+
+
+def no_endpoint() -> Response:
+    """The 404 of a path the API does not have."""
+    return error(404, ErrorCode.INVALID_ENDPOINT, "Not found")
 
 
 def invalid(field: str, message: str, *, code: str = "InvalidValue") -> Response:
@@ -92,19 +104,20 @@ def parse_ids(text: str | None) -> list[int] | None:
         return None
 
 
-def _value(value: Any) -> Any:
+def as_json(value: Any) -> Any:
+    """A stored value as the API writes it: times as ``2024-01-02T09:00:00Z``, inside dicts and lists too."""
     if isinstance(value, datetime):
         return format_time(value)
     if isinstance(value, dict):
-        return {k: _value(v) for k, v in value.items()}
+        return {k: as_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_value(v) for v in value]
+        return [as_json(v) for v in value]
     return value
 
 
 def render(record: Record, *, base_url: str, collection: str) -> dict[str, Any]:
     """A stored record as the API returns it, with its ``url``."""
-    out: dict[str, Any] = _value(record)
+    out: dict[str, Any] = as_json(record)
     out["url"] = f"{base_url}{API_PREFIX}{collection}/{record['id']}.json"
     return out
 
@@ -123,40 +136,87 @@ def _uncursor(text: str) -> int | None:
 
 
 def _size(text: str | None, default: int) -> int | None:
+    """A page size: at most ``MAX_PAGE`` (a larger one is cut to it, as Zendesk does); None when not a positive number."""
     if text is None:
         return default
     return min(int(text), MAX_PAGE) if text.isdigit() and int(text) > 0 else None
 
 
-def page_of(request: Request, items: Sequence[dict[str, Any]], *, key: str, url: str) -> Response:
-    """One page of ``items`` under ``key``, by cursor (``page[size]``) or offset (``page``/``per_page``)."""
-    if request.param("page[size]") is not None or request.param("page[after]") is not None:
-        return _cursor_page(request, items, key=key, url=url)
+Sideload = Callable[[list[dict[str, Any]]], dict[str, Any]]
+"""What a list adds beside one page of its items (``users`` of ``include=users``, search's ``facets``)."""
+
+
+def page_of(
+    request: Request, items: Sequence[dict[str, Any]], *, key: str, url: str, extra: Sideload | None = None
+) -> Response:
+    """One page of ``items`` under ``key``, by cursor (``page[size]``) or offset (``page``/``per_page``).
+
+    ``items`` is the whole list the request asks for, already filtered; the links to the
+    next and previous pages repeat the request's other parameters, so they continue it.
+    ``extra`` adds keys beside the page (sideloads) from the page's items.
+    """
+    cursor = any(request.param(k) is not None for k in _CURSOR_PARAMS)
+    page = _cursor_page(request, items, url=url) if cursor else _offset_page(request, items, url=url)
+    if isinstance(page, Response):
+        return page
+    chunk, body = page
+    return Response.json(200, {key: chunk, **body, **(extra(chunk) if extra else {})})
+
+
+_CURSOR_PARAMS = ("page[size]", "page[after]", "page[before]")
+_Page = tuple[list[dict[str, Any]], dict[str, Any]]
+
+
+def _link(url: str, request: Request, drop: Sequence[str], **page: Any) -> str:
+    """``url`` with the request's query parameters but ``drop``, and ``page``'s (keys written ``page[size]``)."""
+    kept = [(k, v) for k, values in request.query.items() if k not in drop for v in values]
+    return f"{url}?{urlencode([*kept, *page.items()])}"
+
+
+def _offset_page(request: Request, items: Sequence[dict[str, Any]], *, url: str) -> _Page | Response:
     size = _size(request.param("per_page"), MAX_PAGE)
     page_text = request.param("page") or "1"
     if size is None or not page_text.isdigit() or int(page_text) < 1:
         return error(400, ErrorCode.INVALID_PAGINATION, "page and per_page must be positive whole numbers")
     page = int(page_text)
     start = (page - 1) * size
-    body: dict[str, Any] = {key: list(items[start : start + size]), "count": len(items)}
-    extra = {k: v[0] for k, v in request.query.items() if k not in {"page", "per_page"}}
-    more = start + size < len(items)
-    body["next_page"] = f"{url}?{urlencode({**extra, 'page': page + 1, 'per_page': size})}" if more else None
-    body["previous_page"] = f"{url}?{urlencode({**extra, 'page': page - 1, 'per_page': size})}" if page > 1 else None
-    return Response.json(200, body)
+    drop = ("page", "per_page")
+    body: dict[str, Any] = {
+        "next_page": _link(url, request, drop, page=page + 1, per_page=size) if start + size < len(items) else None,
+        "previous_page": _link(url, request, drop, page=page - 1, per_page=size) if page > 1 else None,
+        "count": len(items),
+    }
+    return list(items[start : start + size]), body
 
 
-def _cursor_page(request: Request, items: Sequence[dict[str, Any]], *, key: str, url: str) -> Response:
+def _cursor_page(request: Request, items: Sequence[dict[str, Any]], *, url: str) -> _Page | Response:
+    """A page after ``page[after]`` or before ``page[before]``; cursors are positions in ``items``."""
     size = _size(request.param("page[size]"), MAX_PAGE)
-    after = request.param("page[after]")
-    start = _uncursor(after) if after else 0
-    if size is None or start is None:
-        return error(400, ErrorCode.INVALID_PAGINATION, "page[size] or page[after] is not valid")
-    chunk = list(items[start : start + size])
-    more = start + size < len(items)
-    end = start + len(chunk)
-    meta = {"has_more": more, "after_cursor": _cursor(end) if chunk else None,
-            "before_cursor": _cursor(start) if chunk else None}  # fmt: skip
-    next_link = f"{url}?{urlencode({'page[size]': size, 'page[after]': _cursor(end)})}" if more else None
-    body = {key: chunk, "meta": meta, "links": {"next": next_link, "prev": None}}
-    return Response.json(200, body)
+    after, before = request.param("page[after]"), request.param("page[before]")
+    if size is None or (after is not None and before is not None):
+        return error(
+            400, ErrorCode.INVALID_PAGINATION, "page[size] must be a positive number, with page[after] or page[before]"
+        )
+    if before is not None:
+        end = _uncursor(before)
+        if end is None:
+            return error(400, ErrorCode.INVALID_PAGINATION, "page[before] is not valid")
+        end = min(end, len(items))
+        start = max(0, end - size)
+    else:
+        start_at = _uncursor(after) if after else 0
+        if start_at is None:
+            return error(400, ErrorCode.INVALID_PAGINATION, "page[after] is not valid")
+        start, end = start_at, min(start_at + size, len(items))
+    chunk = list(items[start:end])
+    meta = {"has_more": start > 0 if before is not None else end < len(items),
+            "after_cursor": _cursor(end) if chunk else None, "before_cursor": _cursor(start) if chunk else None}  # fmt: skip
+    links = {
+        "next": _link(url, request, _CURSOR_PARAMS, **{"page[size]": size, "page[after]": _cursor(end)})
+        if end < len(items)
+        else None,
+        "prev": _link(url, request, _CURSOR_PARAMS, **{"page[size]": size, "page[before]": _cursor(start)})
+        if start > 0
+        else None,
+    }
+    return chunk, {"meta": meta, "links": links}

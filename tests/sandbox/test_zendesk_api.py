@@ -13,6 +13,7 @@ from sandbox.common.stories import TEAM_MAILBOX
 from sandbox.zendesk.account import Account
 from sandbox.zendesk.jobs import JOB_LIMIT
 from sandbox.zendesk.seed import STORY_ORGANIZATION_IDS, STORY_USER_IDS, seed_account
+from tests.contracts.validator import exchange_of, validate_all
 
 API = "/api/v2"
 
@@ -167,3 +168,143 @@ def test_archived_tickets_leave_the_list_but_stay_in_the_export(zd, http):
     closed = {t["id"] for t in exported if t["status"] == "closed"}
     assert closed and not closed & listed  # closed long ago: archived
     assert {t["id"] for t in exported if t["status"] not in {"closed", "deleted"}} <= listed
+
+
+# -- what vendor clients read: lists, tickets, search, errors (each exchange checked against the contract) --
+
+
+def _checked(response: requests.Response) -> requests.Response:
+    problems = validate_all("zendesk", [exchange_of(response)])
+    assert not problems, "\n".join(problems)
+    return response
+
+
+def _follow(http: requests.Session, first: requests.Response, key: str) -> list[dict]:
+    """Every item of a cursor-paged list, following ``links.next`` while ``meta.has_more``."""
+    page, items = _checked(first).json(), []
+    while True:
+        items += page[key]
+        if not page["meta"]["has_more"]:
+            return items
+        page = _checked(http.get(page["links"]["next"])).json()
+
+
+def test_a_cursor_page_link_continues_the_same_request(zd, http):
+    first = _get(zd, http, "users.json", role="end-user", **{"page[size]": 7})
+    page = first.json()
+    assert "role=end-user" in page["links"]["next"] and page["links"]["prev"] is None
+    users = _follow(http, first, "users")
+    ids = [u["id"] for u in users]
+    assert {u["role"] for u in users} == {"end-user"} and len(ids) == len(set(ids))
+    by_offset = _get(zd, http, "users.json", role="end-user", per_page=100).json()
+    assert len(ids) == by_offset["count"]
+    second = _checked(http.get(page["links"]["next"])).json()
+    back = _checked(http.get(second["links"]["prev"])).json()
+    assert [u["id"] for u in back["users"]] == [u["id"] for u in page["users"]]
+    tickets = _follow(http, _get(zd, http, "tickets.json", **{"page[size]": 25}), "tickets")
+    assert len({t["id"] for t in tickets}) == len(tickets) == _get(zd, http, "tickets.json").json()["count"]
+    orgs = _follow(http, _get(zd, http, "organizations.json", **{"page[size]": 5}), "organizations")
+    assert len({o["id"] for o in orgs}) == len(orgs) == _get(zd, http, "organizations.json").json()["count"]
+
+
+def test_search_pages_by_offset_only_up_to_1000_results_with_facets(zd, http):
+    found = _checked(_get(zd, http, "search.json", query="type:ticket status:open", per_page=5)).json()
+    assert found["facets"] is None and found["count"] > 5 and "query=type" in found["next_page"]
+    by_cursor = _get(zd, http, "search.json", query="type:ticket", **{"page[size]": 5})
+    assert by_cursor.status_code == 400 and by_cursor.json()["error"]["title"] == "Invalid attribute"
+    past = _checked(_get(zd, http, "search.json", query="type:ticket", page=11, per_page=100))
+    assert past.status_code == 422 and "Search Response Limits" in past.json()["description"]
+    assert _get(zd, http, "search.json", query="type:ticket", page=10, per_page=100).status_code == 200
+
+
+def test_users_search_reads_wildcards(zd, http):
+    found = _checked(_get(zd, http, "users/search.json", query="email:maya*")).json()["users"]
+    assert [u["id"] for u in found] == [STORY_USER_IDS["maya"]]
+    assert [u["id"] for u in _get(zd, http, "users/search.json", query="name:maya*").json()["users"]] == [
+        STORY_USER_IDS["maya"]
+    ]
+
+
+def test_a_ticket_update_answers_ticket_and_audit_and_keeps_its_comment(zd, http):
+    made = http.post(
+        f"{zd.base_url}{API}/tickets.json", json={"ticket": {"subject": "Ink", "comment": {"body": "Out."}}}
+    )
+    ticket_id = made.json()["ticket"]["id"]
+    update = {"ticket": {"status": "pending", "comment": {"body": "We ordered more.", "public": False}}}
+    answer = _checked(http.put(f"{zd.base_url}{API}/tickets/{ticket_id}.json", json=update)).json()
+    assert answer["ticket"]["status"] == "pending" and answer["audit"]["ticket_id"] == ticket_id
+    events = answer["audit"]["events"]
+    assert {"Comment", "Change"} <= {e["type"] for e in events}
+    assert any(e.get("field_name") == "status" and e["value"] == "pending" for e in events)
+    comments = _checked(_get(zd, http, f"tickets/{ticket_id}/comments.json")).json()
+    assert [(c["body"], c["public"]) for c in comments["comments"]] == [("Out.", True), ("We ordered more.", False)]
+    seeded = _checked(_get(zd, http, "tickets/1/comments.json")).json()["comments"]
+    assert seeded[0]["body"].startswith("SSO login fails") and seeded[0]["author_id"] == STORY_USER_IDS["maya"]
+    audits = _checked(_get(zd, http, f"tickets/{ticket_id}/audits.json")).json()
+    assert [a["id"] for a in audits["audits"]][-1] == answer["audit"]["id"] and audits["count"] == 2
+
+
+def test_deleted_tickets_and_organizations_are_not_found(zd, http):
+    ticket_id = http.post(f"{zd.base_url}{API}/tickets.json", json={"ticket": {"comment": {"body": "x"}}}).json()[
+        "ticket"
+    ]["id"]
+    org_id = http.post(f"{zd.base_url}{API}/organizations.json", json={"organization": {"name": "Gone Ltd"}}).json()[
+        "organization"
+    ]["id"]
+    for path in (f"tickets/{ticket_id}.json", f"organizations/{org_id}.json"):
+        assert _checked(http.delete(f"{zd.base_url}{API}/{path}")).status_code == 204
+        assert _checked(http.get(f"{zd.base_url}{API}/{path}")).json() == {
+            "error": "RecordNotFound",
+            "description": "Not found",
+        }
+        kind = path.split("s/")[0]
+        assert http.put(f"{zd.base_url}{API}/{path}", json={kind: {"tags": ["x"]}}).status_code == 404
+        assert http.delete(f"{zd.base_url}{API}/{path}").status_code == 404
+    assert _get(zd, http, "tickets/show_many.json", ids=f"1,{ticket_id}").json()["tickets"][0]["id"] == 1
+    assert len(_get(zd, http, "tickets/show_many.json", ids=f"1,{ticket_id}").json()["tickets"]) == 1
+    deleted = _checked(_get(zd, http, "deleted_tickets.json")).json()
+    mine = next(t for t in deleted["deleted_tickets"] if t["id"] == ticket_id)
+    assert mine["previous_state"] == "new" and mine["actor"]["id"] == 360000000001 and deleted["count"] >= 1
+
+
+def test_a_missing_endpoint_is_invalid_endpoint_and_a_missing_record_record_not_found(zd, http):
+    for path in ("nosuch.json", "users/abc.json", "users/360900000001/nosuch.json", "tickets/1/nosuch.json",
+                 "organizations/360800000001/nosuch.json", "user_fields/1/x.json", "job_statuses/a/b.json"):  # fmt: skip
+        answer = _get(zd, http, path)
+        assert (answer.status_code, answer.json()) == (404, {"error": "InvalidEndpoint", "description": "Not found"}), (
+            path
+        )
+    for path in ("users/999.json", "tickets/99999999.json", "organizations/5.json"):
+        answer = _get(zd, http, path)
+        assert (answer.status_code, answer.json()["error"]) == (404, "RecordNotFound"), path
+
+
+def test_tickets_sideload_their_users(zd, http):
+    listed = _checked(_get(zd, http, "tickets.json", include="users", per_page=5)).json()
+    wanted = {t["requester_id"] for t in listed["tickets"]} | {t["assignee_id"] for t in listed["tickets"]}
+    assert {u["id"] for u in listed["users"]} == wanted - {None}
+    assert "include=users" in listed["next_page"]
+    many = _checked(_get(zd, http, "tickets/show_many.json", ids="1,2", include="users")).json()
+    assert STORY_USER_IDS["maya"] in {u["id"] for u in many["users"]}
+    assert "users" not in _get(zd, http, "tickets/show_many.json", ids="1,2").json()
+
+
+def test_a_failed_create_many_row_says_create():
+    with running_sandbox("zendesk", records=20, seed=3) as fresh:  # the shared one's job slots are stalled above
+        http = fresh.requests_session()
+        http.auth = (f"{fresh.credentials['email']}/token", fresh.credentials["api_token"])
+        taken = _get(fresh, http, f"users/{STORY_USER_IDS['tomas']}.json").json()["user"]["email"]
+        users = {"users": [{"name": "New Person", "email": "new.person@example.org"}, {"name": "Dup", "email": taken}]}
+        job = http.post(f"{fresh.base_url}{API}/users/create_many.json", json=users).json()["job_status"]
+        results = _get(fresh, http, f"job_statuses/{job['id']}.json").json()["job_status"]["results"]
+    assert [(r["action"], r["success"]) for r in results] == [("create", True), ("create", False)]
+
+
+def test_satisfaction_ratings_list_the_rated_tickets(zd, http):
+    ratings = _checked(_get(zd, http, "satisfaction_ratings.json")).json()["satisfaction_ratings"]
+    complaint = next(r for r in ratings if r["ticket_id"] == 4)
+    assert (complaint["score"], complaint["comment"], complaint["requester_id"]) == (
+        "bad", "Nobody called back.", STORY_USER_IDS["priya"])  # fmt: skip
+    assert {r["score"] for r in ratings} <= {"good", "bad"}
+    bad = _get(zd, http, "satisfaction_ratings.json", score="bad").json()["satisfaction_ratings"]
+    assert bad and {r["score"] for r in bad} == {"bad"}

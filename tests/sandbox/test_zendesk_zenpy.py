@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from zenpy import Zenpy
-from zenpy.lib.api_objects import Organization, Ticket, User, UserField
+from zenpy.lib.api_objects import Comment, Organization, Ticket, TicketAudit, User, UserField
 from zenpy.lib.exception import APIException, RecordNotFoundException
 
 from sandbox.common import FaultSpec, RunningSandbox, running_sandbox
@@ -167,3 +167,36 @@ def test_429_with_retry_after_is_waited_for_by_zenpy(zd, zenpy):
     zd.control.inject(FaultSpec("rate_limited", count=1, retry_after=1))
     assert zenpy.users(id=360900000001).id == 360900000001
     assert zd.control.requests.count("GET /api/v2/users/360900000001.json") == 2
+
+
+def test_a_filtered_list_pages_through_the_filtered_users_only(zd, zenpy):
+    end_users = [u for u in zenpy.users(role="end-user")]  # cursor pages: links.next keeps role=end-user
+    ids = [u.id for u in end_users]
+    live = {u["id"] for u in zd.control.account.users.values() if u["active"] and u["role"] == "end-user"}
+    assert len(ids) == len(set(ids)) and set(ids) == live and {u.role for u in end_users} == {"end-user"}
+
+
+def test_a_ticket_update_returns_its_audit_and_the_comment_stays(zenpy):
+    audit = zenpy.tickets.create(Ticket(subject="Lost parcel", description="Where is it?", requester_id=360900000002))
+    ticket = zenpy.tickets(id=audit.ticket.id)
+    ticket.status = "open"
+    ticket.comment = Comment(body="It is on its way.", public=True)
+    updated = zenpy.tickets.update(ticket)
+    assert isinstance(updated, TicketAudit) and updated.ticket.status == "open" and updated.audit.id
+    assert [c.body for c in zenpy.tickets.comments(ticket=ticket.id)] == ["Where is it?", "It is on its way."]
+    assert [a.id for a in zenpy.tickets.audits(ticket=ticket.id)][-1] == updated.audit.id
+
+
+def test_a_deleted_ticket_is_not_found(zenpy):
+    audit = zenpy.tickets.create(Ticket(subject="Spam", description="Buy now", requester_id=360900000002))
+    zenpy.tickets.delete(audit.ticket)
+    with pytest.raises(RecordNotFoundException):
+        zenpy.tickets(id=audit.ticket.id)
+    assert audit.ticket.id in [t.id for t in zenpy.tickets.deleted()]
+
+
+def test_satisfaction_ratings_and_wildcard_user_search(zd, zenpy):
+    ratings = list(zenpy.satisfaction_ratings())
+    assert any(r.ticket_id == 4 and r.score == "bad" for r in ratings)
+    mayas = {u["id"] for u in zd.control.account.live_users() if str(u["email"] or "").lower().startswith("maya")}
+    assert {u.id for u in zenpy.users.search(query="email:maya*")} == mayas and 360900000001 in mayas
