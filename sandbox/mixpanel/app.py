@@ -6,14 +6,15 @@ One HTTPS host stands for Mixpanel's three (``data.mixpanel.com`` for the export
     GET  /api/2.0/export         raw event export       service account or project secret
     POST /api/query/engage       profile query          service account or project secret
     POST /track                  events                 project token in each event
-    POST /import                 events, any age        service account or project secret
+    POST /import                 events, any age        service account, project secret or project token
     POST /engage                 profile updates        project token in each update
     POST /api/app/data-deletions/v3.0[/{task_id}]   GDPR deletions (gdpr.py): GDPR token (Bearer) or
                                  service account, and the project token in the query
 
 Order of checks: a queued 429/503 fault; the route; credentials (401; a service
 account needs ``project_id`` in the query, 400 without it, 403 for another project);
-the export's limits (429 past 60 queries an hour or 3 a second); then the API.
+the read APIs' limits (429: the export past 60 queries an hour or 3 a second, the
+engage query past 60 an hour or 5 running at once); then the API.
 """
 
 from __future__ import annotations
@@ -153,7 +154,16 @@ class MixpanelSandbox:
                 message = "rate limit exceeded: at most 60 export queries an hour and 3 a second"
                 return query_error(request, 429, message, headers={"Retry-After": str(max(1, round(wait)))})
             return export(request, self.project)
-        return engage_query(request, self.project, self.control)
+        limits = self.control.query_limits
+        wait = limits.take()
+        if wait is not None:
+            message = (f"rate limit exceeded: the Query API allows {limits.per_hour} queries an hour"
+                       f" and {limits.concurrent} concurrent queries")  # fmt: skip
+            return query_error(request, 429, message, headers={"Retry-After": str(max(1, round(wait)))})
+        try:
+            return engage_query(request, self.project, self.control)
+        finally:
+            limits.release()
 
     def _ingest(self, request: Request, path: str) -> Response:
         if request.method not in {"POST", "GET"}:
@@ -168,19 +178,21 @@ class MixpanelSandbox:
     def _deletions(self, request: Request, rest: str) -> Response:
         if not bearer_ok(request, self.creds.gdpr_token):
             user, password = _basic(request.header("Authorization"))
-            if not (
-                hmac.compare_digest(user, self.creds.username) and hmac.compare_digest(password, self.creds.secret)
-            ):
+            if not (_same(user, self.creds.username) and _same(password, self.creds.secret)):
                 return Response.json(401, {"status": "error", "error": "Invalid OAuth token for the GDPR API"})
-        token_ok = hmac.compare_digest(request.param("token") or "", self.creds.token)
+        token_ok = _same(request.param("token") or "", self.creds.token)
         return self.deletions.handle(request, rest, token_ok=token_ok)
 
     def _refused(self, request: Request, *, query: bool) -> Response | None:
-        """None when the Basic credentials are the service account's (with this project) or the secret."""
+        """None when the Basic credentials are the service account's (with this project) or the secret.
+
+        ``/import`` (``query`` false) also takes the project token as the username, with an empty password.
+        """
         user, password = _basic(request.header("Authorization"))
-        as_account = hmac.compare_digest(user, self.creds.username) and hmac.compare_digest(password, self.creds.secret)
-        as_secret = hmac.compare_digest(user, self.creds.api_secret) and not password
-        if not (as_account or as_secret):
+        as_account = _same(user, self.creds.username) and _same(password, self.creds.secret)
+        as_secret = _same(user, self.creds.api_secret) and not password
+        as_token = not query and _same(user, self.creds.token) and not password
+        if not (as_account or as_secret or as_token):
             return (
                 query_error(request, 401, "Invalid credentials") if query else coded_error(401, "Invalid credentials")
             )
@@ -192,6 +204,11 @@ class MixpanelSandbox:
             message = f"this service account has no access to project {project}"
             return query_error(request, 403, message) if query else coded_error(403, message)
         return None
+
+
+def _same(given: str, expected: str) -> bool:
+    """Compare in constant time; as bytes, since ``hmac.compare_digest`` refuses non-ASCII text."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def _basic(header: str | None) -> tuple[str, str]:

@@ -11,7 +11,9 @@ Fault kinds (``FaultSpec.kind``; ``count`` where it counts)::
     late_events        COUNT events of an earlier day arrive now (params: day; default: two days ago)
 
 ``capture`` keeps every request and response (for contract checks of any client's
-traffic); ``export_limits`` are Mixpanel's raw export limits, enforced per project.
+traffic); ``export_limits`` are Mixpanel's raw export limits and ``query_limits`` its
+Query API limits (the engage query), enforced per project. Tests and benchmarks lift
+them by setting their attributes (``control.query_limits.per_hour = 10**6``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from core.errors import ConfigError
 from sandbox.common.control import FaultSpec, RequestLog, TransientFaults
 from sandbox.mixpanel.project import Event, Project
 
-__all__ = ["Captured", "ExportLimits", "MixpanelControl", "MixpanelFault"]
+__all__ = ["Captured", "ExportLimits", "MixpanelControl", "MixpanelFault", "QueryLimits"]
 
 
 class MixpanelFault(StrEnum):
@@ -85,6 +87,45 @@ class ExportLimits:
             self._calls.clear()
 
 
+class QueryLimits:
+    """The Query API's published limits: queries an hour (sliding window, real time) and queries running at once.
+
+    Every ``take`` that returns None must be followed by one ``release`` when the query is answered.
+    """
+
+    def __init__(self, per_hour: int = 60, concurrent: int = 5) -> None:
+        self.per_hour = per_hour
+        self.concurrent = concurrent
+        self._calls: deque[float] = deque()
+        self._running = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> float | None:
+        """Start one query; return None when allowed, else the seconds until one would be."""
+        with self._lock:
+            now = time.monotonic()
+            while self._calls and self._calls[0] <= now - 3600:
+                self._calls.popleft()
+            if len(self._calls) >= self.per_hour:
+                return self._calls[len(self._calls) - self.per_hour] + 3600 - now
+            if self._running >= self.concurrent:
+                return 1.0
+            self._calls.append(now)
+            self._running += 1
+            return None
+
+    def release(self) -> None:
+        """End one query started by ``take``."""
+        with self._lock:
+            self._running = max(0, self._running - 1)
+
+    def clear(self) -> None:
+        """Forget every counted query (running ones included)."""
+        with self._lock:
+            self._calls.clear()
+            self._running = 0
+
+
 @dataclass
 class MixpanelControl:
     """Inject faults and read counters of a running Mixpanel sandbox.
@@ -94,6 +135,7 @@ class MixpanelControl:
         requests: Request counts by ``"METHOD /path"``.
         transient: Queued 429/503 answers.
         export_limits: The raw export's limits.
+        query_limits: The Query API's limits (the engage query).
         engage_page_size: Profiles per engage query page (Mixpanel: 1000).
         failing_ids: Distinct IDs whose profile updates fail validation.
         broken_days: Days whose export holds a corrupted line.
@@ -105,6 +147,7 @@ class MixpanelControl:
     requests: RequestLog = field(default_factory=RequestLog)
     transient: TransientFaults = field(default_factory=TransientFaults)
     export_limits: ExportLimits = field(default_factory=ExportLimits)
+    query_limits: QueryLimits = field(default_factory=QueryLimits)
     engage_page_size: int = 1000
     failing_ids: set[str] = field(default_factory=set)
     broken_days: set[date] = field(default_factory=set)
@@ -222,6 +265,7 @@ class MixpanelControl:
         self.transient.clear()
         self.requests.clear()
         self.export_limits.clear()
+        self.query_limits.clear()
         with self._lock:
             self.failing_ids.clear()
             self.captured.clear()

@@ -1,15 +1,23 @@
 """The ingestion APIs: ``/track``, ``/import`` and ``/engage`` (profile updates).
 
+Bodies may be gzip-compressed (``Content-Encoding: gzip``) on all three; a body that
+is not gzip data is an unreadable body (``/import``: 400; ``/track``: ``0``).
+
 ``/track`` takes events with the project ``token`` in their properties and at most
 five days old. Answers: ``1``/``0`` as text, or with ``verbose=1``
 ``{"status": 1, "error": null}`` (``status: 1`` when at least one event was valid).
 
-``/import`` needs the service account (HTTP Basic, ``project_id`` in the query) or
-the project secret (Basic username, empty password). With ``strict=1`` every event
-needs ``time``, ``distinct_id`` and ``$insert_id`` and failures are listed per event
-(400 ``failed_records`` with ``num_records_imported``; the valid events are kept);
-the official library's form request (``data=``, no ``strict``) is answered the
-legacy way, ``{"status": 1, "error": null}``. At most 2,000 events a request.
+``/import`` needs the service account (HTTP Basic, ``project_id`` in the query), the
+project secret or the project token (Basic username, empty password). With ``strict=1``
+every event needs ``time``, ``distinct_id`` and ``$insert_id`` and failures are listed
+per event (400 ``failed_records`` with ``num_records_imported``; the valid events are
+kept); the official library's form request (``data=``, no ``strict``) is answered the
+legacy way, ``{"status": 1, "error": null}``. At most 2,000 events and 10 MiB
+(uncompressed) a request: a larger body is 413 and nothing of it is kept.
+
+Every event, on ``/track`` and ``/import``: smaller than 1 MiB of JSON, fewer than 255
+properties, nested objects with fewer than 255 keys and lists with fewer than 255
+elements (else it fails validation); a ``time`` in the future is taken as now.
 
 ``/engage`` takes up to 2,000 update objects (``$token``, ``$distinct_id`` and one
 of ``$set``, ``$set_once``, ``$add``, ``$append``, ``$union``, ``$remove``,
@@ -17,6 +25,11 @@ of ``$set``, ``$set_once``, ``$add``, ``$append``, ``$union``, ``$remove``,
 updates all pass answers ``{"error": null, "status": 1}``; otherwise 400 with
 ``failed_records`` (``index``, ``$distinct_id``, ``field``, ``message``) and the
 valid updates applied. ``$ignore_time`` keeps ``$last_seen`` as it was.
+
+A request to ``/track`` or ``/engage`` none of whose records carries the project's
+token, while some carry another token, is 401 ``{"error": "Invalid token", "status":
+"error"}`` (the description's ``ErrorResponse``); records without a token fail
+validation.
 """
 
 from __future__ import annotations
@@ -28,13 +41,18 @@ from typing import Any
 from sandbox.common.http import Request, Response
 from sandbox.mixpanel.control import MixpanelControl
 from sandbox.mixpanel.project import Event, Project
-from sandbox.mixpanel.wire import Payload, coded_error, flag, ingest_error, read_payload
+from sandbox.mixpanel.wire import MAX_BODY_BYTES, Payload, coded_error, flag, ingest_error, read_payload
 
-__all__ = ["MAX_BATCH", "MAX_UPDATE_BYTES", "engage", "import_events", "track"]
+__all__ = ["MAX_BATCH", "MAX_EVENT_BYTES", "MAX_EVENT_PROPERTIES", "MAX_UPDATE_BYTES", "engage", "import_events",
+           "track"]  # fmt: skip
 
 MAX_BATCH = 2000
 """Updates per /engage request, and events per /import request (Mixpanel's documented maxima)."""
 MAX_UPDATE_BYTES = 1_000_000
+MAX_EVENT_BYTES = 1024 * 1024
+"""An event must be smaller than this, as JSON (docs: "smaller than 1MB of uncompressed JSON")."""
+MAX_EVENT_PROPERTIES = 255
+"""An event must have fewer properties than this; nested objects fewer keys, lists fewer elements."""
 _TRACK_MAX_AGE_MS = 5 * 86_400_000
 _OPERATIONS = ("$set", "$set_once", "$add", "$append", "$union", "$remove", "$unset", "$delete")
 _INVALID_IDS = frozenset({"", "anon", "anonymous", "nil", "none", "null", "n/a", "undefined", "0", "-1"})
@@ -56,8 +74,30 @@ def _time_ms(value: Any) -> int | None:
     return int(value) if value > 100_000_000_000 else int(value * 1000)
 
 
+def _too_wide(value: Any, where: str) -> str | None:
+    """Why a property value breaks the per-event limits (an object or list of 255 or more), or None."""
+    if isinstance(value, dict | list) and len(value) >= MAX_EVENT_PROPERTIES:
+        what = "keys" if isinstance(value, dict) else "elements"
+        return f"'{where}' has {len(value)} {what}; fewer than {MAX_EVENT_PROPERTIES} are allowed"
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return next((why for key, child in children if (why := _too_wide(child, f"{where}.{key}"))), None)
+
+
+def _size_problem(item: dict[str, Any], props: dict[str, Any]) -> str | None:
+    """Why an event breaks Mixpanel's per-event size limits, or None."""
+    size = len(json.dumps(item, separators=(",", ":")).encode("utf-8"))
+    if size >= MAX_EVENT_BYTES:
+        return f"event is {size} bytes of JSON; it must be smaller than 1MB ({MAX_EVENT_BYTES} bytes)"
+    if len(props) >= MAX_EVENT_PROPERTIES:
+        return f"event has {len(props)} properties; fewer than {MAX_EVENT_PROPERTIES} are allowed"
+    return next((why for name, value in props.items() if (why := _too_wide(value, f"properties.{name}"))), None)
+
+
 def _event(item: Any, now_ms: int) -> tuple[Event | None, str, str]:
-    """Turn a received event into an ``Event``; or None with the failing field and why."""
+    """Turn a received event into an ``Event``; or None with the failing field and why.
+
+    A ``time`` in the future is taken as ``now_ms``, as Mixpanel does at ingestion.
+    """
     if not isinstance(item, dict) or not isinstance(item.get("event"), str) or not item["event"]:
         return None, "event", "'event' must be a non-empty string"
     props = item.get("properties")
@@ -66,8 +106,18 @@ def _event(item: Any, now_ms: int) -> tuple[Event | None, str, str]:
     at = _time_ms(props.get("time", now_ms / 1000))
     if at is None:
         return None, "properties.time", "'properties.time' is invalid: must be specified as seconds since epoch"
+    too_big = _size_problem(item, props)
+    if too_big is not None:
+        return None, "properties", too_big
     kept = {k: v for k, v in props.items() if k != "time"}
-    return Event(item["event"], kept, at, now_ms), "", ""
+    return Event(item["event"], kept, min(at, now_ms), now_ms), "", ""
+
+
+def _wrong_token(tokens: list[Any], project: Project) -> Response | None:
+    """401 when no record carries the project's token and some carry another; None otherwise."""
+    if project.token in tokens or not any(isinstance(t, str) and t for t in tokens):
+        return None
+    return Response.json(401, {"error": "Invalid token", "status": "error"})
 
 
 def track(request: Request, project: Project) -> Response:
@@ -75,6 +125,10 @@ def track(request: Request, project: Project) -> Response:
     payload = read_payload(request)
     if payload.problem:
         return _answer(payload, request, valid=0, error=payload.problem)
+    props = [item.get("properties") for item in payload.items if isinstance(item, dict)]
+    refused = _wrong_token([p.get("token") for p in props if isinstance(p, dict)], project)
+    if refused is not None:
+        return refused
     now_ms = project.clock.now_ms()
     valid, error = 0, "no events in the request"
     for item in payload.items:
@@ -107,6 +161,8 @@ def import_events(request: Request, project: Project) -> Response:
     """Answer ``/import`` (authentication is checked by the app before)."""
     payload = read_payload(request)
     strict = flag(request, payload, "strict")
+    if payload.size > MAX_BODY_BYTES:
+        return coded_error(413, f"request exceeds max limit of {MAX_BODY_BYTES} bytes")
     if payload.problem:
         return coded_error(400, payload.problem)
     if len(payload.items) > MAX_BATCH:
@@ -198,9 +254,9 @@ def engage(request: Request, project: Project, control: MixpanelControl) -> Resp
         )
     if len(payload.items) > MAX_BATCH:
         return ingest_error(400, f"request has {len(payload.items)} updates; at most {MAX_BATCH} are allowed")
-    tokens = {item.get("$token") for item in payload.items if isinstance(item, dict)}
-    if payload.items and project.token not in tokens:
-        return Response.json(401, {"error": "Invalid project token", "status": "error"})
+    refused = _wrong_token([item.get("$token") for item in payload.items if isinstance(item, dict)], project)
+    if refused is not None:
+        return refused
     failed: list[dict[str, Any]] = []
     for index, item in enumerate(payload.items):
         problem = _update_problem(item, project, control)

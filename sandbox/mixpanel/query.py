@@ -12,23 +12,22 @@ yet processed on the sandbox clock are not there yet.
 Mixpanel); the first answer gives a ``session_id`` that later pages must send, and a
 page above 0 without it, or with an expired one, is a 400.
 
-``where`` forms understood: ``properties["NAME"] == "VALUE"``,
-``defined(properties["NAME"])`` and ``not defined(properties["NAME"])``.
+``where`` is a segmentation expression (expressions.py: ``and``, ``or``, ``not``,
+comparisons, ``in``, ``defined``, arithmetic, casts); the engage query also reads
+``user["NAME"]``. A malformed one is a 400.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import re
 import secrets
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 from urllib.parse import parse_qs
 
 from sandbox.common.http import Request, Response
 from sandbox.mixpanel.control import MixpanelControl
+from sandbox.mixpanel.expressions import ExpressionError, Matcher, compile_where
 from sandbox.mixpanel.project import Event, Project
 from sandbox.mixpanel.wire import query_error
 
@@ -36,10 +35,6 @@ __all__ = ["EXPORT_LIMIT", "engage_query", "export"]
 
 EXPORT_LIMIT = 100_000
 _GZIP_FROM = 1400
-_EQUALS = re.compile(r'^\s*properties\["([^"]+)"\]\s*==\s*"((?:[^"\\]|\\.)*)"\s*$')
-_DEFINED = re.compile(r'^\s*(not\s+)?defined\s*\(\s*properties\["([^"]+)"\]\s*\)\s*$')
-
-_Matcher = Callable[[dict[str, Any]], bool]
 
 
 def _date(request: Request, name: str) -> date | str:
@@ -52,17 +47,12 @@ def _date(request: Request, name: str) -> date | str:
         return f"'{name}' must be a date as YYYY-MM-DD, got {value!r}"
 
 
-def _where(text: str | None) -> _Matcher | str:
+def _where(text: str | None, *, user_properties: bool) -> Matcher | str:
     """Compile a ``where`` expression into a test of a properties dict (or say why not)."""
-    if not text:
-        return lambda _props: True
-    if match := _EQUALS.match(text):
-        name, value = match.group(1), json.loads(f'"{match.group(2)}"')
-        return lambda props: props.get(name) == value
-    if match := _DEFINED.match(text):
-        negate, name = bool(match.group(1)), match.group(2)
-        return lambda props: (props.get(name) is not None) != negate
-    return f'the sandbox understands no where expression {text!r}; use properties["X"] == "v" or defined(...)'
+    try:
+        return compile_where(text, user_properties=user_properties)
+    except ExpressionError as err:
+        return f"invalid where expression {text!r}: {err}"
 
 
 def _names(text: str | None, what: str) -> list[str] | str | None:
@@ -99,19 +89,23 @@ def _export_params(request: Request, project: Project) -> tuple[date, date, list
 def export(request: Request, project: Project) -> Response:
     """Answer ``GET /api/2.0/export`` with the events of the date range as JSON lines."""
     checked = _export_params(request, project)
-    matcher = _where(request.param("where"))
+    matcher = _where(request.param("where"), user_properties=False)
     if isinstance(checked, str) or isinstance(matcher, str):
         return query_error(request, 400, checked if isinstance(checked, str) else str(matcher))
     first, last, events, limit = checked
     in_ms = (request.param("time_in_ms") or "").lower() == "true"
     lines: list[str] = []
     picked = (e for e in project.visible(first, last) if events is None or e.name in events)
-    for event in sorted(picked, key=_export_order):
-        if event.broken is None and not matcher(event.properties):
-            continue
-        lines.append(event.broken or json.dumps(event.exported(time_in_ms=in_ms), separators=(",", ":")))
-        if len(lines) >= limit:
-            break
+    try:
+        for event in sorted(picked, key=_export_order):
+            exported = event.exported(time_in_ms=in_ms)
+            if event.broken is None and not matcher(exported["properties"]):
+                continue
+            lines.append(event.broken or json.dumps(exported, separators=(",", ":")))
+            if len(lines) >= limit:
+                break
+    except ExpressionError as err:
+        return query_error(request, 400, f"invalid where expression {request.param('where')!r}: {err}")
     body = ("\n".join(lines) + "\n").encode() if lines else b""
     headers: dict[str, str] = {}
     if "gzip" in (request.header("Accept-Encoding") or "") and len(body) > _GZIP_FROM:
@@ -127,18 +121,21 @@ def _engage_ids(request: Request, project: Project) -> list[str] | str:
     """The distinct IDs the engage query selects, in the project's order (or why not)."""
     one = request.param("distinct_id")
     many = _names(request.param("distinct_ids"), "distinct_ids")
-    matcher = _where(request.param("where"))
+    matcher = _where(request.param("where"), user_properties=True)
     if isinstance(many, str) or isinstance(matcher, str):
         return many if isinstance(many, str) else str(matcher)
     if request.param("filter_by_cohort") or request.param("behaviors"):
         return "the sandbox holds no cohorts or behaviors; filter with distinct_ids or where"
     wanted = {one} if one else set(many) if many is not None else None
-    with project.lock:
-        return [
-            distinct_id
-            for distinct_id, props in project.profiles.items()
-            if (wanted is None or distinct_id in wanted) and matcher(props)
-        ]
+    try:
+        with project.lock:
+            return [
+                distinct_id
+                for distinct_id, props in project.profiles.items()
+                if (wanted is None or distinct_id in wanted) and matcher(props)
+            ]
+    except ExpressionError as err:
+        return f"invalid where expression {request.param('where')!r}: {err}"
 
 
 def engage_query(request: Request, project: Project, control: MixpanelControl) -> Response:

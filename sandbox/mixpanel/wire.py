@@ -3,7 +3,9 @@
 Ingestion endpoints take their records three ways, all of which real clients use:
 a JSON body (``application/json``, an array or one object), newline-delimited JSON
 (``application/x-ndjson``), or a form field ``data`` holding JSON or base64 of JSON
-(the official libraries' way, with ``verbose``/``ip``/``api_key`` beside it).
+(the official libraries' way, with ``verbose``/``ip``/``api_key`` beside it). Any of
+them may come gzip-compressed (``Content-Encoding: gzip``); Mixpanel's size limits
+count the body once inflated, so ``Payload.size`` is the uncompressed length.
 
 Error bodies differ by API, as in Mixpanel:
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import zlib
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -25,6 +28,7 @@ from urllib.parse import parse_qs
 from sandbox.common.http import Request, Response
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "Payload",
     "coded_error",
     "flag",
@@ -43,15 +47,39 @@ class Payload:
         items: The records (update objects or events), in order.
         form: The form fields, when the body was form-encoded (``verbose``, ``api_key``...).
         problem: Why the body could not be read (then ``items`` is empty).
+        size: The body's length in bytes, uncompressed.
     """
 
     items: list[Any]
     form: dict[str, str]
     problem: str | None = None
+    size: int = 0
 
 
-def _form(request: Request) -> dict[str, str]:
-    text = request.body.decode("utf-8", "replace")
+MAX_BODY_BYTES = 10 * 1024 * 1024
+"""The largest request body Mixpanel ingests, uncompressed (docs: "10MB uncompressed per request")."""
+
+
+def _inflate(body: bytes, *, limit: int) -> bytes:
+    """Undo ``Content-Encoding: gzip``, stopping one byte past ``limit`` (what is over is refused anyway).
+
+    Raises:
+        ValueError: The body is not gzip data.
+    """
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as err:
+        msg = f"the request body is not valid gzip data ({err}) but Content-Encoding says gzip"
+        raise ValueError(msg) from None
+    if len(data) <= limit and not inflater.eof:
+        msg = "the request body is truncated gzip data"
+        raise ValueError(msg)
+    return data
+
+
+def _form(body: bytes) -> dict[str, str]:
+    text = body.decode("utf-8", "replace")
     return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
 
 
@@ -69,26 +97,37 @@ def _decode_data(text: str) -> Any:
 
 
 def read_payload(request: Request) -> Payload:
-    """Read the records of an ingestion request (JSON, NDJSON, form ``data`` or query ``data``)."""
+    """Read the records of an ingestion request (JSON, NDJSON, form ``data`` or query ``data``; gzip or not).
+
+    A body over ``MAX_BODY_BYTES`` once inflated is not parsed: ``size`` says how long it is.
+    """
+    body = request.body
+    if (request.header("Content-Encoding") or "").strip().lower() == "gzip":
+        try:
+            body = _inflate(body, limit=MAX_BODY_BYTES)
+        except ValueError as err:
+            return Payload([], {}, str(err))
+    if len(body) > MAX_BODY_BYTES:
+        return Payload([], {}, f"request exceeds max limit of {MAX_BODY_BYTES} bytes", size=len(body))
     kind = (request.header("Content-Type") or "").split(";")[0].strip().lower()
     form: dict[str, str] = {}
     try:
         if kind == "application/x-www-form-urlencoded" or (not kind and request.param("data") is not None):
-            form = _form(request) if request.body else {}
+            form = _form(body) if body else {}
             raw = form.get("data", request.param("data"))
             if raw is None:
-                return Payload([], form, "the form has no 'data' field")
+                return Payload([], form, "the form has no 'data' field", size=len(body))
             value = _decode_data(raw)
         elif kind == "application/x-ndjson":
-            lines = request.body.decode("utf-8").splitlines()
+            lines = body.decode("utf-8").splitlines()
             value = [json.loads(line) for line in lines if line.strip()]
         else:
-            value = json.loads(request.body.decode("utf-8") or "null")
+            value = json.loads(body.decode("utf-8") or "null")
     except (ValueError, UnicodeDecodeError) as err:
-        return Payload([], form, f"the request body is not valid JSON: {err}")
+        return Payload([], form, f"the request body is not valid JSON: {err}", size=len(body))
     if value is None:
-        return Payload([], form, "the request has no records")
-    return Payload(value if isinstance(value, list) else [value], form)
+        return Payload([], form, "the request has no records", size=len(body))
+    return Payload(value if isinstance(value, list) else [value], form, size=len(body))
 
 
 def param(request: Request, payload: Payload | None, name: str) -> str | None:
@@ -114,7 +153,11 @@ def ingest_error(status: int, message: str) -> Response:
     return Response.json(status, {"error": message, "status": 0})
 
 
+_PHRASES = {413: "Request Entity Too Large"}
+"""Mixpanel's wording where Python's ``HTTPStatus`` has moved on (RFC 9110 renamed 413 "Content Too Large")."""
+
+
 def coded_error(status: int, message: str, *, headers: dict[str, str] | None = None, **extra: Any) -> Response:
     """An error of /import (and any 429): ``{"code", "error", "status": reason phrase}``."""
-    body = {"code": status, "error": message, "status": HTTPStatus(status).phrase, **extra}
+    body = {"code": status, "error": message, "status": _PHRASES.get(status, HTTPStatus(status).phrase), **extra}
     return Response.json(status, body, headers=headers)

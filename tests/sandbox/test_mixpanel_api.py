@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,6 +16,7 @@ from sandbox.common import running_sandbox
 from sandbox.common.people import people
 from sandbox.common.stories import STORIES
 from sandbox.mixpanel import story_ids
+from tests.contracts.validator import exchange_of, validate_all
 
 from .test_cli import _run
 
@@ -162,3 +166,240 @@ def test_up_json_then_down(tmp_path):
     finally:
         stopped = _run(["sandbox", "down", "mixpanel", "--json"], tmp_path)
     assert json.loads(stopped.stdout) == {"stopped": ["mixpanel"]}
+
+
+# -- ingestion and query behaviour checked against Mixpanel's description ---------------------------
+
+
+def _conforms(*responses, decoded: bytes | None = None):
+    """Check live exchanges against the contract; ``decoded`` stands for a gzip request body as JSON."""
+    exchanges = [exchange_of(r) for r in responses]
+    if decoded is not None:
+        exchanges = [replace(e, request_body=decoded) for e in exchanges]
+    problems = validate_all("mixpanel", exchanges)
+    assert not problems, "\n".join(problems)
+
+
+def _now_s(sb) -> int:
+    return sb.control.project.clock.now_ms() // 1000
+
+
+def _stored(sb, insert_id):
+    with sb.control.project.lock:
+        return [e for day in sb.control.project.events.values() for e in day
+                if e.properties.get("$insert_id") == insert_id]  # fmt: skip
+
+
+def _imported(sb, events, *, gzipped=False, auth=None, **params):
+    body = json.dumps(events).encode()
+    headers = {"Content-Type": "application/json"}
+    if gzipped:
+        body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
+    params = {"strict": "1", "project_id": sb.credentials["project_id"], **params}
+    return sb.requests_session().post(
+        f"{sb.base_url}/import", params=params, data=body, headers=headers, auth=auth or _auth(sb)
+    )
+
+
+def test_import_and_track_take_gzip_bodies(mp):
+    now = _now_s(mp)
+    event = {"event": "Gz", "properties": {"distinct_id": "u-gz", "time": now - 60, "$insert_id": "gz-import-1"}}
+    raw = json.dumps([event]).encode()
+    imported = _imported(mp, [event], gzipped=True)
+    assert imported.status_code == 200, imported.text
+    assert imported.json() == {"code": 200, "num_records_imported": 1, "status": "OK"}
+    _conforms(imported, decoded=raw)
+    tracked_event = {"event": "Gz", "properties": {**event["properties"], "$insert_id": "gz-track-1",
+                                                   "token": mp.credentials["project_token"]}}  # fmt: skip
+    tracked_raw = json.dumps([tracked_event]).encode()
+    tracked = mp.requests_session().post(
+        f"{mp.base_url}/track", params={"verbose": 1}, data=gzip.compress(tracked_raw),
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )  # fmt: skip
+    assert tracked.status_code == 200 and tracked.json() == {"error": None, "status": 1}
+    _conforms(tracked, decoded=tracked_raw)
+    assert _stored(mp, "gz-import-1") and _stored(mp, "gz-track-1")
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    broken = mp.requests_session().post(
+        f"{mp.base_url}/import", params={"strict": "1", "project_id": mp.credentials["project_id"]},
+        data=raw, headers=headers, auth=_auth(mp),
+    )  # fmt: skip
+    assert broken.status_code == 400 and broken.json()["status"] == "Bad Request"
+    assert "gzip" in broken.json()["error"]
+    not_gzip = mp.requests_session().post(f"{mp.base_url}/track", params={"verbose": 1}, data=raw, headers=headers)
+    assert not_gzip.status_code == 200 and not_gzip.json()["status"] == 0 and "gzip" in not_gzip.json()["error"]
+
+
+def test_a_future_time_is_ingested_as_now(mp):
+    now_ms = mp.control.project.clock.now_ms()
+    later = now_ms // 1000 + 2 * 86_400
+    props = {"distinct_id": "u-future", "time": later, "token": mp.credentials["project_token"]}
+    tracked = mp.requests_session().post(
+        f"{mp.base_url}/track", params={"verbose": 1},
+        json=[{"event": "Future", "properties": props | {"$insert_id": "future-track"}}],
+    )  # fmt: skip
+    assert tracked.json() == {"error": None, "status": 1}
+    imported = _imported(mp, [{"event": "Future", "properties": props | {"$insert_id": "future-import"}}])
+    assert imported.status_code == 200, imported.text
+    for insert_id in ("future-track", "future-import"):
+        (event,) = _stored(mp, insert_id)
+        assert event.time_ms == now_ms, insert_id
+
+
+def test_import_enforces_the_size_limits(mp):
+    now = _now_s(mp)
+
+    def event(n, **extra):
+        return {"event": "Big", "properties": {"distinct_id": "u-big", "time": now - 60, "$insert_id": f"big-{n}",
+                                               **extra}}  # fmt: skip
+
+    too_big = [event(n, blob="x" * 6000) for n in range(1900)]  # about 11.6 MB uncompressed, 2,000 events allowed
+    refused = _imported(mp, too_big, gzipped=True)
+    assert refused.status_code == 413
+    assert refused.json() == {
+        "code": 413,
+        "error": "request exceeds max limit of 10485760 bytes",
+        "status": "Request Entity Too Large",
+    }
+    assert not _stored(mp, "big-0"), "nothing of a refused request is kept"
+    _conforms(refused, decoded=json.dumps(too_big[:1]).encode())  # the response; the request as one of its events
+    mixed = [event(1, blob="y" * 1_100_000), event(2, **{f"p{k}": k for k in range(300)}), event(3)]
+    answer = _imported(mp, mixed)
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["num_records_imported"] == 1 and [r["index"] for r in body["failed_records"]] == [0, 1]
+    assert "1MB" in body["failed_records"][0]["message"] and "255" in body["failed_records"][1]["message"]
+    _conforms(answer)
+    assert _stored(mp, "big-3") and not _stored(mp, "big-1")
+
+
+def test_import_takes_the_project_token_as_basic_username(mp):
+    event = {"event": "Tok", "properties": {"distinct_id": "u-tok", "time": _now_s(mp) - 60, "$insert_id": "tok-1"}}
+    token = mp.credentials["project_token"]
+    accepted = _imported(mp, [event], auth=(token, ""), project_id=None)
+    assert accepted.status_code == 200 and accepted.json()["num_records_imported"] == 1, accepted.text
+    _conforms(accepted)
+    wrong = _imported(mp, [event], auth=("not-the-token", ""), project_id=None)
+    assert wrong.status_code == 401 and wrong.json()["error"] == "Invalid credentials"
+    utf8 = {"Authorization": "Basic " + base64.b64encode("jürgen:".encode()).decode()}
+    odd = mp.requests_session().post(f"{mp.base_url}/import", json=[event], headers=utf8)
+    assert odd.status_code == 401, "a non-ASCII username is refused, not a crash"
+
+
+def _where_profiles(sb):
+    people = {
+        "w-1": {"plan": "free", "$email": "a@example.com", "score": 1, "vip": True, "tags": ["x", "y"]},
+        "w-2": {"plan": "pro", "$email": "b@other.test", "score": 2.5, "vip": False},
+        "w-3": {"plan": "free", "score": 3, "nick": 'O\'Brien "Bo"'},
+        "w-4": {"plan": "enterprise", "$email": "c@example.com", "score": "4"},
+        "w-5": {"$email": None},
+    }
+    with sb.control.project.lock:
+        sb.control.project.profiles.update(people)
+    return sorted(people)
+
+
+_WHERE_CASES = [
+    ('properties["plan"] == "free" and defined(properties["$email"])', {"w-1"}),
+    ('properties["plan"] == "free" or properties["plan"] == "pro"', {"w-1", "w-2", "w-3"}),
+    ('properties["plan"] != "free"', {"w-2", "w-4", "w-5"}),
+    ("properties['plan'] == 'free'", {"w-1", "w-3"}),
+    ('not (properties["plan"] == "free")', {"w-2", "w-4", "w-5"}),
+    ('not (properties["plan"] == "free") and defined(properties["plan"])', {"w-2", "w-4"}),
+    ('"example.com" in properties["$email"]', {"w-1", "w-4"}),
+    ('"x" in properties["tags"]', {"w-1"}),
+    ('properties["score"] > 2', {"w-2", "w-3"}),
+    ('properties["score"] >= 2.5', {"w-2", "w-3"}),
+    ('properties["score"] < 2.5', {"w-1"}),
+    ('properties["score"] <= 3 and properties["score"] != 1', {"w-2", "w-3"}),
+    ('number(properties["score"]) == 4', {"w-4"}),
+    ('properties["score"] * 2 - 1 == 5', {"w-3"}),
+    ('properties["score"] in [1, 3]', {"w-1", "w-3"}),
+    ('properties["vip"] == true', {"w-1"}),
+    ('properties["vip"] == false or not defined(properties["vip"])', {"w-2", "w-3", "w-4", "w-5"}),
+    ('properties["nick"] == "O\'Brien \\"Bo\\""', {"w-3"}),
+    ('(properties["plan"] == "pro" or properties["plan"] == "enterprise") and properties["score"] > 0', {"w-2"}),
+    ('user["plan"] == "pro"', {"w-2"}),
+    ('not defined(properties["$email"])', {"w-3", "w-5"}),
+]
+
+
+def test_where_expressions_in_the_engage_query(mp):
+    mp.control.query_limits.clear()
+    ids = _where_profiles(mp)
+    session = mp.requests_session()
+    url, project = mp.credentials["engage_query_url"], {"project_id": mp.credentials["project_id"]}
+    for expression, expected in _WHERE_CASES:
+        form = {"distinct_ids": json.dumps(ids), "where": expression}
+        answer = session.post(url, params=project, data=form, auth=_auth(mp))
+        assert answer.status_code == 200, (expression, answer.text)
+        assert {r["$distinct_id"] for r in answer.json()["results"]} == expected, expression
+    for broken in ('properties["plan"] ==', 'properties["plan"] == "free" and', "(true", 'properties["a"] @ 1',
+                   '__import__("os")', 'properties["plan"] and true'):  # fmt: skip
+        answer = session.post(url, params=project, data={"distinct_ids": json.dumps(ids), "where": broken},
+                              auth=_auth(mp))  # fmt: skip
+        assert answer.status_code == 400, broken
+        assert set(answer.json()) == {"request", "error"}, broken
+    _conforms(answer)
+    mp.control.query_limits.clear()
+
+
+def test_where_expressions_in_the_export(mp):
+    mp.control.export_limits.clear()
+    day = TODAY - timedelta(days=3)
+    everything = _events(mp, day, day)
+    paths = {"/pricing", "/docs/api"}
+    expected = [e for e in everything if e["properties"].get("current_url_path") in paths
+                or ("signup_method" in e["properties"] and e["properties"].get("plan") != "free")]  # fmt: skip
+    where = ('properties["current_url_path"] == "/pricing" or properties["current_url_path"] == "/docs/api"'
+             ' or (properties["plan"] != "free" and defined(properties["signup_method"]))')  # fmt: skip
+    answer = _export(mp, day, day, where=where)
+    assert answer.status_code == 200, answer.text
+    assert [json.loads(line) for line in answer.text.splitlines()] == expected and expected
+    mp.control.export_limits.clear()
+
+
+def test_the_engage_query_limit_answers_429(mp):
+    limits = mp.control.query_limits
+    session = mp.requests_session()
+    url, project = mp.credentials["engage_query_url"], {"project_id": mp.credentials["project_id"]}
+    form = {"distinct_id": story_ids("maya")[0]}
+    try:
+        limits.clear()
+        limits.per_hour = 3
+        answers = [session.post(url, params=project, data=form, auth=_auth(mp)) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        limited = answers[3]
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert limited.json() == {"request": limited.request.path_url, "error": limited.json()["error"]}
+        assert "60 queries an hour" not in limited.json()["error"] and "3 queries an hour" in limited.json()["error"]
+        limits.clear()
+        limits.per_hour = 60
+        running = [limits.take() for _ in range(5)]  # five queries still running
+        assert running == [None] * 5
+        busy = session.post(url, params=project, data=form, auth=_auth(mp))
+        assert busy.status_code == 429 and "5 concurrent" in busy.json()["error"]
+        for _ in running:
+            limits.release()
+        assert session.post(url, params=project, data=form, auth=_auth(mp)).status_code == 200
+        _conforms(limited, busy)
+    finally:
+        limits.per_hour, limits.concurrent = 60, 5
+        limits.clear()
+
+
+def test_a_wrong_token_is_refused_alike_on_track_and_engage(mp):
+    session = mp.requests_session()
+    event = {"event": "x", "properties": {"token": "not-the-token", "distinct_id": "u-bad", "time": _now_s(mp)}}
+    update = {"$token": "not-the-token", "$distinct_id": "u-bad", "$set": {"a": 1}}
+    answers = [
+        session.post(f"{mp.base_url}/track", json=[event]),
+        session.post(f"{mp.base_url}/track", params={"verbose": 1}, json=[event]),
+        session.post(f"{mp.base_url}/engage", json=[update]),
+        session.post(f"{mp.base_url}/engage", params={"verbose": 1}, json=[update]),
+    ]
+    assert [a.status_code for a in answers] == [401] * 4
+    assert {json.dumps(a.json()) for a in answers} == {json.dumps({"error": "Invalid token", "status": "error"})}
+    _conforms(*answers)
+    missing = session.post(f"{mp.base_url}/track", params={"verbose": 1}, json=[{"event": "x", "properties": {}}])
+    assert missing.status_code == 200 and missing.json() == {"error": "token, missing or empty", "status": 0}
