@@ -29,12 +29,23 @@ __all__ = ["run"]
 
 def _print_summary(summary: IngestSummary, *, source: Path, url: str, run_id: str) -> None:
     console.print(f"imported {source} into {url} (run {run_id})", markup=False)
-    if summary.resumed_from:
+    reached = summary.cursor or {}  # the files connector says when it could not resume, and what it left
+    if reached.get("restarted"):
+        console.print(f"  read from the start: {reached['restarted']}", markup=False)
+    elif summary.resumed_from:
         console.print(f"  resumed after line {summary.resumed_from.get('line', '?')} (pass --full to read all)")
+    if reached.get("waiting"):
+        console.print(f"  not read yet: {reached['waiting']}", markup=False)
     console.print(f"  rows read   {summary.pulled:>9,}")
     console.print(
         f"  stored      {summary.inserted:>9,} new, {summary.updated:,} updated, {summary.unchanged:,} unchanged"
     )
+    if summary.repeated:
+        console.print(f"  repeated    {summary.repeated:>9,} (an ID read again in the same batch: its newest row kept)")
+    if summary.older:
+        console.print(f"  older       {summary.older:>9,} (than the stored version, which was kept)")
+    if summary.unparked:
+        console.print(f"  unparked    {summary.unparked:>9,} (parked before, read again and stored now)")
     console.print(f"  canonical   {summary.canonical:>9,} models written")
     console.print(f"  parked      {summary.parked:>9,}")
     for group, count in summary.reasons.most_common(10):  # the example masked, as in ``store parked``
@@ -54,9 +65,20 @@ def run(
         str | None, typer.Option("--system", help="System name to store under (default: the mapping's).")
     ] = None,
     full: Annotated[
-        bool, typer.Option("--full", help="Read the whole file, not only rows after the last import.")
+        bool,
+        typer.Option(
+            "--full",
+            help="Read the whole file, not only rows after the last import; the file is complete "
+            "(a last line without a line end is read, not left for later).",
+        ),
     ] = False,
     file_format: FormatOption = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="CSV column separator (default: from the file).")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="The file's encoding, e.g. cp1252 (default: utf-8 or its BOM).")
+    ] = None,
     wait: WaitOption = 0.0,
     url: UrlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -72,6 +94,9 @@ def run(
             system=system or mapping.system,
             file_format=file_format,
             id_hint=f"point 'id:' in {mapping_file} at the file's ID column, or export the file with it",
+            delimiter=delimiter,
+            encoding=encoding,
+            complete=full,
         )
         jobs = [job_for_stream(connector.system, name)]
         with open_store(url) as store, RunContext(store, RunKind.IMPORT, jobs=jobs, wait=wait) as run:
@@ -91,10 +116,15 @@ def run(
                     **summary.counters(),
                     "reasons": dict(summary.reasons),
                     "fields_left_out": dict(summary.problem_fields),
+                    # the files connector's word on where it read from and what it left for later
+                    **{k: v for k, v in (summary.cursor or {}).items() if k in ("restarted", "waiting")},
                 }
             )
         else:
             _print_summary(summary, source=input_file, url=shown_url, run_id=run_id)
         if summary.pulled and summary.parked == summary.pulled:
+            if set(summary.reasons) == {"unreadable"}:  # the file is not read as written, whatever the mapping
+                msg = f"every one of the {summary.pulled:,} rows was parked: {summary.examples['unreadable']}"
+                raise RecordRejected(msg, hint="read it as written (--encoding, --delimiter), then run again")
             msg = f"every one of the {summary.pulled:,} rows was parked; the mapping probably does not fit this file"
             raise RecordRejected(msg, hint=f"try: contactpoint mapping check {mapping_file} --sample {input_file}")

@@ -12,6 +12,7 @@ A record is the same when its system, stream, source ID and raw content are.
 from __future__ import annotations
 
 import builtins
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -169,6 +170,27 @@ class Parked(Repository):
         query = sa.select(sa.func.count()).select_from(_PARKED).where(*filters)
         with self._db.connection() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def close_stored(self, records: Iterable[tuple[str, str, str]]) -> int:
+        """Mark the open parked records of these ``(system, stream, source_id)`` resolved: read again and stored.
+
+        Returns:
+            How many were open.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c, by_stream, count = _PARKED.c, defaultdict(list), 0
+        for system, stream, source_id in records:
+            by_stream[(system, stream)].append(source_id)
+        with self._db.transaction() as conn:
+            for (system, stream), source_ids in by_stream.items():
+                for chunk in chunked(source_ids, 500):
+                    query = sa.update(_PARKED).where(
+                        c.system == system, c.stream == stream, c.source_id.in_(chunk), c.resolved.is_(False)
+                    )
+                    count += conn.execute(query.values(resolved=True)).rowcount
+        return count
 
     def resolve(self, ids: Iterable[int]) -> int:
         """Mark parked records as resolved (fixed at the source); return how many were open."""

@@ -356,6 +356,24 @@ class Records(Repository):
                     dropped += conn.execute(sa.delete(_CANONICAL).where(c.id.in_(part))).rowcount
         return dropped
 
+    def newer_stored(self, system: str, stream: str, times: Mapping[str, datetime]) -> set[str]:
+        """Return which of ``{source_id: change time}`` are stored with a later change time.
+
+        A record whose stored version the system changed later must not be overwritten by
+        an older one (an export read after a newer one, an ID twice in one pull).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c, found = _SOURCE.c, set[str]()
+        with self._db.connection() as conn:
+            for part in chunked(sorted(times), 500):
+                query = sa.select(c.source_id, c.updated_at).where(
+                    c.system == system, c.stream == stream, c.source_id.in_(part), c.updated_at.is_not(None)
+                )
+                found.update(source_id for source_id, at in conn.execute(query) if at > times[source_id])
+        return found
+
     def raw_of(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Return ``{source_id: raw}`` of stored records of one stream (as the last pull brought them)."""
         c, found = _SOURCE.c, {}

@@ -29,7 +29,8 @@ def _pull_steps(summary: SyncSummary) -> list[StreamStep]:
         counters: dict[str, Any] = {
             "pulled": s.pulled, "mapped": max(s.pulled - s.parked - s.erased, 0), "stored": s.inserted + s.updated,
             "unchanged": s.unchanged, "parked": s.parked, "field_problems": s.field_problems, "deleted": s.deleted,
-            "erased": s.erased, "hand_changed": s.hand_changed, "reasons": dict(s.reasons), "stopped": s.stopped,
+            "erased": s.erased, "hand_changed": s.hand_changed, "repeated": s.repeated, "older": s.older,
+            "unparked": s.unparked, "reasons": dict(s.reasons), "stopped": s.stopped,
         }  # fmt: skip
         steps.append(StreamStep(s.system, s.stream, "pull", counters))
     return steps

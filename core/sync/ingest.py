@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -67,6 +68,12 @@ class IngestSummary:
     """Records of people erased before (a tombstone matched): not stored, so they are not re-created."""
     hand_changed: int = 0
     """Records whose write-back fields a person changed by hand in the vendor since Contactpoint wrote them."""
+    repeated: int = 0
+    """Records read again within one batch (an ID twice in a file): only the newest of each was stored."""
+    older: int = 0
+    """Records older than their stored version (an earlier export read after a later one): the stored one kept."""
+    unparked: int = 0
+    """Parked records of this stream that were read again and stored: no longer open."""
     changed: int = 0
     """Canonical rows (a record's models) that changed: the work for identity and policies, which the
     sync reads back from the store (``changed_since``). A record whose pull only brought Contactpoint's
@@ -87,6 +94,8 @@ class IngestSummary:
             "canonical": self.canonical,
             "rejected": self.parked,
             "field_problems": self.field_problems,
+            "repeated": self.repeated,
+            "older": self.older,
         }
 
 
@@ -158,16 +167,92 @@ def _reason_group(item: RejectedRecord) -> str:
     return f"{item.code}: {item.field}" if item.field else str(item.code)
 
 
+_Mapped = tuple[SourceRecord, Any, Any]
+"""A record as stored, what cleaning it dropped, and its mapping's outcome (``Mapped`` or ``Rejected``)."""
+
+
+def _changed_at(record: SourceRecord, outcome: Any) -> datetime | None:
+    """When the system last changed the record: as the connector read it, else as its mapping did."""
+    if record.updated_at is not None:
+        return record.updated_at
+    if isinstance(outcome, Mapped):
+        times = [at for model in outcome.models if (at := getattr(model, "updated_at", None)) is not None]
+        return max(times, default=None)
+    return None
+
+
+def _dated(mapped: list[_Mapped]) -> list[_Mapped]:
+    """Each record with its change time: a time only the mapping read is stored with the record too."""
+    out = []
+    for record, cleaned, outcome in mapped:
+        if record.updated_at is None and (at := _changed_at(record, outcome)) is not None:
+            record = SourceRecord(record.system, record.stream, record.source_id, record.raw, at, record.deleted,
+                                  record.merged_into, record.position)  # fmt: skip
+        out.append((record, cleaned, outcome))
+    return out
+
+
+def _newest_of_each(mapped: list[_Mapped]) -> list[_Mapped]:
+    """One entry per record of the batch: the newest by change time; of equal or unknown times, the one read last.
+
+    A file can hold one ID twice (an export with joined rows, two exports appended): the
+    store keeps one version of a record, so which one is chosen here, not by write order.
+    """
+    chosen: dict[tuple[str, str, str], int] = {}
+    for at, (record, _, _) in enumerate(mapped):
+        before = chosen.get(key := _key(record))
+        if before is not None:
+            then, now = mapped[before][0].updated_at, record.updated_at
+            if then is not None and now is not None and now < then:
+                continue
+        chosen[key] = at
+    return mapped if len(chosen) == len(mapped) else [mapped[at] for at in sorted(chosen.values())]
+
+
+def _older_than_stored(store: Store, mapped: list[_Mapped]) -> set[tuple[str, str, str]]:
+    """The records whose stored version the system changed later than the one in hand (never overwritten by it)."""
+    times: dict[tuple[str, str], dict[str, datetime]] = {}
+    for record, _, _ in mapped:
+        if record.updated_at is not None:
+            times.setdefault((record.system, record.stream), {})[record.source_id] = record.updated_at
+    return {
+        (system, stream, source_id)
+        for (system, stream), given in times.items()
+        for source_id in store.records.newer_stored(system, stream, given)
+    }
+
+
 def _store_batch(
-    batch: PullBatch, mapping: CompiledMapping, store: Store, summary: IngestSummary, *, run_id: str, fresh: bool
+    batch: PullBatch,
+    mapping: CompiledMapping,
+    store: Store,
+    summary: IngestSummary,
+    *,
+    run_id: str,
+    fresh: bool,
+    parked_open: bool = False,
 ) -> None:
-    """Store one batch; ``fresh``: the stream had no stored record when the run began (no hashes to compare)."""
+    """Store one batch.
+
+    ``fresh``: the stream had no stored record when the run began: no hashes to compare and
+    no stored versions to look up (an ID repeated in a later batch of a stream's first load
+    keeps the row read last; from its next run on, an older version never replaces a newer
+    one). ``parked_open``: the
+    stream has open parked records; those of the batch's records stored now are closed.
+    """
     canonical: list[CanonicalInput] = []
     parked: list[RejectedRecord] = list(batch.rejected)
     problems: list[tuple[SourceRecord, Sequence[FieldProblem]]] = []
     identifiers: list[tuple[SourceRecord, set[tuple[str, str]]]] = []
     kept: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
-    mapped = [(record, cleaned, mapping.map(record)) for record, cleaned in map(clean_record, batch.records)]
+    read = _dated([(record, cleaned, mapping.map(record)) for record, cleaned in map(clean_record, batch.records)])
+    mapped = _newest_of_each(read)
+    summary.repeated += len(read) - len(mapped)
+    if not fresh:  # a first load has no stored version to be older than, but its own rows of earlier batches
+        older = _older_than_stored(store, mapped)
+        if older:
+            mapped = [entry for entry in mapped if _key(entry[0]) not in older]
+            summary.older += len(older)
     erased = erased_records(store, mapped)
     records = [(record, cleaned) for record, cleaned, _ in mapped if _key(record) not in erased]
     for record, cleaned, outcome in mapped:
@@ -193,6 +278,8 @@ def _store_batch(
     if drifted:
         store.records.touch(drifted)
         summary.hand_changed += len(drifted)
+    if parked_open and kept:
+        summary.unparked += store.parked.close_stored(kept)
     store.parked.add(parked, run_id=run_id)
     summary.field_problems += store.field_problems.replace(problems, run_id=run_id, fresh=new)
     summary.deleted += sum(1 for record, _ in records if record.deleted)
@@ -230,10 +317,12 @@ def _pull_batches(
 ) -> None:
     """Store each batch the connector yields, then its cursor (the order that makes a crash lose nothing)."""
     fresh = store.records.stream_is_empty(connector.system, stream)
+    parked_open = store.parked.count(connector.system, stream) > 0
     for batch in connector.pull(stream, cursor):
         for part in _parts(batch):
             with collector_paused():
-                _store_batch(part, mapping, store, summary, run_id=run_id, fresh=fresh)
+                _store_batch(part, mapping, store, summary, run_id=run_id, fresh=fresh, parked_open=parked_open)
+            parked_open = parked_open or summary.parked > 0
         reach("ingest.batch_stored")
         store.cursors.save(connector.system, stream, batch.cursor, run_id=run_id)
         reach("ingest.cursor_saved")

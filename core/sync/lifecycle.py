@@ -72,6 +72,8 @@ class Counter(StrEnum):
     CANONICAL = "canonical"
     REJECTED = "rejected"
     FIELD_PROBLEMS = "field_problems"
+    REPEATED = "repeated"
+    OLDER = "older"
     PROFILES = "profiles"
     NEW_PROFILES = "new"
     MERGED = "merged"

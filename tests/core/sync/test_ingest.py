@@ -271,3 +271,79 @@ def test_a_large_batch_is_stored_in_parts_and_its_cursor_saved_once_all_of_them_
     assert summary.batches == 1 and summary.pulled == 250
     assert count(store, SourceRecordRow) == 250 - unreadable and store.cursors.get("files", "people") is not None
     assert count(store, ParkedRecord) == len(bad) - sum(1 for kind in bad.values() if kind == "bad_date")
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS.split(","))
+        writer.writerows(rows)
+    return path
+
+
+def _row(i: int, *, email: str | None = None, updated: str = "2024-05-01T10:00:00Z") -> list[str]:
+    row = good_row(i)
+    row[4], row[13] = email or row[4], updated
+    return row
+
+
+def _ingest(store, path: Path, *, batch_size: int = 1000, resume: bool = False):  # each file read whole
+    config = FilesConfig.model_validate({"streams": [{"name": "people", "path": str(path), "batch_size": batch_size}]})
+    return ingest_stream(FilesConnector(config, name="files"), "people", load_mapping(MAPPING), store,
+                         run_id=store.runs.start("sync"), resume=resume)  # fmt: skip
+
+
+def _stored_email(store, source_id: str) -> str:
+    with store.engine.connect() as conn:
+        raw = conn.execute(
+            sa.select(SourceRecordRow.__table__.c.raw).where(SourceRecordRow.__table__.c.source_id == source_id)
+        ).scalar_one()
+    return str((raw if isinstance(raw, dict) else json.loads(raw))["email"])
+
+
+def test_an_id_twice_in_one_batch_keeps_its_newest_row_and_the_counts_add_up(tmp_path, store):
+    export = _write_rows(tmp_path / "people.csv", [
+        _row(1, email="ann.new@example.com", updated="2024-06-01T10:00:00Z"),
+        _row(2),
+        _row(1, email="ann.old@example.com", updated="2023-01-01T10:00:00Z"),  # read last, changed first
+        _row(3, email="bo.first@example.com", updated=""),
+        _row(3, email="bo.second@example.com", updated=""),  # no time: the row read last wins
+    ])  # fmt: skip
+    summary = _ingest(store, export)
+    assert (summary.pulled, summary.repeated, summary.inserted, summary.parked) == (5, 2, 3, 0)
+    assert _stored_email(store, "1") == "ann.new@example.com"
+    assert _stored_email(store, "3") == "bo.second@example.com"
+    assert count(store, SourceRecordRow) == 3
+
+
+def test_an_older_version_never_replaces_a_newer_one_and_a_repeated_id_across_batches_settles(tmp_path, store):
+    newer = _write_rows(tmp_path / "new.csv", [_row(i, updated="2024-06-01T10:00:00Z") for i in range(5)])
+    older = _write_rows(tmp_path / "old.csv", [_row(i, email=f"old{i}@example.com", updated="2019-01-01T10:00:00Z")
+                                               for i in range(3)])  # fmt: skip
+    _ingest(store, newer)
+    summary = _ingest(store, older)
+    assert (summary.older, summary.inserted, summary.updated) == (3, 0, 0)
+    assert [_stored_email(store, str(i)) for i in range(3)] == [f"person{i}@example.com" for i in range(3)]
+
+    far = _write_rows(tmp_path / "far.csv", [
+        _row(100, email="far.new@example.com", updated="2024-07-01T10:00:00Z"),
+        *[_row(i) for i in range(101, 110)],
+        _row(100, email="far.old@example.com", updated="2024-01-01T10:00:00Z"),  # a batch later, and older
+    ])  # fmt: skip
+    first = _ingest(store, far, batch_size=4)
+    again = _ingest(store, far, batch_size=4)
+    assert _stored_email(store, "100") == "far.new@example.com"
+    assert (first.older, again.older, again.inserted, again.updated, again.changed) == (1, 1, 0, 0, 0)
+
+
+def test_a_parked_record_read_again_and_stored_is_no_longer_open(tmp_path, store):
+    broken = _write_rows(tmp_path / "jan.csv", [_row(1), _row(2, email="u2@@example")])
+    first = _ingest(store, broken)
+    assert first.parked == 1 and store.parked.count("files", "people") == 1
+    fixed = _write_rows(
+        tmp_path / "jan.csv", [_row(1), _row(2, email="u2@example.com", updated="2024-05-02T10:00:00Z")]
+    )
+    second = _ingest(store, fixed)
+    assert (second.parked, second.unparked) == (0, 1)
+    assert store.parked.count("files", "people") == 0
+    assert store.parked.count("files", "people", include_resolved=True) == 1
