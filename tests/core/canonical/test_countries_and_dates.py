@@ -50,6 +50,24 @@ def test_every_spelling_of_a_country_in_any_case_with_or_without_accents_gives_i
     assert Person(source=REF, country=text).country == code
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Macedonia", "MK"), ("Hong Kong SAR", "HK"), ("Hong Kong SAR China", "HK"), ("Macao SAR", "MO"),
+        ("Macau", "MO"), ("Holy See", "VA"), ("Vatican", "VA"), ("Palestine", "PS"), ("St. Kitts and Nevis", "KN"),
+        ("Saint Kitts & Nevis", "KN"), ("St Helena", "SH"), ("UAE", "AE"), ("KSA", "SA"), ("DRC", "CD"),
+        ("Republic of Ireland", "IE"), ("Britain", "GB"), ("Bosnia", "BA"), ("Trinidad & Tobago", "TT"),
+    ],
+)  # fmt: skip
+def test_names_in_everyday_and_official_use_that_iso_writes_otherwise_give_their_code(text: str, code: str) -> None:
+    assert country_code(text) == code
+
+
+@pytest.mark.parametrize("text", ["Korea", "Virgin Islands", "Guinea-Bissau Republic"])
+def test_a_name_several_countries_share_is_no_country(text: str) -> None:
+    assert country_code(text) is None
+
+
 @pytest.mark.parametrize("text", ["Narnia", "Atlantis", "XX", "ZZZ", "999", "-", "n/a"])
 def test_a_value_that_is_no_country_is_unknown_and_the_field_says_so(text: str) -> None:
     assert country_code(text) is None
