@@ -35,8 +35,14 @@ def _explain(item: ErrorDetails, loc: Loc, model: type[BaseModel]) -> tuple[str,
     if kind in {"model_type", "dict_type"}:
         return f"expected a mapping of keys, got {value!r}", "indent the keys under this one, or write 'key: value'"
     if kind in {"literal_error", "enum"}:
-        return f"{item['msg']} (got {value!r})", "use one of the values listed"
+        return f"{item['msg']} (got {value!r})", _one_of(item)
     message = str(item["msg"]).removeprefix("Value error, ")
     shown = "" if isinstance(value, dict | list) or value is None or repr(value) in message else f" (got {value!r})"
     key = next((str(part) for part in reversed(loc) if isinstance(part, str)), "this")
     return f"{message}{shown}", f"see '{key}' in {DOCS}"
+
+
+def _one_of(item: ErrorDetails) -> str:
+    """The hint for a value outside a fixed set: the set itself, as pydantic words it."""
+    expected = (item.get("ctx") or {}).get("expected")
+    return f"write {expected}" if expected else "use one of the values listed"

@@ -141,3 +141,9 @@ def test_the_message_lists_each_problem_under_a_count():
     assert info.value.message == f"m.yaml: 1 problem in mapping\n  m.yaml:1:1: {p.message} ({p.hint})"
     two = MappingError([p, p], file="m.yaml")
     assert two.message.splitlines() == ["m.yaml: 2 problems in mapping", f"  {p}", f"  {p}"]
+
+
+def test_a_value_outside_a_fixed_set_is_answered_with_the_set():
+    (p,) = problems(BASE.replace("version: 1", "version: 2") + "      email: Email\n")
+    assert (p.line, p.key) == (2, "version")
+    assert p.hint == "write 1"
