@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,6 +44,10 @@ _VALID_E164_MAX = 1 << 15
 long load keeps flat memory."""
 
 
+_SPREADSHEET_NUMBER = re.compile(r"(?P<digits>\+?\d+)\.0+|(?P<exponent>\d(?:\.\d+)?[eE]\+?\d+)")
+"""A phone number as a spreadsheet writes a number: a decimal point and zeros after it, or scientific notation."""
+
+
 @lru_cache(maxsize=1 << 14)  # a record often carries the same number as a field and as an identifier
 def to_e164(text: str, region: str | None) -> str:
     """Format a phone number as E.164 with phonenumbers, reading national numbers in ``region``.
@@ -50,10 +55,21 @@ def to_e164(text: str, region: str | None) -> str:
     Raises:
         ValueError: When the text is not a possible phone number.
 
+    A number a spreadsheet wrote as one (``4155550100.0``) is read without its decimals;
+    one in scientific notation (``4.15555E+09``) has lost digits and is refused, saying so.
+
     Examples:
         >>> to_e164("020 7946 0018", "GB")
         '+442079460018'
+        >>> to_e164("4155550100.0", "US")
+        '+14155550100'
     """
+    spreadsheet = _SPREADSHEET_NUMBER.fullmatch(text.strip())
+    if spreadsheet is not None:  # a phone column a spreadsheet took for a number: 4155550100.0, 4.15555E+09
+        if spreadsheet["exponent"]:
+            msg = f"{text.strip()!r} is a number in scientific notation: its digits are lost; export the column as text"
+            raise ValueError(msg)
+        text = spreadsheet["digits"]
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as err:

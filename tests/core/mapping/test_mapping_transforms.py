@@ -193,6 +193,16 @@ def test_e164_failures(bad):
         run("e164", bad)
 
 
+def test_e164_reads_a_number_a_spreadsheet_wrote_and_refuses_one_that_lost_its_digits():
+    assert run("e164", "4155550100.0", region="US") == "+14155550100"
+    assert run("e164", " 2079460018.00 ") == "+442079460018"  # in the mapping's default region, GB
+    assert run("e164", "+442079460018.0") == "+442079460018"
+    with pytest.raises(ValueError, match="scientific notation: its digits are lost; export the column as text"):
+        run("e164", "4.15555E+09", region="US")
+    with pytest.raises(ValueError, match="phone number"):
+        run("e164", "12.5", region="US")  # a decimal that is not a spreadsheet's whole number stays refused
+
+
 def test_e164_without_region_explains():
     with pytest.raises(ValueError, match="defaults.phone_region"):
         build("e164", BuildContext())("020 7946 0018", {})
