@@ -52,11 +52,16 @@ def input_connector(
     file_format: str | None = None,
     what: str = "input file",
     id_hint: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    complete: bool = True,
 ) -> Connector:
     """Return a files connector reading ``path`` as stream ``stream`` of system ``system``.
 
     ``what`` names the file in messages (``input file``, ``sample file``); ``id_hint`` is the
     hint when the file has no ``id_field`` column (what the command's user can do about it).
+    ``delimiter`` and ``encoding`` override what the file's content tells; ``complete: False``
+    leaves a last line without a line end for a later read (the file may still be written).
 
     Raises:
         ConfigError: The file is missing, or ``file_format`` is not one of ``INPUT_FORMATS``.
@@ -71,6 +76,9 @@ def input_connector(
     stream_settings: dict[str, Any] = {"name": stream, "path": path, "id_field": id_field}
     if file_format is not None:
         stream_settings["format"] = file_format
+    stream_settings |= {"complete": complete} | {
+        key: value for key, value in (("delimiter", delimiter), ("encoding", encoding)) if value is not None
+    }
     connector = connector_of("files", {"streams": [stream_settings]}, name=system)
     try:
         connector.check()

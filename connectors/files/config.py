@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connectors.files.dialect import excel_separator, guess_delimiter
+from connectors.files.text import check_encoding, marked_codec
 from core.canonical.fields import TimeZoneName
 
 __all__ = ["FileFormat", "FileStreamConfig", "FilesConfig", "sniff_format"]
@@ -30,20 +31,23 @@ _SUFFIXES = {
     ".json": FileFormat.JSON,
 }
 _SNIFF_BYTES = 65_536
-_DELIMITERS = ",;\t|"
+
+
+def _head_text(raw: bytes) -> str:
+    return raw.decode(marked_codec(raw) or "utf-8", errors="replace").lstrip("\ufeff \t\r\n")
 
 
 def sniff_format(path: Path) -> tuple[FileFormat, str | None]:
     """Tell a file's format from its content: JSON (an array or one object), JSON lines, or CSV.
 
     Returns:
-        The format, and for CSV the delimiter the first lines use (None when unsure).
+        The format, and for CSV the delimiter its header uses (``connectors.files.dialect``).
 
     Raises:
         OSError: The file cannot be read.
     """
     with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+        head = _head_text(handle.read(_SNIFF_BYTES))
     if head.startswith("["):
         return FileFormat.JSON, None
     if head.startswith("{"):
@@ -53,11 +57,9 @@ def sniff_format(path: Path) -> tuple[FileFormat, str | None]:
         except ValueError:
             return FileFormat.JSON, None  # one object over several lines
         return FileFormat.JSONL, None
-    try:
-        dialect = csv.Sniffer().sniff(head[: head.rfind("\n") + 1] or head, delimiters=_DELIMITERS)
-    except csv.Error:
-        return FileFormat.CSV, None
-    return FileFormat.CSV, dialect.delimiter
+    first, _, rest = head.partition("\n")
+    named = excel_separator(first)
+    return FileFormat.CSV, named or guess_delimiter(rest.partition("\n")[0] if named else first)
 
 
 class FileStreamConfig(BaseModel):
@@ -80,10 +82,23 @@ class FileStreamConfig(BaseModel):
     id_field: str = Field(default="id", min_length=1)
     updated_at_field: str | None = None
     timezone: TimeZoneName = Field(default="UTC", description="Zone for timestamps that carry none.")
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
+    delimiter: str = Field(
+        default=",", min_length=1, max_length=1, description="When not given: a 'sep=X' first line, else the header's."
+    )
+    encoding: str = Field(default="utf-8", description="When not given, a byte-order mark (UTF-8/16/32) wins.")
+    complete: bool = Field(
+        default=True,
+        description="The file is finished when read: a last line with no line end is read (and read again, from "
+        "the file's start, should the file grow after all); false: without an updated-at column, such a line "
+        "waits for its line end, as the end of a file still being written.",
+    )
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     output: Path | None = Field(default=None, description="Where push writes; default '<name>.writeback.<format>'.")
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding_known(cls, value: str) -> str:
+        return check_encoding(value)
 
     @model_validator(mode="after")
     def _format_known(self) -> FileStreamConfig:
@@ -108,6 +123,16 @@ class FileStreamConfig(BaseModel):
             if delimiter is not None and "delimiter" not in self.model_fields_set:
                 self.delimiter = delimiter
         return self
+
+    @property
+    def delimiter_given(self) -> bool:
+        """Whether the delimiter was set (or known from a .tsv suffix), rather than to be read from the file."""
+        return "delimiter" in self.model_fields_set
+
+    @property
+    def encoding_given(self) -> bool:
+        """Whether the settings name the encoding (else a byte-order mark may tell it)."""
+        return "encoding" in self.model_fields_set
 
     @property
     def file_format(self) -> FileFormat:

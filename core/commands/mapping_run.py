@@ -68,8 +68,7 @@ def run(
         bool,
         typer.Option(
             "--full",
-            help="Read the whole file, not only rows after the last import; the file is complete "
-            "(a last line without a line end is read, not left for later).",
+            help="Read the whole file, not only rows after the last import.",
         ),
     ] = False,
     file_format: FormatOption = None,
@@ -96,7 +95,6 @@ def run(
             id_hint=f"point 'id:' in {mapping_file} at the file's ID column, or export the file with it",
             delimiter=delimiter,
             encoding=encoding,
-            complete=full,
         )
         jobs = [job_for_stream(connector.system, name)]
         with open_store(url) as store, RunContext(store, RunKind.IMPORT, jobs=jobs, wait=wait) as run:

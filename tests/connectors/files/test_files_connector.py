@@ -79,10 +79,10 @@ def test_malformed_rows_are_rejected_with_reason_and_position_and_the_rest_read(
     assert [r.source_id for r in records] == ["1", "5", "6"]
     assert records[1].raw["note"] == "two\nlines"
     reasons = {r.position: r.reason for r in rejected}
+    assert reasons.pop(f"{path}:5").startswith("bytes that are not utf-8 (0xFF at byte 11 of the line)")
     assert reasons == {
         f"{path}:3": "row has 2 fields, the header has 3",
         f"{path}:4": "empty 'id': every row needs an ID",
-        f"{path}:5": "bytes that are not utf-8",
     }
     assert all(r.system == "crm_export" and r.stream == "people" for r in rejected)
 
@@ -182,3 +182,21 @@ def test_unknown_timezone_is_refused_with_examples(tmp_path):
 
     with pytest.raises(ValidationError, match="unknown timezone 'Mars/Olympus'; use an IANA name such as UTC"):
         make(tmp_path / "p.csv", timezone="Mars/Olympus")
+
+
+def test_updated_at_reads_epoch_seconds_and_milliseconds_like_the_mappings_parse_datetime(tmp_path):
+    path = write_csv(tmp_path / "p.csv", ["1,a@x.com,1714816800", "2,b@x.com,1714816800000", "3,c@x.com, 1714816801 "])
+    (batch,) = list(make(path, updated_at_field="updated_at").pull("people", None))
+    assert not batch.rejected
+    assert [r.updated_at.isoformat() for r in batch.records] == [
+        "2024-05-04T10:00:00+00:00",
+        "2024-05-04T10:00:00+00:00",
+        "2024-05-04T10:00:01+00:00",
+    ]
+
+
+def test_updated_at_reads_a_jsonl_number_as_epoch_seconds(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "1", "updated_at": 1714816800}\n', encoding="utf-8")
+    (batch,) = list(make(path, updated_at_field="updated_at").pull("people", None))
+    assert [r.updated_at.isoformat() for r in batch.records] == ["2024-05-04T10:00:00+00:00"]
