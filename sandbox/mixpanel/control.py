@@ -58,33 +58,48 @@ class Captured:
     response_body: bytes
 
 
+class _HourWindow:
+    """Calls counted over the last hour (a sliding window, real time), under a lock its owner holds."""
+
+    def __init__(self) -> None:
+        self.calls: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    def past_limit(self, now: float, per_hour: int) -> float | None:
+        """Forget calls older than an hour; return the seconds until one more is allowed, or None now."""
+        while self.calls and self.calls[0] <= now - 3600:
+            self.calls.popleft()
+        if len(self.calls) >= per_hour:
+            return self.calls[len(self.calls) - per_hour] + 3600 - now
+        return None
+
+
 class ExportLimits:
     """The raw export's published limits: queries per hour and per second (sliding windows, real time)."""
 
     def __init__(self, per_hour: int = 60, per_second: int = 3) -> None:
         self.per_hour = per_hour
         self.per_second = per_second
-        self._calls: deque[float] = deque()
-        self._lock = threading.Lock()
+        self._window = _HourWindow()
 
     def take(self) -> float | None:
         """Count one query; return None when allowed, else the seconds until one would be."""
-        with self._lock:
+        window = self._window
+        with window.lock:
             now = time.monotonic()
-            while self._calls and self._calls[0] <= now - 3600:
-                self._calls.popleft()
-            last_second = [t for t in self._calls if t > now - 1]
-            if len(self._calls) >= self.per_hour:
-                return self._calls[len(self._calls) - self.per_hour] + 3600 - now
+            wait = window.past_limit(now, self.per_hour)
+            if wait is not None:
+                return wait
+            last_second = [t for t in window.calls if t > now - 1]
             if len(last_second) >= self.per_second:
                 return last_second[len(last_second) - self.per_second] + 1 - now
-            self._calls.append(now)
+            window.calls.append(now)
             return None
 
     def clear(self) -> None:
         """Forget every counted query."""
-        with self._lock:
-            self._calls.clear()
+        with self._window.lock:
+            self._window.calls.clear()
 
 
 class QueryLimits:
@@ -96,33 +111,32 @@ class QueryLimits:
     def __init__(self, per_hour: int = 60, concurrent: int = 5) -> None:
         self.per_hour = per_hour
         self.concurrent = concurrent
-        self._calls: deque[float] = deque()
+        self._window = _HourWindow()
         self._running = 0
-        self._lock = threading.Lock()
 
     def take(self) -> float | None:
         """Start one query; return None when allowed, else the seconds until one would be."""
-        with self._lock:
+        window = self._window
+        with window.lock:
             now = time.monotonic()
-            while self._calls and self._calls[0] <= now - 3600:
-                self._calls.popleft()
-            if len(self._calls) >= self.per_hour:
-                return self._calls[len(self._calls) - self.per_hour] + 3600 - now
+            wait = window.past_limit(now, self.per_hour)
+            if wait is not None:
+                return wait
             if self._running >= self.concurrent:
                 return 1.0
-            self._calls.append(now)
+            window.calls.append(now)
             self._running += 1
             return None
 
     def release(self) -> None:
         """End one query started by ``take``."""
-        with self._lock:
+        with self._window.lock:
             self._running = max(0, self._running - 1)
 
     def clear(self) -> None:
         """Forget every counted query (running ones included)."""
-        with self._lock:
-            self._calls.clear()
+        with self._window.lock:
+            self._window.calls.clear()
             self._running = 0
 
 

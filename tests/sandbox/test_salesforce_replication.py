@@ -5,7 +5,6 @@ Every exchange of these tests is also checked against the Salesforce contract.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,16 +16,6 @@ from sandbox.common import RunningSandbox
 from tests.contracts.validator import Exchange, exchange_of, validate_all
 
 API = "/services/data/v59.0"
-
-
-@pytest.fixture
-def seen(http: requests.Session) -> Iterator[list[Exchange]]:
-    """The exchanges of the test's session; they must all follow the contract."""
-    exchanges: list[Exchange] = []
-    http.hooks["response"].append(lambda response, *args, **kwargs: exchanges.append(exchange_of(response)))
-    yield exchanges
-    problems = validate_all("salesforce", exchanges)
-    assert exchanges and not problems, "\n".join(problems[:10])
 
 
 def test_updated_lists_ids_changed_in_the_window(sf: Salesforce, seen: list[Exchange]) -> None:
