@@ -23,9 +23,11 @@ import structlog
 
 __all__ = [
     "KEYS",
+    "MASK",
     "configure",
     "verbosity_level",
     "hash_email",
+    "is_secret_key",
     "mask_record",
     "mask_text",
     "mask_value",
@@ -92,7 +94,7 @@ def redact_text(text: str, *, emails: bool = True) -> str:
     return text
 
 
-_SHOWN_VALUE = re.compile(r"(\(got |failed on |: )('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+_SHOWN_VALUE = re.compile(r"(\(got |failed on |: |email |phone |value )('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
 _AT_WORD = re.compile(r"[^\s'\"(),;:]+@[^\s'\"(),;:]+")
 _LONG_NUMBER = re.compile(r"\+?\d[\d ()./-]{5,}\d")
 
@@ -109,7 +111,7 @@ def mask_value(value: Any) -> Any:
 def mask_text(text: str) -> str:
     """Mask the personal values a reason quotes.
 
-    Values shown after ``(got``, ``failed on`` or ``:``, anything with an ``@``
+    Values quoted after ``(got``, ``failed on``, ``:``, ``email``, ``phone`` or ``value``, anything with an ``@``
     (well-formed or not) and long runs of digits (phone numbers) are masked. Field names and the reason's own words stay, so ``store parked`` still says what is wrong.
     """
     text = redact_text(text)
@@ -127,6 +129,11 @@ def mask_record(value: Any, *, key: str | None = None) -> Any:
     if isinstance(value, list | tuple):
         return [mask_record(v) for v in value]
     return mask_value(value)
+
+
+def is_secret_key(name: str) -> bool:
+    """Whether a key names a secret (``password``, ``client_secret``, ``api_token``...): its value is never shown."""
+    return _SECRET_KEY.search(name) is not None
 
 
 def redact(value: Any, *, emails: bool = True, key: str | None = None) -> Any:
@@ -196,7 +203,10 @@ def configure(
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info if use_json else structlog.processors.StackInfoRenderer(),
+            structlog.processors.StackInfoRenderer(),
+            # a traceback as plain text, before redaction: on a terminal too, never the frames' local
+            # variables (a failed job's would show the whole project, secrets and all)
+            structlog.processors.format_exc_info,
             _redaction_processor(emails=hash_emails),
             renderer,
         ],

@@ -9,6 +9,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from core.logs import MASK, is_secret_key
+
 __all__ = [
     "CanonicalModel",
     "Channel",
@@ -123,5 +125,7 @@ def describe_error_item(item: Mapping[str, Any]) -> str:
     elif item["type"] == "missing":
         message = "is required but missing"
     value = item.get("input")
+    if any(isinstance(part, str) and is_secret_key(part) for part in item["loc"]):
+        value = MASK  # a secret of the wrong type is named, never shown
     shown = "" if item["type"] in {"missing"} or isinstance(value, dict) else f" (got {value!r})"
     return f"{path}: {message}{shown}"

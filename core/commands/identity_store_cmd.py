@@ -1,7 +1,7 @@
 """Identity over the store: ``resolve --store``, ``explain``, ``merge``, ``split``.
 
 contactpoint identity resolve --store [--url URL] [--settings identity.yaml]
-contactpoint identity explain cp_01hx… | salesforce/Contact/003A1 [--json]
+contactpoint identity explain cp_01hx… | salesforce/Contact/003A1 [--json] [--reveal]   (values masked unless --reveal)
 contactpoint identity merge cp_A cp_B [--reason "same person, confirmed by phone"]
 contactpoint identity split cp_A --records zendesk/users/77,hubspot/contacts/9 [--reason …]
 
@@ -15,6 +15,7 @@ import getpass
 from pathlib import Path
 from typing import Annotated, Any
 
+import structlog
 import typer
 from rich.table import Table
 
@@ -27,9 +28,12 @@ from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
 from core.identity.profile_view import describe
 from core.identity.settings import load_settings
+from core.logs import mask_record
 from core.reports.person import find_person
 from core.store import Store, open_store
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
+
+log = structlog.get_logger(__name__)
 
 __all__ = ["SettingsOption", "explain_command", "merge_command", "resolve_store_command", "split_command"]
 
@@ -126,14 +130,29 @@ def _print_report(report: dict[str, Any]) -> None:
             console.print(f"  {explanation}", markup=False)
 
 
+def _masked_golden(golden: dict[str, Any]) -> dict[str, Any]:
+    """The golden record with its values masked as ``profile show`` masks them; provenance and rules kept."""
+    return {
+        name: {**item, "value": mask_record(item.get("value"))} if isinstance(item, dict) else mask_record(item)
+        for name, item in golden.items()
+    }
+
+
 def explain_command(
     ref: Annotated[str, typer.Argument(help="A profile ID (or alias), or a record as system/stream/source_id.")],
     url: UrlOption = None,
     as_json: JsonOption = False,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Show personal values as stored (masked by default); logged.")
+    ] = False,
 ) -> None:
     """Show a profile, its records, and why each record is linked (rule or score, per field)."""
     with errors_to_exit(), open_store(url) as store:
         report = describe(store, ref)
+    if reveal:
+        log.warning("profile.revealed", user=_user(), profile_id=report["profile_id"])
+    else:
+        report["golden"] = _masked_golden(report["golden"])
     if as_json:
         print_json(report)
         return

@@ -58,3 +58,51 @@ def test_a_reason_masks_the_values_it_quotes_but_not_the_punctuation_it_names():
     assert mask_text("Person.phone: not a number (got '+44 20 7946 0018')") == (
         "Person.phone: not a number (got '+… (16 characters)')"
     )
+
+
+def test_a_traceback_on_a_terminal_shows_no_local_variables_and_its_message_is_redacted():
+    out = io.StringIO()
+    configure(json=False, stream=out)
+
+    def failing_job(project: dict[str, str]) -> None:
+        raise RuntimeError(f"job failed for dana.fox@example.com with token=tok-{project['name']}")
+
+    secret, password = "s3cret" + "-client", "hun" + "ter2"  # as written here, neither is in a source line
+    try:
+        failing_job({"name": "acme", "client_secret": secret, "password": password})
+    except RuntimeError:
+        structlog.get_logger().exception("schedule.job_failed", job="nightly")
+    text = out.getvalue()
+    assert "schedule.job_failed" in text and "Traceback" in text and "failing_job" in text
+    assert "s3cret-client" not in text and "hunter2" not in text  # the frames' locals are not shown
+    assert "dana.fox@example.com" not in text and "email#" in text  # the message is redacted as any value
+
+
+def test_a_secret_of_the_wrong_type_is_named_in_a_settings_error_but_never_shown():
+    from pydantic import BaseModel, ValidationError
+
+    from core.canonical.base import describe_validation_error
+
+    class Auth(BaseModel):
+        password: str
+        api_token: str
+        user: str
+
+    try:
+        Auth.model_validate({"password": 8675309123456, "api_token": ["tok-123", 2], "user": 7})
+    except ValidationError as err:
+        lines = describe_validation_error(err)
+    text = "\n".join(lines)
+    assert "8675309123456" not in text and "tok-123" not in text
+    assert "password: Input should be a valid string (got '***')" in text
+    assert "user: Input should be a valid string (got 7)" in text  # not a secret: shown as ever
+
+
+def test_a_reason_masks_the_value_it_names_before_its_error_not_only_after_got():
+    from core.logs import mask_text
+
+    reason = "Person.email: email 'mei.okafor5 at example dot com' is not a valid address: no @ (got 'mei.okafor5')"
+    masked = mask_text(reason)
+    assert "okafor" not in masked and "example dot com" not in masked
+    assert masked.startswith("Person.email: email 'm… (30 characters)' is not a valid address")
+    assert "mei" not in mask_text("Person.phone: phone 'mei at home' is not in E.164 form")

@@ -145,7 +145,7 @@ class MixpanelClient:
             raise map_error(response, system=self.system, stream="profiles", operation="engage_query")
         body = response.json()
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-            msg = f"the engage query answered {str(body)[:200]!r}, not a page of results"
+            msg = f"the engage query answered {_shape(body)}, not a page of results (a 'results' list)"
             raise FatalApiError(msg, hint="check query_url points at Mixpanel's query API", system=self.system)
         return body
 
@@ -165,7 +165,7 @@ class MixpanelClient:
         body = response.json()
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, dict):
-            msg = f"the GDPR API answered {str(body)[:200]!r}, not a task"
+            msg = f"the GDPR API answered {_shape(body)}, not a task (a 'results' object)"
             raise FatalApiError(
                 msg, hint="check gdpr_url points at Mixpanel's GDPR API (…/api/app)", system=self.system
             )
@@ -228,3 +228,13 @@ def _read_failures(response: requests.Response) -> EngageAnswer:
         if isinstance(record, dict) and isinstance(record.get("index"), int | float):
             failed[int(record["index"])] = (str(record.get("field") or ""), str(record.get("message") or "invalid"))
     return EngageAnswer(ok=False, failed=failed)
+
+
+def _shape(body: Any) -> str:
+    """What a JSON answer is, by its shape only: its values may be people's (a profile's email, name, phone)."""
+    if isinstance(body, dict):
+        keys = ", ".join(repr(key) for key in list(body)[:10])
+        return f"a JSON object with keys {keys}" if body else "an empty JSON object"
+    if isinstance(body, list):
+        return f"a JSON list of {len(body)} items"
+    return f"a JSON {type(body).__name__}"

@@ -233,3 +233,17 @@ def test_a_pull_stopped_inside_a_query_reads_it_whole_again_when_the_export_chan
     again = [r.source_id for b in _reader(export).pull(first.cursor) for r in b.records]
     assert sorted(again) == [f"id-{n:03d}" for n in range(150)]  # nothing lost; the store absorbs the repeats
     assert export.calls == 3  # the resumed query, then the same query again from the start
+
+
+def test_an_answer_that_is_not_a_page_is_described_by_its_shape_never_its_values(monkeypatch):
+    from connectors.product_analytics.mixpanel.client import MixpanelClient
+
+    client = MixpanelClient.__new__(MixpanelClient)  # only the answer's reading is under test: no session needed
+    client.config, client.system, client.query_base = _config(), "mixpanel", "https://mixpanel.invalid/api/query"
+    profile = b'{"$distinct_id": "u1", "$properties": {"$email": "priya.sato@example.com", "$name": "Priya Sato"}}'
+    monkeypatch.setattr(client, "_send", lambda *args, **kwargs: _response(200, profile))
+    with pytest.raises(FatalApiError) as raised:
+        client.engage_page(session_id=None, page=0)
+    message = raised.value.message
+    assert "'$distinct_id', '$properties'" in message and "not a page of results" in message
+    assert "priya" not in message.lower() and "Sato" not in message

@@ -57,9 +57,14 @@ def test_explain_shows_each_link_with_its_rule_and_contributions(url):
     assert set(links) == {key(ROBERT), key(BOB)}
     assert links[key(BOB)]["rule"] == "same_personal_email"
     assert any(c["comparison"] == "email" for c in links[key(BOB)]["explanation"]["contributions"])
-    assert report["golden"]["last_name"]["value"] == "Smith"
+    assert report["golden"]["last_name"]["value"] == "S… (5 characters)"  # masked, as profile show masks it
+    assert report["golden"]["email"]["value"].startswith("email#")
+    assert report["golden"]["last_name"]["source"] and report["golden"]["last_name"]["rule"]
     table = _invoke("explain", report["profile_id"], "--url", url)
     assert "same_personal_email" in table.stdout and "first_name" in table.stdout
+    assert "Smith" not in table.stdout and "gmail.com" not in table.stdout
+    revealed = _invoke("explain", report["profile_id"], "--url", url, "--json", "--reveal")
+    assert json.loads(revealed.stdout)["golden"]["last_name"]["value"] == "Smith"
 
 
 def test_explain_names_an_alias_and_rejects_unknown_ids_with_a_hint(url):
