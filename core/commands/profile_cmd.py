@@ -144,7 +144,8 @@ def erase(
         return
     verb = "would remove" if dry_run else "removed"
     console.print(f"{profile_id}: {verb} {len(plan.records)} linked records, {len(plan.activity)} activity records, "
-                  f"{plan.ledger_entries} ledger entries; {len(plan.tombstones)} tombstones kept", markup=False)  # fmt: skip
+                  f"{len(plan.merged)} records merged into them at their source, {plan.ledger_entries} ledger "
+                  f"entries; {len(plan.tombstones)} tombstones kept", markup=False)  # fmt: skip
     for item in result["systems"]:
         state = item.get("status") or item.get("action")
         console.print(f"  {item['system']} {item['record']}: {state} {item.get('answer') or item.get('note') or ''}",

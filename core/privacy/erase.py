@@ -4,7 +4,8 @@
         the tombstones that would stay, and what each system would be asked (or that it cannot erase)
     erase_person(store, plan, connectors, requested_by=, reason=, run_id=) ─→ the erasure ID
         1 one transaction: the audit entry (who, when, why, counts) with its targets, the tombstones
-          (keyed hashes of the record keys, emails and external IDs), every row about the person gone
+          (keyed hashes of the record keys, emails and external IDs), every row about the person gone,
+          the records that lost a merge into theirs (``merged_into``, transitively) with them
         2 each system asked to delete (``retry_erasures``); one that fails is tried again by every
           later sync run until it answers for good
 
@@ -43,6 +44,9 @@ class ErasurePlan:
     activity: list[tuple[str, str, str]]
     """Interaction and consent records their identifiers name: removed from the store."""
     tombstones: list[str]
+    merged: list[tuple[str, str, str]] = field(default_factory=list)
+    """Records that lost a merge into the person's records (their duplicates), transitively: removed
+    from the store and tombstoned; not asked of their system, which deleted them when it merged them."""
     targets: list[ErasureTarget] = field(default_factory=list)
     ledger_entries: int = 0
 
@@ -51,6 +55,7 @@ class ErasurePlan:
         return {
             "profile_id": self.profile_id, "profiles": self.profiles,
             "records": [record_key(*r) for r in self.records], "activity_records": len(self.activity),
+            "merged_records": [record_key(*r) for r in self.merged],
             "tombstones": len(self.tombstones), "ledger_entries": self.ledger_entries,
             "systems": [{"system": t.system, "record": f"{t.stream}/{t.source_id}", "action": t.status.value
                          if t.status is not TargetStatus.PENDING else "delete", "note": t.answer} for t in self.targets],
@@ -62,9 +67,10 @@ def plan_erasure(store: Store, profile_id: str, connectors: Mapping[str, Connect
     found = person_records(store, profile_id)
     records = [(link.system, link.stream, link.source_id) for link in found.linked]
     activity = sorted({k[:3] for k in found.activity} - set(records))
-    keys = {f"record:{record_key(*r)}" for r in (*records, *activity)}
-    keys |= {k for k in found.identifiers if k.startswith(TOMBSTONED_KINDS)}
-    plan = ErasurePlan(profile_id, sorted(found.family), records, activity, sorted(keys))
+    merged = store.forget.merged_away([*records, *activity])  # linked to the profile or not: the same person
+    keys = {f"record:{record_key(*r)}" for r in (*records, *activity, *merged)}
+    keys |= {k for k in [*found.identifiers, *store.forget.person_keys(merged)] if k.startswith(TOMBSTONED_KINDS)}
+    plan = ErasurePlan(profile_id, sorted(found.family), records, activity, sorted(keys), merged)
     plan.ledger_entries = len(store.ledger.history(profile_id))
     for system, stream, source_id in records:
         connector = connectors.get(system)
@@ -91,7 +97,7 @@ def erase_person(
     """
     erasure_id = f"erasure-{store.database.now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     with store.database.atomic():  # the audit, the tombstones and the removal land together, or none of them
-        removed: Counter[str] = store.forget.records([*plan.records, *plan.activity])
+        removed: Counter[str] = store.forget.records([*plan.records, *plan.activity, *plan.merged])
         removed += store.forget.profiles(plan.profiles)
         kept = store.tombstones.add(plan.tombstones, erasure_id=erasure_id)
         counts = {**{name: n for name, n in sorted(removed.items()) if n}, "tombstones": kept}

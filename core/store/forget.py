@@ -1,14 +1,18 @@
 """``store.forget``: remove every row about a person, for an erasure, in the caller's transaction.
 
-    records   every row keyed by these records: as pulled, mapped, indexed, linked, parked, written back
-    profiles  the profiles (and aliases), their decisions, alerts, ledger chains, sessions, links and tokens
+    merged_away  the records that lost a merge into these (``merged_into``), transitively: the person's
+                 duplicates, deleted at their source and often linked to no profile, go with them
+    person_keys  the identifier keys these records' people carry (an erasure tombstones some of them)
+    records      every row keyed by these records: as pulled, mapped, indexed, linked, parked, written back
+    profiles     the profiles (and aliases), their decisions, alerts, ledger chains, sessions, links and tokens
 
-Returns how many rows went, per table: the erasure's audit keeps those counts, never the data.
+``records`` and ``profiles`` return how many rows went, per table: the erasure's audit keeps
+those counts, never the data.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -53,6 +57,50 @@ def _table(model: type) -> sa.Table:
 
 class Forget(Repository):
     """Deleting a person's rows (an erasure)."""
+
+    def merged_away(self, records: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """Return the records that lost a merge into these, transitively (A merged into B merged into one of these).
+
+        A loser names its winner in ``merged_into`` by source ID, within its own system and
+        stream. The given records themselves are left out; a merge cycle ends.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        erased = set(records)
+        c = _table(SourceRecordRow).c
+        losers: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # the winner's key: its losers' IDs
+        with self._db.connection() as conn:
+            for streams in chunked(sorted({(system, stream) for system, stream, _ in erased}), 100):
+                query = sa.select(c.system, c.stream, c.source_id, c.merged_into).where(
+                    c.merged_into.is_not(None), sa.tuple_(c.system, c.stream).in_(streams)
+                )
+                for system, stream, source_id, winner in conn.execute(query):
+                    losers[(str(system), str(stream), str(winner))].append(str(source_id))
+        found: set[tuple[str, str, str]] = set()
+        frontier = list(erased)
+        while frontier:
+            system, stream, source_id = frontier.pop()
+            for loser in losers.get((system, stream, source_id), ()):
+                if (ref := (system, stream, loser)) not in erased and ref not in found:
+                    found.add(ref)
+                    frontier.append(ref)
+        return sorted(found)
+
+    def person_keys(self, records: Iterable[tuple[str, str, str]]) -> set[str]:
+        """Return the identifier keys (``email:…``, ``external_id:…``) the records' Person models carry.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        t = _table(RecordIdentifier)
+        keys: set[str] = set()
+        with self._db.connection() as conn:
+            for rows in chunked(sorted(set(records)), 300):
+                where = sa.tuple_(t.c.system, t.c.stream, t.c.source_id).in_(rows)
+                query = sa.select(t.c.key).where(where, t.c.model == "Person")
+                keys.update(str(k) for k in conn.execute(query).scalars())
+        return keys
 
     def records(self, records: Iterable[tuple[str, str, str]]) -> Counter[str]:
         """Delete every row keyed by these records (and pins and reviews naming them); return counts by table."""

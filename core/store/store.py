@@ -30,7 +30,7 @@
     ├── reviews          refresh, list, get, count, decide, forget (identity pairs for a steward)
     ├── erasures         start, pending, answer, settle, get, list, targets_of (the erasure audit)
     ├── tombstones       add, any, matches (keyed hashes of erased people's identifiers)
-    └── forget           records, profiles (an erasure removes a person's rows)
+    └── forget           merged_away, person_keys, records, profiles (an erasure removes a person's rows)
 
 Each repository is one module named for what it holds, over the one shared
 ``Database``; adding a concern is one module and one attribute here. Every write
