@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from connectors.salesforce.config import (
     ClientCredentialsAuth,
@@ -42,16 +45,57 @@ class SessionToken:
         return f"SessionToken(instance_url={self.instance_url!r}, access_token='***')"
 
 
-def _jwt_assertion(auth: JwtBearerAuth, login_url: str, *, now: float) -> str:
+def _load_rsa(text: str) -> rsa.RSAPrivateKey | str:
+    """Load an unencrypted PEM RSA private key, or say why ``text`` is not one (never quoting it)."""
+    if "-----BEGIN" not in text:
+        return "it has no '-----BEGIN ... PRIVATE KEY-----' line"
+    if any(f"-----BEGIN {kind}" in text for kind in ("PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE")):
+        return "it is a public key or a certificate; Salesforce needs the private key that goes with it"
+    try:
+        key = serialization.load_pem_private_key(text.encode(), password=None)
+    except TypeError:
+        return "it is encrypted; give the key without a passphrase (openssl pkey -in key.pem -out plain.pem)"
+    except (ValueError, UnsupportedAlgorithm):
+        return "its key data cannot be read (cut short, wrapped, or pasted with lines missing?)"
+    if not isinstance(key, rsa.RSAPrivateKey):
+        kind = "an EC" if isinstance(key, ec.EllipticCurvePrivateKey) else "a non-RSA"
+        return f"it is {kind} key; Salesforce signs the JWT with RS256, which takes an RSA key"
+    return key
+
+
+def _private_key(auth: JwtBearerAuth) -> rsa.RSAPrivateKey:
+    """Load the RSA private key the JWT is signed with, from ``private_key`` or ``private_key_file``.
+
+    Raises:
+        ConnectorConfigError: The file is unreadable, or the text is not an unencrypted PEM RSA
+            private key (the message says why, never quoting the key).
+    """
     if auth.private_key is not None:
-        key = auth.private_key.get_secret_value()
+        text, where = auth.private_key.get_secret_value(), "auth.private_key"
+        hint = "paste the whole PEM (its BEGIN and END lines included) into auth.private_key in contactpoint.yaml"
     else:
         path = Path(auth.private_key_file or "")
+        where, hint = (
+            f"auth.private_key_file ({path})",
+            "point auth.private_key_file at the connected app's PEM RSA key",
+        )
         try:
-            key = path.read_text(encoding="utf-8")
-        except OSError as err:
-            msg = f"cannot read the JWT private key file {path}: {err.strerror}"
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            reason = err.strerror if isinstance(err, OSError) else "it is not text"
+            msg = f"cannot read the JWT private key file {path}: {reason}"
             raise ConnectorConfigError(msg, hint="fix auth.private_key_file in contactpoint.yaml") from None
+    if "\\n" in text and "\n" not in text.strip():  # a key from an environment variable, its newlines escaped
+        text = text.replace("\\n", "\n")
+    key = _load_rsa(text.strip())
+    if isinstance(key, str):
+        msg = f"the private key in {where} is not a PEM RSA private key: {key}"
+        raise ConnectorConfigError(msg, hint=hint)
+    return key
+
+
+def _jwt_assertion(auth: JwtBearerAuth, login_url: str, *, now: float) -> str:
+    key = _private_key(auth)
     claims = {"iss": auth.client_id, "sub": auth.username, "aud": auth.audience or login_url, "exp": int(now) + 180}
     return jwt.encode(claims, key, algorithm="RS256")
 
@@ -60,7 +104,8 @@ def token_form(config: SalesforceConfig, *, now: float | None = None) -> dict[st
     """Return the form body of the OAuth token request for the configured mode.
 
     Raises:
-        ConnectorConfigError: Session auth has no token request; a key file is unreadable.
+        ConnectorConfigError: Session auth has no token request; a key file is unreadable; the
+            JWT key is not an unencrypted PEM RSA private key.
 
     """
     auth = config.auth

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from core.api.web import page, state_of
-from core.errors import IdentityError
+from core.errors import IdentityError, UsageError
 from core.identity.review import accept_review, reject_review
 from core.identity.review_pairs import review_explanations
 from core.reports.reconcile import ReportOptions, build_report
@@ -67,16 +67,25 @@ def sign_in(request: Request, token: str = "") -> Response:
 
 @router.get("/report", summary="The reconciliation report", response_class=HTMLResponse)
 def report(request: Request, since: str | None = None, *, reveal: bool = False) -> Response:
-    """Render the reconciliation report (not kept as a snapshot: only the CLI's reports make drift)."""
+    """Render the reconciliation report (not kept as a snapshot: only the CLI's reports make drift).
+
+    Raises:
+        HTTPException: 400 when ``since`` names no run.
+    """
     _require_admin(request)
     app = state_of(request)
+    since = (since or "").strip() or None
     options: ReportOptions = getattr(request.app.state, "report_options", ReportOptions())
     options = ReportOptions(
         since_run=since, targets=options.targets, budgets=options.budgets, reveal=reveal, keep=False
     )
     if reveal:
         log.warning("report.revealed", user="admin page", run_id=since)
-    built = build_report(app.store, options)
+    try:
+        built = build_report(app.store, options)
+    except UsageError as err:
+        detail = f"since={since!r} is not a run in the run ledger: since takes a run ID, or leave it out for the runs since the last report"
+        raise HTTPException(status_code=400, detail=f"{detail}; {err.hint}" if err.hint else detail) from None
 
     def body() -> object:
         try:

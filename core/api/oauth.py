@@ -70,7 +70,7 @@ async def authorize_page(request: Request) -> Response:
             status_code=400, detail=f"the site's request is invalid: {err.error}: {err.description or ''}"
         ) from None
     client = grant.client.info
-    scopes = client_scopes(grant.client.get_allowed_scope(oauth_request.payload.scope or ""))
+    scopes = _requested_parts(grant, oauth_request)
     context = {"signed_in": True, "csrf": session.csrf_token, "client": client, "scopes": scopes,
                "params": dict(request.query_params), "days": state_of(request).settings.grant_days}  # fmt: skip
     return page(request, "consent.html", context)
@@ -80,6 +80,22 @@ def client_scopes(scope: str) -> list[str]:
     """The parts a scope string names, in the order of ``Part``."""
     named = set(scope.split())
     return [p.value for p in Part if p.value in named]
+
+
+def _requested_parts(grant: Any, oauth_request: FormRequest) -> list[str]:
+    """The parts of the profile the site asks for and may be granted.
+
+    Raises:
+        HTTPException: 400 when it asks for none (an empty or missing ``scope``).
+    """
+    parts = client_scopes(grant.client.get_allowed_scope(oauth_request.payload.scope or ""))
+    if not parts:
+        allowed = ", ".join(client_scopes(" ".join(grant.client.info.scopes))) or "none"
+        detail = (
+            f"the site's request is invalid: scope names no part of the profile; scope takes one or more of: {allowed}"
+        )
+        raise HTTPException(status_code=400, detail=detail)
+    return parts
 
 
 @router.post("/oauth/authorize", summary="Approve or deny a system's request")
@@ -96,7 +112,7 @@ async def authorize(request: Request) -> Response:
     if oauth_request.payload.data.get("decision") != "approve":
         return _answer(*server.create_authorization_response(oauth_request, grant_user=None, grant=grant))
     app = state_of(request)
-    parts = client_scopes(grant.client.get_allowed_scope(oauth_request.payload.scope or ""))
+    parts = _requested_parts(grant, oauth_request)
     expires = app.store.database.now() + timedelta(days=app.settings.grant_days)
     statement = {"person": session.profile_id, "type": "grant", "source": {"kind": "preference_centre"},
                  "system": grant.client.info.system, "parts": parts, "purposes": [GRANT_PURPOSE.value],

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError, StatementError
 from sqlalchemy.pool import StaticPool
 
 from core.errors import StoreError
@@ -66,33 +66,113 @@ def database_url() -> str:
     return normalise_url(value) if value else DEFAULT_URL
 
 
+_SCHEME = re.compile(r"^([A-Za-z][\w+.-]*:)(/*)(.*)$", re.DOTALL)
+_SECRET_PARAM = re.compile(r"(?i)([?&;](?:[\w.-]*pass(?:word|wd)?|pwd|[\w.-]*secret|[\w.-]*token)=)[^&;#]*")
+_PORT = re.compile(r"^[\w+]+://(?:[^:/]*(?::[^@]*)?@)?(?:\[[^/?]+\]|[^/:?]+)?:(?P<port>[^/?]*)")
+
+
+def _split(text: str) -> tuple[str, str]:
+    """Split a URL into its ``scheme:`` plus slashes and the rest (the whole text when it has no scheme)."""
+    found = _SCHEME.match(text)
+    return (found.group(1) + found.group(2), found.group(3)) if found else ("", text)
+
+
+def _userinfo_end(rest: str) -> int:
+    """Return where the ``@`` ending ``user:password`` is in ``rest`` (the URL after its scheme), or -1.
+
+    The last ``@`` before the query wins, so a password with an unencoded ``@`` or ``/`` is
+    still all password; a ``?`` in the password is told from a query by the ``=`` every
+    query parameter has.
+    """
+    query = rest.find("?")
+    at = rest.rfind("@", 0, query if query >= 0 else len(rest))
+    if at >= 0 or query < 0:
+        return at
+    at = rest.rfind("@")
+    return at if at > query and "=" not in rest[query:at] else -1
+
+
+def _mask_text(text: str) -> str:
+    head, rest = _split(text)
+    at = _userinfo_end(rest)
+    if at >= 0:
+        user, colon, _ = rest[:at].partition(":")
+        if colon:
+            rest = f"{user}:***{rest[at:]}"
+    return head + _SECRET_PARAM.sub(r"\1***", rest)
+
+
 def mask_url(url: str | URL) -> str:
-    """Return the URL with its password replaced by ``***`` (safe to print)."""
-    try:
-        parsed = url if isinstance(url, URL) else make_url(str(url))
-    except ArgumentError:
-        return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
-    return parsed.render_as_string(hide_password=True)
+    """Return the URL with its password replaced by ``***`` (safe to print), whatever its form.
+
+    Masks ``user:password@`` (a password with unencoded ``@``, ``/`` or ``?`` included, and in
+    URLs that do not parse) and query parameters such as ``?password=…``.
+    """
+    text = url.render_as_string(hide_password=True) if isinstance(url, URL) else str(url)
+    return _mask_text(text)
+
+
+def _url_error(message: str, hint: str, url: str) -> StoreError:
+    return StoreError(message, hint=hint, url=mask_url(url))
+
+
+def _check_at_signs(text: str) -> None:
+    """Refuse an unencoded ``@`` in the password: the database would be asked for the wrong host."""
+    head, rest = _split(text)
+    query = rest.find("?")
+    if not head.lower().startswith("sqlite") and rest[: query if query >= 0 else len(rest)].count("@") > 1:
+        msg = f"store URL {mask_url(text)!r} has more than one '@': a password's '@' must be percent-encoded"
+        hint = "write '@' in the password as %40 (':' as %3A, '/' as %2F), e.g. postgresql://cp:pa%40ss@host:5432/contactpoint"
+        raise _url_error(msg, hint, text)
+
+
+def _port_error(text: str) -> StoreError:
+    found = _PORT.match(text)
+    port = found.group("port") if found else ""
+    hint = "give the port as a number, e.g. postgresql://user:password@host:5432/contactpoint"
+    if ":" in port:
+        hint = "put an IPv6 address in brackets, e.g. postgresql://user:password@[::1]:5432/contactpoint"
+    if "@" not in _split(text)[1]:
+        # Without ``user:password@``, what looks like ``host:port`` may be ``user:password``.
+        shown = text.replace(f":{port}", ":***", 1) if port else mask_url(text)
+        msg = f"store URL {shown!r}: the part after the host's ':' is not a port number"
+        return StoreError(msg, hint=hint + " (did you leave out 'user:password@'?)", url=shown)
+    return _url_error(f"store URL {mask_url(text)!r}: the port {port!r} is not a number", hint, text)
 
 
 def _parse(url: str) -> URL:
+    text = normalise_url(url)
+    _check_at_signs(text)
     try:
-        parsed = make_url(normalise_url(url))
-    except ArgumentError as err:
-        msg = f"store URL {mask_url(url)!r} is not a database URL"
-        raise StoreError(
-            msg,
-            hint=f"set {ENV_VAR} to e.g. postgresql://user:password@host:5432/contactpoint or sqlite:///./contactpoint.db",
-        ) from err
+        parsed = make_url(text)
+    except ArgumentError:
+        msg = f"store URL {mask_url(text)!r} is not a database URL"
+        hint = f"set {ENV_VAR} to e.g. postgresql://user:password@host:5432/contactpoint or sqlite:///./contactpoint.db"
+        raise _url_error(msg, hint, text) from None
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise _port_error(text) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         msg = (
             f"store URL {mask_url(parsed)!r} names backend {parsed.get_backend_name()!r}; supported: sqlite, postgresql"
         )
-        raise StoreError(
-            msg,
-            hint=f"set {ENV_VAR} to a postgresql:// URL, or unset it to use the SQLite file",
-        )
+        hint = f"set {ENV_VAR} to a postgresql:// URL, or unset it to use the SQLite file"
+        raise _url_error(msg, hint, text)
     return parsed
+
+
+def _create(url: URL, **kwargs: Any) -> Engine:
+    """``sa.create_engine``, with a driver that is unknown or not installed as a ``StoreError``."""
+    driver = url.get_driver_name()
+    usable = url.set(drivername="sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg")
+    hint = f"use {mask_url(usable)} (psycopg 3 for PostgreSQL, installed with Contactpoint)"
+    try:
+        return sa.create_engine(url, **kwargs)
+    except NoSuchModuleError:
+        msg = f"store URL {mask_url(url)!r} names the driver {driver!r}, which SQLAlchemy does not know"
+        raise StoreError(msg, hint=hint, url=mask_url(url)) from None
+    except ImportError:
+        msg = f"the driver {driver!r} is not installed (store URL {mask_url(url)!r})"
+        raise StoreError(msg, hint=hint, url=mask_url(url)) from None
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -104,12 +184,13 @@ def make_engine(url: str | None = None) -> Engine:
     pinged before use.
 
     Raises:
-        StoreError: The URL cannot be parsed or names an unsupported backend.
+        StoreError: The URL cannot be parsed (its port is not a number, its password holds an
+            unencoded ``@``), or names an unsupported backend or a driver that is not installed.
     """
     parsed = _parse(url or database_url())
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return sa.create_engine(
+    return _create(
         parsed,
         pool_pre_ping=True,
         json_serializer=json_dumps,
@@ -126,7 +207,7 @@ def _sqlite_engine(url: URL) -> Engine:
     if memory:
         kwargs["poolclass"] = StaticPool
         connect_args["check_same_thread"] = False
-    engine = sa.create_engine(url, **kwargs)
+    engine = _create(url, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -150,12 +231,21 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
+def _url_secrets(url: URL) -> list[str]:
+    """The URL's password and the values of its secret query parameters (``?password=…``)."""
+    found = [url.password] if url.password else []
+    for key, value in url.query.items():
+        if _SECRET_PARAM.match(f"?{key}="):
+            found.extend(v for v in ([value] if isinstance(value, str) else value) if v)
+    return found
+
+
 def _describe(err: SQLAlchemyError, url: URL) -> tuple[str, str]:
     """Return (message, hint) for a database error, without secrets."""
     cause = err.orig if isinstance(err, StatementError) and err.orig is not None else err
     text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-    if url.password:
-        text = text.replace(url.password, "***")
+    for secret in _url_secrets(url):
+        text = text.replace(secret, "***")
     text = redact_text(text)
     where = mask_url(url)
     lowered = text.lower()
