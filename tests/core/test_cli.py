@@ -123,3 +123,15 @@ def test_options_that_do_not_go_together_are_usage_mistakes_exit_2(tmp_path):
     explained = CliRunner().invoke(app, ["identity", "resolve", "--store", "--explain-out", "f.jsonl"])
     assert "--explain-out only go with a FILE" in explained.stderr
     assert not (tmp_path / "s.db").exists()  # refused before anything was opened
+
+
+def test_the_project_init_writes_reads_the_exports_times_in_the_zone_its_mapping_reads_them(tmp_path):
+    import yaml
+
+    result = CliRunner().invoke(app, ["init", "--path", str(tmp_path / "contactpoint.yaml")])
+    assert result.exit_code == 0, result.output
+    project = yaml.safe_load((tmp_path / "contactpoint.yaml").read_text(encoding="utf-8"))
+    export = project["systems"]["crm_export"]
+    mapping = yaml.safe_load((tmp_path / export["mapping"]).read_text(encoding="utf-8"))
+    (stream,) = export["settings"]["streams"]
+    assert stream["timezone"] == mapping["defaults"]["timezone"]  # a time without an offset is one time, not two
