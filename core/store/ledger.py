@@ -296,6 +296,22 @@ class Ledger(Repository):
             states[survivor] = compute_state(survivor, [e.statement for e in entries], at=moment, mode=mode)
         return {p: states[survivor_of[p]] for p in given}
 
+    def stated_since(self, since: datetime) -> list[str]:
+        """Return the profiles with a statement recorded at or after ``since`` that no sync observed.
+
+        The person's own (preference centre) or made on their behalf; merged-away profiles are
+        followed to where they live now. A sync must decide them again: what they stated takes effect at the next run (observations, which a
+        run records while it decides, are already the result of deciding).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        c = _ENTRIES.c
+        query = sa.select(c.chain).where(c.recorded_at >= since, c.source != "observation").distinct()
+        with self._db.connection() as conn:
+            chains = sorted(conn.execute(query).scalars())
+        return sorted({self._aliases.resolve(chain) for chain in chains})
+
     def people(self) -> list[str]:
         """Return every profile ID that has a chain (merged-away ones included), sorted."""
         with self._db.connection() as conn:

@@ -14,16 +14,37 @@ protections (suppression flags, quiet hours, caps) always pass
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from core.ledger import Mode, part_of_source
+from core.canonical import Channel, Consent, ConsentStatus, RecordRef
+from core.ledger import ConsentChoice, Mode, part_of_source
 from core.ledger.observations import observation_from_consent
 from core.ledger.state import LedgerState
 from core.mapping.writeback import Writeback
 from core.policy import PolicyInput
 from core.store import Store
 
-__all__ = ["LedgerPermits", "observe"]
+__all__ = ["LedgerPermits", "observe", "with_stated_consents"]
+
+
+def with_stated_consents(person: PolicyInput, state: LedgerState) -> PolicyInput:
+    """``person`` with the consents they withdrew in their ledger (not observed in a system) among their consents.
+
+    The policies then treat an opt-out in the preference centre like one in any system: an
+    email marketing consent withdrawn there suppresses email marketing everywhere, naming
+    the statement (``ledger/preference_centre/st_…``) as the evidence.
+    """
+    stated = []
+    for (channel, purpose), decided in state.consents.items():
+        if decided.source == "observation" or decided.value != ConsentChoice.WITHDRAWN:
+            continue
+        if channel.value not in Channel.__members__.values():
+            continue  # a ledger channel no system's consent names (ads)
+        source = RecordRef(system="ledger", stream=decided.source, source_id=decided.statement_id)
+        stated.append(Consent(source=source, channel=Channel(channel.value), purpose=purpose.value,
+                              status=ConsentStatus.DENIED, at=decided.at))  # fmt: skip
+    return replace(person, consents=[*person.consents, *stated]) if stated else person
 
 
 def observe(store: Store, inputs: Mapping[str, PolicyInput]) -> int:

@@ -22,7 +22,7 @@ from core.ledger import Mode
 from core.policy import PolicyInput, PolicyResult, PolicySet
 from core.store import AlertInput, DecisionInput, Store
 from core.store.database import chunked
-from core.sync.consent import observe
+from core.sync.consent import observe, with_stated_consents
 from core.sync.views import policy_inputs
 
 __all__ = ["CHUNK", "Decided", "decide", "values_of"]
@@ -119,6 +119,8 @@ def _decide_chunk(
     decisions: list[DecisionInput] = []
     alerts: list[AlertInput] = []
     for pid, person in inputs.items():
+        if pid in states:
+            person = with_stated_consents(person, states[pid])
         result = policies.evaluate(person, now=now) if policies is not None else None
         explanation = result.to_json() if result is not None else {}
         values = values_of(person, result)

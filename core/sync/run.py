@@ -168,7 +168,9 @@ def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) ->
     """The profiles to decide.
 
     The resolved people's, those of changed records that are not people (looked up
-    ``LOOKUP`` at a time as the changed rows stream by), those due, those with writes to retry.
+    ``LOOKUP`` at a time as the changed rows stream by), those due, those with something new
+    in their ledger (a preference-centre change, a statement made on their behalf), those with
+    writes to retry.
     """
     affected = set(resolved.affected)
     others: list[_Key] = []
@@ -180,6 +182,7 @@ def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) ->
             others.clear()
     affected.update(*store.identifiers.profiles_of(others).values())
     affected |= set(store.decisions.due(now))
+    affected |= set(store.ledger.stated_since(since))  # a customer's own change takes effect at the next run
     failed = [_Key(f.system, f.stream, f.source_id) for f in store.writeback.failures()]
     affected |= set(store.links.profiles_of(failed).values())
     return affected

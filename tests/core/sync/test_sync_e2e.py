@@ -180,6 +180,29 @@ def test_a_revoked_grant_stops_personal_writes_there_while_protections_and_quiet
     assert contact["Contactpoint_Quiet_Hours__c"] == "21:00-08:00 Europe/Stockholm"
 
 
+def test_an_opt_out_in_the_preference_centre_reaches_every_system_at_the_next_run(env, tmp_path):
+    """Nothing changed in any system: the statement alone makes the person due, and it suppresses everywhere."""
+    synced, _ = env
+    with open_store(synced.url) as store:
+        decided = store.decisions.get(store.profiles.active())
+    state = synced.vendor_state()
+    in_mixpanel = {p.get("contactpoint_profile_id") for p in state["mixpanel"].values()}
+    pid = next(p for p, v in sorted(decided.items()) if not v.get("suppression.marketing") and p in in_mixpanel)
+    statement = {"person": pid, "type": "consent", "source": {"kind": "preference_centre"}, "channel": "email",
+                 "purpose": "marketing", "status": "withdrawn"}  # fmt: skip
+    file = tmp_path / "opt-out.json"
+    file.write_text(json.dumps(statement), encoding="utf-8")
+    recorded = synced.cli_store("ledger", "record", str(file))
+    assert recorded.exit_code == 0, recorded.output
+    summary = synced.sync()
+    assert not summary["identity"]["mode"].startswith("batch"), summary["identity"]  # no full re-resolve
+    with open_store(synced.url) as store:
+        values = store.decisions.get([pid])[pid]
+    assert values["suppression.marketing"] is True and "unsubscribed_anywhere" in values["suppression.reasons"]
+    mixpanel = [p for p in synced.vendor_state()["mixpanel"].values() if p.get("contactpoint_profile_id") == pid]
+    assert mixpanel and all(p["contactpoint_suppressed"] is True for p in mixpanel)
+
+
 def test_the_human_summary_is_plain_words_and_tables_on_stdout(env):
     synced, _ = env
     result = synced.cli("sync", "run")
