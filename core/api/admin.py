@@ -4,16 +4,22 @@
     GET  /admin/report               the reconciliation report (masked personal values; ``?reveal=1`` is logged)
     GET  /admin/review               the open review pairs, each field's contribution, accept / reject
     POST /admin/review/{id}          accept (merge pins) or reject (split pins) one pair; CSRF checked
+    POST /admin/sign-out             end the admin session (CSRF checked) and clear the cookie
 
-The admin token comes from ``CONTACTPOINT_ADMIN_TOKEN`` or is made at start; the session
-cookie holds its hash (HttpOnly, SameSite=Strict), and every form carries a CSRF token
-derived from it, checked in constant time.
+The admin token comes from ``CONTACTPOINT_ADMIN_TOKEN`` or is made at start. Each sign-in
+makes its own session cookie, ``issued.nonce.mac`` (HMAC of the admin token), HttpOnly,
+SameSite=Strict, Secure over https, good for 12 hours (Max-Age, and checked here too);
+every form carries a CSRF token derived from the session, checked in constant time.
+Signing out forgets the session until the server restarts (its cookie is refused), and
+its 12 hours end it anyway.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+from datetime import timedelta
 from typing import Annotated
 
 import structlog
@@ -34,6 +40,7 @@ log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/admin", tags=["admin"])
 ADMIN_COOKIE = "cp_admin"
 ADMIN_TOKEN_ENV = "CONTACTPOINT_ADMIN_TOKEN"
+ADMIN_SESSION = timedelta(hours=12)
 
 
 def _digest(token: str, purpose: str) -> str:
@@ -47,11 +54,31 @@ def _token(request: Request) -> str:
     return token
 
 
+def _signed_out(request: Request) -> set[str]:
+    if not hasattr(request.app.state, "admin_signed_out"):
+        request.app.state.admin_signed_out = set()
+    found: set[str] = request.app.state.admin_signed_out
+    return found
+
+
+def _session_nonce(request: Request, token: str) -> str | None:
+    """The nonce of a valid, unexpired, not signed-out admin session cookie, or None."""
+    issued, _, rest = request.cookies.get(ADMIN_COOKIE, "").partition(".")
+    nonce, _, mac = rest.partition(".")
+    if not issued.isdigit() or not nonce or not hmac.compare_digest(mac, _digest(token, f"session:{issued}:{nonce}")):
+        return None
+    now = state_of(request).store.database.now().timestamp()
+    if not 0 <= now - int(issued) < ADMIN_SESSION.total_seconds() or nonce in _signed_out(request):
+        return None
+    return nonce
+
+
 def _require_admin(request: Request) -> str:
     token = _token(request)
-    if not hmac.compare_digest(request.cookies.get(ADMIN_COOKIE, ""), _digest(token, "session")):
+    nonce = _session_nonce(request, token)
+    if nonce is None:
         raise HTTPException(status_code=401, detail="not signed in: open the admin link `contactpoint serve` printed")
-    return _digest(token, "csrf")
+    return _digest(token, f"csrf:{nonce}")
 
 
 @router.get("/sign-in", summary="Open an admin session with the admin token")
@@ -60,8 +87,28 @@ def sign_in(request: Request, token: str = "") -> Response:
     expected = _token(request)
     if not token or not hmac.compare_digest(token, expected):
         raise HTTPException(status_code=403, detail="this admin link is not valid here")
+    issued, nonce = int(state_of(request).store.database.now().timestamp()), secrets.token_urlsafe(16)
+    value = f"{issued}.{nonce}.{_digest(expected, f'session:{issued}:{nonce}')}"
     response = RedirectResponse("/admin/report", status_code=303)
-    response.set_cookie(ADMIN_COOKIE, _digest(expected, "session"), httponly=True, samesite="strict", path="/admin")
+    response.set_cookie(
+        ADMIN_COOKIE, value, max_age=int(ADMIN_SESSION.total_seconds()), httponly=True, samesite="strict",
+        secure=request.url.scheme == "https", path="/admin",
+    )  # fmt: skip
+    return response
+
+
+@router.post("/sign-out", summary="End the admin session")
+def sign_out(request: Request, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Forget the session (its cookie is refused from now on) and clear the cookie."""
+    csrf = _require_admin(request)
+    if not csrf_token or not hmac.compare_digest(csrf_token, csrf):
+        raise HTTPException(status_code=403, detail="the form's CSRF token is missing or wrong: reload the page")
+    nonce = _session_nonce(request, _token(request))
+    if nonce is not None:
+        _signed_out(request).add(nonce)
+    response = RedirectResponse("/ledger/", status_code=303)
+    response.delete_cookie(ADMIN_COOKIE, path="/admin", secure=request.url.scheme == "https", httponly=True,
+                           samesite="strict")  # fmt: skip
     return response
 
 

@@ -2,7 +2,10 @@
 
     GET  /oauth/authorize    the person (signed in to the preference centre) sees what a system asks for
     POST /oauth/authorize    approve (a signed grant statement) or deny; back to the system with a code or an error
-    POST /oauth/token        the system exchanges the code (client_secret_basic or _post; PKCE when it started one)
+    POST /oauth/token        the system exchanges the code (client_secret_basic or _post; PKCE S256 when it started one)
+
+The approval form carries the request it shows sealed (signed with the ledger key, bound
+to the session, 10 minutes): what is approved is what was shown, whatever the form posts.
     GET  /api/v1/me          the granted parts of the profile and ledger, read with the bearer token
 
 A token reads only its scopes, and only while the ledger grants them: 401 after
@@ -11,8 +14,10 @@ revocation or expiry.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import ResourceProtector
@@ -20,14 +25,21 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from core.api.oauth_server import GRANT_PURPOSE, FormRequest, LedgerAuthorizationServer, LedgerTokenValidator, ReadToken
-from core.api.web import page, require_csrf, require_session, session_of, state_of
+from core.api.web import AppState, page, require_csrf, require_session, session_of, state_of
 from core.ledger.service import record_statements
-from core.ledger.statements import iso
+from core.ledger.signing import b64decode, b64encode
+from core.ledger.statements import iso, parse_time
 from core.ledger.vocabulary import Part, part_of_source
+from core.store.ledger_access import Session, secret_hash
+from core.store.types import canonical_json
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["oauth"])
+SEAL_MINUTES = 10
+"""How long the approval form shown to the person stays good."""
+_REQUEST_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
+                   "code_challenge_method")  # fmt: skip
 
 
 def _server(request: Request) -> LedgerAuthorizationServer:
@@ -43,6 +55,37 @@ async def _oauth_request(request: Request) -> FormRequest:
     if request.method == "POST":
         data.update({k: str(v) for k, v in (await request.form()).items()})
     return FormRequest(request.method, str(request.url), request.headers, data)
+
+
+def _seal(app: AppState, session: Session, params: dict[str, str]) -> str:
+    """The authorization request as shown, signed and bound to the session: the approval form's only copy of it."""
+    expires = app.store.database.now() + timedelta(minutes=SEAL_MINUTES)
+    claims = {"params": params, "person": session.profile_id, "csrf": secret_hash(session.csrf_token),
+              "expires_at": iso(expires)}  # fmt: skip
+    signature = app.keyring().require_signing().signature(claims)
+    return f"{b64encode(canonical_json(claims).encode())}.{signature['key_id']}.{signature['value']}"
+
+
+def _unseal(app: AppState, session: Session, sealed: str) -> dict[str, str]:
+    """Return the request the person was shown, when its seal holds for this session and has not expired.
+
+    Raises:
+        HTTPException: 400 when it was changed, is another session's, or expired.
+    """
+    refused = HTTPException(
+        status_code=400, detail="this approval form was changed or has expired: go back to the site and start again"
+    )
+    try:
+        text, key_id, value = sealed.split(".")
+        claims: dict[str, Any] = json.loads(b64decode(text))
+    except (ValueError, json.JSONDecodeError):
+        raise refused from None
+    problem = app.keyring().check({"key_id": key_id, "value": value}, claims)
+    if problem or claims.get("person") != session.profile_id or claims.get("csrf") != secret_hash(session.csrf_token):
+        raise refused
+    if parse_time(str(claims.get("expires_at"))) <= app.store.database.now():
+        raise refused
+    return {str(k): str(v) for k, v in dict(claims.get("params") or {}).items()}
 
 
 def _answer(status: int, body: Any, headers: list[tuple[str, str]]) -> Response:
@@ -71,9 +114,13 @@ async def authorize_page(request: Request) -> Response:
         ) from None
     client = grant.client.info
     scopes = _requested_parts(grant, oauth_request)
+    params = {k: v for k in _REQUEST_PARAMS if (v := request.query_params.get(k))}
     context = {"signed_in": True, "csrf": session.csrf_token, "client": client, "scopes": scopes,
-               "params": dict(request.query_params), "days": state_of(request).settings.grant_days}  # fmt: skip
-    return page(request, "consent.html", context)
+               "oauth_request": _seal(state_of(request), session, params),
+               "days": state_of(request).settings.grant_days}  # fmt: skip
+    redirect = urlsplit(params.get("redirect_uri") or client.redirect_uris[0])
+    # The approval answers with a redirect to the site: a browser checks form-action against it too.
+    return page(request, "consent.html", context, form_to=f"{redirect.scheme}://{redirect.netloc}")
 
 
 def client_scopes(scope: str) -> list[str]:
@@ -102,8 +149,11 @@ def _requested_parts(grant: Any, oauth_request: FormRequest) -> list[str]:
 async def authorize(request: Request) -> Response:
     """Record the grant (approve) and send the person back with a code, or back with access_denied."""
     session = require_session(request)
-    oauth_request = await _oauth_request(request)
-    require_csrf(session, oauth_request.payload.data.get("csrf_token"))
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    require_csrf(session, form.get("csrf_token"))
+    shown = _unseal(state_of(request), session, form.get("oauth_request", ""))  # never the form's own fields
+    data = {**shown, "csrf_token": form.get("csrf_token", ""), "decision": form.get("decision", "")}
+    oauth_request = FormRequest("POST", str(request.url.replace(query="")), request.headers, data)
     server = _server(request)
     try:
         grant = server.get_consent_grant(oauth_request, end_user=session.profile_id)

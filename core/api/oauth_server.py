@@ -7,6 +7,10 @@ code the system exchanges gives an access token bound to that grant. A token wor
 only while the ledger still grants its scopes to its system: revoking the grant (in
 the preference centre or by any statement) makes it fail at once, as does expiry.
 
+PKCE is S256 only (``S256Only``); the request the person approves is the one they were
+shown (``core.api.oauth`` signs it into the approval form). A code presented a second
+time revokes the tokens it gave (RFC 6749 §4.1.2).
+
 Authlib does the protocol (request checks, client authentication, PKCE, error
 answers); this module only tells it where clients, codes and tokens live.
 """
@@ -21,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request, TokenMixin, grants
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -30,7 +35,7 @@ from core.store import Store
 from core.store.ledger_access import secret_hash
 from core.store.oauth import ClientInfo, CodeInfo, TokenInfo
 
-__all__ = ["GRANT_PURPOSE", "LedgerAuthorizationServer", "LedgerTokenValidator", "FormRequest", "ReadToken"]
+__all__ = ["GRANT_PURPOSE", "FormRequest", "LedgerAuthorizationServer", "LedgerTokenValidator", "ReadToken", "S256Only"]
 
 GRANT_PURPOSE = Purpose.PERSONALISATION
 """The purpose a grant made through OAuth approval names: the system reads to serve the person."""
@@ -130,8 +135,10 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
 
     def query_authorization_code(self, code: str, client: _Client) -> _Code | None:
         """Authlib's ``query_authorization_code`` hook."""
-        info = self.server.store.oauth.take_code(code, client.get_client_id())  # used up here: one exchange only
-        if info is None:
+        store: Store = self.server.store
+        info = store.oauth.take_code(code, client.get_client_id())  # used up here: one exchange only
+        if info is None:  # a used code shown again may be stolen: what it gave stops (RFC 6749 §4.1.2)
+            store.ledger_access.revoke_tokens_of_used_code(code, client.get_client_id())
             return None
         self.request.ledger_code = info
         return _Code(info, info.code_challenge, info.code_challenge_method)
@@ -144,13 +151,28 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         return authorization_code.info.profile_id
 
 
+class S256Only(CodeChallenge):  # type: ignore[misc]
+    """PKCE with S256 only: a challenge with ``plain`` or no method is refused (``invalid_request``)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        """Refuse a challenge whose method is not S256, then let Authlib check the rest."""
+        data = grant.request.payload.data
+        if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
+            description = "code_challenge_method must be S256 (plain, or none, is not accepted)"
+            raise InvalidRequestError(description)
+        super().validate_code_challenge(grant, redirect_uri)
+
+
 class LedgerAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     """Authlib's authorization server over the store: clients, codes and tokens in ``store.oauth``."""
 
     def __init__(self, store: Store) -> None:
         super().__init__(scopes_supported=SCOPES)
         self.store = store
-        self.register_grant(_CodeGrant, [CodeChallenge(required=False)])
+        self.register_grant(_CodeGrant, [S256Only(required=False)])
         self.register_token_generator(
             "default",
             BearerTokenGenerator(access_token_generator=lambda *a, **k: secrets.token_urlsafe(32),

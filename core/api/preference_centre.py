@@ -21,12 +21,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from core.api.forms import (
+    GRANTABLE,
+    FormRefused,
+    check_topic,
+    read_consents,
+    read_grant,
+    read_preferences,
+    read_system,
+)
 from core.api.web import COOKIE, AppState, page, require_csrf, require_session, session_of, state_of
+from core.api.wording import history_rows, plain_time
 from core.ledger.errors import StatementRejected
 from core.ledger.links import LinkRefused, read_link_token
 from core.ledger.service import export_person, record_statements
 from core.ledger.statements import iso
-from core.ledger.vocabulary import ConsentChoice, LedgerChannel, Part, Purpose, Stance
+from core.ledger.vocabulary import LedgerChannel, Purpose, Stance
 from core.store.ledger_access import LinkUse, Session
 
 __all__ = ["router"]
@@ -38,7 +48,6 @@ _REFUSED = {
     LinkUse.EXPIRED: "This sign-in link has expired. Ask for a new one.",
     LinkUse.UNKNOWN: "This sign-in link is not known here. Ask for a new one.",
 }
-GRANTABLE = [p for p in Part if p is not Part.PROTECTIONS]
 
 
 def _record(app: AppState, session: Session, items: list[dict[str, Any]]) -> None:
@@ -48,8 +57,8 @@ def _record(app: AppState, session: Session, items: list[dict[str, Any]]) -> Non
     bodies = [{"person": session.profile_id, "source": source, **item} for item in items]
     try:
         record_statements(app.store, bodies, keyring=app.keyring(), sign=True)
-    except StatementRejected as err:
-        raise HTTPException(status_code=400, detail="; ".join(err.problems)) from None
+    except StatementRejected as err:  # the forms are read first; this is the ledger's last word
+        raise FormRefused([problem.split(": ", 1)[-1] for problem in err.problems]) from None
 
 
 def _done(what: str) -> RedirectResponse:
@@ -102,8 +111,15 @@ def _holdings(app: AppState, profile_id: str) -> dict[str, dict[str, Any]]:
 
 
 def _systems(app: AppState, holdings: dict[str, Any], grants: list[dict[str, Any]]) -> list[str]:
+    """The systems the page lists: those holding a record or value, those granted, and registered clients."""
     known = set(holdings) | {g["system"] for g in grants} | {c.system for c in app.store.oauth.clients()}
     return sorted(known - {"contactpoint"})
+
+
+def _listed_systems(app: AppState, profile_id: str) -> list[str]:
+    """The systems the person's page lists (the only ones its forms offer)."""
+    grants = app.store.ledger.state_in_force(profile_id, mode=app.settings.mode).to_json()["grants"]
+    return _systems(app, _holdings(app, profile_id), grants)
 
 
 @router.get("/", response_class=HTMLResponse, summary="The person's preference centre")
@@ -117,43 +133,24 @@ def centre(request: Request, saved: str | None = None) -> HTMLResponse:
     state = app.store.ledger.state_in_force(session.profile_id, mode=app.settings.mode)
     holdings = _holdings(app, session.profile_id)
     data = state.to_json()
-    history = [e.statement.body for e in reversed(app.store.ledger.history(session.profile_id))][:100]
+    history = history_rows(app.store.ledger.history(session.profile_id))
     context = {
         "signed_in": True, "saved": saved, "csrf": session.csrf_token, "profile_id": session.profile_id,
         "holdings": holdings, "state": data, "prefs": state.preferences, "systems": _systems(app, holdings, data["grants"]),
         "channels": list(LedgerChannel), "purposes": list(Purpose), "parts": GRANTABLE,
         "consents": {f"{c['channel']}/{c['purpose']}": c for c in data["consents"]}, "history": history,
-        "session_ends": iso(session.expires_at),
+        "session_ends": plain_time(session.expires_at),
     }  # fmt: skip
     return page(request, "centre.html", context)
 
 
 @router.post("/preferences", summary="Set communication preferences")
-def set_preferences(
-    request: Request,
-    csrf_token: Csrf = None,
-    preferred_channel: Annotated[str, Form()] = "",
-    quiet_start: Annotated[str, Form()] = "",
-    quiet_end: Annotated[str, Form()] = "",
-    timezone: Annotated[str, Form()] = "",
-    weekly_cap: Annotated[str, Form()] = "",
-    never_call: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    """Record a statement for each preference that changed."""
+async def set_preferences(request: Request) -> RedirectResponse:
+    """Record a statement for each preference that changed; a value the form never offers is refused (400)."""
+    form = await request.form()
     app, session = state_of(request), require_session(request)
-    require_csrf(session, csrf_token)
+    require_csrf(session, str(form.get("csrf_token") or ""))
     current = app.store.ledger.state_in_force(session.profile_id).preferences.writeback_values()
-    quiet = (
-        {"start": quiet_start, "end": quiet_end, "timezone": timezone}
-        if quiet_start and quiet_end and timezone
-        else None
-    )
-    wanted: dict[str, Any] = {
-        "preferred_channel": preferred_channel or None,
-        "quiet_hours": quiet,
-        "weekly_cap": int(weekly_cap) if weekly_cap.strip().isdigit() else None,
-        "never_call": never_call == "on",
-    }
     held = {
         "preferred_channel": current["ledger.preferred_channel"],
         "quiet_hours": None if current["ledger.quiet_hours"] is None else {
@@ -162,6 +159,7 @@ def set_preferences(
         "weekly_cap": current["ledger.weekly_cap"],
         "never_call": current["ledger.never_call"],
     }  # fmt: skip
+    wanted = read_preferences({k: str(v) for k, v in form.items()}, held)
     changed = [{"type": "preference", "name": k, "value": v} for k, v in wanted.items() if held[k] != v]
     _record(app, session, changed)
     return _done("preferences")
@@ -173,13 +171,13 @@ async def set_consents(request: Request) -> RedirectResponse:
     form = await request.form()
     app, session = state_of(request), require_session(request)
     require_csrf(session, str(form.get("csrf_token") or ""))
+    answers = read_consents({k: str(v) for k, v in form.multi_items()})
     state = app.store.ledger.state_in_force(session.profile_id)
-    items = []
-    for channel in LedgerChannel:
-        for purpose in Purpose:
-            answer = str(form.get(f"consent__{channel.value}__{purpose.value}") or "")
-            if answer in ConsentChoice.__members__.values() and state.consent(channel, purpose) != answer:
-                items.append({"type": "consent", "channel": channel.value, "purpose": purpose.value, "status": answer})
+    items = [
+        {"type": "consent", "channel": channel, "purpose": purpose, "status": status}
+        for channel, purpose, status in answers
+        if state.consent(LedgerChannel(channel), Purpose(purpose)) != status
+    ]
     _record(app, session, items)
     return _done("consents")
 
@@ -192,22 +190,23 @@ def set_interest(
     app, session = state_of(request), require_session(request)
     require_csrf(session, csrf_token)
     if stance not in Stance.__members__.values():
-        raise HTTPException(status_code=400, detail=f"stance {stance!r} is not one of interested, avoid, neutral")
-    _record(app, session, [{"type": "interest", "topic": topic.strip().lower(), "stance": stance}])
+        raise FormRefused(["stance: takes interested, avoid or no longer either (neutral)"])
+    _record(app, session, [{"type": "interest", "topic": check_topic(topic), "stance": stance}])
     return _done("interests")
 
 
 @router.post("/grants", summary="Grant a system named parts of the profile for named purposes")
 async def grant(request: Request) -> RedirectResponse:
-    """Record a grant, expiring after the configured number of days."""
+    """Record a grant to a system the page lists, expiring after the configured number of days."""
     form = await request.form()
     app, session = state_of(request), require_session(request)
     require_csrf(session, str(form.get("csrf_token") or ""))
-    parts = [str(p) for p in form.getlist("parts")]
-    purposes = [str(p) for p in form.getlist("purposes")]
+    system, parts, purposes = read_grant(
+        str(form.get("system") or ""), [str(p) for p in form.getlist("parts")],
+        [str(p) for p in form.getlist("purposes")], systems=_listed_systems(app, session.profile_id),
+    )  # fmt: skip
     expires = app.store.database.now() + timedelta(days=app.settings.grant_days)
-    item = {"type": "grant", "system": str(form.get("system") or ""), "parts": parts, "purposes": purposes,
-            "expires_at": iso(expires)}  # fmt: skip
+    item = {"type": "grant", "system": system, "parts": parts, "purposes": purposes, "expires_at": iso(expires)}
     _record(app, session, [item])
     return _done("grants")
 
@@ -217,6 +216,7 @@ def revoke(request: Request, csrf_token: Csrf = None, system: Annotated[str, For
     """Record a revocation of the system's grants; its access tokens stop working at once."""
     app, session = state_of(request), require_session(request)
     require_csrf(session, csrf_token)
+    system = read_system(system, systems=_listed_systems(app, session.profile_id))
     _record(app, session, [{"type": "revoke", "system": system}])
     clients = [c.client_id for c in app.store.oauth.clients() if c.system == system]
     if clients:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.resources import files
 from typing import Any
 
@@ -17,9 +18,11 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from core.api.wording import plain_time
 from core.ledger.service import keyring_for
 from core.ledger.settings import LedgerSettings
 from core.ledger.signing import Keyring
+from core.ledger.statements import parse_time
 from core.store import Store
 from core.store.ledger_access import Session
 
@@ -36,6 +39,13 @@ __all__ = [
 
 COOKIE = "cp_ledger_session"
 templates = Jinja2Templates(directory=str(files("core.api").joinpath("templates")))
+
+
+def _plain_time(value: str | datetime) -> str:
+    return plain_time(value if isinstance(value, datetime) else parse_time(value))
+
+
+templates.env.filters["plain_time"] = _plain_time
 
 
 @dataclass
@@ -86,13 +96,20 @@ def require_csrf(session: Session, token: str | None) -> None:
         )
 
 
-def page(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
-    """Render a template into an HTML response (no caching: pages hold personal data)."""
+def page(
+    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200, form_to: str | None = None
+) -> HTMLResponse:
+    """Render a template into an HTML response (no caching: pages hold personal data).
+
+    Forms post only to this site (CSP ``form-action 'self'``); ``form_to`` adds one origin
+    a form's answer may redirect to (the OAuth approval goes back to the site that asked).
+    """
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
+    form_action = "'self'" + (f" {form_to}" if form_to else "")
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'"
+        f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action {form_action}; frame-ancestors 'none'"
     )
     return response

@@ -1,6 +1,6 @@
 """``contactpoint ledger ...``: the customer's own ledger of consents, preferences and grants.
 
-contactpoint ledger record FILE|-                  record statements (JSON object or list), all or none
+contactpoint ledger record FILE|- --reason TEXT    record what a customer said (JSON object or list), all or none
 contactpoint ledger show PERSON [--json] [--at T]  the state in force and the history with sources
 contactpoint ledger export PERSON [--out FILE]     a signed, portable JSON document of the whole ledger
 contactpoint ledger import FILE [--person P] [--trust-key KEY_ID]
@@ -21,10 +21,18 @@ import typer
 from rich.table import Table
 
 from core.commands.common import console, errors_to_exit, print_json
+from core.commands.report_cmd import current_user
 from core.commands.store_cmd import UrlOption
 from core.config import find_project, load_project
 from core.errors import UsageError
-from core.ledger.service import export_person, import_document, keyring_for, person_of, record_statements, sign_in_link
+from core.ledger.service import (
+    export_person,
+    import_document,
+    keyring_for,
+    person_of,
+    record_for_customer,
+    sign_in_link,
+)
 from core.ledger.settings import KEY_ENV, LedgerSettings
 from core.ledger.signing import SigningKey, generate_key_text
 from core.ledger.statements import iso, parse_time
@@ -76,14 +84,24 @@ def _read_file(path: Path) -> str:
 
 def record_command(
     source: Annotated[str, typer.Argument(help="A JSON file of one statement or a list, or - for standard input.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why you record this for the customer (a call, a letter); shown to them.")
+    ],
     url: UrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record statements: each is checked against the schema first; one bad statement records none."""
+    """Record what a customer said, on their behalf: with your user and --reason; one bad statement records none.
+
+    Only ``customer`` statements: the preference centre's own (signed) and a sync's
+    observations are not written here.
+    """
     with errors_to_exit():
+        if not reason.strip():
+            msg = "--reason is empty"
+            raise UsageError(msg, hint="say why you record this, e.g. --reason 'phoned on 2 May, ticket 4411'")
         data = _read_json(source)
         with open_store(url) as store:
-            recorded = record_statements(store, data)
+            recorded = record_for_customer(store, data, by=current_user() or "unknown", reason=reason.strip())
     rows = [{"statement_id": e.statement.statement_id, "person": e.chain, "seq": e.seq} for e in recorded.entries]
     if as_json:
         print_json({"recorded": rows, "skipped": recorded.skipped})
@@ -110,6 +128,8 @@ def _describe(body: dict[str, Any]) -> str:
 def _source(body: dict[str, Any]) -> str:
     source = body["source"]
     text = str(source["kind"])
+    if source.get("reason"):
+        text += f" by {source.get('by')}: {source['reason']}"
     if source.get("system"):
         text += f" ({source.get('record') or source['system']})"
     if body.get("signature"):

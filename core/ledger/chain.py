@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from core.ledger.statements import Statement, iso
+from core.ledger.vocabulary import SourceKind
 from core.store.types import content_hash
 
 __all__ = ["GENESIS", "Break", "LedgerEntry", "check_chain", "entry_hash"]
@@ -81,6 +82,8 @@ def _problem(
         return "its content does not match its hash (changed after it was recorded)"
     if entry.statement.signed:
         return check_signature(entry.statement)
+    if entry.statement.source is SourceKind.PREFERENCE_CENTRE:
+        return "a preference_centre statement without a signature (the preference centre signs all it records)"
     return None
 
 

@@ -2,6 +2,7 @@
 
 keyring_for(store, settings)                     the signing key and every public key known here
 record_statements(store, data, keyring=, sign=)  check, (sign,) record: all or nothing
+record_for_customer(store, data, by=, reason=)   what `ledger record` does: an operator records for the customer
 sign_in_link(store, settings, person)            a signed, expiring, single-use link to the preference centre
 export_person(store, settings, person)           the signed, portable document of one person's ledger
 import_document(store, settings, document, ...)  bring a ledger from another installation
@@ -17,10 +18,12 @@ from typing import Any
 
 from core.errors import IdentityError
 from core.ledger.documents import ReadDocument, export_document, read_document
+from core.ledger.errors import StatementRejected
 from core.ledger.links import make_link_token
 from core.ledger.settings import LedgerSettings
 from core.ledger.signing import Keyring
-from core.ledger.statements import Statement, parse_statements
+from core.ledger.statements import Statement, iso, parse_statements
+from core.ledger.vocabulary import SourceKind
 from core.store import Store
 from core.store.ledger import Recorded
 
@@ -29,12 +32,19 @@ __all__ = [
     "import_document",
     "keyring_for",
     "person_of",
+    "record_for_customer",
     "record_statements",
     "sign_in_link",
     "sign_statements",
 ]
 
 _PERSON_HINT = "give a profile ID (cp_…) that `contactpoint identity explain` knows"
+FUTURE_LEEWAY = timedelta(minutes=5)
+"""How far ahead of the store's clock an operator's ``at`` may be (clock skew), no further."""
+_ONLY_WRITTEN_BY = {
+    SourceKind.PREFERENCE_CENTRE: "only the preference centre writes these (signed, as the customer's own)",
+    SourceKind.OBSERVATION: "only a sync writes these (what it observed in a system)",
+}
 
 
 def person_of(store: Store, ref: str) -> str:
@@ -86,6 +96,54 @@ def record_statements(store: Store, data: Any, *, keyring: Keyring | None = None
     ring = keyring or Keyring()
     key = ring.require_signing()
     return store.ledger.record(sign_statements(statements, ring), keys={key.key_id: key.public_key})
+
+
+def _operator_problems(statements: list[Statement], *, single: bool, now: datetime) -> list[str]:
+    problems = []
+    for index, statement in enumerate(statements):
+        head = "statement" if single else f"statements[{index}]"
+        if statement.source in _ONLY_WRITTEN_BY:
+            problems.append(
+                f"{head}.source.kind: {statement.source.value!r} is not for `ledger record`: "
+                f"{_ONLY_WRITTEN_BY[statement.source]}; record what the customer told you as 'customer'"
+            )
+        if statement.at > now + FUTURE_LEEWAY:
+            problems.append(f"{head}.at: {iso(statement.at)} is in the future (now {iso(now)}); give when it was said")
+    return problems
+
+
+def record_for_customer(store: Store, data: Any, *, by: str, reason: str) -> Recorded:
+    """Record statements an operator makes on a customer's behalf (``contactpoint ledger record``): all or none.
+
+    Each statement's ``source`` becomes ``{"kind": "customer", "by": by, "reason": reason}``: who
+    recorded it (the operating-system user) and why. A backdated ``at`` is kept (the
+    preference centre shows it beside the time of recording); one more than
+    ``FUTURE_LEEWAY`` ahead is refused.
+
+    Raises:
+        StatementRejected: A statement is invalid, names a source kind only the preference
+            centre or a sync writes, gives its own ``source.by``, or is dated in the future.
+    """
+    items = data if isinstance(data, list) else [data]
+    problems = []
+    for index, item in enumerate(items):
+        source = item.get("source") if isinstance(item, dict) else None
+        if isinstance(source, dict) and "by" in source and source["by"] != by:
+            head = "statement" if not isinstance(data, list) else f"statements[{index}]"
+            problems.append(
+                f"{head}.source.by: `ledger record` records the user running it ({by}); "
+                f"put {str(source['by'])[:40]!r} in --reason instead"
+            )
+        if isinstance(source, dict):
+            item["source"] = {**source, "by": by, "reason": reason}
+    if problems:
+        raise StatementRejected(problems)
+    now = store.database.now()
+    statements = parse_statements(data, now=now)
+    problems = _operator_problems(statements, single=not isinstance(data, list), now=now)
+    if problems:
+        raise StatementRejected(problems, hint="record what the customer said as 'customer', dated when they said it")
+    return store.ledger.record(statements)
 
 
 def sign_in_link(store: Store, settings: LedgerSettings, person: str) -> tuple[str, datetime]:

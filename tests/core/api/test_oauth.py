@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -16,6 +17,13 @@ def register(store, scopes=("identity", "contact", "preferences")):
     return store.oauth.add_client(system="website", name="Example Shop", redirect_uris=[REDIRECT], scopes=list(scopes))
 
 
+def shown(client, params):
+    """The approval form's fields for the request, as the page shows them (the request sealed in one field)."""
+    page = client.get(f"/oauth/authorize?{urlencode(params)}")
+    assert page.status_code == 200 and "Example Shop" in page.text
+    return {"oauth_request": re.search(r'name="oauth_request" value="([^"]+)"', page.text).group(1)}
+
+
 def approve(client, csrf, client_id, scope, **extra):
     params = {
         "response_type": "code",
@@ -25,10 +33,10 @@ def approve(client, csrf, client_id, scope, **extra):
         "state": "xyz",
         **extra,
     }
-    page = client.get(f"/oauth/authorize?{urlencode(params)}")
-    assert page.status_code == 200 and "Example Shop" in page.text
     response = client.post(
-        "/oauth/authorize", data={**params, "csrf_token": csrf, "decision": "approve"}, follow_redirects=False
+        "/oauth/authorize",
+        data={**shown(client, params), "csrf_token": csrf, "decision": "approve"},
+        follow_redirects=False,
     )
     assert response.status_code == 302
     query = parse_qs(urlsplit(response.headers["location"]).query)
@@ -100,11 +108,12 @@ def test_unknown_tokens_wrong_secrets_unregistered_scopes_and_denials(client, ap
         "scope": "contact",
         "state": "s",
     }
+    form = shown(client, params)
     denied = client.post(
-        "/oauth/authorize", data={**params, "csrf_token": csrf, "decision": "deny"}, follow_redirects=False
+        "/oauth/authorize", data={**form, "csrf_token": csrf, "decision": "deny"}, follow_redirects=False
     )
     assert parse_qs(urlsplit(denied.headers["location"]).query)["error"] == ["access_denied"]
-    no_csrf = client.post("/oauth/authorize", data={**params, "decision": "approve"}, follow_redirects=False)
+    no_csrf = client.post("/oauth/authorize", data={**form, "decision": "approve"}, follow_redirects=False)
     assert no_csrf.status_code == 403
     evil = client.get(f"/oauth/authorize?{urlencode({**params, 'redirect_uri': 'http://127.0.0.1:1/evil'})}")
     assert evil.status_code == 400

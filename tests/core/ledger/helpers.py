@@ -63,7 +63,7 @@ def revoke(system: str, *, at: str, person: str = PERSON, **extra: Any) -> dict[
     return {
         "person": person,
         "type": "revoke",
-        "source": {"kind": "preference_centre"},
+        "source": {"kind": "customer"},
         "at": at,
         "system": system,
         **extra,

@@ -34,14 +34,14 @@ def test_record_show_verify_and_a_refused_batch(tmp_path, monkeypatch):
             [consent("given", at="2024-01-01T00:00:00Z"), consent("given", at="2024-01-01T00:00:00Z", channel="fax")]
         )
     )
-    refused = runner.invoke(app, ["ledger", "record", str(bad), "--url", url])
+    refused = runner.invoke(app, ["ledger", "record", str(bad), "--url", url, "--reason", "call"])
     assert refused.exit_code == 4
     assert "statements[1].channel: 'fax' is not one of" in refused.stderr and "nothing was recorded" in refused.stderr
     good = tmp_path / "good.json"
     good.write_text(
         json.dumps([consent("withdrawn", at="2024-01-01T00:00:00Z"), grant("hubspot", at="2024-01-01T00:00:00Z")])
     )
-    recorded = runner.invoke(app, ["ledger", "record", str(good), "--url", url, "--json"])
+    recorded = runner.invoke(app, ["ledger", "record", str(good), "--url", url, "--json", "--reason", "call"])
     assert recorded.exit_code == 0, recorded.stderr
     assert len(json.loads(recorded.stdout)["recorded"]) == 2
     shown = json.loads(runner.invoke(app, ["ledger", "show", PERSON, "--url", url, "--json"]).stdout)
@@ -77,7 +77,7 @@ def test_export_import_link_and_keygen_without_the_key_in_any_output(tmp_path, m
     monkeypatch.setenv(KEY_ENV, key)
     caplog.set_level(logging.DEBUG)
     (tmp_path / "s.json").write_text(json.dumps(grant("hubspot", at="2024-01-01T00:00:00Z")))
-    runner.invoke(app, ["ledger", "record", "s.json", "--url", url])
+    assert runner.invoke(app, ["ledger", "record", "s.json", "--url", url, "--reason", "letter"]).exit_code == 0
     exported = runner.invoke(app, ["ledger", "export", PERSON, "--url", url, "--out", "ledger.json"])
     assert exported.exit_code == 0, exported.stderr
     document = json.loads((tmp_path / "ledger.json").read_text())
