@@ -80,7 +80,8 @@ def reconcile(
         stderr.print(
             f"report {report.report_id}: {figures['identity']['profiles']} profiles, "
             f"{figures['conflicts']['profiles_with_conflicts']} with conflicts, "
-            f"{figures['closed_loop']['not_landed_somewhere']} suppression(s) not landed everywhere → {target}",
+            f"{figures['closed_loop']['not_landed_somewhere']} suppression(s) not landed everywhere, "
+            f"{figures['ledger']['opt_outs_not_landed_everywhere']} ledger opt-out(s) not landed everywhere → {target}",
             markup=False,
         )
 

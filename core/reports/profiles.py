@@ -32,15 +32,18 @@ from core.store import Profile, ProfileStatus, SourceRecordRow, Store, Writeback
 from core.store.database import chunked
 from core.sync.values import MISSING, found_value, same
 
-__all__ = ["CHUNK", "ClosedLoopTarget", "active_chunks", "walk_profiles"]
+__all__ = [
+    "CHUNK", "MARKETING_PURPOSES", "NO_OPT_OUT", "ClosedLoopTarget", "Held", "active_chunks", "closed_loop_targets",
+    "golden_value", "held_values", "landing_status", "walk_profiles",
+]  # fmt: skip
 
 CHUNK = 500
 _PROFILES = Profile.__table__  # type: ignore[attr-defined]
 _WRITTEN = WritebackEntry.__table__  # type: ignore[attr-defined]
 _SOURCE = SourceRecordRow.__table__  # type: ignore[attr-defined]
 _FIELDS = ("email", "phone", "name", "company")
-_MARKETING = ("marketing", "newsletter", "all email", "all", "marketing information")
-_NO_OPT_OUT = "no opt-out (marketable)"
+MARKETING_PURPOSES = ("marketing", "newsletter", "all email", "all", "marketing information")
+NO_OPT_OUT = "no opt-out (marketable)"
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def _consents(store: Store, chunk: list[str]) -> dict[str, dict[str, tuple[str, 
     for pid, keys in named.items():
         for key in dict.fromkeys(k[:3] for k in keys):
             for data in by_record.get(key, ()):
-                if data.get("channel") != "email" or str(data.get("purpose", "")).lower() not in _MARKETING:
+                if data.get("channel") != "email" or str(data.get("purpose", "")).lower() not in MARKETING_PURPOSES:
                     continue
                 held = found[pid].get(key[0])
                 if held is None or str(data.get("at")) > held[2]:
@@ -131,7 +134,7 @@ def _shown(value: Any, *, reveal: bool) -> Any:
     return value if reveal else mask_value(value)
 
 
-def _golden(golden: Mapping[str, Any], name: str) -> tuple[str | None, str | None]:
+def golden_value(golden: Mapping[str, Any], name: str) -> tuple[str | None, str | None]:
     """The golden value of a field (name: first and last) and the record it came from."""
     parts = ("first_name", "last_name") if name == "name" else (name,)
     values, source = [], None
@@ -155,7 +158,7 @@ def _conflicts(pid: str, data: _Chunk, table: Table, *, reveal: bool) -> int:
         if len(values) < 2:
             continue
         found += 1
-        kept, source = _golden(data.golden.get(pid, {}), name)
+        kept, source = golden_value(data.golden.get(pid, {}), name)
         for key, value, person in held:
             if value is None:
                 continue
@@ -169,7 +172,7 @@ def _conflicts(pid: str, data: _Chunk, table: Table, *, reveal: bool) -> int:
 def _consent_conflict(pid: str, data: _Chunk, table: Table, records: list[tuple[tuple[str, str, str], Any]]) -> int:
     held = dict(data.consents.get(pid, {}))
     for key, _ in records:
-        held.setdefault(key[0], (_NO_OPT_OUT, "/".join(key)))
+        held.setdefault(key[0], (NO_OPT_OUT, "/".join(key)))
     statuses = {"denied" if s == "denied" else "marketable" for s, _ in held.values()}
     if len(statuses) < 2:
         return 0
@@ -190,7 +193,15 @@ class _Loop:
     statuses: Counter[str] = field(default_factory=Counter)
 
 
-def _status(desired: Any, written: Any, found: Any, *, pulled_since_write: bool) -> str:
+def landing_status(desired: Any, written: Any, found: Any, *, pulled_since_write: bool) -> str:
+    """Where a value stands in one record: ``landed``, ``written (…)``, ``not landed…`` or ``not written (yet)``.
+
+    Args:
+        desired: The value Contactpoint means the field to hold.
+        written: What it last wrote there (``MISSING``: never).
+        found: The field as the latest pull read it (``MISSING``: not read back).
+        pulled_since_write: The latest pull came after the last write.
+    """
     if found is not MISSING and same(found, desired):
         return "landed"
     wrote_it = written is not MISSING and same(written, desired)
@@ -204,7 +215,7 @@ def _status(desired: Any, written: Any, found: Any, *, pulled_since_write: bool)
 
 
 def _closed_loop(pid: str, data: _Chunk, targets: Mapping[tuple[str, str], ClosedLoopTarget],
-                 lookups: Mapping[tuple[str, str], _Held], table: Table,
+                 lookups: Mapping[tuple[str, str], Held], table: Table,
                  loop: _Loop) -> None:  # fmt: skip
     values = data.decisions.get(pid, {})
     reasons = values.get("suppression.reasons") or []
@@ -230,10 +241,10 @@ def _closed_loop(pid: str, data: _Chunk, targets: Mapping[tuple[str, str], Close
             last, written_at = held.written.get((key[2], vendor_field), (MISSING, None))
             now = found_value(raw, target.writeback, vendor_field)
             fresh = pulled_at is not None and (written_at is None or pulled_at > written_at)
-            status = _status(desired[vendor_field], last, now, pulled_since_write=fresh)
+            status = landing_status(desired[vendor_field], last, now, pulled_since_write=fresh)
             statuses.append(status)
             loop.statuses[status] += 1
-            own = consents.get(key[0], (_NO_OPT_OUT, ""))[0]
+            own = consents.get(key[0], (NO_OPT_OUT, ""))[0]
             table.add([pid, "; ".join(map(str, reasons)) or ", ".join(flagged), key[0], "/".join(key), vendor_field,
                        desired[vendor_field], None if last is MISSING else last, None if now is MISSING else now,
                        own, status])  # fmt: skip
@@ -245,26 +256,27 @@ def _closed_loop(pid: str, data: _Chunk, targets: Mapping[tuple[str, str], Close
 
 def _lookups(
     store: Store, data: _Chunk, targets: Mapping[tuple[str, str], ClosedLoopTarget]
-) -> dict[tuple[str, str], _Held]:
+) -> dict[tuple[str, str], Held]:
     wanted: dict[tuple[str, str], list[str]] = defaultdict(list)
     for pid, keys in data.linked.items():
         if pid in data.decisions:
             for key in keys:
                 if key[:2] in targets:
                     wanted[key[:2]].append(key[2])
-    return {where: _held(store, where, ids) for where, ids in wanted.items()}
+    return {where: held_values(store, where, ids) for where, ids in wanted.items()}
 
 
 @dataclass
-class _Held:
+class Held:
     """What was last written to some records (value, when) and what their latest pull brought (raw, when)."""
 
     written: dict[tuple[str, str], tuple[Any, datetime]] = field(default_factory=dict)
     pulled: dict[str, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
 
 
-def _held(store: Store, where: tuple[str, str], ids: list[str]) -> _Held:
-    w, r, held = _WRITTEN.c, _SOURCE.c, _Held()
+def held_values(store: Store, where: tuple[str, str], ids: list[str]) -> Held:
+    """Read what was last written to records of ``where`` (system, stream) and what their latest pull brought."""
+    w, r, held = _WRITTEN.c, _SOURCE.c, Held()
     with store.database.connection() as conn:
         for part in chunked(ids, 500):
             query = sa.select(w.source_id, w.field, w.value, w.written_at).where(

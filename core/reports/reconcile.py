@@ -7,9 +7,12 @@
         identity     profiles, systems spanned, links by rule and score, reviews, merges (identity.py)
         conflicts    where the systems disagree; closed loop of suppressions (profiles.py)
         writeback    written, unchanged, held back, refused (writeback.py)
+        ledger       consents people stated and whether their opt-outs landed; statements by kind
+                     (customer_ledger.py)
         drift        each headline figure beside the previous report's
 
-The report is saved as a snapshot (its headline figures) unless ``keep=False``, so the
+``report.summary`` is the headline sentence (profiles, conflicts, suppressions and ledger
+opt-outs not landed everywhere). The report is saved as a snapshot (its headline figures) unless ``keep=False``, so the
 next one can say what drifted.
 """
 
@@ -22,6 +25,7 @@ from datetime import datetime
 
 from core.errors import UsageError
 from core.mapping.writeback import Writeback
+from core.reports.customer_ledger import collect_ledger
 from core.reports.identity import collect_identity
 from core.reports.profiles import walk_profiles
 from core.reports.systems import collect_systems
@@ -51,7 +55,7 @@ class ReportOptions:
     keep: bool = True
 
 
-def _window(store: Store, since_run: str | None) -> tuple[list[Run], dict[str, object]]:
+def _window(store: Store, since_run: str | None) -> tuple[list[Run], dict[str, object], datetime | None]:
     since: datetime | None = None
     if since_run is not None:
         start = store.runs.get(since_run)
@@ -70,7 +74,14 @@ def _window(store: Store, since_run: str | None) -> tuple[list[Run], dict[str, o
     runs.sort(key=lambda r: (r.started_at, r.run_id))
     window = {"covers": what, "runs": len(runs), "from": runs[0].started_at.isoformat() if runs else None,
               "to": runs[-1].started_at.isoformat() if runs else None}  # fmt: skip
-    return runs, window
+    return runs, window, since
+
+
+def _summary(report: Report) -> str:
+    figures = report.figures
+    return (f"{figures['identity']['profiles']} profiles, {figures['conflicts']['profiles_with_conflicts']} with "
+            f"conflicts, {figures['closed_loop']['not_landed_somewhere']} suppression(s) not landed everywhere, "
+            f"{figures['ledger']['opt_outs_not_landed_everywhere']} ledger opt-out(s) not landed everywhere")  # fmt: skip
 
 
 def _drift(store: Store, report: Report) -> None:
@@ -96,7 +107,7 @@ def build_report(store: Store, options: ReportOptions) -> Report:
         UsageError: ``since_run`` names no run.
         StoreError: When the database fails.
     """
-    runs, window = _window(store, options.since_run)
+    runs, window, since = _window(store, options.since_run)
     now = store.database.now()
     report = Report(f"report-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}", now.isoformat(), options.since_run,
                     window, revealed=options.reveal)  # fmt: skip
@@ -105,6 +116,8 @@ def build_report(store: Store, options: ReportOptions) -> Report:
         collect_identity(store, report, runs)
         walk_profiles(store, report, options.targets, reveal=options.reveal)
         collect_writeback(store, report, runs, reveal=options.reveal)
+        collect_ledger(store, report, since, options.targets, reveal=options.reveal)
+        report.summary = _summary(report)
         _drift(store, report)
         if options.keep:
             store.run_streams.snapshot(report.report_id, report.headline(), since_run=options.since_run)

@@ -29,7 +29,8 @@ __all__ = ["HTML_ROWS", "SECTIONS", "html_csp", "write_csv", "write_html", "writ
 HTML_ROWS = 2000
 """Rows of a table shown in the HTML report (every row goes to CSV and JSON)."""
 SECTIONS = [("systems-section", "Systems"), ("identity-section", "Identity"), ("conflicts-section", "Conflicts"),
-            ("writeback-section", "Write-back"), ("closed-loop", "Closed loop"), ("drift-section", "Drift")]  # fmt: skip
+            ("writeback-section", "Write-back"), ("closed-loop", "Closed loop"), ("ledger-section", "Customers' ledger"),
+            ("drift-section", "Drift")]  # fmt: skip
 _TEMPLATES = files("core.reports").joinpath("templates")
 _ENV = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html"]))
 
@@ -47,6 +48,8 @@ def html_csp() -> str:
 
 def _row_class(name: str, row: list[Any]) -> str:
     if name == "closed_loop" and str(row[-1]).startswith("not"):
+        return "bad"
+    if name == "ledger_consents" and str(row[-1]).startswith(("not", "conflicting")):
         return "bad"
     if name == "refusals" or (name == "conflicts" and row[1] == "consent"):
         return "bad"
@@ -104,7 +107,7 @@ def write_csv(report: Report, folder: Path, *, opener: Callable[[Path], TextIO] 
 def write_json(report: Report, out: TextIO) -> None:
     """Write the report as one JSON document, streaming each table's rows."""
     head = {"report_id": report.report_id, "generated_at": report.generated_at, "since_run": report.since_run,
-            "window": report.window, "masked": not report.revealed, "notes": report.notes}  # fmt: skip
+            "window": report.window, "masked": not report.revealed, "summary": report.summary, "notes": report.notes}  # fmt: skip
     out.write('{"report": ' + json.dumps(head) + ', "figures": ' + json.dumps(report.figures) + ', "tables": {')
     for index, (name, table) in enumerate(report.tables.items()):
         out.write(("," if index else "") + f"\n{json.dumps(name)}: " + "{")

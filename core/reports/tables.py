@@ -75,6 +75,8 @@ class Report:
     tables: dict[str, Table] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     revealed: bool = False
+    summary: str = ""
+    """The headline sentence: profiles, conflicts, suppressions and ledger opt-outs not landed everywhere."""
 
     def table(self, name: str, title: str, columns: Sequence[str], *, note: str = "") -> Table:
         """Add an empty table and return it."""

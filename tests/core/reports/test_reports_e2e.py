@@ -103,7 +103,7 @@ def test_csv_carries_the_same_rows_as_json(env, tmp_path):
     folder = tmp_path / "csv"
     result = env.cli("report", "reconcile", "--format", "csv", "--out", str(folder), "--no-keep")
     assert result.exit_code == 0, result.output
-    for name in ("conflicts", "closed_loop", "systems", "writeback"):
+    for name in ("conflicts", "closed_loop", "systems", "writeback", "ledger_consents", "ledger_statements"):
         lines = (folder / f"{name}.csv").read_text().splitlines()
         assert len(lines) - 1 == len(report["tables"][name]["rows"]), name
 

@@ -9,7 +9,7 @@ import pytest
 from connectors.base import SourceRecord
 from core.errors import IdentityError, UsageError
 from core.reports.person import find_person
-from core.reports.profiles import _status
+from core.reports.profiles import landing_status
 from core.reports.reconcile import ReportOptions, build_report
 from core.reports.tables import Table
 from core.store import (
@@ -68,7 +68,7 @@ def test_review_refresh_keeps_decisions_and_retires_pairs_no_longer_in_review(st
     ],
 )
 def test_closed_loop_status(desired, written, found, fresh, status):
-    assert _status(desired, written, found, pulled_since_write=fresh) == status
+    assert landing_status(desired, written, found, pulled_since_write=fresh) == status
 
 
 def test_a_table_refuses_a_short_row_and_reads_back_every_row_each_time():

@@ -163,7 +163,7 @@ def test_a_revoked_grant_stops_personal_writes_there_while_protections_and_quiet
     ]  # fmt: skip
     file = tmp_path / "statements.json"
     file.write_text(json.dumps(statements), encoding="utf-8")
-    recorded = synced.cli_store("ledger", "record", str(file))
+    recorded = synced.cli_store("ledger", "record", str(file), "--reason", "the customer's grants, read out by phone")
     assert recorded.exit_code == 0, recorded.output
     portal = synced.sandboxes["hubspot"].control.portal
     maya = next(r for r in portal.live("contacts") if r.props.get("contactpoint_profile_id") == pid)
@@ -181,18 +181,19 @@ def test_a_revoked_grant_stops_personal_writes_there_while_protections_and_quiet
 
 
 def test_an_opt_out_in_the_preference_centre_reaches_every_system_at_the_next_run(env, tmp_path):
-    """Nothing changed in any system: the statement alone makes the person due, and it suppresses everywhere."""
+    """Nothing changed in any system: the statement (recorded for the customer) alone makes the person due, and it
+    suppresses everywhere."""
     synced, _ = env
     with open_store(synced.url) as store:
         decided = store.decisions.get(store.profiles.active())
     state = synced.vendor_state()
     in_mixpanel = {p.get("contactpoint_profile_id") for p in state["mixpanel"].values()}
     pid = next(p for p, v in sorted(decided.items()) if not v.get("suppression.marketing") and p in in_mixpanel)
-    statement = {"person": pid, "type": "consent", "source": {"kind": "preference_centre"}, "channel": "email",
+    statement = {"person": pid, "type": "consent", "source": {"kind": "customer"}, "channel": "email",
                  "purpose": "marketing", "status": "withdrawn"}  # fmt: skip
     file = tmp_path / "opt-out.json"
     file.write_text(json.dumps(statement), encoding="utf-8")
-    recorded = synced.cli_store("ledger", "record", str(file))
+    recorded = synced.cli_store("ledger", "record", str(file), "--reason", "asked by phone to get no more emails")
     assert recorded.exit_code == 0, recorded.output
     summary = synced.sync()
     assert not summary["identity"]["mode"].startswith("batch"), summary["identity"]  # no full re-resolve
