@@ -212,6 +212,15 @@ class JobBusyError(RunStopped):
     exit_code = 6
 
 
+class LockLost(RunStopped):
+    """Another run took this run's job over (it was paused longer than a lock stays alive); it stopped at once.
+
+    Nothing more is pulled, decided or written: the run that holds the job now does the work.
+    """
+
+    exit_code = 6
+
+
 class RunInterrupted(RunStopped):
     """A signal asked the run to stop; it finished its batch, recorded itself as interrupted and stopped.
 

@@ -96,7 +96,20 @@ def redact_text(text: str, *, emails: bool = True) -> str:
 
 _SHOWN_VALUE = re.compile(r"(\(got |failed on |: |email |phone |value )('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
 _AT_WORD = re.compile(r"[^\s'\"(),;:]+@[^\s'\"(),;:]+")
-_LONG_NUMBER = re.compile(r"\+?\d[\d ()./-]{5,}\d")
+_LONG_NUMBER = re.compile(r"(?<![\w.:-])\+?\d[\d ()./-]{5,}\d(?![\w:])")
+"""A run of digits a phone number could be; not one glued to letters (a run ID, ``20261207T002532Z``)."""
+_NOT_A_PHONE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?"  # a date, with the hour that follows it
+    r"|\d{1,3}(?:\.\d{1,3}){3}"  # an IPv4 address
+)
+
+
+def _masked_number(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if _NOT_A_PHONE.fullmatch(found.strip()):
+        return found
+    return f"{found[0]}… ({len(found)} characters)"
+
 
 
 def mask_value(value: Any) -> Any:
@@ -117,7 +130,7 @@ def mask_text(text: str) -> str:
     text = redact_text(text)
     text = _SHOWN_VALUE.sub(lambda m: f"{m.group(1)}{mask_value(m.group(2)[1:-1])!r}", text)
     text = _AT_WORD.sub(lambda m: hash_email(m.group(0)), text)
-    return _LONG_NUMBER.sub(lambda m: f"{m.group(0)[0]}… ({len(m.group(0))} characters)", text)
+    return _LONG_NUMBER.sub(_masked_number, text)
 
 
 def mask_record(value: Any, *, key: str | None = None) -> Any:

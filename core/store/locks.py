@@ -97,17 +97,28 @@ class Locks(Repository):
             log.warning("store.lock_taken_over", job=name, run_id=run_id, previous_run=holder.run_id, why=reason)
         return None
 
-    def heartbeat(self, names: Iterable[str], *, run_id: str) -> None:
-        """Refresh the heartbeat of the jobs ``run_id`` holds."""
+    def heartbeat(self, names: Iterable[str], *, run_id: str) -> dict[str, str | None]:
+        """Refresh the heartbeat of the jobs ``run_id`` holds; return those it no longer holds.
+
+        Returns:
+            ``{job: the run that holds it now, or None}`` for each job of ``names`` another run
+            took over (this one was taken for dead: paused longer than a lock stays alive) or
+            that nobody holds any more; empty while ``run_id`` holds them all.
+        """
         wanted = builtins.list(names)
         if not wanted:
-            return
+            return {}
         with self._db.transaction() as conn:
-            conn.execute(
+            refreshed = conn.execute(
                 sa.update(_LOCKS)
                 .where(_LOCKS.c.name.in_(wanted), _LOCKS.c.run_id == run_id)
                 .values(heartbeat_at=self._db.now())
-            )
+            ).rowcount
+            if refreshed == len(wanted):
+                return {}
+            query = sa.select(_LOCKS.c.name, _LOCKS.c.run_id).where(_LOCKS.c.name.in_(wanted))
+            holders = {str(name): str(holder) for name, holder in conn.execute(query)}
+        return {name: holders.get(name) for name in wanted if holders.get(name) != run_id}
 
     def release(self, names: Iterable[str], *, run_id: str) -> None:
         """Give back the jobs ``run_id`` holds (a job taken over meanwhile is left to its new holder)."""

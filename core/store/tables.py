@@ -83,7 +83,8 @@ class RunStatus(StrEnum):
 
     ``partial``: it ran to the end but some records were parked or some parts failed;
     ``interrupted``: stopped on request (SIGTERM, Ctrl-C) after finishing its batch;
-    ``abandoned``: its process is gone without a word (killed), found by a later run.
+    ``abandoned``: its process is gone without a word (killed), found by a later run;
+    ``refused``: another run held its job, so it did nothing (a scheduled run skipped too).
     """
 
     STARTED = "started"
@@ -92,6 +93,7 @@ class RunStatus(StrEnum):
     PARTIAL = "partial"
     INTERRUPTED = "interrupted"
     ABANDONED = "abandoned"
+    REFUSED = "refused"
 
 
 class ProfileStatus(StrEnum):

@@ -34,7 +34,7 @@ from typing import Any
 
 import structlog
 
-from core.errors import ContactpointError, JobBusyError, RunInterrupted, RunStopped
+from core.errors import ContactpointError, JobBusyError, LockLost, RunInterrupted, RunStopped
 from core.store import RunStatus, Store
 
 __all__ = ["IDENTITY_JOB", "Counter", "RunContext", "RunKind", "job_for_stream"]
@@ -88,7 +88,8 @@ class Counter(StrEnum):
     WRITES_FAILED = "writes_failed"
 
 
-_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+"""What stops a run after its batch: a service manager (TERM), Ctrl-C (INT), a closed terminal or ssh session (HUP)."""
 
 ACTIVE: set[RunContext] = set()
 """The runs going on in this process (a scheduler asks them to stop on SIGTERM)."""
@@ -133,6 +134,8 @@ class RunContext:
         self._previous: dict[int, Any] = {}
         self._beat = threading.Event()
         self._beater: threading.Thread | None = None
+        self._lost: str | None = None
+        self._last_beat = time.monotonic()
 
     # -- what the work calls ------------------------------------------------------------------------
 
@@ -155,11 +158,20 @@ class RunContext:
         return self._stop.is_set()
 
     def check_stop(self) -> None:
-        """Stop here if a signal asked to: call it between batches, where stopping leaves nothing half-done.
+        """Stop here if a signal asked to, or if the run lost its jobs: call it between batches.
+
+        Stopping there leaves nothing half-done. A run paused longer than its heartbeat keeps
+        it alive (a stopped process, a suspended machine) may find another run took its jobs
+        over meanwhile: it checks before going on, and stops.
 
         Raises:
+            LockLost: Another run holds this run's job now.
             RunInterrupted: A signal arrived.
         """
+        if self._lost is None and time.monotonic() - self._last_beat > 2 * HEARTBEAT_EVERY.total_seconds():
+            self._check_held()  # a beat is overdue: the process was paused, and the beat thread may not know yet
+        if self._lost is not None:
+            raise LockLost(self._lost, hint="nothing more was done here; the run that holds the job carries on")
         if self._signal is not None:
             name = signal.Signals(self._signal).name
             msg = f"{self.kind.value} run {self.run_id} stopped by {name} after finishing its batch"
@@ -226,12 +238,27 @@ class RunContext:
             job, run_id=self.run_id, pid=self._pid, host=self._host, stale_after=STALE_AFTER
         )
 
+    def _check_held(self) -> None:
+        """Refresh the heartbeat; note the jobs another run took over (``check_stop`` then stops the run)."""
+        self.store.runs.heartbeat(self.run_id)
+        lost = self.store.locks.heartbeat(self._held, run_id=self.run_id)
+        self._last_beat = time.monotonic()
+        if lost and self._lost is None:
+            taken = ", ".join(
+                f"{job!r} by run {holder}" if holder else f"{job!r} released" for job, holder in lost.items()
+            )
+            self._lost = (
+                f"{self.kind.value} run {self.run_id} lost its jobs ({taken}): it showed no sign of life for longer "
+                f"than {int(STALE_AFTER.total_seconds())} s (paused or suspended) and was taken for dead"
+            )
+            self._stop.set()
+            log.error("run.lock_lost", run_id=self.run_id, jobs=lost)
+
     def _start_heartbeat(self) -> None:
         def beat() -> None:
             while not self._beat.wait(HEARTBEAT_EVERY.total_seconds()):
                 try:
-                    self.store.runs.heartbeat(self.run_id)
-                    self.store.locks.heartbeat(self._held, run_id=self.run_id)
+                    self._check_held()
                 except ContactpointError as err:  # a busy store skips a beat; the next one comes
                     log.warning("run.heartbeat_failed", run_id=self.run_id, error=err.message)
 
@@ -258,9 +285,11 @@ class RunContext:
         if exc is None:
             status = RunStatus.PARTIAL if self.partial else RunStatus.SUCCEEDED
             runs.finish(self.run_id, status, counters=counters, api_usage=usage)
-        elif isinstance(exc, RunInterrupted | KeyboardInterrupt):
-            message = exc.message if isinstance(exc, RunInterrupted) else "stopped by Ctrl-C"
+        elif isinstance(exc, RunInterrupted | LockLost | KeyboardInterrupt):
+            message = exc.message if isinstance(exc, RunInterrupted | LockLost) else "stopped by Ctrl-C"
             runs.finish(self.run_id, RunStatus.INTERRUPTED, counters, usage, message, type(exc).__name__)
+        elif isinstance(exc, JobBusyError):
+            runs.finish(self.run_id, RunStatus.REFUSED, counters, usage, exc.message, type(exc).__name__)
         else:
             message = exc.message if isinstance(exc, ContactpointError) else str(exc) or type(exc).__name__
             runs.finish(self.run_id, RunStatus.FAILED, counters, usage, message, type(exc).__name__)

@@ -287,5 +287,5 @@ def run_sync(
         except _Rollback as done:
             summary = done.summary
     run.count_all(summary.counters())
-    run.partial = bool(sum(s.parked for s in summary.streams) or summary.pushed.failed or summary.stopped)
+    run.partial = bool(sum(s.parked for s in summary.streams) or any(summary.pushed.failed.values()) or summary.stopped)
     return summary

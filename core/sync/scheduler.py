@@ -14,6 +14,7 @@ process exits once it has.
 
 from __future__ import annotations
 
+import logging
 import signal
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from typing import Any
 import structlog
 
 from core.config import Project, ScheduleConfig, load_project, project_store_url
-from core.errors import ContactpointError, JobBusyError
+from core.errors import ContactpointError, JobBusyError, RunStopped
 from core.store import Store, make_engine, open_store
 from core.sync import lifecycle
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
@@ -62,6 +63,8 @@ def run_job(config: str, name: str) -> None:
             _run(project, store, schedule)
     except JobBusyError as err:
         log.warning("schedule.job_skipped", job=name, reason=err.message)
+    except RunStopped as err:  # stopped on request (the scheduler's own SIGTERM), or its job taken over: no failure
+        log.warning("schedule.job_stopped", job=name, reason=err.message, error_type=type(err).__name__)
     except ContactpointError as err:
         log.exception("schedule.job_failed", job=name, error=err.message, error_type=type(err).__name__)
 
@@ -129,6 +132,9 @@ def run_scheduler(config: Path, *, until: float | None = None) -> int:
     _require_schedules(project)
     open_store(project_store_url(project)).close()  # migrated, the job table included
     store = SQLAlchemyJobStore(engine=make_engine(project_store_url(project)), tablename="scheduler_jobs")
+    # APScheduler's own notes (a run skipped while the last still runs) come as plain-text log lines
+    # among the JSON ones: the job's own log says what happened, in the run's words
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     scheduler = BackgroundScheduler(jobstores={"default": store}, job_defaults={"coalesce": True, "max_instances": 1})
     ran = [0]
     scheduler.add_listener(lambda _event: ran.__setitem__(0, ran[0] + 1), EVENT_JOB_EXECUTED)

@@ -106,3 +106,16 @@ def test_a_reason_masks_the_value_it_names_before_its_error_not_only_after_got()
     assert "okafor" not in masked and "example dot com" not in masked
     assert masked.startswith("Person.email: email 'm… (30 characters)' is not a valid address")
     assert "mei" not in mask_text("Person.phone: phone 'mei at home' is not in E.164 form")
+
+
+def test_a_run_id_a_date_and_an_address_in_a_reason_stay_readable_while_phone_numbers_are_masked():
+    from core.logs import mask_text
+
+    kept = [
+        "found by run sync-20261207T002532Z-1c1c49",
+        "held since 2026-12-07 00:37:20 UTC",
+        "HTTPSConnectionPool(host='127.0.0.1', port=37521)",
+        "record salesforce/Contact/0038d0000000Q0vAAE",
+    ]
+    assert [mask_text(text) for text in kept] == kept
+    assert "7946" not in mask_text("call 020 7946 0018 after six") and "7946" not in mask_text("tel:+442079460018")

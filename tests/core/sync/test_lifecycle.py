@@ -94,8 +94,33 @@ def test_a_second_run_of_a_held_job_is_refused_naming_the_holder(store):
     with RunContext(store, RunKind.IDENTITY, jobs=[IDENTITY_JOB]):
         pass  # released at the end of the first
     statuses = [r.status for r in store.runs.list(kind="identity")]
-    assert sorted(statuses) == ["failed", "succeeded", "succeeded"]
+    assert sorted(statuses) == ["refused", "succeeded", "succeeded"]  # the refused one did nothing: not a failure
     assert store.locks.list() == []
+
+
+def test_a_run_paused_until_another_took_its_job_stops_at_its_next_check_and_leaves_the_job_to_it(store):
+    import sqlalchemy as sa
+
+    from core.errors import LockLost
+    from core.store.tables import JobLock
+
+    with pytest.raises(LockLost) as lost, RunContext(store, RunKind.IDENTITY, jobs=[IDENTITY_JOB]) as paused:
+        paused.check_stop()  # holding its job: nothing to stop for
+        with store.database.transaction() as conn:  # what a takeover of a run silent for minutes does
+            conn.execute(sa.update(JobLock.__table__).values(run_id="sync-newcomer", pid=1, host="elsewhere"))
+        paused._last_beat -= 3600  # the process was stopped for an hour: the next check sees its beat is overdue
+        paused.check_stop()
+    assert "'identity' by run sync-newcomer" in lost.value.message and lost.value.exit_code == 6
+    ((run), *_) = store.runs.list(kind="identity")
+    assert run.status == "interrupted" and "taken for dead" in (run.error or "")
+    (lock,) = store.locks.list()
+    assert lock.run_id == "sync-newcomer"  # the job stays with the run that holds it now
+
+
+def test_closing_the_terminal_stops_a_run_after_its_batch_as_sigterm_does():
+    from core.sync.lifecycle import _SIGNALS
+
+    assert {signal.SIGTERM, signal.SIGINT, signal.SIGHUP} <= set(_SIGNALS)
 
 
 def test_the_cli_refuses_a_second_run_with_exit_6_and_waits_when_asked(store_url, tmp_path):

@@ -79,6 +79,15 @@ def test_the_buyer_is_one_profile_across_every_system_and_her_crm_contact_shows_
     assert first["per_system"]["salesforce"]["written"] > 0 and first["per_system"]["salesforce"]["failed"] == 0
 
 
+def test_a_run_that_wrote_with_no_failure_and_nothing_parked_is_recorded_as_succeeded(env):
+    synced, first = env
+    assert first["writes"] > 0 and first["writes_failed"] == 0
+    with open_store(synced.url) as store:
+        run = store.runs.get(first["run_id"])
+    assert run is not None
+    assert run.status == ("partial" if first["rejected"] else "succeeded"), (run.status, first["rejected"])
+
+
 def test_unsubscribed_in_hubspot_only_is_suppressed_in_every_other_system(env):
     synced, _ = env
     tomas = story("unsubscribed").people[0]
