@@ -13,6 +13,11 @@
     ├── response observers (a connector reads its rate-limit headers there)
     └── log events with secrets redacted (tokens, session IDs, passwords in URLs)
 
+A run asked to stop (SIGTERM) while a session waits out a Retry-After or a pacer does not
+wait on: ``cut_waits(signal)`` ends every such wait at once with ``RunInterrupted``, before
+the request is sent again, so a service manager's stop timeout is kept (what the run stored
+and confirmed stands; the next run carries on).
+
 A non-idempotent request (POST) is retried only when the server cannot have
 acted on it: a 429, or a connection that was never established. When retries
 run out, the last response is returned as it is, so the connector's ``errors.py``
@@ -34,7 +39,7 @@ import structlog
 from pydantic import BaseModel
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_random_exponential
 
-from core.errors import ConnectorConfigError, RateLimited
+from core.errors import ConnectorConfigError, RateLimited, RunInterrupted
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -45,9 +50,12 @@ __all__ = [
     "ResponseObserver",
     "RetryPolicy",
     "WindowLimit",
-    "url_prefix",
+    "allow_waits",
     "build_session",
+    "cut_waits",
     "parse_retry_after",
+    "url_prefix",
+    "wait_unless_stopping",
 ]
 
 log = structlog.get_logger(__name__)
@@ -400,6 +408,39 @@ def _last_outcome(state: RetryCallState) -> Any:
     return outcome.result()
 
 
+_CUT = threading.Event()
+_CUT_BY: list[int] = []
+
+
+def cut_waits(signal_number: int) -> None:
+    """End every wait of every session now, and every later one, until ``allow_waits`` (a run is stopping)."""
+    _CUT_BY[:] = [signal_number]
+    _CUT.set()
+
+
+def allow_waits() -> None:
+    """Let sessions wait again (the run that stopped them has ended)."""
+    _CUT.clear()
+    _CUT_BY.clear()
+
+
+def wait_unless_stopping(seconds: float) -> None:
+    """Sleep ``seconds``, unless a run is stopping (``cut_waits``).
+
+    Raises:
+        RunInterrupted: The run was asked to stop before or during the wait.
+    """
+    if _CUT.wait(max(seconds, 0.0)):
+        import signal
+
+        number = _CUT_BY[0] if _CUT_BY else signal.SIGTERM
+        name = signal.Signals(number).name
+        msg = (
+            f"stopped by {name} while waiting {seconds:.0f} s for a vendor's rate limit; the request was not sent again"
+        )
+        raise RunInterrupted(msg, signal_number=number, hint="run the same command again to carry on")
+
+
 def build_session(
     *,
     system: str,
@@ -407,7 +448,7 @@ def build_session(
     policy: RetryPolicy | None = None,
     verify: str | bool = True,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = wait_unless_stopping,
     user_agent: str = "contactpoint",
 ) -> MeteredSession:
     """Build the HTTP session a connector uses for every call.
@@ -418,7 +459,8 @@ def build_session(
         policy: Retry settings; ``RetryPolicy()`` when None.
         verify: TLS verification: True, or the path of a CA bundle (a sandbox's).
         timeout: (connect, read) seconds applied when a call gives none.
-        sleep: How to wait between retries; tests inject a recorder.
+        sleep: How to wait between retries and for pacers (``wait_unless_stopping``: a stopping
+            run does not wait on); tests inject a recorder.
         user_agent: The User-Agent header.
 
     Returns:

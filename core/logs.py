@@ -111,7 +111,6 @@ def _masked_number(match: re.Match[str]) -> str:
     return f"{found[0]}… ({len(found)} characters)"
 
 
-
 def mask_value(value: Any) -> Any:
     """Mask one personal value for an admin view: an address becomes its hash, other text its first letter and length."""
     if not isinstance(value, str) or not any(ch.isalnum() for ch in value):

@@ -107,7 +107,7 @@ ledger = lazy_typer(
         LazyCommand(
             "record",
             "core.commands.ledger_cmd:record_command",
-            "Record statements: each is checked against the schema first; one bad statement records none.",
+            "Record what a customer said, on their behalf: with your user and --reason; one bad statement records none.",
         ),
         LazyCommand(
             "show",

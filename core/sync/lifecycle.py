@@ -207,7 +207,11 @@ class RunContext:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         """Record how the run ended, release the jobs and restore the signal handlers; never swallow the error."""
+        from connectors.http import allow_waits
+
         ACTIVE.discard(self)
+        if self._signal is not None:
+            allow_waits()  # the process may run again (a scheduler between jobs): its sessions may wait again
         for number, previous in self._previous.items():
             signal.signal(number, previous)
         self._previous.clear()
@@ -268,15 +272,20 @@ class RunContext:
     def request_stop(self, number: int) -> None:
         """Ask the run to stop after its current batch, as the signal ``number`` would (a scheduler stopping)."""
         if self._signal is None:
-            self._signal = number
-            self._stop.set()
-            log.warning("run.stop_requested", run_id=self.run_id, signal=signal.Signals(number).name)
+            self._stopping(number)
 
     def _on_signal(self, number: int, _frame: FrameType | None) -> None:
         if self._signal is not None:  # a second signal: stop now, as the user insists
             raise KeyboardInterrupt
+        self._stopping(number)
+
+    def _stopping(self, number: int) -> None:
+        """Note the stop; a wait for a vendor's rate limit ends now rather than outlast a service manager's patience."""
+        from connectors.http import cut_waits
+
         self._signal = number
         self._stop.set()
+        cut_waits(number)
         log.warning("run.stop_requested", run_id=self.run_id, signal=signal.Signals(number).name)
 
     def _finish(self, exc: BaseException | None) -> None:

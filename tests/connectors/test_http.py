@@ -253,3 +253,49 @@ def test_window_limit_refuses_nonsense():
 
     with pytest.raises(ValueError, match="calls >= 1"):
         WindowLimit(0, 1.0)
+
+
+def test_a_stopping_run_ends_a_wait_for_a_rate_limit_at_once_and_later_runs_wait_again():
+    import signal
+    import threading
+    import time
+
+    from connectors.http import allow_waits, cut_waits, wait_unless_stopping
+    from core.errors import RunInterrupted
+
+    raised: list[BaseException] = []
+
+    def waiting() -> None:
+        try:
+            wait_unless_stopping(120)  # a Retry-After of two minutes
+        except RunInterrupted as err:
+            raised.append(err)
+
+    waiter = threading.Thread(target=waiting)
+    started = time.monotonic()
+    waiter.start()
+    time.sleep(0.1)
+    cut_waits(signal.SIGTERM)
+    waiter.join(timeout=5)
+    try:
+        assert not waiter.is_alive() and time.monotonic() - started < 5
+        (err,) = raised
+        assert err.exit_code == 143 and "SIGTERM" in err.message and "rate limit" in err.message
+    finally:
+        allow_waits()
+    begun = time.monotonic()
+    wait_unless_stopping(0.05)  # waits again, and returns
+    assert time.monotonic() - begun >= 0.05
+
+
+def test_a_run_asked_to_stop_cuts_its_sessions_waits_and_lets_them_wait_again_when_it_ends(store):
+    import signal
+
+    from connectors.http import wait_unless_stopping
+    from core.errors import RunInterrupted
+    from core.sync.lifecycle import RunContext, RunKind
+
+    with pytest.raises(RunInterrupted), RunContext(store, RunKind.SYNC, jobs=["sync"], catch_signals=False) as run:
+        run.request_stop(signal.SIGTERM)
+        wait_unless_stopping(60)
+    wait_unless_stopping(0.01)  # the run has ended: waits are allowed again
