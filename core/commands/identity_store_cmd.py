@@ -28,8 +28,7 @@ from core.identity.manual import ManualChange, merge_profiles, split_profile
 from core.identity.persist import resolve_store
 from core.identity.profile_view import describe
 from core.identity.settings import load_settings
-from core.logs import mask_record
-from core.reports.person import find_person
+from core.reports.person import find_person, golden_shown
 from core.store import Store, open_store
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
 
@@ -130,14 +129,6 @@ def _print_report(report: dict[str, Any]) -> None:
             console.print(f"  {explanation}", markup=False)
 
 
-def _masked_golden(golden: dict[str, Any]) -> dict[str, Any]:
-    """The golden record with its values masked as ``profile show`` masks them; provenance and rules kept."""
-    return {
-        name: {**item, "value": mask_record(item.get("value"))} if isinstance(item, dict) else mask_record(item)
-        for name, item in golden.items()
-    }
-
-
 def explain_command(
     ref: Annotated[str, typer.Argument(help="A profile ID (or alias), or a record as system/stream/source_id.")],
     url: UrlOption = None,
@@ -151,8 +142,7 @@ def explain_command(
         report = describe(store, ref)
     if reveal:
         log.warning("profile.revealed", user=_user(), profile_id=report["profile_id"])
-    else:
-        report["golden"] = _masked_golden(report["golden"])
+    report["golden"] = golden_shown(report["golden"], reveal=reveal)  # masked as profile show masks it
     if as_json:
         print_json(report)
         return

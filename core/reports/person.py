@@ -135,7 +135,8 @@ def _masked(value: Any, *, reveal: bool) -> Any:
     return value if reveal else mask_record(value)
 
 
-def _golden(golden: dict[str, Any], *, reveal: bool) -> dict[str, Any]:
+def golden_shown(golden: dict[str, Any], *, reveal: bool) -> dict[str, Any]:
+    """A golden record as admin views show it: each field's value masked unless ``reveal``, provenance kept."""
     shown = {}
     for name, item in sorted(golden.items()):
         item = dict(item) if isinstance(item, dict) else {"value": item}
@@ -175,7 +176,7 @@ def profile_view(store: Store, profile_id: str, *, reveal: bool, mode: Mode = Mo
         "status": str(profile.status) if profile else None,
         "created_at": profile.created_at.isoformat() if profile else None,
         "aliases": sorted(records.family - {profile_id}),
-        "golden": _golden(profile.golden if profile else {}, reveal=reveal),
+        "golden": golden_shown(profile.golden if profile else {}, reveal=reveal),
         "identifiers": {_identifier(k, reveal=reveal): v for k, v in sorted(records.identifiers.items())},
         "records": dict(sorted(per_system.items())),
         "activity_records": len(records.activity),
