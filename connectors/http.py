@@ -26,6 +26,7 @@ turns it into ``RateLimited`` or ``RetryableError`` with the right context.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections import deque
@@ -431,8 +432,6 @@ def wait_unless_stopping(seconds: float) -> None:
         RunInterrupted: The run was asked to stop before or during the wait.
     """
     if _CUT.wait(max(seconds, 0.0)):
-        import signal
-
         number = _CUT_BY[0] if _CUT_BY else signal.SIGTERM
         name = signal.Signals(number).name
         msg = (

@@ -171,21 +171,18 @@ _Mapped = tuple[SourceRecord, Any, Any]
 """A record as stored, what cleaning it dropped, and its mapping's outcome (``Mapped`` or ``Rejected``)."""
 
 
-def _changed_at(record: SourceRecord, outcome: Any) -> datetime | None:
-    """When the system last changed the record: as the connector read it, else as its mapping did."""
-    if record.updated_at is not None:
-        return record.updated_at
-    if isinstance(outcome, Mapped):
-        times = [at for model in outcome.models if (at := getattr(model, "updated_at", None)) is not None]
-        return max(times, default=None)
-    return None
+def _mapped_at(outcome: Any) -> datetime | None:
+    """When the system last changed a record, as its mapping read it (the latest of its models' times)."""
+    if not isinstance(outcome, Mapped):
+        return None
+    return max((at for model in outcome.models if (at := getattr(model, "updated_at", None)) is not None), default=None)
 
 
 def _dated(mapped: list[_Mapped]) -> list[_Mapped]:
     """Each record with its change time: a time only the mapping read is stored with the record too."""
     out = []
     for record, cleaned, outcome in mapped:
-        if record.updated_at is None and (at := _changed_at(record, outcome)) is not None:
+        if record.updated_at is None and (at := _mapped_at(outcome)) is not None:
             record = SourceRecord(record.system, record.stream, record.source_id, record.raw, at, record.deleted,
                                   record.merged_into, record.position)  # fmt: skip
         out.append((record, cleaned, outcome))
@@ -210,16 +207,15 @@ def _newest_of_each(mapped: list[_Mapped]) -> list[_Mapped]:
 
 
 def _older_than_stored(store: Store, mapped: list[_Mapped]) -> set[tuple[str, str, str]]:
-    """The records whose stored version the system changed later than the one in hand (never overwritten by it)."""
-    times: dict[tuple[str, str], dict[str, datetime]] = {}
-    for record, _, _ in mapped:
-        if record.updated_at is not None:
-            times.setdefault((record.system, record.stream), {})[record.source_id] = record.updated_at
-    return {
-        (system, stream, source_id)
-        for (system, stream), given in times.items()
-        for source_id in store.records.newer_stored(system, stream, given)
-    }
+    """The records whose stored version the system changed later than the one in hand (never overwritten by it).
+
+    A batch is one stream of one system.
+    """
+    times = {record.source_id: record.updated_at for record, _, _ in mapped if record.updated_at is not None}
+    if not times:
+        return set()
+    system, stream = mapped[0][0].system, mapped[0][0].stream
+    return {(system, stream, source_id) for source_id in store.records.newer_stored(system, stream, times)}
 
 
 def _store_batch(
@@ -237,8 +233,8 @@ def _store_batch(
     ``fresh``: the stream had no stored record when the run began: no hashes to compare and
     no stored versions to look up (an ID repeated in a later batch of a stream's first load
     keeps the row read last; from its next run on, an older version never replaces a newer
-    one). ``parked_open``: the
-    stream has open parked records; those of the batch's records stored now are closed.
+    one). ``parked_open``: the stream has open parked records; those of the batch's records
+    stored now are closed.
     """
     canonical: list[CanonicalInput] = []
     parked: list[RejectedRecord] = list(batch.rejected)
