@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import sys
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -27,10 +27,10 @@ __all__ = [
     "configure",
     "verbosity_level",
     "hash_email",
-    "is_secret_key",
     "mask_record",
     "mask_text",
     "mask_value",
+    "names_a_secret",
     "redact",
     "redact_text",
 ]
@@ -143,9 +143,9 @@ def mask_record(value: Any, *, key: str | None = None) -> Any:
     return mask_value(value)
 
 
-def is_secret_key(name: str) -> bool:
-    """Whether a key names a secret (``password``, ``client_secret``, ``api_token``...): its value is never shown."""
-    return _SECRET_KEY.search(name) is not None
+def names_a_secret(path: Iterable[str | int]) -> bool:
+    """Whether a key path passes through a secret's key (``auth.password``, ``api_token``): its value is never shown."""
+    return any(isinstance(part, str) and _SECRET_KEY.search(part) is not None for part in path)
 
 
 def redact(value: Any, *, emails: bool = True, key: str | None = None) -> Any:

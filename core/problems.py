@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from core.errors import Problem
-from core.logs import MASK, is_secret_key
+from core.logs import MASK, names_a_secret
 from core.yamlfile import Document
 
 __all__ = ["Explain", "Loc", "closest", "suggest", "valid_keys", "validation_problems"]
@@ -58,7 +58,7 @@ def validation_problems(
     problems: list[Problem] = []
     for item in err.errors(include_url=False):
         loc: Loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
-        if any(isinstance(part, str) and is_secret_key(part) for part in loc):
+        if names_a_secret(loc):
             item = {**item, "input": MASK}  # a secret of the wrong type is named, never shown
         message, hint = explain(item, loc, model)
         problems.append(doc.problem(base + loc, message, hint))

@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from core.logs import MASK, is_secret_key
+from core.logs import MASK, names_a_secret
 
 __all__ = [
     "CanonicalModel",
@@ -125,7 +125,7 @@ def describe_error_item(item: Mapping[str, Any]) -> str:
     elif item["type"] == "missing":
         message = "is required but missing"
     value = item.get("input")
-    if any(isinstance(part, str) and is_secret_key(part) for part in item["loc"]):
+    if names_a_secret(item["loc"]):
         value = MASK  # a secret of the wrong type is named, never shown
     shown = "" if item["type"] in {"missing"} or isinstance(value, dict) else f" (got {value!r})"
     return f"{path}: {message}{shown}"
