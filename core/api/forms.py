@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import HTTPException
 
+from core.ledger.statements import statement_schema
 from core.ledger.vocabulary import ConsentChoice, LedgerChannel, Part, Purpose
 
 __all__ = [
@@ -36,9 +37,19 @@ __all__ = [
 
 GRANTABLE = [p for p in Part if p is not Part.PROTECTIONS]
 """Parts a person may grant (protections are always written and need no grant)."""
-MAX_WEEKLY_CAP = 1000
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_TOPIC = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,99}$")
+
+
+def _weekly_cap_bound() -> int:
+    """The largest weekly cap a statement may hold, as the statement schema says."""
+    preferences = statement_schema()["allOf"][1]["then"]["allOf"]
+    (rule,) = [r for r in preferences if r["if"]["properties"]["name"].get("const") == "weekly_cap"]
+    return int(rule["then"]["properties"]["value"]["maximum"])
+
+
+# the form refuses what the statement schema would: the same bounds and patterns, read from it
+MAX_WEEKLY_CAP = _weekly_cap_bound()
+_CLOCK = re.compile(statement_schema()["$defs"]["clock"]["pattern"])
+_TOPIC = re.compile(statement_schema()["properties"]["topic"]["pattern"])
 _CHECKED = ("", "on")
 
 
@@ -64,7 +75,9 @@ def _weekly_cap(text: str, *, remove: bool, held: int | None, problems: list[str
     if text:
         return int(text)
     if held is not None:
-        problems.append("weekly cap: takes a whole number from 0 to 1000; to remove your limit, tick 'no weekly limit'")
+        problems.append(
+            f"weekly cap: takes a whole number from 0 to {MAX_WEEKLY_CAP}; to remove your limit, tick 'no weekly limit'"
+        )
     return held
 
 
