@@ -138,7 +138,7 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         store: Store = self.server.store
         info = store.oauth.take_code(code, client.get_client_id())  # used up here: one exchange only
         if info is None:  # a used code shown again may be stolen: what it gave stops (RFC 6749 §4.1.2)
-            store.ledger_access.revoke_tokens_of_used_code(code, client.get_client_id())
+            store.oauth.revoke_tokens_of_used_code(code, client.get_client_id())
             return None
         self.request.ledger_code = info
         return _Code(info, info.code_challenge, info.code_challenge_method)

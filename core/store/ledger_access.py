@@ -5,7 +5,6 @@
     start_session  open a session: its ID (stored hashed) and its CSRF token
     session        the session an ID names, while it lasts
     end_session    sign out
-    revoke_tokens_of_used_code  a code presented again: revoke the tokens it gave (RFC 6749 §4.1.2)
 
 Only SHA-256 hashes of nonces and session IDs are stored: the database alone signs
 nobody in.
@@ -22,14 +21,12 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from core.store.database import Repository
-from core.store.ledger_tables import LedgerLinkRow, LedgerSessionRow, OAuthCodeRow, OAuthTokenRow
+from core.store.ledger_tables import LedgerLinkRow, LedgerSessionRow
 
 __all__ = ["LedgerAccess", "LinkUse", "Session", "secret_hash"]
 
 _LINKS = LedgerLinkRow.__table__  # type: ignore[attr-defined]
 _SESSIONS = LedgerSessionRow.__table__  # type: ignore[attr-defined]
-_CODES = OAuthCodeRow.__table__  # type: ignore[attr-defined]
-_TOKENS = OAuthTokenRow.__table__  # type: ignore[attr-defined]
 
 
 def secret_hash(secret: str) -> str:
@@ -109,24 +106,3 @@ class LedgerAccess(Repository):
         )
         with self._db.transaction() as conn:
             conn.execute(query.values(ended_at=self._db.now()))
-
-    def revoke_tokens_of_used_code(self, code: str, client_id: str) -> int:
-        """Revoke the tokens issued from an authorization code that was already used; return how many were live.
-
-        RFC 6749 §4.1.2: a code presented a second time may have been stolen, so what it
-        gave stops working. A code that is unknown, another client's or never used revokes nothing.
-        (It belongs with ``store.oauth``; it lives here until that module takes it.)
-        """
-        hashed, now = secret_hash(code), self._db.now()
-        query = sa.select(_CODES.c.grant_statement_id, _CODES.c.profile_id, _CODES.c.used_at).where(
-            _CODES.c.code_hash == hashed, _CODES.c.client_id == client_id
-        )
-        with self._db.transaction() as conn:
-            row = conn.execute(query).first()
-            if row is None or row.used_at is None:
-                return 0
-            update = sa.update(_TOKENS).where(
-                _TOKENS.c.grant_statement_id == row.grant_statement_id, _TOKENS.c.client_id == client_id,
-                _TOKENS.c.profile_id == row.profile_id, _TOKENS.c.revoked_at.is_(None),
-            )  # fmt: skip
-            return int(conn.execute(update.values(revoked_at=now)).rowcount)

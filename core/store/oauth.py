@@ -4,6 +4,7 @@
     save_code / take_code        an authorization code after the customer approved; exchanged once
     save_token / token           an access token bound to the grant statement the customer made
     revoke_tokens                tokens of a person and system (or a grant) stop working at once
+    revoke_tokens_of_used_code   a code presented again: the tokens it gave stop working (RFC 6749 §4.1.2)
 
 Client secrets, codes and tokens are stored as SHA-256 hashes only.
 """
@@ -146,6 +147,26 @@ class OAuthGrants(Repository):
             query = query.where(_TOKENS.c.client_id.in_(list(client_ids)))
         with self._db.transaction() as conn:
             return int(conn.execute(query.values(revoked_at=self._db.now())).rowcount)
+
+    def revoke_tokens_of_used_code(self, code: str, client_id: str) -> int:
+        """Revoke the tokens issued from an authorization code that was already used; return how many were live.
+
+        RFC 6749 §4.1.2: a code presented a second time may have been stolen, so what it
+        gave stops working. A code that is unknown, another client's or never used revokes nothing.
+        """
+        hashed, now = secret_hash(code), self._db.now()
+        query = sa.select(_CODES.c.grant_statement_id, _CODES.c.profile_id, _CODES.c.used_at).where(
+            _CODES.c.code_hash == hashed, _CODES.c.client_id == client_id
+        )
+        with self._db.transaction() as conn:
+            row = conn.execute(query).first()
+            if row is None or row.used_at is None:
+                return 0
+            update = sa.update(_TOKENS).where(
+                _TOKENS.c.grant_statement_id == row.grant_statement_id, _TOKENS.c.client_id == client_id,
+                _TOKENS.c.profile_id == row.profile_id, _TOKENS.c.revoked_at.is_(None),
+            )  # fmt: skip
+            return int(conn.execute(update.values(revoked_at=now)).rowcount)
 
 
 def _fields(info: CodeInfo | TokenInfo) -> dict[str, Any]:
