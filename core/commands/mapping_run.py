@@ -99,10 +99,11 @@ def run(
         jobs = [job_for_stream(connector.system, name)]
         with open_store(url) as store, RunContext(store, RunKind.IMPORT, jobs=jobs, wait=wait) as run:
             run_id = run.run_id
+            summary = IngestSummary(system=connector.system, stream=name)
+            run.count_from(summary.counters)  # a run that stops halfway keeps the counts of what it stored
             with progress(f"mapping {input_file.name}", quiet=as_json) as bar:
-                summary = ingest_stream(connector, name, mapping, store, run_id=run_id, resume=not full,
-                                        on_batch=bar.ingested, check_stop=run.check_stop)  # fmt: skip
-            run.count_all(summary.counters())
+                ingest_stream(connector, name, mapping, store, run_id=run_id, resume=not full,
+                              on_batch=bar.ingested, check_stop=run.check_stop, into=summary)  # fmt: skip
             run.partial = bool(summary.parked or summary.field_problems)
             shown_url = mask_url(store.url)
         if as_json:

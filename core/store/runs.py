@@ -73,10 +73,13 @@ class Runs(Repository):
             conn.execute(stmt.on_conflict_do_update(index_elements=["run_id"], set_=restart))
         return run_id
 
-    def heartbeat(self, run_id: str) -> None:
-        """Record that the run is alive now."""
+    def heartbeat(self, run_id: str, *, counters: Mapping[str, int] | None = None) -> None:
+        """Record that the run is alive now, and its counters so far when given (kept if it never finishes)."""
+        values: dict[str, Any] = {"heartbeat_at": self._db.now()}
+        if counters is not None:
+            values["counters"] = dict(counters)
         with self._db.transaction() as conn:
-            conn.execute(sa.update(_RUNS).where(_RUNS.c.run_id == run_id).values(heartbeat_at=self._db.now()))
+            conn.execute(sa.update(_RUNS).where(_RUNS.c.run_id == run_id).values(**values))
 
     def abandon(self, *, host: str, stale_after: timedelta, found_by: str) -> builtins.list[str]:
         """Mark started runs whose process is gone as ``abandoned``; return their IDs.

@@ -342,6 +342,7 @@ def ingest_stream(
     resume: bool = True,
     on_batch: Callable[[IngestSummary], None] | None = None,
     check_stop: Callable[[], None] | None = None,
+    into: IngestSummary | None = None,
 ) -> IngestSummary:
     """Pull ``stream`` from ``connector`` into ``store`` through ``mapping``.
 
@@ -355,9 +356,11 @@ def ingest_stream(
         on_batch: Called after each stored batch, e.g. to show progress.
         check_stop: Called after each stored batch and its cursor; raises to stop there
             (``RunContext.check_stop``: a signal stops the run between batches, never inside one).
+        into: The summary to fill (one is made when not given): a caller that must keep the
+            counts of a stream that stopped halfway (``RunContext.count_from``) gives its own.
 
     Returns:
-        The summary: counts, parked reasons and the last saved cursor.
+        The summary (``into`` when given): counts, parked reasons and the last saved cursor.
 
     Raises:
         ConnectorError: The connector failed; batches stored before stay stored.
@@ -366,7 +369,8 @@ def ingest_stream(
     started = time.monotonic()
     system = connector.system
     cursor = store.cursors.get(system, stream) if resume else None
-    summary = IngestSummary(system=system, stream=stream, resumed_from=cursor)
+    summary = into or IngestSummary(system=system, stream=stream)
+    summary.resumed_from = cursor
     bound = log.bind(run_id=run_id, system=system, stream=stream)
     bound.info("stream.pull_started", cursor=cursor)
     try:

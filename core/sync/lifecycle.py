@@ -3,6 +3,7 @@
     with RunContext(store, RunKind.IMPORT, jobs=["stream:files/people"]) as run:
         ...                              # the work; run.check_stop() between batches
         run.count(Counter.PULLED, 500)   # typed counters, in the run ledger's vocabulary
+        run.count_from(summary.counters) # or counters read from the work as it goes
         run.spent("salesforce", usage)   # API usage per system
         run.partial = True               # it ran to the end, with records parked
 
@@ -15,7 +16,9 @@ SIGTERM and SIGINT are caught.
 On exit: the run is recorded ``succeeded`` or ``partial``; after a signal, ``interrupted``
 (the work checks ``check_stop`` between batches, so it stops after a whole batch, and the
 command exits 130 or 143); after any other exception, ``failed`` with the error's text and
-type. The jobs are released and the signal handlers restored in every case.
+type. The jobs are released and the signal handlers restored in every case. The counters
+are recorded at every heartbeat too, so a run that stops, fails or is killed keeps what it
+did up to then.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import socket
 import threading
 import time
 from collections import Counter as Tally
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from enum import StrEnum
 from types import FrameType, TracebackType
@@ -125,6 +128,7 @@ class RunContext:
         self.run_id = ""
         self.partial = False
         self.counters: Tally[Counter] = Tally()
+        self._sources: list[Callable[[], Mapping[str, int]]] = []
         self.api_usage: dict[str, Mapping[str, Any]] = {}
         self._catch = catch_signals and threading.current_thread() is threading.main_thread()
         self._pid, self._host = os.getpid(), socket.gethostname()
@@ -147,6 +151,23 @@ class RunContext:
         """Add counters given by their names (every name must be a ``Counter``)."""
         for name, amount in counters.items():
             self.count(Counter(name), amount)
+
+    def count_from(self, source: Callable[[], Mapping[str, int]]) -> None:
+        """Add the counters ``source()`` returns (names of ``Counter``) whenever the run records its counters.
+
+        That is at every heartbeat and at the end, however the run ends: a run stopped by a
+        signal, failed by an error or killed keeps the counts of what it did up to then.
+        ``source`` is called from the heartbeat's thread too, so it only reads.
+        """
+        self._sources.append(source)
+
+    def counted(self) -> dict[str, int]:
+        """The counters as the run ledger records them now: those counted plus those of every source."""
+        totals: Tally[str] = Tally({str(name): amount for name, amount in dict(self.counters).items()})
+        for source in self._sources:
+            for name, amount in source().items():
+                totals[str(Counter(name))] += amount
+        return dict(totals)
 
     def spent(self, system: str, usage: Mapping[str, Any]) -> None:
         """Record the API usage of one system (calls, retries, throttled seconds)."""
@@ -244,7 +265,11 @@ class RunContext:
 
     def _check_held(self) -> None:
         """Refresh the heartbeat; note the jobs another run took over (``check_stop`` then stops the run)."""
-        self.store.runs.heartbeat(self.run_id)
+        try:
+            counters: dict[str, int] | None = self.counted()
+        except RuntimeError:  # the work changed a tally while it was read: the next beat records them
+            counters = None
+        self.store.runs.heartbeat(self.run_id, counters=counters)
         lost = self.store.locks.heartbeat(self._held, run_id=self.run_id)
         self._last_beat = time.monotonic()
         if lost and self._lost is None:
@@ -289,7 +314,7 @@ class RunContext:
         log.warning("run.stop_requested", run_id=self.run_id, signal=signal.Signals(number).name)
 
     def _finish(self, exc: BaseException | None) -> None:
-        counters = {str(name): amount for name, amount in self.counters.items()}
+        counters = self.counted()
         runs, usage = self.store.runs, self.api_usage or None
         if exc is None:
             status = RunStatus.PARTIAL if self.partial else RunStatus.SUCCEEDED

@@ -21,6 +21,7 @@ the next real run does exactly what the dry run showed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,11 +111,7 @@ class SyncSummary:
 
 
 class _Rollback(Exception):
-    """Unwinds a dry run's transaction, carrying the run's summary out."""
-
-    def __init__(self, summary: SyncSummary) -> None:
-        super().__init__("dry run: roll the store back")
-        self.summary = summary
+    """Unwinds a dry run's transaction (its summary stays with the caller)."""
 
 
 def sync_jobs(project: Project, systems: Sequence[str]) -> list[str]:
@@ -148,20 +145,22 @@ def _connectors(project: Project, names: Sequence[str]) -> tuple[dict[str, Conne
 
 def _pull(
     connectors: Mapping[str, Connector], mappings: Mapping[str, CompiledMapping], store: Store, *,
-    run: RunContext, full: bool, progress: Progress, stopped: list[IngestSummary],
-) -> list[IngestSummary]:  # fmt: skip
-    summaries = []
+    run: RunContext, full: bool, progress: Progress, summary: SyncSummary,
+) -> None:  # fmt: skip
+    """Ingest every mapped stream, each listed in ``summary.streams`` before it starts.
+
+    So what a stream stored counts even when the run stops inside it.
+    """
     for name, connector in connectors.items():
         offered = {spec.name for spec in connector.streams()}
         for stream in (s for s in mappings[name].streams if s in offered):
             progress("pull", f"{name}/{stream}")
-            summary = ingest_stream(
-                connector, stream, mappings[name], store, run_id=run.run_id, resume=not full, check_stop=run.check_stop
-            )
-            if summary.stopped:  # a rate limit or the API budget: the next run carries on from its cursor
-                stopped.append(summary)
-            summaries.append(summary)
-    return summaries
+            pulled = IngestSummary(system=name, stream=stream)
+            summary.streams.append(pulled)
+            ingest_stream(connector, stream, mappings[name], store, run_id=run.run_id, resume=not full,
+                          check_stop=run.check_stop, into=pulled)  # fmt: skip
+            if pulled.stopped:  # a rate limit or the API budget: the next run carries on from its cursor
+                summary.stopped.append(pulled)
 
 
 def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) -> set[str]:
@@ -204,12 +203,12 @@ def _targets(mappings: Mapping[str, CompiledMapping]) -> list[Target]:
     ]
 
 
-def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress) -> SyncSummary:
+def _steps(
+    project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress, summary: SyncSummary
+) -> None:
     names = selected_systems(project, options.systems)
     connectors, mappings = _connectors(project, names)
-    summary = SyncSummary(dry_run=options.dry_run)
-    summary.streams = _pull(connectors, mappings, store, run=run, full=options.full_refresh, progress=progress,
-                            stopped=summary.stopped)  # fmt: skip
+    _pull(connectors, mappings, store, run=run, full=options.full_refresh, progress=progress, summary=summary)
     # the work is every row changed since the last sync that ran to its end took its own: a run
     # that failed or was killed after storing records leaves them to this one
     summary.processed_up_to = store.database.now()
@@ -247,7 +246,6 @@ def _steps(project: Project, store: Store, options: SyncOptions, run: RunContext
         if isinstance(connector, MeteredConnector):
             summary.api_usage[name] = connector.api_usage.as_dict()
             run.spent(name, summary.api_usage[name])
-    return summary
 
 
 def evaluation_time(store: Store) -> datetime:
@@ -258,10 +256,14 @@ def evaluation_time(store: Store) -> datetime:
     return store.database.now()
 
 
-def _rolled_back(project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress) -> None:
-    """Run the steps in one transaction and unwind it, carrying the summary out (``_Rollback``)."""
+def _rolled_back(
+    project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress, summary: SyncSummary
+) -> None:
+    """Run the steps in one transaction and unwind it (``_Rollback``), filling ``summary``."""
     with store.database.atomic():
-        raise _Rollback(_steps(project, store, options, run, progress))
+        _steps(project, store, options, run, progress, summary)
+        msg = "dry run: roll the store back"
+        raise _Rollback(msg)
 
 
 def run_sync(
@@ -275,17 +277,16 @@ def run_sync(
         RunInterrupted: A signal arrived; the run stopped between batches.
     """
     tell = progress or (lambda _step, _detail: None)
+    summary = SyncSummary(dry_run=options.dry_run)
+    run.count_from(summary.counters)  # recorded as the run goes: a run that stops keeps what it did
     if not options.dry_run:
-        summary = _steps(project, store, options, run, tell)
+        _steps(project, store, options, run, tell, summary)
         if summary.processed_up_to is not None:
             mark = {"processed_up_to": summary.processed_up_to.isoformat()}
             store.cursors.save(*PROCESSED, mark, run_id=run.run_id)
         record_details(store, run.run_id, summary)
     else:
-        try:
-            _rolled_back(project, store, options, run, tell)
-        except _Rollback as done:
-            summary = done.summary
-    run.count_all(summary.counters())
+        with suppress(_Rollback):
+            _rolled_back(project, store, options, run, tell, summary)
     run.partial = bool(sum(s.parked for s in summary.streams) or any(summary.pushed.failed.values()) or summary.stopped)
     return summary
