@@ -15,14 +15,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from core.commands.common import WaitOption, console, errors_to_exit, print_json
+from core.commands.common import WaitOption, console, error_json, errors_to_exit, print_json
 from core.commands.progress import progress
 from core.config import DEFAULT_PATH, load_project, project_store_url
 from core.logs import mask_text
 from core.store import open_store
 from core.sync.lifecycle import RunContext, RunKind
 from core.sync.planner import Plan
-from core.sync.run import SyncOptions, SyncSummary, run_sync, selected_systems, sync_jobs
+from core.sync.run import SyncOptions, SyncSummary, SystemsFailed, run_sync, selected_systems, sync_jobs
 
 __all__ = ["plan_json", "summary_json"]
 
@@ -71,6 +71,7 @@ def summary_json(summary: SyncSummary, run_id: str, seconds: float) -> dict[str,
         "alerts": {"sent": summary.pushed.alerts_sent, "failed": summary.pushed.alerts_failed},
         "api_usage": summary.api_usage,
         "erasures": summary.erasures,
+        "failed_systems": summary.failed,
         "plan": plan_json(summary.plan, sample=None if summary.dry_run else _SAMPLE),
     }  # fmt: skip
 
@@ -106,6 +107,8 @@ def _print(summary: SyncSummary, run_id: str, seconds: float) -> None:
                 dict(write.fields)
             )
             console.print(f"  {write.system}/{write.stream}/{write.source_id or 'new'}: {fields}", markup=False)
+    for name, why in sorted(summary.failed.items()):
+        console.print(f"{name} failed at its {why}: nothing more was sent to it", markup=False)
     console.print(f"pulled {counters['pulled']}, parked {counters['rejected']}, {verb} {counters['writes']} records "
                   f"in {counters['write_calls']} calls; alerts sent {summary.pushed.alerts_sent}", markup=False)  # fmt: skip
 
@@ -129,21 +132,30 @@ def run_command(
 ) -> None:
     """Pull each system, resolve the changed people, decide, and write back only what changed."""
     started = time.monotonic()
+    failure: SystemsFailed | None = None
     with errors_to_exit():
         project = load_project(config)
         names = selected_systems(project, system or [])
         options = SyncOptions(systems=names, dry_run=dry_run, full_refresh=full_refresh)
         jobs = sync_jobs(project, names)
         kind = RunKind.SYNC_DRY_RUN if dry_run else RunKind.SYNC
-        with (
-            open_store(project_store_url(project)) as store,
-            RunContext(store, kind, jobs=jobs, wait=wait) as run,
-            progress("sync", quiet=as_json) as bar,
-        ):
-            summary = run_sync(project, store, options, run=run, progress=bar.stage)
-            run_id = run.run_id
+        try:
+            with (
+                open_store(project_store_url(project)) as store,
+                RunContext(store, kind, jobs=jobs, wait=wait) as run,
+                progress("sync", quiet=as_json) as bar,
+            ):
+                run_id = run.run_id
+                summary = run_sync(project, store, options, run=run, progress=bar.stage)
+        except SystemsFailed as failed:  # the others ran: their summary first, then the failure (exit 3)
+            failure, summary = failed, failed.summary
     seconds = time.monotonic() - started
-    if as_json:
-        print_json(summary_json(summary, run_id, seconds))
-    else:
-        _print(summary, run_id, seconds)
+    if as_json:  # one JSON document, the failure in it
+        print_json(summary_json(summary, run_id, seconds) | (error_json(failure) if failure is not None else {}))
+        if failure is not None:
+            raise typer.Exit(failure.exit_code)
+        return
+    _print(summary, run_id, seconds)
+    if failure is not None:
+        with errors_to_exit():
+            raise failure

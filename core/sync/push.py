@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
+
 from connectors.base import (
     Connector,
     KeyedLookup,
@@ -38,6 +40,7 @@ from connectors.base import (
 )
 from connectors.http import MeteredConnector
 from core.canonical import RecordRef
+from core.errors import ConnectorError
 from core.failpoints import reach
 from core.mapping import CompiledMapping
 from core.store import Store
@@ -46,7 +49,9 @@ from core.store.tables import WritebackFailure
 from core.sync.lifecycle import RunContext
 from core.sync.planner import Plan, PlannedWrite, same
 
-__all__ = ["BATCH", "MAX_ATTEMPTS", "Pushed", "Pusher", "batch_size", "push_alerts", "push_plan"]
+__all__ = ["BATCH", "MAX_ATTEMPTS", "Pushed", "Pusher", "batch_size", "note_down", "push_alerts", "push_plan"]
+
+log = structlog.get_logger(__name__)
 
 BATCH = 1000
 """Ops handed to a connector at once, unless it says another number (``WriteBatching``); it splits
@@ -65,6 +70,8 @@ class Pushed:
     fields: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    unsent: Counter[str] = field(default_factory=Counter)
+    """Writes not sent because their system failed this run: the next run plans them again."""
     calls: Counter[str] = field(default_factory=Counter)
     confirmed: int = 0
     alerts_sent: int = 0
@@ -72,10 +79,10 @@ class Pushed:
 
     def per_system(self) -> dict[str, dict[str, int]]:
         """The counts by system, for the summary."""
-        systems = set(self.written) | set(self.failed) | set(self.calls) | set(self.skipped)
+        systems = set(self.written) | set(self.failed) | set(self.calls) | set(self.skipped) | set(self.unsent)
         return {
             s: {"written": self.written[s], "fields": self.fields[s], "failed": self.failed[s],
-                "skipped": self.skipped[s], "write_calls": self.calls[s]}
+                "skipped": self.skipped[s], "unsent": self.unsent[s], "write_calls": self.calls[s]}
             for s in sorted(systems)
         }  # fmt: skip
 
@@ -93,6 +100,12 @@ class _Failed:
     code: str | None
     message: str | None
     retryable: bool
+
+
+def note_down(down: dict[str, str], system: str, step: str, err: ConnectorError) -> None:
+    """Note in ``down`` that ``system`` failed at ``step`` (its first error kept): it is sent nothing more this run."""
+    down.setdefault(system, f"{step}: {err.message}")
+    log.error("sync.system_failed", system=system, step=step, error=err.message, error_type=type(err).__name__)
 
 
 def batch_size(connector: Connector, stream: str) -> int:
@@ -149,10 +162,18 @@ class Pusher:
     each queue sends whole batches (``batch_size``) as soon as it holds them and keeps the
     rest for the next plan, so a run planned in chunks makes as few write calls as one
     planned whole, holding at most one batch a stream. ``finish`` sends what is left.
+
+    A system whose connector fails (unreachable, credentials refused, its budget spent) is
+    noted in ``down`` with its error and sent nothing more this run; the writes it did not
+    take are counted ``unsent`` and left unrecorded, so the next run plans them again.
     """
 
-    def __init__(self, store: Store, connectors: Mapping[str, Connector], *, run: RunContext) -> None:
+    def __init__(
+        self, store: Store, connectors: Mapping[str, Connector], *, run: RunContext, down: dict[str, str] | None = None
+    ) -> None:
         self.store, self.connectors, self.run = store, connectors, run
+        self.down = down if down is not None else {}
+        """System → the error that stopped it (shared with the caller, which may have noted some already)."""
         self.pushed = Pushed()
         self._queued: dict[tuple[str, str], list[PlannedWrite]] = {}
         self._failures: dict[tuple[str, str], dict[str, WritebackFailure]] = {}
@@ -173,6 +194,9 @@ class Pusher:
                 self.store.writeback.record(system, stream, items[start : start + BATCH], run_id=self.run.run_id)
             self.pushed.confirmed += len(items)
         for where, writes in plan.by_stream().items():
+            if where[0] in self.down:
+                self.pushed.unsent[where[0]] += len(writes)
+                continue
             queue = self._queued.setdefault(where, [])
             failures = self._failures.get(where)
             if failures is None:
@@ -199,9 +223,17 @@ class Pusher:
 
     def _send(self, system: str, stream: str, writes: Sequence[PlannedWrite]) -> None:
         connector = self.connectors[system]
-        for chunk in chunked(writes, batch_size(connector, stream)):
+        size = batch_size(connector, stream)
+        for start in range(0, len(writes), size):
+            chunk = writes[start : start + size]
             before = _calls(connector)
-            results = connector.push(WriteBatch(system, stream, [write.op() for write in chunk]))
+            try:
+                results = connector.push(WriteBatch(system, stream, [write.op() for write in chunk]))
+            except ConnectorError as err:  # the others go on; what this batch did reach, the next plan finds
+                self.pushed.calls[system] += _calls(connector) - before
+                self.pushed.unsent[system] += len(writes) - start
+                note_down(self.down, system, "push", err)
+                return
             reach("sync.pushed")  # the vendor confirmed; the ledger does not know yet
             _record(self.store, self.run, system, stream, chunk, results, self.pushed)
             self.pushed.calls[system] += _calls(connector) - before
@@ -228,12 +260,15 @@ class _Outgoing:
 
 
 def push_alerts(
-    store: Store, connectors: Mapping[str, Connector], mappings: Mapping[str, CompiledMapping], *, run: RunContext
-) -> Pushed:
+    store: Store, connectors: Mapping[str, Connector], mappings: Mapping[str, CompiledMapping], *, run: RunContext,
+    down: dict[str, str] | None = None,
+) -> Pushed:  # fmt: skip
     """Create each pending alert in its target system, upserted on its key field; mark what the system answered.
 
     The alerts of one system and object go out together, in batches that fill the vendor's
-    requests (Salesforce: 200 Tasks a request), each marked ``sending`` before its batch.
+    requests (Salesforce: 200 Tasks a request), each marked ``sending`` before its batch. A
+    system in ``down`` (failed this run) is skipped, its alerts left pending; one whose
+    connector fails now is added to it.
     """
     pushed = Pushed()
     outgoing: dict[tuple[str, str], list[_Outgoing]] = {}
@@ -254,9 +289,15 @@ def push_alerts(
             ref.source_id, raw,
         )  # fmt: skip
         outgoing.setdefault((system, template.object), []).append(_Outgoing(alert.key, alert.status, fields))
+    down = down if down is not None else {}
     for (system, sobject), alerts in outgoing.items():
+        if system in down:  # failed this run: its alerts stay pending for the next
+            continue
         template = mappings[system].alerts[sobject]
-        _send_alerts(store, connectors[system], system, sobject, template.key_field, alerts, pushed, run)
+        try:
+            _send_alerts(store, connectors[system], system, sobject, template.key_field, alerts, pushed, run)
+        except ConnectorError as err:  # a batch sent is marked ``sending``: the next run asks before sending again
+            note_down(down, system, "alerts", err)
     return pushed
 
 

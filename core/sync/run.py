@@ -13,6 +13,12 @@
       5 push     the plan (``Pusher``: whole vendor requests as they fill, the rest at the
                  end), then the pending alerts (``push_alerts``)
 
+A system that fails (unreachable, its credentials refused, its budget spent) does not stop
+the others: its pull stops there (what it stored stays stored), nothing more is sent to it,
+and the run goes on with the rest. It then ends with ``SystemsFailed`` (exit 3) without
+marking its work as processed, so the next run takes the same work again: the writes the
+failed system did not take are planned anew, the others' are found written already.
+
 With ``dry_run`` the run does all of it but the push inside one store transaction that is
 rolled back: nothing reaches a system and the store is left as it was (cursors too), so
 the next real run does exactly what the dry run showed.
@@ -32,7 +38,7 @@ import structlog
 from connectors.base import Connector
 from connectors.http import MeteredConnector
 from core.config import Project, build_connector
-from core.errors import ConfigError
+from core.errors import ConfigError, ConnectorError
 from core.identity import load_settings
 from core.mapping import CompiledMapping, load_mapping
 from core.policy import load_project_policies
@@ -44,10 +50,10 @@ from core.sync.details import record_details
 from core.sync.ingest import IngestSummary, ingest_stream
 from core.sync.lifecycle import RunContext
 from core.sync.planner import Plan, Target, plan_writes
-from core.sync.push import Pushed, Pusher, push_alerts
+from core.sync.push import Pushed, Pusher, note_down, push_alerts
 from core.sync.resolve import Resolved, resolve_changes
 
-__all__ = ["SyncOptions", "SyncSummary", "run_sync", "sync_jobs"]
+__all__ = ["SyncOptions", "SyncSummary", "SystemsFailed", "run_sync", "sync_jobs"]
 
 log = structlog.get_logger(__name__)
 
@@ -93,6 +99,8 @@ class SyncSummary:
     """Streams a rate limit or the API budget stopped early: the next run carries on from their cursor."""
     erasures: dict[str, Any] = field(default_factory=dict)
     """Erasures sent to the systems this run (pending ones are tried again every run until they succeed)."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """Systems that failed this run, with the step and error: the others ran on (see the module docstring)."""
 
     def counters(self) -> dict[str, int]:
         """The run ledger's counters."""
@@ -108,6 +116,20 @@ class SyncSummary:
             "write_calls": sum(self.pushed.calls.values()),
             "writes_failed": sum(self.pushed.failed.values()),
         }
+
+
+class SystemsFailed(ConnectorError):
+    """A sync ran to its end, but some systems failed on the way; ``summary`` says what it did."""
+
+    def __init__(self, summary: SyncSummary, *, systems: int) -> None:
+        failed = "; ".join(f"{name} at its {why}" for name, why in sorted(summary.failed.items()))
+        others = "the others were synced" if len(summary.failed) < systems else "no system was synced"
+        super().__init__(
+            f"{len(summary.failed)} of {systems} systems failed: {failed}; {others}",
+            hint="check each failed system (contactpoint check SYSTEM); the next run takes this run's work again, "
+            "so nothing is lost",
+        )
+        self.summary = summary
 
 
 class _Rollback(Exception):
@@ -152,15 +174,26 @@ def _pull(
     So what a stream stored counts even when the run stops inside it.
     """
     for name, connector in connectors.items():
-        offered = {spec.name for spec in connector.streams()}
-        for stream in (s for s in mappings[name].streams if s in offered):
-            progress("pull", f"{name}/{stream}")
-            pulled = IngestSummary(system=name, stream=stream)
-            summary.streams.append(pulled)
-            ingest_stream(connector, stream, mappings[name], store, run_id=run.run_id, resume=not full,
-                          check_stop=run.check_stop, into=pulled)  # fmt: skip
-            if pulled.stopped:  # a rate limit or the API budget: the next run carries on from its cursor
-                summary.stopped.append(pulled)
+        try:
+            _pull_system(name, connector, mappings[name], store, run=run, full=full, progress=progress,
+                         summary=summary)  # fmt: skip
+        except ConnectorError as err:  # this system stops here; the others go on
+            note_down(summary.failed, name, "pull", err)
+
+
+def _pull_system(
+    name: str, connector: Connector, mapping: CompiledMapping, store: Store, *,
+    run: RunContext, full: bool, progress: Progress, summary: SyncSummary,
+) -> None:  # fmt: skip
+    offered = {spec.name for spec in connector.streams()}
+    for stream in (s for s in mapping.streams if s in offered):
+        progress("pull", f"{name}/{stream}")
+        pulled = IngestSummary(system=name, stream=stream)
+        summary.streams.append(pulled)
+        ingest_stream(connector, stream, mapping, store, run_id=run.run_id, resume=not full,
+                      check_stop=run.check_stop, into=pulled)  # fmt: skip
+        if pulled.stopped:  # a rate limit or the API budget: the next run carries on from its cursor
+            summary.stopped.append(pulled)
 
 
 def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) -> set[str]:
@@ -224,10 +257,11 @@ def _steps(
     targets = _targets(mappings)
     permits = LedgerPermits(store, project.ledger.mode, {(t.system, t.stream): t.writeback for t in targets})
     policies = load_project_policies(project)
-    pusher = None if options.dry_run else Pusher(store, connectors, run=run)
+    pusher = None if options.dry_run else Pusher(store, connectors, run=run, down=summary.failed)
     if pusher is not None and store.erasures.pending():
         progress("erase", "pending erasures")
-        summary.erasures = retry_erasures(store, connectors, run_id=run.run_id).as_dict()
+        reachable = {name: c for name, c in connectors.items() if name not in summary.failed}
+        summary.erasures = retry_erasures(store, reachable, run_id=run.run_id).as_dict()
     for start in range(0, len(affected), CHUNK):
         part = affected[start : start + CHUNK]
         progress("decide", f"profiles {start + 1:,}-{start + len(part):,} of {len(affected):,}")
@@ -239,7 +273,7 @@ def _steps(
     if pusher is not None:
         progress("push", f"{summary.plan.total('records'):,} records")
         summary.pushed = pusher.finish()
-        alerts = push_alerts(store, connectors, mappings, run=run)
+        alerts = push_alerts(store, connectors, mappings, run=run, down=summary.failed)
         summary.pushed.alerts_sent, summary.pushed.alerts_failed = alerts.alerts_sent, alerts.alerts_failed
         summary.pushed.calls.update(alerts.calls)
     for name, connector in connectors.items():
@@ -273,7 +307,9 @@ def run_sync(
 
     Raises:
         ConfigError: A system is unknown, disabled or has no mapping; a mapping, policy or settings file is wrong.
-        ConnectorError: A system failed; what was stored before stays stored.
+        SystemsFailed: Some systems failed; the run went on with the others, and the error
+            carries its summary. (Other connector errors, raised before any system is heard,
+            stop the run at once.)
         RunInterrupted: A signal arrived; the run stopped between batches.
     """
     tell = progress or (lambda _step, _detail: None)
@@ -281,7 +317,7 @@ def run_sync(
     run.count_from(summary.counters)  # recorded as the run goes: a run that stops keeps what it did
     if not options.dry_run:
         _steps(project, store, options, run, tell, summary)
-        if summary.processed_up_to is not None:
+        if summary.processed_up_to is not None and not summary.failed:  # else the next run takes this work again
             mark = {"processed_up_to": summary.processed_up_to.isoformat()}
             store.cursors.save(*PROCESSED, mark, run_id=run.run_id)
         record_details(store, run.run_id, summary)
@@ -289,4 +325,6 @@ def run_sync(
         with suppress(_Rollback):
             _rolled_back(project, store, options, run, tell, summary)
     run.partial = bool(sum(s.parked for s in summary.streams) or any(summary.pushed.failed.values()) or summary.stopped)
+    if summary.failed:
+        raise SystemsFailed(summary, systems=len(selected_systems(project, options.systems)))
     return summary

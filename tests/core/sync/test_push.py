@@ -13,6 +13,7 @@ import pytest
 from connectors.base import WriteBatch, WriteBatching, WriteOutcome, WriteResult
 from connectors.helpdesk.zendesk import ZendeskConfig, ZendeskConnector
 from connectors.product_analytics.mixpanel import MixpanelConfig, MixpanelConnector
+from core.errors import RetryableError
 from core.mapping.alerts import AlertTemplate
 from core.store import open_store
 from core.store.decisions import AlertInput
@@ -81,6 +82,35 @@ def test_plans_pushed_chunk_by_chunk_fill_whole_requests_and_send_the_rest_at_th
     assert before_finish == sizes[:-1]  # the part-filled request waits for the end
     assert pushed.written["vendor"] == 2100
     assert len(store.writeback.written("vendor", "people", [f"id{i}" for i in range(2100)])) == 2100
+
+
+class _FallingVendor(_Vendor):
+    """One that takes its first ``up`` pushes, then cannot be reached."""
+
+    def __init__(self, up: int) -> None:
+        super().__init__()
+        self.up = up
+
+    def push(self, batch: WriteBatch) -> list[WriteResult]:
+        if len(self.pushes) == self.up:
+            raise RetryableError("vendor request failed (no response): connection refused", hint="is it up?")
+        return super().push(batch)
+
+
+def test_a_vendor_that_fails_mid_push_is_sent_nothing_more_and_holds_up_no_other(store):
+    falling, other = _FallingVendor(up=1), _Vendor()
+    down: dict[str, str] = {}
+    with RunContext(store, RunKind.SYNC) as run:
+        pusher = Pusher(store, {"vendor": falling, "other": other}, run=run, down=down)
+        pusher.add(Plan(writes=[*_plan("vendor", 2500).writes, *_plan("other", 1500).writes]))
+        pusher.add(_plan("vendor", 300))  # planned after it failed: not even queued
+        pushed = pusher.finish()
+    assert falling.pushes == [1000] and other.pushes == [1000, 500]
+    assert list(down) == ["vendor"] and "connection refused" in down["vendor"]
+    assert (pushed.written["vendor"], pushed.unsent["vendor"]) == (1000, 1500 + 300)
+    assert pushed.written["other"] == 1500
+    sent = store.writeback.written("vendor", "people", [f"id{i}" for i in range(2500)])
+    assert len(sent) == 1000 and not store.writeback.failures("vendor", "people")  # the rest is planned again
 
 
 def test_a_runs_plan_keeps_every_count_but_only_a_sample_of_the_writes():
@@ -159,6 +189,27 @@ def test_alerts_go_out_together_in_batches_that_fill_the_vendors_requests(store)
         pushed = push_alerts(store, {"vendor": connector}, _MAPPINGS, run=run)
     assert connector.pushes == [200, 200, 50]
     assert pushed.alerts_sent == 450 and store.alerts.pending() == []
+
+
+class _FallingTaskVendor(_TaskVendor):
+    def push(self, batch: WriteBatch) -> list[WriteResult]:
+        if self.pushes:
+            raise RetryableError("vendor request failed (no response): timed out", hint="is it up?")
+        return super().push(batch)
+
+
+def test_alerts_of_a_system_that_failed_wait_for_the_next_run_and_those_in_doubt_are_asked_about(store):
+    keys = _alerts(store, 450)
+    with RunContext(store, RunKind.SYNC) as run:  # it failed in the pull: nothing is sent to it
+        pushed = push_alerts(store, {"vendor": _TaskVendor()}, _MAPPINGS, run=run, down={"vendor": "pull: refused"})
+    assert pushed.alerts_sent == 0 and {a.status for a in store.alerts.pending()} == {"pending"}
+    falling, down = _FallingTaskVendor(), {}
+    with RunContext(store, RunKind.SYNC) as run:  # it fails at its second request
+        pushed = push_alerts(store, {"vendor": falling}, _MAPPINGS, run=run, down=down)
+    assert falling.pushes == [200] and pushed.alerts_sent == 200 and "timed out" in down["vendor"]
+    statuses = {a.key: a.status for a in store.alerts.pending()}
+    assert [statuses[k] for k in keys[200:400]] == ["sending"] * 200  # in doubt: the next run asks first
+    assert [statuses[k] for k in keys[400:]] == ["pending"] * 50
 
 
 def test_alerts_a_killed_run_sent_are_looked_up_together_and_not_sent_again(store):

@@ -13,6 +13,7 @@ complaint's Salesforce Task exists once, also when the kill fell after Salesforc
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from core.store import Store, open_store
 from tests.support.sandboxes import SyncEnv, synced_project
@@ -151,3 +153,45 @@ def test_a_sync_killed_anywhere_then_run_again_ends_like_an_uninterrupted_one(po
         assert "abandoned" in runs  # the rerun found the killed run and said so
         assert _labelled(env) == uninterrupted["vendors"]
         assert _write_requests(env) == uninterrupted["writes"]  # nothing confirmed was sent again
+
+
+def _unreachable(env: SyncEnv, system: str, *, down: bool) -> None:
+    """Point ``system``'s settings at a closed port (``down``), or back at its sandbox."""
+    project = yaml.safe_load(env.project.read_text(encoding="utf-8"))
+    here, closed = env.sandboxes[system].base_url, "https://127.0.0.1:9"
+    old, new = (here, closed) if down else (closed, here)
+    settings = project["systems"][system]["settings"]
+    for key, value in settings.items():
+        if isinstance(value, str) and value.startswith(old):
+            settings[key] = new + value[len(old) :]
+    env.project.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+
+
+def test_a_system_down_for_a_run_holds_up_no_other_and_the_next_run_catches_up(tmp_path: Path, uninterrupted):
+    with synced_project(tmp_path, records=60, seed=5) as env:
+        _unreachable(env, "hubspot", down=True)
+        before = _write_requests(env)
+        first = env.subprocess("sync", "run", "--json", evaluated_at=EVALUATED_AT)
+        assert first.returncode == 3, first.stderr[-2000:]
+        summary = json.loads(first.stdout)  # one document: what the run did, and its failure
+        assert summary["error"]["message"].startswith(
+            f"1 of {len(env.sandboxes)} systems failed: hubspot at its pull: HubSpot"
+        )
+        assert "the others were synced" in summary["error"]["message"] and summary["error"]["exit_code"] == 3
+        assert list(summary["failed_systems"]) == ["hubspot"]
+        written = {system: counts["written"] for system, counts in summary["per_system"].items()}
+        assert all(written.get(s, 0) > 0 for s in ("salesforce", "zendesk", "mixpanel")), written
+        assert summary["per_system"].get("hubspot", {}).get("written", 0) == 0
+        assert _write_requests(env)["hubspot"] == before["hubspot"]  # nothing reached it
+        with open_store(env.url) as store:
+            (run,) = store.runs.list(kind="sync")
+        assert run.status == "failed" and "hubspot" in (run.error or "") and run.counters["pulled"] > 0
+        _unreachable(env, "hubspot", down=False)
+        _settle(env)
+        with open_store(env.url) as store:
+            found = _world(store)
+        for part, rows in found.items():
+            missing = [r for r in uninterrupted["store"][part] if r not in rows][:3]
+            extra = [r for r in rows if r not in uninterrupted["store"][part]][:3]
+            assert (missing, extra) == ([], []), (part, missing, extra)
+        assert _labelled(env) == uninterrupted["vendors"]
