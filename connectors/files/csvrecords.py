@@ -144,7 +144,9 @@ def _check_columns(config: FileStreamConfig, names: list[str], delimiter: str) -
             f"{path} has no column {config.id_field!r}: its header is one column, {names[0][:80]!r}, holding "
             f"{shown(other)}; the file seems to separate its columns with {shown(other)}, not {shown(delimiter)}"
         )
-        hint = f"set delimiter: {shown(other)} in the stream's settings (mapping run: --delimiter {shown(other)})"
+        hint = (
+            f"set delimiter: {shown(other)} in the stream's settings (on the command line: --delimiter {shown(other)})"
+        )
         # not a missing column to point the mapping's 'id:' at: the file is read with the wrong delimiter
         raise ConnectorConfigError(msg, hint=hint, stream=config.name, delimiter=delimiter, suggested=other)
     raise ConnectorConfigError(msg, hint=hint, stream=config.name, missing_column=config.id_field, columns=names)

@@ -115,7 +115,7 @@ def _refuse_wide_text(path: Path, head: bytes) -> None:
     if order is None:
         return
     msg = f"{path} is UTF-16 without a byte-order mark: its first line has a zero byte beside each letter"
-    hint = f"set encoding: {order} in the stream's settings (mapping run: --encoding {order})"
+    hint = f"set encoding: {order} in the stream's settings (on the command line: --encoding {order})"
     raise ConnectorConfigError(msg, hint=hint, file=str(path))
 
 
@@ -126,7 +126,7 @@ def undecodable_reason(encoding: TextEncoding, error: UnicodeDecodeError) -> str
     return (
         f"bytes that are not {encoding.name} (0x{byte} at byte {error.start + 1} of the line); a file saved by Excel "
         f"or another Windows program is often {suggestion}: set 'encoding: {suggestion}' in the stream's settings "
-        f"(mapping run: --encoding {suggestion})"
+        f"(on the command line: --encoding {suggestion})"
     )
 
 

@@ -17,6 +17,8 @@ from core.logs import redact
 
 __all__ = [
     "ContactpointError",
+    "DelimiterOption",
+    "EncodingOption",
     "FormatOption",
     "WaitOption",
     "console",
@@ -32,6 +34,14 @@ FormatOption = Annotated[
     typer.Option(
         "--format", help="Input format: csv, jsonl or json (default: from the suffix, else from the content)."
     ),
+]
+
+DelimiterOption = Annotated[
+    str | None, typer.Option("--delimiter", help="CSV column separator (default: from the file).")
+]
+
+EncodingOption = Annotated[
+    str | None, typer.Option("--encoding", help="The file's encoding, e.g. cp1252 (default: utf-8 or its BOM).")
 ]
 
 WaitOption = Annotated[

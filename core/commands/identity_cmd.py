@@ -18,7 +18,15 @@ from typing import Annotated
 
 import typer
 
-from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
+from core.commands.common import (
+    DelimiterOption,
+    EncodingOption,
+    FormatOption,
+    WaitOption,
+    console,
+    errors_to_exit,
+    print_json,
+)
 from core.commands.identity_store_cmd import (
     SettingsOption,
     resolve_store_command,
@@ -72,6 +80,8 @@ def resolve_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     store: Annotated[bool, typer.Option("--store", help="Resolve the people in the store instead of FILE.")] = False,
     file_format: FormatOption = None,
+    delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     wait: WaitOption = 0.0,
     url: UrlOption = None,
 ) -> None:
@@ -79,7 +89,8 @@ def resolve_command(
     if store:
         with errors_to_exit():
             given = [name for name, value in (("FILE", file), ("--out", out), ("--mapping", mapping),
-                     ("--stream", stream), ("--explain-out", explain_out), ("--format", file_format)) if value]  # fmt: skip
+                     ("--stream", stream), ("--explain-out", explain_out), ("--format", file_format), ("--delimiter", delimiter),
+                     ("--encoding", encoding)) if value]  # fmt: skip
             if given:
                 msg = f"--store resolves the people in the store; {', '.join(given)} only go with a FILE"
                 raise UsageError(msg, hint="contactpoint identity resolve --store [--url URL] [--settings FILE]")
@@ -90,9 +101,13 @@ def resolve_command(
         started = time.perf_counter()
         config = load_settings(settings)
         found = (
-            read_mapped_file(file, mapping, stream=stream, file_format=file_format)
+            read_mapped_file(
+                file, mapping, stream=stream, file_format=file_format, delimiter=delimiter, encoding=encoding
+            )
             if mapping
-            else read_people_file(file, phones=config.phones, file_format=file_format)
+            else read_people_file(
+                file, phones=config.phones, file_format=file_format, delimiter=delimiter, encoding=encoding
+            )
         )
         resolution = resolve(found.people, config)
         _write_clusters(out, found, resolution)

@@ -15,7 +15,15 @@ from rich.table import Table
 from rich.text import Text
 
 from core.canonical import CanonicalModel, Identifier
-from core.commands.common import FormatOption, console, errors_to_exit, print_json, stderr
+from core.commands.common import (
+    DelimiterOption,
+    EncodingOption,
+    FormatOption,
+    console,
+    errors_to_exit,
+    print_json,
+    stderr,
+)
 from core.config import build_connector, found_project
 from core.errors import ConfigError, Problem, problem_count
 from core.mapping import CheckReport, Mapped, check_mapping
@@ -32,6 +40,8 @@ def check(
         str | None, typer.Option("--stream", help="The stream the sample holds (needed when several are mapped).")
     ] = None,
     file_format: FormatOption = None,
+    delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Validate FILE (every problem at once); with --sample, show what each sample record maps to.
@@ -40,7 +50,8 @@ def check(
     with the streams that system pulls.
     """
     with errors_to_exit():
-        report = check_mapping(file, sample, stream=stream, file_format=file_format, configured=_configured(file))
+        report = check_mapping(file, sample, stream=stream, file_format=file_format, configured=_configured(file),
+                               delimiter=delimiter, encoding=encoding)  # fmt: skip
     if as_json:
         print_json(report.to_json())
     elif report.ok:

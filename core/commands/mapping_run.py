@@ -13,7 +13,15 @@ from typing import Annotated
 
 import typer
 
-from core.commands.common import FormatOption, WaitOption, console, errors_to_exit, print_json
+from core.commands.common import (
+    DelimiterOption,
+    EncodingOption,
+    FormatOption,
+    WaitOption,
+    console,
+    errors_to_exit,
+    print_json,
+)
 from core.commands.progress import progress
 from core.commands.store_cmd import UrlOption
 from core.errors import RecordRejected
@@ -72,12 +80,8 @@ def run(
         ),
     ] = False,
     file_format: FormatOption = None,
-    delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="CSV column separator (default: from the file).")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="The file's encoding, e.g. cp1252 (default: utf-8 or its BOM).")
-    ] = None,
+    delimiter: DelimiterOption = None,
+    encoding: EncodingOption = None,
     wait: WaitOption = 0.0,
     url: UrlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,

@@ -114,9 +114,16 @@ def _parked(record: SourceRecord, reason: str, field_name: str | None) -> Reject
 
 
 def read_people_file(
-    path: Path | str, *, phones: PhoneSettings | None = None, file_format: str | None = None
+    path: Path | str,
+    *,
+    phones: PhoneSettings | None = None,
+    file_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> FilePeople:
     """Read the direct format into people, parking rows that fail validation.
+
+    ``delimiter`` and ``encoding`` override what a CSV file's content tells.
 
     Raises:
         ConfigError: The file is missing, or has unknown columns.
@@ -130,6 +137,8 @@ def read_people_file(
         system="files",
         file_format=file_format,
         id_hint="name the ID column record_id, or pass --mapping MAPPING.yaml to read the file through a mapping",
+        delimiter=delimiter,
+        encoding=encoding,
     )
     found, checked = FilePeople(), False
     for batch in connector.pull("people", None):
@@ -168,9 +177,17 @@ def _refuse_without_ids(path: Path, found: FilePeople, id_field: str, *, hint: s
 
 
 def read_mapped_file(
-    path: Path | str, mapping: Path | str, *, stream: str | None = None, file_format: str | None = None
+    path: Path | str,
+    mapping: Path | str,
+    *,
+    stream: str | None = None,
+    file_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> FilePeople:
     """Read any file through a YAML mapping; rows the mapping rejects are parked.
+
+    ``delimiter`` and ``encoding`` override what a CSV file's content tells.
 
     Raises:
         MappingError: When the mapping file has problems.
@@ -185,6 +202,8 @@ def read_mapped_file(
         system=compiled.system,
         file_format=file_format,
         id_hint=f"point the mapping's 'id:' at a column of the file ({compiled.file})",
+        delimiter=delimiter,
+        encoding=encoding,
     )
     found = FilePeople()
     for batch in connector.pull(chosen, None):

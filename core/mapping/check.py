@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,8 @@ def check_mapping(
     stream: str | None = None,
     file_format: str | None = None,
     configured: Collection[str] | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> CheckReport:
     """Validate a mapping file and, with ``sample``, map each sample record; report every problem at once.
 
@@ -102,6 +105,8 @@ def check_mapping(
         stream: The stream the sample holds; needed when the mapping has several.
         file_format: ``csv``, ``jsonl`` or ``json`` when neither the suffix nor the content tells.
         configured: The streams the configured system pulls (from contactpoint.yaml), when known.
+        delimiter: The sample's CSV column separator, when its content should not tell.
+        encoding: The sample's encoding, when its content should not tell.
 
     Returns:
         The report; mapping problems are in it, not raised.
@@ -121,7 +126,8 @@ def check_mapping(
     name = _sample_stream(mapping, doc, stream) if sample is not None and doc is not None else None
     if sample is None or doc is None or name is None:
         return CheckReport(file=file, mapping=mapping, problems=_ordered(problems))
-    found = _read_rows(Path(sample), doc, mapping, name, file_format=file_format)
+    found = _read_rows(Path(sample), doc, mapping, name, file_format=file_format, delimiter=delimiter,
+                       encoding=encoding)  # fmt: skip
     uses = source_uses(doc, name)
     without_id = empty_paths(doc, [u for u in uses if u.loc == ("streams", name, "id")], found.rows,
                              sample=str(sample), required=True)  # fmt: skip
@@ -188,7 +194,7 @@ def _unreadable(mapping_file: str, row: RejectedRecord) -> Problem:
     file, _, line = (row.position or mapping_file).rpartition(":")
     number = int(line) if line.isdigit() else None
     return Problem(file if number else (row.position or mapping_file), number, None, "",
-                   f"sample row cannot be read: {row.reason}", "fix the sample file, or its format (--format)")  # fmt: skip
+                   f"sample row cannot be read: {row.reason}", "fix the sample file, or say how to read it (--format, --encoding, --delimiter)")  # fmt: skip
 
 
 def _records_text(indexes: list[int], total: int) -> str:
@@ -246,8 +252,9 @@ class _Sample:
 
 
 def _read_rows(
-    sample: Path, doc: Document, mapping: CompiledMapping | None, stream: str, *, file_format: str | None
-) -> _Sample:
+    sample: Path, doc: Document, mapping: CompiledMapping | None, stream: str, *,
+    file_format: str | None, delimiter: str | None, encoding: str | None,
+) -> _Sample:  # fmt: skip
     """Read the sample through the files connector; a CSV without the ID column is read all the same.
 
     Raises:
@@ -258,16 +265,16 @@ def _read_rows(
 
     system = mapping.system if mapping is not None else str(doc.data.get("system") or "files")
     id_field = _id_column(doc, stream)
+    read = partial(input_connector, sample, stream=stream, system=system, what="sample file",
+                   file_format=file_format, delimiter=delimiter, encoding=encoding)  # fmt: skip
     try:
-        connector = input_connector(sample, stream=stream, id_field=id_field, system=system,
-                                    file_format=file_format, what="sample file")  # fmt: skip
+        connector = read(id_field=id_field)
     except ConnectorConfigError as err:
         columns = err.context.get("columns")
         if "missing_column" not in err.context or not columns:
             raise
         # the missing ID is reported as a problem of the mapping's 'id:'; the rows still show the other paths
-        connector = input_connector(sample, stream=stream, id_field=str(columns[0]), system=system,
-                                    file_format=file_format, what="sample file")  # fmt: skip
+        connector = read(id_field=str(columns[0]))
     found = _Sample()
     for batch in connector.pull(stream, None):
         found.records.extend(batch.records)

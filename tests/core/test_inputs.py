@@ -102,3 +102,36 @@ def test_identity_resolve_never_reads_json_as_rows_without_ids_and_exit_0(tmp_pa
     bad = _run("identity", "resolve", str(people), "--out", str(out))
     assert bad.exit_code == 4, bad.output  # every row parked: the data exit code, as mapping run
     assert "every one of the 1 rows was parked" in bad.stderr
+
+
+def _windows_export(path: Path) -> Path:
+    """People as a Windows program saves them: cp1252, columns separated by '|' (which no content sniff is sure of)."""
+    rows = "record_id|first_name|last_name|email\n1|Zoë|Brontë|zoe@example.com\n2|Zoë|Brontë|zoe@example.com\n"
+    path.write_bytes((rows + "3|Renée|Müller|renee@example.com\n").encode("cp1252"))
+    return path
+
+
+def test_identity_resolve_and_mapping_check_read_a_file_as_told_like_mapping_run(tmp_path):
+    people, out = _windows_export(tmp_path / "people.csv"), tmp_path / "out.csv"
+    as_is = _run("identity", "resolve", str(people), "--out", str(out))
+    assert as_is.exit_code == 4 and "--encoding cp1252" in as_is.output  # it says what to pass
+    told = _run("identity", "resolve", str(people), "--out", str(out), "--encoding", "cp1252", "--delimiter", "|")
+    assert told.exit_code == 0, told.output
+    profiles = dict(line.split(",") for line in out.read_text(encoding="utf-8").splitlines()[1:])
+    assert profiles["1"] == profiles["2"] != profiles["3"]
+    mapping = tmp_path / "people.yaml"
+    mapping.write_text(
+        "version: 1\nsystem: files\nstreams:\n  people:\n    id: record_id\n    identifiers:\n"
+        "      - {kind: email, path: email, transforms: [lower]}\n    targets:\n      - model: Person\n"
+        "        fields:\n          first_name: {path: first_name}\n          last_name: {path: last_name}\n"
+        "          email: {path: email, transforms: [lower]}\n",
+        encoding="utf-8",
+    )
+    through = _run("identity", "resolve", str(people), "--mapping", str(mapping), "--out", str(out),
+                   "--encoding", "cp1252", "--delimiter", "|")  # fmt: skip
+    assert through.exit_code == 0, through.output
+    checked = _run("mapping", "check", str(mapping), "--sample", str(people), "--encoding", "cp1252",
+                   "--delimiter", "|", "--json")  # fmt: skip
+    assert checked.exit_code == 0, checked.output
+    report = json.loads(checked.stdout)
+    assert [r["models"][0]["data"]["last_name"] for r in report["records"]] == ["Brontë", "Brontë", "Müller"]
