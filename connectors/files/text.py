@@ -8,7 +8,8 @@ UTF-16 or UTF-32 as Excel's "Unicode Text" writes them); a mark that contradicts
 encoding the settings name is an error, and so is a UTF-16 file without a mark (a zero byte
 between the letters of its first line), rather than a header of garbled names. UTF-16 and
 UTF-32 lines end at an encoded line feed on a character boundary, never at a 0x0A byte
-inside a character.
+inside a character. A file whose lines end in a carriage return alone (as old Mac programs
+and some exports still write them) is read with that as its line end.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def text_encoding(path: Path, configured: str, *, given: bool) -> TextEncoding:
             is UTF-16 or UTF-32 without a mark while the settings name a one-byte encoding.
     """
     with path.open("rb") as handle:
-        head = handle.read(64)
+        head = handle.read(_CHUNK)
     family = _family(configured)
     for mark, codec, mark_family in _MARKS:
         if head.startswith(mark):
@@ -95,13 +96,27 @@ def text_encoding(path: Path, configured: str, *, given: bool) -> TextEncoding:
                 )
                 hint = f"set encoding: {mark_family} (or leave encoding out: the mark tells)"
                 raise ConnectorConfigError(msg, hint=hint, file=str(path))
-            return TextEncoding(codec, mark_family, len(mark), "\n".encode(codec))
+            return TextEncoding(codec, mark_family, len(mark), _line_end(head, codec))
     if family in ("utf-16", "utf-32"):
         codec = codecs.lookup(configured).name
         codec = codec if codec.endswith(("-le", "-be")) else f"{family}-le"  # no mark: Windows' order
-        return TextEncoding(codec, family, 0, "\n".encode(codec))
+        return TextEncoding(codec, family, 0, _line_end(head, codec))
     _refuse_wide_text(path, head)
-    return TextEncoding(codecs.lookup(configured).name, configured)
+    codec = codecs.lookup(configured).name
+    return TextEncoding(codec, configured, 0, _line_end(head, codec))
+
+
+def _line_end(head: bytes, codec: str) -> bytes:
+    """The file's line end, encoded: a line feed, or a carriage return when its first line ends in one alone."""
+    feed, carriage = "\n".encode(codec), "\r".encode(codec)
+    unit = len(feed)
+    at = head.find(carriage)
+    while at != -1 and at % unit:  # on a character boundary only
+        at = head.find(carriage, at + 1)
+    if at == -1 or head[at + unit : at + 2 * unit] == feed or len(head) < at + 2 * unit:
+        return feed  # no carriage return, CR LF, or too little read to tell: line feeds
+    first_feed = head.find(feed)
+    return carriage if first_feed == -1 or first_feed > at else feed
 
 
 def _refuse_wide_text(path: Path, head: bytes) -> None:
@@ -132,18 +147,17 @@ def undecodable_reason(encoding: TextEncoding, error: UnicodeDecodeError) -> str
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One physical line: its text (line end kept), number, byte span, and why it did not decode (None: it did)."""
+    """One physical line: its text (line end kept), number, byte span, and why it did not decode (None: it did).
+
+    ``ended``: whether the line has its line end (the last line of a file being written may not yet).
+    """
 
     text: str
     number: int
     start: int
     end: int
     undecodable: UnicodeDecodeError | None
-
-    @property
-    def ended(self) -> bool:
-        """Whether the line has its line end (the last line of a file being written may not yet)."""
-        return self.text.endswith("\n")
+    ended: bool
 
 
 class Lines:
@@ -171,7 +185,8 @@ class Lines:
             text, undecodable = raw.decode(self.encoding.codec), None
         except UnicodeDecodeError as err:
             text, undecodable = raw.decode(self.encoding.codec, errors="replace"), err
-        return Line(text.removeprefix("\ufeff"), self.number, start, self.offset, undecodable)
+        ended = raw.endswith(self.encoding.newline)
+        return Line(text.removeprefix("\ufeff"), self.number, start, self.offset, undecodable, ended)
 
     def push_back(self, lines: list[Line]) -> None:
         """Read ``lines`` again, in order, before the rest of the file."""
@@ -179,7 +194,7 @@ class Lines:
 
     def _readline(self) -> bytes:
         newline = self.encoding.newline
-        if len(newline) == 1:
+        if newline == b"\n":
             return self.handle.readline()
         unit, search = len(newline), 0
         while True:  # a line feed counts only on a character boundary (UTF-16: even offsets)

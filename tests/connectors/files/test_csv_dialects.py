@@ -24,6 +24,14 @@ def _rows(path: Path, **extra):
     return list(read_rows(_config(path, **extra), start=0, first_line=0))
 
 
+def test_a_file_whose_lines_end_in_a_carriage_return_alone_is_read_row_by_row(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'id,email,note\rp1,ann@example.com,"two\rlines"\rp2,bob@example.com,plain\r')
+    rows = _rows(path)
+    assert [(r.line, r.data["id"], r.data["note"]) for r in rows] == [(2, "p1", "two\rlines"), (4, "p2", "plain")]
+    assert rows[-1].offset == len(path.read_bytes())
+
+
 def test_a_multi_line_first_column_is_one_row(tmp_path):
     path = tmp_path / "mlfirst.csv"
     path.write_bytes(
@@ -69,9 +77,10 @@ def tables(draw: st.DrawFn) -> tuple[list[str], list[list[str]], str, str]:
     header = ["id", *(f"c{n}" for n in range(1, width))]
     rows = draw(st.lists(st.lists(cell, min_size=width, max_size=width), max_size=12))
     delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
-    terminator = draw(st.sampled_from(["\n", "\r\n"]))
-    if terminator == "\n":  # csv.writer quotes only the terminator's characters: a bare CR would end the row
-        rows = [[v.replace("\r", "") for v in row] for row in rows]
+    terminator = draw(st.sampled_from(["\n", "\r\n", "\r"]))  # "\r": old Mac programs, some exports
+    if terminator in ("\n", "\r"):  # csv.writer quotes only the terminator's characters: the other would end the row
+        other = "\r" if terminator == "\n" else "\n"
+        rows = [[v.replace(other, "") for v in row] for row in rows]
     return header, rows, delimiter, terminator
 
 
@@ -84,7 +93,7 @@ def test_any_file_csv_writer_makes_is_read_back_exactly_with_its_lines_and_offse
     writer.writerow(header)
     ends, lines = [], []
     for row in rows:
-        lines.append(out.getvalue().count("\n") + 1)
+        lines.append(out.getvalue().count(terminator[-1]) + 1)
         writer.writerow(row)
         ends.append(len(out.getvalue().encode("utf-8")))
     data = out.getvalue().encode("utf-8")
