@@ -7,6 +7,9 @@ comparisons ignore case, as SOQL's do; ``Id`` compares in its 18-character form.
 Date literals (``LAST_N_DAYS:30``) compare with the span they stand for at the org's
 clock (``soql_dates``); a semi-join (``AccountId IN (SELECT Id FROM Account ...)``) runs
 its inner query once per outer query. Aggregate queries are run by ``aggregates``.
+``FIELDS()`` groups are expanded and subqueries' relationships resolved by
+``soql_select``; a parent-to-child subquery's records are gathered when the outer query
+runs (a snapshot, as the outer query's IDs are) and rendered under each parent.
 """
 
 from __future__ import annotations
@@ -36,9 +39,12 @@ from sandbox.salesforce.soql import (
     parse,
 )  # fmt: skip
 from sandbox.salesforce.soql_dates import compare_with_range, date_range
+from sandbox.salesforce.soql_select import child_relationship, select_paths
 from sandbox.salesforce.wire import ErrorCode
 
-__all__ = ["Column", "Plan", "attributes", "column_metadata", "filtered", "plan_parsed", "plan_query", "run_plan"]
+__all__ = [
+    "ChildPlan", "Column", "Plan", "attributes", "column_metadata", "filtered", "plan_parsed", "plan_query", "run_plan",
+]  # fmt: skip
 
 _TEXT = {
     FieldType.STRING, FieldType.EMAIL, FieldType.PHONE, FieldType.URL, FieldType.TEXTAREA, FieldType.PICKLIST,
@@ -79,11 +85,22 @@ class Plan:
     subplans: dict[int, Plan] = field(default_factory=dict)  # semi-joins, by id() of their condition
     aggregates: list[Column] = field(default_factory=list)  # the aggregates' fields, in select order
     group_by: list[Column] = field(default_factory=list)
+    children: list[ChildPlan] = field(default_factory=list)  # parent-to-child subqueries, in select order
 
     @property
     def is_aggregate(self) -> bool:
         """True for a query answering AggregateResult rows (aggregate functions or GROUP BY)."""
         return bool(self.query.aggregates or self.query.group_by)
+
+
+@dataclass
+class ChildPlan:
+    """A parent-to-child subquery: the relationship's name, the child's lookup field, and the subquery's plan."""
+
+    name: str
+    link: FieldDef
+    plan: Plan
+    rows: dict[str, list[Record]] = field(default_factory=dict)  # by 18-character parent ID, set by ``run_plan``
 
 
 def _invalid_field(query: Query, path: Path, detail: str) -> SoqlError:
@@ -164,7 +181,15 @@ def plan_parsed(org: Org, query: Query) -> Plan:
             "the appropriate names."
         )
         raise located(ErrorCode.INVALID_TYPE, query.text, query.sobject_offset, detail)
-    plan = Plan(query=query, sobject=obj, columns=[_resolve(org, query, obj, p) for p in query.fields])
+    return _plan_on(org, query, obj)
+
+
+def _plan_on(org: Org, query: Query, obj: ObjectDef) -> Plan:
+    paths = select_paths(query, obj)
+    plan = Plan(query=query, sobject=obj, columns=[_resolve(org, query, obj, p) for p in paths])
+    for child in query.children:
+        relationship, target, link = child_relationship(org, obj, child)
+        plan.children.append(ChildPlan(relationship.name, link, _plan_on(org, child, target)))
     for condition in _conditions(query.where):
         column = _resolve(org, query, obj, condition.path)
         if isinstance(condition, InList) and condition.subquery is not None:
@@ -178,14 +203,14 @@ def plan_parsed(org: Org, query: Query) -> Plan:
     plan.group_by = [_resolve(org, query, obj, p) for p in query.group_by]
     if plan.is_aggregate:
         grouped = {c.text.lower() for c in plan.group_by}
-        for path in query.fields:
+        for path in paths:
             if path.text.lower() not in grouped:
                 raise malformed(query.text, path.offset, f"Field must be grouped or aggregated: {path.text}")
     return plan
 
 
 def _plan_semi_join(org: Org, inner: Query) -> Plan:
-    if len(inner.fields) != 1 or inner.aggregates or inner.count_only:
+    if len(inner.fields) != 1 or inner.aggregates or inner.count_only or inner.field_groups or inner.children:
         raise malformed(inner.text, inner.sobject_offset, "Inner select must select exactly one field")
     plan = plan_parsed(org, inner)
     if plan.columns[0].field.type not in {FieldType.ID, FieldType.REFERENCE}:
@@ -347,9 +372,30 @@ def run_plan(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
     rows = _sort(
         _Matcher(org, plan, include_deleted=include_deleted), plan, filtered(org, plan, include_deleted=include_deleted)
     )
+    rows = rows[_window(plan)]
+    for child in plan.children:
+        _gather_children(org, child, rows, include_deleted=include_deleted)
+    return rows
+
+
+def _window(plan: Plan) -> slice:
     start = plan.query.offset or 0
-    end = None if plan.query.limit is None else start + plan.query.limit
-    return rows[start:end]
+    return slice(start, None if plan.query.limit is None else start + plan.query.limit)
+
+
+def _gather_children(org: Org, child: ChildPlan, parents: list[Record], *, include_deleted: bool) -> None:
+    """Fill ``child.rows``: each parent's matching child records, sorted, offset and limited per parent."""
+    wanted = {to18(p["Id"]) for p in parents}
+    groups: dict[str, list[Record]] = {}
+    for record in filtered(org, child.plan, include_deleted=include_deleted):
+        parent_id = record.get(child.link.name)
+        if isinstance(parent_id, str) and is_id(parent_id) and to18(parent_id) in wanted:
+            groups.setdefault(to18(parent_id), []).append(record)
+    matcher = _Matcher(org, child.plan, include_deleted=include_deleted)
+    child.rows = {key: _sort(matcher, child.plan, rows)[_window(child.plan)] for key, rows in groups.items()}
+    for grandchild in child.plan.children:
+        found = [r for rows in child.rows.values() for r in rows]
+        _gather_children(org, grandchild, found, include_deleted=include_deleted)
 
 
 def render_json(org: Org, plan: Plan, record: Record, version: str) -> dict[str, Any]:
@@ -370,6 +416,10 @@ def render_json(org: Org, plan: Plan, record: Record, version: str) -> dict[str,
         else:
             if current is not None:
                 target[column.field.name] = to_wire(org.value(column.owner.name, current, column.field))
+    for child in plan.children:
+        rows = child.rows.get(to18(record["Id"]), [])
+        records = [render_json(org, child.plan, r, version) for r in rows]
+        out[child.name] = {"totalSize": len(records), "done": True, "records": records} if records else None
     return out
 
 

@@ -4,7 +4,9 @@ Objects: ``Account``, ``Contact``, ``Lead``, ``User`` and ``Wide_Object__c`` (45
 long-named custom fields, so a SOQL query naming them all passes Salesforce's URL
 limit). ``Contact.Contactpoint_Score_Formula__c`` is a formula field: its value can
 change without ``SystemModstamp`` moving. Custom fields created through the Tooling
-API are added at run time with ``ObjectDef.add_field``.
+API are added at run time with ``ObjectDef.add_field``. Parent-to-child relationships
+(``Account.Contacts``; ``Tasks`` of Accounts, Contacts and Leads) are listed in
+``CHILD_RELATIONSHIPS``, which describe's ``childRelationships`` and SOQL subqueries read.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["FieldDef", "FieldType", "ObjectDef", "WIDE_FIELD_COUNT", "add_system_fields", "build_objects"]
+__all__ = [
+    "CHILD_RELATIONSHIPS", "ChildRelationship", "FieldDef", "FieldType", "ObjectDef", "WIDE_FIELD_COUNT",
+    "add_system_fields", "build_objects",
+]  # fmt: skip
 
 WIDE_FIELD_COUNT = 450
 
@@ -119,6 +124,39 @@ class FieldDef:
         }
 
 
+@dataclass(frozen=True)
+class ChildRelationship:
+    """A parent-to-child relationship: the parent reads the ``child`` records whose lookup ``field`` names it."""
+
+    child: str
+    field: str
+    name: str
+    cascade_delete: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        """This relationship's entry in the describe ``childRelationships`` list."""
+        return {
+            "cascadeDelete": self.cascade_delete,
+            "childSObject": self.child,
+            "deprecatedAndHidden": False,
+            "field": self.field,
+            "junctionIdListNames": [],
+            "junctionReferenceTo": [],
+            "relationshipName": self.name,
+            "restrictedDelete": False,
+        }
+
+
+CHILD_RELATIONSHIPS: dict[str, tuple[ChildRelationship, ...]] = {
+    "Account": (
+        ChildRelationship("Contact", "AccountId", "Contacts"),
+        ChildRelationship("Task", "WhatId", "Tasks", cascade_delete=True),
+    ),
+    "Contact": (ChildRelationship("Task", "WhoId", "Tasks", cascade_delete=True),),
+    "Lead": (ChildRelationship("Task", "WhoId", "Tasks", cascade_delete=True),),
+}
+"""The named child relationships of each parent object (activities are deleted with their parent)."""
+
 _TEXT_TYPES = {
     FieldType.STRING,
     FieldType.EMAIL,
@@ -160,6 +198,11 @@ class ObjectDef:
                 return definition
         return None
 
+    def child_relationship(self, name: str) -> ChildRelationship | None:
+        """The child relationship called ``name`` (any case), or None."""
+        lower = name.lower()
+        return next((c for c in CHILD_RELATIONSHIPS.get(self.name, ()) if c.name.lower() == lower), None)
+
     def summary(self, version: str) -> dict[str, Any]:
         """This object's entry in the describeGlobal ``sobjects`` list."""
         base = f"/services/data/v{version}/sobjects/{self.name}"
@@ -194,7 +237,7 @@ class ObjectDef:
         """The ``sobjects/{name}/describe`` JSON."""
         return self.summary(version) | {
             "actionOverrides": [],
-            "childRelationships": [],
+            "childRelationships": [c.describe() for c in CHILD_RELATIONSHIPS.get(self.name, ())],
             "compactLayoutable": True,
             "fields": [f.describe() for f in self.fields.values()],
             "listviewable": None,

@@ -5,7 +5,7 @@ Grammar (keywords in any case)::
     query      := SELECT select FROM name [WHERE or] [GROUP BY path {, path}] [ORDER BY order {, order}]
                   [LIMIT int] [OFFSET int]
     select     := COUNT '(' ')' | item {, item}
-    item       := path | function '(' path ')' [alias]
+    item       := path | function '(' path ')' [alias] | FIELDS '(' (ALL | STANDARD | CUSTOM) ')' | '(' query ')'
     function   := COUNT | COUNT_DISTINCT | MAX | MIN | SUM | AVG
     path       := name {'.' name}
     or         := and {OR and}
@@ -20,8 +20,10 @@ Grammar (keywords in any case)::
 String literals take Salesforce's escapes (``\'``, ``\\``, ``\n``, ``\t``...); a
 syntax error raises ``SoqlError`` with code ``MALFORMED_QUERY`` and Salesforce's
 message form (the line, a caret, ``ERROR at Row:R:Column:C``). OFFSET above 2000 is
-NUMBER_OUTSIDE_VALID_RANGE. Not parsed (MALFORMED_QUERY): parent-to-child subqueries
-in the select list, ``HAVING``, ``TYPEOF``, ``FIELDS()``, date functions, fiscal literals.
+NUMBER_OUTSIDE_VALID_RANGE. A ``(query)`` in the select list is a parent-to-child
+subquery whose FROM names a child relationship (``Contacts`` or ``Account.Contacts``);
+``soql_select`` resolves it and the ``FIELDS()`` groups. Not parsed (MALFORMED_QUERY):
+``HAVING``, ``TYPEOF``, date functions, fiscal literals.
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ from typing import Any
 from sandbox.salesforce.soql_dates import FIXED_LITERALS, N_LITERALS, DateLiteral
 
 __all__ = [
-    "MAX_OFFSET", "Aggregate", "BoolOp", "Comparison", "Condition", "InList", "Like", "Literal", "Not", "OrderItem",
-    "Path", "Query", "SoqlError", "parse",
+    "FIELDS_GROUPS", "MAX_OFFSET", "Aggregate", "BoolOp", "Comparison", "Condition", "FieldsGroup", "InList", "Like",
+    "Literal", "Not", "OrderItem", "Path", "Query", "SoqlError", "parse",
 ]  # fmt: skip
 
 MAX_OFFSET = 2000
 """The largest OFFSET Salesforce accepts."""
 AGGREGATE_FUNCTIONS = frozenset({"COUNT", "COUNT_DISTINCT", "MAX", "MIN", "SUM", "AVG"})
+FIELDS_GROUPS = frozenset({"ALL", "STANDARD", "CUSTOM"})
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _TOKEN = re.compile(
@@ -99,6 +102,15 @@ class Aggregate:
     function: str
     path: Path
     alias: str | None
+
+
+@dataclass(frozen=True)
+class FieldsGroup:
+    """``FIELDS(kind)`` in the select list, standing where the ``position``-th plain path would be."""
+
+    kind: str  # ALL, STANDARD or CUSTOM
+    offset: int
+    position: int
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,8 @@ class Query:
     sobject: str
     sobject_offset: int
     fields: list[Path] = field(default_factory=list)
+    field_groups: list[FieldsGroup] = field(default_factory=list)
+    children: list[Query] = field(default_factory=list)  # subqueries; ``sobject`` is the relationship
     count_only: bool = False
     aggregates: list[Aggregate] = field(default_factory=list)
     group_by: list[Path] = field(default_factory=list)
@@ -315,13 +329,16 @@ class _Parser:
             raise self._fail(token)
         return token
 
-    def query(self, *, nested: bool = False) -> Query:
+    def query(self, *, nested: bool = False, child: bool = False) -> Query:
         self._expect_word("SELECT")
-        fields, aggregates, count_only = self._select()
+        query = Query(self.text, "", 0)
+        self._select(query)
         self._expect_word("FROM")
         sobject = self._name()
-        query = Query(self.text, sobject.text, sobject.offset, fields=fields, count_only=count_only)
-        query.aggregates = aggregates
+        query.sobject, query.sobject_offset = sobject.text, sobject.offset
+        while child and self._peek().text == ".":  # ``FROM Account.Contacts``
+            self._next()
+            query.sobject += "." + self._name().text
         if self._is("WHERE"):
             self._next()
             query.where = self._or()
@@ -357,20 +374,35 @@ class _Parser:
             raise located(code, self.text, token.offset, detail)
         return int(token.value)
 
-    def _select(self) -> tuple[list[Path], list[Aggregate], bool]:
+    def _select(self, query: Query) -> None:
         if self._is("COUNT") and self._peek(1).text == "(" and self._peek(2).text == ")":
             self.pos += 3
-            return [], [], True
-        paths: list[Path] = []
-        aggregates: list[Aggregate] = []
+            query.count_only = True
+            return
         while True:
-            if self._peek(1).text == "(" and self._peek().text.upper() in AGGREGATE_FUNCTIONS:
-                aggregates.append(self._aggregate())
+            token, after = self._peek(), self._peek(1)
+            if token.text == "(" and after.kind == "name" and after.text.upper() == "SELECT":
+                self._next()
+                query.children.append(self.query(nested=True, child=True))
+                self._expect_punct(")")
+            elif after.text == "(" and token.text.upper() == "FIELDS":
+                query.field_groups.append(self._fields_group(len(query.fields)))
+            elif after.text == "(" and token.text.upper() in AGGREGATE_FUNCTIONS:
+                query.aggregates.append(self._aggregate())
             else:
-                paths.append(self._path())
+                query.fields.append(self._path())
             if self._peek().text != ",":
-                return paths, aggregates, False
+                return
             self._next()
+
+    def _fields_group(self, position: int) -> FieldsGroup:
+        start = self._next()
+        self._expect_punct("(")
+        kind = self._next()
+        if kind.kind != "name" or kind.text.upper() not in FIELDS_GROUPS:
+            raise self._fail(kind)
+        self._expect_punct(")")
+        return FieldsGroup(kind.text.upper(), start.offset, position)
 
     def _aggregate(self) -> Aggregate:
         function = self._next().text.upper()

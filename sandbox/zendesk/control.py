@@ -11,9 +11,10 @@ Fault kinds (``FaultSpec.kind``; ``count`` where it counts)::
     job_stalls          the next COUNT bulk jobs stay "working" for ever, writing nothing
     revoke_tokens       the API token and the OAuth token are refused from now on (401)
 
-Limits, as Zendesk's: ``account_limit`` requests a minute for the account (700) and
-``export_limit`` a minute for the incremental exports (10), each answered 429 with
-``Retry-After`` when spent. Tests that export a lot raise ``export_limit``.
+Limits, as Zendesk's: ``account_limit`` requests a minute for the account (700),
+``export_limit`` a minute for the incremental exports (10) and ``search_export_limit`` a
+minute for ``search/export`` (100; each also counts against the account's), each
+answered 429 with ``Retry-After`` when spent. Tests that export a lot raise ``export_limit``.
 """
 
 from __future__ import annotations
@@ -31,10 +32,20 @@ from sandbox.zendesk.account import Account, Kind
 from sandbox.zendesk.jobs import JobFate, Jobs
 from sandbox.zendesk.users import merge_users
 
-__all__ = ["DEFAULT_ACCOUNT_LIMIT", "DEFAULT_EXPORT_LIMIT", "Limits", "Window", "ZendeskControl", "ZendeskFault"]
+__all__ = [
+    "DEFAULT_ACCOUNT_LIMIT",
+    "DEFAULT_EXPORT_LIMIT",
+    "DEFAULT_SEARCH_EXPORT_LIMIT",
+    "Limits",
+    "Window",
+    "ZendeskControl",
+    "ZendeskFault",
+]
 
 DEFAULT_ACCOUNT_LIMIT = 700
 DEFAULT_EXPORT_LIMIT = 10
+DEFAULT_SEARCH_EXPORT_LIMIT = 100
+"""Zendesk: search export "is rate-limited to 100 requests per minute per account"."""
 
 
 class ZendeskFault(StrEnum):
@@ -78,10 +89,11 @@ class Window:
 
 @dataclass
 class Limits:
-    """The account's per-minute limit and the incremental exports' own."""
+    """The account's per-minute limit, the incremental exports' own and search export's own."""
 
     account: Window = field(default_factory=lambda: Window(DEFAULT_ACCOUNT_LIMIT))
     exports: Window = field(default_factory=lambda: Window(DEFAULT_EXPORT_LIMIT))
+    search_export: Window = field(default_factory=lambda: Window(DEFAULT_SEARCH_EXPORT_LIMIT))
 
 
 class ZendeskControl:
@@ -170,12 +182,16 @@ class ZendeskControl:
         """Make every later job answer ``working`` for ``reads`` reads before it completes."""
         self.jobs.reads_needed = max(0, reads)
 
-    def set_limits(self, *, account: int | None = None, exports: int | None = None) -> None:
-        """Set the per-minute request limits (the account's, and the incremental exports')."""
+    def set_limits(
+        self, *, account: int | None = None, exports: int | None = None, search_export: int | None = None
+    ) -> None:
+        """Set the per-minute request limits (the account's, the incremental exports' and search export's)."""
         if account is not None:
             self.limits.account.limit = account
         if exports is not None:
             self.limits.exports.limit = exports
+        if search_export is not None:
+            self.limits.search_export.limit = search_export
 
     def advance_clock(self, seconds: float = 61) -> None:
         """Move the account's clock on (exports leave out the last minute of changes)."""
@@ -202,7 +218,11 @@ class ZendeskControl:
         """Request counts, limits and the faults still pending."""
         return {
             "requests": self.requests.snapshot(),
-            "limits": {"account": self.limits.account.limit, "exports": self.limits.exports.limit},
+            "limits": {
+                "account": self.limits.account.limit,
+                "exports": self.limits.exports.limit,
+                "search_export": self.limits.search_export.limit,
+            },
             "pending": {"transient": self.transient.pending(), "jobs": self.jobs.pending_faults()},
             "failing_ids": sorted(self.failing_ids),
             "revoked": self.revoked,
@@ -215,6 +235,7 @@ class ZendeskControl:
         self.jobs.clear_faults()
         self.limits.account.reset()
         self.limits.exports.reset()
+        self.limits.search_export.reset()
         with self._lock:
             self.failing_ids.clear()
         self.revoked = False

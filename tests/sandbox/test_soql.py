@@ -159,7 +159,10 @@ def test_offset_over_2000_is_number_outside_valid_range() -> None:
     plan_query(Org(), "SELECT Id FROM Contact LIMIT 10 OFFSET 2000")
 
 
-def test_parent_to_child_subquery_is_malformed() -> None:
+def test_parent_to_child_subquery_is_planned_and_unknown_relationship_is_invalid_type() -> None:
+    plan = plan_query(Org(), "SELECT Id, (SELECT Id FROM Account.Contacts LIMIT 3) FROM Account")
+    assert [(c.name, c.link.name, c.plan.sobject.name) for c in plan.children] == [("Contacts", "AccountId", "Contact")]
     with pytest.raises(SoqlError) as info:
-        plan_query(Org(), "SELECT Id, (SELECT Id FROM Contacts) FROM Account")
-    assert info.value.code == "MALFORMED_QUERY"
+        plan_query(Org(), "SELECT Id, (SELECT Id FROM Contactz) FROM Account")
+    assert info.value.code == "INVALID_TYPE"
+    assert "Didn't understand relationship 'Contactz' in FROM part of query call" in info.value.message
