@@ -6,6 +6,8 @@ is not gzip data is an unreadable body (``/import``: 400; ``/track``: ``0``).
 ``/track`` takes events with the project ``token`` in their properties and at most
 five days old. Answers: ``1``/``0`` as text, or with ``verbose=1``
 ``{"status": 1, "error": null}`` (``status: 1`` when at least one event was valid).
+``/track`` and ``/engage`` take at most 2,000 records and 10 MiB (uncompressed) a
+request; past that the request is refused whole (limits.py says how, and from which pages).
 
 ``/import`` needs the service account (HTTP Basic, ``project_id`` in the query), the
 project secret or the project token (Basic username, empty password). With ``strict=1``
@@ -40,14 +42,15 @@ from typing import Any
 
 from sandbox.common.http import Request, Response
 from sandbox.mixpanel.control import MixpanelControl
+from sandbox.mixpanel.limits import MAX_RECORDS, over_limits
 from sandbox.mixpanel.project import Event, Project
-from sandbox.mixpanel.wire import MAX_BODY_BYTES, Payload, coded_error, flag, ingest_error, read_payload
+from sandbox.mixpanel.wire import MAX_BODY_BYTES, coded_error, flag, ingest_error, read_payload, received
 
 __all__ = ["MAX_BATCH", "MAX_EVENT_BYTES", "MAX_EVENT_PROPERTIES", "MAX_UPDATE_BYTES", "engage", "import_events",
            "track"]  # fmt: skip
 
-MAX_BATCH = 2000
-"""Updates per /engage request, and events per /import request (Mixpanel's documented maxima)."""
+MAX_BATCH = MAX_RECORDS
+"""Records per /track, /import and /engage request (Mixpanel's documented maxima; see limits.py)."""
 MAX_UPDATE_BYTES = 1_000_000
 MAX_EVENT_BYTES = 1024 * 1024
 """An event must be smaller than this, as JSON (docs: "smaller than 1MB of uncompressed JSON")."""
@@ -57,14 +60,6 @@ _TRACK_MAX_AGE_MS = 5 * 86_400_000
 _OPERATIONS = ("$set", "$set_once", "$add", "$append", "$union", "$remove", "$unset", "$delete")
 _INVALID_IDS = frozenset({"", "anon", "anonymous", "nil", "none", "null", "n/a", "undefined", "0", "-1"})
 _INVALID_IDS |= {"00000000-0000-0000-0000-000000000000", "lmy47d", "[]", "{}"}
-
-
-def _answer(payload: Payload, request: Request, *, valid: int, error: str | None) -> Response:
-    """The non-strict answer: ``1``/``0``, or the verbose JSON object."""
-    status = 1 if valid else 0
-    if flag(request, payload, "verbose"):
-        return Response.json(200, {"error": None if valid else error, "status": status})
-    return Response.text(200, str(status), content_type="text/plain")
 
 
 def _time_ms(value: Any) -> int | None:
@@ -123,8 +118,11 @@ def _wrong_token(tokens: list[Any], project: Project) -> Response | None:
 def track(request: Request, project: Project) -> Response:
     """Answer ``/track``: keep the valid events of the current project."""
     payload = read_payload(request)
+    refused = over_limits(request, payload, records="events", strict=False)
+    if refused is not None:
+        return refused
     if payload.problem:
-        return _answer(payload, request, valid=0, error=payload.problem)
+        return received(payload, request, valid=0, error=payload.problem)
     props = [item.get("properties") for item in payload.items if isinstance(item, dict)]
     refused = _wrong_token([p.get("token") for p in props if isinstance(p, dict)], project)
     if refused is not None:
@@ -138,11 +136,13 @@ def track(request: Request, project: Project) -> Response:
         elif event.properties.get("token") != project.token:
             error = "token, missing or empty" if not event.properties.get("token") else "Invalid token"
         elif event.time_ms < now_ms - _TRACK_MAX_AGE_MS:
+            # The rule: https://docs.mixpanel.com/reference/track-event ("Last 5 days only"); the event is
+            # dropped and counts as invalid (``Received``). The wording: not found in a public document.
             error = "event is more than 5 days old; send it to /import instead"
         else:
             project.add_event(event)
             valid += 1
-    return _answer(payload, request, valid=valid, error=error)
+    return received(payload, request, valid=valid, error=error)
 
 
 def _strict_problem(item: Any, event: Event) -> tuple[str, str] | None:
@@ -181,7 +181,7 @@ def import_events(request: Request, project: Project) -> Response:
         project.add_event(event)
         imported += 1
     if payload.form and not strict:  # the official library's legacy form request
-        return _answer(payload, request, valid=imported, error=failed[0]["message"] if failed else None)
+        return received(payload, request, valid=imported, error=failed[0]["message"] if failed else None)
     if failed and strict:
         message = "some data points in the request failed validation"
         return coded_error(400, message, num_records_imported=imported, failed_records=failed)
@@ -248,12 +248,13 @@ def engage(request: Request, project: Project, control: MixpanelControl) -> Resp
     """Answer ``/engage``: validate, apply the valid updates, report per update in strict mode."""
     payload = read_payload(request)
     strict = flag(request, payload, "strict")
+    refused = over_limits(request, payload, records="updates", strict=strict)
+    if refused is not None:
+        return refused
     if payload.problem:
         return (
-            ingest_error(400, payload.problem) if strict else _answer(payload, request, valid=0, error=payload.problem)
+            ingest_error(400, payload.problem) if strict else received(payload, request, valid=0, error=payload.problem)
         )
-    if len(payload.items) > MAX_BATCH:
-        return ingest_error(400, f"request has {len(payload.items)} updates; at most {MAX_BATCH} are allowed")
     refused = _wrong_token([item.get("$token") for item in payload.items if isinstance(item, dict)], project)
     if refused is not None:
         return refused
@@ -267,7 +268,7 @@ def engage(request: Request, project: Project, control: MixpanelControl) -> Resp
         failed.append({"index": index, "$distinct_id": distinct_id, "field": problem[0], "message": problem[1]})
     valid = len(payload.items) - len(failed)
     if not strict:
-        return _answer(payload, request, valid=valid, error=failed[0]["message"] if failed else "no updates")
+        return received(payload, request, valid=valid, error=failed[0]["message"] if failed else "no updates")
     if failed:
         body = {"error": "some data points in the request failed validation", "failed_records": failed, "status": 0}
         return Response.json(400, body)

@@ -11,7 +11,7 @@ Error bodies differ by API, as in Mixpanel:
 
     query APIs (export, engage query)   {"request": "/api/2.0/export?...", "error": "..."}
     ingestion (track, engage)           {"error": "...", "status": 0}
-    /import and every 429               {"code": 400, "error": "...", "status": "Bad Request"}
+    /import, every 413 and every 429    {"code": 400, "error": "...", "status": "Bad Request"}
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = [
     "param",
     "query_error",
     "read_payload",
+    "received",
 ]
 
 
@@ -141,6 +142,19 @@ def param(request: Request, payload: Payload | None, name: str) -> str | None:
 def flag(request: Request, payload: Payload | None, name: str) -> bool:
     """Whether parameter ``name`` is ``1`` (``strict``, ``verbose``)."""
     return (param(request, payload, name) or "").strip() in {"1", "true"}
+
+
+def received(payload: Payload, request: Request, *, valid: int, error: str | None) -> Response:
+    """The non-strict answer of /track and /engage: ``1``/``0`` as text, or with ``verbose=1`` the JSON object.
+
+    From Mixpanel's description (ingestion.openapi.yaml, response ``Received``) and its ``verbose``
+    parameter: ``1`` when one or more records were valid, ``0`` when none was;
+    ``{"status": 1|0, "error": ...}`` with ``verbose=1``.
+    """
+    status = 1 if valid else 0
+    if flag(request, payload, "verbose"):
+        return Response.json(200, {"error": None if valid else error, "status": status})
+    return Response.text(200, str(status), content_type="text/plain")
 
 
 def query_error(request: Request, status: int, message: str, *, headers: dict[str, str] | None = None) -> Response:
