@@ -21,6 +21,7 @@ from sandbox.hubspot.control import HubSpotControl, RateLimits
 from sandbox.hubspot.data import seed_portal
 from sandbox.hubspot.events import events_api
 from sandbox.hubspot.objects import ObjectsApi
+from sandbox.hubspot.pipelines import pipelines_api
 from sandbox.hubspot.portal import PORTAL_ID, Portal
 from sandbox.hubspot.prefs import preferences_api
 from sandbox.hubspot.properties import properties_api
@@ -39,7 +40,7 @@ _POLICY_MESSAGES = {
 
 
 class HubSpotSandbox:
-    """A HubSpot portal on loopback: CRM objects, search, properties, subscriptions, email events, OAuth."""
+    """A HubSpot portal on loopback: CRM objects, pipelines, search, properties, subscriptions, email events, OAuth."""
 
     def __init__(self, *, base_url: str, state_dir: Path, options: SandboxOptions) -> None:
         self.base_url = base_url
@@ -113,15 +114,8 @@ class HubSpotSandbox:
         return error(404, Category.OBJECT_NOT_FOUND, "resource not found")
 
     def _route(self, request: Request, parts: list[str]) -> Response:
-        if parts[:2] == ["crm", "v3"] and len(parts) >= 4 and parts[2] in {"objects", "properties"}:
-            obj = object_type(parts[3])
-            if obj is None:
-                return error(400, Category.VALIDATION_ERROR, f"Unable to infer object type from: {parts[3]}")
-            if parts[2] == "properties":
-                return properties_api(self.portal, request, obj, parts[4:])
-            if parts[4:] == ["search"] and request.method == "POST":
-                return search(self.portal, obj, request, ceiling=self.control.search_ceiling)
-            return self.objects.handle(request, obj, parts[4:])
+        if parts[:2] == ["crm", "v3"] and len(parts) >= 4 and parts[2] in {"objects", "properties", "pipelines"}:
+            return self._crm_v3(request, parts)
         if parts[:3] == ["crm", "v4", "objects"] and len(parts) >= 4:
             obj = object_type(parts[3])
             if obj is None:
@@ -134,6 +128,18 @@ class HubSpotSandbox:
         if parts[:2] == ["account-info", "v3"] and request.method == "GET":
             return self._account(parts[2:])
         return error(404, Category.OBJECT_NOT_FOUND, "resource not found")
+
+    def _crm_v3(self, request: Request, parts: list[str]) -> Response:
+        obj = object_type(parts[3])
+        if obj is None:
+            return error(400, Category.VALIDATION_ERROR, f"Unable to infer object type from: {parts[3]}")
+        if parts[2] == "properties":
+            return properties_api(self.portal, request, obj, parts[4:])
+        if parts[2] == "pipelines":
+            return pipelines_api(request, obj, parts[4:])
+        if parts[4:] == ["search"] and request.method == "POST":
+            return search(self.portal, obj, request, ceiling=self.control.search_ceiling)
+        return self.objects.handle(request, obj, parts[4:])
 
     def _account(self, rest: list[str]) -> Response:
         if rest == ["details"]:

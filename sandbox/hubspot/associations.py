@@ -1,29 +1,36 @@
-"""Associations between contacts and companies, read through the objects API v3 and the associations API v4.
+"""Associations between records, read through the objects API v3 and read and written through the associations API v4.
 
     GET /crm/v3/objects/{object}[/{id}]?associations=companies   each record gains
         "associations": {"companies": {"results": [{"id": "201", "type": "contact_to_company"}, ...]}}
-    GET /crm/v4/objects/{object}/{id}/associations/{toObjectType}   (limit <= 500, after)
+    GET    /crm/v4/objects/{object}/{id}/associations/{toObjectType}   (limit <= 500, after)
         {"results": [{"toObjectId": 201, "associationTypes": [{"category", "typeId", "label"}, ...]}]}
+    PUT    /crm/v4/objects/{object}/{id}/associations/default/{toObjectType}/{toId}   the default (unlabeled)
+        type, both ways: 200 {"status": "COMPLETE", "results": [{"from", "to", "associationSpec"}, ...]}
+    PUT    /crm/v4/objects/{object}/{id}/associations/{toObjectType}/{toId}   body [{associationCategory,
+        associationTypeId}]: 201 {"fromObjectTypeId", "fromObjectId", "toObjectTypeId", "toObjectId", "labels"}
+    DELETE /crm/v4/objects/{object}/{id}/associations/{toObjectType}/{toId}   every type between the two: 204
 
-The sandbox's only association is a contact's primary company (``associatedcompanyid``), read
-from either side. HubSpot lists such a pair once per association type: the primary one and
-the unlabeled one (contact to company: ``contact_to_company`` typeId 1 and
-``contact_to_company_unlabeled`` 279; company to contact: ``company_to_contact`` 2 and
-``company_to_contact_unlabeled`` 280). A record with nothing associated has no
-``associations`` key, as in HubSpot. Other objects (deals, tickets...) are not in the sandbox:
-asked for on a v3 read they add nothing; on the v4 path they are a 400, as an unknown object
-type is in HubSpot.
+A contact's primary company is its ``associatedcompanyid``, read from either side. HubSpot
+lists such a pair once per association type: the primary one and the unlabeled one (contact to
+company: ``contact_to_company`` typeId 1 and ``contact_to_company_unlabeled`` 279; company to
+contact: ``company_to_contact`` 2 and ``company_to_contact_unlabeled`` 280); that pair is read-only
+here. Deals and tickets associate with contacts, companies and each other with HubSpot's default
+type IDs (``links``: deal to contact 3, contact to deal 4, deal to company 341 (primary 5), ticket to
+contact 16, ticket to company 339 (primary 26)...). A record with nothing associated has no
+``associations`` key, as in HubSpot. Unknown object types are a 400, as in HubSpot.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 from sandbox.common.http import Request, Response
+from sandbox.hubspot.links import ASSOCIATION_TYPES, find_type, inverse_type
 from sandbox.hubspot.portal import HubRecord, Portal
-from sandbox.hubspot.schema import object_type
-from sandbox.hubspot.wire import Category, error
+from sandbox.hubspot.schema import OBJECT_TYPES, object_type
+from sandbox.hubspot.wire import Category, error, iso
 
 __all__ = ["associated_ids", "associations_v4", "requested_associations", "with_associations"]
 
@@ -35,7 +42,7 @@ _TYPES = {
 }
 """(from, to) -> the association types of a primary company pair: (v3 name, v4 typeId, v4 label)."""
 
-_SINGULAR = {"contact": "contacts", "company": "companies"}
+_SINGULAR = {"contact": "contacts", "company": "companies", "deal": "deals", "ticket": "tickets"}
 
 
 def _object(name: str) -> str | None:
@@ -56,7 +63,16 @@ def associated_ids(portal: Portal, obj: str, record: HubRecord, to_obj: str) -> 
         return [company] if company and portal.get("companies", company) is not None else []
     if (obj, to_obj) == ("companies", "contacts"):
         return [r.id for r in portal.live("contacts") if r.props.get("associatedcompanyid") == record.id]
-    return []
+    linked = portal.links.of(obj, record.id, to_obj)
+    return [i for i in sorted(linked, key=int) if portal.get(to_obj, i) is not None]
+
+
+def _types_of(portal: Portal, obj: str, record_id: str, to_obj: str, to_id: str) -> list[tuple[str, int, str | None]]:
+    """The association types between two records as (v3 name, typeId, label), in HubSpot's order."""
+    if (obj, to_obj) in _TYPES:
+        return list(_TYPES[(obj, to_obj)])
+    held = portal.links.of(obj, record_id, to_obj).get(to_id, set())
+    return [(t.name, t.type_id, t.label) for t in ASSOCIATION_TYPES.get((obj, to_obj), ()) if t.type_id in held]
 
 
 def with_associations(
@@ -65,17 +81,36 @@ def with_associations(
     """``rendered`` with the v3 ``associations`` of the object types ``wanted`` (left out when there are none)."""
     found: dict[str, Any] = {}
     for to_obj in wanted:
-        types = _TYPES.get((obj, to_obj))
-        ids = associated_ids(portal, obj, record, to_obj) if types else []
-        if types and ids:
-            found[to_obj] = {"results": [{"id": i, "type": name} for i in ids for name, _, _ in types]}
+        ids = associated_ids(portal, obj, record, to_obj)
+        if ids:
+            found[to_obj] = {"results": [{"id": i, "type": name} for i in ids
+                                         for name, _, _ in _types_of(portal, obj, record.id, to_obj, i)]}  # fmt: skip
     return rendered | {"associations": found} if found else rendered
 
 
+def _spec(type_id: int, label: str | None) -> dict[str, Any]:
+    return {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": label}
+
+
 def associations_v4(portal: Portal, request: Request, obj: str, rest: list[str]) -> Response:
-    """``GET /crm/v4/objects/{object}/{id}/associations/{toObjectType}``: one page of associated records."""
-    if len(rest) != 3 or rest[1] != "associations" or request.method != "GET":
+    """Answer one ``/crm/v4/objects/{object}/{id}/associations/...`` request: read, write or remove."""
+    if len(rest) < 3 or rest[1] != "associations":
         return error(404, Category.OBJECT_NOT_FOUND, "resource not found")
+    if len(rest) == 3 and request.method == "GET":
+        return _read_v4(portal, request, obj, rest)
+    if len(rest) == 5 and rest[2] == "default" and request.method == "PUT":
+        return _write_v4(portal, request, obj, [rest[0], rest[3], rest[4]], default=True)
+    if len(rest) == 4 and request.method in {"PUT", "DELETE"}:
+        return _write_v4(portal, request, obj, [rest[0], rest[2], rest[3]], default=False)
+    return error(404, Category.OBJECT_NOT_FOUND, "resource not found")
+
+
+def _no_record(key: str) -> Response:
+    return error(404, Category.OBJECT_NOT_FOUND, "Object not found.  objectId are usually numeric.",
+                 context={"id": [key]})  # fmt: skip
+
+
+def _read_v4(portal: Portal, request: Request, obj: str, rest: list[str]) -> Response:
     to_obj = _object(unquote(rest[2]))
     if to_obj is None:
         return error(400, Category.VALIDATION_ERROR, f"Unable to infer object type from: {unquote(rest[2])}")
@@ -89,13 +124,58 @@ def associations_v4(portal: Portal, request: Request, obj: str, rest: list[str])
     with portal.lock:
         record = portal.get(obj, unquote(rest[0]))
         if record is None:
-            return error(404, Category.OBJECT_NOT_FOUND, "Object not found.  objectId are usually numeric.",
-                         context={"id": [unquote(rest[0])]})  # fmt: skip
+            return _no_record(unquote(rest[0]))
         ids = associated_ids(portal, obj, record, to_obj)
-    types = _TYPES.get((obj, to_obj), ())
-    specs = [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": label} for _, type_id, label in types]
-    page = ids[after : after + limit]
-    body: dict[str, Any] = {"results": [{"toObjectId": int(i), "associationTypes": specs} for i in page]}
+        page = ids[after : after + limit]
+        results = [{"toObjectId": int(i), "associationTypes": [_spec(type_id, label) for _, type_id, label
+                    in _types_of(portal, obj, record.id, to_obj, i)]} for i in page]  # fmt: skip
+    body: dict[str, Any] = {"results": results}
     if after + limit < len(ids):
         body["paging"] = {"next": {"after": str(after + limit)}}
     return Response.json(200, body)
+
+
+def _write_v4(portal: Portal, request: Request, obj: str, keys: list[str], *, default: bool) -> Response:
+    """Associate (``PUT``) or dissociate (``DELETE``) two records; ``keys``: [id, toObjectType, toId]."""
+    record_id, to_name, to_id = (unquote(k) for k in keys)
+    to_obj = _object(to_name)
+    if to_obj is None:
+        return error(400, Category.VALIDATION_ERROR, f"Unable to infer object type from: {to_name}")
+    types = ASSOCIATION_TYPES.get((obj, to_obj))
+    if types is None:
+        return error(400, Category.VALIDATION_ERROR,
+                     f"The sandbox does not write associations between {obj} and {to_obj}; "
+                     f"it writes those of deals and tickets")  # fmt: skip
+    wanted = [types[0].type_id]
+    if not default and request.method == "PUT":
+        try:
+            specs = request.json()
+            wanted = [int(s["associationTypeId"]) for s in specs]
+        except (ValueError, TypeError, KeyError):
+            return error(400, Category.VALIDATION_ERROR,
+                         "Invalid input JSON: expected a list of {associationCategory, associationTypeId}")  # fmt: skip
+        unknown = [t for t in wanted if find_type(obj, to_obj, t) is None]
+        if unknown or not wanted:
+            valid = ", ".join(str(t.type_id) for t in types)
+            return error(400, Category.VALIDATION_ERROR,
+                         f"Association type IDs {unknown} are not valid from {obj} to {to_obj}; valid: {valid}")  # fmt: skip
+    with portal.lock:
+        record, other = portal.get(obj, record_id), portal.get(to_obj, to_id)
+        if record is None or other is None:
+            return _no_record(record_id if record is None else to_id)
+        if request.method == "DELETE":
+            portal.links.remove(obj, record.id, to_obj, other.id)
+            return Response.empty(204)
+        for type_id in wanted:
+            portal.links.add(obj, record.id, to_obj, other.id, type_id)
+    if not default:
+        labels = [t.label for t in (find_type(obj, to_obj, i) for i in wanted) if t is not None and t.label]
+        return Response.json(201, {"fromObjectTypeId": OBJECT_TYPES[obj], "fromObjectId": int(record.id),
+                                   "toObjectTypeId": OBJECT_TYPES[to_obj], "toObjectId": int(other.id),
+                                   "labels": labels})  # fmt: skip
+    now = iso(datetime.now(UTC))
+    both = [(record.id, other.id, wanted[0]), (other.id, record.id, inverse_type(wanted[0]))]
+    results = [{"from": {"id": a}, "to": {"id": b},
+                "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": t}}
+               for a, b, t in both]  # fmt: skip
+    return Response.json(200, {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now})

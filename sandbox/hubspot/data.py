@@ -10,7 +10,8 @@ values; about 3% of contacts leave: half archived (listed with ``archived=true``
 merged into a neighbour that lists them in ``hs_merged_object_ids`` (their IDs then read
 the winner). Each person gets subscription statuses (some
 unsubscribed from all email) and a few marketing emails with their events (sent,
-delivered, opened, clicked, bounced; a status change when they unsubscribed).
+delivered, opened, clicked, bounced; a status change when they unsubscribed). Deals and tickets
+come last, from their own random stream and ID ranges (``seed_sales``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from sandbox.common.people import Company, Person, companies, people
 from sandbox.common.stories import STORIES, StoryPerson
 from sandbox.hubspot.portal import EmailEvent, HubRecord, Portal, SubscriptionStatus
+from sandbox.hubspot.seed_sales import seed_sales
 from sandbox.hubspot.wire import to_ms
 
 __all__ = ["STORY_COMPANY_IDS", "STORY_CONTACT_IDS", "seed_portal"]
@@ -221,6 +223,7 @@ def seed_portal(portal: Portal, *, records: int, seed: int, today: date | None =
         _crowd_email(portal, rng, props["email"], modified)
     _archive_some(portal, rng, contacts)
     portal.reserve_clock(max(stamps.current, max(r.modified for r in portal.records["contacts"].values())))
+    seed_sales(portal, records=records, seed=seed)  # its own random stream and IDs: the rest is as without it
 
 
 def _archive_some(portal: Portal, rng: random.Random, contacts: list[HubRecord]) -> None:

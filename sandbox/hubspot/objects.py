@@ -1,4 +1,4 @@
-"""The CRM objects API v3 for contacts and companies: basic, batch and merge.
+"""The CRM objects API v3 for contacts, companies, deals and tickets: basic, batch and merge.
 
     GET    /crm/v3/objects/{object}                 list (limit <= 100, after, properties, archived,
                                                     associations); paging.next.link is this request's
@@ -24,6 +24,9 @@ email another one holds fails whole with 409 CONFLICT ``Contact already exists. 
 ID: N`` (the first such input's holder; nothing is written), whether it is a create, a
 PATCH or a batch create, update or upsert; one email given to two records in one batch is
 a 400 VALIDATION_ERROR.
+
+Deals and tickets keep their stage within their pipeline and start in the default one;
+a ticket needs ``hs_pipeline_stage`` (see ``pipelines``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 from sandbox.common.http import Request, Response
 from sandbox.hubspot.associations import requested_associations, with_associations
+from sandbox.hubspot.pipelines import check_sales, missing_error
 from sandbox.hubspot.portal import HubRecord, Portal
 from sandbox.hubspot.records import check_properties, problem_details, problems_message, render, requested_properties
 from sandbox.hubspot.wire import Category, error, iso, standard_error
@@ -67,7 +71,7 @@ def _batch_body(results: list[dict[str, Any]], errors: list[dict[str, Any]], sta
 
 
 class ObjectsApi:
-    """Contacts and companies over HTTP; see the module docstring."""
+    """CRM records over HTTP; see the module docstring."""
 
     def __init__(self, portal: Portal, failing: set[str], *, base_url: str) -> None:
         self.portal = portal
@@ -137,10 +141,14 @@ class ObjectsApi:
             return body
         with self.portal.lock:
             clean, problems = check_properties(self.portal, obj, body.get("properties") or {})
+            clean, stage_problems, missing = check_sales(obj, clean, creating=True)
+            problems += stage_problems
             if problems:
                 return error(
                     400, Category.VALIDATION_ERROR, problems_message(problems), errors=problem_details(problems)
                 )
+            if missing:
+                return missing_error(obj, missing)
             clash = self._email_clash(obj, [(None, clean)])
             if clash is not None:
                 return clash
@@ -202,6 +210,7 @@ class ObjectsApi:
             if isinstance(body, Response):
                 return body
             clean, problems = check_properties(self.portal, obj, body.get("properties") or {})
+            problems += check_sales(obj, clean, current=record.props)[1]
             if problems:
                 return error(
                     400, Category.VALIDATION_ERROR, problems_message(problems), errors=problem_details(problems)
@@ -291,15 +300,20 @@ class ObjectsApi:
         errors = [standard_error("OBJECT_NOT_FOUND", f"Could not get some {obj} objects, they may be deleted or not exist.", ids=missing)] if missing else []  # fmt: skip
         return self._answer(results, errors, started, 200)
 
-    def _checked(self, obj: str, inputs: list[dict[str, Any]]) -> list[dict[str, str]] | Response:
+    def _checked(
+        self, obj: str, inputs: list[dict[str, Any]], *, creating: bool = False
+    ) -> list[dict[str, str]] | Response:
         cleaned, problems = [], []
+        missing: list[str] = []
         for item in inputs:
             clean, found = check_properties(self.portal, obj, item.get("properties") or {})
+            clean, stage_problems, lacking = check_sales(obj, clean, creating=creating)
             cleaned.append(clean)
-            problems.extend(found)
+            problems.extend([*found, *stage_problems])
+            missing.extend(name for name in lacking if name not in missing)
         if problems:
             return error(400, Category.VALIDATION_ERROR, problems_message(problems), errors=problem_details(problems))
-        return cleaned
+        return missing_error(obj, missing) if missing else cleaned
 
     def _update(self, obj: str, body: dict[str, Any], inputs: list[dict[str, Any]], started: datetime) -> Response:
         cleaned = self._checked(obj, inputs)
@@ -367,7 +381,7 @@ class ObjectsApi:
         return self._answer(results, self._errors(obj, [], refused), started, 200)
 
     def _create(self, obj: str, body: dict[str, Any], inputs: list[dict[str, Any]], started: datetime) -> Response:
-        cleaned = self._checked(obj, inputs)
+        cleaned = self._checked(obj, inputs, creating=True)
         if isinstance(cleaned, Response):
             return cleaned
         clash = self._email_clash(obj, [(None, clean) for clean in cleaned])

@@ -1,4 +1,6 @@
-"""The sandbox portal's data: contacts and companies, subscriptions and email events.
+"""The sandbox portal's data: contacts, companies, deals, tickets, subscriptions and email events.
+
+Associations other than a contact's primary company are kept in ``links``.
 
 A record keeps its property values as strings (HubSpot's wire form) beside its
 create and modify times; ``lastmodifieddate`` (contacts) and ``hs_lastmodifieddate``
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.hubspot.links import Links
 from sandbox.hubspot.schema import CURSOR_PROPERTY, Schema
 from sandbox.hubspot.wire import iso
 
@@ -31,6 +34,7 @@ SUBSCRIPTION_TYPES = {
     "1003": ("Customer Service Communication", "Updates about your support requests"),
 }
 """The portal's email subscription types: ID -> (name, description)."""
+OBJECTS = ("contacts", "companies", "deals", "tickets")
 
 
 class EmailTakenError(ValueError):
@@ -110,8 +114,10 @@ class Portal:
 
     def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
         self.lock = threading.RLock()
-        self.schemas: dict[str, Schema] = {obj: Schema.default(obj) for obj in ("contacts", "companies")}
-        self.records: dict[str, dict[str, HubRecord]] = {"contacts": {}, "companies": {}}
+        self.schemas: dict[str, Schema] = {obj: Schema.default(obj) for obj in OBJECTS}
+        self.records: dict[str, dict[str, HubRecord]] = {obj: {} for obj in OBJECTS}
+        self.links = Links(self.lock)
+        """Associations other than a contact's primary company (deals, tickets); see ``links``."""
         self.subscriptions: dict[str, dict[str, SubscriptionStatus]] = {}
         self.events: list[EmailEvent] = []
         self._by_email: dict[str, set[str]] = {}

@@ -1,4 +1,4 @@
-"""The properties and property groups a fresh HubSpot portal has, for contacts and companies.
+"""The properties and property groups a fresh HubSpot portal has, for contacts and companies (deals, tickets: ``sales``).
 
 A property has HubSpot's definition shape (``name``, ``label``, ``type``,
 ``fieldType``, ``groupName``, ``options``...). ``type`` says how values are checked
@@ -23,13 +23,35 @@ __all__ = [
     "object_type",
 ]
 
-OBJECT_TYPES = {"contacts": "0-1", "companies": "0-2"}
+OBJECT_TYPES = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5"}
 """Object names and their type IDs; either form names the object in a URL."""
 
-CURSOR_PROPERTY = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate"}
+CURSOR_PROPERTY = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate",
+                   "tickets": "hs_lastmodifieddate"}  # fmt: skip
 DEFAULT_PROPERTIES = {
     "contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
     "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
+    "deals": (
+        "amount",
+        "closedate",
+        "createdate",
+        "dealname",
+        "dealstage",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "pipeline",
+    ),
+    "tickets": (
+        "content",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "hs_pipeline",
+        "hs_pipeline_stage",
+        "hs_ticket_category",
+        "hs_ticket_priority",
+        "subject",
+    ),
 }
 """What a read returns when the client names no properties (as HubSpot does)."""
 
@@ -40,7 +62,7 @@ _LIFECYCLE = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlea
 
 
 def object_type(name: str) -> str | None:
-    """Return ``contacts`` or ``companies`` for a name or type ID in a URL, else None."""
+    """Return ``contacts``, ``companies``, ``deals`` or ``tickets`` for a name or type ID in a URL, else None."""
     key = name.lower()
     if key in OBJECT_TYPES:
         return key
@@ -188,11 +210,15 @@ class Schema:
 
     @classmethod
     def default(cls, obj: str) -> Schema:
-        """A fresh portal's properties and groups for ``contacts`` or ``companies``."""
-        props = _contact_properties() if obj == "contacts" else _company_properties()
+        """A fresh portal's properties and groups for ``contacts``, ``companies``, ``deals`` or ``tickets``."""
+        from sandbox.hubspot.sales import SALES_GROUPS, deal_properties, ticket_properties
+
+        makers = {"contacts": _contact_properties, "companies": _company_properties, "deals": deal_properties,
+                  "tickets": ticket_properties}  # fmt: skip
+        props = makers[obj]()
         groups = {
             name: {"name": name, "label": label, "displayOrder": i, "archived": False}
-            for i, (name, label) in enumerate(_GROUPS[obj])
+            for i, (name, label) in enumerate((_GROUPS | SALES_GROUPS)[obj])
         }
         return cls({p.name: p for p in props}, groups)
 

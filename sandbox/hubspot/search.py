@@ -30,6 +30,8 @@ MAX_LIMIT = 200
 _TEXT_FIELDS = {
     "contacts": ("email", "firstname", "lastname", "phone", "company"),
     "companies": ("name", "domain", "website"),
+    "deals": ("dealname", "description"),
+    "tickets": ("subject", "content"),
 }
 
 

@@ -1,0 +1,168 @@
+"""Deals, tickets and their pipelines in the HubSpot sandbox, through HubSpot's own client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import hubspot
+import pytest
+from hubspot.crm.deals import PublicObjectSearchRequest, SimplePublicObjectInput, SimplePublicObjectInputForCreate
+from hubspot.crm.deals.exceptions import ApiException as DealsApiError
+from hubspot.crm.tickets import SimplePublicObjectInputForCreate as TicketInput
+from hubspot.crm.tickets.exceptions import ApiException as TicketsApiError
+
+from sandbox.common import RunningSandbox, running_sandbox
+from sandbox.hubspot.portal import Portal
+from sandbox.hubspot.seed_sales import FIRST_DEAL_ID
+
+
+@pytest.fixture(scope="module")
+def portal() -> Iterator[RunningSandbox]:
+    with running_sandbox("hubspot", records=200, seed=3) as running:
+        yield running
+
+
+@pytest.fixture
+def hs(portal: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The module's portal with limits a client in a hurry never meets; every exchange contract-checked."""
+    from tests.connectors.hubspot.traffic import captured
+    from tests.contracts.validator import validate_all
+
+    portal.control.reset()
+    portal.control.limits.configure(ten_secondly=10_000, secondly=1000, search_per_second=100)
+    with captured(portal) as seen:
+        yield portal
+    portal.control.reset()
+    problems = validate_all("hubspot", seen)
+    assert seen and not problems, "\n".join(problems[:10])
+
+
+def _client(sb: RunningSandbox) -> hubspot.Client:
+    return hubspot.Client.create(
+        access_token=sb.credentials["private_app_token"], host=sb.base_url, ssl_ca_cert=str(sb.ca_file)
+    )
+
+
+def _live(sb: RunningSandbox, obj: str) -> list[str]:
+    store: Portal = sb.control.portal
+    return [r.id for r in store.live(obj)]
+
+
+def test_seeding_deals_leaves_contacts_and_companies_as_they_were():
+    from sandbox.hubspot import data
+
+    fixed = datetime(2026, 4, 1, tzinfo=UTC)
+    with_sales, without = Portal(clock=lambda: fixed), Portal(clock=lambda: fixed)
+    data.seed_portal(with_sales, records=60, seed=5)
+    original = data.seed_sales
+    try:
+        data.seed_sales = lambda *a, **k: None  # type: ignore[assignment]
+        data.seed_portal(without, records=60, seed=5)
+    finally:
+        data.seed_sales = original  # type: ignore[assignment]
+    for obj in ("contacts", "companies"):
+        assert {i: (r.props, r.modified) for i, r in with_sales.records[obj].items()} == {
+            i: (r.props, r.modified) for i, r in without.records[obj].items()
+        }
+    assert with_sales._last_now == without._last_now and with_sales.new_id() == without.new_id()
+    assert len(with_sales.records["deals"]) == 12 and len(with_sales.records["tickets"]) == 6
+    assert not without.records["deals"]
+
+
+def test_get_page_and_get_all_list_every_seeded_deal(hs):
+    deals = _client(hs).crm.deals
+    page = deals.basic_api.get_page(limit=5, properties=["dealname", "dealstage"])
+    assert [d.id for d in page.results] == _live(hs, "deals")[:5]
+    assert set(page.results[0].properties) == {
+        "dealname",
+        "dealstage",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+    }
+    assert page.paging.next.after == str(int(page.results[-1].id) + 1)
+    every = deals.get_all(properties=["amount"])
+    assert [d.id for d in every] == _live(hs, "deals")
+    store = hs.control.portal
+    assert all(d.properties["amount"] == store.records["deals"][d.id].props["amount"] for d in every)
+    default = deals.basic_api.get_by_id(str(FIRST_DEAL_ID))
+    assert set(default.properties) == {"amount", "closedate", "createdate", "dealname", "dealstage",
+                                       "hs_lastmodifieddate", "hs_object_id", "pipeline"}  # fmt: skip
+
+
+def test_create_update_and_search_deals(hs):
+    deals = _client(hs).crm.deals
+    made = deals.basic_api.create(SimplePublicObjectInputForCreate(properties={
+        "dealname": "Sandbox expansion", "amount": "1500", "dealstage": "contractsent"}))  # fmt: skip
+    assert made.properties["pipeline"] == "default"  # no pipeline named: the default one
+    moved = deals.basic_api.update(made.id, SimplePublicObjectInput(properties={"dealstage": "closedwon"}))
+    assert moved.properties["dealstage"] == "closedwon"
+    assert deals.basic_api.get_by_id(made.id, properties=["dealstage"]).properties["dealstage"] == "closedwon"
+    found = deals.search_api.do_search(PublicObjectSearchRequest(
+        filter_groups=[{"filters": [{"propertyName": "dealstage", "operator": "EQ", "value": "closedwon"}]}],
+        properties=["dealstage"], limit=200))  # fmt: skip
+    expected = sorted(
+        (r.id for r in hs.control.portal.live("deals") if r.props.get("dealstage") == "closedwon"), key=int
+    )
+    assert found.total == len(expected) and [d.id for d in found.results] == expected
+    assert made.id in expected
+    by_id = deals.basic_api.get_by_id("Sandbox expansion", id_property="dealname")
+    assert by_id.id == made.id
+
+
+def test_bad_dealstage_and_ticket_without_stage_are_validation_errors(hs):
+    crm = _client(hs).crm
+    with pytest.raises(DealsApiError) as bad:
+        crm.deals.basic_api.create(SimplePublicObjectInputForCreate(properties={"dealname": "X", "dealstage": "won"}))
+    body = json.loads(bad.value.body)
+    assert bad.value.status == 400 and body["category"] == "VALIDATION_ERROR"
+    assert "dealstage" in body["message"]
+    with pytest.raises(DealsApiError) as patched:
+        crm.deals.basic_api.update(str(FIRST_DEAL_ID), SimplePublicObjectInput(properties={"dealstage": "1"}))
+    assert patched.value.status == 400
+    with pytest.raises(TicketsApiError) as missing:
+        crm.tickets.basic_api.create(TicketInput(properties={"subject": "No stage"}))
+    assert missing.value.status == 400
+    assert json.loads(missing.value.body)["message"] == (
+        "Cannot create object with type: TICKET. The following required properties were missing: [hs_pipeline_stage]"
+    )
+    assert not any(r.props.get("subject") == "No stage" for r in hs.control.portal.records["tickets"].values())
+
+
+def test_create_a_ticket_and_read_the_pipelines(hs):
+    crm = _client(hs).crm
+    ticket = crm.tickets.basic_api.create(TicketInput(properties={
+        "subject": "Sync stopped", "hs_pipeline_stage": "1", "hs_ticket_priority": "HIGH"}))  # fmt: skip
+    again = crm.tickets.basic_api.get_by_id(ticket.id, properties=["subject", "hs_pipeline", "hs_ticket_priority"])
+    assert (again.properties["subject"], again.properties["hs_pipeline"]) == ("Sync stopped", "0")
+    deals = crm.pipelines.pipelines_api.get_all("deals").results
+    assert [(p.id, [s.id for s in p.stages]) for p in deals] == [("default", [
+        "appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent",
+        "closedwon", "closedlost"])]  # fmt: skip
+    tickets = crm.pipelines.pipelines_api.get_all("tickets").results
+    assert [(p.id, [s.id for s in p.stages]) for p in tickets] == [("0", ["1", "2", "3", "4"])]
+    options = {o.value for o in crm.properties.core_api.get_by_name("deals", "dealstage").options}
+    assert options == {s.id for s in deals[0].stages}
+
+
+def test_associate_a_deal_with_a_contact_and_read_it_back(hs):
+    crm = _client(hs).crm
+    deal = crm.deals.basic_api.create(SimplePublicObjectInputForCreate(properties={"dealname": "Linked"}))
+    made = crm.associations.v4.basic_api.create_default("deals", deal.id, "contacts", "101")
+    assert {(r._from.id, r.to.id, r.association_spec.association_type_id) for r in made.results} == {
+        (deal.id, "101", 3),
+        ("101", deal.id, 4),
+    }
+    read = crm.associations.v4.basic_api.get_page("deals", deal.id, "contacts")
+    assert [(str(r.to_object_id), [t.type_id for t in r.association_types]) for r in read.results] == [("101", [3])]
+    maya = crm.contacts.basic_api.get_by_id("101", associations=["deals"])
+    assert (deal.id, "contact_to_deal") in {(a.id, a.type) for a in maya.associations["deals"].results}
+    seeded = hs.control.portal.records["deals"][str(FIRST_DEAL_ID)]
+    back = crm.deals.basic_api.get_by_id(seeded.id, associations=["contacts", "companies"])
+    contacts = hs.control.portal.links.of("deals", seeded.id, "contacts")
+    assert {a.id for a in back.associations["contacts"].results} == set(contacts)
+    assert {a.type for a in back.associations["companies"].results} == {"deal_to_company", "deal_to_company_unlabeled"}
+    crm.associations.v4.basic_api.archive("deals", deal.id, "contacts", "101")
+    assert crm.associations.v4.basic_api.get_page("deals", deal.id, "contacts").results == []
