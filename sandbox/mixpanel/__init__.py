@@ -1,4 +1,4 @@
-"""A local HTTPS stand-in of Mixpanel: raw export, engage query, track, import and engage.
+"""A local HTTPS stand-in of Mixpanel: raw export, engage query, track, import, engage and groups.
 
 Start it with ``contactpoint sandbox up mixpanel`` or, in tests,
 ``sandbox.common.running_sandbox("mixpanel", records=..., seed=..., today=...)``. See

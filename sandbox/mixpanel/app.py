@@ -8,6 +8,7 @@ One HTTPS host stands for Mixpanel's three (``data.mixpanel.com`` for the export
     POST /track                  events                 project token in each event
     POST /import                 events, any age        service account, project secret or project token
     POST /engage                 profile updates        project token in each update
+    POST /groups                 group profile updates  project token in each update (groups.py)
     POST /api/app/data-deletions/v3.0[/{task_id}]   GDPR deletions (gdpr.py): GDPR token (Bearer) or
                                  service account, and the project token in the query
 
@@ -33,6 +34,7 @@ from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
 from sandbox.mixpanel.control import Captured, MixpanelControl
 from sandbox.mixpanel.gdpr import DeletionTasks, bearer_ok
+from sandbox.mixpanel.groups import groups
 from sandbox.mixpanel.ingest import engage, import_events, track
 from sandbox.mixpanel.project import Project, SandboxClock
 from sandbox.mixpanel.query import engage_query, export
@@ -42,7 +44,7 @@ from sandbox.mixpanel.wire import coded_error, ingest_error, query_error
 __all__ = ["Credentials", "MixpanelSandbox", "build"]
 
 _QUERY_PATHS = {"/api/2.0/export": "GET", "/api/query/engage": "POST"}
-_INGEST_PATHS = {"/track", "/import", "/engage"}
+_INGEST_PATHS = {"/track", "/import", "/engage", "/groups"}
 _DELETIONS = "/api/app/data-deletions/v3.0"
 
 
@@ -68,7 +70,7 @@ def _credentials() -> Credentials:
 
 
 class MixpanelSandbox:
-    """A Mixpanel project on loopback: raw export, engage query, track, import and engage."""
+    """A Mixpanel project on loopback: raw export, engage query, track, import, engage and groups."""
 
     def __init__(self, *, base_url: str, options: SandboxOptions) -> None:
         self.base_url = base_url
@@ -172,6 +174,8 @@ class MixpanelSandbox:
             return track(request, self.project)
         if path == "/engage":
             return engage(request, self.project, self.control)
+        if path == "/groups":
+            return groups(request, self.project)
         refused = self._refused(request, query=False)
         return refused if refused is not None else import_events(request, self.project)
 

@@ -153,7 +153,8 @@ class MixpanelControl:
         engage_page_size: Profiles per engage query page (Mixpanel: 1000).
         failing_ids: Distinct IDs whose profile updates fail validation.
         broken_days: Days whose export holds a corrupted line.
-        sessions: Live engage query sessions (session_id -> the distinct IDs of the query).
+        sessions: Live engage query sessions (session_id -> the group key queried, None for user
+            profiles, and the distinct IDs or group IDs of the query).
         captured: Every exchange while ``capturing`` is on.
     """
 
@@ -165,7 +166,7 @@ class MixpanelControl:
     engage_page_size: int = 1000
     failing_ids: set[str] = field(default_factory=set)
     broken_days: set[date] = field(default_factory=set)
-    sessions: dict[str, list[str]] = field(default_factory=dict)
+    sessions: dict[str, tuple[str | None, list[str]]] = field(default_factory=dict)
     capturing: bool = False
     captured: list[Captured] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -267,6 +268,7 @@ class MixpanelControl:
                 "requests": self.requests.snapshot(),
                 "events": self.project.event_count(),
                 "profiles": len(self.project.profiles),
+                "groups": len(self.project.groups),
                 "pending": {"transient": self.transient.pending()},
                 "failing_ids": sorted(self.failing_ids),
                 "broken_days": sorted(d.isoformat() for d in self.broken_days),

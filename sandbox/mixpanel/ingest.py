@@ -26,7 +26,8 @@ of ``$set``, ``$set_once``, ``$add``, ``$append``, ``$union``, ``$remove``,
 ``$unset``, ``$delete``), each at most 1 MB. With ``strict=1`` a request whose
 updates all pass answers ``{"error": null, "status": 1}``; otherwise 400 with
 ``failed_records`` (``index``, ``$distinct_id``, ``field``, ``message``) and the
-valid updates applied. ``$ignore_time`` keeps ``$last_seen`` as it was.
+valid updates applied. ``$ignore_time`` keeps ``$last_seen`` as it was. ``update_profiles``
+runs these steps for ``/engage`` and, with its own checks, for ``/groups`` (groups.py).
 
 A request to ``/track`` or ``/engage`` none of whose records carries the project's
 token, while some carry another token, is 401 ``{"error": "Invalid token", "status":
@@ -46,8 +47,8 @@ from sandbox.mixpanel.limits import MAX_RECORDS, over_limits
 from sandbox.mixpanel.project import Event, Project
 from sandbox.mixpanel.wire import MAX_BODY_BYTES, coded_error, flag, ingest_error, read_payload, received
 
-__all__ = ["MAX_BATCH", "MAX_EVENT_BYTES", "MAX_EVENT_PROPERTIES", "MAX_UPDATE_BYTES", "engage", "import_events",
-           "track"]  # fmt: skip
+__all__ = ["MAX_BATCH", "MAX_EVENT_BYTES", "MAX_EVENT_PROPERTIES", "MAX_UPDATE_BYTES", "apply_operation", "engage",
+           "import_events", "operation_problem", "track", "update_profiles"]  # fmt: skip
 
 MAX_BATCH = MAX_RECORDS
 """Records per /track, /import and /engage request (Mixpanel's documented maxima; see limits.py)."""
@@ -188,19 +189,19 @@ def import_events(request: Request, project: Project) -> Response:
     return Response.json(200, {"code": 200, "num_records_imported": imported, "status": "OK"})
 
 
-def _update_problem(item: Any, project: Project, control: MixpanelControl) -> tuple[str, str] | None:
-    """Why one update object fails validation: (field, message), or None."""
-    if not isinstance(item, dict):
-        return "", "an update must be a JSON object"
-    distinct_id = item.get("$distinct_id")
-    if not isinstance(distinct_id, str) or distinct_id.strip().lower() in _INVALID_IDS:
-        return "$distinct_id", f"'$distinct_id' is missing or a placeholder: {distinct_id!r}"
+def operation_problem(item: dict[str, Any], project: Project, operations: tuple[str, ...]) -> tuple[str, str] | None:
+    """Why an update object's token, operation or size fails validation: (field, message), or None.
+
+    Shared by ``/engage`` and ``/groups`` (groups.py): the ``$token`` must be the project's, the update
+    must carry exactly one of ``operations``, ``$unset`` a list of names, the others (``$delete`` apart)
+    an object, ``$add`` numbers; the update at most ``MAX_UPDATE_BYTES`` of JSON.
+    """
     if item.get("$token") != project.token:
         return "$token", "'$token' is missing or not this project's token"
-    operations = [op for op in _OPERATIONS if op in item]
-    if len(operations) != 1:
-        return "", f"an update needs exactly one operation of {', '.join(_OPERATIONS)}; found {operations or 'none'}"
-    op, value = operations[0], item[operations[0]]
+    found = [op for op in operations if op in item]
+    if len(found) != 1:
+        return "", f"an update needs exactly one operation of {', '.join(operations)}; found {found or 'none'}"
+    op, value = found[0], item[found[0]]
     if op == "$unset" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         return op, "'$unset' must be a list of property names"
     if op not in {"$unset", "$delete"} and not isinstance(value, dict):
@@ -209,9 +210,20 @@ def _update_problem(item: Any, project: Project, control: MixpanelControl) -> tu
         return op, "'$add' values must be numbers"
     if len(json.dumps(item)) > MAX_UPDATE_BYTES:
         return "", f"the update is larger than {MAX_UPDATE_BYTES} bytes"
-    if distinct_id in control.failing_ids:
-        return "$set", f"profile {distinct_id} refused the update (injected fault fail_records)"
     return None
+
+
+def _update_problem(item: Any, project: Project, control: MixpanelControl) -> tuple[str, str] | None:
+    """Why one ``/engage`` update fails validation: (field, message), or None."""
+    if not isinstance(item, dict):
+        return "", "an update must be a JSON object"
+    distinct_id = item.get("$distinct_id")
+    if not isinstance(distinct_id, str) or distinct_id.strip().lower() in _INVALID_IDS:
+        return "$distinct_id", f"'$distinct_id' is missing or a placeholder: {distinct_id!r}"
+    problem = operation_problem(item, project, _OPERATIONS)
+    if problem is None and distinct_id in control.failing_ids:
+        return "$set", f"profile {distinct_id} refused the update (injected fault fail_records)"
+    return problem
 
 
 def _listify(value: Any) -> list[Any]:
@@ -231,6 +243,11 @@ _APPLY: dict[str, Callable[[dict[str, Any], Any], object]] = {
 }
 
 
+def apply_operation(profile: dict[str, Any], op: str, value: Any) -> None:
+    """Apply one checked operation (any but ``$delete``) to a profile's properties, in place."""
+    _APPLY[op](profile, value)
+
+
 def _apply(project: Project, item: dict[str, Any]) -> None:
     distinct_id = item["$distinct_id"]
     with project.lock:
@@ -239,13 +256,33 @@ def _apply(project: Project, item: dict[str, Any]) -> None:
             return
         profile = project.profiles.setdefault(distinct_id, {})
         op = next(op for op in _OPERATIONS if op in item)
-        _APPLY[op](profile, item[op])
+        apply_operation(profile, op, item[op])
         if not item.get("$ignore_time"):
             profile["$last_seen"] = project.clock.now().strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def engage(request: Request, project: Project, control: MixpanelControl) -> Response:
-    """Answer ``/engage``: validate, apply the valid updates, report per update in strict mode."""
+def update_profiles(
+    request: Request,
+    project: Project,
+    *,
+    check: Callable[[Any], tuple[str, str] | None],
+    apply: Callable[[dict[str, Any]], None],
+    identify: Callable[[Any], dict[str, Any]],
+) -> Response:
+    """Answer a profile-update request (``/engage``, ``/groups``): limits, token, each update, the answer.
+
+    Args:
+        request: The request.
+        project: The project whose token the updates must carry.
+        check: Why one update fails validation, (field, message), or None.
+        apply: Apply one valid update to the project.
+        identify: The fields naming an update's profile in ``failed_records`` (``$distinct_id``...).
+
+    Returns:
+        The request refused whole past the limits (limits.py) or with another project's token (401);
+        else ``1``/``0`` (or the verbose JSON), or with ``strict=1`` ``{"error": null, "status": 1}``
+        or 400 with ``failed_records``, the valid updates applied either way.
+    """
     payload = read_payload(request)
     strict = flag(request, payload, "strict")
     refused = over_limits(request, payload, records="updates", strict=strict)
@@ -260,12 +297,11 @@ def engage(request: Request, project: Project, control: MixpanelControl) -> Resp
         return refused
     failed: list[dict[str, Any]] = []
     for index, item in enumerate(payload.items):
-        problem = _update_problem(item, project, control)
+        problem = check(item)
         if problem is None:
-            _apply(project, item)
+            apply(item)
             continue
-        distinct_id = item.get("$distinct_id") if isinstance(item, dict) else None
-        failed.append({"index": index, "$distinct_id": distinct_id, "field": problem[0], "message": problem[1]})
+        failed.append({"index": index, **identify(item), "field": problem[0], "message": problem[1]})
     valid = len(payload.items) - len(failed)
     if not strict:
         return received(payload, request, valid=valid, error=failed[0]["message"] if failed else "no updates")
@@ -273,3 +309,14 @@ def engage(request: Request, project: Project, control: MixpanelControl) -> Resp
         body = {"error": "some data points in the request failed validation", "failed_records": failed, "status": 0}
         return Response.json(400, body)
     return Response.json(200, {"error": None, "status": 1})
+
+
+def engage(request: Request, project: Project, control: MixpanelControl) -> Response:
+    """Answer ``/engage``: validate, apply the valid updates, report per update in strict mode."""
+    return update_profiles(
+        request,
+        project,
+        check=lambda item: _update_problem(item, project, control),
+        apply=lambda item: _apply(project, item),
+        identify=lambda item: {"$distinct_id": item.get("$distinct_id") if isinstance(item, dict) else None},
+    )

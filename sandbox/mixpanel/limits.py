@@ -21,6 +21,8 @@ developer.mixpanel.com) give the limits; its API description (mixpanel/docs
     (4) User Profile Limits, https://docs.mixpanel.com/reference/user-profile-limits: "2000" profile
         updates a request, each "a maximum of 1 MB"; no limit on the whole request.
 
+``/groups`` (groups.py) takes /engage's limits and answers: no page gives group profiles their own.
+
 The "1 MB" these pages give for /track and /engage is the limit of *one* event or update, not of
 a request. A third-party page (mintlify.com/mixpanel/docs, "Rate Limits") gives 2 MB for every
 ingestion endpoint, /import included, against Mixpanel's own 10MB: not followed.

@@ -1,4 +1,4 @@
-"""The state of one Mixpanel project: its clock, events and user profiles.
+"""The state of one Mixpanel project: its clock, events, user profiles and group profiles.
 
 Events are kept per UTC day, each with the moment Mixpanel "processed" it
 (``mp_processing_time_ms``): an event is visible to the export only once that
@@ -86,13 +86,20 @@ class Event:
 
 @dataclass
 class Project:
-    """A Mixpanel project: identifiers, secrets, events by day and profiles by distinct ID."""
+    """A Mixpanel project: identifiers, secrets, events by day, profiles by distinct ID.
+
+    Group profiles (``/groups``) are kept by (group key, group ID), the ID as text; ``group_keys``
+    gives each group key seen its ``data_group_id`` (Mixpanel numbers a group key when it is set up
+    in the project settings; the sandbox numbers it from 1 when its first update arrives).
+    """
 
     project_id: int
     token: str
     clock: SandboxClock
     events: dict[date, list[Event]] = field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    group_keys: dict[str, int] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_event(self, event: Event) -> None:

@@ -10,7 +10,11 @@ yet processed on the sandbox clock are not there yet.
 ``distinct_ids`` (JSON array), ``where``, ``output_properties`` (JSON array),
 ``session_id`` and ``page``. Pages hold ``engage_page_size`` profiles (1,000 as in
 Mixpanel); the first answer gives a ``session_id`` that later pages must send, and a
-page above 0 without it, or with an expired one, is a 400.
+page above 0 without it, or with an expired one, is a 400. With ``data_group_id`` (the
+number of a group key, ``Project.group_keys``) the query reads that key's group profiles
+(``/groups``) instead, each answered as ``{"$distinct_id": group ID, "$properties"}``, as
+the page says "Query user (or group) profile data" and gives no other shape; an unknown
+``data_group_id`` is a 400.
 
 ``where`` is a segmentation expression (expressions.py: ``and``, ``or``, ``not``,
 comparisons, ``in``, ``defined``, arithmetic, casts); the engage query also reads
@@ -23,6 +27,7 @@ import gzip
 import json
 import secrets
 from datetime import date
+from typing import Any
 from urllib.parse import parse_qs
 
 from sandbox.common.http import Request, Response
@@ -117,8 +122,28 @@ def _export_order(event: Event) -> tuple[int, int]:
     return event.day.toordinal(), event.time_ms
 
 
-def _engage_ids(request: Request, project: Project) -> list[str] | str:
-    """The distinct IDs the engage query selects, in the project's order (or why not)."""
+def _group_key(request: Request, project: Project) -> tuple[str | None, str | None]:
+    """The group key ``data_group_id`` names (None without it), or why it names none."""
+    text = request.param("data_group_id")
+    if text is None:
+        return None, None
+    with project.lock:
+        found = next((key for key, number in project.group_keys.items() if str(number) == text.strip()), None)
+        known = ", ".join(f"{number} ({key})" for key, number in project.group_keys.items()) or "none yet"
+    if found is None:
+        return None, f"no group key has data_group_id {text!r}; known: {known}"
+    return found, None
+
+
+def _profiles(project: Project, group_key: str | None) -> dict[str, dict[str, Any]]:
+    """The profiles an engage query reads, by ID: users', or one group key's (call with the lock held)."""
+    if group_key is None:
+        return project.profiles
+    return {group_id: props for (key, group_id), props in project.groups.items() if key == group_key}
+
+
+def _engage_ids(request: Request, project: Project, group_key: str | None) -> list[str] | str:
+    """The distinct IDs (group IDs) the engage query selects, in the project's order (or why not)."""
     one = request.param("distinct_id")
     many = _names(request.param("distinct_ids"), "distinct_ids")
     matcher = _where(request.param("where"), user_properties=True)
@@ -131,7 +156,7 @@ def _engage_ids(request: Request, project: Project) -> list[str] | str:
         with project.lock:
             return [
                 distinct_id
-                for distinct_id, props in project.profiles.items()
+                for distinct_id, props in _profiles(project, group_key).items()
                 if (wanted is None or distinct_id in wanted) and matcher(props)
             ]
     except ExpressionError as err:
@@ -149,24 +174,27 @@ def engage_query(request: Request, project: Project, control: MixpanelControl) -
     if page > 0 and not session_id:
         return query_error(request, 400, f"page {page} needs the session_id of the query's first page")
     if session_id:
-        ids = control.sessions.get(session_id)
-        if ids is None:
+        session = control.sessions.get(session_id)
+        if session is None:
             message = f"session_id {session_id!r} is unknown or expired; query again from page 0 without it"
             return query_error(request, 400, message)
+        group_key, ids = session
     else:
-        found = _engage_ids(request, project)
+        group_key, problem = _group_key(request, project)
+        found = problem or _engage_ids(request, project, group_key)
         if isinstance(found, str):
             return query_error(request, 400, found)
         ids, session_id = found, f"{secrets.randbits(40)}-{secrets.token_hex(3).upper()}"
-        control.sessions[session_id] = ids
+        control.sessions[session_id] = (group_key, ids)
     wanted = _names(request.param("output_properties"), "output_properties")
     if isinstance(wanted, str):
         return query_error(request, 400, wanted)
     size = control.engage_page_size
     results = []
     with project.lock:
+        profiles = _profiles(project, group_key)
         for distinct_id in ids[page * size : (page + 1) * size]:
-            props = project.profiles.get(distinct_id)
+            props = profiles.get(distinct_id)
             if props is not None:
                 shown = {k: v for k, v in props.items() if wanted is None or k in wanted}
                 results.append({"$distinct_id": distinct_id, "$properties": shown})
