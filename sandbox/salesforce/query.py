@@ -7,6 +7,11 @@ comparisons ignore case, as SOQL's do; ``Id`` compares in its 18-character form.
 Date literals (``LAST_N_DAYS:30``) compare with the span they stand for at the org's
 clock (``soql_dates``); a semi-join (``AccountId IN (SELECT Id FROM Account ...)``) runs
 its inner query once per outer query. Aggregate queries are run by ``aggregates``.
+A date function (``CALENDAR_YEAR(CreatedDate)``) takes a date or datetime field
+(``DAY_ONLY`` and ``HOUR_IN_DAY`` a datetime) and compares with a number (``DAY_ONLY``
+with a date or date literal) in ``WHERE``; in the select list and ``ORDER BY`` it needs
+an aggregate query, where it, like every plain field selected, must be grouped.
+``HAVING`` needs an aggregate query, and its fields must be grouped or aggregated.
 ``FIELDS()`` groups are expanded and subqueries' relationships resolved by
 ``soql_select``; a parent-to-child subquery's records are gathered when the outer query
 runs (a snapshot, as the outer query's IDs are) and rendered under each parent.
@@ -24,6 +29,8 @@ from sandbox.salesforce.ids import is_id, to18
 from sandbox.salesforce.org import Org, Record, to_wire
 from sandbox.salesforce.schema import FieldDef, FieldType, ObjectDef
 from sandbox.salesforce.soql import (
+    AGGREGATE_FUNCTIONS,
+    DATE_FUNCTIONS,
     BoolOp,
     Comparison,
     Condition,
@@ -38,12 +45,13 @@ from sandbox.salesforce.soql import (
     malformed,
     parse,
 )  # fmt: skip
-from sandbox.salesforce.soql_dates import compare_with_range, date_range
+from sandbox.salesforce.soql_dates import compare_with_range, date_function, date_range
 from sandbox.salesforce.soql_select import child_relationship, select_paths
 from sandbox.salesforce.wire import ErrorCode
 
 __all__ = [
-    "ChildPlan", "Column", "Plan", "attributes", "column_metadata", "filtered", "plan_parsed", "plan_query", "run_plan",
+    "ChildPlan", "Column", "Matcher", "Plan", "attributes", "column_metadata", "conditions", "filtered", "normal",
+    "plan_parsed", "plan_query", "run_plan",
 ]  # fmt: skip
 
 _TEXT = {
@@ -73,6 +81,7 @@ class Column:
     hops: tuple[tuple[FieldDef, ObjectDef], ...]  # (reference field, target object) per relationship
     field: FieldDef
     owner: ObjectDef  # the object holding ``field``
+    function: str | None = None  # a date or aggregate function applied to the field
 
 
 @dataclass
@@ -90,7 +99,7 @@ class Plan:
     @property
     def is_aggregate(self) -> bool:
         """True for a query answering AggregateResult rows (aggregate functions or GROUP BY)."""
-        return bool(self.query.aggregates or self.query.group_by)
+        return bool(self.query.group_by or any(a.function in AGGREGATE_FUNCTIONS for a in self.query.aggregates))
 
 
 @dataclass
@@ -133,17 +142,32 @@ def _resolve(org: Org, query: Query, obj: ObjectDef, path: Path) -> Column:
             "field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the "
             "describe call for the appropriate names.",
         )  # fmt: skip
-    return Column(path.text, tuple(hops), definition, current)
+    column = Column(path.text, tuple(hops), definition, current, path.function)
+    _check_function(query, path, column)
+    return column
 
 
-def _conditions(condition: Condition | None) -> Iterable[Comparison | InList | Like]:
+# Salesforce's wording for a date function on a field of another type is not in a public document.
+def _check_function(query: Query, path: Path, column: Column) -> None:
+    if path.function not in DATE_FUNCTIONS:
+        return
+    allowed = (
+        {FieldType.DATETIME} if path.function in {"DAY_ONLY", "HOUR_IN_DAY"} else {FieldType.DATE, FieldType.DATETIME}
+    )
+    if column.field.type not in allowed:
+        detail = f"{path.function}() can not be applied to field '{column.field.name}' of type {column.field.type}"
+        raise located(ErrorCode.INVALID_FIELD, query.text, path.offset, detail)
+
+
+def conditions(condition: Condition | None) -> Iterable[Comparison | InList | Like]:
+    """The comparisons, IN lists and LIKEs of ``condition``, through its AND, OR and NOT."""
     if condition is None:
         return
     if isinstance(condition, BoolOp):
         for item in condition.items:
-            yield from _conditions(item)
+            yield from conditions(item)
     elif isinstance(condition, Not):
-        yield from _conditions(condition.item)
+        yield from conditions(condition.item)
     else:
         yield condition
 
@@ -151,9 +175,13 @@ def _conditions(condition: Condition | None) -> Iterable[Comparison | InList | L
 def _check_literal(query: Query, column: Column, literal: Literal, path: Path) -> None:
     if literal.kind == "null":
         return
-    if literal.kind == "dateliteral" and column.field.type in {FieldType.DATETIME, FieldType.DATE}:
-        return
     kind, label = _LITERAL_FOR.get(column.field.type, ("string", "string"))
+    if column.function == "DAY_ONLY":
+        kind, label = "date", "date"
+    elif column.function in DATE_FUNCTIONS | {"COUNT", "COUNT_DISTINCT"}:
+        kind, label = "number", "int"
+    if literal.kind == "dateliteral" and kind in {"datetime", "date"}:
+        return
     if literal.kind == kind:
         return
     quoted = "should be enclosed in quotes" if kind == "string" else "should not be enclosed in quotes"
@@ -190,7 +218,7 @@ def _plan_on(org: Org, query: Query, obj: ObjectDef) -> Plan:
     for child in query.children:
         relationship, target, link = child_relationship(org, obj, child)
         plan.children.append(ChildPlan(relationship.name, link, _plan_on(org, child, target)))
-    for condition in _conditions(query.where):
+    for condition in [*conditions(query.where), *conditions(query.having)]:
         column = _resolve(org, query, obj, condition.path)
         if isinstance(condition, InList) and condition.subquery is not None:
             plan.subplans[id(condition)] = _plan_semi_join(org, condition.subquery)
@@ -201,12 +229,29 @@ def _plan_on(org: Org, query: Query, obj: ObjectDef) -> Plan:
         _resolve(org, query, obj, item.path)
     plan.aggregates = [_resolve(org, query, obj, a.path) for a in query.aggregates]
     plan.group_by = [_resolve(org, query, obj, p) for p in query.group_by]
-    if plan.is_aggregate:
-        grouped = {c.text.lower() for c in plan.group_by}
-        for path in paths:
-            if path.text.lower() not in grouped:
-                raise malformed(query.text, path.offset, f"Field must be grouped or aggregated: {path.text}")
+    _check_grouping(plan, paths)
     return plan
+
+
+# Salesforce's wording for a date function or an aggregate ORDER BY outside an aggregate query, and for
+# HAVING in a query that neither groups nor aggregates, was not found in a public document; the SOQL
+# reference ("HAVING") pairs HAVING with GROUP BY and calls a HAVING on a field not grouped invalid.
+def _check_grouping(plan: Plan, paths: list[Path]) -> None:
+    query = plan.query
+    if not plan.is_aggregate:
+        if query.having is not None:
+            raise malformed(query.text, query.having_offset, "HAVING can only be used in an aggregate query")
+        functions = [a.path for a in query.aggregates] + [i.path for i in query.order if i.path.function]
+        if functions:
+            detail = f"{functions[0].expression} can only be used in an aggregate query"
+            raise malformed(query.text, functions[0].offset, detail)
+        return
+    grouped = {p.key for p in query.group_by}
+    having = [c.path for c in conditions(query.having)]
+    selected = paths + [a.path for a in query.aggregates if a.function in DATE_FUNCTIONS]
+    for path in selected + having + [i.path for i in query.order]:
+        if path.key not in grouped and path.function not in AGGREGATE_FUNCTIONS:
+            raise malformed(query.text, path.offset, f"Field must be grouped or aggregated: {path.expression}")
 
 
 def _plan_semi_join(org: Org, inner: Query) -> Plan:
@@ -238,7 +283,8 @@ def _target(org: Org, ref: FieldDef, planned: ObjectDef, parent_id: str) -> str:
     return found if found in ref.reference_to else planned.name
 
 
-def _normal(definition: FieldDef, value: Any) -> Any:
+def normal(definition: FieldDef, value: Any) -> Any:
+    """``value`` as SOQL compares it: text lower-cased, IDs in their 18-character form."""
     if value is None:
         return None
     if definition.type in {FieldType.ID, FieldType.REFERENCE} and isinstance(value, str) and is_id(value):
@@ -284,7 +330,9 @@ def _like(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
 
 
-class _Matcher:
+class Matcher:
+    """Evaluates a WHERE (or, in ``aggregates``, a HAVING) condition on a record, operands prepared once."""
+
     def __init__(self, org: Org, plan: Plan, *, include_deleted: bool) -> None:
         self.org = org
         self.plan = plan
@@ -294,13 +342,18 @@ class _Matcher:
         self.operands: dict[int, Any] = {}  # by id(): conditions live in the plan as long as the matcher
 
     def column(self, path: Path) -> Column:
+        """``path`` resolved against the plan's object (cached)."""
         if path not in self.cache:
             self.cache[path] = _resolve(self.org, self.plan.query, self.plan.sobject, path)
         return self.cache[path]
 
     def value(self, path: Path, record: Record) -> Any:
+        """The normalised value of ``path`` (with its date function, if any) on ``record``."""
         column = self.column(path)
-        return _normal(column.field, column_value(self.org, column, record))
+        value = column_value(self.org, column, record)
+        if path.function in DATE_FUNCTIONS:
+            value = date_function(path.function, value)
+        return normal(column.field, value)
 
     def operand(self, condition: Comparison | InList | Like) -> Any:
         """The right-hand side of ``condition``, prepared once: IN set, LIKE pattern or normalised literal."""
@@ -311,18 +364,19 @@ class _Matcher:
             if subplan is not None:
                 inner = run_plan(self.org, subplan, include_deleted=self.include_deleted)
                 column = subplan.columns[0]
-                self.operands[key] = {_normal(column.field, column_value(self.org, column, r)) for r in inner}
+                self.operands[key] = {normal(column.field, column_value(self.org, column, r)) for r in inner}
             elif isinstance(condition, InList):
-                self.operands[key] = {_normal(field, lit.value) for lit in condition.literals}
+                self.operands[key] = {normal(field, lit.value) for lit in condition.literals}
             elif isinstance(condition, Like):
                 self.operands[key] = _like(str(condition.literal.value))
             elif condition.literal.kind == "dateliteral":
                 self.operands[key] = date_range(condition.literal.value, self.now)
             else:
-                self.operands[key] = _normal(field, condition.literal.value)
+                self.operands[key] = normal(field, condition.literal.value)
         return self.operands[key]
 
     def matches(self, condition: Condition, record: Record) -> bool:
+        """True when ``record`` satisfies ``condition``."""
         if isinstance(condition, BoolOp):
             parts = (self.matches(item, record) for item in condition.items)
             return all(parts) if condition.op == "AND" else any(parts)
@@ -340,7 +394,7 @@ class _Matcher:
         return _compare(condition.op, value, operand)
 
 
-def _sort(matcher: _Matcher, plan: Plan, records: list[Record]) -> list[Record]:
+def _sort(matcher: Matcher, plan: Plan, records: list[Record]) -> list[Record]:
     for item in reversed(plan.query.order):
         keyed = [(matcher.value(item.path, r), r) for r in records]
         present = [(value, r) for value, r in keyed if value is not None]
@@ -359,7 +413,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 def filtered(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
     """The records matching ``plan``'s WHERE clause, in ID order."""
-    matcher = _Matcher(org, plan, include_deleted=include_deleted)
+    matcher = Matcher(org, plan, include_deleted=include_deleted)
     where = plan.query.where
     return [
         r for r in org.live(plan.sobject.name, include_deleted=include_deleted)
@@ -370,7 +424,7 @@ def filtered(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
 def run_plan(org: Org, plan: Plan, *, include_deleted: bool) -> list[Record]:
     """The records ``plan`` selects, filtered, sorted, offset and limited."""
     rows = _sort(
-        _Matcher(org, plan, include_deleted=include_deleted), plan, filtered(org, plan, include_deleted=include_deleted)
+        Matcher(org, plan, include_deleted=include_deleted), plan, filtered(org, plan, include_deleted=include_deleted)
     )
     rows = rows[_window(plan)]
     for child in plan.children:
@@ -391,7 +445,7 @@ def _gather_children(org: Org, child: ChildPlan, parents: list[Record], *, inclu
         parent_id = record.get(child.link.name)
         if isinstance(parent_id, str) and is_id(parent_id) and to18(parent_id) in wanted:
             groups.setdefault(to18(parent_id), []).append(record)
-    matcher = _Matcher(org, child.plan, include_deleted=include_deleted)
+    matcher = Matcher(org, child.plan, include_deleted=include_deleted)
     child.rows = {key: _sort(matcher, child.plan, rows)[_window(child.plan)] for key, rows in groups.items()}
     for grandchild in child.plan.children:
         found = [r for rows in child.rows.values() for r in rows]

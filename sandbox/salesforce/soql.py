@@ -2,281 +2,71 @@ r"""A recursive-descent parser for the SOQL the connectors send.
 
 Grammar (keywords in any case)::
 
-    query      := SELECT select FROM name [WHERE or] [GROUP BY path {, path}] [ORDER BY order {, order}]
-                  [LIMIT int] [OFFSET int]
+    query      := SELECT select FROM name [WHERE or] [GROUP BY operand {, operand}] [HAVING or]
+                  [ORDER BY order {, order}] [LIMIT int] [OFFSET int]
     select     := COUNT '(' ')' | item {, item}
-    item       := path | function '(' path ')' [alias] | FIELDS '(' (ALL | STANDARD | CUSTOM) ')' | '(' query ')'
-    function   := COUNT | COUNT_DISTINCT | MAX | MIN | SUM | AVG
+    item       := operand [alias] | aggregate [alias] | FIELDS '(' (ALL | STANDARD | CUSTOM) ')' | '(' query ')'
+    aggregate  := (COUNT | COUNT_DISTINCT | MAX | MIN | SUM | AVG) '(' path ')'
+    operand    := path | datefn '(' path ')'
+    datefn     := CALENDAR_MONTH | CALENDAR_QUARTER | CALENDAR_YEAR | DAY_IN_MONTH | DAY_IN_WEEK | DAY_IN_YEAR
+                | DAY_ONLY | FISCAL_MONTH | FISCAL_QUARTER | FISCAL_YEAR | HOUR_IN_DAY | WEEK_IN_MONTH | WEEK_IN_YEAR
     path       := name {'.' name}
     or         := and {OR and}
     and        := not {AND not}
     not        := NOT not | '(' or ')' | condition
-    condition  := path op literal | path [NOT] IN '(' (literal {, literal} | query) ')' | path [NOT] LIKE string
+    condition  := left op literal | left [NOT] IN '(' (literal {, literal} | query) ')' | left [NOT] LIKE string
+    left       := operand | aggregate (in HAVING only)
     op         := = | != | <> | < | <= | > | >=
     literal    := 'string' | number | datetime | date | TRUE | FALSE | NULL | dateliteral
-    dateliteral:= TODAY | YESTERDAY | THIS_MONTH ... | LAST_N_DAYS ':' int | NEXT_N_DAYS ':' int ...
-    order      := path [ASC | DESC] [NULLS (FIRST | LAST)]
+    dateliteral:= TODAY | YESTERDAY | THIS_MONTH | THIS_QUARTER | THIS_FISCAL_YEAR ... | LAST_N_DAYS ':' int ...
+    order      := (operand | aggregate) [ASC | DESC] [NULLS (FIRST | LAST)]
 
-String literals take Salesforce's escapes (``\'``, ``\\``, ``\n``, ``\t``...); a
-syntax error raises ``SoqlError`` with code ``MALFORMED_QUERY`` and Salesforce's
-message form (the line, a caret, ``ERROR at Row:R:Column:C``). OFFSET above 2000 is
-NUMBER_OUTSIDE_VALID_RANGE. A ``(query)`` in the select list is a parent-to-child
-subquery whose FROM names a child relationship (``Contacts`` or ``Account.Contacts``);
-``soql_select`` resolves it and the ``FIELDS()`` groups. Not parsed (MALFORMED_QUERY):
-``HAVING``, ``TYPEOF``, date functions, fiscal literals.
+The tokens, the error wording and the syntax tree live in ``soql_syntax`` and are
+re-exported here. A ``(query)`` in the select list is a parent-to-child subquery whose
+FROM names a child relationship (``Contacts`` or ``Account.Contacts``); ``soql_select``
+resolves it and the ``FIELDS()`` groups. A date function is a ``Path`` whose
+``function`` is set; in the select list it is an ``Aggregate`` (named ``expr0``... like
+one), which the planner (``query``) accepts only when it is grouped. ``HAVING`` takes
+the conditions ``WHERE`` does, with aggregates on the left too, but no semi-join (the
+SOQL reference: "A HAVING clause can't contain any semi-join or anti-join subqueries").
+OFFSET above 2000 is NUMBER_OUTSIDE_VALID_RANGE. Not parsed (MALFORMED_QUERY):
+``TYPEOF``, ``convertTimezone()``, ``FORMAT()``, ``GROUP BY ROLLUP|CUBE``, ``IN`` lists
+of date literals, ``WITH``, ``FOR``.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
-
 from sandbox.salesforce.soql_dates import FIXED_LITERALS, N_LITERALS, DateLiteral
+from sandbox.salesforce.soql_syntax import (
+    AGGREGATE_FUNCTIONS,
+    DATE_FUNCTIONS,
+    FIELDS_GROUPS,
+    KEYWORDS,
+    MAX_OFFSET,
+    Aggregate,
+    BoolOp,
+    Comparison,
+    Condition,
+    FieldsGroup,
+    InList,
+    Like,
+    Literal,
+    Not,
+    OrderItem,
+    Path,
+    Query,
+    SoqlError,
+    Token,
+    located,
+    malformed,
+    tokenize,
+)  # fmt: skip
 
 __all__ = [
-    "FIELDS_GROUPS", "MAX_OFFSET", "Aggregate", "BoolOp", "Comparison", "Condition", "FieldsGroup", "InList", "Like",
-    "Literal", "Not", "OrderItem", "Path", "Query", "SoqlError", "parse",
+    "AGGREGATE_FUNCTIONS", "DATE_FUNCTIONS", "FIELDS_GROUPS", "MAX_OFFSET", "Aggregate", "BoolOp", "Comparison",
+    "Condition", "FieldsGroup", "InList", "Like", "Literal", "Not", "OrderItem", "Path", "Query", "SoqlError",
+    "located", "malformed", "parse", "tokenize",
 ]  # fmt: skip
-
-MAX_OFFSET = 2000
-"""The largest OFFSET Salesforce accepts."""
-AGGREGATE_FUNCTIONS = frozenset({"COUNT", "COUNT_DISTINCT", "MAX", "MIN", "SUM", "AVG"})
-FIELDS_GROUPS = frozenset({"ALL", "STANDARD", "CUSTOM"})
-
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-_TOKEN = re.compile(
-    r"""(?P<ws>\s+)
-    |(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:?\d{2}))
-    |(?P<date>\d{4}-\d{2}-\d{2}(?![\dT]))
-    |(?P<number>[+-]?\d+(?:\.\d+)?)
-    |(?P<string>')
-    |(?P<op>!=|<>|<=|>=|=|<|>)
-    |(?P<punct>[(),.:])
-    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    """,
-    re.VERBOSE,
-)
-_KEYWORDS = {
-    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "GROUP", "ORDER", "BY", "LIMIT", "OFFSET", "HAVING",
-}  # fmt: skip
-
-
-class SoqlError(Exception):
-    """A query Salesforce would refuse: ``code`` is the errorCode, ``message`` its message."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Token:
-    """One lexical token and where it starts."""
-
-    kind: str
-    text: str
-    value: Any
-    offset: int
-
-
-@dataclass(frozen=True)
-class Path:
-    """A field path such as ``Email`` or ``Account.Name``."""
-
-    parts: tuple[str, ...]
-    offset: int
-
-    @property
-    def text(self) -> str:
-        """The path as written, dotted."""
-        return ".".join(self.parts)
-
-
-@dataclass(frozen=True)
-class Aggregate:
-    """``function(path) [alias]`` in the select list; unaliased ones are named ``expr0``, ``expr1``..."""
-
-    function: str
-    path: Path
-    alias: str | None
-
-
-@dataclass(frozen=True)
-class FieldsGroup:
-    """``FIELDS(kind)`` in the select list, standing where the ``position``-th plain path would be."""
-
-    kind: str  # ALL, STANDARD or CUSTOM
-    offset: int
-    position: int
-
-
-@dataclass(frozen=True)
-class Literal:
-    """A literal value; ``kind`` is string, number, datetime, date, boolean, null or dateliteral."""
-
-    kind: str
-    value: Any
-    offset: int
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """``path op literal``."""
-
-    path: Path
-    op: str
-    literal: Literal
-
-
-@dataclass(frozen=True)
-class InList:
-    """``path [NOT] IN (literals)``, or a semi-join ``path [NOT] IN (SELECT field FROM ...)``."""
-
-    path: Path
-    literals: tuple[Literal, ...]
-    negated: bool
-    subquery: Query | None = None
-
-
-@dataclass(frozen=True)
-class Like:
-    """``path [NOT] LIKE 'pattern'``."""
-
-    path: Path
-    literal: Literal
-    negated: bool
-
-
-@dataclass(frozen=True)
-class Not:
-    """``NOT condition``."""
-
-    item: Condition
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    """``AND`` or ``OR`` of several conditions."""
-
-    op: str
-    items: tuple[Condition, ...]
-
-
-Condition = Comparison | InList | Like | Not | BoolOp
-
-
-@dataclass(frozen=True)
-class OrderItem:
-    """One ``ORDER BY`` key."""
-
-    path: Path
-    descending: bool
-    nulls_last: bool
-
-
-@dataclass
-class Query:
-    """A parsed query."""
-
-    text: str
-    sobject: str
-    sobject_offset: int
-    fields: list[Path] = field(default_factory=list)
-    field_groups: list[FieldsGroup] = field(default_factory=list)
-    children: list[Query] = field(default_factory=list)  # subqueries; ``sobject`` is the relationship
-    count_only: bool = False
-    aggregates: list[Aggregate] = field(default_factory=list)
-    group_by: list[Path] = field(default_factory=list)
-    where: Condition | None = None
-    order: list[OrderItem] = field(default_factory=list)
-    limit: int | None = None
-    offset: int | None = None
-
-
-def malformed(text: str, offset: int, detail: str) -> SoqlError:
-    """A ``MALFORMED_QUERY`` error pointing at ``offset`` in ``text``."""
-    return SoqlError("MALFORMED_QUERY", _located(text, offset, detail))
-
-
-def _located(text: str, offset: int, detail: str) -> str:
-    row = text.count("\n", 0, offset) + 1
-    line_start = text.rfind("\n", 0, offset) + 1
-    line_end = text.find("\n", offset)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    column = offset - line_start + 1
-    return f"\n{line}\n{' ' * (column - 1)}^\nERROR at Row:{row}:Column:{column}\n{detail}"
-
-
-def located(code: str, text: str, offset: int, detail: str) -> SoqlError:
-    """An error with ``code`` pointing at ``offset`` in ``text``, as Salesforce words query errors."""
-    return SoqlError(code, _located(text, offset, detail))
-
-
-def _read_string(text: str, start: int) -> tuple[str, int]:
-    chars: list[str] = []
-    i = start + 1
-    while i < len(text):
-        ch = text[i]
-        if ch == "'":
-            return "".join(chars), i + 1
-        if ch == "\\":
-            nxt = text[i + 1 : i + 2]
-            if nxt in _ESCAPES:
-                chars.append(_ESCAPES[nxt])
-            elif nxt in {"_", "%"}:
-                chars.append("\\" + nxt)  # kept escaped: only LIKE gives these a meaning
-            else:
-                raise malformed(text, i, f"Invalid string literal '{text[start : i + 2]}'. Illegal escape sequence")
-            i += 2
-            continue
-        chars.append(ch)
-        i += 1
-    raise malformed(text, start, f"Invalid string literal '{text[start:]}'. Missing closing quote")
-
-
-def _parse_datetime(raw: str) -> datetime:
-    value = raw.replace("Z", "+00:00")
-    if re.search(r"[+-]\d{4}$", value):
-        value = f"{value[:-2]}:{value[-2:]}"
-    return datetime.fromisoformat(value)
-
-
-def _token_value(text: str, kind: str, raw: str, offset: int) -> Any:
-    try:
-        if kind == "datetime":
-            return _parse_datetime(raw)
-        if kind == "date":
-            return date.fromisoformat(raw)
-    except ValueError:
-        raise malformed(text, offset, f"line 1:{offset} no viable alternative at '{raw}'") from None
-    if kind == "number":
-        return float(raw) if "." in raw else int(raw)
-    return raw
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into tokens (whitespace dropped), ending with an ``eof`` token."""
-    tokens: list[Token] = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            raise malformed(text, pos, f"unexpected token: '{text[pos]}'")
-        kind = match.lastgroup or ""
-        raw = match.group()
-        if kind == "string":
-            value, pos = _read_string(text, pos)
-            tokens.append(Token("string", text[match.start() : pos], value, match.start()))
-            continue
-        pos = match.end()
-        if kind == "ws":
-            continue
-        tokens.append(Token(kind, raw, _token_value(text, kind, raw, match.start()), match.start()))
-    tokens.append(Token("eof", "", None, len(text)))
-    return tokens
 
 
 def parse(text: str) -> Query:
@@ -295,6 +85,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.pos = 0
+        self.in_having = False  # aggregates may stand on a condition's left only in HAVING
 
     def _peek(self, ahead: int = 0) -> Token:
         return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
@@ -345,10 +136,15 @@ class _Parser:
         if self._is("GROUP"):
             self._next()
             self._expect_word("BY")
-            query.group_by.append(self._path())
+            query.group_by.append(self._operand())
             while self._peek().text == ",":
                 self._next()
-                query.group_by.append(self._path())
+                query.group_by.append(self._operand())
+        if self._is("HAVING"):
+            query.having_offset = self._next().offset
+            self.in_having = True
+            query.having = self._or()
+            self.in_having = False
         if self._is("ORDER"):
             self._next()
             self._expect_word("BY")
@@ -387,7 +183,7 @@ class _Parser:
                 self._expect_punct(")")
             elif after.text == "(" and token.text.upper() == "FIELDS":
                 query.field_groups.append(self._fields_group(len(query.fields)))
-            elif after.text == "(" and token.text.upper() in AGGREGATE_FUNCTIONS:
+            elif after.text == "(" and token.text.upper() in AGGREGATE_FUNCTIONS | DATE_FUNCTIONS:
                 query.aggregates.append(self._aggregate())
             else:
                 query.fields.append(self._path())
@@ -405,18 +201,29 @@ class _Parser:
         return FieldsGroup(kind.text.upper(), start.offset, position)
 
     def _aggregate(self) -> Aggregate:
-        function = self._next().text.upper()
-        self._expect_punct("(")
-        path = self._path()
-        self._expect_punct(")")
+        function = self._peek().text.upper()
+        path = self._operand(aggregates=True)
+        if function in AGGREGATE_FUNCTIONS:
+            path = Path(path.parts, path.offset)  # the aggregate's field; the function is the Aggregate's
         alias = None
-        if self._peek().kind == "name" and self._peek().text.upper() not in _KEYWORDS:
+        if self._peek().kind == "name" and self._peek().text.upper() not in KEYWORDS:
             alias = self._next().text
         return Aggregate(function, path, alias)
 
+    def _operand(self, *, aggregates: bool = False) -> Path:
+        """A path, or a date function of one; with ``aggregates``, an aggregate function of one too."""
+        token = self._peek()
+        functions = DATE_FUNCTIONS | AGGREGATE_FUNCTIONS if aggregates else DATE_FUNCTIONS
+        if token.kind != "name" or token.text.upper() not in functions or self._peek(1).text != "(":
+            return self._path()
+        self.pos += 2
+        path = self._path()
+        self._expect_punct(")")
+        return Path(path.parts, path.offset, token.text.upper())
+
     def _path(self) -> Path:
         first = self._name()
-        if first.text.upper() in _KEYWORDS:
+        if first.text.upper() in KEYWORDS:
             raise self._fail(first)
         parts = [first.text]
         while self._peek().text == ".":
@@ -425,7 +232,7 @@ class _Parser:
         return Path(tuple(parts), first.offset)
 
     def _order_item(self) -> OrderItem:
-        path = self._path()
+        path = self._operand(aggregates=True)
         descending = False
         if self._is("ASC", "DESC"):
             descending = self._next().text.upper() == "DESC"
@@ -463,7 +270,7 @@ class _Parser:
         return self._condition()
 
     def _condition(self) -> Condition:
-        path = self._path()
+        path = self._operand(aggregates=self.in_having)
         negated = False
         if self._is("NOT"):
             self._next()
@@ -474,6 +281,9 @@ class _Parser:
             self._next()
             self._expect_punct("(")
             if self._is("SELECT"):
+                if self.in_having:  # the SOQL reference forbids it; Salesforce's wording is not public
+                    detail = "Semi join sub-selects are not allowed in the HAVING clause"
+                    raise malformed(self.text, self._peek().offset, detail)
                 subquery = self.query(nested=True)
                 self._expect_punct(")")
                 return InList(path, (), negated, subquery)
