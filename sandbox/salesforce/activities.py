@@ -1,10 +1,10 @@
 """Activities: the ``Task`` sObject, a to-do about a person, assigned to a user.
 
 ``WhoId`` names the person (a Contact or a Lead: a polymorphic reference, read
-through the ``Who`` relationship), ``WhatId`` what it is about (an Account),
-``OwnerId`` the user it is assigned to. ``Status`` and ``Priority`` are required but
-defaulted on create (``Not Started``, ``Normal``); ``IsClosed`` and ``IsHighPriority``
-are computed from them. Create, read, update and query go through the usual sObject,
+through the ``Who`` relationship), ``WhatId`` what it is about (an Account or an
+Opportunity, read through ``What``), ``OwnerId`` the user it is assigned to. ``Status``
+and ``Priority`` are required but defaulted on create (``Not Started``, ``Normal``);
+``IsClosed`` and ``IsHighPriority`` are computed from them. Create, read, update and query go through the usual sObject,
 Collections, Bulk 2.0 and query resources.
 
 Salesforce has no standard external ID on Task. A client that must create a Task once
@@ -36,7 +36,7 @@ def _task() -> ObjectDef:
                            relationship_name="Owner"))  # fmt: skip
     obj.add_field(FieldDef("WhoId", FieldType.REFERENCE, "Name ID", length=18, reference_to=("Contact", "Lead"),
                            relationship_name="Who"))  # fmt: skip
-    obj.add_field(FieldDef("WhatId", FieldType.REFERENCE, "Related To ID", length=18, reference_to=("Account",),
+    obj.add_field(FieldDef("WhatId", FieldType.REFERENCE, "Related To ID", length=18, reference_to=("Account", "Opportunity"),
                            relationship_name="What"))  # fmt: skip
     obj.add_field(FieldDef("Subject", FieldType.COMBOBOX, "Subject", length=255,
                            picklist=("Call", "Send Letter", "Send Quote", "Other")))  # fmt: skip

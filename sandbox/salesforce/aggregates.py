@@ -118,7 +118,8 @@ def _row(org: Org, plan: Plan, slots: Record, first: tuple[Any, ...], records: l
 def _values(org: Org, column: Column, records: list[Record]) -> list[Any]:
     """The non-null values of ``column``; a corrupted value (text in a date field) is left out."""
     values = [v for v in (column_value(org, column, r) for r in records) if v is not None]
-    if column.field.type in {FieldType.DATE, FieldType.DATETIME, FieldType.DOUBLE, FieldType.CURRENCY, FieldType.INT}:
+    numeric = {FieldType.DOUBLE, FieldType.CURRENCY, FieldType.INT, FieldType.PERCENT}
+    if column.field.type in numeric | {FieldType.DATE, FieldType.DATETIME}:
         values = [v for v in values if not isinstance(v, str)]
     return values
 

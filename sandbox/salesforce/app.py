@@ -24,6 +24,7 @@ from sandbox.salesforce.control import ApiUsage, SalesforceControl
 from sandbox.salesforce.data import seed_org
 from sandbox.salesforce.identity import identity, install_organization, revoke, userinfo
 from sandbox.salesforce.layouts import install_layouts, layout_resource
+from sandbox.salesforce.opportunities import install_opportunities
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.rest import RestApi
 from sandbox.salesforce.settings import connector_settings
@@ -47,6 +48,7 @@ class SalesforceSandbox:
         install_access(self.org)
         install_organization(self.org)
         install_activities(self.org)
+        install_opportunities(self.org, seed=options.seed)
         self.tooling_org = make_tooling_org(self.org)
         install_layouts(self.tooling_org)
         self.creds: Credentials = make_credentials(state_dir, self.org.org_id)

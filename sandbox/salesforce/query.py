@@ -61,7 +61,7 @@ _TEXT = {
 _APEX_TYPES = {
     FieldType.ID: "Id", FieldType.REFERENCE: "Id", FieldType.BOOLEAN: "Boolean", FieldType.DATETIME: "Datetime",
     FieldType.DATE: "Date", FieldType.DOUBLE: "Double", FieldType.CURRENCY: "Decimal", FieldType.INT: "Integer",
-    FieldType.ADDRESS: "Address",
+    FieldType.PERCENT: "Double", FieldType.ADDRESS: "Address",
 }  # fmt: skip
 _LITERAL_FOR = {
     FieldType.DATETIME: ("datetime", "dateTime"),
@@ -70,6 +70,7 @@ _LITERAL_FOR = {
     FieldType.DOUBLE: ("number", "double"),
     FieldType.CURRENCY: ("number", "currency"),
     FieldType.INT: ("number", "int"),
+    FieldType.PERCENT: ("number", "percent"),
 }
 
 
@@ -518,7 +519,7 @@ def _column_entry(name: str, display: str, definition: FieldDef | None) -> dict[
         "foreignKeyName": None,
         "insertable": bool(definition and definition.createable),
         "joinColumns": [],
-        "numberType": kind in {FieldType.DOUBLE, FieldType.CURRENCY, FieldType.INT},
+        "numberType": kind in {FieldType.DOUBLE, FieldType.CURRENCY, FieldType.INT, FieldType.PERCENT},
         "textType": kind in _TEXT and kind not in {FieldType.ID, FieldType.REFERENCE},
         "updatable": bool(definition and definition.updateable),
     }

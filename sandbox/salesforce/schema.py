@@ -5,8 +5,10 @@ long-named custom fields, so a SOQL query naming them all passes Salesforce's UR
 limit). ``Contact.Contactpoint_Score_Formula__c`` is a formula field: its value can
 change without ``SystemModstamp`` moving. Custom fields created through the Tooling
 API are added at run time with ``ObjectDef.add_field``. Parent-to-child relationships
-(``Account.Contacts``; ``Tasks`` of Accounts, Contacts and Leads) are listed in
-``CHILD_RELATIONSHIPS``, which describe's ``childRelationships`` and SOQL subqueries read.
+(``Account.Contacts``, ``Account.Opportunities``; ``Tasks`` of Accounts, Contacts, Leads and
+Opportunities) are listed in ``CHILD_RELATIONSHIPS``, which describe's ``childRelationships``
+and SOQL subqueries read. ``Task`` (``activities``) and ``Opportunity`` (``opportunities``)
+are defined in their own modules and added when the sandbox starts.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class FieldType(StrEnum):
     DOUBLE = "double"
     INT = "int"
     CURRENCY = "currency"
+    PERCENT = "percent"
     REFERENCE = "reference"
     ADDRESS = "address"
 
@@ -53,6 +56,7 @@ _SOAP_TYPES = {
     FieldType.DATE: "xsd:date",
     FieldType.DOUBLE: "xsd:double",
     FieldType.CURRENCY: "xsd:double",
+    FieldType.PERCENT: "xsd:double",
     FieldType.INT: "xsd:int",
     FieldType.ADDRESS: "urn:address",
 }
@@ -78,6 +82,8 @@ class FieldDef:
     compound_field_name: str | None = None
     formula: str | None = None
     picklist: tuple[str, ...] = ()
+    restricted: bool = False
+    """A restricted picklist: a value outside ``picklist`` is refused (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)."""
     default: str | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -101,7 +107,7 @@ class FieldDef:
             "digits": 0,
             "externalId": self.external_id,
             "filterable": self.type != FieldType.ADDRESS,
-            "groupable": self.type not in {FieldType.DOUBLE, FieldType.DATETIME, FieldType.ADDRESS},
+            "groupable": self.type not in {FieldType.DOUBLE, FieldType.PERCENT, FieldType.DATETIME, FieldType.ADDRESS},
             "idLookup": self.type == FieldType.ID or self.external_id,
             "label": self.label or self.name,
             "length": self.length,
@@ -112,9 +118,10 @@ class FieldDef:
                 {"active": True, "defaultValue": v == self.default, "label": v, "validFor": None, "value": v}
                 for v in self.picklist
             ],
-            "precision": 18 if self.type in {FieldType.DOUBLE, FieldType.CURRENCY} else 0,
+            "precision": _PRECISION.get(self.type, 0),
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
+            "restrictedPicklist": self.restricted,
             "scale": 2 if self.type in {FieldType.DOUBLE, FieldType.CURRENCY} else 0,
             "soapType": _SOAP_TYPES.get(self.type, "xsd:string"),
             "sortable": self.type not in {FieldType.TEXTAREA, FieldType.ADDRESS},
@@ -150,10 +157,12 @@ class ChildRelationship:
 CHILD_RELATIONSHIPS: dict[str, tuple[ChildRelationship, ...]] = {
     "Account": (
         ChildRelationship("Contact", "AccountId", "Contacts"),
+        ChildRelationship("Opportunity", "AccountId", "Opportunities", cascade_delete=True),
         ChildRelationship("Task", "WhatId", "Tasks", cascade_delete=True),
     ),
     "Contact": (ChildRelationship("Task", "WhoId", "Tasks", cascade_delete=True),),
     "Lead": (ChildRelationship("Task", "WhoId", "Tasks", cascade_delete=True),),
+    "Opportunity": (ChildRelationship("Task", "WhatId", "Tasks", cascade_delete=True),),
 }
 """The named child relationships of each parent object (activities are deleted with their parent)."""
 
@@ -165,6 +174,7 @@ _TEXT_TYPES = {
     FieldType.TEXTAREA,
     FieldType.COMBOBOX,
 }
+_PRECISION = {FieldType.DOUBLE: 18, FieldType.CURRENCY: 18, FieldType.PERCENT: 3}
 _SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp", "OwnerId", "CreatedById")
 
 
@@ -179,6 +189,10 @@ class ObjectDef:
     fields: dict[str, FieldDef] = field(default_factory=dict)
     derived: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
     """Read-only fields Salesforce computes from others (``Task.IsClosed``), by name."""
+    on_write: Callable[[dict[str, Any] | None, dict[str, Any]], list[dict[str, Any]]] | None = None
+    """The object's own rules for a checked write: given the stored record (None on create) and the
+    written values, fills in what Salesforce defaults from them (``Opportunity.Probability`` from
+    ``StageName``) and returns per-record errors."""
     _by_lower: dict[str, FieldDef] = field(default_factory=dict, repr=False)
 
     def add_field(self, definition: FieldDef) -> None:

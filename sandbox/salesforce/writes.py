@@ -5,9 +5,12 @@ Each write is checked first (``plan_*``) and applied after (``commit``), so
 Salesforce's shape: ``{"statusCode": ..., "message": ..., "fields": [...]}``. Checks:
 unknown fields (INVALID_FIELD), read-only fields (INVALID_FIELD_FOR_INSERT_UPDATE),
 required fields such as ``LastName`` left empty (REQUIRED_FIELD_MISSING), bad emails,
-dates and numbers, over-long text, deleted targets (ENTITY_IS_DELETED), malformed IDs, lookups to
-the wrong object (FIELD_INTEGRITY_EXCEPTION) or to no record (INVALID_CROSS_REFERENCE_KEY),
-and IDs the control marked to fail (FIELD_CUSTOM_VALIDATION_EXCEPTION).
+dates and numbers, over-long text, a value outside a restricted picklist
+(INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST), deleted targets (ENTITY_IS_DELETED), malformed IDs,
+lookups to the wrong object (FIELD_INTEGRITY_EXCEPTION) or to no record
+(INVALID_CROSS_REFERENCE_KEY), IDs the control marked to fail
+(FIELD_CUSTOM_VALIDATION_EXCEPTION), and the object's own rules (``ObjectDef.on_write``:
+an Opportunity's stage and the values it defaults).
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ def _coerce(definition: FieldDef, raw: Any) -> tuple[Any, dict[str, Any] | None]
         return None, error_item(
             ErrorCode.INVALID_EMAIL_ADDRESS, f"{definition.label}: invalid email address: {raw}", [name]
         )
+    if definition.restricted and value not in definition.picklist:
+        msg = f"{definition.label}: bad value for restricted picklist field: {value}"
+        return None, error_item(ErrorCode.INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST, msg, [name])
     if isinstance(value, str) and definition.length and len(value) > definition.length:
         msg = f"{definition.label}: data value too large: {value[:40]} (max length={definition.length})"
         return None, error_item(ErrorCode.STRING_TOO_LONG, msg, [name])
@@ -86,7 +92,7 @@ def _convert(definition: FieldDef, raw: Any) -> Any:
         return datetime.fromisoformat(str(raw).replace("Z", "+00:00").replace("+0000", "+00:00"))
     if kind == FieldType.DATE:
         return date.fromisoformat(str(raw)[:10])
-    if kind in {FieldType.DOUBLE, FieldType.CURRENCY}:
+    if kind in {FieldType.DOUBLE, FieldType.CURRENCY, FieldType.PERCENT}:
         return float(raw)
     if kind == FieldType.INT:
         return int(raw)
@@ -157,6 +163,11 @@ def _check_required(write: Write, *, creating: bool) -> None:
         write.errors.append(error_item(ErrorCode.REQUIRED_FIELD_MISSING, msg, missing))
 
 
+def _check_object_rules(write: Write) -> None:
+    if write.obj.on_write is not None and not (write.target or {}).get("IsDeleted"):
+        write.errors.extend(write.obj.on_write(write.target, write.values))
+
+
 def _check_target(write: Write, control: SalesforceControl, record_id: str) -> None:
     if write.target is None:
         msg = f"{write.obj.label} ID: id value of incorrect type: {record_id}"
@@ -175,6 +186,7 @@ def plan_update(org: Org, control: SalesforceControl, obj: ObjectDef, record_id:
     write.target = org.get(obj.name, record_id) if is_id(record_id) else None
     _check_target(write, control, record_id)
     _check_values(write, raw, creating=False)
+    _check_object_rules(write)
     _check_references(org, write)
     _check_required(write, creating=False)
     return write
@@ -186,6 +198,7 @@ def plan_insert(org: Org, control: SalesforceControl, obj: ObjectDef, raw: dict[
     if raw.get("Id"):
         write.errors.append(error_item(ErrorCode.INVALID_FIELD, "cannot specify Id in an insert call", ["Id"]))
     _check_values(write, raw, creating=True)
+    _check_object_rules(write)
     _check_references(org, write)
     _check_required(write, creating=True)
     return write
