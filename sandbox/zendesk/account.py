@@ -1,4 +1,4 @@
-"""The sandbox account's data: users, organizations, tickets, user fields, and the clock.
+"""The sandbox account's data: users, organizations, tickets, user fields, groups, and the clock.
 
 Records are stored as dicts in Zendesk's JSON shape, with ``created_at`` and
 ``updated_at`` as aware datetimes (rendered ``2024-01-02T09:00:00Z``, Zendesk's
@@ -45,6 +45,7 @@ class Kind(StrEnum):
 
 _LOOKUP_KEYS = ("email", "external_id")
 _FIRST_ID = {Kind.USERS: 361000000000, Kind.ORGANIZATIONS: 362000000000, Kind.TICKETS: 1000}
+_FIRST_OTHER_ID = {"groups": 360100000000, "group_memberships": 360200000000}
 
 
 def format_time(value: datetime) -> str:
@@ -92,6 +93,7 @@ class Account:
         metric_sets: Per ticket ID, its metrics (``solved_at``...), sideloaded by exports.
         comments, audits: Per ticket ID, its comments and the audits of its updates (see ``sandbox.zendesk.comments``).
         ticket_deletions: Per deleted ticket ID, ``previous_state``, ``deleted_at`` and ``actor_id``.
+        groups, group_memberships: Agents' groups and their members, by ID (see ``sandbox.zendesk.groups``).
     """
 
     clock: Clock = field(default_factory=Clock)
@@ -103,6 +105,8 @@ class Account:
     comments: dict[int, list[Record]] = field(default_factory=dict)
     audits: dict[int, list[Record]] = field(default_factory=dict)
     ticket_deletions: dict[int, Record] = field(default_factory=dict)
+    groups: dict[int, Record] = field(default_factory=dict)
+    group_memberships: dict[int, Record] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _next: dict[str, int] = field(default_factory=dict)
     _index: dict[tuple[str, str], set[int]] = field(default_factory=dict)
@@ -112,8 +116,10 @@ class Account:
         return {Kind.USERS: self.users, Kind.ORGANIZATIONS: self.organizations, Kind.TICKETS: self.tickets}[kind]
 
     def new_id(self, kind: str) -> int:
-        """A fresh ID for a record of ``kind`` (users, organizations, tickets, user_fields, jobs...)."""
-        start = _FIRST_ID.get(Kind(kind), 363000000000) if kind in set(Kind) else 364000000000
+        """A fresh ID for a record of ``kind`` (users, organizations, tickets, groups, user_fields, jobs...)."""
+        start = (
+            _FIRST_ID.get(Kind(kind), 363000000000) if kind in set(Kind) else _FIRST_OTHER_ID.get(kind, 364000000000)
+        )
         self._next[kind] = max(self._next.get(kind, start), start) + 1
         return self._next[kind]
 

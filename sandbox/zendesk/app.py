@@ -26,6 +26,7 @@ from sandbox.common.registry import SandboxOptions
 from sandbox.zendesk.account import Account, Kind
 from sandbox.zendesk.control import DEFAULT_ACCOUNT_LIMIT, Window, ZendeskControl
 from sandbox.zendesk.exports import cursor_export, time_export
+from sandbox.zendesk.groups import GroupsApi, serves
 from sandbox.zendesk.jobs import Jobs
 from sandbox.zendesk.resources import Resources
 from sandbox.zendesk.searchexport import search_count, search_export
@@ -52,6 +53,7 @@ class ZendeskSandbox:
         self.control.set_limits(account=max(1, min(options.api_limit, DEFAULT_ACCOUNT_LIMIT)))
         self.users = UsersApi(self.account, self.jobs, base_url=base_url, failing=self.control.failing_ids)
         self.resources = Resources(self.account, self.jobs, base_url=base_url)
+        self.groups = GroupsApi(self.account, base_url=base_url)
         self.email = ADMIN_EMAIL
         self.api_token = secrets.token_urlsafe(30)
         self.oauth_token = secrets.token_hex(32)
@@ -126,6 +128,8 @@ class ZendeskSandbox:
             response = self._export(request, parts[1:], self.control.limits.exports)
         elif parts == ["search", "export"] and request.method == "GET":
             response = self._search_export(request)
+        elif serves(parts):
+            response = self.groups.handle(request, parts)
         else:
             response = self._route(request, parts)
         for name, value in headers.items():

@@ -14,7 +14,8 @@ GET             satisfaction_ratings            the ratings of tickets (``score`
 GET             search?query=                   results with ``result_type``; offset pages, the first 1,000 only
 
 A deleted ticket or organization is not found (404 ``RecordNotFound``) by show, update,
-delete and ``show_many``; the exports still carry it. Tickets take ``include=users`` and
+delete and ``show_many``; the exports still carry it. A ticket's ``group_id`` must name a
+live group (``sandbox.zendesk.groups``), else 422 ``RecordInvalid``. Tickets take ``include=users`` and
 ``include=organizations`` (the records their page names, beside it). An unknown path is
 404 ``InvalidEndpoint``; an unknown ID at a known path, ``RecordNotFound``.
 """
@@ -28,6 +29,7 @@ from typing import Any
 from sandbox.common.http import Request, Response
 from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record
 from sandbox.zendesk.comments import audits_of, comments_of, creation_audit, record_update
+from sandbox.zendesk.groups import live_group
 from sandbox.zendesk.jobs import Jobs
 from sandbox.zendesk.search import search_all
 from sandbox.zendesk.tickets import PRIORITIES, STATUSES, satisfaction_ratings
@@ -191,6 +193,9 @@ class Resources:
         requester = body.get("requester_id")
         if requester is not None and requester not in self.account.users:
             return invalid("requester_id", f"Requester: {requester} does not exist")
+        group = body.get("group_id")
+        if group is not None and live_group(self.account, group) is None:
+            return invalid("group_id", f"Group: {group!r} is invalid")
         return None
 
     def _create(self, request: Request, kind: Kind) -> Response:
@@ -378,7 +383,7 @@ def _new_record(account: Account, kind: Kind, body: dict[str, Any]) -> Record:
               "description": text or body.get("description") or "", "priority": body.get("priority"),
               "status": body.get("status") or "new", "recipient": None, "requester_id": requester,
               "submitter_id": requester, "assignee_id": body.get("assignee_id"),
-              "organization_id": account.users.get(requester, {}).get("organization_id"), "group_id": None,
+              "organization_id": account.users.get(requester, {}).get("organization_id"), "group_id": body.get("group_id"),
               "collaborator_ids": [], "follower_ids": [], "email_cc_ids": [], "problem_id": None,
               "has_incidents": False, "is_public": True, "due_at": None, "tags": list(body.get("tags") or []),
               "custom_fields": [], "fields": [], "sharing_agreement_ids": [], "followup_ids": [],

@@ -7,7 +7,7 @@ GET  search/export?query=&filter[type]=        cursor pages of one result type, 
 
 Both read the query as ``GET search`` does (``sandbox.zendesk.search``). The export, as
 Zendesk's "Export Search Results" describes it: ``filter[type]`` (``ticket``, ``user``,
-``organization`` or ``group``; the sandbox has no groups, so ``group`` finds nothing) is
+``organization`` or ``group``; search does not read groups, so ``group`` finds nothing) is
 required; results are ordered by ``created_at`` newest first, ties by ID (the order
 Zendesk's own cursors spell out); ``page[size]`` defaults to 100 and is cut to 1,000;
 pages go forward only (``links.prev`` and ``meta.before_cursor`` are always null,

@@ -12,7 +12,9 @@ sandbox makes Contacts and Leads of, and about one ticket per user, with Zendesk
 - ``updated_at`` ties: runs of records share one second, as bulk changes make them;
 - every story of ``sandbox.common.stories`` with Zendesk facts, at fixed IDs
   (``STORY_USER_IDS``, ``STORY_ORGANIZATION_IDS``, ticket IDs from 1), their tickets dated in
-  the week before the day the sandbox starts (a complaint counts while it is recent).
+  the week before the day the sandbox starts (a complaint counts while it is recent);
+- three groups with the agents as members, and tickets' ``group_id`` (``sandbox.zendesk.groups``,
+  seeded last from a random stream of its own, so nothing else differs from before it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from sandbox.common.people import Company, Person, companies, people
 from sandbox.common.stories import STORIES, StoryPerson
 from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record
+from sandbox.zendesk.groups import seed_groups
 from sandbox.zendesk.noise import company_name, locale_of, name_of, national, phone_of, spaced
 from sandbox.zendesk.tickets import make_ticket
 
@@ -257,3 +260,4 @@ def seed_account(account: Account, *, records: int, seed: int) -> None:
         record["created_at"] = min(record["created_at"], record["updated_at"])
     for user in account.users.values():
         account.remember(user)
+    seed_groups(account, AGENT_IDS, seed=seed)
