@@ -28,7 +28,18 @@ from typing import Any
 
 from sandbox.common.http import Request, Response
 from sandbox.zendesk.account import Account, Record
-from sandbox.zendesk.wire import API_PREFIX, ErrorCode, as_json, error, invalid, no_endpoint, not_found, page_of, render
+from sandbox.zendesk.wire import (
+    API_PREFIX,
+    ErrorCode,
+    as_json,
+    error,
+    invalid,
+    no_endpoint,
+    not_found,
+    object_body,
+    page_of,
+    render,
+)  # fmt: skip
 
 __all__ = ["GROUP_NAMES", "GroupsApi", "live_group", "seed_groups", "serves"]
 
@@ -44,17 +55,6 @@ def live_group(account: Account, group_id: Any) -> Record | None:
     """The group with ID ``group_id``, unless it is unknown or deleted."""
     group = account.groups.get(group_id) if isinstance(group_id, int) else None
     return None if group is None or group.get("deleted") else group
-
-
-def _body(request: Request, key: str) -> dict[str, Any] | Response:
-    try:
-        data = request.json()
-    except ValueError:
-        return error(400, ErrorCode.INVALID_VALUE, "the body is not JSON")
-    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
-        return error(400, ErrorCode.INVALID_VALUE, f"the body must be a JSON object with {key!r}")
-    value: dict[str, Any] = data[key]
-    return value
 
 
 def serves(parts: list[str]) -> bool:
@@ -138,7 +138,7 @@ class GroupsApi:
         return Response.json(200, {"group": self._group(group)})
 
     def _create(self, request: Request) -> Response:
-        body = _body(request, "group")
+        body = object_body(request, "group")
         if isinstance(body, Response):
             return body
         if _blank(body.get("name")):
@@ -152,7 +152,7 @@ class GroupsApi:
         return Response.json(201, {"group": self._group(group)})
 
     def _update(self, request: Request, group: Record) -> Response:
-        body = _body(request, "group")
+        body = object_body(request, "group")
         if isinstance(body, Response):
             return body
         if "name" in body and _blank(body["name"]):
@@ -204,7 +204,7 @@ class GroupsApi:
         return self._page(request, found, f"users/{user['id']}/group_memberships")
 
     def _join(self, request: Request) -> Response:
-        body = _body(request, "group_membership")
+        body = object_body(request, "group_membership")
         if isinstance(body, Response):
             return body
         user_id, group_id = body.get("user_id"), body.get("group_id")

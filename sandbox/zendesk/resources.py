@@ -42,6 +42,7 @@ from sandbox.zendesk.wire import (
     invalid,
     no_endpoint,
     not_found,
+    object_body,
     page_of,
     parse_ids,
     render,
@@ -79,17 +80,6 @@ def _ids(value: Any) -> list[int]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, int)]
     return [value] if isinstance(value, int) else []
-
-
-def _body(request: Request, key: str) -> dict[str, Any] | Response:
-    try:
-        data = request.json()
-    except ValueError:
-        return error(400, ErrorCode.INVALID_VALUE, "the body is not JSON")
-    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
-        return error(400, ErrorCode.INVALID_VALUE, f"the body must be a JSON object with {key!r}")
-    value: dict[str, Any] = data[key]
-    return value
 
 
 class Resources:
@@ -200,7 +190,7 @@ class Resources:
 
     def _create(self, request: Request, kind: Kind) -> Response:
         key = _SINGULAR[kind.value]
-        body = _body(request, key)
+        body = object_body(request, key)
         if isinstance(body, Response):
             return body
         refused = self._check(kind, body)
@@ -220,7 +210,7 @@ class Resources:
     def _update(self, request: Request, kind: Kind, record: Record) -> Response:
         """Update an organization (``{organization}``), or a ticket (``{ticket, audit}``; a ``comment`` is added)."""
         key = _SINGULAR[kind.value]
-        body = _body(request, key)
+        body = object_body(request, key)
         if isinstance(body, Response):
             return body
         refused = self._check(kind, body)
@@ -266,7 +256,7 @@ class Resources:
         return Response.json(200, {"user_field": self._render("user_fields", found)})
 
     def _create_field(self, request: Request) -> Response:
-        body = _body(request, "user_field")
+        body = object_body(request, "user_field")
         if isinstance(body, Response):
             return body
         key, kind, title = body.get("key"), body.get("type", "text"), body.get("title")

@@ -27,6 +27,7 @@ from sandbox.common.http import Request, Response
 from sandbox.zendesk.account import Record, format_time
 
 __all__ = [
+    "object_body",
     "API_PREFIX",
     "ErrorCode",
     "as_json",
@@ -62,6 +63,18 @@ class ErrorCode(StrEnum):
 def error(status: int, code: ErrorCode | str, description: str, *, headers: dict[str, str] | None = None) -> Response:
     """Zendesk's error body: ``{"error": ..., "description": ...}``."""
     return Response.json(status, {"error": str(code), "description": description}, headers=headers)
+
+
+def object_body(request: Request, key: str) -> dict[str, Any] | Response:
+    """The object a write sends under ``key`` (``{"group": {...}}``), or Zendesk's 400 when there is none."""
+    try:
+        data = request.json()
+    except ValueError:
+        return error(400, ErrorCode.INVALID_VALUE, "the body is not JSON")
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        return error(400, ErrorCode.INVALID_VALUE, f"the body must be a JSON object with {key!r}")
+    value: dict[str, Any] = data[key]
+    return value
 
 
 def not_found() -> Response:

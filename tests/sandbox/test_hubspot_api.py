@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import hubspot
 import pytest
 import requests
 from hubspot.crm.contacts import (
@@ -20,6 +19,7 @@ from sandbox.common import FaultSpec, RunningSandbox, running_sandbox
 from sandbox.common.people import people
 from sandbox.hubspot.data import STORY_COMPANY_IDS, STORY_CONTACT_IDS
 from sandbox.hubspot.portal import EmailTakenError
+from tests.support.hubspot import checked_portal, official_client
 
 
 @pytest.fixture(scope="module")
@@ -197,23 +197,11 @@ def test_events_are_newest_first_and_offsets_keep_their_place(hs):
 
 @pytest.fixture
 def checked(portal: RunningSandbox) -> Iterator[RunningSandbox]:
-    """The shared portal with limits a client in a hurry never meets; every exchange contract-checked."""
-    from tests.connectors.hubspot.traffic import captured
-    from tests.contracts.validator import validate_all
-
-    portal.control.reset()
-    portal.control.limits.configure(ten_secondly=10_000, secondly=1000, search_per_second=100)
-    with captured(portal) as seen:
-        yield portal
-    portal.control.reset()
-    problems = validate_all("hubspot", seen)
-    assert seen and not problems, "\n".join(problems[:10])
+    with checked_portal(portal) as sb:
+        yield sb
 
 
-def _client(sb: RunningSandbox) -> hubspot.Client:
-    return hubspot.Client.create(
-        access_token=sb.credentials["private_app_token"], host=sb.base_url, ssl_ca_cert=str(sb.ca_file)
-    )
+_client = official_client
 
 
 def _live_emails(sb: RunningSandbox) -> list[str]:

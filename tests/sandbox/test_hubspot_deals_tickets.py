@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import hubspot
 import pytest
 from hubspot.crm.deals import PublicObjectSearchRequest, SimplePublicObjectInput, SimplePublicObjectInputForCreate
 from hubspot.crm.deals.exceptions import ApiException as DealsApiError
@@ -16,6 +15,7 @@ from hubspot.crm.tickets.exceptions import ApiException as TicketsApiError
 from sandbox.common import RunningSandbox, running_sandbox
 from sandbox.hubspot.portal import Portal
 from sandbox.hubspot.seed_sales import FIRST_DEAL_ID
+from tests.support.hubspot import checked_portal, official_client
 
 
 @pytest.fixture(scope="module")
@@ -26,23 +26,11 @@ def portal() -> Iterator[RunningSandbox]:
 
 @pytest.fixture
 def hs(portal: RunningSandbox) -> Iterator[RunningSandbox]:
-    """The module's portal with limits a client in a hurry never meets; every exchange contract-checked."""
-    from tests.connectors.hubspot.traffic import captured
-    from tests.contracts.validator import validate_all
-
-    portal.control.reset()
-    portal.control.limits.configure(ten_secondly=10_000, secondly=1000, search_per_second=100)
-    with captured(portal) as seen:
-        yield portal
-    portal.control.reset()
-    problems = validate_all("hubspot", seen)
-    assert seen and not problems, "\n".join(problems[:10])
+    with checked_portal(portal) as checked:
+        yield checked
 
 
-def _client(sb: RunningSandbox) -> hubspot.Client:
-    return hubspot.Client.create(
-        access_token=sb.credentials["private_app_token"], host=sb.base_url, ssl_ca_cert=str(sb.ca_file)
-    )
+_client = official_client
 
 
 def _live(sb: RunningSandbox, obj: str) -> list[str]:

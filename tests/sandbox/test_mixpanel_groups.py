@@ -11,35 +11,20 @@ from __future__ import annotations
 
 import gzip
 import json
-from contextlib import contextmanager
-from dataclasses import replace
 
 import pytest
 import yaml
 from mixpanel import Consumer, Mixpanel, MixpanelException
 
-from sandbox.common import running_sandbox
 from tests.connectors.mixpanel.test_cassettes import VENDOR_SPECS, _check_operation, _vendor_operations
-from tests.contracts.validator import CONTRACTS, Exchange, exchange_of, validate_all
+from tests.contracts.validator import CONTRACTS
+from tests.support.mixpanel import checked_sandbox, conforms, not_checked
 
 
 @pytest.fixture(scope="module")
 def mp():
-    with running_sandbox("mixpanel", records=10, seed=5) as sb:
-        sb.control.capturing = True
+    with checked_sandbox(records=10, seed=5) as sb:
         yield sb
-        problems = validate_all("mixpanel", [Exchange(*vars(c).values()) for c in sb.control.captured])
-        assert not problems, "\n".join(problems[:10])
-
-
-@contextmanager
-def _not_checked(sb):
-    """Requests sent wrong on purpose, or too large to keep, are left out of the module's contract check."""
-    sb.control.capturing = False
-    try:
-        yield
-    finally:
-        sb.control.capturing = True
 
 
 def _client(sb, token: str | None = None) -> Mixpanel:
@@ -71,14 +56,6 @@ def _post(sb, records: list, *, gzipped: bool = False, **params):
     return sb.requests_session().post(f"{sb.base_url}/groups", params=params, data=body, headers=headers)
 
 
-def _conforms(response, *, sent: list | None = None):
-    exchange = exchange_of(response)
-    if sent is not None:
-        exchange = replace(exchange, request_body=json.dumps(sent).encode())
-    problems = validate_all("mixpanel", [exchange])
-    assert not problems, "\n".join(problems)
-
-
 def test_the_official_library_sets_unions_removes_unsets_and_deletes_group_profiles(mp):
     client = _client(mp)
     client.group_set("company", "Acme Inc.", {"plan": "pro", "seats": 10, "Items": ["Super Arm"]})
@@ -98,10 +75,10 @@ def test_the_official_library_sets_unions_removes_unsets_and_deletes_group_profi
 def test_json_gzip_and_strict_bodies_are_taken_as_on_engage(mp):
     token = mp.credentials["project_token"]
     update = {"$token": token, "$group_key": "company", "$group_id": "Globex", "$set_once": {"tier": "A"}}
-    with _not_checked(mp):  # the validator reads the records of a plain body only
+    with not_checked(mp):  # the validator reads the records of a plain body only
         answer = _post(mp, [update], gzipped=True, verbose=1)
     assert answer.status_code == 200 and answer.json() == {"error": None, "status": 1}
-    _conforms(answer, sent=[update])
+    conforms(answer, sent=[update])
     plain = _post(mp, [{**update, "$set_once": {"tier": "B", "region": "EU"}}])
     assert plain.status_code == 200 and plain.text == "1"
     assert _group(mp, "company", "Globex") == {"tier": "A", "region": "EU"}
@@ -112,23 +89,23 @@ def test_json_gzip_and_strict_bodies_are_taken_as_on_engage(mp):
          "message": "an update needs exactly one operation of $set, $set_once, $union, $remove, $unset, $delete;"
                     " found ['$set_once', '$union']"},
     ]  # fmt: skip
-    _conforms(strict)
+    conforms(strict)
 
 
 def test_a_bad_token_is_401_and_nothing_is_stored(mp):
-    with _not_checked(mp), pytest.raises(MixpanelException, match="Invalid token"):
+    with not_checked(mp), pytest.raises(MixpanelException, match="Invalid token"):
         _client(mp, token="0" * 32).group_set("company", "Initech", {"plan": "pro"})
     wrong = [{**u, "$token": "0" * 32} for u in _updates(mp, "badtoken", 3)]
     refused = _post(mp, wrong, verbose=1)
     assert refused.status_code == 401 and refused.json() == {"error": "Invalid token", "status": "error"}
-    _conforms(refused)
+    conforms(refused)
     assert _group(mp, "company", "Initech") is None and _groups(mp, "badtoken") == 0
 
 
 def test_an_update_without_group_key_fails_validation_and_is_not_stored(mp):
     token = mp.credentials["project_token"]
     keyless = {"$token": token, "$group_id": "Hooli", "$set": {"plan": "pro"}}
-    with _not_checked(mp):
+    with not_checked(mp):
         with pytest.raises(MixpanelException, match=r"'\$group_key' must be a non-empty string"):
             _client(mp).group_update({"$group_id": "Hooli", "$set": {"plan": "pro"}})
         plain = _post(mp, [keyless], verbose=1)
@@ -145,7 +122,7 @@ def test_an_update_without_group_key_fails_validation_and_is_not_stored(mp):
 
 
 def test_2000_updates_are_taken_and_2001_refused_whole(mp):
-    with _not_checked(mp):  # too large to keep
+    with not_checked(mp):  # too large to keep
         accepted = _post(mp, _updates(mp, "g2000", 2000), verbose=1)
         batch = _updates(mp, "g2001", 2001)
         refused = _post(mp, batch, verbose=1)
@@ -155,10 +132,10 @@ def test_2000_updates_are_taken_and_2001_refused_whole(mp):
     assert accepted.json() == {"error": None, "status": 1} and _groups(mp, "g2000") == 2000
     assert refused.status_code == 200
     assert refused.json() == {"error": "request has 2001 updates; at most 2000 are allowed", "status": 0}
-    _conforms(refused, sent=batch[:1])
+    conforms(refused, sent=batch[:1])
     assert strict.status_code == 400
     assert strict.json() == {"error": "request has 2001 updates; at most 2000 are allowed", "status": 0}
-    _conforms(strict, sent=batch[:1])
+    conforms(strict, sent=batch[:1])
     assert _groups(mp, "g2001") == 0, "nothing of a refused request is kept"
 
 
@@ -167,11 +144,11 @@ def test_a_body_over_10_mib_is_413_gzipped_or_not(mp):
     big = [{"$token": token, "$group_key": "gbig", "$group_id": f"g{n}", "$set": {"blob": "y" * 6000}}
            for n in range(1800)]  # fmt: skip
     for gzipped in (False, True):
-        with _not_checked(mp):
+        with not_checked(mp):
             refused = _post(mp, big, gzipped=gzipped, strict=1)
         assert refused.status_code == 413
         assert refused.json()["error"] == "request exceeds max limit of 10485760 bytes"
-        _conforms(refused, sent=big[:1])
+        conforms(refused, sent=big[:1])
     assert _groups(mp, "gbig") == 0
 
 
@@ -192,7 +169,7 @@ def test_the_engage_query_reads_group_profiles_by_data_group_id(mp):
                        {"$distinct_id": "acct-2", "$properties": {"n": 2, "plan": "pro"}}]  # fmt: skip
     users = session.post(url, params=params, data={"distinct_id": "acct-1"}, auth=auth)
     assert users.json()["results"] == [], "without data_group_id the query reads user profiles"
-    with _not_checked(mp):
+    with not_checked(mp):
         unknown = session.post(url, params=params, data={"data_group_id": "999"}, auth=auth)
     assert unknown.status_code == 400 and "no group key has data_group_id '999'" in unknown.json()["error"]
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from dataclasses import replace
 
 import pytest
 from mixpanel import Consumer, Mixpanel, MixpanelException
 
 from sandbox.common import running_sandbox
-from tests.contracts.validator import exchange_of, validate_all
+from tests.support.mixpanel import conforms
 
 TOO_LARGE = {"code": 413, "error": "request exceeds max limit of 10485760 bytes", "status": "Request Entity Too Large"}
 
@@ -26,15 +25,6 @@ TOO_LARGE = {"code": 413, "error": "request exceeds max limit of 10485760 bytes"
 def mp():
     with running_sandbox("mixpanel", records=20, seed=11) as sb:
         yield sb
-
-
-def _conforms(response, *, sent: list | None = None):
-    """Check a live exchange against the contract; ``sent`` stands for its (large) request body."""
-    exchange = exchange_of(response)
-    if sent is not None:
-        exchange = replace(exchange, request_body=json.dumps(sent).encode())
-    problems = validate_all("mixpanel", [exchange])
-    assert not problems, "\n".join(problems)
 
 
 def _now_s(sb) -> int:
@@ -79,7 +69,7 @@ def test_track_takes_2000_events_and_refuses_2001_whole(mp):
     refused = _post(mp, "/track", batch, verbose=1)
     assert refused.status_code == 200
     assert refused.json() == {"error": "request has 2001 events; at most 2000 are allowed", "status": 0}
-    _conforms(refused)
+    conforms(refused)
     plain = _post(mp, "/track", batch)
     assert plain.status_code == 200 and plain.text == "0"
     assert _stored(mp, "tr2001") == 0, "nothing of a refused request is kept"
@@ -93,11 +83,11 @@ def test_engage_takes_2000_updates_and_refuses_2001_whole(mp):
     refused = _post(mp, "/engage", batch, verbose=1)
     assert refused.status_code == 200
     assert refused.json() == {"error": "request has 2001 updates; at most 2000 are allowed", "status": 0}
-    _conforms(refused, sent=batch[:1])
+    conforms(refused, sent=batch[:1])
     strict = _post(mp, "/engage", batch, strict=1)
     assert strict.status_code == 400
     assert strict.json() == {"error": "request has 2001 updates; at most 2000 are allowed", "status": 0}
-    _conforms(strict, sent=batch[:1])
+    conforms(strict, sent=batch[:1])
     assert _profiles(mp, "en2001") == 0, "nothing of a refused request is kept"
 
 
@@ -106,13 +96,13 @@ def test_a_body_over_10_mib_is_413_on_track_and_engage_gzipped_or_not(mp):
     for gzipped in (False, True):
         refused = _post(mp, "/track", events, gzipped=gzipped, verbose=1)
         assert refused.status_code == 413 and refused.json() == TOO_LARGE
-        _conforms(refused, sent=events[:1])
+        conforms(refused, sent=events[:1])
     assert _stored(mp, "trbig") == 0
     updates = _updates(mp, "enbig", 1800, blob="y" * 6000)
     for params in ({"verbose": 1}, {"strict": 1}):
         refused = _post(mp, "/engage", updates, gzipped=True, **params)
         assert refused.status_code == 413 and refused.json() == TOO_LARGE
-        _conforms(refused, sent=updates[:1])
+        conforms(refused, sent=updates[:1])
     assert _profiles(mp, "enbig") == 0
     just_under = _events(mp, "trfit", 1500, blob="z" * 6000)  # about 9.4 MB
     assert len(json.dumps(just_under)) < 10 * 1024 * 1024
@@ -127,7 +117,7 @@ def test_track_refuses_events_older_than_five_days_which_import_takes(mp):
     refused = _post(mp, "/track", [event], verbose=1)
     assert refused.status_code == 200
     assert refused.json() == {"error": "event is more than 5 days old; send it to /import instead", "status": 0}
-    _conforms(refused)
+    conforms(refused)
     assert _stored(mp, "old") == 0
     recent = {**event, "properties": {**event["properties"], "time": _now_s(mp) - 4 * 86_400, "$insert_id": "old-2"}}
     assert _post(mp, "/track", [recent], verbose=1).json() == {"error": None, "status": 1}
@@ -137,7 +127,7 @@ def test_track_refuses_events_older_than_five_days_which_import_takes(mp):
         json=[event], auth=auth,
     )  # fmt: skip
     assert imported.status_code == 200 and imported.json()["num_records_imported"] == 1, imported.text
-    _conforms(imported)
+    conforms(imported)
     assert _stored(mp, "old") == 2
 
 

@@ -20,7 +20,8 @@ from sandbox.zendesk.account import ADMIN_USER_ID, Account
 from sandbox.zendesk.groups import GROUP_NAMES
 from sandbox.zendesk.resources import archived, gone
 from sandbox.zendesk.seed import AGENT_IDS, seed_account
-from tests.contracts.validator import Exchange, exchange_of, validate_all
+from tests.contracts.validator import Exchange, validate_all
+from tests.support.zendesk import token_session, zenpy_client
 
 pytestmark = pytest.mark.live
 
@@ -43,24 +44,14 @@ def seen(zd: RunningSandbox) -> Iterator[list[Exchange]]:
     assert exchanges and not problems, "\n".join(problems[:10])
 
 
-def _session(zd: RunningSandbox, seen: list[Exchange]) -> requests.Session:
-    session = zd.requests_session()
-    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(exchange_of(response)))
-    return session
-
-
 @pytest.fixture
 def http(zd: RunningSandbox, seen: list[Exchange]) -> requests.Session:
-    session = _session(zd, seen)
-    session.auth = (f"{zd.credentials['email']}/token", zd.credentials["api_token"])
-    return session
+    return token_session(zd, seen)
 
 
 @pytest.fixture
 def zenpy(zd: RunningSandbox, seen: list[Exchange]) -> Zenpy:
-    creds = zd.credentials
-    return Zenpy(subdomain=creds["zenpy_subdomain"], domain=creds["zenpy_domain"], session=_session(zd, seen),
-                 disable_cache=True, email=creds["email"], token=creds["api_token"])  # fmt: skip
+    return zenpy_client(zd, seen)
 
 
 def _get(zd: RunningSandbox, http: requests.Session, path: str, **params: Any) -> requests.Response:

@@ -15,7 +15,8 @@ from zenpy import Zenpy
 
 from sandbox.common import RunningSandbox, running_sandbox
 from sandbox.zendesk.resources import SEARCH_LIMIT
-from tests.contracts.validator import Exchange, exchange_of, validate_all
+from tests.contracts.validator import Exchange, validate_all
+from tests.support.zendesk import seeing_session, token_session, zenpy_client
 
 pytestmark = pytest.mark.live
 
@@ -40,24 +41,14 @@ def seen(zd: RunningSandbox) -> Iterator[list[Exchange]]:
     assert exchanges and not problems, "\n".join(problems[:10])
 
 
-def _session(zd: RunningSandbox, seen: list[Exchange]) -> requests.Session:
-    session = zd.requests_session()
-    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(exchange_of(response)))
-    return session
-
-
 @pytest.fixture
 def http(zd: RunningSandbox, seen: list[Exchange]) -> requests.Session:
-    session = _session(zd, seen)
-    session.auth = (f"{zd.credentials['email']}/token", zd.credentials["api_token"])
-    return session
+    return token_session(zd, seen)
 
 
 @pytest.fixture
 def zenpy(zd: RunningSandbox, seen: list[Exchange]) -> Zenpy:
-    creds = zd.credentials
-    return Zenpy(subdomain=creds["zenpy_subdomain"], domain=creds["zenpy_domain"], session=_session(zd, seen),
-                 disable_cache=True, email=creds["email"], token=creds["api_token"])  # fmt: skip
+    return zenpy_client(zd, seen)
 
 
 def _get(zd, http, path, **params):
@@ -186,6 +177,6 @@ def test_export_has_its_own_limit_inside_the_accounts_and_needs_credentials(zd, 
         assert _get(zd, http, "search/count.json", query="maya").status_code == 200  # count is not export-limited
     finally:
         zd.control.set_limits(search_export=10_000)
-    anonymous = _session(zd, seen).get(f"{zd.base_url}{API}/search/export.json", params={"query": "maya"})
+    anonymous = seeing_session(zd, seen).get(f"{zd.base_url}{API}/search/export.json", params={"query": "maya"})
     assert anonymous.status_code == 401
     assert zd.control.requests.count("GET /api/v2/search/export.json") == 4

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import mixpanel
@@ -22,29 +21,15 @@ import pytest
 import requests
 from mixpanel import BufferedConsumer, Consumer, Mixpanel, MixpanelException, ServiceAccountCredentials
 
-from sandbox.common.runner import running_sandbox
-from tests.contracts.validator import Exchange, validate_all
+from tests.support.mixpanel import checked_sandbox, not_checked
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def sandbox():
-    with running_sandbox("mixpanel", records=60, seed=3) as sb:
-        sb.control.capturing = True
+    with checked_sandbox(records=60, seed=3) as sb:
         yield sb
-        problems = validate_all("mixpanel", [Exchange(*vars(c).values()) for c in sb.control.captured])
-        assert not problems, "\n".join(problems[:10])
-
-
-@contextmanager
-def _not_checked(sb):
-    """Requests sent wrong on purpose are left out of the contract check (the contract forbids them)."""
-    sb.control.capturing = False
-    try:
-        yield
-    finally:
-        sb.control.capturing = True
 
 
 def _client(sb, **kwargs):
@@ -172,7 +157,7 @@ def test_export_streams_json_lines_and_refuses_bad_requests(sandbox):
     assert json.loads(signups[0])["properties"]["time"] > 10**11
     session = sandbox.requests_session()
     url = sandbox.credentials["export_url"]
-    with _not_checked(sandbox):
+    with not_checked(sandbox):
         bad = session.get(url, params={"project_id": sandbox.credentials["project_id"], "from_date": "yesterday",
                                        "to_date": today.isoformat()}, auth=_auth(sandbox))  # fmt: skip
     assert bad.status_code == 400 and "from_date" in bad.json()["error"]
@@ -192,7 +177,7 @@ def test_engage_query_pages_by_session(sandbox):
             assert body["page"] == page and body["session_id"] == session_id
             seen += [r["$distinct_id"] for r in body["results"]]
         assert len(seen) == len(set(seen)) == first["total"] > 20
-        with _not_checked(sandbox):
+        with not_checked(sandbox):
             lost = _engage(sandbox, page=1)
         assert lost.status_code == 400 and "session_id" in lost.json()["error"]
         found = _engage(sandbox, where='defined(properties["$email"])').json()
