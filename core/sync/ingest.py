@@ -369,7 +369,7 @@ def ingest_stream(
     started = time.monotonic()
     system = connector.system
     cursor = store.cursors.get(system, stream) if resume else None
-    summary = into or IngestSummary(system=system, stream=stream)
+    summary = into if into is not None else IngestSummary(system=system, stream=stream)
     summary.resumed_from = cursor
     bound = log.bind(run_id=run_id, system=system, stream=stream)
     bound.info("stream.pull_started", cursor=cursor)

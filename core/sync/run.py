@@ -237,9 +237,9 @@ def _targets(mappings: Mapping[str, CompiledMapping]) -> list[Target]:
 
 
 def _steps(
-    project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress, summary: SyncSummary
-) -> None:
-    names = selected_systems(project, options.systems)
+    project: Project, store: Store, names: Sequence[str], options: SyncOptions, run: RunContext, progress: Progress,
+    summary: SyncSummary,
+) -> None:  # fmt: skip
     connectors, mappings = _connectors(project, names)
     _pull(connectors, mappings, store, run=run, full=options.full_refresh, progress=progress, summary=summary)
     # the work is every row changed since the last sync that ran to its end took its own: a run
@@ -291,11 +291,12 @@ def evaluation_time(store: Store) -> datetime:
 
 
 def _rolled_back(
-    project: Project, store: Store, options: SyncOptions, run: RunContext, progress: Progress, summary: SyncSummary
-) -> None:
+    project: Project, store: Store, names: Sequence[str], options: SyncOptions, run: RunContext, progress: Progress,
+    summary: SyncSummary,
+) -> None:  # fmt: skip
     """Run the steps in one transaction and unwind it (``_Rollback``), filling ``summary``."""
     with store.database.atomic():
-        _steps(project, store, options, run, progress, summary)
+        _steps(project, store, names, options, run, progress, summary)
         msg = "dry run: roll the store back"
         raise _Rollback(msg)
 
@@ -313,18 +314,19 @@ def run_sync(
         RunInterrupted: A signal arrived; the run stopped between batches.
     """
     tell = progress or (lambda _step, _detail: None)
+    names = selected_systems(project, options.systems)
     summary = SyncSummary(dry_run=options.dry_run)
     run.count_from(summary.counters)  # recorded as the run goes: a run that stops keeps what it did
     if not options.dry_run:
-        _steps(project, store, options, run, tell, summary)
+        _steps(project, store, names, options, run, tell, summary)
         if summary.processed_up_to is not None and not summary.failed:  # else the next run takes this work again
             mark = {"processed_up_to": summary.processed_up_to.isoformat()}
             store.cursors.save(*PROCESSED, mark, run_id=run.run_id)
         record_details(store, run.run_id, summary)
     else:
         with suppress(_Rollback):
-            _rolled_back(project, store, options, run, tell, summary)
+            _rolled_back(project, store, names, options, run, tell, summary)
     run.partial = bool(sum(s.parked for s in summary.streams) or any(summary.pushed.failed.values()) or summary.stopped)
     if summary.failed:
-        raise SystemsFailed(summary, systems=len(selected_systems(project, options.systems)))
+        raise SystemsFailed(summary, systems=len(names))
     return summary
