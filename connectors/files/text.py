@@ -1,6 +1,6 @@
 """Bytes to text for the files connector: which encoding a file is in, and its physical lines.
 
-    text_encoding(path, configured, given=) ─→ TextEncoding (codec, byte-order mark, encoded line feed)
+    text_encoding(path, configured, given=) ─→ TextEncoding (codec, byte-order mark, encoded line end)
     Lines(handle, encoding, start=, first_line=) ─→ Line (text, number, start, end, undecodable)
 
 A byte-order mark decides when the settings name no encoding (UTF-8 with a mark, and
@@ -60,7 +60,7 @@ def marked_codec(head: bytes) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class TextEncoding:
-    """How a file's bytes are read: the codec (without mark handling), the mark's length, the encoded line feed."""
+    """How a file's bytes are read: the codec (without mark handling), the mark's length, the encoded line end (a line feed, or a carriage return alone)."""
 
     codec: str
     name: str
@@ -197,7 +197,7 @@ class Lines:
         if newline == b"\n":
             return self.handle.readline()
         unit, search = len(newline), 0
-        while True:  # a line feed counts only on a character boundary (UTF-16: even offsets)
+        while True:  # a line end counts only on a character boundary (UTF-16: even offsets)
             at = self._buffer.find(newline, search)
             while at != -1 and at % unit:
                 at = self._buffer.find(newline, at + 1)
