@@ -197,7 +197,12 @@ def phases_worker(url: str) -> None:
     persist._previous_links = timed("read", persist._previous_links)  # type: ignore[assignment]
     persist.resolve = timed("engine", persist.resolve)  # type: ignore[assignment]
     persist._profiles = lambda *a: clocked("golden records", "write-out", profiles(*a))  # type: ignore[assignment]
-    persist._index = lambda *a: tuple(clocked("index rows", "write-out", rows) for rows in index(*a))  # type: ignore[assignment]
+
+    def index_rows(*args: Any, **kwargs: Any) -> Any:
+        records, keys, left_out = index(*args, **kwargs)
+        return clocked("index rows", "write-out", records), clocked("index rows", "write-out", keys), left_out
+
+    persist._index = index_rows  # type: ignore[assignment]
     persist._write = timed("write-out", persist._write)  # type: ignore[assignment]
     with open_store(url) as store:
         store.reviews.refresh = timed(REVIEWS, store.reviews.refresh)  # type: ignore[method-assign]

@@ -163,17 +163,31 @@ class KeyRows:
         for row, record in enumerate(self.records.tolist()):
             yield record, "|".join(c[row] for c in keys), "|".join(c[row] for c in subs)
 
-    def distinct_texts(self, prefix: str, limit: int) -> Iterator[tuple[int, str, str]]:
+    def distinct_texts(
+        self, prefix: str, limit: int, *, wide: tuple[int, dict[str, int]] | None = None
+    ) -> Iterator[tuple[int, str, str]]:
         """``(record, prefix + key text, sub-key text)`` of each distinct row, in row order, texts cut at ``limit``.
 
         The distinct rows of ``texts``, each prefixed and cut, in the order ``texts`` gives
         them first. Each distinct key and sub-key text is made once, not once a row.
+
+        With ``wide`` as ``(cap, left_out)``, the rows without a sub-key of a key held by more
+        than ``cap`` rows (a block too big to search but by its sub-key) are not yielded but
+        counted in ``left_out`` by key text.
         """
         size = len(self.records)
         key_codes, key_texts = _texts(self.key, prefix, limit, size)
         sub_codes, sub_texts = _texts(self.sub, "", limit, size)
         rows = _refactorised(_refactorised(self.records, key_codes), sub_codes)
         first = np.sort(np.unique(rows, return_index=True)[1])
+        if wide is not None and first.size:
+            cap, left_out = wide
+            keys, subs = key_codes[first], sub_codes[first]
+            bare = np.asarray([not text for text in sub_texts], dtype=np.bool_)[subs]
+            dropped = (np.bincount(keys)[keys] > cap) & bare
+            for key, count in zip(*np.unique(keys[dropped], return_counts=True), strict=True):
+                left_out[key_texts[key]] = left_out.get(key_texts[key], 0) + int(count)
+            first = first[~dropped]
         found = zip(self.records[first].tolist(), key_codes[first].tolist(), sub_codes[first].tolist(), strict=True)
         for record, key, sub in found:
             yield record, key_texts[key], sub_texts[sub]

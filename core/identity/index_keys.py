@@ -37,15 +37,22 @@ def index_keys(
 
 
 def iter_index_keys(
-    table: RecordTable, keys: Sequence[BlockingKey], nicknames: NicknameTable
+    table: RecordTable,
+    keys: Sequence[BlockingKey],
+    nicknames: NicknameTable,
+    *,
+    wide: tuple[int, dict[str, int]] | None = None,
 ) -> Iterator[tuple[int, str, str]]:
     """Yield ``(record, key, sub_key)``: ``index_keys`` one blocking key at a time, as a batch's write-out takes them.
 
     A record's pairs are distinct (a pair can only repeat within one key, whose name
-    starts its text), and only one key's texts are held at a time.
+    starts its text), and only one key's texts are held at a time. With ``wide`` as
+    ``(max_block_size, left_out)``, a key held by more rows than a block may have keeps
+    only its rows with a sub-key (the only ones a search by it reads); the others are
+    counted in ``left_out`` (``{key: rows}``, complete once the rows are all taken).
     """
     for name, rows in key_rows(table, keys, nicknames).items():
-        yield from rows.distinct_texts(f"{name.value}:", BLOCK_KEY_LENGTH)
+        yield from rows.distinct_texts(f"{name.value}:", BLOCK_KEY_LENGTH, wide=wide)
     for record, own in enumerate(table.own_ids):
         for external in dict.fromkeys(
             f"external_id:{e}"[:BLOCK_KEY_LENGTH] for e in (own, *table.external_ids[record])

@@ -153,11 +153,14 @@ def _link_for(resolution: Resolution, pinned: PinnedClusters, record: int, profi
 
 
 def _index(
-    resolution: Resolution, profile_of: Mapping[str, str], nicknames: NicknameTable
-) -> tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]]]:
-    """The identity index rows of a batch: ``(record, profile, Person JSON)`` and ``(key, sub_key, record, profile)``.
+    resolution: Resolution, profile_of: Mapping[str, str], nicknames: NicknameTable, *, whole: bool
+) -> tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]], dict[str, int]]:
+    """The identity index rows of a batch: ``(record, profile, Person JSON)``, ``(key, sub_key, record, profile)``.
 
-    Both are made as the write takes them, not held: a batch's index has about ten rows a record.
+    Both are made as the write takes them, not held: a batch's index has about ten rows a
+    record. A batch over every record (``whole``) leaves out the rows no search reads (those
+    without a sub-key of a key too common to search by) and counts them in the third item,
+    ``{key: rows}``, filled as the key rows are taken.
     """
     table = resolution.table  # prepared once, by ``resolve``
     people = table.people
@@ -165,11 +168,14 @@ def _index(
     profiles = [profile_of[key] for key in table.keys]  # by record index
     records = zip(table.keys, profiles, texts, strict=True)
 
+    blocking, left_out = resolution.settings.blocking, dict[str, int]()
+    wide = (blocking.max_block_size, left_out) if whole else None
+
     def keys() -> Iterator[tuple[str, str, str, str]]:
-        for record, block_key, sub_key in iter_index_keys(table, resolution.settings.blocking.keys, nicknames):
+        for record, block_key, sub_key in iter_index_keys(table, blocking.keys, nicknames, wide=wide):
             yield block_key, sub_key, table.keys[record], profiles[record]
 
-    return records, keys()
+    return records, keys(), left_out
 
 
 class _OneRecordGolden:
@@ -297,7 +303,7 @@ class _Computed:
     profile_of: dict[str, str]
     removed: list[str]
     emptied: set[str]
-    index: tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]]]
+    index: tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]], dict[str, int]]
 
 
 def _compute(store: Store, settings: IdentitySettings, system: str | None, names: NicknameTable) -> _Computed:
@@ -314,7 +320,7 @@ def _compute(store: Store, settings: IdentitySettings, system: str | None, names
     removed = sorted(scope - set(profile_of))
     homes = set(ids.profile_ids) | set(ids.aliases)
     emptied = {previous[key] for key in removed} - homes
-    index = _index(resolution, profile_of, names)
+    index = _index(resolution, profile_of, names, whole=system is None)
     return _Computed(resolution, pinned, ids, profile_of, removed, emptied, index)
 
 
@@ -332,7 +338,8 @@ def _write(
         reach("identity.links_written")
         store.links.remove([RecordRef.parse(key) for key in done.removed])
         scope = None if system is None else [*record_keys, *done.removed]
-        replace_index(store.database, *done.index, scope=scope)
+        records, keys, left_out = done.index
+        replace_index(store.database, records, keys, scope=scope, left_out=left_out)
         model_id = store.identity_models.save(
             resolution.parameters.to_dict(), settings_hash=settings_hash(resolution.settings), run_id=run_id
         )

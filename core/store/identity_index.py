@@ -2,6 +2,7 @@
 
     identity_block_keys  (key, sub_key) → record, profile    indexed on (key, sub_key)
     identity_records     record → profile, Person JSON       indexed on profile_id
+    identity_wide_keys   key → rows a whole batch left out    (a key too common to search but by sub-key)
 
 Batch runs replace both (``replace``) and manual changes move records (``move``);
 incremental resolution reads candidates (``block_key_sizes``, ``block_key_records``,
@@ -23,12 +24,13 @@ from core.store.database import Repository, chunked, insert
 from core.store.links import LINK_SPEC, LinkInput, link_row
 from core.store.profiles import PROFILE_SPEC, ProfileInput, profile_row
 from core.store.records import CANONICAL_SPEC, canonical_text_row, meaning_hash
-from core.store.tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, ProfileAlias
+from core.store.tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, IdentityWideKey, ProfileAlias
 
 __all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndex", "IndexedRecord"]
 
 _KEYS = IdentityBlockKey.__table__  # type: ignore[attr-defined]
 _RECORDS = IdentityRecord.__table__  # type: ignore[attr-defined]
+_WIDE = IdentityWideKey.__table__  # type: ignore[attr-defined]
 _ALIASES = ProfileAlias.__table__  # type: ignore[attr-defined]
 _IN_LIST = 500
 _REPLACES: dict[tuple[str, str], Any] = {}
@@ -39,6 +41,7 @@ _SIZES = (
     .where(_KEYS.c.key.in_(sa.bindparam("keys", expanding=True)))
     .group_by(_KEYS.c.key)
 )
+_WIDE_SIZES = sa.select(_WIDE.c.key, _WIDE.c.left_out).where(_WIDE.c.key.in_(sa.bindparam("keys", expanding=True)))
 _BY_KEYS = sa.select(_KEYS.c.record, _KEYS.c.profile_id).where(_KEYS.c.key.in_(sa.bindparam("keys", expanding=True)))
 _BY_KEY_AND_SUB = sa.select(_KEYS.c.record, _KEYS.c.profile_id).where(
     _KEYS.c.key == sa.bindparam("key"), _KEYS.c.sub_key == sa.bindparam("sub")
@@ -133,9 +136,16 @@ class IdentityIndex(Repository):
                 conn.execute(query, params)
 
     def block_key_sizes(self, keys: Sequence[str]) -> dict[str, int]:
-        """Return how many records hold each of ``keys`` (keys held by none are left out)."""
+        """Return how many rows each of ``keys`` has (keys with none are left out).
+
+        A wide key's rows that the last whole batch left out (``identity_wide_keys``) count too.
+        """
+        sizes: dict[str, int] = {}
         with self._db.connection() as conn:
-            return {key: int(count) for key, count in conn.execute(_SIZES, {"keys": list(keys)})}
+            for query in (_SIZES, _WIDE_SIZES):
+                for key, count in conn.execute(query, {"keys": list(keys)}):
+                    sizes[key] = sizes.get(key, 0) + int(count)
+        return sizes
 
     def block_key_records(self, keys: Sequence[str], keyed: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """Return ``(record, profile_id)`` once per key in ``keys`` or ``(key, sub_key)`` in ``keyed`` it holds."""

@@ -2,7 +2,7 @@
 
     write_profiles(db, profiles, run_id=)      hash-guarded: unchanged profiles are not written
     write_links(db, links, run_id=)            hash-guarded: unchanged links are not written
-    replace_index(db, records, keys, scope=)   the identity index of the batch
+    replace_index(db, records, keys, scope=)   the identity index of the batch (and its wide keys)
 
 A batch resolution writes a row per record and per profile: 100,000 people make
 some 400,000 rows. Here each row is a tuple; the values every row of the batch
@@ -19,7 +19,7 @@ write-out lands in one transaction, as ``resolve_store`` does.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from core.store.tables import (
     BLOCK_KEY_LENGTH,
     IdentityBlockKey,
     IdentityRecord,
+    IdentityWideKey,
     Link,
     LinkMethod,
     Profile,
@@ -45,6 +46,8 @@ _PROFILES: sa.Table = Profile.__table__  # type: ignore[attr-defined]
 _LINKS: sa.Table = Link.__table__  # type: ignore[attr-defined]
 _KEYS: sa.Table = IdentityBlockKey.__table__  # type: ignore[attr-defined]
 _RECORDS: sa.Table = IdentityRecord.__table__  # type: ignore[attr-defined]
+_WIDE: sa.Table = IdentityWideKey.__table__  # type: ignore[attr-defined]
+_WIDE_KEYS = sa.select(_WIDE.c.key)
 _IN_LIST = 500
 
 _PROFILE_COLUMNS = (
@@ -207,13 +210,17 @@ def replace_index(
     keys: Iterable[tuple[str, str, str, str]],
     *,
     scope: Sequence[str] | None,
+    left_out: Mapping[str, int] | None = None,
 ) -> None:
     """Replace the identity index: all of it (``scope`` None) or the records in ``scope``.
 
     ``records`` are ``(record, profile_id, person JSON)``; ``keys`` are ``(key, sub_key,
     record, profile_id)``; keys longer than the column are cut as ``IdentityIndex`` cuts them.
     Replacing all of it drops the block keys' indexes for the load and builds them again
-    after it, in the same transaction (a failure leaves the old rows and indexes).
+    after it, in the same transaction (a failure leaves the old rows and indexes), and
+    replaces the wide keys with ``left_out`` (``{key: rows left out of keys}``, read once
+    ``keys`` are taken). A scoped replace keeps the wide keys and their counts as they are
+    and stores none of their rows without a sub-key (the last whole replace counted them).
 
     Raises:
         StoreError: When the database fails.
@@ -221,7 +228,7 @@ def replace_index(
     with db.transaction() as conn:
         rebuilt = sorted(_KEYS.indexes, key=lambda index: str(index.name)) if scope is None else []
         if scope is None:
-            _empty(conn, (_KEYS, _RECORDS))
+            _empty(conn, (_KEYS, _RECORDS, _WIDE))
         else:
             for chunk in chunked(scope, _IN_LIST):
                 conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))
@@ -229,9 +236,12 @@ def replace_index(
         insert_rows(conn, _RECORDS, ("record", "profile_id", "person"), records)
         for index in rebuilt:  # about fifteen keys a record: built once after the load, not row by row
             index.drop(conn)
-        cut = BLOCK_KEY_LENGTH
+        cut, wide = BLOCK_KEY_LENGTH, set[str]() if scope is None else set(conn.execute(_WIDE_KEYS).scalars())
+        rows = ((k[:cut], s[:cut], r, p) for k, s, r, p in keys)
         insert_rows(
-            conn, _KEYS, ("key", "sub_key", "record", "profile_id"), ((k[:cut], s[:cut], r, p) for k, s, r, p in keys)
+            conn, _KEYS, ("key", "sub_key", "record", "profile_id"), (r for r in rows if r[1] or r[0] not in wide)
         )
         for index in rebuilt:
             index.create(conn)
+        if scope is None and left_out:
+            insert_rows(conn, _WIDE, ("key", "left_out"), sorted(left_out.items()))

@@ -18,6 +18,7 @@
     scheduler_jobs     APScheduler's job store for ``contactpoint schedule run``
     identity_pins      manual must-link / cannot-link decisions that win over the model
     identity_block_keys  blocking keys of every linked record (incremental resolution)
+    identity_wide_keys   how many rows of a key too common to search by were left out of the block keys
     identity_records   every resolved record's profile and Person, for incremental resolution
     identity_models    trained identity models (parameters + settings hash) per run
     ledger_* / oauth_* the customer's ledger, sign-in links, sessions, OAuth grants (ledger_tables.py)
@@ -52,6 +53,7 @@ __all__ = [
     "IdentityModel",
     "IdentityPin",
     "IdentityRecord",
+    "IdentityWideKey",
     "JobLock",
     "LinkMethod",
     "Link",
@@ -461,6 +463,20 @@ class IdentityBlockKey(SQLModel, table=True):
     profile_id: str = Field(max_length=40)
 
 
+class IdentityWideKey(SQLModel, table=True):
+    """A blocking key held by more records than a block may have: how many of its rows were left out.
+
+    Incremental resolution searches such a key only by its sub-key, so its rows without
+    one are never read: a batch leaves them out of ``identity_block_keys`` and counts them
+    here, so the key's size stays what it was.
+    """
+
+    __tablename__ = "identity_wide_keys"
+
+    key: str = Field(primary_key=True, max_length=BLOCK_KEY_LENGTH)
+    left_out: int
+
+
 class IdentityRecord(SQLModel, table=True):
     """A resolved record as identity reads it back: its profile and its Person (canonical JSON text)."""
 
@@ -503,6 +519,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     SchedulerJob,
     IdentityPin,
     IdentityBlockKey,
+    IdentityWideKey,
     IdentityRecord,
     IdentityModel,
     *LEDGER_TABLES,
