@@ -3,7 +3,8 @@
 collect_writeback(store, report, runs, reveal=)
 table writeback          per system, the window's runs: records examined, unchanged, written,
 failed, not resent, held back by the customer's ledger, hand-made
-changes found, write calls; fields held in the write-back ledger now
+changes found, write calls; fields held in the write-back ledger now,
+writes failing now, profiles owed now (their writes wait: the system failed in a run)
 table refusals           the writes vendors refuse now, by system, stream and code, with the
 vendor's message (personal values masked) and attempts
 table writes_over_runs   records written per system in each run of the window (the chart)
@@ -50,14 +51,18 @@ def collect_writeback(store: Store, report: Report, runs: Sequence[Run], *, reve
     held = _ledger_fields(store)
     failures = store.writeback.failures()
     failing: Counter[str] = Counter(f.system for f in failures)
+    owed = store.writeback.owed_counts()
     table = report.table(
-        "writeback", "Write-back per system", ["system", *WRITEBACK_COUNTERS, "ledger_fields", "failing_now"],
+        "writeback", "Write-back per system",
+        ["system", *WRITEBACK_COUNTERS, "ledger_fields", "failing_now", "owed_now"],
         note="the window's runs; unchanged: records already holding their decided values; held back: the customer's "
-        "ledger did not allow the write",
+        "ledger did not allow the write; owed now: profiles whose writes wait because the system failed during a "
+        "run (every run plans them again until it answers)",
     )  # fmt: skip
     totals: Counter[str] = Counter()
-    for system in sorted(set(sums) | set(held) | set(failing)):
-        table.add([system, *(sums[system][c] for c in WRITEBACK_COUNTERS), held.get(system, 0), failing[system]])
+    for system in sorted(set(sums) | set(held) | set(failing) | set(owed)):
+        table.add([system, *(sums[system][c] for c in WRITEBACK_COUNTERS), held.get(system, 0), failing[system],
+                   owed.get(system, 0)])  # fmt: skip
         totals.update(sums[system])
     refusals = report.table("refusals", "Writes the vendors refuse",
                             ["system", "stream", "code", "records", "retryable", "attempts_max", "message"])  # fmt: skip
@@ -70,4 +75,4 @@ def collect_writeback(store: Store, report: Report, runs: Sequence[Run], *, reve
         refusals.add([system, stream, code, len(items), retryable, max(a for a, _ in items),
                       example if reveal else mask_text(example)])  # fmt: skip
     report.figures["writeback"] = {**{c: totals[c] for c in WRITEBACK_COUNTERS}, "failing_now": len(failures),
-                                   "ledger_fields": sum(held.values())}  # fmt: skip
+                                   "ledger_fields": sum(held.values()), "owed_now": sum(owed.values())}  # fmt: skip

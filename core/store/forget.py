@@ -37,6 +37,7 @@ from core.store.tables import (
     SourceRecordRow,
     WritebackEntry,
     WritebackFailure,
+    WritebackOwed,
 )
 
 __all__ = ["Forget"]
@@ -47,7 +48,7 @@ _BY_KEY = ((IdentityRecord, "record"), (IdentityBlockKey, "record"))
 _BY_PROFILE = ((Profile, "profile_id"), (ProfileAlias, "profile_id"), (ProfileAlias, "alias"),
                (ProfileDecision, "profile_id"), (Alert, "profile_id"), (LedgerEntryRow, "chain"),
                (LedgerLinkRow, "profile_id"), (LedgerSessionRow, "profile_id"), (OAuthCodeRow, "profile_id"),
-               (OAuthTokenRow, "profile_id"))  # fmt: skip
+               (OAuthTokenRow, "profile_id"), (WritebackOwed, "profile_id"))  # fmt: skip
 
 
 def _table(model: type) -> sa.Table:

@@ -13,6 +13,7 @@
     links              source record → profile, with method, rule, score, explanation
     writeback_ledger   last value written to each field of each system record
     writeback_failures writes a vendor refused or never confirmed, with their retry state
+    writeback_owed     profiles whose writes to a system waited because it failed during a run
     profile_decisions  what the policies decided for each profile (values, reasons, when to look again)
     alerts             alerts raised once per occurrence, and where they went
     scheduler_jobs     APScheduler's job store for ``contactpoint schedule run``
@@ -70,6 +71,7 @@ __all__ = [
     "SourceRecordRow",
     "WritebackEntry",
     "WritebackFailure",
+    "WritebackOwed",
     "metadata",
 ]
 
@@ -382,6 +384,20 @@ class WritebackFailure(SQLModel, table=True):
     run_id: str | None = Field(default=None, max_length=64)
 
 
+class WritebackOwed(SQLModel, table=True):
+    """A profile whose writes to a system were not sent because the system failed during a run.
+
+    The next runs decide and plan it again until a run in which the system answers throughout.
+    """
+
+    __tablename__ = "writeback_owed"
+
+    system: str = Field(primary_key=True, max_length=40)
+    profile_id: str = Field(primary_key=True, max_length=40)
+    owed_since: datetime = _ts()
+    run_id: str | None = Field(default=None, max_length=64)
+
+
 class ProfileDecision(SQLModel, table=True):
     """What the policies decided for a profile: the values write-back sends, with their reasons."""
 
@@ -514,6 +530,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     Link,
     WritebackEntry,
     WritebackFailure,
+    WritebackOwed,
     ProfileDecision,
     Alert,
     SchedulerJob,

@@ -6,6 +6,7 @@
     diff           the part of the desired values not already written
     fail           keep the error and retry state of refused writes, in a transaction of their own
     failures       the writes that failed, and how often
+    owe / owed / owed_counts / settle   profiles whose writes wait for a system that failed during a run
 
 Write-back plans ``desired - last written``: ``diff`` returns only the fields whose
 desired value differs from what was last written (compared by the hash of their
@@ -24,13 +25,14 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked, insert
-from core.store.tables import WritebackEntry, WritebackFailure
+from core.store.tables import WritebackEntry, WritebackFailure, WritebackOwed
 from core.store.types import content_hash
 
 __all__ = ["WRITEBACK_SPEC", "FailedWrite", "WritebackLog", "WrittenOp"]
 
 _WRITTEN = WritebackEntry.__table__  # type: ignore[attr-defined]
 _FAILED = WritebackFailure.__table__  # type: ignore[attr-defined]
+_OWED = WritebackOwed.__table__  # type: ignore[attr-defined]
 
 WRITEBACK_SPEC = UpsertSpec(
     table=_WRITTEN,
@@ -175,6 +177,42 @@ class WritebackLog(Repository):
         if stream is not None:
             query = query.where(_FAILED.c.stream == stream)
         return self._db.select_all(query)
+
+    def owe(self, system: str, profile_ids: Iterable[str], *, run_id: str | None) -> None:
+        """Note that these profiles' writes to ``system`` were not sent (it failed): the next runs take them again.
+
+        Committed on its own, as failures are; a profile already owed keeps its first run and time.
+        """
+        now = self._db.now()
+        rows = [
+            {"system": system, "profile_id": p, "owed_since": now, "run_id": run_id} for p in sorted(set(profile_ids))
+        ]
+        if not rows:
+            return
+        with self._db.transaction() as conn:
+            conn.execute(insert(conn, _OWED).on_conflict_do_nothing(index_elements=["system", "profile_id"]), rows)
+
+    def owed(self, system: str | None = None) -> builtins.list[str]:
+        """Return the profiles whose writes wait for a system (``system``, or any), each once, in order."""
+        query = sa.select(_OWED.c.profile_id).distinct().order_by(_OWED.c.profile_id)
+        if system is not None:
+            query = query.where(_OWED.c.system == system)
+        with self._db.connection() as conn:
+            return [str(pid) for (pid,) in conn.execute(query)]
+
+    def owed_counts(self) -> dict[str, int]:
+        """Return ``{system: profiles owed}`` of the systems owed something."""
+        query = sa.select(_OWED.c.system, sa.func.count()).group_by(_OWED.c.system)
+        with self._db.connection() as conn:
+            return {str(system): int(count) for system, count in conn.execute(query)}
+
+    def settle(self, systems: Iterable[str]) -> None:
+        """Forget what ``systems`` were owed: a run planned it again and they answered throughout."""
+        names = sorted(systems)
+        if not names:
+            return
+        with self._db.transaction() as conn:
+            conn.execute(sa.delete(_OWED).where(_OWED.c.system.in_(names)))
 
     def last_written(self, system: str, stream: str, source_id: str) -> dict[str, Any]:
         """Return ``{field: value}`` last written to one record (empty when nothing was)."""

@@ -71,7 +71,7 @@ class Pushed:
     failed: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     unsent: Counter[str] = field(default_factory=Counter)
-    """Writes not sent because their system failed this run: the next run plans them again."""
+    """Writes not sent because their system failed this run: their profiles are owed to it, planned again next run."""
     calls: Counter[str] = field(default_factory=Counter)
     confirmed: int = 0
     alerts_sent: int = 0
@@ -165,7 +165,8 @@ class Pusher:
 
     A system whose connector fails (unreachable, credentials refused, its budget spent) is
     noted in ``down`` with its error and sent nothing more this run; the writes it did not
-    take are counted ``unsent`` and left unrecorded, so the next run plans them again.
+    take are counted ``unsent`` and their profiles owed to it (``writeback.owe``), so the
+    next runs decide and plan them again until it answers.
     """
 
     def __init__(
@@ -195,7 +196,7 @@ class Pusher:
             self.pushed.confirmed += len(items)
         for where, writes in plan.by_stream().items():
             if where[0] in self.down:
-                self.pushed.unsent[where[0]] += len(writes)
+                self._unsent(where[0], writes)
                 continue
             queue = self._queued.setdefault(where, [])
             failures = self._failures.get(where)
@@ -216,10 +217,17 @@ class Pusher:
             RunInterrupted: A signal arrived; the run stops between batches.
         """
         for where, queue in self._queued.items():
-            if queue:
+            if where[0] in self.down:  # it failed after these were queued
+                self._unsent(where[0], queue)
+            elif queue:
                 self._send(*where, queue)
         self._queued.clear()
         return self.pushed
+
+    def _unsent(self, system: str, writes: Sequence[PlannedWrite]) -> None:
+        """Count writes a failed system was not sent, and owe it their profiles."""
+        self.pushed.unsent[system] += len(writes)
+        self.store.writeback.owe(system, (w.profile_id for w in writes), run_id=self.run.run_id)
 
     def _send(self, system: str, stream: str, writes: Sequence[PlannedWrite]) -> None:
         connector = self.connectors[system]
@@ -231,7 +239,7 @@ class Pusher:
                 results = connector.push(WriteBatch(system, stream, [write.op() for write in chunk]))
             except ConnectorError as err:  # the others go on; what this batch did reach, the next plan finds
                 self.pushed.calls[system] += _calls(connector) - before
-                self.pushed.unsent[system] += len(writes) - start
+                self._unsent(system, writes[start:])
                 note_down(self.down, system, "push", err)
                 return
             reach("sync.pushed")  # the vendor confirmed; the ledger does not know yet

@@ -14,10 +14,13 @@
                  end), then the pending alerts (``push_alerts``)
 
 A system that fails (unreachable, its credentials refused, its budget spent) does not stop
-the others: its pull stops there (what it stored stays stored), nothing more is sent to it,
-and the run goes on with the rest. It then ends with ``SystemsFailed`` (exit 3) without
-marking its work as processed, so the next run takes the same work again: the writes the
-failed system did not take are planned anew, the others' are found written already.
+the others: its pull stops there (what it stored stays stored; its cursor says where the
+next pull goes on), nothing more is sent to it, and the run goes on with the rest. It then
+ends with ``SystemsFailed`` (exit 3). The profiles whose writes it was not sent are owed to
+it (``writeback_owed``): every next run decides and plans them again, with whatever else
+changed, until a run in which it answers throughout; its alerts and erasures wait as
+pending. So a run during a long outage does the work of what changed since the run before
+and of what the failed system is owed, not of everything since the outage began.
 
 With ``dry_run`` the run does all of it but the push inside one store transaction that is
 rolled back: nothing reaches a system and the store is left as it was (cursors too), so
@@ -126,8 +129,8 @@ class SystemsFailed(ConnectorError):
         others = "the others were synced" if len(summary.failed) < systems else "no system was synced"
         super().__init__(
             f"{len(summary.failed)} of {systems} systems failed: {failed}; {others}",
-            hint="check each failed system (contactpoint check SYSTEM); the next run takes this run's work again, "
-            "so nothing is lost",
+            hint="check each failed system (contactpoint check SYSTEM); what it was not sent is owed to it and "
+            "planned again by the next runs, so nothing is lost",
         )
         self.summary = summary
 
@@ -202,7 +205,7 @@ def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) ->
     The resolved people's, those of changed records that are not people (looked up
     ``LOOKUP`` at a time as the changed rows stream by), those due, those with something new
     in their ledger (a preference-centre change, a statement made on their behalf), those with
-    writes to retry.
+    writes to retry, those with writes owed to a system that failed in an earlier run.
     """
     affected = set(resolved.affected)
     others: list[_Key] = []
@@ -217,6 +220,7 @@ def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) ->
     affected |= set(store.ledger.stated_since(since))  # a customer's own change takes effect at the next run
     failed = [_Key(f.system, f.stream, f.source_id) for f in store.writeback.failures()]
     affected |= set(store.links.profiles_of(failed).values())
+    affected |= set(store.writeback.owed())
     return affected
 
 
@@ -276,6 +280,7 @@ def _steps(
         alerts = push_alerts(store, connectors, mappings, run=run, down=summary.failed)
         summary.pushed.alerts_sent, summary.pushed.alerts_failed = alerts.alerts_sent, alerts.alerts_failed
         summary.pushed.calls.update(alerts.calls)
+        store.writeback.settle([name for name in connectors if name not in summary.failed])  # all owed was planned
     for name, connector in connectors.items():
         if isinstance(connector, MeteredConnector):
             summary.api_usage[name] = connector.api_usage.as_dict()
@@ -319,7 +324,7 @@ def run_sync(
     run.count_from(summary.counters)  # recorded as the run goes: a run that stops keeps what it did
     if not options.dry_run:
         _steps(project, store, names, options, run, tell, summary)
-        if summary.processed_up_to is not None and not summary.failed:  # else the next run takes this work again
+        if summary.processed_up_to is not None:  # what a failed system was not sent, it is owed
             mark = {"processed_up_to": summary.processed_up_to.isoformat()}
             store.cursors.save(*PROCESSED, mark, run_id=run.run_id)
         record_details(store, run.run_id, summary)

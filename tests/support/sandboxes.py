@@ -23,6 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 from core.cli import app
+from core.store import open_store
 from sandbox.common.registry import KNOWN_SANDBOXES
 from sandbox.common.runner import RunningSandbox, running_sandbox
 
@@ -88,6 +89,23 @@ class SyncEnv:
         for name, sb in self.sandboxes.items():
             state[name] = _STATE[name](sb)
         return state
+
+    def labelled_state(self) -> dict[str, Any]:
+        """``vendor_state`` with profile IDs replaced by the sorted records each profile holds (IDs differ by store)."""
+        with open_store(self.url) as store:
+            members: dict[str, list[str]] = {}
+            for link in store.links.iter():
+                members.setdefault(link.profile_id, []).append(f"{link.system}/{link.stream}/{link.source_id}")
+        labels = {pid: "|".join(sorted(keys)) for pid, keys in members.items()}
+
+        def relabel(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: relabel(v) for k, v in value.items()}
+            if isinstance(value, list | tuple):
+                return [relabel(v) for v in value]
+            return labels.get(value, value) if isinstance(value, str) else value
+
+        return dict(relabel(self.vendor_state()))
 
 
 def _owned(fields: dict[str, Any]) -> dict[str, Any]:

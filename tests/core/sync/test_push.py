@@ -89,9 +89,10 @@ class _FallingVendor(_Vendor):
 
     def __init__(self, up: int) -> None:
         super().__init__()
-        self.up = up
+        self.up, self.attempts = up, 0
 
     def push(self, batch: WriteBatch) -> list[WriteResult]:
+        self.attempts += 1
         if len(self.pushes) == self.up:
             raise RetryableError("vendor request failed (no response): connection refused", hint="is it up?")
         return super().push(batch)
@@ -106,11 +107,15 @@ def test_a_vendor_that_fails_mid_push_is_sent_nothing_more_and_holds_up_no_other
         pusher.add(_plan("vendor", 300))  # planned after it failed: not even queued
         pushed = pusher.finish()
     assert falling.pushes == [1000] and other.pushes == [1000, 500]
+    assert falling.attempts == 2  # the 500 queued when it failed are not tried at the end
     assert list(down) == ["vendor"] and "connection refused" in down["vendor"]
     assert (pushed.written["vendor"], pushed.unsent["vendor"]) == (1000, 1500 + 300)
     assert pushed.written["other"] == 1500
     sent = store.writeback.written("vendor", "people", [f"id{i}" for i in range(2500)])
     assert len(sent) == 1000 and not store.writeback.failures("vendor", "people")  # the rest is planned again
+    # the profiles of what it was not sent are owed to it: the next runs plan them again
+    assert store.writeback.owed("vendor") == sorted({f"p{i}" for i in (*range(1000, 2500), *range(300))})
+    assert store.writeback.owed("other") == []
 
 
 def test_a_runs_plan_keeps_every_count_but_only_a_sample_of_the_writes():

@@ -52,24 +52,6 @@ def _write_requests(env: SyncEnv) -> dict[str, int]:
             for name, sb in env.sandboxes.items()}  # fmt: skip
 
 
-def _labelled(env: SyncEnv) -> dict[str, Any]:
-    """The systems' Contactpoint fields, profile IDs replaced by the sorted records each profile holds."""
-    with open_store(env.url) as store:
-        members: dict[str, list[str]] = {}
-        for link in store.links.iter():
-            members.setdefault(link.profile_id, []).append(f"{link.system}/{link.stream}/{link.source_id}")
-    labels = {pid: "|".join(sorted(keys)) for pid, keys in members.items()}
-
-    def relabel(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: relabel(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [relabel(v) for v in value]
-        return labels.get(value, value) if isinstance(value, str) else value
-
-    return relabel(env.vendor_state())
-
-
 EVALUATED_AT = datetime.now(UTC)
 """Both worlds' policies are evaluated at this one time: scores decay, and the worlds are built minutes apart."""
 
@@ -127,7 +109,7 @@ def _settle(env: SyncEnv, chunk: int | None = None) -> dict[str, Any]:
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with synced_project(tmp_path_factory.mktemp("whole"), records=60, seed=5) as env:
         _settle(env)
-        vendors = _labelled(env)
+        vendors = env.labelled_state()
         complaints = [t for t in vendors["salesforce"]["tasks"] if t[0].startswith("complaint:zendesk/")]
         assert len(complaints) == len({t[0] for t in complaints}) >= 1  # one Task per complaint
         with open_store(env.url) as store:
@@ -151,7 +133,7 @@ def test_a_sync_killed_anywhere_then_run_again_ends_like_an_uninterrupted_one(po
         with open_store(env.url) as store:
             runs = {r.status for r in store.runs.list(kind="sync")}
         assert "abandoned" in runs  # the rerun found the killed run and said so
-        assert _labelled(env) == uninterrupted["vendors"]
+        assert env.labelled_state() == uninterrupted["vendors"]
         assert _write_requests(env) == uninterrupted["writes"]  # nothing confirmed was sent again
 
 
@@ -186,6 +168,14 @@ def test_a_system_down_for_a_run_holds_up_no_other_and_the_next_run_catches_up(t
         with open_store(env.url) as store:
             (run,) = store.runs.list(kind="sync")
         assert run.status == "failed" and "hubspot" in (run.error or "") and run.counters["pulled"] > 0
+        # still down: the next run decides what changed since (nothing: the others' echoes are recognised) and
+        # what HubSpot is owed (nothing: none of its records was ever pulled), not the first run's work again
+        second = env.subprocess("sync", "run", "--json", evaluated_at=EVALUATED_AT)
+        assert second.returncode == 3, second.stderr[-2000:]
+        again = json.loads(second.stdout)
+        assert summary["decided"]["profiles"] > 0 and again["decided"]["profiles"] == 0, again["decided"]
+        assert sum(counts["written"] for counts in again["per_system"].values()) == 0
+        assert _write_requests(env)["hubspot"] == before["hubspot"]
         _unreachable(env, "hubspot", down=False)
         _settle(env)
         with open_store(env.url) as store:
@@ -194,4 +184,4 @@ def test_a_system_down_for_a_run_holds_up_no_other_and_the_next_run_catches_up(t
             missing = [r for r in uninterrupted["store"][part] if r not in rows][:3]
             extra = [r for r in rows if r not in uninterrupted["store"][part]][:3]
             assert (missing, extra) == ([], []), (part, missing, extra)
-        assert _labelled(env) == uninterrupted["vendors"]
+        assert env.labelled_state() == uninterrupted["vendors"]
