@@ -23,7 +23,10 @@ from typing import Any
 import pytest
 import yaml
 
+from connectors.marketing.hubspot.connector import HubSpotConnector
+from core.errors import RetryableError
 from core.store import Store, open_store
+from core.sync import run as sync_run
 from tests.support.sandboxes import SyncEnv, synced_project
 
 pytestmark = [pytest.mark.live, pytest.mark.slow, pytest.mark.soak]
@@ -185,3 +188,42 @@ def test_a_system_down_for_a_run_holds_up_no_other_and_the_next_run_catches_up(t
             extra = [r for r in rows if r not in uninterrupted["store"][part]][:3]
             assert (missing, extra) == ([], []), (part, missing, extra)
         assert env.labelled_state() == uninterrupted["vendors"]
+
+
+def test_a_system_failing_at_its_push_is_owed_its_profiles_until_it_answers(tmp_path: Path, monkeypatch):
+    def unreachable(self, batch):
+        raise RetryableError("HubSpot request failed (no response): connection refused", hint="is it up?")
+
+    at = datetime.now(UTC).replace(microsecond=0)
+    (tmp_path / "twin").mkdir()
+    (tmp_path / "down").mkdir()
+    monkeypatch.setattr(sync_run, "evaluation_time", lambda store: at)  # runs minutes apart decide alike
+    with synced_project(tmp_path / "twin", records=30, seed=11) as twin:  # never interrupted
+        twin.sync()
+        expected = twin.labelled_state()
+    with synced_project(tmp_path / "down", records=30, seed=11) as env, monkeypatch.context() as down:
+        down.setattr(HubSpotConnector, "push", unreachable)
+        first = env.cli("sync", "run", "--json")
+        assert first.exit_code == 3, first.output
+        summary = json.loads(first.stdout)
+        with open_store(env.url) as store:
+            owed = store.writeback.owed("hubspot")
+        assert summary["per_system"]["hubspot"]["unsent"] > 0 and summary["per_system"]["salesforce"]["written"] > 0
+        assert 0 < len(owed) < summary["decided"]["profiles"]  # the profiles with something for HubSpot
+        second = env.cli("sync", "run", "--json")  # still failing: what it is owed, not the first run's work again
+        assert second.exit_code == 3, second.output
+        again = json.loads(second.stdout)
+        assert again["decided"]["profiles"] == len(owed), (again["decided"], len(owed))
+        assert sum(c["written"] for s, c in again["per_system"].items() if s != "hubspot") == 0
+        report = env.cli("report", "reconcile", "--format", "json", "--out", str(tmp_path / "r.json"), "--no-keep")
+        assert report.exit_code == 0, report.output
+        table = json.loads((tmp_path / "r.json").read_text())["tables"]["writeback"]
+        owed_now = {row[0]: row[table["columns"].index("owed_now")] for row in table["rows"]}
+        assert owed_now["hubspot"] == len(owed) and owed_now.get("salesforce", 0) == 0  # the admin sees the wait
+        down.undo()
+        back = env.sync()  # it answers: what it was owed is written, and it is owed nothing more
+        assert back["per_system"]["hubspot"]["written"] == summary["per_system"]["hubspot"]["unsent"]
+        with open_store(env.url) as store:
+            assert store.writeback.owed() == []
+        assert env.labelled_state() == expected
+        assert sum(c["write_calls"] for c in env.sync()["per_system"].values()) == 0
