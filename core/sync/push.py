@@ -105,7 +105,8 @@ class _Failed:
 def note_down(down: dict[str, str], system: str, step: str, err: ConnectorError) -> None:
     """Note in ``down`` that ``system`` failed at ``step`` (its first error kept): it is sent nothing more this run."""
     down.setdefault(system, f"{step}: {err.message}")
-    log.error("sync.system_failed", system=system, step=step, error=err.message, error_type=type(err).__name__)
+    log.error("sync.system_failed", system=system, step=step, error=err.message, hint=err.hint,
+              error_type=type(err).__name__)  # fmt: skip
 
 
 def batch_size(connector: Connector, stream: str) -> int:

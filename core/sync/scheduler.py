@@ -9,7 +9,9 @@ Every job runs inside a ``RunContext`` holding the same jobs a hand-started run 
 scheduled sync and a manual one never overlap: the later one waits a little, then is skipped
 (and says so in the log and the run ledger). SIGTERM or Ctrl-C stops the scheduler: no new
 job starts, the running one finishes its batch and is recorded as interrupted, and the
-process exits once it has.
+process exits once it has. A job that fails with a known error (a system unreachable, a
+file refused) is logged as ``schedule.job_failed`` with its message and hint, no traceback,
+and the scheduler goes on; the next trigger runs it again.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from core.errors import ContactpointError, JobBusyError, RunStopped
 from core.store import Store, make_engine, open_store
 from core.sync import lifecycle
 from core.sync.lifecycle import IDENTITY_JOB, RunContext, RunKind
-from core.sync.run import SyncOptions, run_sync, selected_systems, sync_jobs
+from core.sync.run import SyncOptions, SystemsFailed, run_sync, selected_systems, sync_jobs
 
 __all__ = ["ScheduledJob", "describe_jobs", "run_job", "run_scheduler", "trigger_of"]
 
@@ -65,8 +67,14 @@ def run_job(config: str, name: str) -> None:
         log.warning("schedule.job_skipped", job=name, reason=err.message)
     except RunStopped as err:  # stopped on request (the scheduler's own SIGTERM), or its job taken over: no failure
         log.warning("schedule.job_stopped", job=name, reason=err.message, error_type=type(err).__name__)
+    # a known failure is logged with what to do and no traceback (it would only bury the hint); the next trigger
+    # runs the job again. SystemsFailed: the others ran, so what it did and which systems to look at.
+    except SystemsFailed as err:
+        failed = {"failed_systems": err.summary.failed, **err.summary.counters()}
+        log.error("schedule.job_failed", job=name, error=err.message, hint=err.hint, **failed)  # noqa: TRY400
     except ContactpointError as err:
-        log.exception("schedule.job_failed", job=name, error=err.message, error_type=type(err).__name__)
+        kind = type(err).__name__
+        log.error("schedule.job_failed", job=name, error=err.message, hint=err.hint, error_type=kind)  # noqa: TRY400
 
 
 def _run(project: Project, store: Store, schedule: ScheduleConfig) -> None:
