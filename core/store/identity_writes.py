@@ -49,6 +49,8 @@ _RECORDS: sa.Table = IdentityRecord.__table__  # type: ignore[attr-defined]
 _WIDE: sa.Table = IdentityWideKey.__table__  # type: ignore[attr-defined]
 _WIDE_KEYS = sa.select(_WIDE.c.key)
 _IN_LIST = 500
+_INDEX_BUILD_MEMORY = "256MB"
+"""PostgreSQL's memory for building the block keys' indexes after a whole load, for that transaction only."""
 
 _PROFILE_COLUMNS = (
     "profile_id",
@@ -234,8 +236,10 @@ def replace_index(
                 conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))
                 conn.execute(sa.delete(_RECORDS).where(_RECORDS.c.record.in_(chunk)))
         insert_rows(conn, _RECORDS, ("record", "profile_id", "person"), records)
-        for index in rebuilt:  # about fifteen keys a record: built once after the load, not row by row
+        for index in rebuilt:  # about ten keys a record: built once after the load, not row by row
             index.drop(conn)
+        if rebuilt and conn.dialect.name == "postgresql":  # sorted in memory, not in temporary files
+            conn.execute(sa.text(f"SET LOCAL maintenance_work_mem = '{_INDEX_BUILD_MEMORY}'"))
         cut, wide = BLOCK_KEY_LENGTH, set[str]() if scope is None else set(conn.execute(_WIDE_KEYS).scalars())
         rows = ((k[:cut], s[:cut], r, p) for k, s, r, p in keys)
         insert_rows(
