@@ -192,11 +192,13 @@ class WritebackLog(Repository):
         with self._db.transaction() as conn:
             conn.execute(insert(conn, _OWED).on_conflict_do_nothing(index_elements=["system", "profile_id"]), rows)
 
-    def owed(self, system: str | None = None) -> builtins.list[str]:
-        """Return the profiles whose writes wait for a system (``system``, or any), each once, in order."""
+    def owed(self, system: str | None = None, *, besides: Iterable[str] = ()) -> builtins.list[str]:
+        """Return the profiles whose writes wait for a system (``system``, or any but ``besides``), each once, in order."""
         query = sa.select(_OWED.c.profile_id).distinct().order_by(_OWED.c.profile_id)
         if system is not None:
             query = query.where(_OWED.c.system == system)
+        if skipped := sorted(besides):
+            query = query.where(_OWED.c.system.not_in(skipped))
         with self._db.connection() as conn:
             return [str(pid) for (pid,) in conn.execute(query)]
 

@@ -20,7 +20,8 @@ ends with ``SystemsFailed`` (exit 3). The profiles whose writes it was not sent 
 it (``writeback_owed``): every next run decides and plans them again, with whatever else
 changed, until a run in which it answers throughout; its alerts and erasures wait as
 pending. So a run during a long outage does the work of what changed since the run before
-and of what the failed system is owed, not of everything since the outage began.
+(and of what the failed system is owed, when its pull answered), not of everything since
+the outage began.
 
 With ``dry_run`` the run does all of it but the push inside one store transaction that is
 rolled back: nothing reaches a system and the store is left as it was (cursors too), so
@@ -29,7 +30,7 @@ the next real run does exactly what the dry run showed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -199,13 +200,14 @@ def _pull_system(
             summary.stopped.append(pulled)
 
 
-def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) -> set[str]:
+def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any, down: Collection[str]) -> set[str]:
     """The profiles to decide.
 
     The resolved people's, those of changed records that are not people (looked up
     ``LOOKUP`` at a time as the changed rows stream by), those due, those with something new
     in their ledger (a preference-centre change, a statement made on their behalf), those with
-    writes to retry, those with writes owed to a system that failed in an earlier run.
+    writes to retry, those with writes owed to a system that failed in an earlier run (but not
+    to one already ``down`` this run: they could not be sent; they stay owed).
     """
     affected = set(resolved.affected)
     others: list[_Key] = []
@@ -220,7 +222,7 @@ def _affected(store: Store, since: datetime, resolved: Resolved, *, now: Any) ->
     affected |= set(store.ledger.stated_since(since))  # a customer's own change takes effect at the next run
     failed = [_Key(f.system, f.stream, f.source_id) for f in store.writeback.failures()]
     affected |= set(store.links.profiles_of(failed).values())
-    affected |= set(store.writeback.owed())
+    affected |= set(store.writeback.owed(besides=down))
     return affected
 
 
@@ -257,7 +259,7 @@ def _steps(
     summary.resolved = resolve_changes(store, settings, people, full=options.full_refresh, run=run)
     del people
     now = evaluation_time(store)
-    affected = sorted(_affected(store, since, summary.resolved, now=now))
+    affected = sorted(_affected(store, since, summary.resolved, now=now, down=summary.failed))
     targets = _targets(mappings)
     permits = LedgerPermits(store, project.ledger.mode, {(t.system, t.stream): t.writeback for t in targets})
     policies = load_project_policies(project)

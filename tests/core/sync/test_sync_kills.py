@@ -220,6 +220,13 @@ def test_a_system_failing_at_its_push_is_owed_its_profiles_until_it_answers(tmp_
         table = json.loads((tmp_path / "r.json").read_text())["tables"]["writeback"]
         owed_now = {row[0]: row[table["columns"].index("owed_now")] for row in table["rows"]}
         assert owed_now["hubspot"] == len(owed) and owed_now.get("salesforce", 0) == 0  # the admin sees the wait
+        _unreachable(env, "hubspot", down=True)  # now its pull fails too: what it is owed could not be sent
+        third = env.cli("sync", "run", "--json")
+        assert third.exit_code == 3, third.output
+        assert json.loads(third.stdout)["decided"]["profiles"] == 0
+        with open_store(env.url) as store:
+            assert store.writeback.owed("hubspot") == owed  # still owed, not decided in vain
+        _unreachable(env, "hubspot", down=False)
         down.undo()
         back = env.sync()  # it answers: what it was owed is written, and it is owed nothing more
         assert back["per_system"]["hubspot"]["written"] == summary["per_system"]["hubspot"]["unsent"]
