@@ -49,6 +49,15 @@ from core.store.field_problems import FieldProblemInput, FieldProblems
 from core.store.identifiers import Identifiers
 from core.store.identity_index import BlockKeyInput, IdentityChange, IdentityIndex, IndexedRecord
 from core.store.identity_models import IdentityModels
+from core.store.identity_tables import (
+    BLOCK_KEY_LENGTH,
+    IdentityBlockKey,
+    IdentityModel,
+    IdentityPin,
+    IdentityRecord,
+    IdentityWideKey,
+    PinKind,
+)
 from core.store.keys import RecordKey, record_key, split_record_key
 from core.store.links import LinkInput, Links
 from core.store.locks import Holder, Locks
@@ -62,19 +71,12 @@ from core.store.runs import Runs, new_run_id
 from core.store.schema import current_revision, head_revision, migrate, schema_diff
 from core.store.store import Store, open_store
 from core.store.tables import (
-    BLOCK_KEY_LENGTH,
     CanonicalRecord,
     Cursor,
     FieldProblemRow,
-    IdentityBlockKey,
-    IdentityModel,
-    IdentityPin,
-    IdentityRecord,
-    IdentityWideKey,
     Link,
     LinkMethod,
     ParkedRecord,
-    PinKind,
     Profile,
     ProfileAlias,
     ProfileStatus,

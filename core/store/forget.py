@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 
 from core.store.database import Repository, chunked
+from core.store.identity_tables import IdentityBlockKey, IdentityPin, IdentityRecord
 from core.store.keys import record_key
 from core.store.ledger_tables import LedgerEntryRow, LedgerLinkRow, LedgerSessionRow, OAuthCodeRow, OAuthTokenRow
 from core.store.report_tables import IdentityReviewRow
@@ -25,9 +26,6 @@ from core.store.tables import (
     Alert,
     CanonicalRecord,
     FieldProblemRow,
-    IdentityBlockKey,
-    IdentityPin,
-    IdentityRecord,
     Link,
     ParkedRecord,
     Profile,

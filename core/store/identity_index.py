@@ -21,10 +21,11 @@ import sqlalchemy as sa
 
 from core.canonical import RecordRef
 from core.store.database import Repository, chunked, insert
+from core.store.identity_tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, IdentityWideKey
 from core.store.links import LINK_SPEC, LinkInput, link_row
 from core.store.profiles import PROFILE_SPEC, ProfileInput, profile_row
 from core.store.records import CANONICAL_SPEC, canonical_text_row, meaning_hash
-from core.store.tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, IdentityWideKey, ProfileAlias
+from core.store.tables import ProfileAlias
 
 __all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndex", "IndexedRecord"]
 

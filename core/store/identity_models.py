@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from core.store.database import Repository
-from core.store.tables import IdentityModel
+from core.store.identity_tables import IdentityModel
 
 __all__ = ["IdentityModels"]
 

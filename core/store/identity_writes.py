@@ -26,18 +26,10 @@ import sqlalchemy as sa
 
 from core.store.bulk import bind_value, prepare
 from core.store.database import CHUNK_SIZE, Database, chunked
+from core.store.identity_tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, IdentityWideKey
 from core.store.links import LinkInput
 from core.store.profiles import ProfileInput
-from core.store.tables import (
-    BLOCK_KEY_LENGTH,
-    IdentityBlockKey,
-    IdentityRecord,
-    IdentityWideKey,
-    Link,
-    LinkMethod,
-    Profile,
-    ProfileStatus,
-)
+from core.store.tables import Link, LinkMethod, Profile, ProfileStatus
 from core.store.types import CanonicalText, canonical_json, text_hash
 
 __all__ = ["insert_rows", "replace_index", "update_rows", "write_links", "write_profiles"]

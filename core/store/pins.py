@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from core.store.database import Repository, chunked
-from core.store.tables import IdentityPin, PinKind
+from core.store.identity_tables import IdentityPin, PinKind
 
 __all__ = ["PinInput", "Pins"]
 

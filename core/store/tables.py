@@ -17,11 +17,7 @@
     profile_decisions  what the policies decided for each profile (values, reasons, when to look again)
     alerts             alerts raised once per occurrence, and where they went
     scheduler_jobs     APScheduler's job store for ``contactpoint schedule run``
-    identity_pins      manual must-link / cannot-link decisions that win over the model
-    identity_block_keys  blocking keys of every linked record (incremental resolution)
-    identity_wide_keys   how many rows of a key too common to search by were left out of the block keys
-    identity_records   every resolved record's profile and Person, for incremental resolution
-    identity_models    trained identity models (parameters + settings hash) per run
+    identity_*         pins, the index incremental resolution searches, trained models (identity_tables.py)
     ledger_* / oauth_* the customer's ledger, sign-in links, sessions, OAuth grants (ledger_tables.py)
     run_streams, identity_reviews, report_snapshots, erasures, tombstones...  (report_tables.py)
 
@@ -39,27 +35,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from core.store.identity_tables import IDENTITY_TABLES
 from core.store.ledger_tables import LEDGER_TABLES
 from core.store.report_tables import REPORT_TABLES
 from core.store.types import JSON_TYPE, UtcDateTime
 
 __all__ = [
-    "BLOCK_KEY_LENGTH",
     "Alert",
     "TABLES",
     "CanonicalRecord",
     "Cursor",
     "FieldProblemRow",
-    "IdentityBlockKey",
-    "IdentityModel",
-    "IdentityPin",
-    "IdentityRecord",
-    "IdentityWideKey",
     "JobLock",
     "LinkMethod",
     "Link",
     "ParkedRecord",
-    "PinKind",
     "Profile",
     "ProfileAlias",
     "ProfileDecision",
@@ -77,9 +67,6 @@ __all__ = [
 
 metadata = SQLModel.metadata
 """The metadata every store table is registered in (Alembic's ``target_metadata``)."""
-
-BLOCK_KEY_LENGTH = 255
-"""Width of a stored blocking key and sub-key; longer ones are cut to it when written and looked up."""
 
 
 class RunStatus(StrEnum):
@@ -118,13 +105,6 @@ class LinkMethod(StrEnum):
     RULE = "rule"
     SCORE = "score"
     MANUAL = "manual"
-
-
-class PinKind(StrEnum):
-    """A manual identity decision: two records are one person, or never are."""
-
-    MUST_LINK = "must_link"
-    CANNOT_LINK = "cannot_link"
 
 
 def _ts(*, nullable: bool = False) -> Any:
@@ -444,78 +424,6 @@ class SchedulerJob(SQLModel, table=True):
     job_state: bytes = Field(sa_type=sa.LargeBinary)
 
 
-class IdentityPin(SQLModel, table=True):
-    """A manual decision about two records (``system/stream/source_id`` keys); it wins over the model."""
-
-    __tablename__ = "identity_pins"
-    __table_args__ = (
-        sa.Index("ix_identity_pins_left_record", "left_record"),
-        sa.Index("ix_identity_pins_right_record", "right_record"),
-    )
-
-    pin_id: int | None = Field(default=None, primary_key=True)
-    kind: PinKind = _enum()
-    left_record: str = Field(max_length=700)
-    right_record: str = Field(max_length=700)
-    reason: str | None = Field(default=None, sa_type=sa.Text)
-    created_by: str | None = Field(default=None, max_length=120)
-    created_at: datetime = _ts()
-    active: bool = Field(default=True)
-
-
-class IdentityBlockKey(SQLModel, table=True):
-    """One blocking key of one linked record, so a new record finds its candidates by index."""
-
-    __tablename__ = "identity_block_keys"
-    __table_args__ = (
-        sa.Index("ix_identity_block_keys_key", "key", "sub_key"),
-        sa.Index("ix_identity_block_keys_record", "record"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=BLOCK_KEY_LENGTH)
-    sub_key: str = Field(default="", max_length=BLOCK_KEY_LENGTH)
-    record: str = Field(max_length=700)
-    profile_id: str = Field(max_length=40)
-
-
-class IdentityWideKey(SQLModel, table=True):
-    """A blocking key held by more records than a block may have: how many of its rows were left out.
-
-    Incremental resolution searches such a key only by its sub-key, so its rows without
-    one are never read: a batch leaves them out of ``identity_block_keys`` and counts them
-    here, so the key's size stays what it was.
-    """
-
-    __tablename__ = "identity_wide_keys"
-
-    key: str = Field(primary_key=True, max_length=BLOCK_KEY_LENGTH)
-    left_out: int
-
-
-class IdentityRecord(SQLModel, table=True):
-    """A resolved record as identity reads it back: its profile and its Person (canonical JSON text)."""
-
-    __tablename__ = "identity_records"
-    __table_args__ = (sa.Index("ix_identity_records_profile_id", "profile_id"),)
-
-    record: str = Field(primary_key=True, max_length=700)
-    profile_id: str = Field(max_length=40)
-    person: str = Field(sa_type=sa.Text)
-
-
-class IdentityModel(SQLModel, table=True):
-    """A trained identity model: the parameters incremental resolution scores with."""
-
-    __tablename__ = "identity_models"
-
-    model_id: int | None = Field(default=None, primary_key=True)
-    settings_hash: str = Field(max_length=64)
-    parameters: dict[str, Any] = _json()
-    created_at: datetime = _ts()
-    run_id: str | None = Field(default=None, max_length=64)
-
-
 TABLES: tuple[type[SQLModel], ...] = (
     SourceRecordRow,
     CanonicalRecord,
@@ -534,11 +442,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     ProfileDecision,
     Alert,
     SchedulerJob,
-    IdentityPin,
-    IdentityBlockKey,
-    IdentityWideKey,
-    IdentityRecord,
-    IdentityModel,
+    *IDENTITY_TABLES,
     *LEDGER_TABLES,
     *REPORT_TABLES,
 )

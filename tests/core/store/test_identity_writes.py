@@ -7,8 +7,9 @@ import sqlalchemy as sa
 
 from core.errors import StoreError
 from core.store import CanonicalText, LinkInput, LinkMethod, ProfileInput, ProfileStatus, canonical_json
+from core.store.identity_tables import BLOCK_KEY_LENGTH
 from core.store.identity_writes import insert_rows, replace_index, write_links, write_profiles
-from core.store.tables import BLOCK_KEY_LENGTH, Profile
+from core.store.tables import Profile
 
 GOLDEN = {"email": {"value": "ann@example.com", "source": "crm/people/1", "rule": "most_recent", "observed_at": None}}
 
