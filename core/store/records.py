@@ -376,13 +376,19 @@ class Records(Repository):
 
     def raw_of(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Return ``{source_id: raw}`` of stored records of one stream (as the last pull brought them)."""
+        return {sid: raw for sid, (raw, _) in self.raw_seen_of(system, stream, source_ids).items()}
+
+    def raw_seen_of(
+        self, system: str, stream: str, source_ids: Iterable[str]
+    ) -> dict[str, tuple[dict[str, Any], datetime]]:
+        """Return ``{source_id: (raw, stored at)}``: each record as the last pull brought it, and when it was stored."""
         c, found = _SOURCE.c, {}
         with self._db.connection() as conn:
             for part in chunked(source_ids, 500):
-                query = sa.select(c.source_id, c.raw).where(
+                query = sa.select(c.source_id, c.raw, c.last_seen_at).where(
                     c.system == system, c.stream == stream, c.source_id.in_(part)
                 )
-                found.update({sid: _as_dict(raw) for sid, raw in conn.execute(query)})
+                found.update({sid: (_as_dict(raw), seen) for sid, raw, seen in conn.execute(query)})
         return found
 
     def canonical_of(

@@ -2,7 +2,7 @@
 
     record         remember the values a push wrote (and clear the records' failures)
     last_written   ``{field: value}`` last written to one record
-    written        ``{source_id: {field: value}}`` last written to many records
+    written        ``{source_id: {field: value}}`` last written to many records (``written_when``: and when)
     diff           the part of the desired values not already written
     fail           keep the error and retry state of refused writes, in a transaction of their own
     failures       the writes that failed, and how often
@@ -127,16 +127,24 @@ class WritebackLog(Repository):
 
     def written(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Return ``{source_id: {field: value}}`` last written to these records (records never written left out)."""
+        return self.written_when(system, stream, source_ids)[0]
+
+    def written_when(
+        self, system: str, stream: str, source_ids: Iterable[str]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, datetime]]]:
+        """Return ``written``'s values and ``{source_id: {field: when that value was first written}}``."""
         c = _WRITTEN.c
         found: dict[str, dict[str, Any]] = {}
+        when: dict[str, dict[str, datetime]] = {}
         with self._db.connection() as conn:
             for part in chunked(source_ids, 500):
-                query = sa.select(c.source_id, c.field, c.value).where(
+                query = sa.select(c.source_id, c.field, c.value, c.written_at).where(
                     c.system == system, c.stream == stream, c.source_id.in_(part)
                 )
                 for row in conn.execute(query):
                     found.setdefault(row.source_id, {})[row.field] = row.value
-        return found
+                    when.setdefault(row.source_id, {})[row.field] = row.written_at
+        return found, when
 
     def fail(self, system: str, stream: str, failed: Iterable[FailedWrite], *, run_id: str | None) -> None:
         """Keep each refused write's error and count its attempts, committed on its own.

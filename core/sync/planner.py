@@ -17,6 +17,8 @@ the vendor now):
                                            only filled while empty)
     written == desired, found differs      a person changed it by hand: reported; an
                                            owned field is set back, another left alone
+                                           (found counts only when the record was stored
+                                           after the write: else it is unknown)
     desired changed since written          write; if found also differs from written,
                                            the hand-made change is reported first
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from connectors.base import WriteOp
@@ -249,23 +252,40 @@ def _field(
     return FieldChange(item.vendor_field, value, written, None if found is _MISSING else found, why)
 
 
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What is known of one record: the last written values and when, and the record as last stored and when."""
+
+    written: Mapping[str, Any]
+    written_at: Mapping[str, datetime]
+    raw: Mapping[str, Any] | None
+    stored_at: datetime | None
+
+    def found(self, writeback: Writeback, name: str) -> Any:
+        """The vendor's value of a field, or ``MISSING`` when unknown: not pulled, or pulled before it was written.
+
+        A record stored before Contactpoint's last write to the field (its pull failed or stopped
+        since) holds the value from before the write, not one a person typed: it says nothing.
+        """
+        when = self.written_at.get(name)
+        if when is not None and self.stored_at is not None and self.stored_at < when:
+            return _MISSING
+        return found_value(self.raw, writeback, name)
+
+
 def _record(
-    target: Target,
-    key: tuple[str, str, str],
-    desired: Mapping[str, Any],
-    written: Mapping[str, Any],
-    raw: Mapping[str, Any] | None,
-    plan: Plan,
+    target: Target, key: tuple[str, str, str], desired: Mapping[str, Any], known: _Known, plan: Plan
 ) -> dict[str, FieldChange]:
     """Decide every field of one record; collect fields the vendor holds but the ledger lacks as confirmed."""
     changes: dict[str, FieldChange] = {}
     confirmed: dict[str, Any] = {}
+    written = known.written
     for item in target.writeback.fields:
         if item.vendor_field not in desired:
             continue
         value = desired[item.vendor_field]
         last = written.get(item.vendor_field, _MISSING)
-        found = found_value(raw, target.writeback, item.vendor_field)
+        found = known.found(target.writeback, item.vendor_field)
         change = _field(item, value, last, found, key, plan)
         if change is not None:
             changes[item.vendor_field] = change
@@ -367,12 +387,17 @@ def plan_writes(
             permit.prepare(part)
         for (system, stream), items in _chunk_desired(part, values, linked, by_stream, plan, permit).items():
             ids = [source_id for _, source_id, _ in items]
-            written, raws = store.writeback.written(system, stream, ids), store.records.raw_of(system, stream, ids)
+            (written, when), stored = (
+                store.writeback.written_when(system, stream, ids),
+                store.records.raw_seen_of(system, stream, ids),
+            )
             target = by_stream[(system, stream)]
             for pid, source_id, fields in items:
                 plan.examined[system] += 1
                 key = (system, stream, source_id)
-                changes = _record(target, key, fields, written.get(source_id, {}), raws.get(source_id), plan)
+                raw, stored_at = stored.get(source_id, (None, None))
+                known = _Known(written.get(source_id, {}), when.get(source_id, {}), raw, stored_at)
+                changes = _record(target, key, fields, known, plan)
                 if changes:
                     values_out = {name: change.value for name, change in changes.items()}
                     plan.add_write(PlannedWrite(pid, system, stream, source_id, values_out, tuple(changes.values())))

@@ -234,3 +234,40 @@ def test_a_system_failing_at_its_push_is_owed_its_profiles_until_it_answers(tmp_
             assert store.writeback.owed() == []
         assert env.labelled_state() == expected
         assert sum(c["write_calls"] for c in env.sync()["per_system"].values()) == 0
+
+
+def _record_statements(env: SyncEnv, folder: Path, *statements: dict[str, Any]) -> None:
+    path = folder / "statements.json"
+    path.write_text(json.dumps([{"source": {"kind": "customer"}, **s} for s in statements]), encoding="utf-8")
+    result = env.cli_store("ledger", "record", str(path), "--reason", "asked on the phone")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_write_whose_echo_a_failed_pull_did_not_bring_is_no_hand_change(tmp_path: Path, monkeypatch):
+    """Values Contactpoint wrote after a record was last stored are unknown, not a person's edits, until a pull."""
+    from connectors.salesforce.connector import SalesforceConnector
+
+    def unreachable(self, *args, **kwargs):
+        raise RetryableError("Salesforce request failed (no response): connection refused", hint="is it up?")
+
+    (tmp_path / "world").mkdir()
+    with synced_project(tmp_path / "world", records=30, seed=13) as env:
+        env.sync()
+        with open_store(env.url) as store:
+            people = sorted({link.profile_id for link in store.links.iter() if link.system == "salesforce"})[:3]
+        withdrawn = {"type": "consent", "channel": "email", "purpose": "marketing", "status": "withdrawn"}
+        _record_statements(env, tmp_path, *({"person": p, **withdrawn} for p in people))
+        written = env.sync()  # their suppression is written to Salesforce; its echo comes with the next pull
+        assert written["per_system"]["salesforce"]["written"] >= len(people)
+        with monkeypatch.context() as down:
+            down.setattr(SalesforceConnector, "pull", unreachable)
+            sms = {"type": "preference", "name": "preferred_channel", "value": "sms"}
+            _record_statements(env, tmp_path, *({"person": p, **sms} for p in people))
+            result = env.cli("sync", "run", "--json")  # its pull fails: the stored Contacts predate that write
+        assert result.exit_code == 3, result.output
+        summary = json.loads(result.stdout)
+        assert summary["decided"]["profiles"] >= len(people)
+        assert [h for h in summary["plan"]["hand_changes"] if h["system"] == "salesforce"] == []
+        back = env.sync()  # the echo arrives: still no hand change, and what waited is written
+        assert back["plan"]["hand_changes"] == []
+        assert sum(c["write_calls"] for c in env.sync()["per_system"].values()) == 0
