@@ -108,7 +108,9 @@ def _print(summary: SyncSummary, run_id: str, seconds: float) -> None:
             )
             console.print(f"  {write.system}/{write.stream}/{write.source_id or 'new'}: {fields}", markup=False)
     for name, why in sorted(summary.failed.items()):
-        console.print(f"{name} failed at its {why}: nothing more was sent to it", markup=False)
+        waiting = summary.pushed.unsent[name]
+        owed = f"; {waiting} write(s) not sent, owed to it until a run it answers in" if waiting else ""
+        console.print(f"{name} failed at its {why}: nothing more was sent to it{owed}", markup=False)
     console.print(f"pulled {counters['pulled']}, parked {counters['rejected']}, {verb} {counters['writes']} records "
                   f"in {counters['write_calls']} calls; alerts sent {summary.pushed.alerts_sent}", markup=False)  # fmt: skip
 
