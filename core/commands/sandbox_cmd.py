@@ -67,14 +67,14 @@ def up_command(
 
 @app.command("down")
 def down_command(
-    system: Annotated[str | None, typer.Argument(help="Which sandbox; all when left out.")] = None,
+    system: Annotated[str | None, typer.Argument(help="Which sandbox, or all (as when left out).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
 ) -> None:
     """Stop a running sandbox, or all of them."""
     from sandbox.common.process import down
 
     with errors_to_exit():
-        stopped = down(system)
+        stopped = down(None if system is None or system.strip().lower() == "all" else system)
     if as_json:
         print_json({"stopped": stopped})
     elif stopped:

@@ -62,7 +62,7 @@ def test_up_all_then_init_sandbox_then_check_each(tmp_path: Path) -> None:
             assert checked.returncode == 0, (name, checked.stdout, checked.stderr)
             assert json.loads(checked.stdout)["ok"] is True
     finally:
-        stopped = _run(["sandbox", "down", "--json"], home, project)
+        stopped = _run(["sandbox", "down", "all", "--json"], home, project)  # as they were started
     assert sorted(json.loads(stopped.stdout)["stopped"]) == sorted(KNOWN_SANDBOXES)
 
 
