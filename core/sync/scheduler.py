@@ -146,16 +146,51 @@ def run_scheduler(config: Path, *, until: float | None = None) -> int:
     scheduler = BackgroundScheduler(jobstores={"default": store}, job_defaults={"coalesce": True, "max_instances": 1})
     ran = [0]
     scheduler.add_listener(lambda _event: ran.__setitem__(0, ran[0] + 1), EVENT_JOB_EXECUTED)
-    for schedule in project.schedules:
-        scheduler.add_job(run_job, trigger_of(schedule), args=[str(config.resolve()), schedule.name], id=schedule.name,
-                          name=schedule.name, replace_existing=True, misfire_grace_time=schedule.misfire_grace_seconds)  # fmt: skip
-    stop = _stopper(scheduler)
-    scheduler.start()
-    log.info("schedule.started", jobs=[s.name for s in project.schedules])
-    stop.wait(until)
-    scheduler.shutdown(wait=True)
+    scheduler.start(paused=True)  # the stored jobs are read, none runs until they agree with the project
+    _declare(scheduler, project, config)
+    stop, before = _stopper(scheduler)
+    try:
+        scheduler.resume()
+        log.info("schedule.started", jobs=[s.name for s in project.schedules])
+        stop.wait(until)
+        scheduler.shutdown(wait=True)
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
     log.info("schedule.stopped", jobs_run=ran[0])
     return ran[0]
+
+
+def _same_trigger(stored: Any, wanted: Any) -> bool:
+    """Whether a stored job's trigger is the one the project declares (an interval's start moves: not compared)."""
+    zone = str(getattr(stored, "timezone", "")) == str(getattr(wanted, "timezone", ""))
+    return type(stored) is type(wanted) and str(stored) == str(wanted) and zone
+
+
+def _declare(scheduler: Any, project: Project, config: Path) -> None:
+    """Make the job store hold the project's jobs.
+
+    A job declared as it is stored keeps its stored next run time, so a run missed while the
+    scheduler was stopped starts now (once, however many were missed) if it is within its
+    misfire grace, and is dropped if later. A new or changed job is stored afresh; a job no
+    longer declared is removed.
+    """
+    declared = {schedule.name for schedule in project.schedules}
+    for schedule in project.schedules:
+        args, trigger = [str(config.resolve()), schedule.name], trigger_of(schedule)
+        stored = scheduler.get_job(schedule.name)
+        if (
+            stored is not None
+            and _same_trigger(stored.trigger, trigger)
+            and list(stored.args) == args
+            and stored.misfire_grace_time == schedule.misfire_grace_seconds
+        ):
+            continue
+        scheduler.add_job(run_job, trigger, args=args, id=schedule.name, name=schedule.name, replace_existing=True,
+                          misfire_grace_time=schedule.misfire_grace_seconds)  # fmt: skip
+    for job in scheduler.get_jobs():
+        if job.id not in declared:
+            job.remove()
 
 
 def _require_schedules(project: Project) -> None:
@@ -166,8 +201,11 @@ def _require_schedules(project: Project) -> None:
         raise ConfigError(msg, hint='add one under schedules:, e.g. {name: nightly, cron: "0 2 * * *", job: sync}')
 
 
-def _stopper(scheduler: Any) -> Any:
-    """Stop on SIGTERM/SIGINT: pause new runs, ask the running ones to finish their batch."""
+def _stopper(scheduler: Any) -> tuple[Any, dict[int, Any]]:
+    """Stop on SIGTERM/SIGINT: pause new runs, ask the running ones to finish their batch.
+
+    Returns the event set then, and the handlers it replaced (to put back).
+    """
     import threading
 
     stop = threading.Event()
@@ -179,9 +217,10 @@ def _stopper(scheduler: Any) -> Any:
             run.request_stop(number)
         stop.set()
 
-    for number in (signal.SIGTERM, signal.SIGINT):
+    before: dict[int, Any] = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    for number in before:
         signal.signal(number, on_signal)
-    return stop
+    return stop, before
 
 
 def next_runs(schedule: ScheduleConfig, *, now: datetime, count: int = 3) -> list[datetime]:

@@ -136,3 +136,29 @@ def test_schedule_run_runs_a_job_on_its_interval_keeps_it_in_the_store_and_stops
     with open_store(project_store_url(load_project(config))) as store, store.database.connection() as conn:
         stored = conn.execute(sa.text("SELECT id FROM scheduler_jobs")).scalars().all()
     assert stored == ["every-second"]  # APScheduler's job store is the store's own table
+
+
+def _stored_jobs(config: Path) -> list[str]:
+    with open_store(project_store_url(load_project(config))) as store, store.database.connection() as conn:
+        return [str(i) for (i,) in conn.execute(sa.text("SELECT id FROM scheduler_jobs"))]
+
+
+@pytest.mark.slow
+def test_a_run_missed_while_the_scheduler_was_stopped_starts_once_within_its_grace_and_not_after(tmp_path):
+    config = _project(tmp_path, [{"name": "often", "every": "2s", "misfire_grace_seconds": 30}])
+    before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    assert scheduler.run_scheduler(config, until=0.5) == 0  # stored; its first run is 2 s away
+    assert {n: signal.getsignal(n) for n in before} == before  # its signal handlers are put back
+    time.sleep(4.5)  # stopped while two runs came due: one run when it starts again, at once
+    assert scheduler.run_scheduler(config, until=0.8) == 1
+    assert [r.job for r in _runs(config)] == ["often"]
+
+    late = _project(tmp_path, [{"name": "often", "every": "4s", "misfire_grace_seconds": 1}])
+    assert scheduler.run_scheduler(late, until=0.3) == 0  # changed: stored afresh, next run in 4 s
+    time.sleep(5.7)  # missed by about 2 s, more than its grace of 1 s: dropped, not run late (the next is in 2 s)
+    assert scheduler.run_scheduler(late, until=0.5) == 0
+    assert len(_runs(config)) == 1
+
+    changed = _project(tmp_path, [{"name": "daily", "every": "1d"}])  # a job no longer declared is removed
+    assert scheduler.run_scheduler(changed, until=0.3) == 0
+    assert _stored_jobs(changed) == ["daily"]
