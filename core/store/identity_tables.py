@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.store.types import JSON_TYPE, UtcDateTime
+from core.store.types import json_field, ts_field
 
 __all__ = [
     "BLOCK_KEY_LENGTH",
@@ -42,14 +42,6 @@ class PinKind(StrEnum):
     CANNOT_LINK = "cannot_link"
 
 
-def _ts() -> Any:
-    return Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
-
-
-def _json() -> Any:
-    return Field(sa_column=sa.Column(JSON_TYPE, nullable=False))
-
-
 class IdentityPin(SQLModel, table=True):
     """A manual decision about two records (``system/stream/source_id`` keys); it wins over the model."""
 
@@ -65,7 +57,7 @@ class IdentityPin(SQLModel, table=True):
     right_record: str = Field(max_length=700)
     reason: str | None = Field(default=None, sa_type=sa.Text)
     created_by: str | None = Field(default=None, max_length=120)
-    created_at: datetime = _ts()
+    created_at: datetime = ts_field()
     active: bool = Field(default=True)
 
 
@@ -117,8 +109,8 @@ class IdentityModel(SQLModel, table=True):
 
     model_id: int | None = Field(default=None, primary_key=True)
     settings_hash: str = Field(max_length=64)
-    parameters: dict[str, Any] = _json()
-    created_at: datetime = _ts()
+    parameters: dict[str, Any] = json_field()
+    created_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.store.types import JSON_TYPE, UtcDateTime
+from core.store.types import json_field, ts_field
 
 __all__ = [
     "LEDGER_TABLES",
@@ -32,14 +32,6 @@ __all__ = [
     "OAuthCodeRow",
     "OAuthTokenRow",
 ]
-
-
-def _ts(*, nullable: bool = False) -> Any:
-    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable))
-
-
-def _json() -> Any:
-    return Field(sa_column=sa.Column(JSON_TYPE, nullable=False))
 
 
 class LedgerEntryRow(SQLModel, table=True):
@@ -58,9 +50,9 @@ class LedgerEntryRow(SQLModel, table=True):
     type: str = Field(max_length=16)
     source: str = Field(max_length=24)
     system: str | None = Field(default=None, max_length=40)
-    stated_at: datetime = _ts()
-    recorded_at: datetime = _ts()
-    body: dict[str, Any] = _json()
+    stated_at: datetime = ts_field()
+    recorded_at: datetime = ts_field()
+    body: dict[str, Any] = json_field()
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
 
@@ -72,7 +64,7 @@ class LedgerKeyRow(SQLModel, table=True):
 
     key_id: str = Field(primary_key=True, max_length=16)
     public_key: str = Field(max_length=64)
-    first_used_at: datetime = _ts()
+    first_used_at: datetime = ts_field()
 
 
 class LedgerLinkRow(SQLModel, table=True):
@@ -82,9 +74,9 @@ class LedgerLinkRow(SQLModel, table=True):
 
     nonce_hash: str = Field(primary_key=True, max_length=64)
     profile_id: str = Field(max_length=40)
-    created_at: datetime = _ts()
-    expires_at: datetime = _ts()
-    used_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = ts_field()
+    expires_at: datetime = ts_field()
+    used_at: datetime | None = ts_field(nullable=True)
 
 
 class LedgerSessionRow(SQLModel, table=True):
@@ -95,9 +87,9 @@ class LedgerSessionRow(SQLModel, table=True):
     session_hash: str = Field(primary_key=True, max_length=64)
     profile_id: str = Field(max_length=40)
     csrf_token: str = Field(max_length=64)
-    created_at: datetime = _ts()
-    expires_at: datetime = _ts()
-    ended_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = ts_field()
+    expires_at: datetime = ts_field()
+    ended_at: datetime | None = ts_field(nullable=True)
 
 
 class OAuthClientRow(SQLModel, table=True):
@@ -109,9 +101,9 @@ class OAuthClientRow(SQLModel, table=True):
     secret_hash: str = Field(max_length=64)
     system: str = Field(max_length=40)
     name: str = Field(max_length=200)
-    redirect_uris: list[str] = _json()
-    scopes: list[str] = _json()
-    created_at: datetime = _ts()
+    redirect_uris: list[str] = json_field()
+    scopes: list[str] = json_field()
+    created_at: datetime = ts_field()
 
 
 class OAuthCodeRow(SQLModel, table=True):
@@ -127,8 +119,8 @@ class OAuthCodeRow(SQLModel, table=True):
     grant_statement_id: str = Field(max_length=64)
     code_challenge: str | None = Field(default=None, max_length=128)
     code_challenge_method: str | None = Field(default=None, max_length=10)
-    expires_at: datetime = _ts()
-    used_at: datetime | None = _ts(nullable=True)
+    expires_at: datetime = ts_field()
+    used_at: datetime | None = ts_field(nullable=True)
 
 
 class OAuthTokenRow(SQLModel, table=True):
@@ -142,9 +134,9 @@ class OAuthTokenRow(SQLModel, table=True):
     profile_id: str = Field(max_length=40)
     scope: str = Field(sa_type=sa.Text)
     grant_statement_id: str = Field(max_length=64)
-    issued_at: datetime = _ts()
-    expires_at: datetime = _ts()
-    revoked_at: datetime | None = _ts(nullable=True)
+    issued_at: datetime = ts_field()
+    expires_at: datetime = ts_field()
+    revoked_at: datetime | None = ts_field(nullable=True)
 
 
 LEDGER_TABLES: tuple[type[SQLModel], ...] = (

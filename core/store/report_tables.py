@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.store.types import JSON_TYPE, UtcDateTime
+from core.store.types import json_field, ts_field
 
 __all__ = [
     "REPORT_TABLES",
@@ -31,14 +31,6 @@ __all__ = [
     "TombstoneKeyRow",
     "TombstoneRow",
 ]
-
-
-def _ts(*, nullable: bool = False) -> Any:
-    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable))
-
-
-def _json() -> Any:
-    return Field(sa_column=sa.Column(JSON_TYPE, nullable=False))
 
 
 class RunStreamRow(SQLModel, table=True):
@@ -55,9 +47,9 @@ class RunStreamRow(SQLModel, table=True):
     system: str = Field(max_length=40)
     stream: str = Field(max_length=120)
     step: str = Field(max_length=16)
-    counters: dict[str, Any] = _json()
+    counters: dict[str, Any] = json_field()
     """Counts of the step; ``reasons`` ({code: count}) for parked and refused records."""
-    recorded_at: datetime = _ts()
+    recorded_at: datetime = ts_field()
 
 
 class IdentityReviewRow(SQLModel, table=True):
@@ -75,13 +67,13 @@ class IdentityReviewRow(SQLModel, table=True):
     probability: float
     match_weight: float
     reason: str | None = Field(default=None, sa_type=sa.Text)
-    explanation: dict[str, Any] = _json()
+    explanation: dict[str, Any] = json_field()
     status: str = Field(default="open", max_length=16)
     """``open``; ``accepted`` (one person: a merge pin) or ``rejected`` (two people: a split pin); ``gone``."""
-    found_at: datetime = _ts()
+    found_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
     decided_by: str | None = Field(default=None, max_length=120)
-    decided_at: datetime | None = _ts(nullable=True)
+    decided_at: datetime | None = ts_field(nullable=True)
     note: str | None = Field(default=None, sa_type=sa.Text)
 
 
@@ -91,9 +83,9 @@ class ReportSnapshotRow(SQLModel, table=True):
     __tablename__ = "report_snapshots"
 
     report_id: str = Field(primary_key=True, max_length=64)
-    created_at: datetime = _ts()
+    created_at: datetime = ts_field()
     since_run: str | None = Field(default=None, max_length=64)
-    figures: dict[str, Any] = _json()
+    figures: dict[str, Any] = json_field()
 
 
 class ErasureRow(SQLModel, table=True):
@@ -104,13 +96,13 @@ class ErasureRow(SQLModel, table=True):
     erasure_id: str = Field(primary_key=True, max_length=64)
     profile_id: str = Field(max_length=40)
     requested_by: str | None = Field(default=None, max_length=120)
-    requested_at: datetime = _ts()
+    requested_at: datetime = ts_field()
     reason: str | None = Field(default=None, sa_type=sa.Text)
-    removed: dict[str, Any] = _json()
+    removed: dict[str, Any] = json_field()
     """Rows removed from the store per table, and tombstones kept: counts, never the data."""
     status: str = Field(default="pending", max_length=16)
     """``pending`` while a system still has to confirm, ``done`` when every system answered for good."""
-    finished_at: datetime | None = _ts(nullable=True)
+    finished_at: datetime | None = ts_field(nullable=True)
 
 
 class ErasureTargetRow(SQLModel, table=True):
@@ -131,7 +123,7 @@ class ErasureTargetRow(SQLModel, table=True):
     """``pending``, ``deleted``, ``anonymised``, ``not_found``, ``unsupported``, ``failed`` (for good)."""
     answer: str | None = Field(default=None, sa_type=sa.Text)
     attempts: int = Field(default=0)
-    last_attempt_at: datetime | None = _ts(nullable=True)
+    last_attempt_at: datetime | None = ts_field(nullable=True)
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -143,7 +135,7 @@ class TombstoneRow(SQLModel, table=True):
     key_hash: str = Field(primary_key=True, max_length=64)
     key_id: str = Field(max_length=16)
     erasure_id: str = Field(max_length=64)
-    created_at: datetime = _ts()
+    created_at: datetime = ts_field()
 
 
 class TombstoneKeyRow(SQLModel, table=True):
@@ -153,7 +145,7 @@ class TombstoneKeyRow(SQLModel, table=True):
 
     key_id: str = Field(primary_key=True, max_length=16)
     secret: str = Field(max_length=128)
-    created_at: datetime = _ts()
+    created_at: datetime = ts_field()
 
 
 REPORT_TABLES: tuple[type[SQLModel], ...] = (

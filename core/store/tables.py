@@ -38,7 +38,7 @@ from sqlmodel import Field, SQLModel
 from core.store.identity_tables import IDENTITY_TABLES
 from core.store.ledger_tables import LEDGER_TABLES
 from core.store.report_tables import REPORT_TABLES
-from core.store.types import JSON_TYPE, UtcDateTime
+from core.store.types import json_field, ts_field
 
 __all__ = [
     "Alert",
@@ -107,14 +107,6 @@ class LinkMethod(StrEnum):
     MANUAL = "manual"
 
 
-def _ts(*, nullable: bool = False) -> Any:
-    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable))
-
-
-def _json(*, nullable: bool = False) -> Any:
-    return Field(sa_column=sa.Column(JSON_TYPE, nullable=nullable))
-
-
 def _enum() -> Any:
     return Field(sa_type=sa.String(16))
 
@@ -132,13 +124,13 @@ class SourceRecordRow(SQLModel, table=True):
     system: str = Field(max_length=40)
     stream: str = Field(max_length=120)
     source_id: str = Field(max_length=512)
-    updated_at: datetime | None = _ts(nullable=True)
+    updated_at: datetime | None = ts_field(nullable=True)
     deleted: bool = Field(default=False)
     merged_into: str | None = Field(default=None, max_length=512)
-    raw: dict[str, Any] = _json()
+    raw: dict[str, Any] = json_field()
     content_hash: str = Field(max_length=64)
-    first_seen_at: datetime = _ts()
-    last_seen_at: datetime = _ts()
+    first_seen_at: datetime = ts_field()
+    last_seen_at: datetime = ts_field()
     last_run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -157,9 +149,9 @@ class CanonicalRecord(SQLModel, table=True):
     source_id: str = Field(max_length=512)
     model: str = Field(max_length=64)
     ordinal: int = Field(default=0)
-    data: dict[str, Any] = _json()
+    data: dict[str, Any] = json_field()
     content_hash: str = Field(max_length=64)
-    updated_at: datetime = _ts()
+    updated_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -172,8 +164,8 @@ class Cursor(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     system: str = Field(max_length=40)
     stream: str = Field(max_length=120)
-    cursor: dict[str, Any] = _json()
-    updated_at: datetime = _ts()
+    cursor: dict[str, Any] = json_field()
+    updated_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -186,15 +178,15 @@ class Run(SQLModel, table=True):
     run_id: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=40)
     status: RunStatus = _enum()
-    started_at: datetime = _ts()
-    finished_at: datetime | None = _ts(nullable=True)
-    counters: dict[str, Any] = _json()
-    api_usage: dict[str, Any] = _json()
+    started_at: datetime = ts_field()
+    finished_at: datetime | None = ts_field(nullable=True)
+    counters: dict[str, Any] = json_field()
+    api_usage: dict[str, Any] = json_field()
     error: str | None = Field(default=None, sa_type=sa.Text)
     error_type: str | None = Field(default=None, max_length=120)
     job: str | None = Field(default=None, max_length=100)
     """What started it: a schedule's name, or None when a person ran the command."""
-    heartbeat_at: datetime | None = _ts(nullable=True)
+    heartbeat_at: datetime | None = ts_field(nullable=True)
     pid: int | None = Field(default=None)
     host: str | None = Field(default=None, max_length=255)
 
@@ -213,14 +205,14 @@ class ParkedRecord(SQLModel, table=True):
     stream: str = Field(max_length=120)
     source_id: str | None = Field(default=None, max_length=512)
     reason: str = Field(sa_type=sa.Text)
-    raw: Any = _json(nullable=True)
+    raw: Any = json_field(nullable=True)
     position: str | None = Field(default=None, max_length=255)
     code: str | None = Field(default=None, max_length=24)
     field: str | None = Field(default=None, max_length=200)
     run_id: str | None = Field(default=None, max_length=64)
     content_hash: str = Field(max_length=64)
-    first_parked_at: datetime = _ts()
-    last_parked_at: datetime = _ts()
+    first_parked_at: datetime = ts_field()
+    last_parked_at: datetime = ts_field()
     times_seen: int = Field(default=1)
     resolved: bool = Field(default=False)
 
@@ -242,7 +234,7 @@ class FieldProblemRow(SQLModel, table=True):
     code: str = Field(max_length=24)
     message: str = Field(sa_type=sa.Text)
     run_id: str | None = Field(default=None, max_length=64)
-    seen_at: datetime = _ts()
+    seen_at: datetime = ts_field()
 
 
 class RecordIdentifier(SQLModel, table=True):
@@ -272,8 +264,8 @@ class JobLock(SQLModel, table=True):
     run_id: str = Field(max_length=64)
     pid: int
     host: str = Field(max_length=255)
-    acquired_at: datetime = _ts()
-    heartbeat_at: datetime = _ts()
+    acquired_at: datetime = ts_field()
+    heartbeat_at: datetime = ts_field()
 
 
 class Profile(SQLModel, table=True):
@@ -284,10 +276,10 @@ class Profile(SQLModel, table=True):
 
     profile_id: str = Field(primary_key=True, max_length=40)
     status: ProfileStatus = _enum()
-    golden: dict[str, Any] = _json()
+    golden: dict[str, Any] = json_field()
     content_hash: str = Field(max_length=64)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    created_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
     merged_into: str | None = Field(default=None, max_length=40)
     run_id: str | None = Field(default=None, max_length=64)
 
@@ -300,7 +292,7 @@ class ProfileAlias(SQLModel, table=True):
 
     alias: str = Field(primary_key=True, max_length=40)
     profile_id: str = Field(max_length=40)
-    created_at: datetime = _ts()
+    created_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -321,9 +313,9 @@ class Link(SQLModel, table=True):
     method: LinkMethod = _enum()
     rule: str | None = Field(default=None, max_length=120)
     score: float | None = Field(default=None)
-    explanation: dict[str, Any] = _json()
+    explanation: dict[str, Any] = json_field()
     content_hash: str = Field(max_length=64)
-    linked_at: datetime = _ts()
+    linked_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -338,9 +330,9 @@ class WritebackEntry(SQLModel, table=True):
     stream: str = Field(max_length=120)
     source_id: str = Field(max_length=512)
     field: str = Field(max_length=255)
-    value: Any = _json(nullable=True)
+    value: Any = json_field(nullable=True)
     value_hash: str = Field(max_length=64)
-    written_at: datetime = _ts()
+    written_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -354,13 +346,13 @@ class WritebackFailure(SQLModel, table=True):
     system: str = Field(max_length=40)
     stream: str = Field(max_length=120)
     source_id: str = Field(max_length=512)
-    fields: dict[str, Any] = _json()
+    fields: dict[str, Any] = json_field()
     code: str | None = Field(default=None, max_length=120)
     message: str | None = Field(default=None, sa_type=sa.Text)
     retryable: bool = Field(default=False)
     attempts: int = Field(default=1)
-    first_failed_at: datetime = _ts()
-    last_failed_at: datetime = _ts()
+    first_failed_at: datetime = ts_field()
+    last_failed_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -374,7 +366,7 @@ class WritebackOwed(SQLModel, table=True):
 
     system: str = Field(primary_key=True, max_length=40)
     profile_id: str = Field(primary_key=True, max_length=40)
-    owed_since: datetime = _ts()
+    owed_since: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -384,12 +376,12 @@ class ProfileDecision(SQLModel, table=True):
     __tablename__ = "profile_decisions"
 
     profile_id: str = Field(primary_key=True, max_length=40)
-    values: dict[str, Any] = _json()
-    explanation: dict[str, Any] = _json()
+    values: dict[str, Any] = json_field()
+    explanation: dict[str, Any] = json_field()
     content_hash: str = Field(max_length=64)
-    review_at: datetime | None = _ts(nullable=True)
+    review_at: datetime | None = ts_field(nullable=True)
     """When a decision runs out by itself (a suppression window, a decaying score): evaluate it again then."""
-    updated_at: datetime = _ts()
+    updated_at: datetime = ts_field()
     run_id: str | None = Field(default=None, max_length=64)
 
 
@@ -404,8 +396,8 @@ class Alert(SQLModel, table=True):
     profile_id: str = Field(max_length=40)
     kind: str = Field(max_length=60)
     title: str = Field(max_length=500)
-    detail: dict[str, Any] = _json()
-    raised_at: datetime = _ts()
+    detail: dict[str, Any] = json_field()
+    raised_at: datetime = ts_field()
     system: str | None = Field(default=None, max_length=40)
     vendor_id: str | None = Field(default=None, max_length=512)
     status: str = Field(default="pending", max_length=16)

@@ -33,7 +33,9 @@ __all__ = [
     "content_hash",
     "json_default",
     "json_dumps",
+    "json_field",
     "text_hash",
+    "ts_field",
     "utc_now",
 ]
 
@@ -143,3 +145,17 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def ts_field(*, nullable: bool = False) -> Any:
+    """A table column of ``UtcDateTime`` (a SQLModel ``Field``)."""
+    from sqlmodel import Field
+
+    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable))
+
+
+def json_field(*, nullable: bool = False) -> Any:
+    """A table column of ``JSON_TYPE`` (a SQLModel ``Field``)."""
+    from sqlmodel import Field
+
+    return Field(sa_column=sa.Column(JSON_TYPE, nullable=nullable))
