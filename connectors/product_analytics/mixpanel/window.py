@@ -53,8 +53,8 @@ class DayMark:
             self.at = processed_ms
             cutoff = self.at - margin_ms
             self.tail = {k: v for k, v in self.tail.items() if v >= cutoff}
-        if processed_ms >= self.at - margin_ms:
-            self.tail[insert_id] = processed_ms
+        if processed_ms >= self.at - margin_ms:  # an ID read again keeps its newest time: the older cannot hide it
+            self.tail[insert_id] = max(processed_ms, self.tail.get(insert_id, processed_ms))
 
     def copy(self) -> DayMark:
         """Return an independent copy."""
