@@ -9,6 +9,7 @@
     nearest(name, known)         the closest known names, best first
     failed_text(vendor, operation, status, code, message)
                                  "HubSpot query failed (429 RATE_LIMIT): …", "(no response)" when none came
+    no_answer(err)               why a call got no answer, in a few words: "connection refused by 127.0.0.1:9"
 
 Each vendor's ``errors.py`` calls these from its one mapping function, so a private CA or
 a misspelt object reads the same whichever system it happens with.
@@ -16,6 +17,7 @@ a misspelt object reads the same whichever system it happens with.
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
@@ -23,8 +25,9 @@ from urllib.parse import urlsplit
 from rapidfuzz import fuzz, process, utils
 
 from core.errors import ConnectorConfigError, FatalApiError
+from core.logs import redact_text
 
-__all__ = ["failed_text", "nearest", "unknown_name", "untrusted_certificate"]
+__all__ = ["failed_text", "nearest", "no_answer", "unknown_name", "untrusted_certificate"]
 
 _VERIFY_FAILED = "CERTIFICATE_VERIFY_FAILED"
 _SIMILAR_ENOUGH = 75.0
@@ -41,7 +44,8 @@ def _causes(err: BaseException) -> Iterable[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        todo.extend(e for e in (current.__cause__, current.__context__, getattr(current, "reason", None)) if e)
+        linked = (current.__cause__, current.__context__, getattr(current, "reason", None))  # a reason may be text
+        todo.extend(e for e in linked if isinstance(e, BaseException))
         todo.extend(a for a in current.args if isinstance(a, BaseException))
 
 
@@ -136,3 +140,29 @@ def failed_text(vendor: str, operation: str | None, status: int | None, code: st
     """Say which call of a vendor failed, with its HTTP status and error code when it answered."""
     said = " ".join(str(part) for part in (status or "no response", code) if part)
     return f"{vendor} {operation or 'call'} failed ({said}): {message}"
+
+
+_NO_ANSWER = (
+    (ConnectionRefusedError, "connection refused by {where}"),
+    (socket.gaierror, "the host name of {where} was not found"),
+    (ConnectionResetError, "connection reset by {where}"),
+    (TimeoutError, "no answer from {where} in time"),
+)
+
+
+def no_answer(err: object) -> str:
+    """Why a call got no answer, in a few words, naming where it went (``connection refused by 127.0.0.1:9``).
+
+    The HTTP library's own text nests the cause at the end of a long line (the whole URL with
+    its query first); this names the cause found in the error's chain, and the host and port
+    only. Other failures keep the library's text, with anything secret-looking masked.
+    """
+    url = getattr(getattr(err, "request", None), "url", None)
+    where = urlsplit(url).netloc if url else "the server"
+    causes = list(_causes(err)) if isinstance(err, BaseException) else []
+    for kind, text in _NO_ANSWER:
+        if any(isinstance(cause, kind) for cause in causes):
+            return text.format(where=where)
+    if any("Timeout" in type(cause).__name__ for cause in causes):  # requests' and urllib3's own timeouts
+        return f"no answer from {where} in time"
+    return redact_text(str(err))[:300]

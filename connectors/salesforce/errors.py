@@ -22,7 +22,7 @@ from typing import Any
 import requests
 from simple_salesforce.exceptions import SalesforceError
 
-from connectors.failures import failed_text, untrusted_certificate
+from connectors.failures import failed_text, no_answer, untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import (
     AuthError,
@@ -55,7 +55,7 @@ def _parts(source: _SOURCE) -> tuple[int | None, Any, Mapping[str, str]]:
     response = source.response
     if response is not None:
         return _parts(response)
-    return None, str(source), {}
+    return None, no_answer(source), {}
 
 
 def _code_and_message(body: Any) -> tuple[str | None, str]:

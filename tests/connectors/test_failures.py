@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 import requests
 
 from connectors.failures import nearest, unknown_name
+from connectors.helpdesk.zendesk.errors import map_error as zendesk_error
 from connectors.marketing.hubspot.errors import map_error as hubspot_error
+from connectors.product_analytics.mixpanel.errors import map_error as mixpanel_error
 from connectors.salesforce import SalesforceConfig, SalesforceConnector
 from connectors.salesforce.errors import map_error as salesforce_error
 from core.errors import ConnectorConfigError, FatalApiError
@@ -88,3 +92,38 @@ def _answer(status: int) -> requests.Response:
     answer = requests.Response()
     answer.status_code, answer._content = status, b""
     return answer
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens there once it is closed
+
+
+def _failure(url: str, **kwargs) -> requests.RequestException:
+    with pytest.raises(requests.RequestException) as info:
+        requests.get(url, **kwargs)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("mapped", "vendor"),
+    [
+        (lambda err: hubspot_error(err, system="hubspot", operation="search"), "HubSpot search"),
+        (lambda err: salesforce_error(err, system="salesforce", operation="query"), "Salesforce query"),
+        (lambda err: zendesk_error(err, system="zendesk", operation="export"), "Zendesk export"),
+        (lambda err: mixpanel_error(err, system="mixpanel", operation="export"), "Mixpanel export"),
+    ],
+)
+def test_a_call_that_got_no_answer_says_why_in_a_few_words_and_where(mapped, vendor):
+    port = _closed_port()
+    refused = mapped(_failure(f"http://127.0.0.1:{port}/api/v2/users?email=ann%40example.com&limit=100"))
+    assert refused.message.startswith(vendor) and refused.message.endswith(f"connection refused by 127.0.0.1:{port}")
+    assert "example.com" not in refused.message and "Max retries" not in refused.message
+
+    with socket.socket() as silent:  # accepts the connection, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        where = f"127.0.0.1:{silent.getsockname()[1]}"
+        late = mapped(_failure(f"http://{where}/export", timeout=0.3))
+    assert late.message.endswith(f"no answer from {where} in time"), late.message

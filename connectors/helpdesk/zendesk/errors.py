@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from connectors.failures import untrusted_certificate
+from connectors.failures import no_answer, untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import AuthError, ConnectorError, FatalApiError, RateLimited, RetryableError
 from core.logs import redact_text
@@ -46,7 +46,7 @@ def _parts(source: _SOURCE) -> tuple[int | None, Any, Mapping[str, str]]:
     response = source.response
     if response is not None:
         return _parts(response)
-    return None, str(source), {}
+    return None, no_answer(source), {}
 
 
 def _details(details: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from connectors.failures import failed_text, untrusted_certificate
+from connectors.failures import failed_text, no_answer, untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import AuthError, BudgetExhaustedError, ConnectorError, FatalApiError, RateLimited, RetryableError
 from core.logs import redact_text
@@ -35,7 +35,7 @@ RETRYABLE_CATEGORIES = frozenset({"RATE_LIMITS", "RATE_LIMIT", "INTERNAL_ERROR",
 def _parts(source: requests.Response | requests.RequestException) -> tuple[int | None, Any, Mapping[str, str]]:
     response = source if isinstance(source, requests.Response) else source.response
     if response is None:
-        return None, str(source), {}
+        return None, no_answer(source), {}
     try:
         body: Any = response.json()
     except ValueError:

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from connectors.failures import untrusted_certificate
+from connectors.failures import no_answer, untrusted_certificate
 from connectors.http import parse_retry_after
 from core.errors import AuthError, ConnectorError, FatalApiError, RateLimited, RetryableError
 from core.logs import redact_text
@@ -65,7 +65,7 @@ def map_error(
         untrusted = untrusted_certificate(source, system=system) if isinstance(source, Exception) else None
         if untrusted is not None:
             return untrusted
-        text = f"Mixpanel {operation or 'call'} failed before an answer: {redact_text(str(source))[:300]}"
+        text = f"Mixpanel {operation or 'call'} failed before an answer: {no_answer(source)}"
         return RetryableError(text, hint="check the network path to Mixpanel, then run again", **ctx)
     status = response.status_code
     text = f"Mixpanel {operation or 'call'} failed ({status}): {message_of(response)}"
