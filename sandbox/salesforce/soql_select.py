@@ -4,8 +4,11 @@
 ``FIELDS(CUSTOM)`` for every custom one (``__c``), ``FIELDS(ALL)`` for both, in
 describe order and where the group is written (``SELECT Name, FIELDS(CUSTOM) ...``).
 ``ALL`` and ``CUSTOM`` are unbounded: the query (or subquery) holding them needs a
-``LIMIT`` of at most 200, else ``MALFORMED_QUERY``. A field named twice (``Id,
-FIELDS(STANDARD)``) is kept twice, as a plain field list naming it twice is.
+``LIMIT`` of at most 200, else ``MALFORMED_QUERY``. A field selected twice, named twice
+(``Id, Id``) or named beside a group holding it (``Id, FIELDS(ALL)``), is refused:
+``INVALID_FIELD`` "duplicate field selected: Id" (the Partner API guide: "The fieldList
+cannot contain duplicate field names"; the wording is the one the FIELDS() reference's
+example answers with).
 
 A subquery in the select list (``(SELECT Id FROM Contacts)``) reads a child
 relationship of the outer object (``schema.CHILD_RELATIONSHIPS``), named alone or
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.schema import ChildRelationship, FieldDef, ObjectDef
-from sandbox.salesforce.soql import FieldsGroup, Path, Query, located
+from sandbox.salesforce.soql import FieldsGroup, Path, Query, SoqlError, located
 from sandbox.salesforce.wire import ErrorCode
 
 __all__ = ["FIELDS_LIMIT", "child_relationship", "select_paths"]
@@ -35,13 +38,19 @@ def select_paths(query: Query, obj: ObjectDef) -> list[Path]:
     """The selected paths of ``query`` on ``obj``, each ``FIELDS()`` group replaced by the fields it stands for.
 
     Raises:
-        SoqlError: MALFORMED_QUERY for ``FIELDS(ALL)``/``FIELDS(CUSTOM)`` without a LIMIT of at most 200.
+        SoqlError: MALFORMED_QUERY for ``FIELDS(ALL)``/``FIELDS(CUSTOM)`` without a LIMIT of at most 200;
+            INVALID_FIELD for a field selected twice.
     """
     paths = list(query.fields)
     for group in reversed(query.field_groups):  # the last first, so earlier positions still hold
         _check_bounded(query, group)
         expanded = [Path((f.name,), group.offset) for f in obj.fields.values() if _in_group(group.kind, f)]
         paths[group.position : group.position] = expanded
+    seen: set[tuple[str | None, str]] = set()
+    for path in paths:
+        if path.key in seen:
+            raise SoqlError(ErrorCode.INVALID_FIELD, f"duplicate field selected: {path.expression}")
+        seen.add(path.key)
     return paths
 
 

@@ -69,6 +69,22 @@ def test_unbounded_fields_need_a_limit_of_200(sf: Salesforce, seen: list[Exchang
     assert "The SOQL FIELDS function must have a LIMIT of at most 200" in info.value.content[0]["message"]
 
 
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("SELECT Id, Email, id FROM Contact LIMIT 5", "id"),
+        ("SELECT Id, FIELDS(ALL) FROM Contact LIMIT 5", "Id"),
+        ("SELECT Name, Account.Name, account.name FROM Contact LIMIT 5", "account.name"),
+    ],
+)
+def test_a_field_selected_twice_is_refused(sf: Salesforce, seen: list[Exchange], text: str, field: str) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.query(text)
+    assert info.value.status == 400
+    assert info.value.content[0] == {"errorCode": "INVALID_FIELD", "message": f"duplicate field selected: {field}"}
+    assert sf.query("SELECT Name, Account.Name FROM Contact LIMIT 1")["totalSize"] == 1  # two fields named Name
+
+
 def test_fields_group_must_be_all_standard_or_custom(sf: Salesforce) -> None:
     with pytest.raises(SalesforceMalformedRequest) as info:
         sf.query("SELECT FIELDS(EVERYTHING) FROM Contact LIMIT 5")
