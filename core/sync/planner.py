@@ -387,10 +387,8 @@ def plan_writes(
             permit.prepare(part)
         for (system, stream), items in _chunk_desired(part, values, linked, by_stream, plan, permit).items():
             ids = [source_id for _, source_id, _ in items]
-            (written, when), stored = (
-                store.writeback.written_when(system, stream, ids),
-                store.records.raw_seen_of(system, stream, ids),
-            )
+            written, when = store.writeback.written_when(system, stream, ids)
+            stored = store.records.raw_seen_of(system, stream, ids)
             target = by_stream[(system, stream)]
             for pid, source_id, fields in items:
                 plan.examined[system] += 1
