@@ -146,7 +146,6 @@ _NO_ANSWER = (
     (ConnectionRefusedError, "connection refused by {where}"),
     (socket.gaierror, "the host name of {where} was not found"),
     (ConnectionResetError, "connection reset by {where}"),
-    (TimeoutError, "no answer from {where} in time"),
 )
 
 
@@ -163,6 +162,6 @@ def no_answer(err: object) -> str:
     for kind, text in _NO_ANSWER:
         if any(isinstance(cause, kind) for cause in causes):
             return text.format(where=where)
-    if any("Timeout" in type(cause).__name__ for cause in causes):  # requests' and urllib3's own timeouts
+    if any("Timeout" in type(cause).__name__ for cause in causes):  # TimeoutError, requests' and urllib3's own
         return f"no answer from {where} in time"
     return redact_text(str(err))[:300]
