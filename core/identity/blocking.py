@@ -175,6 +175,12 @@ class KeyRows:
         than ``cap`` rows (a block too big to search but by its sub-key) are not yielded but
         counted in ``left_out`` by key text.
         """
+        return zip(*self.distinct_columns(prefix, limit, wide=wide), strict=True)
+
+    def distinct_columns(
+        self, prefix: str, limit: int, *, wide: tuple[int, dict[str, int]] | None = None
+    ) -> tuple[list[int], list[str], list[str]]:
+        """``distinct_texts`` as three columns: records, key texts, sub-key texts (gathered by numpy, not row by row)."""
         size = len(self.records)
         key_codes, key_texts = _texts(self.key, prefix, limit, size)
         sub_codes, sub_texts = _texts(self.sub, "", limit, size)
@@ -188,9 +194,18 @@ class KeyRows:
             for key, count in zip(*np.unique(keys[dropped], return_counts=True), strict=True):
                 left_out[key_texts[key]] = left_out.get(key_texts[key], 0) + int(count)
             first = first[~dropped]
-        found = zip(self.records[first].tolist(), key_codes[first].tolist(), sub_codes[first].tolist(), strict=True)
-        for record, key, sub in found:
-            yield record, key_texts[key], sub_texts[sub]
+        return (
+            self.records[first].tolist(),
+            _objects(key_texts)[key_codes[first]].tolist(),
+            _objects(sub_texts)[sub_codes[first]].tolist(),
+        )
+
+
+def _objects(texts: Sequence[str]) -> npt.NDArray[np.object_]:
+    """``texts`` as a numpy array of the same ``str`` objects, for gathering them by codes."""
+    found = np.empty(len(texts), dtype=object)
+    found[:] = texts
+    return found
 
 
 def _refactorised(codes: Codes, more: Codes) -> Codes:

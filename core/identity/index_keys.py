@@ -18,7 +18,7 @@ from core.identity.records import RecordTable
 from core.identity.settings import BlockingKey
 from core.store import BLOCK_KEY_LENGTH
 
-__all__ = ["index_keys", "iter_index_keys"]
+__all__ = ["index_key_columns", "index_keys", "iter_index_keys"]
 
 
 def index_keys(
@@ -51,10 +51,29 @@ def iter_index_keys(
     only its rows with a sub-key (the only ones a search by it reads); the others are
     counted in ``left_out`` (``{key: rows}``, complete once the rows are all taken).
     """
+    for columns in index_key_columns(table, keys, nicknames, wide=wide):
+        yield from zip(*columns, strict=True)
+
+
+def index_key_columns(
+    table: RecordTable,
+    keys: Sequence[BlockingKey],
+    nicknames: NicknameTable,
+    *,
+    wide: tuple[int, dict[str, int]] | None = None,
+) -> Iterator[tuple[list[int], list[str], list[str]]]:
+    """``iter_index_keys`` as columns ``(records, keys, sub_keys)``, one blocking key at a time.
+
+    The rows of a whole batch (about ten a record) are gathered a column at a time, so a
+    writer can zip them with other columns without a Python step per row. Keys and
+    sub-keys are cut at ``BLOCK_KEY_LENGTH``.
+    """
     for name, rows in key_rows(table, keys, nicknames).items():
-        yield from rows.distinct_texts(f"{name.value}:", BLOCK_KEY_LENGTH, wide=wide)
+        yield rows.distinct_columns(f"{name.value}:", BLOCK_KEY_LENGTH, wide=wide)
+    records: list[int] = []
+    found: list[str] = []
     for record, own in enumerate(table.own_ids):
-        for external in dict.fromkeys(
-            f"external_id:{e}"[:BLOCK_KEY_LENGTH] for e in (own, *table.external_ids[record])
-        ):
-            yield record, external, ""
+        distinct = dict.fromkeys(f"external_id:{e}"[:BLOCK_KEY_LENGTH] for e in (own, *table.external_ids[record]))
+        records.extend([record] * len(distinct))
+        found.extend(distinct)
+    yield records, found, [""] * len(found)

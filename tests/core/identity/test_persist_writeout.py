@@ -30,7 +30,10 @@ RULES = st.sampled_from(list(SurvivorshipRule))
 @st.composite
 def people(draw: st.DrawFn) -> Person:
     return Person(
-        source=RecordRef(system=draw(st.sampled_from(["crm", "desk"])), stream="people", source_id=draw(st.text("ab1", min_size=1))),
+        source=RecordRef(
+            system=draw(st.sampled_from(["crm", "desk"])), stream=draw(st.sampled_from(["people", 'Zoë "x"\\'])),
+            source_id="a" + draw(st.text("ab1/\"\\é北🙂\n")),
+        ),
         first_name=draw(TEXT), last_name=draw(TEXT), company=draw(TEXT), job_title=draw(TEXT), street=draw(TEXT),
         city=draw(TEXT), postcode=draw(TEXT), region=draw(TEXT), lifecycle_stage=draw(TEXT),
         email=draw(st.sampled_from([None, "ann@example.com"])), phone=draw(st.sampled_from([None, "+447700900123"])),

@@ -57,7 +57,7 @@ def test_a_whole_batch_leaves_out_the_rows_no_search_reads_and_keeps_every_keys_
 
 
 def _without_wide(original: Any) -> Any:
-    def every_row(*args: Any, wide: Any = None) -> Iterator[tuple[int, str, str]]:
+    def every_row(*args: Any, wide: Any = None) -> Iterator[tuple[list[int], list[str], list[str]]]:
         return original(*args)
 
     return every_row
@@ -67,7 +67,7 @@ def test_a_new_record_is_decided_as_it_would_be_with_every_row_stored(store, tmp
     load(store, *SMITHS)
     persist.resolve_store(store, SETTINGS, run_id="first")
     with monkeypatch.context() as patched, open_store(f"sqlite:///{tmp_path / 'every-row.db'}") as full:
-        patched.setattr(persist, "iter_index_keys", _without_wide(persist.iter_index_keys))
+        patched.setattr(persist, "index_key_columns", _without_wide(persist.index_key_columns))
         load(full, *SMITHS)
         persist.resolve_store(full, SETTINGS, run_id="first")
         keys = sorted({key for key, _ in _stored(full)})

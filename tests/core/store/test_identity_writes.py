@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import MappingProxyType
+
 import pytest
 import sqlalchemy as sa
 
@@ -71,6 +74,28 @@ def test_links_written_lean_are_unchanged_to_the_repository_save(store):
     by_id = {link.source_id: link for link in store.links.iter()}
     assert (by_id["1"].score, by_id["1"].run_id, by_id["2"].run_id) == (0.5, "later", "lean")
     assert by_id["1"].explanation == {"why": ["email", 1.5]}
+
+
+def test_an_explanation_shared_by_many_links_is_stored_with_each_and_a_dict_is_read_every_time(store):
+    shared = MappingProxyType({"decision": "new", "reason": "no link to any other record"})
+    mutable = {"why": "first"}
+    links = [LinkInput("crm", "people", str(i), f"cp_{i}", LinkMethod.SCORE, explanation=shared) for i in range(3)]
+    links += [LinkInput("crm", "people", "3", "cp_3", LinkMethod.SCORE, explanation=mutable)]
+    links += [LinkInput("crm", "people", "4", "cp_4", LinkMethod.SCORE, explanation={"why": "own"})]
+
+    def changed() -> Iterator[LinkInput]:  # the same dict, changed between two links
+        yield from links[:4]
+        mutable["why"] = "second"
+        yield LinkInput("crm", "people", "5", "cp_5", LinkMethod.SCORE, explanation=mutable)
+        yield links[4]
+
+    assert write_links(store.database, changed(), run_id="lean") == (6, 0)
+    stored = {link.source_id: link.explanation for link in store.links.iter()}
+    assert stored == {"0": dict(shared), "1": dict(shared), "2": dict(shared), "3": {"why": "first"},
+                      "5": {"why": "second"}, "4": {"why": "own"}}  # fmt: skip
+    again = [*links[:3], LinkInput("crm", "people", "3", "cp_3", LinkMethod.SCORE, explanation={"why": "first"})]
+    counts = store.links.save(again, run_id="other")  # the repository's own hashes agree: nothing to change
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 4)
 
 
 def test_the_index_is_replaced_whole_or_within_a_scope(store):
