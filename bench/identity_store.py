@@ -193,7 +193,7 @@ def phases_worker(url: str) -> None:
     iter_people, profiles, index = persist.iter_people_texts, persist._profiles, persist._index
     persist.iter_people_texts = lambda *a, **k: clocked("read", "engine", iter_people(*a, **k))  # type: ignore[assignment]
     records._data_of = moved("read", records._data_of)  # each stored row's JSON parsed
-    records.person_text = moved("index rows", records.person_text)  # the people's canonical text, for the index
+    records.person_text = moved("golden records", records.person_text)  # the text held for their golden records
     persist._previous_links = timed("read", persist._previous_links)  # type: ignore[assignment]
     persist.resolve = timed("engine", persist.resolve)  # type: ignore[assignment]
     persist._profiles = lambda *a: clocked("golden records", "write-out", profiles(*a))  # type: ignore[assignment]

@@ -53,6 +53,7 @@ from core.store import (
     record_key,
     split_record_key,
 )
+from core.store.golden_codec import GOLDEN_MARK, pack_golden
 from core.store.identity_writes import replace_index, write_links, write_profiles
 
 __all__ = [
@@ -161,8 +162,8 @@ def _link_for(resolution: Resolution, pinned: PinnedClusters, record: int, profi
 
 def _index(
     resolution: Resolution, profile_of: Mapping[str, str], nicknames: NicknameTable, *, whole: bool
-) -> tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]], dict[str, int]]:
-    """The identity index rows of a batch: ``(record, profile, Person JSON)``, ``(key, sub_key, record, profile)``.
+) -> tuple[Iterator[tuple[str, str]], Iterator[tuple[str, str, str, str]], dict[str, int]]:
+    """The identity index rows of a batch: ``(record, profile)``, ``(key, sub_key, record, profile)``.
 
     Both are made as the write takes them, not held: a batch's index has about ten rows a
     record. A batch over every record (``whole``) leaves out the rows no search reads (those
@@ -170,10 +171,8 @@ def _index(
     ``{key: rows}``, filled as the key rows are taken.
     """
     table = resolution.table  # prepared once, by ``resolve``
-    people = table.people
-    texts = people.texts() if isinstance(people, StoredPeople) else (person_json(p) for p in people)
     profiles = [profile_of[key] for key in table.keys]  # by record index
-    records = zip(table.keys, profiles, texts, strict=True)
+    records = zip(table.keys, profiles, strict=True)
 
     blocking, left_out = resolution.settings.blocking, dict[str, int]()
     wide = (blocking.max_block_size, left_out) if whole else None
@@ -187,10 +186,10 @@ def _index(
 
 
 class _OneRecordGolden:
-    """``golden_json(golden_record([person], settings))`` of one person, as its canonical JSON text.
+    """``pack_golden(golden_json(golden_record([person], settings)))`` of one person, as its canonical JSON text.
 
     With one record every rule chooses that record's value, so each field keeps its
-    value with the record's provenance; only the rule's name differs per field. The
+    value with the record's one provenance; only the rule's name differs per field. The
     values are read from the JSON the store wrote (``person_json``), which holds them in
     the form a golden record stores, and the text is put together from parts encoded
     once (each field's name and rule) or once a person (the provenance); the Person is
@@ -199,17 +198,16 @@ class _OneRecordGolden:
 
     def __init__(self, settings: SurvivorshipSettings) -> None:
         self._settings = settings
-        self._heads = [
-            (name, f'{_quoted(name)}:{{"observed_at":', f',"rule":{_quoted(settings.rule_for(name).value)},"source":')
+        self._fields = [  # each field's name and rule, encoded once: ``"city":[`` and ``,"most_recent",0]``
+            (name, f"{_quoted(name)}:[", f",{_quoted(settings.rule_for(name).value)},0]")
             for name in sorted(GOLDEN_FIELDS)
         ]
 
     def __call__(self, text: str) -> CanonicalText:
-        """The golden record of the person whose canonical JSON is ``text``."""
+        """The golden record of the person whose canonical JSON is ``text``, packed as the store keeps it."""
         person = json.loads(text)
         parts: list[str] = []
-        observed = source = ""
-        for name, head, rule in self._heads:
+        for name, head, rule in self._fields:
             value = person.get(name)
             if value is None or value == "":
                 continue
@@ -221,15 +219,17 @@ class _OneRecordGolden:
             elif kind is int:
                 encoded = int.__repr__(value)
             else:  # anything else takes the general path
-                return CanonicalText(canonical_json(golden_json(golden_record([stored_person(text)], self._settings))))
-            if not source:
-                observed, source = _observed_and_source(person)
-            parts.append(f"{head}{observed}{rule}{source}{encoded}}}")
-        return CanonicalText("{" + ",".join(parts) + "}")
+                golden = golden_json(golden_record([stored_person(text)], self._settings))
+                return CanonicalText(canonical_json(pack_golden(golden)))
+            parts.append(f"{head}{encoded}{rule}")
+        if not parts:
+            return CanonicalText("{}")
+        provenance = _provenance(person)  # every field's: the one record's, at its time
+        return CanonicalText(f'{{"{GOLDEN_MARK}":{{"fields":{{{",".join(parts)}}},"provenance":[{provenance}]}}}}')
 
 
-def _observed_and_source(person: Mapping[str, Any]) -> tuple[str, str]:
-    """A one-record golden field's ``observed_at`` and ``source`` as canonical JSON (``source`` with what follows it).
+def _provenance(person: Mapping[str, Any]) -> str:
+    """A one-record golden record's one provenance, ``[observed_at, source]``, as canonical JSON.
 
     A source of the three string keys a ``RecordRef`` has, and a time as text, are written
     from their parts; anything else goes through ``canonical_json``.
@@ -243,7 +243,7 @@ def _observed_and_source(person: Mapping[str, Any]) -> tuple[str, str]:
         )
     else:
         source_text = canonical_json(source)
-    return observed_text, f'{source_text},"value":'
+    return f"[{observed_text},{source_text}]"
 
 
 _SOURCE_KEYS = {"source_id", "stream", "system"}
@@ -329,7 +329,7 @@ class _Computed:
     profile_of: dict[str, str]
     removed: list[str]
     emptied: set[str]
-    index: tuple[Iterator[tuple[str, str, str]], Iterator[tuple[str, str, str, str]], dict[str, int]]
+    index: tuple[Iterator[tuple[str, str]], Iterator[tuple[str, str, str, str]], dict[str, int]]
 
 
 def _compute(store: Store, settings: IdentitySettings, system: str | None, names: NicknameTable) -> _Computed:

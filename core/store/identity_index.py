@@ -1,7 +1,7 @@
 """``store.identity_index``: the index incremental identity resolution searches.
 
     identity_block_keys  (key, sub_key) → record, profile    indexed on (key, sub_key)
-    identity_records     record → profile, Person JSON       indexed on profile_id
+    identity_records     record → profile                    indexed on profile_id (its Person: its canonical row)
     identity_wide_keys   key → rows a whole batch left out    (a key too common to search but by sub-key)
 
 Batch runs replace both (``replace``) and manual changes move records (``move``);
@@ -22,10 +22,11 @@ import sqlalchemy as sa
 from core.canonical import RecordRef
 from core.store.database import Repository, chunked, insert
 from core.store.identity_tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, IdentityWideKey
+from core.store.keys import record_key, split_record_key
 from core.store.links import LINK_SPEC, LinkInput, link_row
 from core.store.profiles import PROFILE_SPEC, ProfileInput, profile_row
 from core.store.records import CANONICAL_SPEC, canonical_text_row, meaning_hash
-from core.store.tables import ProfileAlias
+from core.store.tables import CanonicalRecord, ProfileAlias
 
 __all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndex", "IndexedRecord"]
 
@@ -33,6 +34,7 @@ _KEYS = IdentityBlockKey.__table__  # type: ignore[attr-defined]
 _RECORDS = IdentityRecord.__table__  # type: ignore[attr-defined]
 _WIDE = IdentityWideKey.__table__  # type: ignore[attr-defined]
 _ALIASES = ProfileAlias.__table__  # type: ignore[attr-defined]
+_CANONICAL = CanonicalRecord.__table__  # type: ignore[attr-defined]
 _IN_LIST = 500
 _REPLACES: dict[tuple[str, str], Any] = {}
 
@@ -48,14 +50,20 @@ _BY_KEY_AND_SUB = sa.select(_KEYS.c.record, _KEYS.c.profile_id).where(
     _KEYS.c.key == sa.bindparam("key"), _KEYS.c.sub_key == sa.bindparam("sub")
 )
 _MEMBERS = (
-    sa.select(_RECORDS.c.record, _RECORDS.c.profile_id, _RECORDS.c.person)
+    sa.select(_RECORDS.c.record, _RECORDS.c.profile_id)
     .where(_RECORDS.c.profile_id.in_(sa.bindparam("profiles", expanding=True)))
     .order_by(_RECORDS.c.record)
 )
 _RECORDS_OF = (
-    sa.select(_RECORDS.c.record, _RECORDS.c.profile_id, _RECORDS.c.person)
+    sa.select(_RECORDS.c.record, _RECORDS.c.profile_id)
     .where(_RECORDS.c.record.in_(sa.bindparam("records", expanding=True)))
     .order_by(_RECORDS.c.record)
+)
+_C = _CANONICAL.c
+_PERSONS = sa.select(_C.system, _C.stream, _C.source_id, sa.cast(_C.data, sa.Text)).where(
+    sa.tuple_(_C.system, _C.stream, _C.source_id).in_(sa.bindparam("keys", expanding=True)),
+    _C.model == "Person",
+    _C.ordinal == 0,
 )
 _PROFILES_OF = sa.select(_RECORDS.c.record, _RECORDS.c.profile_id).where(
     _RECORDS.c.record.in_(sa.bindparam("records", expanding=True))
@@ -108,7 +116,20 @@ def _key_row(item: BlockKeyInput) -> dict[str, Any]:
 
 
 def _record_row(item: IndexedRecord) -> dict[str, Any]:
-    return {"record": item.record, "profile_id": item.profile_id, "person": item.person}
+    return {"record": item.record, "profile_id": item.profile_id}
+
+
+def _with_persons(conn: sa.Connection, rows: list[tuple[str, str]]) -> list[IndexedRecord]:
+    """``(record, profile)`` rows with each record's Person, from its canonical row (a record without one is left out).
+
+    The text is the canonical row's: SQLite's as stored, PostgreSQL's JSONB text (the same
+    values in another layout), as ``Records.iter_canonical_texts`` gives them.
+    """
+    texts: dict[str, str] = {}
+    for chunk in chunked([split_record_key(record) for record, _ in rows], _IN_LIST):
+        for system, stream, source_id, text in conn.execute(_PERSONS, {"keys": chunk}):
+            texts[record_key(system, stream, source_id)] = text
+    return [IndexedRecord(record, profile, texts[record]) for record, profile in rows if record in texts]
 
 
 class IdentityIndex(Repository):
@@ -159,16 +180,16 @@ class IdentityIndex(Repository):
         return found
 
     def members(self, profile_ids: Sequence[str]) -> list[IndexedRecord]:
-        """Return the indexed records of these profiles, in record order."""
+        """Return the indexed records of these profiles, in record order (each with its canonical Person)."""
         with self._db.connection() as conn:
-            return [IndexedRecord(*row) for row in conn.execute(_MEMBERS, {"profiles": list(profile_ids)})]
+            return _with_persons(conn, [(r, p) for r, p in conn.execute(_MEMBERS, {"profiles": list(profile_ids)})])
 
     def records_of(self, records: Sequence[str]) -> list[IndexedRecord]:
-        """Return the indexed records among ``records``, in record order."""
+        """Return the indexed records among ``records``, in record order (each with its canonical Person)."""
         if not records:
             return []
         with self._db.connection() as conn:
-            return [IndexedRecord(*row) for row in conn.execute(_RECORDS_OF, {"records": list(records)})]
+            return _with_persons(conn, [(r, p) for r, p in conn.execute(_RECORDS_OF, {"records": list(records)})])
 
     def profiles_of(self, records: Sequence[str]) -> dict[str, str]:
         """Return ``{record: profile_id}`` for the indexed records among ``records``."""
@@ -206,9 +227,7 @@ class IdentityIndex(Repository):
             conn.execute(_DELETE_KEYS, {"record": indexed.record})
             if change.keys:
                 conn.execute(_INSERT_KEYS, [_key_row(item) for item in change.keys])
-            conn.execute(
-                self._replace_statement(conn, _RECORDS, "record", ("profile_id", "person")), [_record_row(indexed)]
-            )
+            conn.execute(self._replace_statement(conn, _RECORDS, "record", ("profile_id",)), [_record_row(indexed)])
             if change.aliases:
                 rows = [
                     {"alias": a, "profile_id": p, "created_at": now, "run_id": None} for a, p in change.aliases.items()

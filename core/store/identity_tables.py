@@ -92,14 +92,13 @@ class IdentityWideKey(SQLModel, table=True):
 
 
 class IdentityRecord(SQLModel, table=True):
-    """A resolved record as identity reads it back: its profile and its Person (canonical JSON text)."""
+    """A resolved record and its profile (its Person is its canonical row, read with it by ``IdentityIndex``)."""
 
     __tablename__ = "identity_records"
     __table_args__ = (sa.Index("ix_identity_records_profile_id", "profile_id"),)
 
     record: str = Field(primary_key=True, max_length=700)
     profile_id: str = Field(max_length=40)
-    person: str = Field(sa_type=sa.Text)
 
 
 class IdentityModel(SQLModel, table=True):

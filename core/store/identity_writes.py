@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from core.store.bulk import bind_value, prepare
 from core.store.database import CHUNK_SIZE, Database, chunked
+from core.store.golden_codec import pack_golden
 from core.store.identity_tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, IdentityWideKey
 from core.store.links import LinkInput
 from core.store.profiles import ProfileInput
@@ -145,7 +146,7 @@ def write_profiles(db: Database, profiles: Iterable[ProfileInput], *, run_id: st
         def rows() -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]:
             for profile in profiles:
                 given = profile.golden
-                golden = given if isinstance(given, CanonicalText) else canonical_json(dict(given))
+                golden = given if isinstance(given, CanonicalText) else canonical_json(pack_golden(given))
                 status = ProfileStatus(profile.status).value
                 hashed = text_hash(f"[{golden},{_dumped(status)},{_dumped(profile.merged_into)}]")
                 yield (profile.profile_id,), (profile.profile_id, status, golden, hashed, created, created,
@@ -221,7 +222,7 @@ def _key_chunks(keys: Iterable[tuple[str, str, str, str]], wide: set[str]) -> It
 
 def replace_index(
     db: Database,
-    records: Iterable[tuple[str, str, str]],
+    records: Iterable[tuple[str, str]],
     keys: Iterable[tuple[str, str, str, str]],
     *,
     scope: Sequence[str] | None,
@@ -229,7 +230,7 @@ def replace_index(
 ) -> None:
     """Replace the identity index: all of it (``scope`` None) or the records in ``scope``.
 
-    ``records`` are ``(record, profile_id, person JSON)``; ``keys`` are ``(key, sub_key,
+    ``records`` are ``(record, profile_id)``; ``keys`` are ``(key, sub_key,
     record, profile_id)``; keys longer than the column are cut as ``IdentityIndex`` cuts them.
     Replacing all of it drops the block keys' indexes for the load and builds them again
     after it, in the same transaction (a failure leaves the old rows and indexes), and
@@ -248,7 +249,7 @@ def replace_index(
             for chunk in chunked(scope, _IN_LIST):
                 conn.execute(sa.delete(_KEYS).where(_KEYS.c.record.in_(chunk)))
                 conn.execute(sa.delete(_RECORDS).where(_RECORDS.c.record.in_(chunk)))
-        insert_rows(conn, _RECORDS, ("record", "profile_id", "person"), records)
+        insert_rows(conn, _RECORDS, ("record", "profile_id"), records)
         for index in rebuilt:  # about ten keys a record: built once after the load, not row by row
             index.drop(conn)
         if rebuilt and conn.dialect.name == "postgresql":  # sorted in memory, not in temporary files

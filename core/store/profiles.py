@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from core.store.database import Repository, UpsertCounts, UpsertSpec, chunked
+from core.store.golden_codec import pack_golden, unpack_golden
 from core.store.tables import Link, Profile, ProfileStatus
 from core.store.types import CanonicalText, content_hash
 
@@ -36,7 +37,7 @@ PROFILE_SPEC = UpsertSpec(
 
 @dataclass(frozen=True, slots=True)
 class ProfileInput:
-    """A profile to store: its ID, golden record (JSON, or its canonical text), status and merge target."""
+    """A profile to store: its ID, golden record (JSON, or its stored form as canonical text), status and merge target."""
 
     profile_id: str
     golden: Mapping[str, Any] | CanonicalText
@@ -45,8 +46,8 @@ class ProfileInput:
 
 
 def profile_row(profile: ProfileInput, now: datetime, run_id: str | None) -> dict[str, Any]:
-    """The ``profiles`` row of a profile; its hash covers golden values, status and merge target."""
-    golden = json.loads(profile.golden) if isinstance(profile.golden, CanonicalText) else dict(profile.golden)
+    """The ``profiles`` row of a profile; its hash covers golden values (as stored, packed), status and merge target."""
+    golden = pack_golden(json.loads(profile.golden) if isinstance(profile.golden, CanonicalText) else profile.golden)
     return {
         "profile_id": profile.profile_id,
         "status": ProfileStatus(profile.status).value,
@@ -113,7 +114,7 @@ class Profiles(Repository):
             for part in chunked(profile_ids, 500):
                 query = sa.select(_PROFILES.c.profile_id, _PROFILES.c.golden).where(_PROFILES.c.profile_id.in_(part))
                 for pid, golden in conn.execute(query):
-                    found[pid] = dict(json.loads(golden) if isinstance(golden, str) else golden)
+                    found[pid] = unpack_golden(json.loads(golden) if isinstance(golden, str) else golden)
         return found
 
     def active(self) -> builtins.list[str]:

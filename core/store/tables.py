@@ -35,6 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from core.store.golden_codec import GoldenJSON
 from core.store.identity_tables import IDENTITY_TABLES
 from core.store.ledger_tables import LEDGER_TABLES
 from core.store.report_tables import REPORT_TABLES
@@ -276,7 +277,7 @@ class Profile(SQLModel, table=True):
 
     profile_id: str = Field(primary_key=True, max_length=40)
     status: ProfileStatus = _enum()
-    golden: dict[str, Any] = json_field()
+    golden: dict[str, Any] = Field(sa_column=sa.Column(GoldenJSON(), nullable=False))  # stored packed
     content_hash: str = Field(max_length=64)
     created_at: datetime = ts_field()
     updated_at: datetime = ts_field()

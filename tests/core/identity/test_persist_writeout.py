@@ -14,6 +14,7 @@ from core.identity.persist import golden_json
 from core.identity.records import person_json
 from core.identity.settings import SurvivorshipRule, SurvivorshipSettings
 from core.store import CanonicalText, LinkInput, canonical_json
+from core.store.golden_codec import pack_golden
 from tests.core.identity.stable_helpers import ALICE, ALICE_AGAIN, BOB, MARY, ROBERT, load, run
 
 TEXT = st.one_of(
@@ -49,7 +50,7 @@ def test_a_one_record_golden_record_is_the_general_one(person: Person, default: 
     rules = SurvivorshipSettings(default=default, fields={"email": email_rule}, system_priority=["desk"])
     text = persist._OneRecordGolden(rules)(person_json(person))
     assert isinstance(text, CanonicalText)
-    assert text == canonical_json(golden_json(golden_record([person], rules)))
+    assert text == canonical_json(pack_golden(golden_json(golden_record([person], rules))))
 
 
 def test_the_collector_is_paused_for_the_whole_store_resolution_and_restored(store, monkeypatch):

@@ -38,7 +38,7 @@ def _person_with_merged_away_duplicates(store) -> None:
     store.parked.add([RejectedRecord(r.system, r.stream, "bad phone", {**r.raw, "v": 2}, r.source_id,
                                      code=RejectionCode.INVALID) for r in records], run_id=None)  # fmt: skip
     with store.database.transaction() as conn:
-        conn.execute(sa.text("INSERT INTO identity_records (record, profile_id, person) VALUES (:r, 'cp_aa', '{}')"),
+        conn.execute(sa.text("INSERT INTO identity_records (record, profile_id) VALUES (:r, 'cp_aa')"),
                      [{"r": f"{r.system}/{r.stream}/{r.source_id}"} for r in (_WINNER, _LOSER)])  # fmt: skip
 
 

@@ -8,13 +8,20 @@ from types import MappingProxyType
 import pytest
 import sqlalchemy as sa
 
+from core.canonical import Person, RecordRef
 from core.errors import StoreError
+from core.identity.records import stored_person
 from core.store import CanonicalText, LinkInput, LinkMethod, ProfileInput, ProfileStatus, canonical_json
+from core.store.golden_codec import pack_golden
 from core.store.identity_tables import BLOCK_KEY_LENGTH
 from core.store.identity_writes import insert_rows, replace_index, write_links, write_profiles
 from core.store.tables import Profile
 
 GOLDEN = {"email": {"value": "ann@example.com", "source": "crm/people/1", "rule": "most_recent", "observed_at": None}}
+
+
+def _ref(key: str) -> RecordRef:
+    return RecordRef.parse(key)
 
 
 def _profiles() -> list[ProfileInput]:
@@ -43,7 +50,8 @@ def test_profiles_written_lean_are_unchanged_to_the_repository_upsert(store, fix
 
 
 def test_a_golden_record_given_as_its_canonical_text_is_stored_as_the_value_would_be(store):
-    as_text = [ProfileInput("cp_1", CanonicalText(canonical_json(GOLDEN))), ProfileInput("cp_2", CanonicalText("{}"))]
+    stored_form = CanonicalText(canonical_json(pack_golden(GOLDEN)))  # the text a batch makes: the packed form
+    as_text = [ProfileInput("cp_1", stored_form), ProfileInput("cp_2", CanonicalText("{}"))]
     assert write_profiles(store.database, as_text, run_id="text") == (2, 0)
     assert store.profiles.get("cp_1").golden == GOLDEN  # type: ignore[union-attr]
     # the same hashes as the values': the value path sees both unchanged, and the text on the repository's path too
@@ -100,15 +108,25 @@ def test_an_explanation_shared_by_many_links_is_stored_with_each_and_a_dict_is_r
 
 def test_the_index_is_replaced_whole_or_within_a_scope(store):
     long_key = "k" * (BLOCK_KEY_LENGTH + 9)
-    records = [("crm/people/1", "cp_1", '{"a":1}'), ("desk/people/2", "cp_2", '{"b":2}')]
+    ann, bob = (
+        Person(source=_ref("crm/people/1"), first_name="Ann"),
+        Person(source=_ref("desk/people/2"), first_name="Bob"),
+    )
+    store.records.upsert_canonical([(p.source, "Person", 0, p) for p in (ann, bob)], run_id=None)
+    records = [("crm/people/1", "cp_1"), ("desk/people/2", "cp_2"), ("crm/people/3", "cp_2")]  # 3: no canonical row
     keys = [(long_key, "", "crm/people/1", "cp_1"), ("smith", "j", "desk/people/2", "cp_2")]
     replace_index(store.database, records, keys, scope=None)
-    assert [r.person for r in store.identity_index.members(["cp_1", "cp_2"])] == ['{"a":1}', '{"b":2}']
+    members = store.identity_index.members(["cp_1", "cp_2"])  # each with its Person, read from its canonical row
+    assert [(m.record, m.profile_id, stored_person(m.person).first_name) for m in members] == [
+        ("crm/people/1", "cp_1", "Ann"),
+        ("desk/people/2", "cp_2", "Bob"),
+    ]
+    assert [m.record for m in store.identity_index.records_of(["desk/people/2", "crm/people/3"])] == ["desk/people/2"]
     assert store.identity_index.block_key_sizes([long_key[:BLOCK_KEY_LENGTH], "smith"]) == {
         long_key[:BLOCK_KEY_LENGTH]: 1,
         "smith": 1,
     }
-    replace_index(store.database, [("desk/people/2", "cp_9", "{}")], [], scope=["desk/people/2"])
+    replace_index(store.database, [("desk/people/2", "cp_9")], [], scope=["desk/people/2"])
     assert store.identity_index.profiles_of(["crm/people/1", "desk/people/2"]) == {
         "crm/people/1": "cp_1",
         "desk/people/2": "cp_9",
@@ -138,7 +156,7 @@ def test_a_whole_replace_builds_the_block_key_indexes_again_and_a_failed_one_kee
         ("ix_identity_block_keys_record", ("record",)),
     ]
     keys = [(f"k{i}", "", f"crm/people/{i}", f"cp_{i}") for i in range(50)]
-    replace_index(store.database, [(f"crm/people/{i}", f"cp_{i}", "{}") for i in range(50)], keys, scope=None)
+    replace_index(store.database, [(f"crm/people/{i}", f"cp_{i}") for i in range(50)], keys, scope=None)
     assert _block_key_indexes(store) == indexes
     with pytest.raises(StoreError):  # a key the database refuses (NULL) after the indexes were dropped
         replace_index(store.database, [], [("k1", "", "crm/people/1", "cp_1"), ("k2", "", None, "y")], scope=None)
@@ -154,7 +172,7 @@ def test_a_whole_replace_empties_the_index_in_its_transaction_and_on_postgresql_
 
     postgres = store.database.engine.dialect.name == "postgresql"
     keys = [(f"k{i}", "", f"crm/people/{i}", f"cp_{i}") for i in range(50)]
-    records = [(f"crm/people/{i}", f"cp_{i}", "{}") for i in range(50)]
+    records = [(f"crm/people/{i}", f"cp_{i}") for i in range(50)]
     replace_index(store.database, records, keys, scope=None)
     before = storage() if postgres else {}
     replace_index(store.database, records[:10], keys[:10], scope=None)

@@ -6,6 +6,8 @@ import re
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from core.canonical import Person, RecordRef
+from core.identity.records import stored_person
 from core.store import current_revision, head_revision, make_engine, migrate, open_store, schema_diff
 from core.store.schema import alembic_config, downgrade
 from core.store.tables import TABLES
@@ -44,6 +46,22 @@ def test_migrate_is_idempotent_and_downgrade_to_base_drops_everything(store):
     assert _tables(store.engine) <= {"alembic_version"}
     store.migrate()
     assert schema_diff(store.engine) == []
+
+
+def test_the_identity_index_reads_persons_from_canonical_rows_and_a_downgrade_copies_them_back(store):
+    ann = Person(source=RecordRef.parse("crm/people/1"), first_name="Ann")
+    store.records.upsert_canonical([(ann.source, "Person", 0, ann)], run_id=None)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO identity_records (record, profile_id) VALUES ('crm/people/1', 'cp_1')"))
+        conn.execute(sa.text("INSERT INTO identity_records (record, profile_id) VALUES ('crm/people/2', 'cp_1')"))
+    assert [stored_person(r.person).first_name for r in store.identity_index.members(["cp_1"])] == ["Ann"]
+    downgrade(store.engine, revision="0008")  # the copy comes back, filled from the canonical rows
+    with store.engine.connect() as conn:
+        found = dict(conn.execute(sa.text("SELECT record, person FROM identity_records ORDER BY record")).all())
+    assert stored_person(found["crm/people/1"]).first_name == "Ann" and found["crm/people/2"] == "{}"
+    store.migrate()
+    assert schema_diff(store.engine) == []
+    assert [r.record for r in store.identity_index.members(["cp_1"])] == ["crm/people/1"]
 
 
 def test_migrations_form_one_linear_chain_starting_at_0001():
