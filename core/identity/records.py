@@ -350,7 +350,10 @@ def _shape() -> bytes:
 
 
 class StoredPeople(_MadeOnRead[bytes, Person]):
-    """A batch's people held as their canonical JSON text, compressed, each made a Person again when asked for.
+    """A batch's people held as their JSON text, compressed, each made a Person again when asked for.
+
+    The text is the one the store gave (``PersonText``: SQLite's canonical text, PostgreSQL's
+    JSONB layout of the same values), or ``person_json`` of a Person given as an object.
 
     A Person object with its nested identifiers takes about six times the memory of its
     text, and the text about four times its compressed form (deflate with the shape of a
@@ -364,16 +367,16 @@ class StoredPeople(_MadeOnRead[bytes, Person]):
 
     @staticmethod
     def pack(text: str) -> bytes:
-        """One person's canonical JSON text (``person_json``), compressed as ``StoredPeople`` holds it."""
+        """One person's JSON text, compressed as ``StoredPeople`` holds it."""
         packer = zlib.compressobj(1, zdict=_shape())
         return packer.compress(text.encode()) + packer.flush()
 
     def text(self, index: int) -> str:
-        """Return one person's canonical JSON text."""
+        """Return one person's JSON text, as it was given."""
         return _unpack(self._held[index])
 
     def texts(self) -> Iterator[str]:
-        """Yield every person's canonical JSON text, in order."""
+        """Yield every person's JSON text, as it was given, in order."""
         return (_unpack(item) for item in self._held)
 
 
@@ -412,7 +415,7 @@ def prepare_records(
             enough.
         nicknames: The nickname table, for spotting shared addresses.
         roles: Role mailbox local parts.
-        compact: Keep each person as its canonical JSON text (``StoredPeople``) instead of
+        compact: Keep each person as its JSON text, compressed (``StoredPeople``), instead of
             the object: a sixth of the memory, one rebuild per person read again.
 
     Returns:
@@ -428,7 +431,7 @@ def prepare_records(
     def prepared(person: Person | PersonText) -> _Prepared:
         data = _data_of(person)  # one reading of the fields for both forms
         if compact:
-            held: Person | bytes = StoredPeople.pack(person_text(data))
+            held: Person | bytes = StoredPeople.pack(person if isinstance(person, PersonText) else person_text(data))
         else:
             held = stored_person(person) if isinstance(person, PersonText) else person
         source, get = data["source"], data.get

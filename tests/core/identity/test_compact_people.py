@@ -8,7 +8,7 @@ import numpy as np
 
 from core.identity import default_nicknames, default_role_mailboxes, prepare_records, resolve
 from core.identity.persist import iter_people, iter_people_texts
-from core.identity.records import Column, RecordTable, StoredPeople, person_json
+from core.identity.records import Column, RecordTable, StoredPeople, person_json, stored_person
 from tests.core.identity.synthetic import generate
 
 
@@ -57,9 +57,12 @@ def test_people_read_as_the_json_the_store_wrote_prepare_the_same_table(store):
         from_texts = prepare_records(texts, nicknames=names, roles=roles, compact=compact)
         assert _columns(from_texts) == _columns(from_people)
         assert list(from_texts.people) == list(from_people.people)  # the same Person objects, rebuilt or read
-    # what a compact table holds is each person's canonical JSON, whichever form it was given
+    # a compact table holds each person's JSON as it was given: the Person's canonical text, or the store's own
     in_key_order = sorted(truth.people, key=lambda person: str(person.source))
     assert list(from_people.people.texts()) == [person_json(p) for p in in_key_order]
+    given = sorted(iter_people_texts(store), key=lambda text: str(stored_person(text).source))
+    from_texts = prepare_records(iter_people_texts(store), nicknames=names, roles=roles, compact=True)
+    assert list(from_texts.people.texts()) == given
 
 
 def test_a_compact_resolution_links_alike_and_makes_the_same_golden_records():
