@@ -12,9 +12,11 @@ import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
+from sandbox.hubspot.association_batches import association_batch
 from sandbox.hubspot.associations import associations_v4
 from sandbox.hubspot.auth import Credentials, TokenStore, make_credentials, oauth_token, token_info, unauthorised
 from sandbox.hubspot.control import HubSpotControl, RateLimits
@@ -116,6 +118,8 @@ class HubSpotSandbox:
     def _route(self, request: Request, parts: list[str]) -> Response:
         if parts[:2] == ["crm", "v3"] and len(parts) >= 4 and parts[2] in {"objects", "properties", "pipelines"}:
             return self._crm_v3(request, parts)
+        if parts[:3] == ["crm", "v4", "associations"] and len(parts) >= 7 and parts[5] == "batch":
+            return association_batch(self.portal, request, (unquote(parts[3]), unquote(parts[4])), parts[6:])
         if parts[:3] == ["crm", "v4", "objects"] and len(parts) >= 4:
             obj = object_type(parts[3])
             if obj is None:

@@ -32,7 +32,15 @@ from sandbox.hubspot.portal import HubRecord, Portal
 from sandbox.hubspot.schema import OBJECT_TYPES, object_type
 from sandbox.hubspot.wire import Category, error, iso
 
-__all__ = ["associated_ids", "associations_v4", "requested_associations", "with_associations"]
+__all__ = [
+    "MAX_V4_PAGE",
+    "associated_ids",
+    "association_types",
+    "associations_v4",
+    "object_named",
+    "requested_associations",
+    "with_associations",
+]
 
 MAX_V4_PAGE = 500
 
@@ -45,9 +53,13 @@ _TYPES = {
 _SINGULAR = {"contact": "contacts", "company": "companies", "deal": "deals", "ticket": "tickets"}
 
 
-def _object(name: str) -> str | None:
+def object_named(name: str) -> str | None:
+    """The object type a path names (``contacts``, ``contact``, ``0-1``...), or None."""
     key = name.strip().lower()
     return object_type(_SINGULAR.get(key, key))
+
+
+_object = object_named
 
 
 def requested_associations(request: Request) -> list[str]:
@@ -92,6 +104,11 @@ def _spec(type_id: int, label: str | None) -> dict[str, Any]:
     return {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": label}
 
 
+def association_types(portal: Portal, obj: str, record: HubRecord, to_obj: str, to_id: str) -> list[dict[str, Any]]:
+    """The v4 ``associationTypes`` between ``record`` and one associated record: ``[{category, typeId, label}]``."""
+    return [_spec(type_id, label) for _, type_id, label in _types_of(portal, obj, record.id, to_obj, to_id)]
+
+
 def associations_v4(portal: Portal, request: Request, obj: str, rest: list[str]) -> Response:
     """Answer one ``/crm/v4/objects/{object}/{id}/associations/...`` request: read, write or remove."""
     if len(rest) < 3 or rest[1] != "associations":
@@ -127,8 +144,8 @@ def _read_v4(portal: Portal, request: Request, obj: str, rest: list[str]) -> Res
             return _no_record(unquote(rest[0]))
         ids = associated_ids(portal, obj, record, to_obj)
         page = ids[after : after + limit]
-        results = [{"toObjectId": int(i), "associationTypes": [_spec(type_id, label) for _, type_id, label
-                    in _types_of(portal, obj, record.id, to_obj, i)]} for i in page]  # fmt: skip
+        results = [{"toObjectId": int(i), "associationTypes": association_types(portal, obj, record, to_obj, i)}
+                   for i in page]  # fmt: skip
     body: dict[str, Any] = {"results": results}
     if after + limit < len(ids):
         body["paging"] = {"next": {"after": str(after + limit)}}

@@ -154,3 +154,85 @@ def test_associate_a_deal_with_a_contact_and_read_it_back(hs):
     assert {a.type for a in back.associations["companies"].results} == {"deal_to_company", "deal_to_company_unlabeled"}
     crm.associations.v4.basic_api.archive("deals", deal.id, "contacts", "101")
     assert crm.associations.v4.basic_api.get_page("deals", deal.id, "contacts").results == []
+
+
+def test_associations_are_read_written_and_removed_in_batches(hs):
+    from hubspot.crm.associations.v4 import (
+        AssociationSpec,
+        BatchInputPublicAssociationMultiArchive,
+        BatchInputPublicAssociationMultiPost,
+        BatchInputPublicDefaultAssociationMultiPost,
+        BatchInputPublicFetchAssociationsBatchRequest,
+        PublicAssociationMultiArchive,
+        PublicAssociationMultiPost,
+        PublicDefaultAssociationMultiPost,
+        PublicFetchAssociationsBatchRequest,
+        PublicObjectId,
+    )
+    from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiError
+
+    crm = _client(hs).crm
+    batch = crm.associations.v4.batch_api
+    deals = [crm.deals.basic_api.create(SimplePublicObjectInputForCreate(properties={"dealname": f"Batch {n}"})).id
+             for n in range(3)]  # fmt: skip
+    labelled = [PublicAssociationMultiPost(_from=PublicObjectId(id=d), to=PublicObjectId(id="101"),
+                                           types=[AssociationSpec(association_category="HUBSPOT_DEFINED",
+                                                                  association_type_id=3)])
+                for d in deals[:2]]  # fmt: skip
+    unknown = PublicAssociationMultiPost(_from=PublicObjectId(id="999999"), to=PublicObjectId(id="101"),
+                                         types=[AssociationSpec(association_category="HUBSPOT_DEFINED",
+                                                                association_type_id=3)])  # fmt: skip
+    made = batch.create("deals", "contacts", BatchInputPublicAssociationMultiPost(inputs=[*labelled, unknown]))
+    assert sorted((r.from_object_id, r.to_object_id) for r in made.results) == [(deals[0], "101"), (deals[1], "101")]
+    assert made.num_errors == 1 and made.errors[0].category == "OBJECT_NOT_FOUND"  # a 207: the batch went on
+    default = batch.create_default(
+        "deals", "contacts",
+        BatchInputPublicDefaultAssociationMultiPost(
+            inputs=[PublicDefaultAssociationMultiPost(_from=PublicObjectId(id=deals[2]), to=PublicObjectId(id="102"))]
+        ),
+    )  # fmt: skip
+    assert {(r._from.id, r.to.id, r.association_spec.association_type_id) for r in default.results} == {
+        (deals[2], "102", 3),
+        ("102", deals[2], 4),
+    }
+
+    def read(*ids: str):
+        inputs = [PublicFetchAssociationsBatchRequest(id=i) for i in ids]
+        return batch.get_page("deals", "contacts", BatchInputPublicFetchAssociationsBatchRequest(inputs=inputs))
+
+    found = read(*deals, "999999")
+    by_deal = {r._from.id: [(str(t.to_object_id), [a.type_id for a in t.association_types]) for t in r.to]
+               for r in found.results}  # fmt: skip
+    assert by_deal == {deals[0]: [("101", [3])], deals[1]: [("101", [3])], deals[2]: [("102", [3])]}
+    assert found.num_errors == 1 and found.errors[0].context["ids"] == ["999999"]
+    back = batch.get_page("contacts", "deals", BatchInputPublicFetchAssociationsBatchRequest(
+        inputs=[PublicFetchAssociationsBatchRequest(id="101")]))  # fmt: skip
+    assert {deals[0], deals[1]} <= {str(t.to_object_id) for t in back.results[0].to}  # the inverse, from the other side
+
+    batch.archive("deals", "contacts", BatchInputPublicAssociationMultiArchive(
+        inputs=[PublicAssociationMultiArchive(_from=PublicObjectId(id=deals[0]), to=[PublicObjectId(id="101")])]))  # fmt: skip
+    after = read(deals[0], deals[1])
+    assert [r._from.id for r in after.results] == [deals[1]] and after.errors[0].context["ids"] == [deals[0]]
+
+    with pytest.raises(AssociationsApiError) as read_only:  # a contact's primary company is not written here
+        batch.create("contacts", "companies", BatchInputPublicAssociationMultiPost(inputs=[
+            PublicAssociationMultiPost(_from=PublicObjectId(id="101"), to=PublicObjectId(id="201"),
+                                       types=[AssociationSpec(association_category="HUBSPOT_DEFINED",
+                                                              association_type_id=1)])]))  # fmt: skip
+    assert read_only.value.status == 400
+
+
+def test_a_batch_read_of_more_than_a_thousand_records_is_refused(portal):  # outside the contract: not checked
+    from hubspot.crm.associations.v4 import (
+        BatchInputPublicFetchAssociationsBatchRequest,
+        PublicFetchAssociationsBatchRequest,
+    )
+    from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiError
+
+    batch = _client(portal).crm.associations.v4.batch_api
+    too_many = [PublicFetchAssociationsBatchRequest(id=str(n)) for n in range(1001)]
+    with pytest.raises(AssociationsApiError) as refused:
+        batch.get_page("deals", "contacts", BatchInputPublicFetchAssociationsBatchRequest(inputs=too_many))
+    assert refused.value.status == 400 and "1001" in json.loads(refused.value.body)["message"]
+    done = batch.get_page("deals", "contacts", BatchInputPublicFetchAssociationsBatchRequest(inputs=too_many[:1000]))
+    assert done.num_errors == len(done.errors) > 0  # a thousand is taken
