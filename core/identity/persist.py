@@ -190,7 +190,7 @@ class _OneRecordGolden:
 
     With one record every rule chooses that record's value, so each field keeps its
     value with the record's one provenance; only the rule's name differs per field. The
-    values are read from the JSON the store wrote (``person_json``), which holds them in
+    values are read from the JSON the store gave (``person_json``, or its JSONB text), which holds them in
     the form a golden record stores, and the text is put together from parts encoded
     once (each field's name and rule) or once a person (the provenance); the Person is
     made only for a value of another kind, which takes the general path.
