@@ -47,7 +47,7 @@ def list_command(
             jobs = describe_jobs(project, store, now=datetime.now(UTC))
     rows = [
         {"name": j.name, "job": j.job, "trigger": j.trigger, "last_run": j.last_run, "last_status": j.last_status,
-         "next_run": j.next_run.isoformat() if j.next_run else None}
+         "next_run": j.next_run.isoformat() if j.next_run else None, "note": j.note}
         for j in jobs
     ]  # fmt: skip
     if as_json:
@@ -58,3 +58,6 @@ def list_command(
         table.add_row(row["name"], row["job"], row["trigger"], row["last_run"] or "never", row["last_status"] or "",
                       row["next_run"] or "")  # fmt: skip
     console.print(table)
+    for row in rows:
+        if row["note"]:
+            console.print(f"{row['name']}: {row['note']}", markup=False)

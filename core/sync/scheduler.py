@@ -104,26 +104,52 @@ class ScheduledJob:
     last_run: str | None
     last_status: str | None
     next_run: datetime | None
+    note: str | None = None
 
 
 def describe_jobs(project: Project, store: Store, *, now: datetime) -> list[ScheduledJob]:
-    """Each declared job with its trigger, its last run (the run ledger) and its next run time."""
+    """Each declared job with its trigger, its last run (the run ledger) and its next run time.
+
+    A job ``schedule run`` has stored as it is declared runs when the stored job says: an
+    interval keeps the times it started with, and a run missed while the scheduler was
+    stopped is due at once if it is within its misfire grace (``note`` says so) and dropped
+    if later. A job not stored yet, or declared otherwise since, runs on its trigger from now.
+    """
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    jobs = SQLAlchemyJobStore(engine=store.engine, tablename="scheduler_jobs")
     found = []
     for schedule in project.schedules:
         trigger = trigger_of(schedule)
         last = store.runs.last_of_job(schedule.name)
         described = f"cron {schedule.cron} ({schedule.timezone})" if schedule.cron else f"every {schedule.every}"
+        next_run, note = _next_run(jobs.lookup_job(schedule.name), schedule, trigger, now)
         found.append(
             ScheduledJob(
-                schedule.name,
-                schedule.job,
-                described,
-                last.run_id if last else None,
-                str(last.status) if last else None,
-                trigger.get_next_fire_time(None, now),
+                schedule.name, schedule.job, described, last.run_id if last else None,
+                str(last.status) if last else None, next_run, note,
             )
-        )
+        )  # fmt: skip
     return found
+
+
+def _next_run(stored: Any, schedule: ScheduleConfig, trigger: Any, now: datetime) -> tuple[datetime | None, str | None]:
+    """When ``schedule run`` runs a job next, from its stored state when it is stored as declared."""
+    if (
+        stored is None
+        or not _same_trigger(stored.trigger, trigger)
+        or (stored.misfire_grace_time != schedule.misfire_grace_seconds)
+    ):
+        return trigger.get_next_fire_time(None, now), None
+    due: datetime | None = stored.next_run_time
+    if due is None or due > now:
+        return due, None
+    missed = due.isoformat()
+    if (now - due).total_seconds() <= schedule.misfire_grace_seconds:
+        return now, f"the run due at {missed} was missed while the scheduler was stopped; it runs when it starts"
+    later = stored.trigger.get_next_fire_time(None, now)
+    grace = schedule.misfire_grace_seconds
+    return later, f"the run due at {missed} is later than its grace of {grace} s: it is dropped, not run late"
 
 
 def run_scheduler(config: Path, *, until: float | None = None) -> int:

@@ -138,6 +138,12 @@ def test_schedule_run_runs_a_job_on_its_interval_keeps_it_in_the_store_and_stops
     assert stored == ["every-second"]  # APScheduler's job store is the store's own table
 
 
+def _listed(config: Path) -> list[scheduler.ScheduledJob]:
+    project = load_project(config)
+    with open_store(project_store_url(project)) as store:
+        return scheduler.describe_jobs(project, store, now=datetime.now(UTC))
+
+
 def _stored_jobs(config: Path) -> list[str]:
     with open_store(project_store_url(load_project(config))) as store, store.database.connection() as conn:
         return [str(i) for (i,) in conn.execute(sa.text("SELECT id FROM scheduler_jobs"))]
@@ -150,12 +156,19 @@ def test_a_run_missed_while_the_scheduler_was_stopped_starts_once_within_its_gra
     assert scheduler.run_scheduler(config, until=0.5) == 0  # stored; its first run is 2 s away
     assert {n: signal.getsignal(n) for n in before} == before  # its signal handlers are put back
     time.sleep(4.5)  # stopped while two runs came due: one run when it starts again, at once
+    (listed,) = _listed(config)
+    assert listed.next_run is not None and listed.next_run <= datetime.now(UTC)  # due now, as the stored job says
+    assert listed.note is not None and "missed while the scheduler was stopped" in listed.note
     assert scheduler.run_scheduler(config, until=0.8) == 1
     assert [r.job for r in _runs(config)] == ["often"]
 
     late = _project(tmp_path, [{"name": "often", "every": "4s", "misfire_grace_seconds": 1}])
     assert scheduler.run_scheduler(late, until=0.3) == 0  # changed: stored afresh, next run in 4 s
     time.sleep(5.7)  # missed by about 2 s, more than its grace of 1 s: dropped, not run late (the next is in 2 s)
+    (listed,) = _listed(late)
+    assert listed.note is not None and "dropped" in listed.note
+    away = (listed.next_run - datetime.now(UTC)).total_seconds() if listed.next_run else -1
+    assert 0 < away < 3.5  # on the stored job's times (about 2 s away), not 4 s from now as a fresh trigger would say
     assert scheduler.run_scheduler(late, until=0.5) == 0
     assert len(_runs(config)) == 1
 
