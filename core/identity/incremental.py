@@ -348,7 +348,7 @@ class IncrementalResolver:
         method, rule, probability, explanation = link
         change = IdentityChange(
             ref=ref, indexed=IndexedRecord(key, target, person_json(person)),
-            keys=[BlockKeyInput(k, sub, key, target) for k, sub in keys],
+            keys=[BlockKeyInput(k, sub, key) for k, sub in keys],
             link=LinkInput(ref.system, ref.stream, ref.source_id, target, method, rule, probability, explanation),
             profiles=stored, aliases=aliases,
         )  # fmt: skip

@@ -162,8 +162,8 @@ def _link_for(resolution: Resolution, pinned: PinnedClusters, record: int, profi
 
 def _index(
     resolution: Resolution, profile_of: Mapping[str, str], nicknames: NicknameTable, *, whole: bool
-) -> tuple[Iterator[tuple[str, str]], Iterator[tuple[str, str, str, str]], dict[str, int]]:
-    """The identity index rows of a batch: ``(record, profile)``, ``(key, sub_key, record, profile)``.
+) -> tuple[Iterator[tuple[str, str]], Iterator[tuple[str, str, str]], dict[str, int]]:
+    """The identity index rows of a batch: ``(record, profile)``, ``(key, sub_key, record)``.
 
     Both are made as the write takes them, not held: a batch's index has about ten rows a
     record. A batch over every record (``whole``) leaves out the rows no search reads (those
@@ -177,9 +177,9 @@ def _index(
     blocking, left_out = resolution.settings.blocking, dict[str, int]()
     wide = (blocking.max_block_size, left_out) if whole else None
 
-    record_keys, profile_ids = np.asarray(table.keys, dtype=object), np.asarray(profiles, dtype=object)
+    record_keys = np.asarray(table.keys, dtype=object)
     keys = chain.from_iterable(  # gathered a column at a time: no Python step per row
-        zip(block_keys, sub_keys, record_keys[at].tolist(), profile_ids[at].tolist(), strict=True)
+        zip(block_keys, sub_keys, record_keys[at].tolist(), strict=True)
         for at, block_keys, sub_keys in index_key_columns(table, blocking.keys, nicknames, wide=wide)
     )
     return records, keys, left_out
@@ -329,7 +329,7 @@ class _Computed:
     profile_of: dict[str, str]
     removed: list[str]
     emptied: set[str]
-    index: tuple[Iterator[tuple[str, str]], Iterator[tuple[str, str, str, str]], dict[str, int]]
+    index: tuple[Iterator[tuple[str, str]], Iterator[tuple[str, str, str]], dict[str, int]]
 
 
 def _compute(store: Store, settings: IdentitySettings, system: str | None, names: NicknameTable) -> _Computed:

@@ -1,6 +1,6 @@
 """``store.identity_index``: the index incremental identity resolution searches.
 
-    identity_block_keys  (key, sub_key) → record, profile    indexed on (key, sub_key)
+    identity_block_keys  (key, sub_key) → record             indexed on (key, sub_key); the profile: identity_records
     identity_records     record → profile                    indexed on profile_id (its Person: its canonical row)
     identity_wide_keys   key → rows a whole batch left out    (a key too common to search but by sub-key)
 
@@ -45,10 +45,11 @@ _SIZES = (
     .group_by(_KEYS.c.key)
 )
 _WIDE_SIZES = sa.select(_WIDE.c.key, _WIDE.c.left_out).where(_WIDE.c.key.in_(sa.bindparam("keys", expanding=True)))
-_BY_KEYS = sa.select(_KEYS.c.record, _KEYS.c.profile_id).where(_KEYS.c.key.in_(sa.bindparam("keys", expanding=True)))
-_BY_KEY_AND_SUB = sa.select(_KEYS.c.record, _KEYS.c.profile_id).where(
-    _KEYS.c.key == sa.bindparam("key"), _KEYS.c.sub_key == sa.bindparam("sub")
+_KEYED = sa.select(_KEYS.c.record, _RECORDS.c.profile_id).join_from(
+    _KEYS, _RECORDS, _KEYS.c.record == _RECORDS.c.record
 )
+_BY_KEYS = _KEYED.where(_KEYS.c.key.in_(sa.bindparam("keys", expanding=True)))
+_BY_KEY_AND_SUB = _KEYED.where(_KEYS.c.key == sa.bindparam("key"), _KEYS.c.sub_key == sa.bindparam("sub"))
 _MEMBERS = (
     sa.select(_RECORDS.c.record, _RECORDS.c.profile_id)
     .where(_RECORDS.c.profile_id.in_(sa.bindparam("profiles", expanding=True)))
@@ -74,12 +75,11 @@ _INSERT_KEYS = sa.insert(_KEYS)
 
 @dataclass(frozen=True, slots=True)
 class BlockKeyInput:
-    """One blocking key (and its sub-key) of one record, with the record's profile."""
+    """One blocking key (and its sub-key) of one record (its profile is the record's, in ``identity_records``)."""
 
     key: str
     sub_key: str
     record: str
-    profile_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ class IdentityChange:
 
 def _key_row(item: BlockKeyInput) -> dict[str, Any]:
     key, sub_key = item.key[:BLOCK_KEY_LENGTH], item.sub_key[:BLOCK_KEY_LENGTH]
-    return {"key": key, "sub_key": sub_key, "record": item.record, "profile_id": item.profile_id}
+    return {"key": key, "sub_key": sub_key, "record": item.record}
 
 
 def _record_row(item: IndexedRecord) -> dict[str, Any]:
@@ -152,10 +152,9 @@ class IdentityIndex(Repository):
         if not records:
             return
         params = [{"r": record, "p": profile} for record, profile in records.items()]
+        query = sa.update(_RECORDS).where(_RECORDS.c.record == sa.bindparam("r")).values(profile_id=sa.bindparam("p"))
         with self._db.transaction() as conn:
-            for table in (_KEYS, _RECORDS):
-                query = sa.update(table).where(table.c.record == sa.bindparam("r")).values(profile_id=sa.bindparam("p"))
-                conn.execute(query, params)
+            conn.execute(query, params)
 
     def block_key_sizes(self, keys: Sequence[str]) -> dict[str, int]:
         """Return how many rows each of ``keys`` has (keys with none are left out).

@@ -73,8 +73,7 @@ class IdentityBlockKey(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=BLOCK_KEY_LENGTH)
     sub_key: str = Field(default="", max_length=BLOCK_KEY_LENGTH)
-    record: str = Field(max_length=700)
-    profile_id: str = Field(max_length=40)
+    record: str = Field(max_length=700)  # its profile: ``identity_records``
 
 
 class IdentityWideKey(SQLModel, table=True):

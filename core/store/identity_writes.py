@@ -205,7 +205,7 @@ def _empty(conn: sa.Connection, tables: Sequence[sa.Table]) -> None:
         conn.execute(sa.delete(table))
 
 
-def _key_chunks(keys: Iterable[tuple[str, str, str, str]], wide: set[str]) -> Iterator[list[tuple[str, str, str, str]]]:
+def _key_chunks(keys: Iterable[tuple[str, str, str]], wide: set[str]) -> Iterator[list[tuple[str, str, str]]]:
     """``keys`` cut at the column's length, leaving out rows of a ``wide`` key without a sub-key.
 
     Taken a chunk at a time: a chunk whose keys all fit and that has no wide key to look
@@ -214,7 +214,7 @@ def _key_chunks(keys: Iterable[tuple[str, str, str, str]], wide: set[str]) -> It
     cut, key, sub = BLOCK_KEY_LENGTH, itemgetter(0), itemgetter(1)
     for chunk in chunked(keys, CHUNK_SIZE):
         if max(map(len, map(key, chunk))) > cut or max(map(len, map(sub, chunk))) > cut:
-            chunk = [(k[:cut], s[:cut], r, p) for k, s, r, p in chunk]
+            chunk = [(k[:cut], s[:cut], r) for k, s, r in chunk]
         if wide:
             chunk = [row for row in chunk if row[1] or row[0] not in wide]
         yield chunk
@@ -223,15 +223,15 @@ def _key_chunks(keys: Iterable[tuple[str, str, str, str]], wide: set[str]) -> It
 def replace_index(
     db: Database,
     records: Iterable[tuple[str, str]],
-    keys: Iterable[tuple[str, str, str, str]],
+    keys: Iterable[tuple[str, str, str]],
     *,
     scope: Sequence[str] | None,
     left_out: Mapping[str, int] | None = None,
 ) -> None:
     """Replace the identity index: all of it (``scope`` None) or the records in ``scope``.
 
-    ``records`` are ``(record, profile_id)``; ``keys`` are ``(key, sub_key,
-    record, profile_id)``; keys longer than the column are cut as ``IdentityIndex`` cuts them.
+    ``records`` are ``(record, profile_id)``; ``keys`` are ``(key, sub_key, record)`` (a
+    key's profile is its record's); keys longer than the column are cut as ``IdentityIndex`` cuts them.
     Replacing all of it drops the block keys' indexes for the load and builds them again
     after it, in the same transaction (a failure leaves the old rows and indexes), and
     replaces the wide keys with ``left_out`` (``{key: rows left out of keys}``, read once
@@ -255,9 +255,7 @@ def replace_index(
         if rebuilt and conn.dialect.name == "postgresql":  # sorted in memory, not in temporary files
             conn.execute(sa.text(f"SET LOCAL maintenance_work_mem = '{_INDEX_BUILD_MEMORY}'"))
         wide = set[str]() if scope is None else set(conn.execute(_WIDE_KEYS).scalars())
-        insert_rows(
-            conn, _KEYS, ("key", "sub_key", "record", "profile_id"), chain.from_iterable(_key_chunks(keys, wide))
-        )
+        insert_rows(conn, _KEYS, ("key", "sub_key", "record"), chain.from_iterable(_key_chunks(keys, wide)))
         for index in rebuilt:
             index.create(conn)
         if scope is None and left_out:

@@ -114,7 +114,7 @@ def test_the_index_is_replaced_whole_or_within_a_scope(store):
     )
     store.records.upsert_canonical([(p.source, "Person", 0, p) for p in (ann, bob)], run_id=None)
     records = [("crm/people/1", "cp_1"), ("desk/people/2", "cp_2"), ("crm/people/3", "cp_2")]  # 3: no canonical row
-    keys = [(long_key, "", "crm/people/1", "cp_1"), ("smith", "j", "desk/people/2", "cp_2")]
+    keys = [(long_key, "", "crm/people/1"), ("smith", "j", "desk/people/2")]
     replace_index(store.database, records, keys, scope=None)
     members = store.identity_index.members(["cp_1", "cp_2"])  # each with its Person, read from its canonical row
     assert [(m.record, m.profile_id, stored_person(m.person).first_name) for m in members] == [
@@ -155,11 +155,11 @@ def test_a_whole_replace_builds_the_block_key_indexes_again_and_a_failed_one_kee
         ("ix_identity_block_keys_key", ("key", "sub_key")),
         ("ix_identity_block_keys_record", ("record",)),
     ]
-    keys = [(f"k{i}", "", f"crm/people/{i}", f"cp_{i}") for i in range(50)]
+    keys = [(f"k{i}", "", f"crm/people/{i}") for i in range(50)]
     replace_index(store.database, [(f"crm/people/{i}", f"cp_{i}") for i in range(50)], keys, scope=None)
     assert _block_key_indexes(store) == indexes
     with pytest.raises(StoreError):  # a key the database refuses (NULL) after the indexes were dropped
-        replace_index(store.database, [], [("k1", "", "crm/people/1", "cp_1"), ("k2", "", None, "y")], scope=None)
+        replace_index(store.database, [], [("k1", "", "crm/people/1"), ("k2", "", None)], scope=None)
     assert _block_key_indexes(store) == indexes
     assert store.identity_index.block_key_sizes(["k0", "k49"]) == {"k0": 1, "k49": 1}
 
@@ -171,7 +171,7 @@ def test_a_whole_replace_empties_the_index_in_its_transaction_and_on_postgresql_
             return {str(name): int(node) for name, node in conn.execute(sa.text(query))}
 
     postgres = store.database.engine.dialect.name == "postgresql"
-    keys = [(f"k{i}", "", f"crm/people/{i}", f"cp_{i}") for i in range(50)]
+    keys = [(f"k{i}", "", f"crm/people/{i}") for i in range(50)]
     records = [(f"crm/people/{i}", f"cp_{i}") for i in range(50)]
     replace_index(store.database, records, keys, scope=None)
     before = storage() if postgres else {}
@@ -183,6 +183,6 @@ def test_a_whole_replace_empties_the_index_in_its_transaction_and_on_postgresql_
     assert store.identity_index.size() == 10
     assert store.identity_index.block_key_sizes(["k0", "k9", "k10"]) == {"k0": 1, "k9": 1}
     with pytest.raises(StoreError):  # a refused load rolls the emptying back with it
-        replace_index(store.database, [], [("k1", "", None, "y")], scope=None)
+        replace_index(store.database, [], [("k1", "", None)], scope=None)
     assert store.identity_index.size() == 10
     assert store.identity_index.block_key_sizes(["k0", "k9"]) == {"k0": 1, "k9": 1}

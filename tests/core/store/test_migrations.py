@@ -48,20 +48,26 @@ def test_migrate_is_idempotent_and_downgrade_to_base_drops_everything(store):
     assert schema_diff(store.engine) == []
 
 
-def test_the_identity_index_reads_persons_from_canonical_rows_and_a_downgrade_copies_them_back(store):
+def test_the_identity_index_reads_persons_and_profiles_from_their_rows_and_a_downgrade_copies_them_back(store):
     ann = Person(source=RecordRef.parse("crm/people/1"), first_name="Ann")
     store.records.upsert_canonical([(ann.source, "Person", 0, ann)], run_id=None)
     with store.engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO identity_records (record, profile_id) VALUES ('crm/people/1', 'cp_1')"))
         conn.execute(sa.text("INSERT INTO identity_records (record, profile_id) VALUES ('crm/people/2', 'cp_1')"))
+        conn.execute(
+            sa.text("INSERT INTO identity_block_keys (key, sub_key, record) VALUES ('email:a', '', 'crm/people/1')")
+        )
     assert [stored_person(r.person).first_name for r in store.identity_index.members(["cp_1"])] == ["Ann"]
     downgrade(store.engine, revision="0008")  # the copy comes back, filled from the canonical rows
     with store.engine.connect() as conn:
         found = dict(conn.execute(sa.text("SELECT record, person FROM identity_records ORDER BY record")).all())
     assert stored_person(found["crm/people/1"]).first_name == "Ann" and found["crm/people/2"] == "{}"
+    with store.engine.connect() as conn:  # and each key its record's profile
+        assert conn.execute(sa.text("SELECT key, profile_id FROM identity_block_keys")).all() == [("email:a", "cp_1")]
     store.migrate()
     assert schema_diff(store.engine) == []
     assert [r.record for r in store.identity_index.members(["cp_1"])] == ["crm/people/1"]
+    assert store.identity_index.block_key_records(["email:a"], []) == [("crm/people/1", "cp_1")]
 
 
 def test_migrations_form_one_linear_chain_starting_at_0001():
