@@ -184,7 +184,7 @@ class KeyRows:
         size = len(self.records)
         key_codes, key_texts = _texts(self.key, prefix, limit, size)
         sub_codes, sub_texts = _texts(self.sub, "", limit, size)
-        rows = _refactorised(_refactorised(self.records, key_codes), sub_codes)
+        rows = _joined(_joined(self.records, key_codes), sub_codes)
         first = np.sort(np.unique(rows, return_index=True)[1])
         if wide is not None and first.size:
             cap, left_out = wide
@@ -215,13 +215,25 @@ def _refactorised(codes: Codes, more: Codes) -> Codes:
     return found
 
 
+def _joined(codes: Codes, more: Codes) -> Codes:
+    """One code per distinct ``(codes, more)`` row (both non-negative), compacted only when it could overflow.
+
+    For grouping alone (``np.unique`` of the result) the codes need not be small: the
+    product of the two ranges is used as it is while it stays far inside ``int64``.
+    """
+    high, width = int(codes.max(initial=0)), int(more.max(initial=0)) + 1
+    if (high + 1) * width < 2**62:
+        return codes.astype(np.int64) * width + more
+    return _refactorised(codes, more)
+
+
 def _texts(parts: tuple[Part, ...], prefix: str, limit: int, size: int) -> tuple[Codes, list[str]]:
     """Each of ``size`` rows' ``prefix + "|".join(parts)`` cut at ``limit``: a code per row and the distinct texts."""
     if not parts or not size:
         return np.zeros(size, dtype=np.int64), [prefix[:limit]]
     combined = parts[0].codes + 1  # -1 (missing) becomes 0, the part's ""
     for part in parts[1:]:
-        combined = _refactorised(combined, part.codes + 1)
+        combined = _joined(combined, part.codes + 1)
     _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
     columns = [[p.vocab[code] if code >= 0 else "" for code in p.codes[first].tolist()] for p in parts]
     made = [(prefix + "|".join(texts))[:limit] for texts in zip(*columns, strict=True)]
