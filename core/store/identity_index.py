@@ -97,8 +97,8 @@ class IdentityChange:
 
     Attributes:
         ref: The record.
-        indexed: The record in ``identity_records`` (its Person as canonical JSON text, stored as
-            its canonical row too); ``keys``: its blocking keys.
+        indexed: The record in ``identity_records`` with its profile; its Person (canonical JSON
+            text) is stored as its canonical row. ``keys``: its blocking keys.
         link: Its link. ``profiles``: profiles to store (golden records). ``aliases``: ``{alias: profile}``.
     """
 
