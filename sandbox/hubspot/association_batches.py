@@ -2,7 +2,8 @@
 
     POST /crm/v4/associations/{from}/{to}/batch/read               {"inputs": [{"id", "after"?}]} (<= 1,000)
         200 (207 with errors) {"status", "results": [{"from": {"id"}, "to": [{"toObjectId", "associationTypes"}],
-        "paging"?}], "numErrors"?, "errors"?, "startedAt", "completedAt"}; each record's first 500, then ``after``
+        "paging"?}], "numErrors"?, "errors"?, the times}: each record's first 500, then ``after``; every
+        answer with a body is the envelope of HubSpot's other batch responses (``wire.batch_body``)
     POST /crm/v4/associations/{from}/{to}/batch/create             {"inputs": [{"from", "to", "types": [spec]}]}
         201 (207 with errors) {"results": [{"fromObjectTypeId", "fromObjectId", "toObjectTypeId", "toObjectId",
         "labels"}]}
@@ -25,11 +26,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.common.http import Request, Response
-from sandbox.hubspot.associations import MAX_V4_PAGE, associated_ids, association_types, object_named
-from sandbox.hubspot.links import ASSOCIATION_TYPES, find_type, inverse_type
+from sandbox.hubspot.associations import (
+    MAX_V4_PAGE,
+    associated_ids,
+    association_types,
+    default_pair,
+    labels_of,
+    object_named,
+    type_problem,
+    unwritable,
+)
+from sandbox.hubspot.links import ASSOCIATION_TYPES
 from sandbox.hubspot.portal import Portal
 from sandbox.hubspot.schema import OBJECT_TYPES
-from sandbox.hubspot.wire import Category, error, iso, standard_error
+from sandbox.hubspot.wire import Category, batch_body, error, standard_error
 
 __all__ = ["MAX_BATCH_INPUTS", "association_batch"]
 
@@ -52,10 +62,9 @@ def association_batch(portal: Portal, request: Request, names: tuple[str, str], 
     if action == ["read"]:
         return _read(portal, from_obj, to_obj, inputs, started)
     if action in (["create"], ["associate", "default"], ["archive"]):
-        if ASSOCIATION_TYPES.get((from_obj, to_obj)) is None:
-            return error(400, Category.VALIDATION_ERROR,
-                         f"The sandbox does not write associations between {from_obj} and {to_obj}; "
-                         f"it writes those of deals and tickets")  # fmt: skip
+        refused = unwritable(from_obj, to_obj)
+        if refused is not None:
+            return refused
         if action == ["archive"]:
             return _archive(portal, from_obj, to_obj, inputs)
         return _create(portal, from_obj, to_obj, inputs, started, default=action != ["create"])
@@ -79,14 +88,6 @@ def _inputs(request: Request) -> list[dict[str, Any]] | Response:
 def _id(value: Any) -> str:
     """The ``id`` of a ``{"id": ...}`` object, as text ("" when there is none)."""
     return str(value.get("id") or "") if isinstance(value, dict) else ""
-
-
-def _body(results: list[dict[str, Any]], errors: list[dict[str, Any]], started: datetime) -> dict[str, Any]:
-    body: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": iso(started),
-                            "completedAt": iso(datetime.now(UTC))}  # fmt: skip
-    if errors:
-        body |= {"numErrors": len(errors), "errors": errors}
-    return body
 
 
 def _read(portal: Portal, from_obj: str, to_obj: str, inputs: list[dict[str, Any]], started: datetime) -> Response:
@@ -116,7 +117,7 @@ def _read(portal: Portal, from_obj: str, to_obj: str, inputs: list[dict[str, Any
     errors = [standard_error(Category.OBJECT_NOT_FOUND, f"No {to_obj} is associated with {from_obj} {key}.",
                              ids=[key], sub_category="crm.associations.NO_ASSOCIATIONS_FOUND")
               for key in missing]  # fmt: skip
-    return Response.json(207 if errors else 200, _body(results, errors, started))
+    return Response.json(207 if errors else 200, batch_body(results, errors, started))
 
 
 def _types(item: dict[str, Any], from_obj: str, to_obj: str) -> list[int] | str:
@@ -125,11 +126,7 @@ def _types(item: dict[str, Any], from_obj: str, to_obj: str) -> list[int] | str:
         wanted = [int(spec["associationTypeId"]) for spec in item.get("types") or []]
     except (TypeError, ValueError, KeyError):
         return "each of types must be {associationCategory, associationTypeId}"
-    unknown = [t for t in wanted if find_type(from_obj, to_obj, t) is None]
-    if unknown or not wanted:
-        valid = ", ".join(str(t.type_id) for t in ASSOCIATION_TYPES[(from_obj, to_obj)])
-        return f"Association type IDs {unknown} are not valid from {from_obj} to {to_obj}; valid: {valid}"
-    return wanted
+    return type_problem(from_obj, to_obj, wanted) or wanted
 
 
 def _create(
@@ -154,18 +151,13 @@ def _create(
             for type_id in wanted:
                 portal.links.add(from_obj, record.id, to_obj, other.id, type_id)
             if default:
-                spec = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": wanted[0]}
-                back = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": inverse_type(wanted[0])}
-                results += [{"from": {"id": record.id}, "to": {"id": other.id}, "associationSpec": spec},
-                            {"from": {"id": other.id}, "to": {"id": record.id}, "associationSpec": back}]  # fmt: skip
+                results += default_pair(from_obj, record.id, to_obj, other.id)
             else:
-                labels = [
-                    t.label for t in (find_type(from_obj, to_obj, i) for i in wanted) if t is not None and t.label
-                ]
                 results.append({"fromObjectTypeId": OBJECT_TYPES[from_obj], "fromObjectId": record.id,
-                                "toObjectTypeId": OBJECT_TYPES[to_obj], "toObjectId": other.id, "labels": labels})  # fmt: skip
+                                "toObjectTypeId": OBJECT_TYPES[to_obj], "toObjectId": other.id,
+                                "labels": labels_of(from_obj, to_obj, wanted)})  # fmt: skip
     status = 207 if errors else (200 if default else 201)
-    return Response.json(status, _body(results, errors, started))
+    return Response.json(status, batch_body(results, errors, started))
 
 
 def _archive(portal: Portal, from_obj: str, to_obj: str, inputs: list[dict[str, Any]]) -> Response:

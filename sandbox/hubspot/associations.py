@@ -37,8 +37,12 @@ __all__ = [
     "associated_ids",
     "association_types",
     "associations_v4",
+    "default_pair",
+    "labels_of",
     "object_named",
     "requested_associations",
+    "type_problem",
+    "unwritable",
     "with_associations",
 ]
 
@@ -152,18 +156,48 @@ def _read_v4(portal: Portal, request: Request, obj: str, rest: list[str]) -> Res
     return Response.json(200, body)
 
 
+def unwritable(obj: str, to_obj: str) -> Response | None:
+    """HubSpot's 400 for a pair of object types the sandbox does not write associations between, else None."""
+    if (obj, to_obj) in ASSOCIATION_TYPES:
+        return None
+    return error(400, Category.VALIDATION_ERROR,
+                 f"The sandbox does not write associations between {obj} and {to_obj}; "
+                 f"it writes those of deals and tickets")  # fmt: skip
+
+
+def type_problem(obj: str, to_obj: str, wanted: list[int]) -> str | None:
+    """Why association type IDs cannot be written from ``obj`` to ``to_obj`` (none, or unknown), else None."""
+    unknown = [t for t in wanted if find_type(obj, to_obj, t) is None]
+    if not unknown and wanted:
+        return None
+    valid = ", ".join(str(t.type_id) for t in ASSOCIATION_TYPES[(obj, to_obj)])
+    return f"Association type IDs {unknown} are not valid from {obj} to {to_obj}; valid: {valid}"
+
+
+def labels_of(obj: str, to_obj: str, wanted: list[int]) -> list[str]:
+    """The labels of the association types ``wanted`` (an unlabeled type has none)."""
+    return [t.label for t in (find_type(obj, to_obj, i) for i in wanted) if t is not None and t.label]
+
+
+def default_pair(obj: str, record_id: str, to_obj: str, to_id: str) -> list[dict[str, Any]]:
+    """The results of associating two records with the default type: one a direction, with its type ID."""
+    type_id = ASSOCIATION_TYPES[(obj, to_obj)][0].type_id
+    both = [(record_id, to_id, type_id), (to_id, record_id, inverse_type(type_id))]
+    return [{"from": {"id": a}, "to": {"id": b},
+             "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": t}}
+            for a, b, t in both]  # fmt: skip
+
+
 def _write_v4(portal: Portal, request: Request, obj: str, keys: list[str], *, default: bool) -> Response:
     """Associate (``PUT``) or dissociate (``DELETE``) two records; ``keys``: [id, toObjectType, toId]."""
     record_id, to_name, to_id = (unquote(k) for k in keys)
     to_obj = _object(to_name)
     if to_obj is None:
         return error(400, Category.VALIDATION_ERROR, f"Unable to infer object type from: {to_name}")
-    types = ASSOCIATION_TYPES.get((obj, to_obj))
-    if types is None:
-        return error(400, Category.VALIDATION_ERROR,
-                     f"The sandbox does not write associations between {obj} and {to_obj}; "
-                     f"it writes those of deals and tickets")  # fmt: skip
-    wanted = [types[0].type_id]
+    refused = unwritable(obj, to_obj)
+    if refused is not None:
+        return refused
+    wanted = [ASSOCIATION_TYPES[(obj, to_obj)][0].type_id]
     if not default and request.method == "PUT":
         try:
             specs = request.json()
@@ -171,11 +205,9 @@ def _write_v4(portal: Portal, request: Request, obj: str, keys: list[str], *, de
         except (ValueError, TypeError, KeyError):
             return error(400, Category.VALIDATION_ERROR,
                          "Invalid input JSON: expected a list of {associationCategory, associationTypeId}")  # fmt: skip
-        unknown = [t for t in wanted if find_type(obj, to_obj, t) is None]
-        if unknown or not wanted:
-            valid = ", ".join(str(t.type_id) for t in types)
-            return error(400, Category.VALIDATION_ERROR,
-                         f"Association type IDs {unknown} are not valid from {obj} to {to_obj}; valid: {valid}")  # fmt: skip
+        problem = type_problem(obj, to_obj, wanted)
+        if problem is not None:
+            return error(400, Category.VALIDATION_ERROR, problem)
     with portal.lock:
         record, other = portal.get(obj, record_id), portal.get(to_obj, to_id)
         if record is None or other is None:
@@ -186,13 +218,9 @@ def _write_v4(portal: Portal, request: Request, obj: str, keys: list[str], *, de
         for type_id in wanted:
             portal.links.add(obj, record.id, to_obj, other.id, type_id)
     if not default:
-        labels = [t.label for t in (find_type(obj, to_obj, i) for i in wanted) if t is not None and t.label]
         return Response.json(201, {"fromObjectTypeId": OBJECT_TYPES[obj], "fromObjectId": int(record.id),
                                    "toObjectTypeId": OBJECT_TYPES[to_obj], "toObjectId": int(other.id),
-                                   "labels": labels})  # fmt: skip
+                                   "labels": labels_of(obj, to_obj, wanted)})  # fmt: skip
     now = iso(datetime.now(UTC))
-    both = [(record.id, other.id, wanted[0]), (other.id, record.id, inverse_type(wanted[0]))]
-    results = [{"from": {"id": a}, "to": {"id": b},
-                "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": t}}
-               for a, b, t in both]  # fmt: skip
+    results = default_pair(obj, record.id, to_obj, other.id)
     return Response.json(200, {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now})

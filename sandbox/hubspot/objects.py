@@ -40,7 +40,7 @@ from sandbox.hubspot.associations import requested_associations, with_associatio
 from sandbox.hubspot.pipelines import check_sales, missing_error
 from sandbox.hubspot.portal import HubRecord, Portal
 from sandbox.hubspot.records import check_properties, problem_details, problems_message, render, requested_properties
-from sandbox.hubspot.wire import Category, error, iso, standard_error
+from sandbox.hubspot.wire import Category, batch_body, error, standard_error
 
 __all__ = ["ObjectsApi"]
 
@@ -60,14 +60,6 @@ def _no_object(key: str) -> Response:
 
 def _invalid(message: str) -> Response:
     return error(400, Category.VALIDATION_ERROR, message)
-
-
-def _batch_body(results: list[dict[str, Any]], errors: list[dict[str, Any]], started: datetime) -> dict[str, Any]:
-    body: dict[str, Any] = {"status": "COMPLETE", "results": results, "requestedAt": iso(started),
-                            "startedAt": iso(started), "completedAt": iso(datetime.now(UTC)), "links": {}}  # fmt: skip
-    if errors:
-        body |= {"numErrors": len(errors), "errors": errors}
-    return body
 
 
 class ObjectsApi:
@@ -284,7 +276,7 @@ class ObjectsApi:
     def _answer(
         self, results: list[dict[str, Any]], errors: list[dict[str, Any]], started: datetime, ok: int
     ) -> Response:
-        return Response.json(207 if errors else ok, _batch_body(results, errors, started))
+        return Response.json(207 if errors else ok, batch_body(results, errors, started))
 
     def _read(self, obj: str, body: dict[str, Any], inputs: list[dict[str, Any]], started: datetime) -> Response:
         props = body.get("properties") or None

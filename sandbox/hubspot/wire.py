@@ -18,6 +18,7 @@ from sandbox.common.http import Response
 
 __all__ = [
     "Category",
+    "batch_body",
     "error",
     "format_ms",
     "iso",
@@ -75,6 +76,15 @@ def rate_limit_error(policy: str, message: str, *, retry_after: int | None) -> R
     }
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     return Response.json(429, body, headers=headers)
+
+
+def batch_body(results: list[dict[str, Any]], errors: list[dict[str, Any]], started: datetime) -> dict[str, Any]:
+    """A batch response: ``status``, ``results``, the times, and ``numErrors`` with ``errors`` when some failed."""
+    body: dict[str, Any] = {"status": "COMPLETE", "results": results, "requestedAt": iso(started),
+                            "startedAt": iso(started), "completedAt": iso(datetime.now(UTC)), "links": {}}  # fmt: skip
+    if errors:
+        body |= {"numErrors": len(errors), "errors": errors}
+    return body
 
 
 def standard_error(category: str, message: str, *, ids: list[str], sub_category: str | None = None) -> dict[str, Any]:
