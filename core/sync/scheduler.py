@@ -123,7 +123,9 @@ def describe_jobs(project: Project, store: Store, *, now: datetime) -> list[Sche
         trigger = trigger_of(schedule)
         last = store.runs.last_of_job(schedule.name)
         described = f"cron {schedule.cron} ({schedule.timezone})" if schedule.cron else f"every {schedule.every}"
-        next_run, note = _next_run(jobs.lookup_job(schedule.name), schedule, trigger, now)
+        stored = jobs.lookup_job(schedule.name)
+        as_declared = _stored_as_declared(stored, schedule, trigger, _job_args(project.source, schedule))
+        next_run, note = _next_run(stored if as_declared else None, schedule, trigger, now)
         found.append(
             ScheduledJob(
                 schedule.name, schedule.job, described, last.run_id if last else None,
@@ -134,12 +136,8 @@ def describe_jobs(project: Project, store: Store, *, now: datetime) -> list[Sche
 
 
 def _next_run(stored: Any, schedule: ScheduleConfig, trigger: Any, now: datetime) -> tuple[datetime | None, str | None]:
-    """When ``schedule run`` runs a job next, from its stored state when it is stored as declared."""
-    if (
-        stored is None
-        or not _same_trigger(stored.trigger, trigger)
-        or (stored.misfire_grace_time != schedule.misfire_grace_seconds)
-    ):
+    """When ``schedule run`` runs a job next: from the job ``stored`` as declared, else (None) on its trigger from now."""
+    if stored is None:
         return trigger.get_next_fire_time(None, now), None
     due: datetime | None = stored.next_run_time
     if due is None or due > now:
@@ -187,6 +185,21 @@ def run_scheduler(config: Path, *, until: float | None = None) -> int:
     return ran[0]
 
 
+def _job_args(config: Path | str, schedule: ScheduleConfig) -> list[str]:
+    """The arguments a job is stored with: its project file and its name (``run_job``'s)."""
+    return [str(Path(config).resolve()), schedule.name]
+
+
+def _stored_as_declared(stored: Any, schedule: ScheduleConfig, trigger: Any, args: list[str]) -> bool:
+    """Whether a stored job (or None) is the job the project declares: same trigger, arguments and misfire grace."""
+    return (
+        stored is not None
+        and _same_trigger(stored.trigger, trigger)
+        and list(stored.args) == args
+        and stored.misfire_grace_time == schedule.misfire_grace_seconds
+    )
+
+
 def _same_trigger(stored: Any, wanted: Any) -> bool:
     """Whether a stored job's trigger is the one the project declares (an interval's start moves: not compared)."""
     zone = str(getattr(stored, "timezone", "")) == str(getattr(wanted, "timezone", ""))
@@ -203,14 +216,8 @@ def _declare(scheduler: Any, project: Project, config: Path) -> None:
     """
     declared = {schedule.name for schedule in project.schedules}
     for schedule in project.schedules:
-        args, trigger = [str(config.resolve()), schedule.name], trigger_of(schedule)
-        stored = scheduler.get_job(schedule.name)
-        if (
-            stored is not None
-            and _same_trigger(stored.trigger, trigger)
-            and list(stored.args) == args
-            and stored.misfire_grace_time == schedule.misfire_grace_seconds
-        ):
+        args, trigger = _job_args(config, schedule), trigger_of(schedule)
+        if _stored_as_declared(scheduler.get_job(schedule.name), schedule, trigger, args):
             continue
         scheduler.add_job(run_job, trigger, args=args, id=schedule.name, name=schedule.name, replace_existing=True,
                           misfire_grace_time=schedule.misfire_grace_seconds)  # fmt: skip
