@@ -25,10 +25,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
-from core.store.types import json_dumps
+from core.store.types import JSON_TYPE, json_dumps
 
 __all__ = ["GOLDEN_MARK", "GoldenJSON", "pack_golden", "unpack_golden"]
 
@@ -80,8 +79,8 @@ class GoldenJSON(sa.types.TypeDecorator[dict[str, Any]]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
-        """``JSONB`` on PostgreSQL, ``JSON`` elsewhere (as ``JSON_TYPE``)."""
-        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else sa.JSON())
+        """``JSON_TYPE`` as the dialect has it: ``JSONB`` on PostgreSQL, ``JSON`` elsewhere."""
+        return JSON_TYPE.dialect_impl(dialect)
 
     def process_bind_param(self, value: Mapping[str, Any] | None, dialect: Dialect) -> dict[str, Any] | None:
         """Pack a golden record for storing."""
