@@ -25,8 +25,8 @@ from core.store.identity_tables import BLOCK_KEY_LENGTH, IdentityBlockKey, Ident
 from core.store.keys import record_key, split_record_key
 from core.store.links import LINK_SPEC, LinkInput, link_row
 from core.store.profiles import PROFILE_SPEC, ProfileInput, profile_row
-from core.store.records import CANONICAL_SPEC, canonical_text_row, meaning_hash
-from core.store.tables import CanonicalRecord, ProfileAlias
+from core.store.records import CANONICAL_SPEC, Records, canonical_text_row, meaning_hash
+from core.store.tables import ProfileAlias
 
 __all__ = ["BlockKeyInput", "IdentityChange", "IdentityIndex", "IndexedRecord"]
 
@@ -34,7 +34,6 @@ _KEYS = IdentityBlockKey.__table__  # type: ignore[attr-defined]
 _RECORDS = IdentityRecord.__table__  # type: ignore[attr-defined]
 _WIDE = IdentityWideKey.__table__  # type: ignore[attr-defined]
 _ALIASES = ProfileAlias.__table__  # type: ignore[attr-defined]
-_CANONICAL = CanonicalRecord.__table__  # type: ignore[attr-defined]
 _IN_LIST = 500
 _REPLACES: dict[tuple[str, str], Any] = {}
 
@@ -59,12 +58,6 @@ _RECORDS_OF = (
     sa.select(_RECORDS.c.record, _RECORDS.c.profile_id)
     .where(_RECORDS.c.record.in_(sa.bindparam("records", expanding=True)))
     .order_by(_RECORDS.c.record)
-)
-_C = _CANONICAL.c
-_PERSONS = sa.select(_C.system, _C.stream, _C.source_id, sa.cast(_C.data, sa.Text)).where(
-    sa.tuple_(_C.system, _C.stream, _C.source_id).in_(sa.bindparam("keys", expanding=True)),
-    _C.model == "Person",
-    _C.ordinal == 0,
 )
 _PROFILES_OF = sa.select(_RECORDS.c.record, _RECORDS.c.profile_id).where(
     _RECORDS.c.record.in_(sa.bindparam("records", expanding=True))
@@ -119,19 +112,6 @@ def _record_row(item: IndexedRecord) -> dict[str, Any]:
     return {"record": item.record, "profile_id": item.profile_id}
 
 
-def _with_persons(conn: sa.Connection, rows: list[tuple[str, str]]) -> list[IndexedRecord]:
-    """``(record, profile)`` rows with each record's Person, from its canonical row (a record without one is left out).
-
-    The text is the canonical row's: SQLite's as stored, PostgreSQL's JSONB text (the same
-    values in another layout), as ``Records.iter_canonical_texts`` gives them.
-    """
-    texts: dict[str, str] = {}
-    for chunk in chunked([split_record_key(record) for record, _ in rows], _IN_LIST):
-        for system, stream, source_id, text in conn.execute(_PERSONS, {"keys": chunk}):
-            texts[record_key(system, stream, source_id)] = text
-    return [IndexedRecord(record, profile, texts[record]) for record, profile in rows if record in texts]
-
-
 class IdentityIndex(Repository):
     """Blocking keys and resolved records, for incremental resolution."""
 
@@ -181,14 +161,28 @@ class IdentityIndex(Repository):
     def members(self, profile_ids: Sequence[str]) -> list[IndexedRecord]:
         """Return the indexed records of these profiles, in record order (each with its canonical Person)."""
         with self._db.connection() as conn:
-            return _with_persons(conn, [(r, p) for r, p in conn.execute(_MEMBERS, {"profiles": list(profile_ids)})])
+            rows = [(r, p) for r, p in conn.execute(_MEMBERS, {"profiles": list(profile_ids)})]
+        return self._with_persons(rows)
 
     def records_of(self, records: Sequence[str]) -> list[IndexedRecord]:
         """Return the indexed records among ``records``, in record order (each with its canonical Person)."""
         if not records:
             return []
         with self._db.connection() as conn:
-            return _with_persons(conn, [(r, p) for r, p in conn.execute(_RECORDS_OF, {"records": list(records)})])
+            rows = [(r, p) for r, p in conn.execute(_RECORDS_OF, {"records": list(records)})]
+        return self._with_persons(rows)
+
+    def _with_persons(self, rows: list[tuple[str, str]]) -> list[IndexedRecord]:
+        """``(record, profile)`` rows with each record's Person, from its canonical row (a record without one is left out).
+
+        The text is the first ``Person`` row's (ordinal 0) as ``Records.canonical_texts_of`` reads
+        it: SQLite's as stored, PostgreSQL's JSONB text (the same values in another layout).
+        """
+        texts: dict[str, str] = {}
+        found = Records(self._db).canonical_texts_of((split_record_key(r) for r, _ in rows), models=["Person"])
+        for system, stream, source_id, _, text in found:
+            texts.setdefault(record_key(system, stream, source_id), text)  # rows come by ordinal: the first is 0
+        return [IndexedRecord(record, profile, texts[record]) for record, profile in rows if record in texts]
 
     def profiles_of(self, records: Sequence[str]) -> dict[str, str]:
         """Return ``{record: profile_id}`` for the indexed records among ``records``."""
