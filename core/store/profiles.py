@@ -113,8 +113,8 @@ class Profiles(Repository):
         with self._db.connection() as conn:
             for part in chunked(profile_ids, 500):
                 query = sa.select(_PROFILES.c.profile_id, _PROFILES.c.golden).where(_PROFILES.c.profile_id.in_(part))
-                for pid, golden in conn.execute(query):
-                    found[pid] = unpack_golden(json.loads(golden) if isinstance(golden, str) else golden)
+                for pid, golden in conn.execute(query):  # the column type hands golden records back unpacked
+                    found[pid] = unpack_golden(json.loads(golden)) if isinstance(golden, str) else dict(golden)
         return found
 
     def active(self) -> builtins.list[str]:
