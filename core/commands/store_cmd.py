@@ -132,8 +132,6 @@ def runs_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show the newest runs: kind, how each ended, what started it, how long it took, what it counted."""
-    from rich.table import Table
-
     from core.store import database_url, open_store
 
     with errors_to_exit(), open_store(url or database_url()) as store:
@@ -144,15 +142,44 @@ def runs_command(
     if not rows:
         console.print("no runs yet", markup=False)
         return
-    table = Table("run", "kind", "status", "started (UTC)", "seconds", "schedule", "counted")
-    for row in rows:
-        counted = ", ".join(f"{k} {v}" for k, v in row["counters"].items() if v) or "-"
-        table.add_row(row["run_id"], row["kind"], row["status"], row["started_at"][:19], str(row["seconds"] or "-"),
-                      row["schedule"] or "-", counted)  # fmt: skip
-    console.print(table)
+    _print_runs(rows)
     for row in rows:
         if row["error"]:
             console.print(f"{row['run_id']}: {row['error']}", markup=False)
+
+
+_WIDE_RUNS = 120
+"""Below this many columns each run is a line of its own with what it counted beneath, so no ID is cut."""
+
+
+def _print_runs(rows: list[dict[str, Any]]) -> None:
+    """A table on a wide terminal; on a narrow one, a line per run (ID whole) and its counters indented beneath."""
+    import textwrap
+
+    from rich.table import Column, Table
+    from rich.text import Text
+
+    def counted(row: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in row["counters"].items() if v) or "-"
+
+    def head(row: dict[str, Any]) -> tuple[str, ...]:
+        return (row["run_id"], row["kind"], row["status"], row["started_at"][:19].replace("T", " "),
+                str(row["seconds"] or "-"), row["schedule"] or "-")  # fmt: skip
+
+    fixed = [Column(name, no_wrap=True) for name in ("run", "kind", "status", "started (UTC)", "seconds", "schedule")]
+    if console.width >= _WIDE_RUNS:
+        table = Table(*fixed, Column("counted", ratio=1))
+        for row in rows:
+            table.add_row(*head(row), counted(row))
+        console.print(table)
+        return
+    for row in rows:
+        run_id, kind, status, started, seconds, schedule = head(row)
+        took = "" if seconds == "-" else f"  {seconds} s"
+        scheduled = "" if schedule == "-" else f"  schedule {schedule}"
+        console.print(Text.assemble((run_id, "bold"), f"  {kind}  {status}  {started}{took}{scheduled}"))
+        lines = textwrap.wrap(counted(row), width=max(console.width - 3, 30), break_long_words=False)
+        console.print("\n".join(f"  {line}" for line in lines), markup=False)
 
 
 from core.commands.parked_cmd import parked  # noqa: E402  (imports UrlOption from this module)

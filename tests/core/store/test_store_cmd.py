@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from connectors.base import RejectedRecord
@@ -109,3 +110,24 @@ def test_runs_lists_the_newest_first_with_how_each_ended_and_masks_what_an_error
     assert [r["kind"] for r in only] == ["import"]
     table = runner.invoke(app, ["store", "runs", "--url", store_url, "-n", "1"])
     assert "failed" in table.stdout and "import" not in table.stdout
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_runs_shows_every_run_id_and_counter_whole_at_any_terminal_width(store_url, monkeypatch, width):
+    from core.commands.common import console
+    from core.sync.lifecycle import Counter, RunContext, RunKind
+
+    with open_store(store_url) as store:
+        for pulled in (1347, 9563):
+            with RunContext(store, RunKind.IMPORT, jobs=["stream:files/people"]) as run:
+                run.count(Counter.PULLED, pulled)
+                run.count(Counter.STORED, pulled - 1)
+        ids = [r.run_id for r in store.runs.list()]
+    monkeypatch.setattr(console, "width", width)
+    shown = runner.invoke(app, ["store", "runs", "--url", store_url])
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.stdout.replace("│", " ").split())  # a counter wrapped over two lines reads as one
+    assert "…" not in shown.stdout
+    for run_id in ids:
+        assert run_id in shown.stdout
+    assert "pulled 1347" in text and "stored 9562" in text and "pulled 9563" in text
