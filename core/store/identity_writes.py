@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
@@ -143,12 +144,20 @@ def write_profiles(db: Database, profiles: Iterable[ProfileInput], *, run_id: st
     with db.transaction() as conn:
         created = bind_value(conn.dialect, _PROFILES.c.created_at, now)
 
+        tails: dict[tuple[object, str | None], tuple[str, str]] = {}  # (status, merged_into): its value, hash tail
+
         def rows() -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]:
             for profile in profiles:
                 given = profile.golden
                 golden = given if isinstance(given, CanonicalText) else canonical_json(pack_golden(given))
-                status = ProfileStatus(profile.status).value
-                hashed = text_hash(f"[{golden},{_dumped(status)},{_dumped(profile.merged_into)}]")
+                found = tails.get((profile.status, profile.merged_into))
+                if found is None:
+                    value = ProfileStatus(profile.status).value
+                    found = tails[profile.status, profile.merged_into] = (
+                        value, f",{_dumped(value)},{_dumped(profile.merged_into)}]"
+                    )  # fmt: skip
+                status = found[0]
+                hashed = text_hash(f"[{golden}{found[1]}")
                 yield (profile.profile_id,), (profile.profile_id, status, golden, hashed, created, created,
                                               profile.merged_into, run_id)  # fmt: skip
 
@@ -174,12 +183,12 @@ def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None)
         def rows() -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]:
             given: object = None  # an explanation object shared by many links is encoded once
             explanation = ""
+            methods: dict[object, str] = {}
             for link in links:
-                method = LinkMethod(link.method).value
+                method = methods.get(link.method) or methods.setdefault(link.method, LinkMethod(link.method).value)
                 if link.explanation is not given or type(given) is not MappingProxyType:
                     given, explanation = link.explanation, canonical_json(dict(link.explanation))
-                head = _dumped([link.profile_id, method, link.rule, link.score])
-                hashed = text_hash(f"{head[:-1]},{explanation}]")
+                hashed = text_hash(f"{_link_head(link.profile_id, method, link.rule, link.score)},{explanation}]")
                 key = (link.system, link.stream, link.source_id)
                 score = None if link.score is None else float(link.score)
                 yield key, (*key, link.profile_id, method, link.rule, score, explanation, hashed, linked, run_id)
@@ -187,6 +196,21 @@ def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None)
         return _guarded_write(
             conn, _LINKS, (_LINK_KEY, _LINK_COLUMNS, _LINK_UPDATE), rows(), lambda r: (*r[3:], *r[:3])
         )
+
+
+def _link_head(profile_id: str, method: str, rule: str | None, score: float | None) -> str:
+    """``_dumped([profile_id, method, rule, score])`` without its closing bracket, from its parts when they are plain."""
+    plain = type(profile_id) is str and (rule is None or type(rule) is str)
+    if plain and (score is None or (type(score) is float and -_FINITE < score < _FINITE)):
+        return (
+            f"[{_quoted(profile_id)},{_quoted(method)},{'null' if rule is None else _quoted(rule)},"
+            f"{'null' if score is None else float.__repr__(score)}"
+        )
+    return _dumped([profile_id, method, rule, score])[:-1]
+
+
+_FINITE = float("inf")
+_quoted = encode_basestring_ascii
 
 
 def _empty(conn: sa.Connection, tables: Sequence[sa.Table]) -> None:

@@ -7,6 +7,8 @@ from types import MappingProxyType
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.canonical import Person, RecordRef
 from core.errors import StoreError
@@ -14,7 +16,7 @@ from core.identity.records import stored_person
 from core.store import CanonicalText, LinkInput, LinkMethod, ProfileInput, ProfileStatus, canonical_json
 from core.store.golden_codec import pack_golden
 from core.store.identity_tables import BLOCK_KEY_LENGTH
-from core.store.identity_writes import insert_rows, replace_index, write_links, write_profiles
+from core.store.identity_writes import _dumped, _link_head, insert_rows, replace_index, write_links, write_profiles
 from core.store.tables import Profile
 
 GOLDEN = {"email": {"value": "ann@example.com", "source": "crm/people/1", "rule": "most_recent", "observed_at": None}}
@@ -82,6 +84,22 @@ def test_links_written_lean_are_unchanged_to_the_repository_save(store):
     by_id = {link.source_id: link for link in store.links.iter()}
     assert (by_id["1"].score, by_id["1"].run_id, by_id["2"].run_id) == (0.5, "later", "lean")
     assert by_id["1"].explanation == {"why": ["email", 1.5]}
+
+
+@given(
+    profile_id=st.text(),
+    method=st.sampled_from([m.value for m in LinkMethod]),
+    rule=st.none() | st.text(),
+    score=st.none() | st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**20), 10**20),
+)
+def test_a_link_hash_head_made_from_its_parts_is_the_json_of_them(profile_id, method, rule, score):
+    assert _link_head(profile_id, method, rule, score) + "]" == _dumped([profile_id, method, rule, score])
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), -float("inf")])
+def test_a_link_score_json_cannot_hold_is_refused_as_before(score):
+    with pytest.raises(ValueError):
+        _link_head("cp_1", "score", None, score)
 
 
 def test_an_explanation_shared_by_many_links_is_stored_with_each_and_a_dict_is_read_every_time(store):
