@@ -109,7 +109,9 @@ class WritebackLog(Repository):
     def record(self, system: str, stream: str, ops: Iterable[WrittenOp], *, run_id: str | None) -> UpsertCounts:
         """Remember the values a push wrote (call it with the operations that succeeded).
 
-        A field written again with the same value keeps its original ``written_at``.
+        A field written again with the same value (a person's edit set back, a write sent again
+        after a crash) gets the new ``written_at`` and ``run_id``: that write is the last one,
+        and a record pulled before it says nothing of the field (``written_when``).
 
         Returns:
             Counts of fields inserted, updated and unchanged.
@@ -117,10 +119,26 @@ class WritebackLog(Repository):
         Raises:
             StoreError: When a value cannot be stored as JSON or the database fails.
         """
-        done = builtins.list(ops)
-        counts = self._db.upsert(WRITEBACK_SPEC, _written_rows(system, stream, done, self._db.now(), run_id))
-        f = _FAILED.c
+        done, now = builtins.list(ops), self._db.now()
+        changed: list[tuple[Any, ...]] = []
+        counts = self._db.upsert(WRITEBACK_SPEC, _written_rows(system, stream, done, now, run_id), changed_keys=changed)
+        moved = {*changed}
+        again = [
+            {"s": op.source_id, "f": name, "at": now, "run": run_id}
+            for op in done
+            for name in op.fields
+            if (system, stream, op.source_id, name) not in moved
+        ]
+        w, f = _WRITTEN.c, _FAILED.c
         with self._db.transaction() as conn:
+            if again:
+                conn.execute(
+                    sa.update(_WRITTEN)
+                    .where(w.system == system, w.stream == stream)
+                    .where(w.source_id == sa.bindparam("s"), w.field == sa.bindparam("f"))
+                    .values(written_at=sa.bindparam("at"), run_id=sa.bindparam("run")),
+                    again,
+                )
             for part in chunked([op.source_id for op in done], 500):
                 conn.execute(sa.delete(_FAILED).where(f.system == system, f.stream == stream, f.source_id.in_(part)))
         return counts

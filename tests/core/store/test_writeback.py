@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from connectors.base import WriteOp
 from core.store import UpsertCounts, open_store
 
@@ -35,15 +37,25 @@ def test_writeback_diff_returns_only_what_changed(store):
     assert store.writeback.last_written("salesforce", "Contact", "nope") == {}
 
 
-def test_recording_the_same_writes_again_changes_nothing(store_url, fixed_clock):
+def test_recording_the_same_writes_again_keeps_the_values_and_moves_when_they_were_last_written(store_url, fixed_clock):
     when = datetime(2024, 4, 1, tzinfo=UTC)
     ops = [WriteOp("1", {"last_activity": when, "score": 0.5, "none": None})]
     with open_store(store_url, clock=fixed_clock) as store:
         store.writeback.record("hubspot", "contacts", ops, run_id="r1")
+        store.writeback.record("hubspot", "contacts", [WriteOp("2", {"score": 0.1})], run_id="r1")
         before = snapshot(store, "writeback_ledger")
+        first = store.writeback.written_when("hubspot", "contacts", ["1"])[1]["1"]
         fixed_clock.advance(days=1)
         assert store.writeback.record("hubspot", "contacts", ops, run_id="r2") == UpsertCounts(unchanged=3)
-        assert snapshot(store, "writeback_ledger") == before
+        again = store.writeback.written_when("hubspot", "contacts", ["1", "2"])[1]
+        assert set(first.values()) == {datetime(2024, 5, 1, 9, 30, tzinfo=UTC)}
+        assert again["1"] == dict.fromkeys(first, datetime(2024, 5, 2, 9, 30, tzinfo=UTC))  # the last write
+        assert again["2"] == {"score": datetime(2024, 5, 1, 9, 30, tzinfo=UTC)}  # not written again
+        after = snapshot(store, "writeback_ledger")
+        columns = [c["name"] for c in sa.inspect(store.engine).get_columns("writeback_ledger")]
+        kept = [i for i, name in enumerate(columns) if name not in ("written_at", "run_id")]
+        assert [[row[i] for i in kept] for row in after] == [[row[i] for i in kept] for row in before]
+        assert sorted(row[columns.index("run_id")] for row in after) == ["r1", "r2", "r2", "r2"]
         assert store.writeback.diff("hubspot", "contacts", {"1": ops[0].fields}) == {}
         changed = [WriteOp("1", {"score": 0.75})]
         assert store.writeback.record("hubspot", "contacts", changed, run_id="r3") == UpsertCounts(updated=1)

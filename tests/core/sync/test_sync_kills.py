@@ -271,3 +271,37 @@ def test_a_write_whose_echo_a_failed_pull_did_not_bring_is_no_hand_change(tmp_pa
         back = env.sync()  # the echo arrives: still no hand change, and what waited is written
         assert back["plan"]["hand_changes"] == []
         assert sum(c["write_calls"] for c in env.sync()["per_system"].values()) == 0
+
+
+def test_a_hand_change_set_back_is_the_last_write_so_a_record_stored_before_it_is_no_hand_change(
+    tmp_path: Path, monkeypatch
+):
+    """Writing a value again (a person's edit set back) moves the field's last write; the older record says nothing."""
+    from connectors.salesforce.connector import SalesforceConnector
+
+    def unreachable(self, *args, **kwargs):
+        raise RetryableError("Salesforce request failed (no response): connection refused", hint="is it up?")
+
+    (tmp_path / "world").mkdir()
+    with synced_project(tmp_path / "world", records=30, seed=13) as env:
+        env.sync()
+        env.sync()  # the first run's echoes come back
+        org = env.sandboxes["salesforce"].control.org
+        contact = next(r for r in org.live("Contact") if r.get("Contactpoint_Profile_Id__c"))
+        field, pid = "Contactpoint_Profile_Id__c", contact["Contactpoint_Profile_Id__c"]
+        org.update(org.get("Contact", contact["Id"]), {field: "typed by a sales rep"})
+        restored = env.sync()  # the edit is pulled and set back; its echo would come with the next pull
+        assert [(h["source_id"], h["field"]) for h in restored["plan"]["hand_changes"]] == [(contact["Id"], field)]
+        assert org.get("Contact", contact["Id"])[field] == pid
+        with monkeypatch.context() as down:
+            down.setattr(SalesforceConnector, "pull", unreachable)
+            sms = {"type": "preference", "name": "preferred_channel", "value": "sms"}
+            _record_statements(env, tmp_path, {"person": pid, **sms})  # the person is decided and planned again
+            result = env.cli("sync", "run", "--json")  # the stored Contact still holds the edit: it predates the write
+        assert result.exit_code == 3, result.output
+        summary = json.loads(result.stdout)
+        assert [h for h in summary["plan"]["hand_changes"] if h["system"] == "salesforce"] == []
+        planned = [c["field"] for w in summary["plan"]["writes"] if w["source_id"] == contact["Id"] for c in w["changes"]]
+        assert field not in planned
+        back = env.sync()  # the echo arrives: the value written, no hand change
+        assert back["plan"]["hand_changes"] == []
