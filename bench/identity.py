@@ -330,6 +330,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", type=int, default=0, help="identity resolve --store at N people rows")
     parser.add_argument("--backends", default="sqlite,postgresql", help="for --store: sqlite and/or postgresql")
     parser.add_argument("--with-command", action="store_true", help="for --store: also time the whole command")
+    parser.add_argument("--store-runs", type=int, default=3, help="for --store: timed resolutions, the median shown")
     parser.add_argument("--worker", choices=("contactpoint", "splink"), help=argparse.SUPPRESS)
     parser.add_argument("--records", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--new", type=Path, help=argparse.SUPPRESS)
@@ -345,7 +346,13 @@ def main(argv: list[str] | None = None) -> None:
                 bench_startup(repeat=args.repeat)
             if args.store:
                 backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-                bench_store(args.store, backends=backends, scratch=Path(scratch), command=args.with_command)
+                bench_store(
+                    args.store,
+                    backends=backends,
+                    scratch=Path(scratch),
+                    command=args.with_command,
+                    runs=args.store_runs,
+                )
         elif args.million:
             bench_million(seed=args.seed, scratch=Path(scratch))
         elif args.debug:
