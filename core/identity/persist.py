@@ -16,7 +16,6 @@ collector's passes over them cost as much as a fifth of the run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -35,7 +34,7 @@ from core.identity.index_keys import index_key_columns
 from core.identity.nicknames import NicknameTable, default_nicknames
 from core.identity.normalise import clear_memos
 from core.identity.pins import PinnedClusters, pinned_clusters
-from core.identity.records import PersonText, StoredPeople, person_json, stored_person
+from core.identity.records import PersonText, StoredPeople, person_json, read_person_json, stored_person
 from core.identity.resolution import Resolution
 from core.identity.review_pairs import review_inputs
 from core.identity.settings import GOLDEN_FIELDS, IdentitySettings, SurvivorshipSettings
@@ -205,7 +204,7 @@ class _OneRecordGolden:
 
     def __call__(self, text: str) -> CanonicalText:
         """The golden record of the person whose canonical JSON is ``text``, packed as the store keeps it."""
-        person = json.loads(text)
+        person = read_person_json(text)
         parts: list[str] = []
         for name, head, rule in self._fields:
             value = person.get(name)

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 from rapidfuzz.distance import OSA
 
 from core.canonical import STORED, IdentifierKind, Person, RecordRef
@@ -257,10 +258,28 @@ def person_text(data: Mapping[str, Any]) -> str:
     return canonical_json(data)
 
 
+def read_person_json(text: str) -> dict[str, Any]:
+    """A stored Person's JSON text parsed: ``json.loads``' dict, read by orjson.
+
+    A Person's JSON holds strings, booleans, nulls, lists and objects and no number (its
+    model forbids other fields), which orjson reads to the same values a fifth faster: it
+    counts where a batch reads every stored person, once to prepare it and once more for
+    its golden record. A text orjson refuses (one holding a lone surrogate escape, which
+    ``json.loads`` takes) is read by ``json.loads``.
+
+    Raises:
+        ValueError: When the text is not JSON (``json.JSONDecodeError``).
+    """
+    try:
+        return cast(dict[str, Any], orjson.loads(str(text) if type(text) is not str else text))  # not a str subclass
+    except orjson.JSONDecodeError:
+        return cast(dict[str, Any], json.loads(text))
+
+
 def _data_of(person: Person | PersonText) -> dict[str, Any]:
     """A person's JSON data: parsed from the store's text, or dumped from the Person (the same for one written)."""
     if isinstance(person, PersonText):
-        return cast(dict[str, Any], json.loads(person))
+        return read_person_json(person)
     return person.model_dump(mode="json")
 
 

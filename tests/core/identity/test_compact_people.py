@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 
 import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.identity import default_nicknames, default_role_mailboxes, prepare_records, resolve
 from core.identity.persist import iter_people, iter_people_texts
-from core.identity.records import Column, RecordTable, StoredPeople, person_json, stored_person
+from core.identity.records import (
+    Column,
+    PersonText,
+    RecordTable,
+    StoredPeople,
+    person_json,
+    read_person_json,
+    stored_person,
+)
 from tests.core.identity.synthetic import generate
 
 
@@ -71,3 +83,19 @@ def test_a_compact_resolution_links_alike_and_makes_the_same_golden_records():
     compact = resolve(iter(truth.people), compact=True)  # a generator is read once
     assert compact.clusters == plain.clusters and compact.profile_ids == plain.profile_ids
     assert compact.golden_records == plain.golden_records
+
+
+@given(first=st.text(max_size=40), last=st.text(max_size=40), city=st.none() | st.text(max_size=30))
+def test_a_stored_persons_json_reads_as_json_loads_reads_it(first, last, city):
+    truth = generate(3, seed=11).people[1]
+    person = truth.model_copy(update={"first_name": first, "last_name": last, "city": city})
+    text = person_json(person)
+    assert read_person_json(text) == json.loads(text)
+    assert read_person_json(PersonText(text)) == json.loads(text)  # as the store hands it: a str subclass
+
+
+def test_a_person_text_orjson_refuses_is_read_by_json_loads():
+    text = '{"first_name":"\\ud800","identifiers":[],"deleted":false}'  # a lone surrogate, escaped
+    assert read_person_json(text) == json.loads(text) == {"first_name": "\ud800", "identifiers": [], "deleted": False}
+    with pytest.raises(ValueError):
+        read_person_json('{"first_name": ')
