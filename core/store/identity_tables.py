@@ -3,10 +3,10 @@
     identity_pins        manual must-link / cannot-link decisions that win over the model
     identity_block_keys  blocking keys of every linked record (incremental resolution)
     identity_wide_keys   how many rows of a key too common to search by were left out of the block keys
-    identity_records     every resolved record's profile and Person, for incremental resolution
+    identity_records     every resolved record's profile (its Person: its canonical row), for incremental resolution
     identity_models      trained identity models (parameters + settings hash) per run
 
-Migrations 0002 and 0007 create them; ``tables.TABLES`` lists them with the others.
+Migrations 0002 and 0007 create them (0009-0011 change them); ``tables.TABLES`` lists them with the others.
 """
 
 from __future__ import annotations
@@ -62,15 +62,21 @@ class IdentityPin(SQLModel, table=True):
 
 
 class IdentityBlockKey(SQLModel, table=True):
-    """One blocking key of one linked record, so a new record finds its candidates by index."""
+    """One blocking key of one linked record, so a new record finds its candidates by index.
+
+    A row is found by its key (a search) or its record (a replace, an erasure), never on its
+    own: the table has no surrogate ID (migration 0011), so a whole batch's rows, about ten a
+    record, go in without a sequence step and a primary-key entry each. The mapper names
+    its three columns as the identity an ORM object would need.
+    """
 
     __tablename__ = "identity_block_keys"
     __table_args__ = (
         sa.Index("ix_identity_block_keys_key", "key", "sub_key"),
         sa.Index("ix_identity_block_keys_record", "record"),
     )
+    __mapper_args__ = {"primary_key": ["key", "sub_key", "record"]}
 
-    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=BLOCK_KEY_LENGTH)
     sub_key: str = Field(default="", max_length=BLOCK_KEY_LENGTH)
     record: str = Field(max_length=700)  # its profile: ``identity_records``

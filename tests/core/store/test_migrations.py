@@ -108,3 +108,28 @@ def test_make_revision_writes_the_next_linear_revision(tmp_path, monkeypatch):
     assert path.parent == copy / "versions" and path.name == f"{following}_nothing_changed.py"
     assert f"down_revision: Union[str, Sequence[str], None] = '{head}'" in text
     assert "op.create_table" not in text
+
+
+def test_block_keys_have_no_surrogate_id_and_a_downgrade_numbers_them_again(store):
+    columns = {c["name"] for c in sa.inspect(store.engine).get_columns("identity_block_keys")}
+    assert columns == {"key", "sub_key", "record"}
+    assert sa.inspect(store.engine).get_pk_constraint("identity_block_keys")["constrained_columns"] == []
+    rows = [("email:a", "", "crm/people/1"), ("phone:1", "x", "crm/people/1"), ("email:b", "", "crm/people/2")]
+    with store.engine.begin() as conn:
+        for key, sub, record in rows:
+            conn.execute(
+                sa.text("INSERT INTO identity_block_keys (key, sub_key, record) VALUES (:k, :s, :r)"),
+                {"k": key, "s": sub, "r": record},
+            )
+    downgrade(store.engine, revision="0010")
+    with store.engine.connect() as conn:
+        back = conn.execute(sa.text("SELECT id, key, sub_key, record FROM identity_block_keys ORDER BY id")).all()
+    assert [tuple(r[1:]) for r in back] == rows and [r[0] for r in back] == [1, 2, 3]
+    with store.engine.begin() as conn:  # numbered by the database again, as before 0011
+        conn.execute(sa.text("INSERT INTO identity_block_keys (key, sub_key, record) VALUES ('x', '', 'crm/people/3')"))
+        assert conn.execute(sa.text("SELECT max(id) FROM identity_block_keys")).scalar_one() == 4
+    store.migrate()
+    assert schema_diff(store.engine) == []
+    with store.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT key, sub_key, record FROM identity_block_keys")).all()
+    assert sorted(map(tuple, kept)) == sorted([*rows, ("x", "", "crm/people/3")])
