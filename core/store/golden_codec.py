@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 from core.store.types import JSON_TYPE, json_dumps
@@ -73,13 +74,22 @@ def unpack_golden(stored: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class GoldenJSON(sa.types.TypeDecorator[dict[str, Any]]):
-    """``profiles.golden``: JSON (``JSONB`` on PostgreSQL) holding the packed form, read back unpacked."""
+    """``profiles.golden``: JSON holding the packed form, read back unpacked.
+
+    On PostgreSQL the column is ``json``, not the store's usual ``JSONB`` (migration 0012): a
+    golden record is written whole and read whole, never queried inside by the server (its
+    packed form names fields by position), and ``json`` keeps the text as given after
+    checking it, where ``JSONB`` takes each record apart into its binary form on every write:
+    half the cost of a batch's profile rows. ``golden::jsonb`` reads it as JSONB in SQL.
+    """
 
     impl = sa.JSON
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
-        """``JSON_TYPE`` as the dialect has it: ``JSONB`` on PostgreSQL, ``JSON`` elsewhere."""
+        """``json`` on PostgreSQL, ``JSON_TYPE`` elsewhere."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSON())
         return JSON_TYPE.dialect_impl(dialect)
 
     def process_bind_param(self, value: Mapping[str, Any] | None, dialect: Dialect) -> dict[str, Any] | None:

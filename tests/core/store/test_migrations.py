@@ -133,3 +133,25 @@ def test_block_keys_have_no_surrogate_id_and_a_downgrade_numbers_them_again(stor
     with store.engine.connect() as conn:
         kept = conn.execute(sa.text("SELECT key, sub_key, record FROM identity_block_keys")).all()
     assert sorted(map(tuple, kept)) == sorted([*rows, ("x", "", "crm/people/3")])
+
+
+def test_golden_records_are_json_text_on_postgresql_and_read_the_same_across_0012(store):
+    from core.store import ProfileInput
+
+    golden = {
+        "email": {"value": "ann@example.com", "source": "crm/people/1", "rule": "most_recent", "observed_at": None}
+    }
+    store.profiles.upsert([ProfileInput("cp_1", golden)], run_id="r")
+
+    def column_type() -> str:
+        found = {c["name"]: c["type"] for c in sa.inspect(store.engine).get_columns("profiles")}
+        return type(found["golden"]).__name__.upper()
+
+    postgres = store.engine.dialect.name == "postgresql"
+    assert column_type() == "JSON"  # PostgreSQL's json; SQLite's declared JSON
+    downgrade(store.engine, revision="0011")
+    assert column_type() == ("JSONB" if postgres else "JSON")
+    store.profiles.upsert([ProfileInput("cp_2", golden)], run_id="r")  # written while the column was JSONB
+    store.migrate()
+    assert schema_diff(store.engine) == []
+    assert store.profiles.get("cp_1").golden == store.profiles.get("cp_2").golden == golden  # type: ignore[union-attr]
