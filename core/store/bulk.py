@@ -3,6 +3,7 @@
     prepare(conn, table, columns)   a ``BulkInsert``: the columns' bind conversions, looked up once
     bind_value(dialect, column, v)  a batch-level value (a timestamp) converted once, as binding would
     BulkInsert.write(rows)          ``executemany`` on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL
+    BulkInsert.write_all(chunks)    the same for many chunks: one ``COPY`` on PostgreSQL
 
 SQLAlchemy builds a parameter dict per row and runs each value through its type's
 bind processing; for a load of 100,000 rows that costs several times what the
@@ -18,7 +19,7 @@ attempt and carry on in the same transaction).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -72,13 +73,38 @@ class BulkInsert:
             self._executemany(rows)
         return len(rows)
 
+    def write_all(self, chunks: Iterable[Sequence[Row]]) -> int:
+        """Insert every chunk's rows, as ``write`` each; return how many.
+
+        On PostgreSQL the chunks go through one ``COPY``, taken a chunk at a time: a ``COPY``
+        of its own for each chunk of 5,000 rows costs the server and the round trips about as
+        much again as the rows (0.5 against 0.3 s for 924,000 short rows). SQLite runs one
+        ``executemany`` a chunk.
+
+        Raises:
+            sqlalchemy.exc.IntegrityError: As ``write``.
+            sqlalchemy.exc.DBAPIError: As ``write``.
+        """
+        todo = [(i, p) for i, p in enumerate(self.processors) if p is not None]
+        if self.conn.dialect.name != "postgresql":
+            return sum(self.write(chunk) for chunk in chunks)
+        written = [0]
+
+        def rows() -> Iterator[Row]:
+            for chunk in chunks:
+                written[0] += len(chunk)
+                yield from ([_converted(row, todo) for row in chunk] if todo else chunk)
+
+        self._copy(rows())
+        return written[0]
+
     def _executemany(self, rows: Sequence[Row]) -> None:
         names = ", ".join(_quote(self.conn, c) for c in self.columns)
         marks = ", ".join("?" for _ in self.columns)
         sql = f"INSERT INTO {_quote(self.conn, self.table.name)} ({names}) VALUES ({marks})"
         self._driver(lambda cursor: cursor.executemany(sql, rows), sql)
 
-    def _copy(self, rows: Sequence[Row]) -> None:
+    def _copy(self, rows: Iterable[Row]) -> None:
         names = ", ".join(_quote(self.conn, c) for c in self.columns)
         sql = f"COPY {_quote(self.conn, self.table.name)} ({names}) FROM STDIN"
 

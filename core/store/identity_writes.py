@@ -74,14 +74,14 @@ _dumped = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, values as the driver takes them); return how many.
 
-    ``bulk.BulkInsert``, ``CHUNK_SIZE`` rows at a time: SQLite's ``executemany``, PostgreSQL's ``COPY``.
+    ``bulk.BulkInsert``, ``CHUNK_SIZE`` rows at a time: SQLite's ``executemany`` for each,
+    PostgreSQL's one ``COPY`` for them all.
     Rows must be new: a duplicate key fails the statement (and the transaction).
 
     Raises:
         sqlalchemy.exc.DBAPIError: When the database refuses a row (``store_errors`` turns it into ``StoreError``).
     """
-    insert = prepare(conn, table, columns, as_is=columns)
-    return sum(insert.write(chunk) for chunk in chunked(rows, CHUNK_SIZE))
+    return prepare(conn, table, columns, as_is=columns).write_all(chunked(rows, CHUNK_SIZE))
 
 
 def update_rows(
@@ -124,6 +124,8 @@ def _guarded_write(
     keys, columns, _ = spec
     hash_at = list(columns).index("content_hash")
     existing = _existing(conn, table, keys)
+    if not existing:  # an empty table (a first batch): every row is new, in one stream
+        return insert_rows(conn, table, columns, (row for _, row in rows)), 0
     inserted = updated = 0
     for chunk in chunked(rows, CHUNK_SIZE):
         new = [row for key, row in chunk if key not in existing]
