@@ -113,7 +113,7 @@ def describe_validation_error(err: Any) -> list[str]:
     Each line reads ``field.path: message (got 'value')``, without pydantic's
     URLs or type codes.
     """
-    return [describe_error_item(item) for item in err.errors(include_url=False)]
+    return [describe_error_item(item) for item in err.errors(include_url=False, include_context=False)]
 
 
 def describe_error_item(item: Mapping[str, Any]) -> str:

@@ -49,7 +49,7 @@ def _domain(domain_part: str) -> dict[str, Any]:
         try:
             found = dict(validate_email_domain_name(domain_part, test_environment=key[1], globally_deliverable=key[2]))
         except EmailNotValidError as err:
-            found = err
+            found = EmailSyntaxError(str(err))  # its message, not the error: a traceback would keep its callers' frames
         if len(_DOMAINS) >= _DOMAINS_MAX:
             _DOMAINS.clear()
         _DOMAINS[key] = found
