@@ -203,7 +203,7 @@ def write_links(db: Database, links: Iterable[LinkInput], *, run_id: str | None)
 def _link_head(profile_id: str, method: str, rule: str | None, score: float | None) -> str:
     """``_dumped([profile_id, method, rule, score])`` without its closing bracket, from its parts when they are plain."""
     plain = type(profile_id) is str and (rule is None or type(rule) is str)
-    if plain and (score is None or (type(score) is float and -_FINITE < score < _FINITE)):
+    if plain and (score is None or (type(score) is float and -_INFINITY < score < _INFINITY)):
         return (
             f"[{_quoted(profile_id)},{_quoted(method)},{'null' if rule is None else _quoted(rule)},"
             f"{'null' if score is None else float.__repr__(score)}"
@@ -211,7 +211,7 @@ def _link_head(profile_id: str, method: str, rule: str | None, score: float | No
     return _dumped([profile_id, method, rule, score])[:-1]
 
 
-_FINITE = float("inf")
+_INFINITY = float("inf")
 _quoted = encode_basestring_ascii
 
 
