@@ -301,7 +301,9 @@ def test_a_hand_change_set_back_is_the_last_write_so_a_record_stored_before_it_i
         assert result.exit_code == 3, result.output
         summary = json.loads(result.stdout)
         assert [h for h in summary["plan"]["hand_changes"] if h["system"] == "salesforce"] == []
-        planned = [c["field"] for w in summary["plan"]["writes"] if w["source_id"] == contact["Id"] for c in w["changes"]]
+        planned = [
+            c["field"] for w in summary["plan"]["writes"] if w["source_id"] == contact["Id"] for c in w["changes"]
+        ]
         assert field not in planned
         back = env.sync()  # the echo arrives: the value written, no hand change
         assert back["plan"]["hand_changes"] == []
