@@ -256,7 +256,7 @@ def test_a_write_whose_echo_a_failed_pull_did_not_bring_is_no_hand_change(tmp_pa
         org = env.sandboxes["salesforce"].control.org
         # people whose Contact is not suppressed yet (one unsubscribed in HubSpot already is: nothing would change)
         open_to_mail = {
-            c["Contactpoint_Profile_Id__c"] for c in org.live("Contact") if not c.get("Contactpoint_Suppressed__c")
+            c.get("Contactpoint_Profile_Id__c") for c in org.live("Contact") if not c.get("Contactpoint_Suppressed__c")
         }
         with open_store(env.url) as store:
             linked = {link.profile_id for link in store.links.iter() if link.system == "salesforce"}
