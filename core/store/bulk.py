@@ -85,9 +85,9 @@ class BulkInsert:
             sqlalchemy.exc.IntegrityError: As ``write``.
             sqlalchemy.exc.DBAPIError: As ``write``.
         """
-        todo = [(i, p) for i, p in enumerate(self.processors) if p is not None]
         if self.conn.dialect.name != "postgresql":
             return sum(self.write(chunk) for chunk in chunks)
+        todo = [(i, p) for i, p in enumerate(self.processors) if p is not None]
         written = [0]
 
         def rows() -> Iterator[Row]:
