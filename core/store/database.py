@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
+from itertools import groupby, islice
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -27,7 +27,17 @@ from sqlmodel import Session
 from core.store.engine import mask_url, store_errors, write_options
 from core.store.types import utc_now
 
-__all__ = ["CHUNK_SIZE", "Database", "Repository", "UpsertCounts", "UpsertSpec", "chunked", "insert"]
+__all__ = [
+    "CHUNK_SIZE",
+    "Database",
+    "Repository",
+    "UpsertCounts",
+    "UpsertSpec",
+    "chunked",
+    "insert",
+    "of_records",
+    "record_chunks",
+]
 
 CHUNK_SIZE = 2000
 """Rows per statement batch and per transaction in bulk operations."""
@@ -100,6 +110,25 @@ def chunked(items: Iterable[T], size: int = CHUNK_SIZE) -> Iterator[list[T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def record_chunks(records: Iterable[tuple[str, str, str]], size: int = 500) -> Iterator[tuple[str, str, list[str]]]:
+    """Yield ``(system, stream, source IDs)``: these records by stream, in key order, ``size`` IDs at a time.
+
+    Each part is picked with ``of_records``: ``system = ? AND stream = ? AND source_id IN (...)``,
+    which every database answers from the table's key index. A row-value ``IN`` over the
+    three columns is not, on SQLite: it scans the whole table once per chunk, so a lookup of
+    a few records would cost as much as the store is large.
+    """
+    for (system, stream), found in groupby(sorted(set(records)), key=lambda record: record[:2]):
+        for part in chunked((source_id for _, _, source_id in found), size):
+            yield system, stream, part
+
+
+def of_records(table: sa.Table | Any, system: str, stream: str, source_ids: Sequence[str]) -> Any:
+    """The condition picking ``source_ids`` of one stream in ``table`` (or an alias of it): see ``record_chunks``."""
+    c = table.c
+    return sa.and_(c.system == system, c.stream == stream, c.source_id.in_(source_ids))
 
 
 def insert(conn: sa.Connection, table: sa.Table) -> Any:

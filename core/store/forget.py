@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 
-from core.store.database import Repository, chunked
+from core.store.database import Repository, chunked, of_records, record_chunks
 from core.store.identity_tables import IdentityBlockKey, IdentityPin, IdentityRecord
 from core.store.keys import record_key
 from core.store.ledger_tables import LedgerEntryRow, LedgerLinkRow, LedgerSessionRow, OAuthCodeRow, OAuthTokenRow
@@ -95,9 +95,8 @@ class Forget(Repository):
         t = _table(RecordIdentifier)
         keys: set[str] = set()
         with self._db.connection() as conn:
-            for rows in chunked(sorted(set(records)), 300):
-                where = sa.tuple_(t.c.system, t.c.stream, t.c.source_id).in_(rows)
-                query = sa.select(t.c.key).where(where, t.c.model == "Person")
+            for system, stream, source_ids in record_chunks(records, 300):
+                query = sa.select(t.c.key).where(of_records(t, system, stream, source_ids), t.c.model == "Person")
                 keys.update(str(k) for k in conn.execute(query).scalars())
         return keys
 
@@ -107,14 +106,12 @@ class Forget(Repository):
         keys = [record_key(*r) for r in wanted]
         removed: Counter[str] = Counter()
         with self._db.transaction() as conn:
-            for rows in chunked(wanted, 300):
-                for by_record in _BY_RECORD:
+            for system, stream, source_ids in record_chunks(wanted, 300):
+                for by_record in (*_BY_RECORD, ParkedRecord):
                     t = _table(by_record)
-                    where = sa.tuple_(t.c.system, t.c.stream, t.c.source_id).in_(rows)
-                    removed[t.name] += conn.execute(sa.delete(t).where(where)).rowcount
-                parked = _table(ParkedRecord)
-                by_id = sa.tuple_(parked.c.system, parked.c.stream, parked.c.source_id).in_(rows)
-                removed[parked.name] += conn.execute(sa.delete(parked).where(by_id)).rowcount
+                    removed[t.name] += conn.execute(
+                        sa.delete(t).where(of_records(t, system, stream, source_ids))
+                    ).rowcount
             for part in chunked(keys, 300):
                 for by_key, column in _BY_KEY:
                     t = _table(by_key)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 
 from core.store import bulk
-from core.store.database import Repository, chunked, insert
+from core.store.database import Repository, chunked, insert, of_records, record_chunks
 from core.store.keys import RecordKey
 from core.store.tables import Link, RecordIdentifier
 
@@ -55,16 +55,8 @@ class Identifiers(Repository):
                 for model, ident in pairs
             }  # fmt: skip
             with self._db.transaction() as conn:
-                by_stream: dict[tuple[str, str], builtins.list[str]] = {}
-                for key, _ in chunk:
-                    by_stream.setdefault((key.system, key.stream), []).append(key.source_id)
-                for (system, stream), ids in by_stream.items():
-                    for part in chunked(ids, 500):
-                        conn.execute(
-                            sa.delete(_IDS).where(
-                                _IDS.c.system == system, _IDS.c.stream == stream, _IDS.c.source_id.in_(part)
-                            )
-                        )
+                for system, stream, source_ids in record_chunks((k.system, k.stream, k.source_id) for k, _ in chunk):
+                    conn.execute(sa.delete(_IDS).where(of_records(_IDS, system, stream, source_ids)))
                 if rows:
                     conn.execute(insert(conn, _IDS), builtins.list(rows.values()))
 
@@ -84,32 +76,26 @@ class Identifiers(Repository):
     def profiles_of(self, records: Sequence[RecordKey]) -> dict[tuple[str, str, str], set[str]]:
         """Return, for each record, the profiles of the people records that carry one of its identifiers.
 
-        Records are looked up stream by stream (``system = ? AND stream = ? AND source_id IN (...)``),
-        which every database answers from the identifiers' unique index; a row-value ``IN`` over
-        the three columns is not, on SQLite, and scans the whole table once per chunk.
+        Records are looked up stream by stream (``record_chunks``), from the identifiers' unique index.
         """
         mine, person, link = _IDS.alias("mine"), _IDS.alias("person"), _LINKS
-        by_stream: dict[tuple[str, str], builtins.list[str]] = {}
-        for record in records:
-            by_stream.setdefault((record.system, record.stream), []).append(record.source_id)
         found: dict[tuple[str, str, str], set[str]] = {}
         with self._db.connection() as conn:
-            for (system, stream), source_ids in by_stream.items():
-                for chunk in chunked(source_ids, 500):
-                    query = (
-                        sa.select(mine.c.source_id, link.c.profile_id)
-                        .join(person, (person.c.key == mine.c.key) & (person.c.model == PERSON_MODEL))
-                        .join(
-                            link,
-                            (link.c.system == person.c.system)
-                            & (link.c.stream == person.c.stream)
-                            & (link.c.source_id == person.c.source_id),
-                        )
-                        .where(mine.c.system == system, mine.c.stream == stream, mine.c.source_id.in_(chunk))
-                        .distinct()
+            for system, stream, source_ids in record_chunks((r.system, r.stream, r.source_id) for r in records):
+                query = (
+                    sa.select(mine.c.source_id, link.c.profile_id)
+                    .join(person, (person.c.key == mine.c.key) & (person.c.model == PERSON_MODEL))
+                    .join(
+                        link,
+                        (link.c.system == person.c.system)
+                        & (link.c.stream == person.c.stream)
+                        & (link.c.source_id == person.c.source_id),
                     )
-                    for source_id, profile_id in conn.execute(query):
-                        found.setdefault((system, stream, source_id), set()).add(profile_id)
+                    .where(of_records(mine, system, stream, source_ids))
+                    .distinct()
+                )
+                for source_id, profile_id in conn.execute(query):
+                    found.setdefault((system, stream, source_id), set()).add(profile_id)
         return found
 
     def records_of(

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from core.store.aliases import Aliases
-from core.store.database import Database, Repository, UpsertCounts, UpsertSpec, chunked
+from core.store.database import Database, Repository, UpsertCounts, UpsertSpec, chunked, of_records, record_chunks
 from core.store.keys import RecordKey, record_key
 from core.store.tables import Link, LinkMethod
 from core.store.types import content_hash
@@ -144,12 +144,9 @@ class Links(Repository):
         """Return ``{(system, stream, source_id): profile_id}`` for those of ``records`` that are linked."""
         c, found = _LINKS.c, {}
         with self._db.connection() as conn:
-            for part in chunked(records, 500):
-                keys = [(r.system, r.stream, r.source_id) for r in part]
-                query = sa.select(c.system, c.stream, c.source_id, c.profile_id).where(
-                    sa.tuple_(c.system, c.stream, c.source_id).in_(keys)
-                )
-                found.update({(s, st, i): pid for s, st, i, pid in conn.execute(query)})
+            for system, stream, source_ids in record_chunks((r.system, r.stream, r.source_id) for r in records):
+                query = sa.select(c.source_id, c.profile_id).where(of_records(_LINKS, system, stream, source_ids))
+                found.update({(system, stream, i): pid for i, pid in conn.execute(query)})
         return found
 
     def profile_of(self, system: str, stream: str, source_id: str) -> str | None:

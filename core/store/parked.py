@@ -12,14 +12,13 @@ A record is the same when its system, stream, source ID and raw content are.
 from __future__ import annotations
 
 import builtins
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import select
 
-from core.store.database import Repository, chunked, insert
+from core.store.database import Repository, chunked, insert, of_records, record_chunks
 from core.store.tables import ParkedRecord
 from core.store.types import content_hash
 
@@ -180,16 +179,13 @@ class Parked(Repository):
         Raises:
             StoreError: When the database fails.
         """
-        c, by_stream, count = _PARKED.c, defaultdict(list), 0
-        for system, stream, source_id in records:
-            by_stream[(system, stream)].append(source_id)
+        count = 0
         with self._db.transaction() as conn:
-            for (system, stream), source_ids in by_stream.items():
-                for chunk in chunked(source_ids, 500):
-                    query = sa.update(_PARKED).where(
-                        c.system == system, c.stream == stream, c.source_id.in_(chunk), c.resolved.is_(False)
-                    )
-                    count += conn.execute(query.values(resolved=True)).rowcount
+            for system, stream, source_ids in record_chunks(records):
+                query = sa.update(_PARKED).where(
+                    of_records(_PARKED, system, stream, source_ids), _PARKED.c.resolved.is_(False)
+                )
+                count += conn.execute(query.values(resolved=True)).rowcount
         return count
 
     def resolve(self, ids: Iterable[int]) -> int:

@@ -23,7 +23,7 @@ from sqlmodel import select
 from connectors.base import SourceRecord
 from core.errors import StoreError
 from core.store import bulk
-from core.store.database import CHUNK_SIZE, Repository, UpsertCounts, UpsertSpec, chunked
+from core.store.database import CHUNK_SIZE, Repository, UpsertCounts, UpsertSpec, chunked, of_records, record_chunks
 from core.store.keys import RecordKey
 from core.store.tables import CanonicalRecord, SourceRecordRow
 from core.store.types import canonical_json, content_hash, text_hash
@@ -338,20 +338,15 @@ class Records(Repository):
         c, dropped = _CANONICAL.c, 0
         wanted = {key: set(rows) for key, rows in kept.items()}
         with self._db.transaction() as conn:
-            for chunk in chunked(wanted):
-                by_stream: dict[tuple[str, str], list[str]] = {}
-                for system, stream, source_id in chunk:
-                    by_stream.setdefault((system, stream), []).append(source_id)
-                stale: list[int] = []
-                for (system, stream), ids in by_stream.items():
-                    query = sa.select(c.id, c.source_id, c.model, c.ordinal).where(
-                        c.system == system, c.stream == stream, c.source_id.in_(ids)
-                    )
-                    stale += [
-                        row.id
-                        for row in conn.execute(query)
-                        if (row.model, row.ordinal) not in wanted[(system, stream, row.source_id)]
-                    ]
+            for system, stream, source_ids in record_chunks(wanted, CHUNK_SIZE):
+                query = sa.select(c.id, c.source_id, c.model, c.ordinal).where(
+                    of_records(_CANONICAL, system, stream, source_ids)
+                )
+                stale = [
+                    row.id
+                    for row in conn.execute(query)
+                    if (row.model, row.ordinal) not in wanted[(system, stream, row.source_id)]
+                ]
                 for part in chunked(stale):
                     dropped += conn.execute(sa.delete(_CANONICAL).where(c.id.in_(part))).rowcount
         return dropped
@@ -398,11 +393,11 @@ class Records(Repository):
         c, found = _CANONICAL.c, []
         columns = (c.system, c.stream, c.source_id, c.model, c.ordinal, c.data, c.content_hash, c.updated_at)
         with self._db.connection() as conn:
-            for part in chunked(sorted(set(records)), 500):
+            for system, stream, source_ids in record_chunks(records):
                 found += [
                     StoredCanonical(row.system, row.stream, row.source_id, row.model, row.ordinal,
                                     _as_dict(row.data), row.content_hash, row.updated_at)
-                    for row in conn.execute(_rows_of(columns, part, models))
+                    for row in conn.execute(_rows_of(columns, system, stream, source_ids, models))
                 ]  # fmt: skip
         return found
 
@@ -419,9 +414,9 @@ class Records(Repository):
         """
         c = _CANONICAL.c
         columns = (c.system, c.stream, c.source_id, c.model, sa.cast(c.data, sa.Text))
-        for part in chunked(sorted(set(records)), 500):
+        for system, stream, source_ids in record_chunks(records):
             with self._db.connection() as conn:
-                found = conn.execute(_rows_of(columns, part, models)).all()
+                found = conn.execute(_rows_of(columns, system, stream, source_ids, models)).all()
             for row in found:
                 yield row[0], row[1], row[2], row[3], row[4]
 
@@ -431,10 +426,10 @@ class Records(Repository):
         For a record whose write-back fields a person changed by hand in the vendor: nothing
         Contactpoint maps changed, yet the planner must look at it again.
         """
-        c, now, touched = _CANONICAL.c, self._db.now(), 0
+        now, touched = self._db.now(), 0
         with self._db.transaction() as conn:
-            for part in chunked(sorted(set(records)), 500):
-                query = sa.update(_CANONICAL).where(sa.tuple_(c.system, c.stream, c.source_id).in_(part))
+            for system, stream, source_ids in record_chunks(records):
+                query = sa.update(_CANONICAL).where(of_records(_CANONICAL, system, stream, source_ids))
                 touched += conn.execute(query.values(updated_at=now)).rowcount
         return touched
 
@@ -520,13 +515,13 @@ class Records(Repository):
             yield row[0], row[1], row[2], row[3]
 
 
-def _rows_of(columns: Sequence[Any], records: Sequence[tuple[str, str, str]], models: Sequence[str]) -> Any:
-    """Select ``columns`` of these records' canonical rows of ``models``, in key order."""
+def _rows_of(columns: Sequence[Any], system: str, stream: str, source_ids: Sequence[str], models: Sequence[str]) -> Any:
+    """Select ``columns`` of these records' canonical rows of ``models``, in key order (see ``record_chunks``)."""
     c = _CANONICAL.c
     return (
         sa.select(*columns)
-        .where(sa.tuple_(c.system, c.stream, c.source_id).in_(records), c.model.in_(builtins.list(models)))
-        .order_by(c.system, c.stream, c.source_id, c.model, c.ordinal)
+        .where(of_records(_CANONICAL, system, stream, source_ids), c.model.in_(builtins.list(models)))
+        .order_by(c.source_id, c.model, c.ordinal)
     )
 
 

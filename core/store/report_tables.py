@@ -59,6 +59,7 @@ class IdentityReviewRow(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("left_record", "right_record", name="uq_identity_reviews_pair"),
         sa.Index("ix_identity_reviews_status", "status"),
+        sa.Index("ix_identity_reviews_right_record", "right_record"),  # the unique index finds left_record
     )
 
     id: int | None = Field(default=None, primary_key=True)

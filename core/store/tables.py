@@ -199,6 +199,7 @@ class ParkedRecord(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("system", "stream", "content_hash", name="uq_parked_records_key"),
         sa.Index("ix_parked_records_run_id", "run_id"),
+        sa.Index("ix_parked_records_record", "system", "stream", "source_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
