@@ -390,14 +390,14 @@ class Records(Repository):
         self, records: Iterable[tuple[str, str, str]], *, models: Sequence[str]
     ) -> builtins.list[StoredCanonical]:
         """Return the canonical rows of ``models`` of these records, in key order."""
-        c, found = _CANONICAL.c, []
-        columns = (c.system, c.stream, c.source_id, c.model, c.ordinal, c.data, c.content_hash, c.updated_at)
+        found = []
         with self._db.connection() as conn:
             for system, stream, source_ids in record_chunks(records):
+                params = {"system": system, "stream": stream, "ids": source_ids, "models": builtins.list(models)}
                 found += [
-                    StoredCanonical(row.system, row.stream, row.source_id, row.model, row.ordinal,
+                    StoredCanonical(system, stream, row.source_id, row.model, row.ordinal,
                                     _as_dict(row.data), row.content_hash, row.updated_at)
-                    for row in conn.execute(_rows_of(columns, system, stream, source_ids, models))
+                    for row in conn.execute(_ROWS_OF, params)
                 ]  # fmt: skip
         return found
 
@@ -412,13 +412,12 @@ class Records(Repository):
         Raises:
             StoreError: When the database fails.
         """
-        c = _CANONICAL.c
-        columns = (c.system, c.stream, c.source_id, c.model, sa.cast(c.data, sa.Text))
         for system, stream, source_ids in record_chunks(records):
+            params = {"system": system, "stream": stream, "ids": source_ids, "models": builtins.list(models)}
             with self._db.connection() as conn:
-                found = conn.execute(_rows_of(columns, system, stream, source_ids, models)).all()
-            for row in found:
-                yield row[0], row[1], row[2], row[3], row[4]
+                found = conn.execute(_TEXTS_OF, params).all()
+            for source_id, model, text in found:
+                yield system, stream, source_id, model, text
 
     def touch(self, records: Iterable[tuple[str, str, str]]) -> int:
         """Mark records' canonical rows as changed now (their content unchanged): the next sync takes them as work.
@@ -515,14 +514,28 @@ class Records(Repository):
             yield row[0], row[1], row[2], row[3]
 
 
-def _rows_of(columns: Sequence[Any], system: str, stream: str, source_ids: Sequence[str], models: Sequence[str]) -> Any:
-    """Select ``columns`` of these records' canonical rows of ``models``, in key order (see ``record_chunks``)."""
+def _of_records(*columns: Any) -> Any:
+    """Select ``columns`` of given records' canonical rows of some models, in key order (see ``record_chunks``).
+
+    Built once: the records' stream, their IDs and the models are bound when it runs.
+    """
     c = _CANONICAL.c
     return (
         sa.select(*columns)
-        .where(of_records(_CANONICAL, system, stream, source_ids), c.model.in_(builtins.list(models)))
+        .where(
+            c.system == sa.bindparam("system"),
+            c.stream == sa.bindparam("stream"),
+            c.source_id.in_(sa.bindparam("ids", expanding=True)),
+            c.model.in_(sa.bindparam("models", expanding=True)),
+        )
         .order_by(c.source_id, c.model, c.ordinal)
     )
+
+
+_c = _CANONICAL.c
+_ROWS_OF = _of_records(_c.source_id, _c.model, _c.ordinal, _c.data, _c.content_hash, _c.updated_at)
+_TEXTS_OF = _of_records(_c.source_id, _c.model, sa.cast(_c.data, sa.Text))
+del _c
 
 
 def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | None) -> Any:
