@@ -3,7 +3,9 @@
     add           record ``{alias: profile_id}``
     resolve       the profile one ID resolves to now (chains followed, loops refused)
     resolve_all   every alias with the profile it finally resolves to
+    resolve_many  the profile each of many IDs resolves to now
     family        a profile ID with every alias that resolves to it
+    families_of   the same for many profile IDs
 
 A merge keeps the older profile ID and records the other as an alias, so an ID
 given out once keeps answering.
@@ -11,7 +13,7 @@ given out once keeps answering.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 
@@ -87,6 +89,67 @@ class Aliases(Repository):
             if target not in seen:
                 final[alias] = target
         return final
+
+    def resolve_many(self, profile_ids: Iterable[str]) -> dict[str, str]:
+        """Return ``{ID: the profile it resolves to now}`` for many IDs: ``resolve_all``'s answer for each of them.
+
+        Chains are followed one hop at a time for all the IDs together (a look-up per 500 IDs a
+        hop), so the cost follows the IDs given, not the aliases stored. An ID that is no alias
+        resolves to itself, as does one whose chain runs into a loop (``resolve_all`` leaves
+        those out).
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        current = {p: p for p in profile_ids}
+        seen = {p: {p} for p in current}
+        moving = set(current)
+        query = sa.select(_ALIASES.c.alias, _ALIASES.c.profile_id)
+        with self._db.connection() as conn:
+            while moving:
+                targets: dict[str, str] = {}
+                for chunk in chunked(sorted({current[p] for p in moving}), 500):
+                    targets.update(tuple(row) for row in conn.execute(query.where(_ALIASES.c.alias.in_(chunk))))
+                still: set[str] = set()
+                for given in moving:
+                    target = targets.get(current[given])
+                    if target is None:
+                        continue
+                    if target in seen[given]:  # a loop: not resolved, as resolve_all leaves it out
+                        current[given] = given
+                        continue
+                    seen[given].add(target)
+                    current[given] = target
+                    still.add(given)
+                moving = still
+        return current
+
+    def families_of(self, profile_ids: Iterable[str]) -> dict[str, set[str]]:
+        """Return ``{profile ID: it and every alias that resolves to it}``: ``family`` for many at once.
+
+        Walked back one hop at a time for all of them together (a look-up per 500 IDs a hop);
+        an alias already placed is not walked again, so a loop ends.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        families = {p: {p} for p in profile_ids}
+        owner = {p: p for p in families}
+        frontier = set(families)
+        query = sa.select(_ALIASES.c.alias, _ALIASES.c.profile_id)
+        with self._db.connection() as conn:
+            while frontier:
+                found: list[tuple[str, str]] = []
+                for chunk in chunked(sorted(frontier), 500):
+                    found += [tuple(row) for row in conn.execute(query.where(_ALIASES.c.profile_id.in_(chunk)))]
+                frontier = set()
+                for alias, target in sorted(found):
+                    if alias in owner:
+                        continue
+                    owner[alias] = owner[target]
+                    families[owner[target]].add(alias)
+                    frontier.add(alias)
+        return families
 
     def family(self, profile_id: str) -> set[str]:
         """Return ``profile_id`` and every alias that resolves to it, directly or in a chain."""

@@ -167,8 +167,7 @@ class Ledger(Repository):
         distinct = set(people)
         if len(distinct) <= 20:
             return {p: self._aliases.resolve(p) for p in distinct}
-        final = self._aliases.resolve_all()
-        return {p: final.get(p, p) for p in distinct}
+        return self._aliases.resolve_many(distinct)
 
     def _require_profiles(self, profile_ids: set[str]) -> None:
         found: set[str] = set()
@@ -280,15 +279,12 @@ class Ledger(Repository):
             StoreError: When the database fails.
         """
         given = list(dict.fromkeys(profile_ids))
-        final = self._aliases.resolve_all()
-        families: dict[str, set[str]] = defaultdict(set)
-        for alias, target in final.items():
-            families[target].add(alias)
-        survivor_of = {p: final.get(p, p) for p in given}
-        wanted = {c for s in set(survivor_of.values()) for c in (families[s] | {s})}
+        survivor_of = self._aliases.resolve_many(given)
+        families = self._aliases.families_of(set(survivor_of.values()))
+        chain_of = {member: survivor for survivor, family in families.items() for member in family}
         by_survivor: dict[str, list[LedgerEntry]] = defaultdict(list)
-        for entry in self._entries_of(wanted):
-            by_survivor[final.get(entry.chain, entry.chain)].append(entry)
+        for entry in self._entries_of(set(chain_of)):
+            by_survivor[chain_of[entry.chain]].append(entry)
         moment = at or self._db.now()
         states: dict[str, LedgerState] = {}
         for survivor in set(survivor_of.values()):
@@ -310,7 +306,7 @@ class Ledger(Repository):
         query = sa.select(c.chain).where(c.recorded_at >= since, c.source != "observation").distinct()
         with self._db.connection() as conn:
             chains = sorted(conn.execute(query).scalars())
-        return sorted({self._aliases.resolve(chain) for chain in chains})
+        return sorted(set(self._aliases.resolve_many(chains).values()))
 
     def people(self) -> list[str]:
         """Return every profile ID that has a chain (merged-away ones included), sorted."""
