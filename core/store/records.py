@@ -433,15 +433,26 @@ class Records(Repository):
         return touched
 
     def changed_since(self, since: datetime) -> Iterator[tuple[str, str, str, str]]:
-        """Yield ``(system, stream, source_id, model)`` of canonical rows that changed at or after ``since``.
+        """Yield ``(system, stream, source_id, model)`` of canonical rows that changed at or after ``since``, each once.
 
         A row's ``updated_at`` moves only when its content does, so this is exactly the
-        work a run left undone or a later run brought, whatever happened in between.
+        work a run left undone or a later run brought, whatever happened in between. Rows
+        are found by their time's index, so a run with little new reads little, however
+        large the store (a ``DISTINCT`` would make SQLite read every row in key order
+        instead); ``datetime.min`` reads the whole table in one pass.
         """
         c = _CANONICAL.c
-        query = sa.select(c.system, c.stream, c.source_id, c.model).where(c.updated_at >= since).distinct()
-        for row in self._db.stream(query):
-            yield (row.system, row.stream, row.source_id, row.model)
+        columns = (c.system, c.stream, c.source_id, c.model)
+        if since <= datetime.min.replace(tzinfo=since.tzinfo):
+            for row in self._db.stream(sa.select(*columns).distinct()):
+                yield (row.system, row.stream, row.source_id, row.model)
+            return
+        seen: set[tuple[str, str, str, str]] = set()
+        for row in self._db.stream(sa.select(*columns).where(c.updated_at >= since)):
+            key = (row.system, row.stream, row.source_id, row.model)
+            if key not in seen:
+                seen.add(key)
+                yield key
 
     def get_source(self, system: str, stream: str, source_id: str) -> SourceRecordRow | None:
         """Return the stored row of one source record, or None."""

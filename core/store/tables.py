@@ -142,6 +142,7 @@ class CanonicalRecord(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("system", "stream", "source_id", "model", "ordinal", name="uq_canonical_records_key"),
         sa.Index("ix_canonical_records_model", "model"),
+        sa.Index("ix_canonical_records_updated_at", "updated_at"),  # a run's work: the rows changed since the last
     )
 
     id: int | None = Field(default=None, primary_key=True)

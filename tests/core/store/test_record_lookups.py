@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,40 @@ def test_a_lookup_of_records_reads_only_them_by_index_on_sqlite(tmp_path: Path, 
                     continue
                 plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
                 assert [row[-1] for row in plan if _unselective(str(row[-1]))] == [], (statement, plan)
+
+
+def test_the_rows_changed_since_a_time_come_once_each_and_all_from_the_start(store_url: str, fixed_clock):
+    with open_store(store_url, clock=fixed_clock) as store:
+        _fill(store)
+        start = fixed_clock.now
+        later = fixed_clock.advance(minutes=5)
+        changed = [
+            (RecordRef(system="crm", stream="Lead", source_id="0002"), "Person", 0, {"first_name": "Changed"}),
+            (RecordRef(system="crm", stream="Lead", source_id="0002"), "Consent", 0, {"channel": "sms"}),
+            (RecordRef(system="desk", stream="users", source_id="0004"), "Consent", 0, {"channel": "sms"}),
+            (RecordRef(system="desk", stream="users", source_id="0004"), "Consent", 1, {"channel": "post"}),
+        ]
+        store.records.upsert_canonical(changed, run_id="r2")
+        assert sorted(store.records.changed_since(later)) == [
+            ("crm", "Lead", "0002", "Consent"),
+            ("crm", "Lead", "0002", "Person"),
+            ("desk", "users", "0004", "Consent"),
+        ]
+        assert list(store.records.changed_since(fixed_clock.advance(seconds=1))) == []
+        everything = list(store.records.changed_since(start))
+        assert len(everything) == len(set(everything)) == len(STREAMS) * (PER_STREAM + PER_STREAM // 2)
+        assert sorted(store.records.changed_since(datetime.min.replace(tzinfo=UTC))) == sorted(everything)
+
+
+def test_a_run_with_nothing_changed_finds_its_work_by_the_time_index_on_sqlite(tmp_path: Path, fixed_clock):
+    with open_store(f"sqlite:///{tmp_path / 'cp.db'}", clock=fixed_clock) as store:
+        _fill(store)
+        engine = store.database.engine
+        with _statements(engine) as seen:
+            assert list(store.records.changed_since(fixed_clock.advance(minutes=1))) == []
+        with engine.connect() as conn:
+            queries = [(statement, parameters) for statement, parameters in seen if "canonical_records" in statement]
+            assert queries
+            for statement, parameters in queries:
+                plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()]
+                assert any("ix_canonical_records_updated_at" in step for step in plan), plan
