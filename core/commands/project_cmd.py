@@ -119,9 +119,9 @@ def init(
     console.print(f"wrote {path} with {len(project.systems)} systems: {', '.join(project.systems)}", markup=False)
     if copied:
         console.print(f"copied the shipped {', '.join(copied)}", markup=False)
-    if sandbox:
-        first = names[0]
-        console.print(f"next: contactpoint setup {first} && contactpoint sync run", markup=False)
+    if sandbox:  # each system's write-back fields first, or its writes are refused
+        steps = [f"contactpoint setup {name}" for name in names]
+        console.print(f"next: {' && '.join([*steps, 'contactpoint sync run'])}", markup=False)
         return
     console.print(
         "next: edit it, then run 'contactpoint connectors list' and 'contactpoint check SYSTEM'", markup=False

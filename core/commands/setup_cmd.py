@@ -4,7 +4,8 @@ What write-back fills comes from the system's mapping (``systems.<name>.mapping`
 ``--mapping FILE``): one target per ``writeback:`` entry of each stream. The
 connector's ``provision`` verb turns the targets into what its vendor needs (custom
 fields, layout placements and access in Salesforce; user fields in Zendesk; a
-property group and properties in HubSpot) and makes what is missing.
+property group and properties in HubSpot) and makes what is missing. The writes the
+system refused before (a field it did not have) are then sent again by the next sync.
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def setup(
         _known_streams(compiled, project, system, [stream.name for stream in connector.streams()])
         targets = compiled.writeback_targets()
         changes = connector.provision(targets, apply=not dry_run)
+        released = 0 if dry_run else _release_refused(project, system)
     if as_json:
-        print_json({"dry_run": dry_run, **changes.as_dict()})
+        print_json({"dry_run": dry_run, **changes.as_dict(), "released": released})
         return
     for line in changes.lines():
         console.print(line, markup=False)
@@ -73,3 +75,25 @@ def setup(
         console.print(f"{changes.done()} change(s) made", markup=False)
     else:
         console.print("nothing to do", markup=False)
+    if released:
+        console.print(f"{released} write(s) {system} refused before will be sent again by the next sync run",
+                      markup=False)  # fmt: skip
+
+
+def _release_refused(project: Project, system: str) -> int:
+    """Let the next sync send again the writes ``system`` refused (what setup makes is what they lacked).
+
+    A write refused for good is otherwise never sent again with the same values. No store
+    yet (a SQLite file not made): nothing was refused, and none is made here.
+    """
+    import sqlalchemy as sa
+
+    from core.config import project_store_url
+    from core.store import open_store
+
+    url = project_store_url(project)
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
+        return 0
+    with open_store(url) as store:
+        return store.writeback.release(system)

@@ -195,6 +195,20 @@ class WritebackLog(Repository):
                 rows,
             )
 
+    def release(self, system: str) -> int:
+        """Make the writes to ``system`` that failed worth sending again; return how many.
+
+        A write refused for good is not sent again with the same values, and one that failed
+        too often is left. Once the cause is fixed (``contactpoint setup`` made the missing
+        fields), the next run sends them again: each counts as retryable with no attempts.
+
+        Raises:
+            StoreError: When the database fails.
+        """
+        with self._db.transaction() as conn:
+            query = sa.update(_FAILED).where(_FAILED.c.system == system).values(retryable=True, attempts=0)
+            return int(conn.execute(query).rowcount)
+
     def failures(self, system: str | None = None, stream: str | None = None) -> builtins.list[WritebackFailure]:
         """Return the writes that failed, newest first."""
         query = select(WritebackFailure).order_by(_FAILED.c.last_failed_at.desc(), _FAILED.c.id)

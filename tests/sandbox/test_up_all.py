@@ -57,6 +57,20 @@ def test_up_all_then_init_sandbox_then_check_each(tmp_path: Path) -> None:
         refused = _run(["init", "--sandbox"], home, project)
         assert refused.returncode == 2 and "already exists" in refused.stderr
 
+        # what it says to do next works as said: each system set up for write-back, then a sync that writes
+        steps = next(line for line in wrote.stdout.splitlines() if line.startswith("next: "))[len("next: ") :]
+        commands = [step.split() for step in steps.split(" && ")]
+        assert [c[:2] for c in commands] == [["contactpoint", "setup"]] * len(states) + [["contactpoint", "sync"]]
+        assert sorted(c[2] for c in commands[:-1]) == sorted(KNOWN_SANDBOXES)
+        for command in commands[:-1]:
+            done = _run(command[1:], home, project)
+            assert done.returncode == 0, (command, done.stdout, done.stderr)
+        synced = _run([*commands[-1][1:], "--json"], home, project)
+        assert synced.returncode == 0, synced.stderr
+        per_system = json.loads(synced.stdout)["per_system"]
+        assert {name: counts["failed"] for name, counts in per_system.items()} == dict.fromkeys(per_system, 0)
+        assert sum(counts["written"] for counts in per_system.values()) > 0
+
         for name in sorted(KNOWN_SANDBOXES):
             checked = _run(["check", name, "--json"], home, project)
             assert checked.returncode == 0, (name, checked.stdout, checked.stderr)

@@ -64,3 +64,31 @@ def test_recording_the_same_writes_again_keeps_the_values_and_moves_when_they_we
             "score": 0.75,
             "none": None,
         }
+
+
+def test_writes_refused_for_good_are_worth_sending_again_once_released(store):
+    from core.sync.planner import PlannedWrite
+    from core.sync.push import MAX_ATTEMPTS, Pushed, _Failed, _worth_sending
+
+    missing = _Failed("5", {"Contactpoint_Profile_Id__c": "cp_1"}, "INVALID_FIELD", "No such column", False)
+    store.writeback.fail("salesforce", "Contact", [missing], run_id="r1")
+    store.writeback.fail("hubspot", "contacts", [_Failed("9", {"x": 1}, "VALIDATION_ERROR", "no property", False)],
+                         run_id="r1")  # fmt: skip
+    for _ in range(MAX_ATTEMPTS):
+        store.writeback.fail("salesforce", "Lead", [_Failed("7", {"a": 1}, "UNAVAILABLE", "try later", True)],
+                             run_id="r1")  # fmt: skip
+
+    def kept(system: str, stream: str, source_id: str, fields: dict) -> bool:
+        failures = {f.source_id: f for f in store.writeback.failures(system, stream)}
+        write = PlannedWrite(system=system, stream=stream, source_id=source_id, profile_id="cp_1", fields=fields)
+        return bool(_worth_sending(failures, system, [write], Pushed()))
+
+    assert not kept("salesforce", "Contact", "5", {"Contactpoint_Profile_Id__c": "cp_1"})  # refused for good
+    assert not kept("salesforce", "Lead", "7", {"a": 1})  # failed too often
+    assert not kept("hubspot", "contacts", "9", {"x": 1})
+    assert store.writeback.release("salesforce") == 2
+    assert kept("salesforce", "Contact", "5", {"Contactpoint_Profile_Id__c": "cp_1"})
+    assert kept("salesforce", "Lead", "7", {"a": 1})
+    assert not kept("hubspot", "contacts", "9", {"x": 1})  # another system's stay as they were
+    again = {f.source_id: (f.retryable, f.attempts, f.message) for f in store.writeback.failures("salesforce")}
+    assert again == {"5": (True, 0, "No such column"), "7": (True, 0, "try later")}  # the reason is kept
