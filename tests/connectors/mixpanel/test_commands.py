@@ -68,6 +68,6 @@ def test_setup_has_nothing_to_do_and_says_so(tmp_path, monkeypatch):
     path, _ = _project(tmp_path, monkeypatch, settings)
     dry = _run("setup", "mixpanel", "--config", str(path), "--dry-run", "--json")
     assert dry.exit_code == 0, dry.output
-    assert json.loads(dry.stdout) == {"dry_run": True, "system": "mixpanel", "pending": 0, "done": 0}
+    assert json.loads(dry.stdout) == {"dry_run": True, "system": "mixpanel", "pending": 0, "done": 0, "released": 0}
     again = _run("setup", "mixpanel", "--config", str(path))
     assert again.exit_code == 0 and again.stdout.strip() == "nothing to do"
