@@ -59,6 +59,20 @@ def _detail_codes(body: Any) -> list[str] | None:
     return [str(d["code"]) for d in details if isinstance(d, Mapping) and d.get("code")] or None
 
 
+def _missing_properties(body: Any) -> list[str] | None:
+    """The properties a VALIDATION_ERROR says the portal does not have (``PROPERTY_DOESNT_EXIST``)."""
+    details = body.get("errors") if isinstance(body, Mapping) else None
+    if not isinstance(details, list):
+        return None
+    names = [
+        str(name)
+        for d in details
+        if isinstance(d, Mapping) and d.get("code") == "PROPERTY_DOESNT_EXIST"
+        for name in ((d.get("context") or {}).get("propertyName") or [])
+    ]
+    return names or None
+
+
 def map_error(
     source: requests.Response | requests.RequestException,
     *,
@@ -80,7 +94,8 @@ def map_error(
     status, body, headers = _parts(source)
     code, message, policy = _code_and_message(body)
     ctx: dict[str, Any] = {"system": system, "stream": stream, "status": status, "error_code": code,
-                           "operation": operation, "policy": policy, "details": _detail_codes(body)}  # fmt: skip
+                           "operation": operation, "policy": policy, "details": _detail_codes(body),
+                           "missing_properties": _missing_properties(body)}  # fmt: skip
     text = failed_text("HubSpot", operation, status, code, message)
     if status is None:
         untrusted = untrusted_certificate(source, system=system) if isinstance(source, Exception) else None

@@ -9,7 +9,9 @@ push(WriteBatch)
 ├── a 200 or 207 answer: each result and each entry of ``errors`` (its ``context.ids``) is
 │     tied back to its op; an op HubSpot reported on neither way fails, retryable
 ├── a 400 refuses the whole batch for one bad value: the batch is split in halves until
-│     the bad records stand alone, so every other record is still written
+│     the bad records stand alone, so every other record is still written; a property the
+│     portal does not have (``PROPERTY_DOESNT_EXIST``, before ``contactpoint setup hubspot``)
+│     refuses every record that sets it: those fail at once and the others go in one request
 └── a transient failure (429 after retries, 5xx) fails that request's ops, retryable
 """
 
@@ -161,7 +163,16 @@ class WriteBack:
         return self._tie(group, body)
 
     def _split(self, stream: str, verb: str, group: list[_Pending], err: FatalApiError) -> dict[int, WriteResult]:
-        """A batch refused whole: halve it until the bad records stand alone."""
+        """A batch refused whole: halve it until the bad records stand alone (see the module docstring)."""
+        missing = set(err.context.get("missing_properties") or ())
+        lacking = [p for p in group if missing.intersection(p.fields)] if len(group) > 1 else []
+        if lacking:
+            log.info("writeback.properties_missing", system=self._system, stream=stream, records=len(lacking),
+                     properties=sorted(missing))  # fmt: skip
+            code = f"{err.context.get('error_code') or 'VALIDATION_ERROR'}:PROPERTY_DOESNT_EXIST"
+            failed = dict(_failed(p, code, err.message, retryable=False) for p in lacking)
+            rest = [p for p in group if not missing.intersection(p.fields)]
+            return {**failed, **(self._send(stream, verb, rest) if rest else {})}
         if len(group) == 1:
             details = err.context.get("details") or []
             code = (

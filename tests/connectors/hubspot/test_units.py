@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -133,6 +134,39 @@ def test_push_splits_a_refused_request_until_the_bad_record_stands_alone_and_tie
     # (50 ok, 50 refused, 25 ok, 25 refused, 12 ok, 13 refused, 6 refused, 7 ok, 3 ok, 3 refused, 1 ok, 2 refused,
     # 1 ok, 1 refused); then the second request (the last 20 updates, 404 and the repeated 1003)
     assert len(updates) == 1 + 14 + 1
+
+
+class FakeMissingProperty:
+    """batch/update on a portal without ``contactpoint_profile_id``: any input setting it refuses the request (400)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def batch(self, obj, verb, inputs):
+        self.calls.append(len(inputs))
+        if any("contactpoint_profile_id" in i["properties"] for i in inputs):
+            detail = {"message": 'Property "contactpoint_profile_id" does not exist', "code": "PROPERTY_DOESNT_EXIST",
+                      "context": {"propertyName": ["contactpoint_profile_id"]}}  # fmt: skip
+            body = {"status": "error", "message": "Property values were not valid", "category": "VALIDATION_ERROR",
+                    "errors": [detail], "correlationId": "x"}  # fmt: skip
+            raise map_error(_response(400, json.dumps(body)), system="hubspot", operation=f"batch_{verb}")
+        return 200, {"status": "COMPLETE", "results": [{"id": i["id"], "properties": {}} for i in inputs]}
+
+
+def test_a_property_the_portal_lacks_fails_its_records_at_once_and_the_others_are_written():
+    fake = FakeMissingProperty()
+    writer = WriteBack(fake, HubSpotConfig.model_validate(PRIVATE), system="hubspot")
+    ops = [WriteOp(str(1000 + n), {"contactpoint_profile_id": f"cp_{n}", "jobtitle": "x"}) for n in range(150)]
+    for n in range(0, 150, 5):  # every fifth record only sets a property the portal has
+        ops[n] = WriteOp(str(1000 + n), {"jobtitle": "y"})
+    results = writer.push(WriteBatch("hubspot", "contacts", ops))
+    assert {r.source_id for r in results if r.outcome is WriteOutcome.WRITTEN} == {
+        str(1000 + n) for n in range(0, 150, 5)
+    }
+    failed = [r for r in results if r.outcome is WriteOutcome.FAILED]
+    assert len(failed) == 120 and {r.error_code for r in failed} == {"VALIDATION_ERROR:PROPERTY_DOESNT_EXIST"}
+    assert not any(r.retryable for r in failed) and all("Property values were not valid" in r.message for r in failed)
+    assert fake.calls == [100, 20, 50, 10]  # each request refused once, then its other records in one request
 
 
 def test_values_are_written_as_hubspot_text():
