@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from core.store.bulk import savepoint
-from core.store.database import Repository, chunked, insert
+from core.store.database import Repository, chunked, insert, of_records, record_chunks
 from core.store.keys import RecordKey
 from core.store.tables import FieldProblemRow
 
@@ -83,15 +83,8 @@ class FieldProblems(Repository):
                     kept += len(rows)
                     continue
             with self._db.transaction() as conn:
-                for (system, stream), ids in _by_stream(key for key, _ in chunk).items():
-                    for part in chunked(ids, 500):
-                        conn.execute(
-                            sa.delete(_PROBLEMS).where(
-                                _PROBLEMS.c.system == system,
-                                _PROBLEMS.c.stream == stream,
-                                _PROBLEMS.c.source_id.in_(part),
-                            )
-                        )
+                for system, stream, source_ids in record_chunks((k.system, k.stream, k.source_id) for k, _ in chunk):
+                    conn.execute(sa.delete(_PROBLEMS).where(of_records(_PROBLEMS, system, stream, source_ids)))
                 if rows:
                     conn.execute(insert(conn, _PROBLEMS), builtins.list(rows.values()))
             kept += len(rows)
@@ -141,13 +134,6 @@ def _row(key: RecordKey, problem: FieldProblemInput, run_id: str | None, now: da
         "run_id": run_id,
         "seen_at": now,
     }
-
-
-def _by_stream(keys: Iterable[RecordKey]) -> dict[tuple[str, str], builtins.list[str]]:
-    grouped: dict[tuple[str, str], builtins.list[str]] = {}
-    for key in keys:
-        grouped.setdefault((key.system, key.stream), []).append(key.source_id)
-    return grouped
 
 
 def _filters(system: str | None, stream: str | None, run_id: str | None) -> builtins.list[sa.ColumnElement[bool]]:

@@ -117,6 +117,9 @@ LOOKUPS: dict[str, Callable[[Store, list[tuple[str, str, str]]], object]] = {
         [RecordRef(system=a, stream=b, source_id=c) for a, b, c in asked]
     ),
     "parked.close_stored": lambda s, asked: s.parked.close_stored(asked),
+    "field_problems.replace": lambda s, asked: s.field_problems.replace(
+        [(RecordRef(system=a, stream=b, source_id=c), []) for a, b, c in asked], run_id=None
+    ),
     "reviews.forget": lambda s, asked: s.reviews.forget([f"{a}/{b}/{c}" for a, b, c in asked]),
     "forget.person_keys": lambda s, asked: s.forget.person_keys(asked),
     "forget.records": lambda s, asked: s.forget.records(asked),
