@@ -525,7 +525,7 @@ class Records(Repository):
             yield row[0], row[1], row[2], row[3]
 
 
-def _of_records(*columns: Any) -> Any:
+def _rows_select(*columns: Any) -> Any:
     """Select ``columns`` of given records' canonical rows of some models, in key order (see ``record_chunks``).
 
     Built once: the records' stream, their IDs and the models are bound when it runs.
@@ -543,10 +543,10 @@ def _of_records(*columns: Any) -> Any:
     )
 
 
-_c = _CANONICAL.c
-_ROWS_OF = _of_records(_c.source_id, _c.model, _c.ordinal, _c.data, _c.content_hash, _c.updated_at)
-_TEXTS_OF = _of_records(_c.source_id, _c.model, sa.cast(_c.data, sa.Text))
-del _c
+_ROWS_OF = _rows_select(
+    *(_CANONICAL.c[name] for name in ("source_id", "model", "ordinal", "data", "content_hash", "updated_at"))
+)
+_TEXTS_OF = _rows_select(_CANONICAL.c.source_id, _CANONICAL.c.model, sa.cast(_CANONICAL.c.data, sa.Text))
 
 
 def _filter(query: Any, table: sa.Table, *, system: str | None, stream: str | None) -> Any:
