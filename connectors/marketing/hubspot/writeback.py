@@ -165,13 +165,15 @@ class WriteBack:
     def _split(self, stream: str, verb: str, group: list[_Pending], err: FatalApiError) -> dict[int, WriteResult]:
         """A batch refused whole: halve it until the bad records stand alone (see the module docstring)."""
         missing = set(err.context.get("missing_properties") or ())
-        lacking = [p for p in group if missing.intersection(p.fields)] if len(group) > 1 else []
-        if lacking:
+        lacking: list[_Pending] = []
+        rest: list[_Pending] = []
+        for pending in group:
+            (lacking if missing.intersection(pending.fields) else rest).append(pending)
+        if lacking and len(group) > 1:
             log.info("writeback.properties_missing", system=self._system, stream=stream, records=len(lacking),
                      properties=sorted(missing))  # fmt: skip
             code = f"{err.context.get('error_code') or 'VALIDATION_ERROR'}:PROPERTY_DOESNT_EXIST"
             failed = dict(_failed(p, code, err.message, retryable=False) for p in lacking)
-            rest = [p for p in group if not missing.intersection(p.fields)]
             return {**failed, **(self._send(stream, verb, rest) if rest else {})}
         if len(group) == 1:
             details = err.context.get("details") or []
