@@ -153,11 +153,4 @@ class Aliases(Repository):
 
     def family(self, profile_id: str) -> set[str]:
         """Return ``profile_id`` and every alias that resolves to it, directly or in a chain."""
-        family, frontier = {profile_id}, {profile_id}
-        with self._db.connection() as conn:
-            while frontier:
-                query = sa.select(_ALIASES.c.alias).where(_ALIASES.c.profile_id.in_(frontier))
-                found = set(conn.execute(query).scalars()) - family
-                family |= found
-                frontier = found
-        return family
+        return self.families_of([profile_id])[profile_id]
