@@ -105,11 +105,9 @@ class Decisions(Repository):
 
     def due(self, now: datetime) -> builtins.list[str]:
         """Return profiles whose decisions run out at or before ``now``."""
-        query = (
-            sa.select(_DECISIONS.c.profile_id).where(_DECISIONS.c.review_at <= now).order_by(_DECISIONS.c.profile_id)
-        )
+        query = sa.select(_DECISIONS.c.profile_id).where(_DECISIONS.c.review_at <= now)  # by the time index
         with self._db.connection() as conn:
-            return [str(pid) for (pid,) in conn.execute(query)]
+            return sorted(str(pid) for (pid,) in conn.execute(query))
 
 
 class Alerts(Repository):

@@ -303,9 +303,10 @@ class Ledger(Repository):
             StoreError: When the database fails.
         """
         c = _ENTRIES.c
-        query = sa.select(c.chain).where(c.recorded_at >= since, c.source != "observation").distinct()
+        # no DISTINCT: SQLite would answer it by walking every chain in order instead of the time index
+        query = sa.select(c.chain).where(c.recorded_at >= since, c.source != "observation")
         with self._db.connection() as conn:
-            chains = sorted(conn.execute(query).scalars())
+            chains = sorted(set(conn.execute(query).scalars()))
         return sorted(set(self._aliases.resolve_many(chains).values()))
 
     def people(self) -> list[str]:

@@ -41,6 +41,7 @@ class LedgerEntryRow(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("chain", "seq", name="uq_ledger_entries_chain_seq"),
         sa.UniqueConstraint("statement_id", name="uq_ledger_entries_statement_id"),
+        sa.Index("ix_ledger_entries_recorded_at", "recorded_at"),  # what was stated since the last run, every run
     )
 
     id: int | None = Field(default=None, primary_key=True)

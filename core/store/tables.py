@@ -175,7 +175,10 @@ class Run(SQLModel, table=True):
     """One run of a job: what it was, how it ended, what it counted and spent."""
 
     __tablename__ = "runs"
-    __table_args__ = (sa.Index("ix_runs_started_at", "started_at"),)
+    __table_args__ = (
+        sa.Index("ix_runs_started_at", "started_at"),
+        sa.Index("ix_runs_status", "status"),  # the runs still going, looked for by every run that starts
+    )
 
     run_id: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=40)
@@ -377,6 +380,7 @@ class ProfileDecision(SQLModel, table=True):
     """What the policies decided for a profile: the values write-back sends, with their reasons."""
 
     __tablename__ = "profile_decisions"
+    __table_args__ = (sa.Index("ix_profile_decisions_review_at", "review_at"),)  # those due, every run
 
     profile_id: str = Field(primary_key=True, max_length=40)
     values: dict[str, Any] = json_field()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +191,32 @@ def test_a_run_with_nothing_changed_finds_its_work_by_the_time_index_on_sqlite(t
             for statement, parameters in queries:
                 plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()]
                 assert any("ix_canonical_records_updated_at" in step for step in plan), plan
+
+
+PER_RUN: dict[str, tuple[Callable[[Store], object], str]] = {
+    "decisions.due": (lambda s: s.decisions.due(datetime(2026, 1, 1, tzinfo=UTC)), "ix_profile_decisions_review_at"),
+    "ledger.stated_since": (
+        lambda s: s.ledger.stated_since(datetime(2026, 1, 1, tzinfo=UTC)),
+        "ix_ledger_entries_recorded_at",
+    ),
+    "runs.abandon": (
+        lambda s: s.runs.abandon(host="h", stale_after=timedelta(hours=1), found_by="r"),
+        "ix_runs_status",
+    ),
+}
+"""What every run asks of tables that grow with the people and the runs, and the index that answers it."""
+
+
+@pytest.mark.parametrize("ask", sorted(PER_RUN))
+def test_what_every_run_asks_of_tables_that_grow_goes_by_an_index_on_sqlite(tmp_path: Path, ask: str):
+    lookup, index = PER_RUN[ask]
+    with open_store(f"sqlite:///{tmp_path / 'cp.db'}") as store:
+        engine = store.database.engine
+        with _statements(engine) as seen:
+            lookup(store)
+        queries = [(s, p) for s, p in seen if s.lstrip().upper().startswith("SELECT")]
+        assert queries
+        with engine.connect() as conn:
+            for statement, parameters in queries:
+                plan = [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+                assert any(index in step for step in plan), (statement, plan)
