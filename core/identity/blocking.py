@@ -116,6 +116,10 @@ def _combine(*parts: Codes) -> Codes:
     return out
 
 
+_FEW_ROWS = 16
+"""Up to this many rows, a key's distinct texts are made row by row (``KeyRows.distinct_columns``)."""
+
+
 @dataclass(frozen=True)
 class KeyRows:
     """One key's rows: one per value of the key a record has, with the sub-key that narrows big blocks.
@@ -180,7 +184,26 @@ class KeyRows:
     def distinct_columns(
         self, prefix: str, limit: int, *, wide: tuple[int, dict[str, int]] | None = None
     ) -> tuple[list[int], list[str], list[str]]:
-        """``distinct_texts`` as three columns: records, key texts, sub-key texts (gathered by numpy, not row by row)."""
+        """``distinct_texts`` as three columns: records, key texts, sub-key texts.
+
+        A batch's rows are gathered by numpy, not row by row; the few rows of a record resolved
+        on its own (or of its candidates) are read row by row, as numpy's cost per call would
+        outweigh its work (both give the same columns: a test compares them).
+        """
+        if wide is None and len(self.records) <= _FEW_ROWS:
+            return self._few_columns(prefix, limit)
+        return self._many_columns(prefix, limit, wide=wide)
+
+    def _few_columns(self, prefix: str, limit: int) -> tuple[list[int], list[str], list[str]]:
+        """``distinct_columns`` row by row: each row's texts, cut, the first of each distinct row kept."""
+        rows = dict.fromkeys((record, (prefix + key)[:limit], sub[:limit]) for record, key, sub in self.texts())
+        records, keys, subs = ([*column] for column in zip(*rows, strict=True)) if rows else ([], [], [])
+        return records, keys, subs
+
+    def _many_columns(
+        self, prefix: str, limit: int, *, wide: tuple[int, dict[str, int]] | None = None
+    ) -> tuple[list[int], list[str], list[str]]:
+        """``distinct_columns`` gathered by numpy a column at a time."""
         size = len(self.records)
         key_codes, key_texts = _texts(self.key, prefix, limit, size)
         sub_codes, sub_texts = _texts(self.sub, "", limit, size)

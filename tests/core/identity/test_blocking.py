@@ -138,3 +138,6 @@ def test_distinct_texts_are_the_rows_texts_cut_and_each_given_once(keys, subs, r
     )
     expected = list(dict.fromkeys((r, f"k:{key}"[:limit], sub[:limit]) for r, key, sub in found.texts()))
     assert list(found.distinct_texts("k:", limit)) == expected
+    columns = ([r for r, _, _ in expected], [k for _, k, _ in expected], [s for _, _, s in expected])
+    assert found._many_columns("k:", limit) == columns  # numpy's way, at any size
+    assert found._few_columns("k:", limit) == columns  # row by row, as for a record resolved on its own
