@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.canonical import RecordRef
-from core.store.database import Repository, chunked, insert
+from core.store.database import Repository, chunked, insert, select_rows
 from core.store.identity_tables import BLOCK_KEY_LENGTH, IdentityBlockKey, IdentityRecord, IdentityWideKey
 from core.store.keys import record_key, split_record_key
 from core.store.links import LINK_SPEC, LinkInput, link_row
@@ -144,7 +144,7 @@ class IdentityIndex(Repository):
         sizes: dict[str, int] = {}
         with self._db.connection() as conn:
             for query in (_SIZES, _WIDE_SIZES):
-                for key, count in conn.execute(query, {"keys": list(keys)}):
+                for key, count in select_rows(conn, query, {"keys": list(keys)}):
                     sizes[key] = sizes.get(key, 0) + int(count)
         return sizes
 
@@ -153,15 +153,15 @@ class IdentityIndex(Repository):
         found: list[tuple[str, str]] = []
         with self._db.connection() as conn:
             if keys:
-                found.extend((r, p) for r, p in conn.execute(_BY_KEYS, {"keys": list(keys)}))
+                found.extend(select_rows(conn, _BY_KEYS, {"keys": list(keys)}))
             for key, sub_key in keyed:
-                found.extend((r, p) for r, p in conn.execute(_BY_KEY_AND_SUB, {"key": key, "sub": sub_key}))
+                found.extend(select_rows(conn, _BY_KEY_AND_SUB, {"key": key, "sub": sub_key}))
         return found
 
     def members(self, profile_ids: Sequence[str]) -> list[IndexedRecord]:
         """Return the indexed records of these profiles, in record order (each with its canonical Person)."""
         with self._db.connection() as conn:
-            rows = [(r, p) for r, p in conn.execute(_MEMBERS, {"profiles": list(profile_ids)})]
+            rows = select_rows(conn, _MEMBERS, {"profiles": list(profile_ids)})
         return self._with_persons(rows)
 
     def records_of(self, records: Sequence[str]) -> list[IndexedRecord]:
@@ -169,7 +169,7 @@ class IdentityIndex(Repository):
         if not records:
             return []
         with self._db.connection() as conn:
-            rows = [(r, p) for r, p in conn.execute(_RECORDS_OF, {"records": list(records)})]
+            rows = select_rows(conn, _RECORDS_OF, {"records": list(records)})
         return self._with_persons(rows)
 
     def _with_persons(self, rows: list[tuple[str, str]]) -> list[IndexedRecord]:
@@ -187,7 +187,7 @@ class IdentityIndex(Repository):
     def profiles_of(self, records: Sequence[str]) -> dict[str, str]:
         """Return ``{record: profile_id}`` for the indexed records among ``records``."""
         with self._db.connection() as conn:
-            return {record: profile for record, profile in conn.execute(_PROFILES_OF, {"records": list(records)})}
+            return dict(select_rows(conn, _PROFILES_OF, {"records": list(records)}))
 
     def _replace_statement(self, conn: sa.Connection, table: sa.Table, key: str, columns: tuple[str, ...]) -> Any:
         """An insert that overwrites ``columns`` of the row with the same ``key``, built once per dialect."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import select
 
-from core.store.database import Repository, chunked
+from core.store.database import Repository, chunked, select_rows
 from core.store.identity_tables import IdentityPin, PinKind
 
 __all__ = ["PinInput", "Pins"]
@@ -95,7 +95,7 @@ class Pins(Repository):
         must: dict[str, int] = {}
         cannot: set[str] = set()
         with self._db.connection() as conn:
-            for pin_id, kind, left, right in conn.execute(_PINS_OF, {"record": record}):
+            for pin_id, kind, left, right in select_rows(conn, _PINS_OF, {"record": record}):
                 other = right if left == record else left
                 if kind == PinKind.MUST_LINK.value:
                     must.setdefault(other, int(pin_id))

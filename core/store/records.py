@@ -23,7 +23,16 @@ from sqlmodel import select
 from connectors.base import SourceRecord
 from core.errors import StoreError
 from core.store import bulk
-from core.store.database import CHUNK_SIZE, Repository, UpsertCounts, UpsertSpec, chunked, of_records, record_chunks
+from core.store.database import (
+    CHUNK_SIZE,
+    Repository,
+    UpsertCounts,
+    UpsertSpec,
+    chunked,
+    of_records,
+    record_chunks,
+    select_rows,
+)
 from core.store.keys import RecordKey
 from core.store.tables import CanonicalRecord, SourceRecordRow
 from core.store.types import canonical_json, content_hash, text_hash
@@ -415,7 +424,7 @@ class Records(Repository):
         for system, stream, source_ids in record_chunks(records):
             params = {"system": system, "stream": stream, "ids": source_ids, "models": builtins.list(models)}
             with self._db.connection() as conn:
-                found = conn.execute(_TEXTS_OF, params).all()
+                found = select_rows(conn, _TEXTS_OF, params)
             for source_id, model, text in found:
                 yield system, stream, source_id, model, text
 

@@ -94,16 +94,22 @@ def test_touch_and_erase_reach_exactly_the_records_named(filled: Store):
 
 @contextmanager
 def _statements(engine: sa.Engine) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement SQLite runs inside the block, its values in place (SQLAlchemy's and the driver's own)."""
     seen: list[tuple[str, Any]] = []
+    traced: list[Any] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        seen.append((statement, parameters))
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(lambda statement: seen.append((statement, ())))
+        traced.append(dbapi_connection)
 
-    sa.event.listen(engine, "before_cursor_execute", record)
+    engine.dispose()  # the connections made from here on are traced
+    sa.event.listen(engine, "connect", trace)
     try:
         yield seen
     finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+        sa.event.remove(engine, "connect", trace)
+        for dbapi_connection in traced:
+            dbapi_connection.set_trace_callback(None)
 
 
 LOOKUPS: dict[str, Callable[[Store, list[tuple[str, str, str]]], object]] = {

@@ -1,0 +1,61 @@
+"""``select_rows`` answers as SQLAlchemy does: lists of any length, a name used twice, an empty list."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from core.store import open_store
+from core.store.database import select_rows
+from core.store.identity_tables import IdentityBlockKey
+
+_KEYS = IdentityBlockKey.__table__  # type: ignore[attr-defined]
+_BY_KEYS = (
+    sa.select(_KEYS.c.key, _KEYS.c.record, sa.func.count())
+    .where(
+        _KEYS.c.key.in_(sa.bindparam("keys", expanding=True)),
+        sa.or_(_KEYS.c.sub_key == sa.bindparam("sub"), _KEYS.c.record == sa.bindparam("sub")),
+        _KEYS.c.record.in_(sa.bindparam("records", expanding=True)),
+    )
+    .group_by(_KEYS.c.key, _KEYS.c.record)
+    .order_by(_KEYS.c.key, _KEYS.c.record)
+)
+
+
+@pytest.mark.parametrize(
+    ("keys", "sub", "records"),
+    [
+        (["k1", "k2"], "s", ["r1", "r2", "r3"]),
+        (["k2", "k1", "k3"], "s", ["r3"]),
+        (["k1"], "r2", ["r1", "r2"]),  # the name used twice picks the record as well as the sub-key
+        ([], "s", ["r1"]),
+        (["k1", "k2"], "s", []),
+        ([f"k{i}" for i in range(600)], "s", ["r1", "r2", "r3"]),
+    ],
+)
+def test_rows_are_sqlalchemys_for_any_lists(store_url: str, keys: list[str], sub: str, records: list[str]):
+    with open_store(store_url) as store:
+        rows = [
+            {"key": f"k{k}", "sub_key": s, "record": f"r{r}"}
+            for k in range(1, 4)
+            for s in ("s", "t")
+            for r in range(1, 4)
+            if (k + r) % 3 != 0
+        ]
+        with store.database.transaction() as conn:
+            conn.execute(sa.insert(_KEYS), rows)
+        with store.database.connection() as conn:
+            expected = [tuple(row) for row in conn.execute(_BY_KEYS, {"keys": keys, "sub": sub, "records": records})]
+            twice = [  # the text made for these lengths is reused with other values of the same lengths
+                select_rows(conn, _BY_KEYS, {"keys": keys, "sub": sub, "records": records}),
+                select_rows(conn, _BY_KEYS, {"keys": keys, "sub": sub, "records": records}),
+            ]
+            other = select_rows(conn, _BY_KEYS, {"keys": ["k3"] * len(keys), "sub": "t", "records": records})
+            expected_other = [
+                tuple(row)
+                for row in conn.execute(_BY_KEYS, {"keys": ["k3"] * len(keys), "sub": "t", "records": records})
+            ]
+    assert twice == [expected, expected]
+    assert other == expected_other
+    if keys and records and sub == "s":
+        assert expected  # the case finds something to compare
