@@ -132,9 +132,13 @@ def select_rows(conn: sa.Connection, statement: Any, params: dict[str, Any]) -> 
     flat = dict(params)
     for name, length in lengths:
         flat.update(zip([f"{name}_{i}" for i in range(1, length + 1)], params[name], strict=True))
-    cursor = conn.connection.driver_connection.execute(text, [flat[name] for name in names])  # type: ignore[union-attr]
+    values = [flat[name] for name in names]
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        rows: list[Any] = cursor.fetchall()
+        rows: list[Any] = cursor.execute(text, values).fetchall()
+    except dbapi.Error as err:  # as SQLAlchemy raises it, so ``store_errors`` says what failed
+        raise sa.exc.DBAPIError.instance(text, values, err, dbapi.Error) from err
     finally:
         cursor.close()
     return rows

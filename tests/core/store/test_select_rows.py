@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from core.errors import StoreError
 from core.store import open_store
 from core.store.database import select_rows
 from core.store.identity_tables import IdentityBlockKey
@@ -59,3 +60,14 @@ def test_rows_are_sqlalchemys_for_any_lists(store_url: str, keys: list[str], sub
     assert other == expected_other
     if keys and records and sub == "s":
         assert expected  # the case finds something to compare
+
+
+def test_a_failing_look_up_is_a_store_error_naming_what_failed(tmp_path):
+    missing = sa.Table("no_such_table", sa.MetaData(), sa.Column("key", sa.Text))
+    statement = sa.select(missing.c.key).where(missing.c.key.in_(sa.bindparam("keys", expanding=True)))
+    with (
+        open_store(f"sqlite:///{tmp_path / 'cp.db'}") as store,
+        pytest.raises(StoreError, match="no_such_table"),
+        store.database.connection() as conn,
+    ):
+        select_rows(conn, statement, {"keys": ["a", "b"]})
