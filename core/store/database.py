@@ -106,8 +106,11 @@ def _json_text_param(conn: sa.Connection, name: str) -> Any:
     return sa.type_coerce(param, sa.Text())
 
 
-_DRIVER_TEXTS: dict[tuple[int, tuple[tuple[str, int], ...]], tuple[str, tuple[str, ...]]] = {}
-"""SQLite text of a statement, by the statement and its lists' lengths, with its parameters' names in order."""
+_DRIVER_TEXTS: dict[tuple[int, tuple[tuple[str, int], ...]], tuple[Any, str, tuple[str, ...]]] = {}
+"""SQLite text of a statement, by the statement and its lists' lengths, with its parameters' names in order.
+
+Each entry keeps its statement: an ID is only unique among objects alive at once.
+"""
 
 
 def select_rows(conn: sa.Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
@@ -125,10 +128,10 @@ def select_rows(conn: sa.Connection, statement: Any, params: dict[str, Any]) -> 
     lengths = tuple((name, len(value)) for name, value in params.items() if isinstance(value, list))
     key = (id(statement), lengths)
     found = _DRIVER_TEXTS.get(key)
-    if found is None:
+    if found is None or found[0] is not statement:
         state = statement.compile(dialect=conn.dialect).construct_expanded_state(params)
-        found = _DRIVER_TEXTS[key] = (state.statement, tuple(state.positiontup or ()))
-    text, names = found
+        found = _DRIVER_TEXTS[key] = (statement, state.statement, tuple(state.positiontup or ()))
+    _, text, names = found
     flat = dict(params)
     for name, length in lengths:
         flat.update(zip([f"{name}_{i}" for i in range(1, length + 1)], params[name], strict=True))

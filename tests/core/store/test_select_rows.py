@@ -71,3 +71,12 @@ def test_a_failing_look_up_is_a_store_error_naming_what_failed(tmp_path):
         store.database.connection() as conn,
     ):
         select_rows(conn, statement, {"keys": ["a", "b"]})
+
+
+def test_statements_made_and_dropped_one_after_another_each_run_their_own_text(tmp_path):
+    with open_store(f"sqlite:///{tmp_path / 'cp.db'}") as store, store.database.connection() as conn:
+        for i in range(50):  # a statement dropped leaves its ID free for the next one
+            column = sa.literal_column(f"'{i}'")
+            statement = sa.select(column).where(sa.literal_column("1").in_(sa.bindparam("keys", expanding=True)))
+            assert select_rows(conn, statement, {"keys": [1]}) == [(str(i),)]
+            del statement, column
