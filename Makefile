@@ -43,7 +43,7 @@ test-soak: $(STAMP)
 
 # Whole user journeys in fresh processes: README's tours command by command in a clean folder,
 # a built wheel running the demo outside the checkout, sandbox up all then init --sandbox, the
-# package metadata (CI runs them after `make test`).
+# package metadata, the sync benchmark's own small run (CI runs them after `make test`).
 test-journeys: $(STAMP)
 	@url=$$(scripts/postgres.sh start) && \
 	CONTACTPOINT_TEST_POSTGRES_URL=$$url $(BIN)/pytest -q -m journey

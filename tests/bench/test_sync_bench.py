@@ -50,6 +50,7 @@ def test_write_requests_are_told_from_reads():
 
 @pytest.mark.slow
 @pytest.mark.live
+@pytest.mark.journey  # the benchmark's whole run in fresh processes: CI runs it with the journeys
 def test_a_small_run_prints_figures_that_parse_and_writes_in_the_fewest_calls():
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "sync.py"), "--sizes", "200", "--json"],
