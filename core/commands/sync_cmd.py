@@ -81,7 +81,7 @@ def _print(summary: SyncSummary, run_id: str, seconds: float) -> None:
     verb = "would write" if summary.dry_run else "wrote"
     console.print(f"sync {run_id}{' (dry run: nothing written)' if summary.dry_run else ''} in {seconds:.1f} s",
                   markup=False)  # fmt: skip
-    pulled = Table("system/stream", "pulled", "stored", "parked", "changed", title="pulled")
+    pulled = Table("system/stream", "pulled", "stored", "parked", "models changed", title="pulled")
     for s in summary.streams:
         pulled.add_row(f"{s.system}/{s.stream}", str(s.pulled), str(s.inserted + s.updated), str(s.parked),
                        str(s.changed))  # fmt: skip
