@@ -62,6 +62,10 @@ def _cli_env(home: Path, sb: RunningSandbox) -> dict[str, str]:
         "SF_ACCESS_TOKEN": sb.credentials["session_id"],
         "SF_DISABLE_TELEMETRY": "true",
         "SF_AUTOUPDATE_DISABLE": "true",
+        # the name oclif's own update hook reads: with only the one above set explicitly, an npm-installed
+        # CLI leaves it unset and the hook starts `sf update --autoupdate` in the background, which
+        # outlives the test and tries to reach Salesforce's download site
+        "SF_DISABLE_AUTOUPDATE": "true",
         "SF_SKIP_NEW_VERSION_CHECK": "true",
         "SF_HIDE_RELEASE_NOTES": "true",
         "SF_USE_GENERIC_UNIX_KEYCHAIN": "true",
@@ -179,6 +183,13 @@ def test_login_by_access_token_learns_user_and_org(cli: Cli, cli_sb: RunningSand
     assert (result["name"], result["isSandbox"], result["orgEdition"]) == (ORG_NAME, True, "Enterprise Edition")
     assert cli_sb.control.requests.count("GET /services/oauth2/userinfo") >= 1
     assert (Path(cli.env["HOME"]) / ".sfdx" / f"{result['username']}.json").exists()  # state stays in the test's home
+
+
+def test_the_cli_never_starts_its_self_updater(cli: Cli, reads: dict[str, dict[str, Any]]) -> None:
+    cache = Path(cli.env["XDG_CACHE_HOME"])
+    assert reads  # the CLI has run its commands by now, each through its start-up hooks
+    started = sorted(str(p.relative_to(cache)) for p in cache.rglob("autoupdate*"))
+    assert started == [], f"sf started its self-updater: {started}"
 
 
 def test_org_display_and_limits(cli_sb: RunningSandbox, reads: dict[str, dict[str, Any]]) -> None:
