@@ -51,23 +51,23 @@ def _code_and_message(body: Any) -> tuple[str | None, str, str | None]:
     return None, redact_text(str(body))[:300], None
 
 
+def _details(body: Any) -> list[Mapping[str, Any]]:
+    """The entries of an error's ``errors`` list (one per refused value), those that are objects."""
+    details = body.get("errors") if isinstance(body, Mapping) else None
+    return [d for d in details if isinstance(d, Mapping)] if isinstance(details, list) else []
+
+
 def _detail_codes(body: Any) -> list[str] | None:
     """The ``code`` of each entry of an error's ``errors`` list (``INVALID_EMAIL``...), when it has one."""
-    details = body.get("errors") if isinstance(body, Mapping) else None
-    if not isinstance(details, list):
-        return None
-    return [str(d["code"]) for d in details if isinstance(d, Mapping) and d.get("code")] or None
+    return [str(d["code"]) for d in _details(body) if d.get("code")] or None
 
 
 def _missing_properties(body: Any) -> list[str] | None:
     """The properties a VALIDATION_ERROR says the portal does not have (``PROPERTY_DOESNT_EXIST``)."""
-    details = body.get("errors") if isinstance(body, Mapping) else None
-    if not isinstance(details, list):
-        return None
     names = [
         str(name)
-        for d in details
-        if isinstance(d, Mapping) and d.get("code") == "PROPERTY_DOESNT_EXIST"
+        for d in _details(body)
+        if d.get("code") == "PROPERTY_DOESNT_EXIST"
         for name in ((d.get("context") or {}).get("propertyName") or [])
     ]
     return names or None
