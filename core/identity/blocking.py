@@ -196,9 +196,8 @@ class KeyRows:
 
     def _few_columns(self, prefix: str, limit: int) -> tuple[list[int], list[str], list[str]]:
         """``distinct_columns`` row by row: each row's texts, cut, the first of each distinct row kept."""
-        rows = dict.fromkeys((record, (prefix + key)[:limit], sub[:limit]) for record, key, sub in self.texts())
-        records, keys, subs = ([*column] for column in zip(*rows, strict=True)) if rows else ([], [], [])
-        return records, keys, subs
+        rows = list(dict.fromkeys((record, (prefix + key)[:limit], sub[:limit]) for record, key, sub in self.texts()))
+        return [r for r, _, _ in rows], [k for _, k, _ in rows], [s for _, _, s in rows]
 
     def _many_columns(
         self, prefix: str, limit: int, *, wide: tuple[int, dict[str, int]] | None = None
