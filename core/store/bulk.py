@@ -4,6 +4,7 @@
     bind_value(dialect, column, v)  a batch-level value (a timestamp) converted once, as binding would
     BulkInsert.write(rows)          ``executemany`` on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL
     BulkInsert.write_all(chunks)    the same for many chunks: one ``COPY`` on PostgreSQL
+    on_driver(conn, sql, run)       run(cursor) on the driver's own connection, its errors SQLAlchemy's
 
 SQLAlchemy builds a parameter dict per row and runs each value through its type's
 bind processing; for a load of 100,000 rows that costs several times what the
@@ -22,14 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 
-__all__ = ["BulkInsert", "bind_value", "prepare", "savepoint"]
+__all__ = ["BulkInsert", "bind_value", "on_driver", "prepare", "savepoint"]
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -116,16 +118,23 @@ class BulkInsert:
         self._driver(run, sql)
 
     def _driver(self, run: Callable[[Any], Any], sql: str) -> None:
-        """Run ``run(cursor)`` on the driver's own connection, raising SQLAlchemy's errors as the ORM path does."""
-        raw = self.conn.connection.driver_connection
-        dbapi = self.conn.dialect.loaded_dbapi
-        cursor = raw.cursor()  # type: ignore[union-attr]
-        try:
-            run(cursor)
-        except dbapi.Error as err:
-            raise exc.DBAPIError.instance(sql, None, err, dbapi.Error) from err
-        finally:
-            cursor.close()
+        on_driver(self.conn, sql, run)
+
+
+def on_driver(conn: sa.Connection, sql: str, run: Callable[[Any], T], params: Any = None) -> T:
+    """Return ``run(cursor)`` on the driver's own connection, raising SQLAlchemy's errors as the ORM path does.
+
+    ``sql`` and ``params`` are what the error names (``store_errors`` turns it into a ``StoreError``).
+    """
+    raw = conn.connection.driver_connection
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        return run(cursor)
+    except dbapi.Error as err:
+        raise exc.DBAPIError.instance(sql, params, err, dbapi.Error) from err
+    finally:
+        cursor.close()
 
 
 def bind_value(dialect: sa.Dialect, column: sa.Column[Any], value: Any) -> Any:

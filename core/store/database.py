@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from core.store.bulk import on_driver
 from core.store.engine import mask_url, store_errors, write_options
 from core.store.types import utc_now
 
@@ -136,14 +137,7 @@ def select_rows(conn: sa.Connection, statement: Any, params: dict[str, Any]) -> 
     for name, length in lengths:
         flat.update(zip([f"{name}_{i}" for i in range(1, length + 1)], params[name], strict=True))
     values = [flat[name] for name in names]
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        rows: list[Any] = cursor.execute(text, values).fetchall()
-    except dbapi.Error as err:  # as SQLAlchemy raises it, so ``store_errors`` says what failed
-        raise sa.exc.DBAPIError.instance(text, values, err, dbapi.Error) from err
-    finally:
-        cursor.close()
+    rows: list[Any] = on_driver(conn, text, lambda cursor: cursor.execute(text, values).fetchall(), values)
     return rows
 
 
