@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby, islice
+from itertools import groupby, islice, repeat
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -114,6 +114,20 @@ Each entry keeps its statement: an ID is only unique among objects alive at once
 """
 
 
+def _placeholders(length: int) -> int:
+    """How many placeholders a list of ``length`` values is given: a power of two up to 64, then a multiple of 64.
+
+    The list is padded to it with its last value, which an ``IN`` does not count twice: a
+    statement's texts stay a few dozen whatever lengths it is asked with (one text for each
+    length would keep thousands of placeholders' names for each length a chunk ever had).
+    """
+    if length <= 1:
+        return length
+    if length <= 64:
+        return int(1 << (length - 1).bit_length())
+    return -(-length // 64) * 64
+
+
 def select_rows(conn: sa.Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
     """Run a built-once SELECT of text and number columns and return its rows as tuples.
 
@@ -126,16 +140,22 @@ def select_rows(conn: sa.Connection, statement: Any, params: dict[str, Any]) -> 
     """
     if conn.dialect.name != "sqlite":
         return [tuple(row) for row in conn.execute(statement, params)]
-    lengths = tuple((name, len(value)) for name, value in params.items() if isinstance(value, list))
+    padded = {
+        name: [*value, *repeat(value[-1], _placeholders(len(value)) - len(value))]
+        if isinstance(value, list) and value
+        else value
+        for name, value in params.items()
+    }
+    lengths = tuple((name, len(value)) for name, value in padded.items() if isinstance(value, list))
     key = (id(statement), lengths)
     found = _DRIVER_TEXTS.get(key)
     if found is None or found[0] is not statement:
-        state = statement.compile(dialect=conn.dialect).construct_expanded_state(params)
+        state = statement.compile(dialect=conn.dialect).construct_expanded_state(padded)
         found = _DRIVER_TEXTS[key] = (statement, state.statement, tuple(state.positiontup or ()))
     _, text, names = found
-    flat = dict(params)
+    flat = dict(padded)
     for name, length in lengths:
-        flat.update(zip([f"{name}_{i}" for i in range(1, length + 1)], params[name], strict=True))
+        flat.update(zip([f"{name}_{i}" for i in range(1, length + 1)], padded[name], strict=True))
     values = [flat[name] for name in names]
     rows: list[Any] = on_driver(conn, text, lambda cursor: cursor.execute(text, values).fetchall(), values)
     return rows

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -203,7 +203,9 @@ class Pusher:
             failures = self._failures.get(where)
             if failures is None:
                 failures = self._failures[where] = {f.source_id: f for f in self.store.writeback.failures(*where)}
-            queue += _worth_sending(failures, where[0], writes, self.pushed)
+            # queued without their changes (what the plan showed): only the values go out, and a
+            # queue filled across chunks would otherwise keep every chunk's explanations alive
+            queue += [replace(w, changes=()) for w in _worth_sending(failures, where[0], writes, self.pushed)]
             size = batch_size(self.connectors[where[0]], where[1])
             whole = len(queue) - len(queue) % size
             if whole:

@@ -80,3 +80,23 @@ def test_statements_made_and_dropped_one_after_another_each_run_their_own_text(t
             statement = sa.select(column).where(sa.literal_column("1").in_(sa.bindparam("keys", expanding=True)))
             assert select_rows(conn, statement, {"keys": [1]}) == [(str(i),)]
             del statement, column
+
+
+def test_the_texts_kept_stay_few_whatever_lengths_the_lists_have(tmp_path):
+    """A text for every length a list ever had would keep thousands of placeholder names for each."""
+    from core.store import database
+
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        with store.database.transaction() as conn:
+            conn.execute(
+                sa.insert(_KEYS), [{"key": f"k{k}", "sub_key": "s", "record": f"r{k % 7}"} for k in range(700)]
+            )
+        with store.database.connection() as conn:
+            for length in range(701):
+                keys = [f"k{k}" for k in range(0, 2 * length, 2)]  # half of them stored
+                records = [f"r{r}" for r in range(length % 9)]
+                given = {"keys": keys, "sub": "s", "records": records}
+                expected = [tuple(row) for row in conn.execute(_BY_KEYS, given)]
+                assert select_rows(conn, _BY_KEYS, given) == expected, length
+    kept = [key for key in database._DRIVER_TEXTS if key[0] == id(_BY_KEYS)]
+    assert len(kept) <= 24 * 5, len(kept)

@@ -18,7 +18,7 @@ from core.mapping.alerts import AlertTemplate
 from core.store import open_store
 from core.store.decisions import AlertInput
 from core.sync.lifecycle import RunContext, RunKind
-from core.sync.planner import Confirmed, Plan, PlannedWrite
+from core.sync.planner import Confirmed, FieldChange, Plan, PlannedWrite
 from core.sync.push import BATCH, Pusher, batch_size, push_alerts, push_plan
 from tests.connectors.mixpanel.conftest import replay_settings
 
@@ -82,6 +82,32 @@ def test_plans_pushed_chunk_by_chunk_fill_whole_requests_and_send_the_rest_at_th
     assert before_finish == sizes[:-1]  # the part-filled request waits for the end
     assert pushed.written["vendor"] == 2100
     assert len(store.writeback.written("vendor", "people", [f"id{i}" for i in range(2100)])) == 2100
+
+
+def test_writes_waiting_for_a_whole_request_keep_their_values_not_the_plans_explanations(store):
+    """A queue filled across chunks would otherwise keep every chunk's field changes alive until it is sent."""
+    connector = _BatchingVendor()
+    with RunContext(store, RunKind.SYNC) as run:
+        pusher = Pusher(store, {"vendor": connector}, run=run)
+        for start in range(0, 1500, 500):
+            part = [
+                PlannedWrite(
+                    f"p{i}",
+                    "vendor",
+                    "people",
+                    f"id{i}",
+                    {"Segment": "buyer"},
+                    changes=(FieldChange("Segment", "buyer", None, "beginner", "changed"),),
+                )
+                for i in range(start, start + 500)
+            ]
+            pusher.add(Plan(writes=part))
+        queued = [write for queue in pusher._queued.values() for write in queue]
+        assert len(queued) == 1500 and connector.pushes == []
+        assert all(write.changes == () and write.fields == {"Segment": "buyer"} for write in queued)
+        pusher.finish()
+    assert connector.pushes == [1500]
+    assert store.writeback.written("vendor", "people", ["id1499"]) == {"id1499": {"Segment": "buyer"}}
 
 
 class _FallingVendor(_Vendor):
