@@ -137,7 +137,8 @@ class Alerts(Repository):
 
     def pending(self, system: str | None = None) -> builtins.list[Alert]:
         """Return alerts not yet confirmed by their target (pending or failed), oldest first."""
-        query = select(Alert).where(_ALERTS.c.status != "sent").order_by(_ALERTS.c.raised_at, _ALERTS.c.key)
+        # the condition of the partial index ``ix_alerts_unsent`` word for word, so the sent ones are never read
+        query = select(Alert).where(sa.text("status != 'sent'")).order_by(_ALERTS.c.raised_at, _ALERTS.c.key)
         if system is not None:
             query = query.where(_ALERTS.c.system == system)
         return self._db.select_all(query)

@@ -396,7 +396,16 @@ class Alert(SQLModel, table=True):
     """An alert a policy raised once per occurrence (a complaint), and where it went."""
 
     __tablename__ = "alerts"
-    __table_args__ = (sa.Index("ix_alerts_profile_id", "profile_id"),)
+    __table_args__ = (
+        sa.Index("ix_alerts_profile_id", "profile_id"),
+        sa.Index(  # those not yet sent, every run: only they are in it, in the order they go out
+            "ix_alerts_unsent",
+            "raised_at",
+            "key",
+            sqlite_where=sa.text("status != 'sent'"),
+            postgresql_where=sa.text("status != 'sent'"),
+        ),
+    )
 
     key: str = Field(primary_key=True, max_length=300)
     """The occurrence's idempotency key (``zendesk/tickets/4711:complaint``): never raised twice."""

@@ -205,6 +205,7 @@ PER_RUN: dict[str, tuple[Callable[[Store], object], str]] = {
         lambda s: s.ledger.stated_since(datetime(2026, 1, 1, tzinfo=UTC)),
         "ix_ledger_entries_recorded_at",
     ),
+    "alerts.pending": (lambda s: s.alerts.pending(), "ix_alerts_unsent"),
     "runs.abandon": (
         lambda s: s.runs.abandon(host="h", stale_after=timedelta(hours=1), found_by="r"),
         "ix_runs_status",
