@@ -17,7 +17,7 @@ the ``writeback_ledger`` table.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -144,25 +144,36 @@ class WritebackLog(Repository):
         return counts
 
     def written(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Return ``{source_id: {field: value}}`` last written to these records (records never written left out)."""
-        return self.written_when(system, stream, source_ids)[0]
+        """Return ``{source_id: {field: value}}`` last written to these records (records never written left out).
+
+        Every record an ingest batch pulls is checked against it (hand-made changes): the
+        write times are not read, so no time is converted for each field of each record.
+        """
+        found: dict[str, dict[str, Any]] = {}
+        for source_id, name, value in self._written_rows(system, stream, source_ids):
+            found.setdefault(source_id, {})[name] = value
+        return found
 
     def written_when(
         self, system: str, stream: str, source_ids: Iterable[str]
     ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, datetime]]]:
         """Return ``written``'s values and ``{source_id: {field: when that value was first written}}``."""
-        c = _WRITTEN.c
         found: dict[str, dict[str, Any]] = {}
         when: dict[str, dict[str, datetime]] = {}
+        for source_id, name, value, written_at in self._written_rows(system, stream, source_ids, _WRITTEN.c.written_at):
+            found.setdefault(source_id, {})[name] = value
+            when.setdefault(source_id, {})[name] = written_at
+        return found, when
+
+    def _written_rows(self, system: str, stream: str, source_ids: Iterable[str], *more: Any) -> Iterator[Any]:
+        """``(source_id, field, value, *more)`` of the fields last written to these records."""
+        c = _WRITTEN.c
         with self._db.connection() as conn:
             for part in chunked(source_ids, 500):
-                query = sa.select(c.source_id, c.field, c.value, c.written_at).where(
+                query = sa.select(c.source_id, c.field, c.value, *more).where(
                     c.system == system, c.stream == stream, c.source_id.in_(part)
                 )
-                for row in conn.execute(query):
-                    found.setdefault(row.source_id, {})[row.field] = row.value
-                    when.setdefault(row.source_id, {})[row.field] = row.written_at
-        return found, when
+                yield from conn.execute(query)
 
     def fail(self, system: str, stream: str, failed: Iterable[FailedWrite], *, run_id: str | None) -> None:
         """Keep each refused write's error and count its attempts, committed on its own.
