@@ -184,9 +184,19 @@ def _check_row(raw: Mapping[str, Any]) -> tuple[str | None, datetime | str]:
 
 
 def _rest_rows(pages: Iterable[dict[str, Any]]) -> Iterator[_Row]:
+    """Each page's rows, without their ``attributes``, taken out of the page as they are read.
+
+    A row is the page's own dict (no copy), and the page lets go of it once read: a page of
+    2,000 records is held once, by the batch being made of it, not twice, nor kept for the
+    whole stream (the first page stays referenced while the pages after it are read).
+    """
     for page_no, page in enumerate(pages, start=1):
-        for index, record in enumerate(page.get("records", []), start=1):
-            if not isinstance(record, Mapping):
-                yield f"page {page_no} row {index}", {"value": record}
+        records = page.pop("records", None) or []
+        for index in range(len(records)):
+            record, records[index] = records[index], None
+            where = f"page {page_no} row {index + 1}"
+            if not isinstance(record, dict):
+                yield where, {"value": record}
                 continue
-            yield f"page {page_no} row {index}", {k: v for k, v in record.items() if k != "attributes"}
+            record.pop("attributes", None)
+            yield where, record

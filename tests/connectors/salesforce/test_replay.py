@@ -47,12 +47,12 @@ def test_pulled_records_are_plain_dicts_not_ordered_ones():
     """An OrderedDict a record (simple-salesforce's default) parses three times slower and holds half again the memory."""
     with salesforce_env("incremental_ties") as env:
         connector = env.make(page_size=200)
-        pages: list[dict] = []
+        pages: list[list[dict]] = []  # each page's records, as the client parsed them
         query_pages = connector.client.query_pages
 
         def kept(*args, **kwargs):
             for page in query_pages(*args, **kwargs):
-                pages.append(page)
+                pages.append(list(page["records"]))
                 yield page
 
         connector.client.query_pages = kept  # type: ignore[method-assign]
@@ -65,8 +65,8 @@ def test_pulled_records_are_plain_dicts_not_ordered_ones():
             return set().union(*(kinds(v) for v in value))
         return set()
 
-    assert len(pages) > 1 and len(pulled) == sum(len(page["records"]) for page in pages) > 260
-    assert set().union(*(kinds(page["records"]) for page in pages)) == {dict}
+    assert len(pages) > 1 and len(pulled) == sum(len(records) for records in pages) > 260
+    assert set().union(*(kinds(records) for records in pages)) == {dict}
 
 
 def test_deleted_and_merged_records_are_marked():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -13,7 +14,7 @@ from connectors.salesforce.client import BulkIngestResult, parse_limit_info
 from connectors.salesforce.config import SalesforceConfig
 from connectors.salesforce.csvrows import coerce_row, iter_csv_rows, rows_to_csv
 from connectors.salesforce.errors import map_error, record_failure
-from connectors.salesforce.reader import StreamReader
+from connectors.salesforce.reader import StreamReader, _rest_rows
 from connectors.salesforce.streams import build_soql
 from connectors.salesforce.writeback import WriteBack
 from core.errors import (
@@ -310,3 +311,17 @@ def test_failed_bulk_job_is_retried_through_collections_for_per_record_errors():
     )
     assert len(client.collection_calls) == 1
     assert [r.outcome for r in results] == [WriteOutcome.WRITTEN, WriteOutcome.FAILED, WriteOutcome.WRITTEN]
+
+
+def test_rest_pages_hand_over_their_own_rows_and_let_go_of_them():
+    """A page's records are held once, by the batch made of them: not copied, nor kept by the page."""
+    pages: list[dict[str, Any]] = [
+        {"totalSize": 4, "done": False, "records": [{"attributes": {"type": "Contact"}, "Id": "1"}, {"Id": "2"}]},
+        {"done": True, "records": [{"attributes": {"type": "Contact"}, "Id": "3"}, 7]},
+    ]
+    originals = [record for page in pages for record in page["records"]]
+    rows = list(_rest_rows(pages))
+    assert [where for where, _ in rows] == ["page 1 row 1", "page 1 row 2", "page 2 row 1", "page 2 row 2"]
+    assert [row for _, row in rows] == [{"Id": "1"}, {"Id": "2"}, {"Id": "3"}, {"value": 7}]
+    assert all(row is original for (_, row), original in zip(rows[:3], originals[:3], strict=True))
+    assert pages == [{"totalSize": 4, "done": False}, {"done": True}]
