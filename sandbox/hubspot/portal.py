@@ -22,18 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.hubspot.links import Links
-from sandbox.hubspot.schema import CURSOR_PROPERTY, Schema
+from sandbox.hubspot.schema import CURSOR_PROPERTY, SUBSCRIPTION_TYPES, Schema
 from sandbox.hubspot.wire import iso
 
 __all__ = ["EmailEvent", "EmailTakenError", "HubRecord", "Portal", "SubscriptionStatus", "SUBSCRIPTION_TYPES"]
 
 PORTAL_ID = 24_681_357
-SUBSCRIPTION_TYPES = {
-    "1001": ("Marketing Information", "Product news, offers and events"),
-    "1002": ("One to One", "Emails from your account team"),
-    "1003": ("Customer Service Communication", "Updates about your support requests"),
-}
-"""The portal's email subscription types: ID -> (name, description)."""
 OBJECTS = ("contacts", "companies", "deals", "tickets")
 
 
@@ -261,14 +255,22 @@ class Portal:
         return dict(self.subscriptions.get(email.strip().lower(), {}))
 
     def set_status(self, status: SubscriptionStatus, *, touch: bool = True) -> None:
-        """Record a subscription status; the contact's ``hs_email_optout`` follows the portal-wide one."""
+        """Record a subscription status and set the contact property that follows it.
+
+        ``hs_email_optout`` follows the portal-wide status, ``hs_email_optout_<id>`` ("Opted out
+        of email: <type>") each type's, as HubSpot sets them when an integration opts a contact
+        in or out; a property set moves the contact's ``lastmodifieddate`` (``touch``).
+        """
         with self.lock:
             self.subscriptions.setdefault(status.email.lower(), {})[status.subscription_id] = status
             contact = self.find("contacts", "email", status.email)
-            if contact is not None and status.subscription_id == "portal":
-                contact.props["hs_email_optout"] = "false" if status.subscribed else "true"
-                if touch:
-                    contact.modified = self.now()
+            if contact is None:  # a status is the address's: a contact made later shows it
+                return
+            wide = status.subscription_id == "portal"
+            prop = "hs_email_optout" if wide else f"hs_email_optout_{status.subscription_id}"
+            contact.props[prop] = "false" if status.subscribed else "true"
+            if touch:
+                contact.modified = self.now()
 
     def _sync_optout(self, contact: HubRecord) -> None:
         portal = self.statuses(contact.props.get("email") or "").get("portal")

@@ -26,6 +26,13 @@ __all__ = [
 OBJECT_TYPES = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5"}
 """Object names and their type IDs; either form names the object in a URL."""
 
+SUBSCRIPTION_TYPES = {
+    "1001": ("Marketing Information", "Product news, offers and events"),
+    "1002": ("One to One", "Emails from your account team"),
+    "1003": ("Customer Service Communication", "Updates about your support requests"),
+}
+"""The portal's email subscription types: ID -> (name, description); each has its contact property
+``hs_email_optout_<id>`` ("Opted out of email: <name>")."""
 CURSOR_PROPERTY = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate",
                    "tickets": "hs_lastmodifieddate"}  # fmt: skip
 DEFAULT_PROPERTIES = {
@@ -162,6 +169,18 @@ def _contact_properties() -> list[PropertyDef]:
             "emailinformation",
             options=BOOL_OPTIONS,
             read_only=True,
+        ),
+        *(
+            PropertyDef(
+                f"hs_email_optout_{sid}",
+                f"Opted out of email: {name}",
+                "bool",
+                "booleancheckbox",
+                "emailinformation",
+                options=BOOL_OPTIONS,
+                read_only=True,
+            )
+            for sid, (name, _) in SUBSCRIPTION_TYPES.items()
         ),
         _text("hs_merged_object_ids", "Merged Contact IDs", read_only=True),
         PropertyDef("associatedcompanyid", "Primary Associated Company ID", "number", "number", "contactinformation"),

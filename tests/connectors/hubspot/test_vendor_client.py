@@ -159,11 +159,21 @@ def test_subscription_statuses_and_unsubscribe(sb):
     from hubspot.communication_preferences import PublicUpdateSubscriptionStatusRequest
 
     maya = "maya.lindqvist@northwind-analytics.example.com"
+    contacts = client(sb).crm.contacts.basic_api
+    optout = "hs_email_optout_1001"
+    before = contacts.get_by_id(maya, id_property="email", properties=[optout, "lastmodifieddate"]).properties
     done = prefs.status_api.unsubscribe(
         PublicUpdateSubscriptionStatusRequest(email_address=maya, subscription_id="1001")
     )
     assert done.status == "NOT_SUBSCRIBED"
     assert len(prefs.definition_api.get_page().subscription_definitions) == 3
+    # HubSpot sets "Opted out of email: <type>" when an integration opts a contact out of a type,
+    # which moves the contact's lastmodifieddate: an incremental pull of contacts sees the change
+    after = contacts.get_by_id(maya, id_property="email", properties=[optout, "lastmodifieddate"]).properties
+    assert (before[optout], after[optout]) == ("false", "true")
+    assert after["lastmodifieddate"] > before["lastmodifieddate"]
+    labels = {p.name: p.label for p in client(sb).crm.properties.core_api.get_all("contacts").results}
+    assert labels[optout] == "Opted out of email: Marketing Information"
 
 
 def test_oauth_refresh_token_then_calls_with_the_access_token(sb):

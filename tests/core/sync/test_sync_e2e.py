@@ -223,3 +223,35 @@ def test_the_human_summary_is_plain_words_and_tables_on_stdout(env):
     assert "profiles touched (" in identity
     assert "write-back (wrote)" in out and "write calls" in out
     assert next(line for line in out.splitlines() if line.startswith("pulled ")).split(",")[0].split()[1].isdigit()
+
+
+def test_an_unsubscribe_from_one_kind_of_email_through_hubspots_own_client_reaches_every_system_in_one_run(env):
+    """Not "unsubscribed from all": one subscription type, as a preference centre would; its event comes minutes later."""
+    import hubspot
+    from hubspot.communication_preferences import PublicUpdateSubscriptionStatusRequest
+
+    synced, _ = env
+    synced.sync()  # settles what earlier tests' runs brought back
+    maya = story("buyer").people[0]
+    pid, values = _profile_of(synced, maya.first_name, maya.last_name)
+    assert "unsubscribed_anywhere" not in values["suppression.reasons"]
+    sb = synced.sandboxes["hubspot"]
+    api = hubspot.Client.create(
+        access_token=sb.credentials["private_app_token"], host=sb.base_url, ssl_ca_cert=str(sb.ca_file)
+    )
+    marketing = next(
+        d for d in api.communication_preferences.definition_api.get_page().subscription_definitions
+        if d.name == "Marketing Information"
+    )  # fmt: skip
+    request = PublicUpdateSubscriptionStatusRequest(
+        email_address=maya.email, subscription_id=str(marketing.id), legal_basis="CONSENT_WITH_NOTICE",
+        legal_basis_explanation="unticked in the preference centre",
+    )  # fmt: skip
+    assert api.communication_preferences.status_api.unsubscribe(request).status == "NOT_SUBSCRIBED"
+    synced.sync()
+    assert _profile_of(synced, maya.first_name, maya.last_name)[0] == pid
+    values = _profile_of(synced, maya.first_name, maya.last_name)[1]
+    assert values["suppression.marketing"] is True and "unsubscribed_anywhere" in values["suppression.reasons"]
+    assert "unsubscribed_anywhere" in _contact(synced, maya.last_name)["Contactpoint_Suppression_Reasons__c"]
+    mixpanel = [p for p in synced.vendor_state()["mixpanel"].values() if p.get("contactpoint_profile_id") == pid]
+    assert mixpanel and all(p["contactpoint_suppressed"] is True for p in mixpanel)
