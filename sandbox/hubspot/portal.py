@@ -149,6 +149,8 @@ class Portal:
             self.records[obj][record.id] = record
             if obj == "contacts":
                 self._index(record, None)
+                if self.statuses(record.props.get("email") or ""):  # stated before the contact was made
+                    self._sync_optout(record)
             return record
 
     def _index(self, record: HubRecord, old_email: str | None) -> None:
@@ -273,8 +275,13 @@ class Portal:
                 contact.modified = self.now()
 
     def _sync_optout(self, contact: HubRecord) -> None:
-        portal = self.statuses(contact.props.get("email") or "").get("portal")
+        """Set the opt-out properties from the statuses of the contact's address (a status is the address's)."""
+        statuses = self.statuses(contact.props.get("email") or "")
+        portal = statuses.get("portal")
         contact.props["hs_email_optout"] = "true" if portal is not None and not portal.subscribed else "false"
+        for sid, status in statuses.items():
+            if sid != "portal":
+                contact.props[f"hs_email_optout_{sid}"] = "false" if status.subscribed else "true"
 
     # -- email events -------------------------------------------------------------------------
 

@@ -174,6 +174,12 @@ def test_subscription_statuses_and_unsubscribe(sb):
     assert after["lastmodifieddate"] > before["lastmodifieddate"]
     labels = {p.name: p.label for p in client(sb).crm.properties.core_api.get_all("contacts").results}
     assert labels[optout] == "Opted out of email: Marketing Information"
+    # the status is the address's: a contact made for it afterwards shows it
+    later = "not.yet.a.contact@example.org"
+    prefs.status_api.unsubscribe(PublicUpdateSubscriptionStatusRequest(email_address=later, subscription_id="1002"))
+    made = contacts.create(SimplePublicObjectInputForCreate(properties={"email": later}))
+    shown = contacts.get_by_id(made.id, properties=["hs_email_optout_1002", "hs_email_optout_1001"]).properties
+    assert (shown["hs_email_optout_1002"], shown.get("hs_email_optout_1001")) == ("true", None)
 
 
 def test_oauth_refresh_token_then_calls_with_the_access_token(sb):
