@@ -157,6 +157,11 @@ class PullBatch:
     records: list[SourceRecord]
     cursor: Cursor
     rejected: list[RejectedRecord] = field(default_factory=list)
+    listed: frozenset[str] | None = None
+    """On the last batch of a pass that listed every live record of a stream whose API reports no
+    deletions (Mixpanel's profiles): the IDs the pass listed. A stored record of the stream not
+    among them was deleted in the system: the ingest stores it as deleted, so it is unlinked and
+    never written to again (a write to a deleted Mixpanel profile would make it anew)."""
 
 
 @dataclass(frozen=True, slots=True)

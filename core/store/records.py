@@ -378,6 +378,13 @@ class Records(Repository):
                 found.update(source_id for source_id, at in conn.execute(query) if at > times[source_id])
         return found
 
+    def live_ids(self, system: str, stream: str) -> list[str]:
+        """Return the source IDs of one stream's stored records not marked deleted, in key order."""
+        c = _SOURCE.c
+        query = sa.select(c.source_id).where(c.system == system, c.stream == stream, c.deleted.is_(False))
+        with self._db.connection() as conn:
+            return [source_id for (source_id,) in conn.execute(query.order_by(c.source_id))]
+
     def raw_of(self, system: str, stream: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Return ``{source_id: raw}`` of stored records of one stream (as the last pull brought them)."""
         return {sid: raw for sid, (raw, _) in self.raw_seen_of(system, stream, source_ids).items()}

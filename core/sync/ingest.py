@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import structlog
@@ -299,6 +300,26 @@ def _parts(batch: PullBatch) -> Iterator[PullBatch]:
         yield PullBatch(batch.stream, part, batch.cursor, batch.rejected if start == 0 else [])
 
 
+def _gone(store: Store, system: str, batch: PullBatch) -> Iterator[PullBatch]:
+    """The stored live records a complete pass did not list (``PullBatch.listed``), as deleted records to store.
+
+    Each is its stored version marked deleted (its raw as last pulled), in parts of
+    ``STORED_AT_ONCE``: it is unlinked from its profile and never written to again, as a
+    deletion the system reports is. Found before any is stored, so a part stored does
+    not change what the next part reads.
+    """
+    if batch.listed is None:
+        return
+    absent = [sid for sid in store.records.live_ids(system, batch.stream) if sid not in batch.listed]
+    for start in range(0, len(absent), STORED_AT_ONCE):
+        part = absent[start : start + STORED_AT_ONCE]
+        raws = store.records.raw_of(system, batch.stream, part)
+        gone = [SourceRecord(system, batch.stream, sid, raws[sid], deleted=True, position="absent from a complete pass")
+                for sid in part if sid in raws]  # fmt: skip
+        log.info("stream.records_gone", system=system, stream=batch.stream, records=len(gone))
+        yield PullBatch(batch.stream, gone, batch.cursor)
+
+
 def _pull_batches(
     connector: Connector,
     stream: str,
@@ -315,7 +336,7 @@ def _pull_batches(
     fresh = store.records.stream_is_empty(connector.system, stream)
     parked_open = store.parked.count(connector.system, stream) > 0
     for batch in connector.pull(stream, cursor):
-        for part in _parts(batch):
+        for part in chain(_parts(batch), _gone(store, connector.system, batch)):
             with collector_paused():
                 _store_batch(part, mapping, store, summary, run_id=run_id, fresh=fresh, parked_open=parked_open)
             parked_open = parked_open or summary.parked > 0

@@ -9,7 +9,10 @@ from page 0, and the store's upsert by distinct ID absorbs the repeats. A finish
 pass leaves ``{"completed_at": ...}`` and the next pull starts a new one.
 
 A profile deleted in Mixpanel is simply absent from later passes: the engage API
-reports no deletions.
+reports no deletions. So the last batch of a pass that began at page 0 in this pull,
+over every profile (no ``profile_where``), carries the distinct IDs the pass listed
+(``PullBatch.listed``): the ingest stores a stored profile missing from them as deleted.
+A pass resumed mid-way lists only part, and says nothing of what is gone.
 
 Cursor JSON::
 
@@ -57,11 +60,14 @@ class ProfileReader:
         """
         session_id, page, started = _resume(cursor)
         started = started or self._now().isoformat()
+        # a pass that starts at the first page here, over every profile, lists every live one
+        listed: set[str] | None = set() if page == 0 and not self._config.profile_where else None
         while True:
             body = self._page(session_id, page)
             if body is None:  # the session expired: start the pass again
                 log.info("mixpanel.engage_session_expired", system=self._system, stream=_STREAM, page=page)
                 session_id, page, started = None, 0, self._now().isoformat()
+                listed = set() if not self._config.profile_where else None
                 continue
             session_id = str(body.get("session_id") or "") or None
             results = list(body["results"])
@@ -69,9 +75,10 @@ class ProfileReader:
             last = len(results) < size or (page + 1) * size >= int(body.get("total", 0) or 0)
             if last:
                 done = {"session_id": None, "next_page": 0, "completed_at": self._now().isoformat()}
-                yield self._batch(results, page, done)
+                yield self._batch(results, page, done, listed, last=True)
                 return
-            yield self._batch(results, page, {"session_id": session_id, "next_page": page + 1, "started_at": started})
+            cursor_next = {"session_id": session_id, "next_page": page + 1, "started_at": started}
+            yield self._batch(results, page, cursor_next, listed)
             page += 1
 
     def _page(self, session_id: str | None, page: int) -> dict[str, Any] | None:
@@ -82,13 +89,17 @@ class ProfileReader:
                 return None
             raise
 
-    def _batch(self, results: list[Any], page: int, cursor: Cursor) -> PullBatch:
+    def _batch(
+        self, results: list[Any], page: int, cursor: Cursor, listed: set[str] | None, *, last: bool = False
+    ) -> PullBatch:
         records: list[SourceRecord] = []
         rejected: list[RejectedRecord] = []
         for index, raw in enumerate(results, start=1):
             distinct_id = raw.get("$distinct_id") if isinstance(raw, Mapping) else None
             props = raw.get("$properties") if isinstance(raw, Mapping) else None
             where = f"engage page {page} result {index}"
+            if distinct_id not in (None, "") and listed is not None:
+                listed.add(str(distinct_id))  # a profile parked for its shape still exists
             if distinct_id in (None, "") or not isinstance(props, Mapping):
                 reason = "unusable profile: no $distinct_id or no $properties object"
                 rejected.append(RejectedRecord(self._system, _STREAM, reason, raw, None, where))
@@ -97,7 +108,8 @@ class ProfileReader:
         log.info(
             "stream.page_fetched", system=self._system, stream=_STREAM, records=len(records), rejected=len(rejected)
         )
-        return PullBatch(stream=_STREAM, records=records, cursor=cursor, rejected=rejected)
+        complete = frozenset(listed) if last and listed is not None else None
+        return PullBatch(stream=_STREAM, records=records, cursor=cursor, rejected=rejected, listed=complete)
 
 
 def _resume(cursor: Cursor | None) -> tuple[str | None, int, str | None]:

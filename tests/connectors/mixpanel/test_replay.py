@@ -108,6 +108,8 @@ def test_profiles_pull_stopped_between_pages_and_resumed_reads_each_once():
         resumed = _ids(first) + _ids(rest)
         assert len(resumed) == len(set(resumed)) == len(everything) > 110
         assert rest[-1].cursor["completed_at"] and rest[-1].cursor["session_id"] is None
+        # a pass resumed mid-way lists only part of the profiles: it says nothing of what is gone
+        assert all(batch.listed is None for batch in [*first, *rest])
 
 
 def test_expired_engage_session_starts_the_pass_again():
@@ -131,8 +133,12 @@ def test_deleted_profile_is_absent_and_the_anonymous_history_joins_the_user_by_d
         victim = before[3]
         if env.control is not None:
             env.control.project.profiles.pop(victim)
-        after = _ids(env.make().pull("profiles", None))
+        batches = list(env.make().pull("profiles", None))
+        after = _ids(batches)
         assert victim not in after and len(after) == len(before) - 1
+        # a whole pass's last batch lists every live profile, so the ingest learns the victim is gone
+        assert [b.listed is not None for b in batches] == [False] * (len(batches) - 1) + [True]
+        assert batches[-1].listed == frozenset(after)
         events = [r for b in env.make(start_date=(TODAY - timedelta(days=10)).isoformat()).pull("events", None)
                   for r in b.records]  # fmt: skip
     signup = next(r for r in events if r.raw["event"] == "Sign Up")

@@ -248,3 +248,27 @@ def test_an_answer_that_is_not_a_page_is_described_by_its_shape_never_its_values
     message = raised.value.message
     assert "'$distinct_id', '$properties'" in message and "not a page of results" in message
     assert "priya" not in message.lower() and "Sato" not in message
+
+
+class _TwoPages:
+    """An engage query of two pages of two profiles (the first has no $properties: parked, yet it exists)."""
+
+    def engage_page(self, *, session_id, page, where):
+        results = [[{"$distinct_id": "a"}, {"$distinct_id": "b", "$properties": {}}],
+                   [{"$distinct_id": "c", "$properties": {}}]][page]  # fmt: skip
+        return {"session_id": "s1", "page": page, "page_size": 2, "total": 3, "results": results}
+
+
+@pytest.mark.parametrize(
+    ("where", "listed"), [(None, frozenset({"a", "b", "c"})), ('properties["plan"] == "pro"', None)]
+)
+def test_a_whole_pass_over_every_profile_lists_them_on_its_last_batch(where, listed):
+    from datetime import UTC, datetime
+
+    from connectors.product_analytics.mixpanel.profiles import ProfileReader
+
+    settings_ = _config(profile_where=where)
+    reader = ProfileReader(_TwoPages(), settings_, system="mixpanel", now=lambda: datetime.now(UTC))  # type: ignore[arg-type]
+    batches = list(reader.pull(None))
+    assert [b.listed for b in batches] == [None, listed]
+    assert [r.source_id for b in batches for r in b.records] == ["b", "c"] and len(batches[0].rejected) == 1

@@ -347,3 +347,52 @@ def test_a_parked_record_read_again_and_stored_is_no_longer_open(tmp_path, store
     assert (second.parked, second.unparked) == (0, 1)
     assert store.parked.count("files", "people") == 0
     assert store.parked.count("files", "people", include_resolved=True) == 1
+
+
+class ListingConnector:
+    """A files connector whose last batch says the pass listed every live record (as Mixpanel's profiles do)."""
+
+    def __init__(self, inner: FilesConnector) -> None:
+        self.inner = inner
+        self.system = inner.system
+
+    def pull(self, stream: str, cursor: Cursor | None) -> Iterator[PullBatch]:
+        batches = list(self.inner.pull(stream, None))
+        listed = frozenset(r.source_id for b in batches for r in b.records)
+        *first, last = batches
+        yield from first
+        yield PullBatch(last.stream, last.records, last.cursor, last.rejected, listed=listed)
+
+
+def _live(store) -> set[str]:
+    return set(store.records.live_ids("files", "people"))
+
+
+def test_records_a_complete_listing_leaves_out_are_stored_deleted_and_come_back_when_listed_again(tmp_path, store):
+    export = tmp_path / "people.csv"
+    write_export(export, 250, 0.0)
+    config = FilesConfig.model_validate({"streams": [{"name": "people", "path": str(export), "batch_size": 100}]})
+    mapping = load_mapping(MAPPING)
+
+    def run() -> object:
+        connector = ListingConnector(FilesConnector(config, name="files"))
+        return ingest_stream(connector, "people", mapping, store, run_id=store.runs.start("sync"), resume=False)
+
+    run()
+    everyone = _live(store)
+    assert len(everyone) == 250
+    rows = export.read_text(encoding="utf-8").splitlines()
+    kept = [rows[0], *(line for line in rows[1:] if not line.startswith(("7,", "8,", "201,")))]
+    export.write_text("\n".join(kept) + "\n", encoding="utf-8")  # deleted in the system: no longer listed
+    summary = run()
+    assert everyone - _live(store) == {"7", "8", "201"}
+    assert summary.deleted == 3  # type: ignore[attr-defined]
+    gone = store.records.get_source("files", "people", "201")
+    assert gone is not None and gone.deleted and gone.raw["id"] == "201"  # its stored version, marked deleted
+    changed = {key for key in store.records.changed_since(gone.last_seen_at) if key[3] == "Person"}
+    assert {key[2] for key in changed} >= {"7", "8", "201"}  # identity hears of it (the link goes)
+    again = run()
+    assert again.deleted == 0 and _live(store) == everyone - {"7", "8", "201"}  # type: ignore[attr-defined]
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")  # made again in the system
+    run()
+    assert _live(store) == everyone

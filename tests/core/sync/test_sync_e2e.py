@@ -255,3 +255,28 @@ def test_an_unsubscribe_from_one_kind_of_email_through_hubspots_own_client_reach
     assert "unsubscribed_anywhere" in _contact(synced, maya.last_name)["Contactpoint_Suppression_Reasons__c"]
     mixpanel = [p for p in synced.vendor_state()["mixpanel"].values() if p.get("contactpoint_profile_id") == pid]
     assert mixpanel and all(p["contactpoint_suppressed"] is True for p in mixpanel)
+
+
+def test_a_profile_deleted_with_mixpanels_own_client_is_unlinked_and_never_made_again(env):
+    """Mixpanel's engage API reports no deletions, and a $set to a deleted profile makes it anew."""
+    from mixpanel import Consumer, Mixpanel
+
+    synced, _ = env
+    tomas = story("unsubscribed").people[0]
+    pid, _ = _profile_of(synced, tomas.first_name, tomas.last_name)
+    with open_store(synced.url) as store:
+        (distinct_id,) = [i for s, st, i in store.links.of_profiles([pid])[pid] if (s, st) == ("mixpanel", "profiles")]
+    sb = synced.sandboxes["mixpanel"]
+    profiles = sb.control.project.profiles
+    assert distinct_id in profiles
+    consumer = Consumer(api_host=sb.credentials["api_host"], verify_cert=str(sb.ca_file), retry_backoff_factor=0)
+    Mixpanel(sb.credentials["project_token"], consumer=consumer).people_delete(distinct_id)
+    assert distinct_id not in profiles
+    synced.sync()
+    with open_store(synced.url) as store:
+        linked = store.links.of_profiles([pid]).get(pid, [])
+        assert linked and ("mixpanel", "profiles", distinct_id) not in linked
+        stored = store.records.get_source("mixpanel", "profiles", distinct_id)
+        assert stored is not None and stored.deleted
+    synced.sync()
+    assert distinct_id not in profiles  # nothing wrote to it, which would have made it anew
