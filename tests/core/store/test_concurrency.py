@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
 
 from core.store import UpsertCounts, open_store
 
@@ -25,3 +30,31 @@ def test_two_writers_on_one_sqlite_file_queue_instead_of_failing(tmp_path):
     assert results == [UpsertCounts(inserted=3000), UpsertCounts(inserted=3000)]
     with open_store(url) as store:
         assert store.counts()["source_records"] == 6000
+
+
+_OPEN = """
+import sys
+from core.errors import StoreError
+from core.store import open_store
+try:
+    open_store(sys.argv[1]).close()
+except StoreError as err:
+    print(err.message)
+    raise SystemExit(5) from None
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.soak
+def test_two_processes_opening_one_new_sqlite_store_at_once_both_open_it(tmp_path):
+    """Both ask to turn the new file to WAL; SQLite refuses one at once, whatever its busy timeout."""
+    root = Path(__file__).resolve().parents[3]
+    refused = []
+    for round_ in range(30):
+        url = f"sqlite:///{tmp_path / f'store{round_}.db'}"
+        procs = [
+            subprocess.Popen([sys.executable, "-c", _OPEN, url], cwd=root, text=True, stdout=subprocess.PIPE)
+            for _ in range(2)
+        ]
+        refused += [out for p in procs if (out := p.communicate(timeout=120)[0]) or p.returncode != 0]
+    assert refused == []
