@@ -268,20 +268,15 @@ class Portal:
             contact = self.find("contacts", "email", status.email)
             if contact is None:  # a status is the address's: a contact made later shows it
                 return
-            wide = status.subscription_id == "portal"
-            prop = "hs_email_optout" if wide else f"hs_email_optout_{status.subscription_id}"
-            contact.props[prop] = "false" if status.subscribed else "true"
+            contact.props.update([_optout(status)])
             if touch:
                 contact.modified = self.now()
 
     def _sync_optout(self, contact: HubRecord) -> None:
         """Set the opt-out properties from the statuses of the contact's address (a status is the address's)."""
         statuses = self.statuses(contact.props.get("email") or "")
-        portal = statuses.get("portal")
-        contact.props["hs_email_optout"] = "true" if portal is not None and not portal.subscribed else "false"
-        for sid, status in statuses.items():
-            if sid != "portal":
-                contact.props[f"hs_email_optout_{sid}"] = "false" if status.subscribed else "true"
+        contact.props["hs_email_optout"] = "false"  # until an unsubscribe from all says otherwise
+        contact.props.update(_optout(status) for status in statuses.values())
 
     # -- email events -------------------------------------------------------------------------
 
@@ -294,3 +289,13 @@ class Portal:
         """Every event, newest first (ties by ID), as the email events API lists them."""
         with self.lock:
             return sorted(self.events, key=lambda e: (e.created, e.id), reverse=True)
+
+
+def _optout(status: SubscriptionStatus) -> tuple[str, str]:
+    """The contact property a status sets, and its value.
+
+    ``hs_email_optout`` for the portal-wide status, ``hs_email_optout_<id>`` ("Opted out of
+    email: <type>") for a type's.
+    """
+    name = "hs_email_optout" if status.subscription_id == "portal" else f"hs_email_optout_{status.subscription_id}"
+    return name, "false" if status.subscribed else "true"
