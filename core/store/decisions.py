@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from core.store.database import Repository, UpsertSpec, chunked, insert
-from core.store.tables import Alert, ProfileDecision
+from core.store.tables import ALERTS_UNSENT, Alert, ProfileDecision
 from core.store.types import content_hash
 
 __all__ = ["AlertInput", "Alerts", "DecisionInput", "Decisions"]
@@ -137,8 +137,7 @@ class Alerts(Repository):
 
     def pending(self, system: str | None = None) -> builtins.list[Alert]:
         """Return alerts not yet confirmed by their target (pending or failed), oldest first."""
-        # the condition of the partial index ``ix_alerts_unsent`` word for word, so the sent ones are never read
-        query = select(Alert).where(sa.text("status != 'sent'")).order_by(_ALERTS.c.raised_at, _ALERTS.c.key)
+        query = select(Alert).where(sa.text(ALERTS_UNSENT)).order_by(_ALERTS.c.raised_at, _ALERTS.c.key)
         if system is not None:
             query = query.where(_ALERTS.c.system == system)
         return self._db.select_all(query)

@@ -392,6 +392,10 @@ class ProfileDecision(SQLModel, table=True):
     run_id: str | None = Field(default=None, max_length=64)
 
 
+ALERTS_UNSENT = "status != 'sent'"
+"""The condition of the partial index ``ix_alerts_unsent``: a query that names it word for word is answered by it."""
+
+
 class Alert(SQLModel, table=True):
     """An alert a policy raised once per occurrence (a complaint), and where it went."""
 
@@ -402,8 +406,8 @@ class Alert(SQLModel, table=True):
             "ix_alerts_unsent",
             "raised_at",
             "key",
-            sqlite_where=sa.text("status != 'sent'"),
-            postgresql_where=sa.text("status != 'sent'"),
+            sqlite_where=sa.text(ALERTS_UNSENT),
+            postgresql_where=sa.text(ALERTS_UNSENT),
         ),
     )
 
