@@ -4,8 +4,16 @@ Order of checks for a request under ``/api/v2/``: a queued 429/503 fault; the
 credentials (HTTP Basic ``{email}/token:{api_token}`` or ``Authorization: Bearer
 {oauth_token}``; refused ones are 401 ``{"error": "Couldn't authenticate you"}``, and no
 credentials at all read ``users/me`` as the anonymous user); the account's requests a
-minute; the incremental exports' (and ``search/export``'s) own requests a minute; then
-the resource.
+minute; the incremental exports' (and ``search/export``'s) own requests a minute; what
+the signed-in user may do; then the resource.
+
+As in Zendesk, the API token is not tied to one user: it signs in with the email of the
+admin or of any other verified, active user ("You can use the token with the email address
+of any admin, agent, or other valid user", developer.zendesk.com, "Using the API when SSO or
+two-factor authentication is enabled"). An end user signed in so may read ``users/me`` and
+rate a ticket they requested (``POST tickets/{id}/satisfaction_rating``, "Allowed for: End
+user who requested the ticket"); anything else is 403 ``Forbidden``. Agents and the admin
+may use every endpoint; the OAuth token is the admin's.
 
 Every API answer carries Zendesk's rate-limit headers (``X-Rate-Limit``,
 ``X-Rate-Limit-Remaining``, ``ratelimit-limit``, ``ratelimit-remaining``,
@@ -19,11 +27,11 @@ import base64
 import hmac
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sandbox.common.http import Request, Response
 from sandbox.common.registry import SandboxOptions
-from sandbox.zendesk.account import Account, Kind
+from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record
 from sandbox.zendesk.control import DEFAULT_ACCOUNT_LIMIT, Window, ZendeskControl
 from sandbox.zendesk.exports import cursor_export, time_export
 from sandbox.zendesk.groups import GroupsApi, serves
@@ -32,7 +40,7 @@ from sandbox.zendesk.resources import Resources
 from sandbox.zendesk.searchexport import search_count, search_export
 from sandbox.zendesk.seed import ADMIN_EMAIL, seed_account
 from sandbox.zendesk.users import UsersApi
-from sandbox.zendesk.wire import ErrorCode, error, no_endpoint, segments
+from sandbox.zendesk.wire import ErrorCode, error, forbidden, no_endpoint, segments
 
 __all__ = ["EXPORT_HEADER", "ZendeskSandbox", "build"]
 
@@ -96,27 +104,35 @@ class ZendeskSandbox:
             if parts == ["users", "me"]:
                 return Response.json(200, {"user": _ANONYMOUS})
             return Response.json(401, {"error": "Couldn't authenticate you"})
-        return self._limited(request, parts)
+        return self._limited(request, parts, who)
 
-    def _who(self, request: Request) -> bool | None:
-        """True for good credentials, False for refused ones, None for none at all."""
+    def _who(self, request: Request) -> Record | Literal[False] | None:
+        """The user good credentials sign in as, False for refused ones, None for none at all."""
         scheme, _, value = (request.header("Authorization") or "").partition(" ")
         if not scheme:
             return None
         if self.control.revoked:
             return False
+        admin = self.account.users[ADMIN_USER_ID]
         if scheme.lower() == "bearer":
-            return hmac.compare_digest(value.strip().encode(), self.oauth_token.encode())
+            return admin if hmac.compare_digest(value.strip().encode(), self.oauth_token.encode()) else False
         if scheme.lower() != "basic":
             return False
         try:
             user, _, secret = base64.b64decode(value.strip()).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        good_user = user.lower() == f"{self.email}/token"
-        return good_user and hmac.compare_digest(secret.encode(), self.api_token.encode())
+        email, _, kind = user.rpartition("/")
+        if kind.lower() != "token" or not hmac.compare_digest(secret.encode(), self.api_token.encode()):
+            return False
+        if email.strip().lower() == self.email.lower():
+            return admin
+        signed_in = self.account.user_by("email", email)
+        if signed_in is None or not signed_in.get("verified") or signed_in.get("suspended"):
+            return False
+        return signed_in
 
-    def _limited(self, request: Request, parts: list[str]) -> Response:
+    def _limited(self, request: Request, parts: list[str], caller: Record) -> Response:
         allowed, remaining, resets = self.control.limits.account.take()
         limit = self.control.limits.account.limit
         headers = {"X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining),
@@ -124,6 +140,8 @@ class ZendeskSandbox:
         if not allowed:
             response = error(429, ErrorCode.RATE_LIMITED, "Number of allowed API requests per minute exceeded",
                              headers={"Retry-After": str(resets)})  # fmt: skip
+        elif caller.get("role") == "end-user" and not _end_user_may(request.method, parts):
+            response = forbidden()
         elif parts[:1] == ["incremental"]:
             response = self._export(request, parts[1:], self.control.limits.exports)
         elif parts == ["search", "export"] and request.method == "GET":
@@ -131,7 +149,7 @@ class ZendeskSandbox:
         elif serves(parts):
             response = self.groups.handle(request, parts)
         else:
-            response = self._route(request, parts)
+            response = self._route(request, parts, caller)
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
@@ -164,8 +182,11 @@ class ZendeskSandbox:
             return time_export(request, self.account, kind, base_url=self.base_url)
         return no_endpoint()
 
-    def _route(self, request: Request, parts: list[str]) -> Response:
+    def _route(self, request: Request, parts: list[str], caller: Record) -> Response:
         head, rest = parts[0] if parts else "", parts[1:]
+        answer = self._signed_in(request, parts, caller)
+        if answer is not None:
+            return answer
         if head == "users":
             return self.users.handle(request, rest)
         if head == "deleted_users" and request.method == "GET":
@@ -182,9 +203,24 @@ class ZendeskSandbox:
             return search_count(request, self.account) if rest else self.resources.search(request)
         if head == "deleted_tickets" and not rest and request.method == "GET":
             return self.resources.deleted_tickets(request)
-        if head == "satisfaction_ratings" and not rest and request.method == "GET":
-            return self.resources.satisfaction_ratings(request)
         return no_endpoint()
+
+    def _signed_in(self, request: Request, parts: list[str], caller: Record) -> Response | None:
+        """``users/me``, a ticket's rating by its requester, and the ratings (None: another path)."""
+        if parts == ["users", "me"]:
+            return self.users.one(caller) if request.method == "GET" else no_endpoint()
+        if parts[:1] == ["tickets"] and parts[2:] == ["satisfaction_rating"] and parts[1].isdigit():
+            return self.resources.rate(request, int(parts[1]), caller) if request.method == "POST" else no_endpoint()
+        if parts[:1] == ["satisfaction_ratings"] and request.method == "GET" and len(parts) <= 2:
+            return self.resources.satisfaction_ratings(request, parts[1] if len(parts) == 2 else None)
+        return None
+
+
+def _end_user_may(method: str, parts: list[str]) -> bool:
+    """Whether an end user may make this request (the sandbox's endpoints "Allowed for" end users)."""
+    if method == "GET" and parts == ["users", "me"]:
+        return True
+    return method == "POST" and len(parts) == 3 and parts[0] == "tickets" and parts[2] == "satisfaction_rating"
 
 
 def build(*, base_url: str, state_dir: Path, options: SandboxOptions) -> ZendeskSandbox:

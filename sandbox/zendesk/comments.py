@@ -5,7 +5,9 @@ the ticket was made, and the ticket's creation is its first audit. Seeded ticket
 neither: both are read from the ticket until an update adds more. Each update through the
 API (``PUT tickets/{id}``) is one audit by the signed-in admin: a ``Comment`` event when it
 carries a ``comment`` (kept in the ticket's comments), and a ``Change`` event for every field
-whose value it changes (``field_name``, ``value``, ``previous_value``).
+whose value it changes (``field_name``, ``value``, ``previous_value``). A requester's
+satisfaction rating is one audit by the requester with a ``SatisfactionRating`` event
+(``score``, ``assignee_id``, ``body``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from sandbox.zendesk.account import ADMIN_USER_ID, Account, Record
 
-__all__ = ["audits_of", "comments_of", "creation_audit", "record_update"]
+__all__ = ["audits_of", "comments_of", "creation_audit", "record_rating", "record_update", "was_solved"]
 
 _FIRST_COMMENT = 6_000_000_000
 _FIRST_AUDIT = 5_000_000_000
@@ -85,3 +87,32 @@ def record_update(account: Account, ticket: Record, changes: dict[str, Any], com
                      "metadata": {"system": {}, "custom": {}}, "via": _API_VIA, "events": events}  # fmt: skip
     account.audits.setdefault(int(ticket["id"]), []).append(audit)
     return audit
+
+
+def was_solved(account: Account, ticket: Record) -> bool:
+    """Whether the ticket is solved or closed, or was solved before it was opened again (its audits say so)."""
+    if ticket.get("status") in {"solved", "closed"}:
+        return True
+    events = (e for audit in account.audits.get(int(ticket["id"]), []) for e in audit["events"])
+    return any(e.get("type") == "Change" and e.get("field_name") == "status" and e.get("value") == "solved"
+               for e in events)  # fmt: skip
+
+
+def record_rating(account: Account, ticket: Record, score: str, comment: str) -> Record:
+    """Rate ``ticket`` as its requester: the rating (a new one, or its earlier one changed) and its audit.
+
+    Call with the account's lock held.
+    """
+    now = account.clock.now()
+    earlier = ticket.get("satisfaction_rating") or {}
+    rating_id = earlier["id"] if earlier.get("id") and earlier.get("score") in {"good", "bad"} else None
+    rating: Record = {"id": rating_id or account.new_id("satisfaction_ratings"), "score": score, "comment": comment}
+    ticket["satisfaction_rating"] = rating
+    account.touch(ticket, at=now)
+    author = int(ticket.get("requester_id") or ADMIN_USER_ID)
+    event = {"id": account.new_id("ticket_events"), "type": "SatisfactionRating", "score": score,
+             "assignee_id": ticket.get("assignee_id"), "body": comment}  # fmt: skip
+    audit: Record = {"id": account.new_id("audits"), "ticket_id": ticket["id"], "created_at": now, "author_id": author,
+                     "metadata": {"system": {}, "custom": {}}, "via": _API_VIA, "events": [event]}  # fmt: skip
+    account.audits.setdefault(int(ticket["id"]), []).append(audit)
+    return rating

@@ -11,6 +11,8 @@ GET/POST        user_fields                     list, create (a taken key is 422
 GET/DELETE      user_fields/{id}
 GET             job_statuses, job_statuses/{id}, job_statuses/show_many?ids=
 GET             satisfaction_ratings            the ratings of tickets (``score``, ``start_time``, ``end_time``)
+GET             satisfaction_ratings/{id}       one rating
+POST            tickets/{id}/satisfaction_rating   the requester rates a solved (or once solved) ticket
 GET             search?query=                   results with ``result_type``; offset pages, the first 1,000 only
 
 A deleted ticket or organization is not found (404 ``RecordNotFound``) by show, update,
@@ -28,7 +30,7 @@ from typing import Any
 
 from sandbox.common.http import Request, Response
 from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record
-from sandbox.zendesk.comments import audits_of, comments_of, creation_audit, record_update
+from sandbox.zendesk.comments import audits_of, comments_of, creation_audit, record_rating, record_update, was_solved
 from sandbox.zendesk.groups import live_group
 from sandbox.zendesk.jobs import Jobs
 from sandbox.zendesk.search import search_all
@@ -39,6 +41,7 @@ from sandbox.zendesk.wire import (
     Sideload,
     as_json,
     error,
+    forbidden,
     invalid,
     no_endpoint,
     not_found,
@@ -330,17 +333,51 @@ class Resources:
         url = f"{self.base_url}{API_PREFIX}search.json"
         return page_of(request, items, key="results", url=url, extra=lambda _: {"facets": None})
 
-    def satisfaction_ratings(self, request: Request) -> Response:
-        """``GET satisfaction_ratings``: the ratings of live tickets (``score=``, ``start_time=``, ``end_time=`` filter)."""
+    def satisfaction_ratings(self, request: Request, rating_id: str | None = None) -> Response:
+        """``GET satisfaction_ratings`` (``score=``, ``start_time=``, ``end_time=`` filter) and ``satisfaction_ratings/{id}``."""
+        ratings = satisfaction_ratings(t for t in self.account.tickets.values() if not gone(t))
+        if rating_id is not None:
+            found = next((r for r in ratings if str(r["id"]) == rating_id), None)
+            if found is None:
+                return not_found()
+            return Response.json(200, {"satisfaction_rating": self._render("satisfaction_ratings", found)})
         score = request.param("score")
         start, end = request.param("start_time"), request.param("end_time")
-        ratings = [r for r in satisfaction_ratings(t for t in self.account.tickets.values() if not gone(t))
+        ratings = [r for r in ratings
                    if (not score or r["score"] == score)
                    and (not start or not start.isdigit() or r["created_at"].timestamp() >= int(start))
                    and (not end or not end.isdigit() or r["created_at"].timestamp() < int(end))]  # fmt: skip
         items = [self._render("satisfaction_ratings", r) for r in ratings]
         url = f"{self.base_url}{API_PREFIX}satisfaction_ratings.json"
         return page_of(request, items, key="satisfaction_ratings", url=url)
+
+    def rate(self, request: Request, ticket_id: int, caller: Record) -> Response:
+        """``POST tickets/{id}/satisfaction_rating``: only the ticket's requester, only ``good`` or ``bad``.
+
+        Zendesk: "Creates a CSAT rating for a solved ticket, or for a ticket that was
+        previously solved and then reopened. Only the end user listed as the ticket requester
+        can create a satisfaction rating for the ticket. Only "good" and "bad" are valid values
+        for the score when creating a rating."
+        """
+        ticket = self._live(Kind.TICKETS, ticket_id)
+        if ticket is None:
+            return not_found()
+        if caller.get("id") != ticket.get("requester_id"):
+            return forbidden()
+        body = object_body(request, "satisfaction_rating")
+        if isinstance(body, Response):
+            return body
+        score, comment = body.get("score"), body.get("comment")
+        if score not in {"good", "bad"}:
+            return invalid("score", f"Score: {score} is not a valid score when creating a rating")
+        if comment is not None and not isinstance(comment, str):
+            return invalid("comment", "Comment: must be text")
+        with self.account.lock:
+            if not was_solved(self.account, ticket):
+                return invalid("ticket", "Ticket: must be solved, or solved before, to be rated")
+            record_rating(self.account, ticket, score, comment or "")
+            rating = next(r for r in satisfaction_ratings([ticket]))
+        return Response.json(200, {"satisfaction_rating": self._render("satisfaction_ratings", rating)})
 
 
 def gone(record: Record) -> bool:

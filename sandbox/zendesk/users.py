@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.common.http import Request, Response
-from sandbox.zendesk.account import ADMIN_USER_ID, Account, Record
+from sandbox.zendesk.account import Account, Record
 from sandbox.zendesk.jobs import Jobs
 from sandbox.zendesk.search import user_matches
 from sandbox.zendesk.userwrites import Refusal, apply_changes, check_user, find_for_upsert, new_user, upsert
@@ -121,9 +121,9 @@ class UsersApi:
         url = f"{self.base_url}{API_PREFIX}users/search.json"
         return page_of(request, self._many(found), key="users", url=url)
 
-    def me(self, request: Request) -> Response:
-        """The user the credentials belong to (the sandbox's admin)."""
-        return self._one(self.account.users[ADMIN_USER_ID])
+    def one(self, user: Record) -> Response:
+        """``{"user": ...}`` for one user (``users/me``: the one the credentials sign in as)."""
+        return self._one(user)
 
     def deleted(self, request: Request, rest: list[str]) -> Response:
         """``GET deleted_users`` and ``GET deleted_users/{id}``."""
@@ -248,7 +248,6 @@ class UsersApi:
 
 _USER_ROUTES: tuple[list[str], ...] = ([], ["merge"], ["tickets", "requested"])
 _COLLECTION_ROUTES = {
-    "me": ("me", "GET"),
     "show_many": ("show_many", "GET"),
     "search": ("search", "GET"),
     "create_or_update": ("create_or_update", "POST"),

@@ -32,6 +32,7 @@ __all__ = [
     "ErrorCode",
     "as_json",
     "error",
+    "forbidden",
     "invalid",
     "no_endpoint",
     "not_found",
@@ -80,6 +81,12 @@ def object_body(request: Request, key: str) -> dict[str, Any] | Response:
 def not_found() -> Response:
     """The 404 of an unknown (or deleted) record at a path the API has."""
     return error(404, ErrorCode.RECORD_NOT_FOUND, "Not found")
+
+
+def forbidden() -> Response:
+    """Zendesk's 403 for a signed-in user the endpoint is not allowed for."""
+    text = "You do not have access to this page. Please contact the account owner of this help desk for further help."
+    return error(403, "Forbidden", text)
 
 
 def no_endpoint() -> Response:

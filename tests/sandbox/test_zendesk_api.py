@@ -308,3 +308,73 @@ def test_satisfaction_ratings_list_the_rated_tickets(zd, http):
     assert {r["score"] for r in ratings} <= {"good", "bad"}
     bad = _get(zd, http, "satisfaction_ratings.json", score="bad").json()["satisfaction_ratings"]
     assert bad and {r["score"] for r in bad} == {"bad"}
+
+
+def _signed_in_as(zd: RunningSandbox, user: dict) -> requests.Session:
+    """A session whose API token signs in with ``user``'s email, as Zendesk lets a token do."""
+    session = zd.requests_session()
+    session.auth = (f"{user['email']}/token", zd.credentials["api_token"])
+    return session
+
+
+def test_a_requester_rates_a_ticket_once_solved_and_nobody_else_may(zd, http):
+    account = zd.control.account
+    end_users = [u for u in account.live_users() if u["role"] == "end-user" and u.get("verified") and u.get("email")]
+    solved = next(t for _, t in sorted(account.tickets.items())
+                  if t["status"] == "solved" and t["requester_id"] in {u["id"] for u in end_users})  # fmt: skip
+    requester = account.users[solved["requester_id"]]
+    other = next(u for u in end_users if u["id"] != requester["id"])
+    mine, theirs = _signed_in_as(zd, requester), _signed_in_as(zd, other)
+    url = f"{zd.base_url}{API}/tickets/{solved['id']}/satisfaction_rating.json"
+    assert _checked(mine.get(f"{zd.base_url}{API}/users/me.json")).json()["user"]["id"] == requester["id"]
+    for who in (theirs, http):  # another end user, and the admin: only the requester rates
+        refused = _checked(who.post(url, json={"satisfaction_rating": {"score": "good"}}))
+        assert refused.status_code == 403 and refused.json()["error"] == "Forbidden"
+    assert mine.get(f"{zd.base_url}{API}/users.json").status_code == 403  # an end user lists nobody
+    offered = _checked(mine.post(url, json={"satisfaction_rating": {"score": "offered"}}))
+    assert offered.status_code == 422 and "score" in offered.json()["details"]
+    before = solved["updated_at"]
+    zd.control.advance_clock(5)
+    given = _checked(mine.post(url, json={"satisfaction_rating": {"score": "bad", "comment": "Still broken"}}))
+    rating = given.json()["satisfaction_rating"]
+    assert (given.status_code, rating["score"], rating["comment"]) == (200, "bad", "Still broken")
+    assert (rating["ticket_id"], rating["requester_id"]) == (solved["id"], requester["id"])
+    assert solved["updated_at"] > before  # the incremental export carries the rated ticket
+    shown = _checked(_get(zd, http, f"satisfaction_ratings/{rating['id']}.json")).json()["satisfaction_rating"]
+    assert shown == rating and rating["id"] in [r["id"] for r in _get(zd, http, "satisfaction_ratings.json",
+                                                                         score="bad").json()["satisfaction_ratings"]]  # fmt: skip
+    audit = _get(zd, http, f"tickets/{solved['id']}/audits.json").json()["audits"][-1]
+    assert audit["author_id"] == requester["id"] and audit["events"][0]["type"] == "SatisfactionRating"
+    again = _checked(mine.post(url, json={"satisfaction_rating": {"score": "good"}})).json()["satisfaction_rating"]
+    assert (again["id"], again["score"]) == (rating["id"], "good")  # a change of mind changes the same rating
+
+
+def test_a_ticket_never_solved_is_not_rated_one_solved_and_reopened_is(zd, http):
+    account = zd.control.account
+    requester = next(
+        u for u in account.live_users() if u["role"] == "end-user" and u.get("verified") and u.get("email")
+    )
+    made = http.post(f"{zd.base_url}{API}/tickets.json",
+                     json={"ticket": {"subject": "Rate me", "comment": {"body": "Hi"}, "requester_id": requester["id"]}})  # fmt: skip
+    ticket_url = f"{zd.base_url}{API}/tickets/{made.json()['ticket']['id']}"
+    mine = _signed_in_as(zd, requester)
+    bad = {"satisfaction_rating": {"score": "bad"}}
+    never = _checked(mine.post(f"{ticket_url}/satisfaction_rating.json", json=bad))
+    assert never.status_code == 422 and "ticket" in never.json()["details"]
+    for status in ("solved", "open"):
+        assert http.put(f"{ticket_url}.json", json={"ticket": {"status": status}}).status_code == 200
+    assert _checked(mine.post(f"{ticket_url}/satisfaction_rating.json", json=bad)).status_code == 200
+
+
+def test_a_token_signs_in_only_as_a_verified_active_user(zd, http):
+    account = zd.control.account
+    made = http.post(
+        f"{zd.base_url}{API}/users.json", json={"user": {"name": "Ada New", "email": "ada.new@example.com"}}
+    )
+    unverified = made.json()["user"]  # a user made through the API is not verified until told so
+    assert made.status_code == 201 and unverified["verified"] is False
+    assert _signed_in_as(zd, unverified).get(f"{zd.base_url}{API}/users/me.json").status_code == 401
+    nobody = _signed_in_as(zd, {"email": "nobody@example.com"}).get(f"{zd.base_url}{API}/users/me.json")
+    assert nobody.status_code == 401 and nobody.json() == {"error": "Couldn't authenticate you"}
+    agent = next(u for u in account.live_users() if u["role"] == "agent")
+    assert _signed_in_as(zd, agent).get(f"{zd.base_url}{API}/users.json").status_code == 200

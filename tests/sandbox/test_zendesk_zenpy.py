@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from zenpy import Zenpy
-from zenpy.lib.api_objects import Comment, Organization, Ticket, TicketAudit, User, UserField
+from zenpy.lib.api_objects import Comment, Organization, SatisfactionRating, Ticket, TicketAudit, User, UserField
 from zenpy.lib.exception import APIException, RecordNotFoundException
 
 from sandbox.common import FaultSpec, RunningSandbox, running_sandbox
@@ -200,3 +200,22 @@ def test_satisfaction_ratings_and_wildcard_user_search(zd, zenpy):
     assert any(r.ticket_id == 4 and r.score == "bad" for r in ratings)
     mayas = {u["id"] for u in zd.control.account.live_users() if str(u["email"] or "").lower().startswith("maya")}
     assert {u.id for u in zenpy.users.search(query="email:maya*")} == mayas and 360900000001 in mayas
+
+
+def test_a_requester_rates_a_solved_ticket_through_zenpy(zd, zenpy):
+    account = zd.control.account
+    solved = next(t for _, t in sorted(account.tickets.items()) if t["status"] == "solved"
+                  and account.users[t["requester_id"]]["role"] == "end-user"
+                  and account.users[t["requester_id"]].get("verified"))  # fmt: skip
+    requester = account.users[solved["requester_id"]]
+    as_requester = client(zd, email=requester["email"], token=zd.credentials["api_token"])
+    assert as_requester.users.me().id == requester["id"]
+    rated = as_requester.satisfaction_ratings.create(solved["id"], SatisfactionRating(score="bad", comment="Slow"))
+    assert (rated.score, rated.comment, rated.ticket_id) == ("bad", "Slow", solved["id"])
+    assert rated.id in [r.id for r in zenpy.satisfaction_ratings(score="bad")]
+    assert zenpy.tickets(id=solved["id"]).satisfaction_rating.score == "bad"
+    with pytest.raises(APIException) as refused:
+        zenpy.satisfaction_ratings.create(
+            solved["id"], SatisfactionRating(score="good")
+        )  # the admin is not the requester
+    assert refused.value.response.status_code == 403

@@ -280,3 +280,48 @@ def test_a_profile_deleted_with_mixpanels_own_client_is_unlinked_and_never_made_
         assert stored is not None and stored.deleted
     synced.sync()
     assert distinct_id not in profiles  # nothing wrote to it, which would have made it anew
+
+
+@pytest.mark.skipif("zendesk" not in SYSTEMS, reason="the rating is given in Zendesk")
+def test_a_bad_rating_given_through_zenpy_raises_exactly_one_salesforce_task(env):
+    """The requester rates a solved ticket "bad" with their own sign-in; no tag, no ticket type says complaint."""
+    from zenpy import Zenpy
+    from zenpy.lib.api_objects import SatisfactionRating
+
+    synced, _ = env
+    zd, sf = synced.sandboxes["zendesk"], synced.sandboxes["salesforce"]
+    account = zd.control.account
+    contacts = {str(r.get("Email") or "").lower(): r for r in sf.control.org.live("Contact") if r.get("OwnerId")}
+    already = {who for _, who, _ in synced.vendor_state()["salesforce"]["tasks"]}
+    with open_store(synced.url) as store:
+        profile_of = {(link.system, link.stream, link.source_id): link.profile_id for link in store.links.iter()}
+
+    def rated_by_a_customer(ticket: dict) -> dict | None:
+        """The customer's Salesforce contact, when the ticket is theirs to rate and they are one profile with it."""
+        user = account.users[ticket["requester_id"]]
+        contact = contacts.get(str(user.get("email") or "").lower())
+        if contact is None or user["role"] != "end-user" or not user.get("verified") or contact["Id"] in already:
+            return None
+        same = profile_of.get(("zendesk", "users", str(user["id"]))) == profile_of.get(
+            ("salesforce", "Contact", contact["Id"])
+        )
+        return contact if same else None
+
+    ticket, contact = next(
+        (t, contact)
+        for _, t in sorted(account.tickets.items())
+        if t["status"] == "solved" and (t.get("satisfaction_rating") or {}).get("score") in ("offered", "unoffered")
+        and "complaint" not in t["tags"] and t.get("type") != "complaint" and (contact := rated_by_a_customer(t))
+    )  # fmt: skip
+    requester = account.users[ticket["requester_id"]]
+    c = zd.credentials
+    zenpy = Zenpy(subdomain=c["zenpy_subdomain"], domain=c["zenpy_domain"], session=zd.requests_session(),
+                  email=requester["email"], token=c["api_token"])  # fmt: skip
+    zenpy.satisfaction_ratings.create(ticket["id"], SatisfactionRating(score="bad", comment="Nobody answered"))
+    zd.control.advance_clock(61)  # the export leaves out the last minute's changes
+    synced.sync()
+    tasks = [t for t in synced.vendor_state()["salesforce"]["tasks"] if t[1] == contact["Id"]]
+    assert len(tasks) == 1 and tasks[0][0].startswith(f"complaint:zendesk/tickets/{ticket['id']}")
+    assert tasks[0][2] == contact["OwnerId"]
+    synced.sync()
+    assert [t for t in synced.vendor_state()["salesforce"]["tasks"] if t[1] == contact["Id"]] == tasks
