@@ -293,8 +293,9 @@ def add_system_fields(obj: ObjectDef, *, merge: bool) -> None:
 
 
 def _address(obj: ObjectDef, prefix: str) -> None:
+    """The parts of an address and their compound field (a Lead's have no prefix: ``City``, ``Address``)."""
     compound = f"{prefix}Address"
-    for part, length in (("Street", 255), ("City", 40), ("PostalCode", 20), ("Country", 80)):
+    for part, length in (("Street", 255), ("City", 40), ("State", 80), ("PostalCode", 20), ("Country", 80)):
         obj.add_field(
             FieldDef(
                 f"{prefix}{part}", FieldType.STRING, f"{prefix} {part}", length=length, compound_field_name=compound
@@ -367,12 +368,18 @@ def _lead() -> ObjectDef:
     obj.add_field(_text("FirstName", 40))
     obj.add_field(_text("LastName", 80, nillable=False))
     obj.add_field(_text("Name", 121, updateable=False, createable=False, nillable=False))
+    obj.add_field(_text("Title", 128))
     obj.add_field(_text("Company", 255, nillable=False))
     obj.add_field(FieldDef("Email", FieldType.EMAIL, "Email", length=80))
     obj.add_field(FieldDef("Phone", FieldType.PHONE, "Phone", length=40))
+    obj.add_field(FieldDef("MobilePhone", FieldType.PHONE, "Mobile Phone", length=40))
+    obj.add_field(FieldDef("Website", FieldType.URL, "Website", length=255))
+    obj.add_field(FieldDef("Industry", FieldType.PICKLIST, "Industry", length=255))
+    obj.add_field(FieldDef("DoNotCall", FieldType.BOOLEAN, "Do Not Call", nillable=False))
     obj.add_field(FieldDef("Status", FieldType.PICKLIST, "Status", length=255, picklist=("Open", "Working", "Closed")))
     obj.add_field(FieldDef("LeadSource", FieldType.PICKLIST, "Lead Source", length=255, picklist=("Web", "Partner")))
     obj.add_field(FieldDef("HasOptedOutOfEmail", FieldType.BOOLEAN, "Email Opt Out", nillable=False))
+    _address(obj, "")
     obj.add_field(FieldDef("IsConverted", FieldType.BOOLEAN, "Converted", nillable=False, updateable=False))
     obj.add_field(
         FieldDef(

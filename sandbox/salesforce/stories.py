@@ -134,6 +134,7 @@ def _values(seeder: _Seeder, story: Story, person: StoryPerson, facts: dict[str,
     }  # fmt: skip
     if sobject == "Lead":
         record |= {"Company": person.company, "Status": "Open", "IsConverted": False, "ConvertedContactId": None}
+        record |= {"City": person.city, "Country": person.country, "DoNotCall": False, "MobilePhone": None}
     else:
         record |= {"AccountId": seeder.account(person), "MailingCity": person.city, "MailingCountry": person.country}
         record |= {"DoNotCall": False, "MobilePhone": None, "Birthdate": None}
