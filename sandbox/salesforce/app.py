@@ -19,6 +19,7 @@ from sandbox.salesforce.access import install_access
 from sandbox.salesforce.activities import install_activities
 from sandbox.salesforce.auth import Credentials, SessionStore, make_credentials, oauth_token, soap_login
 from sandbox.salesforce.bulk import BulkApi
+from sandbox.salesforce.bulk1 import BulkV1Api, failure
 from sandbox.salesforce.composite import collections
 from sandbox.salesforce.control import ApiUsage, SalesforceControl
 from sandbox.salesforce.data import seed_org
@@ -57,6 +58,7 @@ class SalesforceSandbox:
         self.control = SalesforceControl(self.org, self.sessions, self.usage)
         self.rest = RestApi(self.org, self.control)
         self.bulk = BulkApi(self.org, self.control)
+        self.bulk_v1 = BulkV1Api(self.org, self.control)
         self.session_id = self.sessions.issue()
 
     def credentials(self) -> dict[str, str]:
@@ -114,6 +116,8 @@ class SalesforceSandbox:
             return revoke(request, self.sessions)
         if request.path.startswith("/services/data/"):
             return self._api(request)
+        if request.path.startswith("/services/async/"):
+            return self._async(request)
         return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
 
     def _authorised(self, request: Request) -> bool:
@@ -130,6 +134,18 @@ class SalesforceSandbox:
         if self.control.limit_exceeded.take() is not None or not self.usage.take():
             return error(403, ErrorCode.REQUEST_LIMIT_EXCEEDED, "TotalRequests Limit exceeded.")
         return self._route(request, version, parts[1:])
+
+    def _async(self, request: Request) -> Response:
+        """Bulk API 1.0: the session in ``X-SFDC-Session``, errors in its own form (``sandbox.salesforce.bulk1``)."""
+        parts = [p for p in request.path.split("/")[3:] if p]
+        version = parse_version(f"v{parts[0]}") if parts else None
+        if version is None:
+            return failure("InvalidVersion", f"Invalid version: {parts[0] if parts else ''}", 404)
+        if not self.sessions.valid((request.header("X-SFDC-Session") or "").strip()):
+            return failure("InvalidSessionId", "Invalid session id")
+        if self.control.limit_exceeded.take() is not None or not self.usage.take():
+            return failure("ExceededQuota", "TotalRequests Limit exceeded.", 403)
+        return self.bulk_v1.handle(request, version, parts[1:])
 
     def _route(self, request: Request, version: str, rest: list[str]) -> Response:
         head = rest[0] if rest else ""

@@ -33,7 +33,7 @@ from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.wire import ErrorCode, error
 from sandbox.salesforce.writes import Write, commit, plan_delete, plan_insert, plan_update, plan_upsert
 
-__all__ = ["BulkApi"]
+__all__ = ["BulkApi", "unsupported_query", "wire_csv"]
 
 _DELIMITERS = {"COMMA": ",", "TAB": "\t", "SEMICOLON": ";", "PIPE": "|", "CARET": "^", "BACKQUOTE": "`"}
 _CSV = "text/csv;charset=UTF-8"
@@ -51,7 +51,8 @@ class _Job:
     columns: list[str] = field(default_factory=list)
 
 
-def _wire_csv(value: Any) -> str:
+def wire_csv(value: Any) -> str:
+    """A value as a Bulk API CSV cell (empty for null; datetimes in UTC with ``Z``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -63,14 +64,14 @@ def _wire_csv(value: Any) -> str:
     return str(value.isoformat() if hasattr(value, "isoformat") else value)
 
 
-def _unsupported(plan: Plan) -> str | None:
-    """Why Bulk API 2.0 refuses ``plan`` (aggregates, GROUP BY, OFFSET), or None when it runs it."""
+def unsupported_query(plan: Plan, api: str = "Bulk API 2.0") -> str | None:
+    """Why the Bulk API refuses ``plan`` (aggregates, GROUP BY, OFFSET), or None when it runs it."""
     if plan.query.count_only or plan.query.aggregates:
-        return "Aggregate queries are not supported by Bulk API 2.0 query jobs: remove COUNT(), MAX() and the like"
+        return f"Aggregate queries are not supported by {api} query jobs: remove COUNT(), MAX() and the like"
     if plan.query.group_by:
-        return "GROUP BY is not supported by Bulk API 2.0 query jobs"
+        return f"GROUP BY is not supported by {api} query jobs"
     if plan.query.offset is not None:
-        return "OFFSET is not supported by Bulk API 2.0 query jobs"
+        return f"OFFSET is not supported by {api} query jobs"
     return None
 
 
@@ -157,7 +158,7 @@ class BulkApi:
         try:
             with self.org.lock:
                 plan = plan_query(self.org, text)
-                unsupported = _unsupported(plan)
+                unsupported = unsupported_query(plan)
                 if unsupported:
                     return error(400, ErrorCode.API_ERROR, unsupported)
                 rows = run_plan(self.org, plan, include_deleted=operation == "queryAll")
@@ -192,7 +193,7 @@ class BulkApi:
             for record_id in job.ids[start:end]:
                 record = self.org.get(job.plan.sobject.name, record_id)
                 if record is not None:
-                    writer.writerow([_wire_csv(column_value(self.org, c, record)) for c in job.plan.columns])
+                    writer.writerow([wire_csv(column_value(self.org, c, record)) for c in job.plan.columns])
         locator = _encode_locator(end) if end < len(job.ids) else "null"
         headers = {"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(end - start)}
         return Response.text(200, out.getvalue(), content_type=_CSV, headers=headers)
