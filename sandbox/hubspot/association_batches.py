@@ -16,8 +16,8 @@ the batch (``207``, ``numErrors``), not of the request; IDs are strings both way
 read takes at most 1,000 inputs (HubSpot's limit since February 2025, its developer changelog
 "Bug Fix: Batch Read Limit for HubSpot Associations API"); the sandbox holds create and
 archive to the same bound. Which pairs can be written, and with which type IDs, is as on the
-one-record endpoints (``associations``): deals and tickets with contacts, companies and each
-other; a contact's primary company (``associatedcompanyid``) is read-only.
+one-record endpoints (``associations``): contacts, companies, deals and tickets with each
+other; type 1 (2 from the company) makes a company the contact's primary one.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ from typing import Any
 from sandbox.common.http import Request, Response
 from sandbox.hubspot.associations import (
     MAX_V4_PAGE,
+    associate,
     associated_ids,
     association_types,
     default_pair,
+    dissociate,
     labels_of,
     object_named,
     type_problem,
@@ -148,8 +150,7 @@ def _create(
                 errors.append(standard_error(Category.OBJECT_NOT_FOUND, f"No {from_obj if record is None else to_obj} "
                                              f"with ID {absent} exists.", ids=[absent]))  # fmt: skip
                 continue
-            for type_id in wanted:
-                portal.links.add(from_obj, record.id, to_obj, other.id, type_id)
+            associate(portal, from_obj, record, to_obj, other, wanted)
             if default:
                 results += default_pair(from_obj, record.id, to_obj, other.id)
             else:
@@ -168,5 +169,5 @@ def _archive(portal: Portal, from_obj: str, to_obj: str, inputs: list[dict[str, 
             for target in targets if isinstance(targets, list) else []:
                 other = portal.get(to_obj, _id(target))
                 if record is not None and other is not None:  # HubSpot answers 204 for pairs not associated too
-                    portal.links.remove(from_obj, record.id, to_obj, other.id)
+                    dissociate(portal, from_obj, record, to_obj, other)
     return Response.empty(204)

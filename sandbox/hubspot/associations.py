@@ -13,8 +13,12 @@
 A contact's primary company is its ``associatedcompanyid``, read from either side. HubSpot
 lists such a pair once per association type: the primary one and the unlabeled one (contact to
 company: ``contact_to_company`` typeId 1 and ``contact_to_company_unlabeled`` 279; company to
-contact: ``company_to_contact`` 2 and ``company_to_contact_unlabeled`` 280); that pair is read-only
-here. Deals and tickets associate with contacts, companies and each other with HubSpot's default
+contact: ``company_to_contact`` 2 and ``company_to_contact_unlabeled`` 280). A contact and a
+company may also be associated unlabeled only (the default type, 279/280): a contact has one
+primary company and any number of others. Writing type 1 (or 2) makes the company the
+contact's primary one (its ``associatedcompanyid``, which moves the contact's
+``lastmodifieddate``), with the unlabeled type beside it; removing the pair's associations
+clears it. Deals and tickets associate with contacts, companies and each other with HubSpot's default
 type IDs (``links``: deal to contact 3, contact to deal 4, deal to company 341 (primary 5), ticket to
 contact 16, ticket to company 339 (primary 26)...). A record with nothing associated has no
 ``associations`` key, as in HubSpot. Unknown object types are a 400, as in HubSpot.
@@ -34,10 +38,12 @@ from sandbox.hubspot.wire import Category, error, iso
 
 __all__ = [
     "MAX_V4_PAGE",
+    "associate",
     "associated_ids",
     "association_types",
     "associations_v4",
     "default_pair",
+    "dissociate",
     "labels_of",
     "object_named",
     "requested_associations",
@@ -74,18 +80,33 @@ def requested_associations(request: Request) -> list[str]:
 
 def associated_ids(portal: Portal, obj: str, record: HubRecord, to_obj: str) -> list[str]:
     """IDs of the live ``to_obj`` records associated with ``record``, in ID order."""
-    if (obj, to_obj) == ("contacts", "companies"):
-        company = record.props.get("associatedcompanyid") or ""
-        return [company] if company and portal.get("companies", company) is not None else []
+    linked = set(portal.links.of(obj, record.id, to_obj))
+    if (obj, to_obj) == ("contacts", "companies") and record.props.get("associatedcompanyid"):
+        linked.add(str(record.props["associatedcompanyid"]))
     if (obj, to_obj) == ("companies", "contacts"):
-        return [r.id for r in portal.live("contacts") if r.props.get("associatedcompanyid") == record.id]
-    linked = portal.links.of(obj, record.id, to_obj)
+        linked |= {r.id for r in portal.live("contacts") if r.props.get("associatedcompanyid") == record.id}
     return [i for i in sorted(linked, key=int) if portal.get(to_obj, i) is not None]
+
+
+def _contact_and_company(obj: str, record_id: str, to_obj: str, to_id: str) -> tuple[str, str] | None:
+    """(contact ID, company ID) when the two records are a contact and a company, else None."""
+    if (obj, to_obj) == ("contacts", "companies"):
+        return record_id, to_id
+    if (obj, to_obj) == ("companies", "contacts"):
+        return to_id, record_id
+    return None
+
+
+def _primary_pair(portal: Portal, obj: str, record_id: str, to_obj: str, to_id: str) -> HubRecord | None:
+    """The contact, when the two records are a contact and its primary company."""
+    pair = _contact_and_company(obj, record_id, to_obj, to_id)
+    contact = portal.get("contacts", pair[0]) if pair else None
+    return contact if pair and contact and contact.props.get("associatedcompanyid") == pair[1] else None
 
 
 def _types_of(portal: Portal, obj: str, record_id: str, to_obj: str, to_id: str) -> list[tuple[str, int, str | None]]:
     """The association types between two records as (v3 name, typeId, label), in HubSpot's order."""
-    if (obj, to_obj) in _TYPES:
+    if _primary_pair(portal, obj, record_id, to_obj, to_id) is not None:
         return list(_TYPES[(obj, to_obj)])
     held = portal.links.of(obj, record_id, to_obj).get(to_id, set())
     return [(t.name, t.type_id, t.label) for t in ASSOCIATION_TYPES.get((obj, to_obj), ()) if t.type_id in held]
@@ -156,13 +177,37 @@ def _read_v4(portal: Portal, request: Request, obj: str, rest: list[str]) -> Res
     return Response.json(200, body)
 
 
+def associate(portal: Portal, obj: str, record: HubRecord, to_obj: str, other: HubRecord, wanted: list[int]) -> None:
+    """Associate two records with the type IDs ``wanted`` (checked); a contact's primary company is its property.
+
+    Call with the portal's lock held.
+    """
+    pair = _contact_and_company(obj, record.id, to_obj, other.id)
+    primary = [t.type_id for t in ASSOCIATION_TYPES.get((obj, to_obj), ()) if t.label == "Primary"]
+    if pair is not None and primary[0] in wanted:
+        contact = portal.get("contacts", pair[0])
+        if contact is not None and contact.props.get("associatedcompanyid") != pair[1]:
+            portal.update("contacts", contact, {"associatedcompanyid": pair[1]})
+        wanted = [ASSOCIATION_TYPES[(obj, to_obj)][0].type_id] + [t for t in wanted if t != primary[0]]
+    for type_id in dict.fromkeys(wanted):
+        portal.links.add(obj, record.id, to_obj, other.id, type_id)
+
+
+def dissociate(portal: Portal, obj: str, record: HubRecord, to_obj: str, other: HubRecord) -> None:
+    """Remove every association between two records (a contact's primary company too). Call with the lock held."""
+    portal.links.remove(obj, record.id, to_obj, other.id)
+    contact = _primary_pair(portal, obj, record.id, to_obj, other.id)
+    if contact is not None:
+        portal.update("contacts", contact, {"associatedcompanyid": ""})
+
+
 def unwritable(obj: str, to_obj: str) -> Response | None:
     """HubSpot's 400 for a pair of object types the sandbox does not write associations between, else None."""
     if (obj, to_obj) in ASSOCIATION_TYPES:
         return None
     return error(400, Category.VALIDATION_ERROR,
                  f"The sandbox does not write associations between {obj} and {to_obj}; "
-                 f"it writes those of deals and tickets")  # fmt: skip
+                 f"it writes those of contacts, companies, deals and tickets with each other")  # fmt: skip
 
 
 def type_problem(obj: str, to_obj: str, wanted: list[int]) -> str | None:
@@ -213,10 +258,9 @@ def _write_v4(portal: Portal, request: Request, obj: str, keys: list[str], *, de
         if record is None or other is None:
             return _no_record(record_id if record is None else to_id)
         if request.method == "DELETE":
-            portal.links.remove(obj, record.id, to_obj, other.id)
+            dissociate(portal, obj, record, to_obj, other)
             return Response.empty(204)
-        for type_id in wanted:
-            portal.links.add(obj, record.id, to_obj, other.id, type_id)
+        associate(portal, obj, record, to_obj, other, wanted)
     if not default:
         return Response.json(201, {"fromObjectTypeId": OBJECT_TYPES[obj], "fromObjectId": int(record.id),
                                    "toObjectTypeId": OBJECT_TYPES[to_obj], "toObjectId": int(other.id),

@@ -1,12 +1,14 @@
 """Stored associations between records, each kept from both sides with its HubSpot-defined type IDs.
 
-Every pair but a contact's primary company (its ``associatedcompanyid``) is stored here:
+Every association but a contact's primary company (its ``associatedcompanyid``) is stored here:
 
     (deals, 30000001) -> (contacts, 1001): {3}      (contacts, 1001) -> (deals, 30000001): {4}
 
 HubSpot's default association types of the pairs the sandbox stores, by (from, to): the
-unlabeled type first, then the primary one where the pair has one (a deal's or ticket's
-primary company). Each has its v3 name (``deal_to_contact``...) and its inverse.
+unlabeled type first, then the primary one where the pair has one (a deal's, ticket's or
+contact's primary company). Each has its v3 name (``deal_to_contact``...) and its inverse.
+A contact's primary company (types 1 and 2) is never stored here: ``associations`` keeps it
+in the contact's ``associatedcompanyid``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ class AssociationType:
 
 
 ASSOCIATION_TYPES: dict[tuple[str, str], tuple[AssociationType, ...]] = {
+    ("contacts", "companies"): (AssociationType(279, "contact_to_company_unlabeled"),
+                                AssociationType(1, "contact_to_company", "Primary")),
+    ("companies", "contacts"): (AssociationType(280, "company_to_contact_unlabeled"),
+                                AssociationType(2, "company_to_contact", "Primary")),
     ("deals", "contacts"): (AssociationType(3, "deal_to_contact"),),
     ("contacts", "deals"): (AssociationType(4, "contact_to_deal"),),
     ("deals", "companies"): (AssociationType(341, "deal_to_company_unlabeled"),

@@ -312,3 +312,52 @@ def test_contacts_and_companies_read_their_associations(checked):
     assert [(str(r.to_object_id), sorted(t.type_id for t in r.association_types)) for r in v4.results] == [
         ("201", [1, 279])
     ]
+
+
+def test_a_contact_gains_companies_and_a_primary_one_through_the_associations_api(checked):
+    from hubspot.crm.associations.v4 import (
+        AssociationSpec,
+        BatchInputPublicAssociationMultiPost,
+        PublicAssociationMultiPost,
+        PublicObjectId,
+    )
+    from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyInput
+    from hubspot.crm.contacts import SimplePublicObjectInputForCreate
+
+    crm = _client(checked).crm
+    contact = crm.contacts.basic_api.create(
+        SimplePublicObjectInputForCreate(properties={"email": "assoc.one@example.com", "lastname": "One"})
+    )
+    first, second = (crm.companies.basic_api.create(CompanyInput(properties={"name": n})).id for n in ("A Co", "B Co"))
+    v4 = crm.associations.v4.basic_api
+
+    def companies() -> list[tuple[str, list[int]]]:
+        found = v4.get_page("contacts", contact.id, "companies").results
+        return [(str(r.to_object_id), sorted(t.type_id for t in r.association_types)) for r in found]
+
+    def primary() -> tuple[str | None, str]:
+        props = crm.contacts.basic_api.get_by_id(contact.id, properties=["associatedcompanyid"]).properties
+        return props.get("associatedcompanyid") or None, props["lastmodifieddate"]
+
+    v4.create_default("contacts", contact.id, "companies", first)  # unlabeled: not the primary company
+    assert companies() == [(first, [279])] and primary()[0] is None
+    before = primary()[1]
+    spec = [AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=1)]
+    made = v4.create("contacts", contact.id, "companies", second, spec)
+    assert made.labels == ["Primary"]
+    assert companies() == [(first, [279]), (second, [1, 279])]
+    now_primary, modified = primary()
+    assert now_primary == second and modified > before  # the change reaches an incremental pull
+    back = v4.get_page("companies", second, "contacts").results
+    assert [(str(r.to_object_id), sorted(t.type_id for t in r.association_types)) for r in back] == [
+        (contact.id, [2, 280])
+    ]
+    v4.archive("contacts", contact.id, "companies", second)
+    assert companies() == [(first, [279])] and primary()[0] is None
+    from_company = PublicAssociationMultiPost(_from=PublicObjectId(id=first), to=PublicObjectId(id=contact.id),
+                                              types=[AssociationSpec(association_category="HUBSPOT_DEFINED",
+                                                                     association_type_id=2)])  # fmt: skip
+    crm.associations.v4.batch_api.create(
+        "companies", "contacts", BatchInputPublicAssociationMultiPost(inputs=[from_company])
+    )
+    assert companies() == [(first, [1, 279])] and primary()[0] == first

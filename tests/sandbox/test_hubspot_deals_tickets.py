@@ -169,7 +169,6 @@ def test_associations_are_read_written_and_removed_in_batches(hs):
         PublicFetchAssociationsBatchRequest,
         PublicObjectId,
     )
-    from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiError
 
     crm = _client(hs).crm
     batch = crm.associations.v4.batch_api
@@ -213,13 +212,6 @@ def test_associations_are_read_written_and_removed_in_batches(hs):
         inputs=[PublicAssociationMultiArchive(_from=PublicObjectId(id=deals[0]), to=[PublicObjectId(id="101")])]))  # fmt: skip
     after = read(deals[0], deals[1])
     assert [r._from.id for r in after.results] == [deals[1]] and after.errors[0].context["ids"] == [deals[0]]
-
-    with pytest.raises(AssociationsApiError) as read_only:  # a contact's primary company is not written here
-        batch.create("contacts", "companies", BatchInputPublicAssociationMultiPost(inputs=[
-            PublicAssociationMultiPost(_from=PublicObjectId(id="101"), to=PublicObjectId(id="201"),
-                                       types=[AssociationSpec(association_category="HUBSPOT_DEFINED",
-                                                              association_type_id=1)])]))  # fmt: skip
-    assert read_only.value.status == 400
 
 
 def test_a_batch_read_of_more_than_a_thousand_records_is_refused(portal):  # outside the contract: not checked
