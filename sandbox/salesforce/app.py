@@ -28,6 +28,7 @@ from sandbox.salesforce.layouts import install_layouts, layout_resource
 from sandbox.salesforce.opportunities import install_opportunities
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.rest import RestApi
+from sandbox.salesforce.search import search
 from sandbox.salesforce.settings import connector_settings
 from sandbox.salesforce.subrequests import batch, composite
 from sandbox.salesforce.tooling import create_custom_field, make_tooling_org
@@ -163,8 +164,8 @@ class SalesforceSandbox:
             return self.bulk.handle(request, version, rest[1:])
         if head == "tooling":
             return self._tooling(request, version, rest[1:])
-        if head == "limits":
-            return self.rest.limits()
+        if rest in (["limits"], ["search"]) and request.method == "GET":
+            return self.rest.limits() if head == "limits" else search(request, self.org, version)
         if not head:
             return RestApi.resources(version)
         return error(404, ErrorCode.NOT_FOUND, "The requested resource does not exist")
