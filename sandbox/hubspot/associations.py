@@ -44,6 +44,7 @@ __all__ = [
     "associations_v4",
     "default_pair",
     "dissociate",
+    "inline_associations",
     "labels_of",
     "object_named",
     "requested_associations",
@@ -191,6 +192,33 @@ def associate(portal: Portal, obj: str, record: HubRecord, to_obj: str, other: H
         wanted = [ASSOCIATION_TYPES[(obj, to_obj)][0].type_id] + [t for t in wanted if t != primary[0]]
     for type_id in dict.fromkeys(wanted):
         portal.links.add(obj, record.id, to_obj, other.id, type_id)
+
+
+def inline_associations(portal: Portal, obj: str, given: Any) -> list[tuple[str, HubRecord, list[int]]] | str:
+    """The (object type, record, type IDs) a create's ``associations`` names, or why they cannot be made.
+
+    Each is ``{"to": {"id"}, "types": [{"associationCategory", "associationTypeId"}]}``; the type IDs
+    say which object ``to`` is (279: a company, from a contact), as in HubSpot's create.
+    """
+    if given is None:
+        return []
+    shape = "each association must be {to: {id}, types: [{associationCategory, associationTypeId}]}"
+    if not isinstance(given, list):
+        return shape
+    out = []
+    for item in given:
+        try:
+            to_id, wanted = str(item["to"]["id"]), [int(t["associationTypeId"]) for t in item["types"]]
+        except (KeyError, TypeError, ValueError):
+            return shape
+        targets = [to for frm, to in ASSOCIATION_TYPES if frm == obj and all(find_type(obj, to, t) for t in wanted)]
+        if not wanted or len(targets) != 1:
+            return f"Association type IDs {wanted} are not valid from {obj}"
+        other = portal.get(targets[0], to_id)
+        if other is None:
+            return f"No {targets[0]} with ID {to_id} exists to associate with"
+        out.append((targets[0], other, wanted))
+    return out
 
 
 def dissociate(portal: Portal, obj: str, record: HubRecord, to_obj: str, other: HubRecord) -> None:

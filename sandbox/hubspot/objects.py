@@ -3,7 +3,8 @@
     GET    /crm/v3/objects/{object}                 list (limit <= 100, after, properties, archived,
                                                     associations); paging.next.link is this request's
                                                     absolute URL with the next ``after``
-    POST   /crm/v3/objects/{object}                 create (201; 409 CONFLICT for a contact email in use)
+    POST   /crm/v3/objects/{object}                 create (201; 409 CONFLICT for a contact email in use);
+                                                    ``associations`` [{to: {id}, types}] are made with it
     GET    /crm/v3/objects/{object}/{id}            read (idProperty, archived, associations; 404)
     PATCH  /crm/v3/objects/{object}/{id}            update
     DELETE /crm/v3/objects/{object}/{id}            archive (204)
@@ -36,7 +37,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
 from sandbox.common.http import Request, Response
-from sandbox.hubspot.associations import requested_associations, with_associations
+from sandbox.hubspot.associations import associate, inline_associations, requested_associations, with_associations
 from sandbox.hubspot.pipelines import check_sales, missing_error
 from sandbox.hubspot.portal import HubRecord, Portal
 from sandbox.hubspot.records import check_properties, problem_details, problems_message, render, requested_properties
@@ -146,7 +147,12 @@ class ObjectsApi:
                 return clash
             if obj == "contacts" and (clean.get("email") or "").lower() in self.portal.blocklist:
                 return _invalid(f"Email address {clean['email']} was permanently deleted (GDPR) and is blocklisted")
+            linked = inline_associations(self.portal, obj, body.get("associations"))
+            if isinstance(linked, str):
+                return error(400, Category.VALIDATION_ERROR, linked)
             record = self._insert(obj, clean)
+            for to_obj, other, wanted in linked:
+                associate(self.portal, obj, record, to_obj, other, wanted)
             return Response.json(201, render(self.portal, obj, record, list(clean) or None))
 
     def _email_clash(self, obj: str, writes: list[tuple[str | None, dict[str, str]]]) -> Response | None:
@@ -379,7 +385,16 @@ class ObjectsApi:
         clash = self._email_clash(obj, [(None, clean) for clean in cleaned])
         if clash is not None:
             return clash
-        results = [render(self.portal, obj, self._insert(obj, clean), list(clean) or None) for clean in cleaned]
+        links = [inline_associations(self.portal, obj, item.get("associations")) for item in inputs]
+        refused = next((why for why in links if isinstance(why, str)), None)
+        if refused is not None:
+            return error(400, Category.VALIDATION_ERROR, refused)
+        results = []
+        for clean, linked in zip(cleaned, links, strict=True):
+            record = self._insert(obj, clean)
+            for to_obj, other, wanted in linked if isinstance(linked, list) else []:
+                associate(self.portal, obj, record, to_obj, other, wanted)
+            results.append(render(self.portal, obj, record, list(clean) or None))
         return self._answer(results, [], started, 201)
 
     def _archive(self, obj: str, body: dict[str, Any], inputs: list[dict[str, Any]], started: datetime) -> Response:

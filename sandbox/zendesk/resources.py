@@ -2,7 +2,8 @@
 
 Routes (``.json`` suffixes optional)::
 
-GET/POST        organizations, tickets          list (cursor or offset), create (201; a ticket with its audit)
+GET/POST        organizations, tickets          list (cursor or offset), create (201; a ticket with its audit;
+                                                a ``requester`` {name, email} is found by email, or made)
 GET/PUT/DELETE  organizations/{id}, tickets/{id}   a ticket's update answers ``ticket`` and ``audit``
 GET             organizations/show_many, tickets/show_many   ``?ids=``
 GET             tickets/{id}/comments, tickets/{id}/audits   oldest first (cursor or offset)
@@ -35,6 +36,7 @@ from sandbox.zendesk.groups import live_group
 from sandbox.zendesk.jobs import Jobs
 from sandbox.zendesk.search import search_all
 from sandbox.zendesk.tickets import PRIORITIES, STATUSES, satisfaction_ratings
+from sandbox.zendesk.userwrites import Refusal, check_user, new_user
 from sandbox.zendesk.wire import (
     API_PREFIX,
     ErrorCode,
@@ -204,11 +206,34 @@ class Resources:
         if kind is Kind.TICKETS and not (body.get("comment") or body.get("description")):
             return invalid("comment", "Description: cannot be blank")
         with self.account.lock:
+            if kind is Kind.TICKETS and body.get("requester") is not None and body.get("requester_id") is None:
+                requester = self._requester(body["requester"])
+                if isinstance(requester, Response):
+                    return requester
+                body = {**body, "requester_id": requester}
             record = _new_record(self.account, kind, body)
         out: dict[str, Any] = {key: self._render(kind.value, record)}
         if kind is Kind.TICKETS:
             out["audit"] = as_json(creation_audit(record))
         return Response.json(201, out)
+
+    def _requester(self, given: Any) -> int | Response:
+        """The user a new ticket's ``requester`` ({name, email}) names: the live user with that email, or a new one.
+
+        Zendesk ("Creating a ticket with a new requester"): a requester given by email is
+        looked up, and made (an unverified end user) when there is none. Call with the lock held.
+        """
+        email = str(given.get("email") or "").strip() if isinstance(given, dict) else ""
+        if not email:
+            return invalid("requester", "Requester: give the requester's email (and name, for a new user)")
+        found = self.account.user_by("email", email)
+        if found is not None:
+            return int(found["id"])
+        changes = check_user(self.account, {"name": given.get("name") or email.split("@")[0], "email": email}, None)
+        made = changes if isinstance(changes, Refusal) else new_user(self.account, changes)
+        if isinstance(made, Refusal):
+            return invalid("requester", f"Requester: {made.details}", code=made.code)
+        return int(made["id"])
 
     def _update(self, request: Request, kind: Kind, record: Record) -> Response:
         """Update an organization (``{organization}``), or a ticket (``{ticket, audit}``; a ``comment`` is added)."""

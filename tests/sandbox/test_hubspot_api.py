@@ -361,3 +361,46 @@ def test_a_contact_gains_companies_and_a_primary_one_through_the_associations_ap
         "companies", "contacts", BatchInputPublicAssociationMultiPost(inputs=[from_company])
     )
     assert companies() == [(first, [1, 279])] and primary()[0] == first
+
+
+def test_a_record_created_with_associations_has_them_and_a_bad_one_creates_nothing(checked):
+    from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyInput
+    from hubspot.crm.contacts import (
+        BatchInputSimplePublicObjectBatchInputForCreate,
+        SimplePublicObjectBatchInputForCreate,
+        SimplePublicObjectInputForCreate,
+    )
+    from hubspot.crm.contacts.exceptions import ApiException
+
+    crm = _client(checked).crm
+    company = crm.companies.basic_api.create(CompanyInput(properties={"name": "Inline Co"})).id
+    primary = [{"to": {"id": company}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}]}]
+    made = crm.contacts.basic_api.create(
+        SimplePublicObjectInputForCreate(properties={"email": "inline.one@example.com"}, associations=primary)
+    )
+    read = crm.contacts.basic_api.get_by_id(made.id, properties=["associatedcompanyid"])
+    assert read.properties["associatedcompanyid"] == company
+    unlabeled = [
+        {"to": {"id": company}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}
+    ]
+    batch = crm.contacts.batch_api.create(
+        BatchInputSimplePublicObjectBatchInputForCreate(
+            inputs=[
+                SimplePublicObjectBatchInputForCreate(
+                    properties={"email": "inline.two@example.com"}, associations=unlabeled
+                )
+            ]
+        )
+    )
+    (two,) = batch.results
+    linked = crm.associations.v4.basic_api.get_page("contacts", two.id, "companies").results
+    assert [(str(r.to_object_id), [t.type_id for t in r.association_types]) for r in linked] == [(company, [279])]
+    missing = [
+        {"to": {"id": "999999"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}
+    ]
+    before = len(list(checked.control.portal.live("contacts")))
+    with pytest.raises(ApiException) as refused:
+        crm.contacts.basic_api.create(
+            SimplePublicObjectInputForCreate(properties={"email": "inline.three@example.com"}, associations=missing)
+        )
+    assert refused.value.status == 400 and len(list(checked.control.portal.live("contacts"))) == before

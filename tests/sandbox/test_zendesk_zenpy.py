@@ -219,3 +219,17 @@ def test_a_requester_rates_a_solved_ticket_through_zenpy(zd, zenpy):
             solved["id"], SatisfactionRating(score="good")
         )  # the admin is not the requester
     assert refused.value.response.status_code == 403
+
+
+def test_a_ticket_made_for_a_new_requester_by_email_makes_the_user_and_reuses_one_that_exists(zd, zenpy):
+    made = zenpy.tickets.create(Ticket(subject="Help", comment=Comment(body="It broke"),
+                                       requester=User(name="Nina Inline", email="Nina.Inline@example.com")))  # fmt: skip
+    requester = zenpy.users(id=made.ticket.requester_id)
+    assert (requester.name, requester.email, requester.role, requester.verified) == (
+        "Nina Inline", "Nina.Inline@example.com", "end-user", False)  # fmt: skip
+    again = zenpy.tickets.create(Ticket(subject="Again", comment=Comment(body="Still broken"),
+                                        requester=User(name="Someone Else", email="nina.inline@example.com")))  # fmt: skip
+    assert again.ticket.requester_id == requester.id and zenpy.users(id=requester.id).name == "Nina Inline"
+    with pytest.raises(APIException) as refused:
+        zenpy.tickets.create(Ticket(subject="No one", comment=Comment(body="?"), requester=User(name="No Email")))
+    assert refused.value.response.status_code == 422
