@@ -106,7 +106,7 @@ class PolicySet:
             enrichment["segments"] = [s.label for s in ctx.segments]
         suppressions, alerts = self._decisions(ctx, explanations)
         return PolicyResult(person.profile_id, now, enrichment, ctx.segments, tuple(suppressions), tuple(alerts),
-                            explanations)  # fmt: skip
+                            explanations, _comes_into_view(person, now))  # fmt: skip
 
     def evaluate_many(self, people: Iterable[PolicyInput], *, now: datetime) -> Iterator[PolicyResult]:
         """Evaluate each person at the same ``now``, lazily, in the order given.
@@ -173,3 +173,10 @@ class PolicySet:
                 explanations[held[1].name] = held[1]
         alerts.sort(key=lambda a: (a.occurred_at, a.key))
         return suppressions, alerts
+
+
+def _comes_into_view(person: PolicyInput, now: datetime) -> datetime | None:
+    """The earliest interaction or consent stamped after ``now``, which an evaluation at ``now`` leaves out."""
+    later = [i.occurred_at for i in person.interactions if not i.deleted and i.occurred_at > now]
+    later += [c.at for c in person.consents if not c.deleted and c.at > now]
+    return min(later, default=None)

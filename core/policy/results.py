@@ -208,6 +208,10 @@ class PolicyResult:
         suppressions: The suppressions in force at ``evaluated_at``, in file order.
         alerts: One per occurrence, oldest first.
         explanations: Why, by value name (see ``Explanation.name``).
+        comes_into_view_at: The earliest time of an interaction or consent stamped after
+            ``evaluated_at``, which this evaluation left out (a vendor's clock ahead of
+            ours, a device's event time): the decision must be made again then. None when
+            there is none.
     """
 
     profile_id: str
@@ -217,6 +221,7 @@ class PolicyResult:
     suppressions: tuple[PolicySuppression, ...] = ()
     alerts: tuple[Alert, ...] = ()
     explanations: Mapping[str, Explanation] = field(default_factory=dict)
+    comes_into_view_at: datetime | None = None
 
     @property
     def segment(self) -> SegmentMatch | None:
@@ -276,6 +281,7 @@ class PolicyResult:
             "alerts": [a.to_json() for a in self.alerts],
             "writeback": self.writeback_values(),
             "explanations": {name: e.to_json() for name, e in self.explanations.items()},
+            "comes_into_view_at": json_value(self.comes_into_view_at),
         }
 
 

@@ -59,10 +59,16 @@ def values_of(person: PolicyInput, result: PolicyResult | None) -> dict[str, Any
 
 
 def _review_at(result: PolicyResult | None) -> datetime | None:
-    """The earliest time a decision in force runs out by itself (a timed suppression ends)."""
+    """The earliest time a decision in force runs out by itself.
+
+    A timed suppression ends, or an interaction or consent stamped later than the evaluation
+    (a vendor's clock ahead of ours, a device's event time) comes into view.
+    """
     if result is None:
         return None
     ends = [s.until for s in result.suppressions if s.until is not None and s.until > result.evaluated_at]
+    if result.comes_into_view_at is not None:
+        ends.append(result.comes_into_view_at)
     return min(ends, default=None)
 
 

@@ -97,3 +97,16 @@ def test_an_open_complaint_suppresses_promotion_until_solved_plus_resume_after()
     assert s.until == ago(days=1) + timedelta(days=2)
     assert result.alerts[0].open is False
     assert rules.evaluate(person(solved), now=ago(days=1) + timedelta(days=2)).suppressions == ()
+
+
+def test_a_ticket_stamped_later_than_now_counts_once_its_time_comes_and_the_result_says_when():
+    """A helpdesk whose clock runs ahead of ours (or a device's event time) must not lose the occurrence."""
+    rules = policies(ALERTS)
+    ahead = ticket(21, tags=["complaint"], created=ago(seconds=-90))
+    early = rules.evaluate(person(ahead), now=NOW)
+    assert early.alerts == () and early.comes_into_view_at == NOW + timedelta(seconds=90)
+    assert early.to_json()["comes_into_view_at"] == (NOW + timedelta(seconds=90)).isoformat().replace("+00:00", "Z")
+    later = rules.evaluate(person(ahead), now=NOW + timedelta(seconds=90))
+    assert [a.key for a in later.alerts] == ["complaint:zendesk/tickets/21"] and later.comes_into_view_at is None
+    past = rules.evaluate(person(ticket(22, tags=["complaint"], created=ago(days=1))), now=NOW)
+    assert past.comes_into_view_at is None

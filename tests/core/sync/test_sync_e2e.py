@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,47 @@ def test_a_bad_rating_given_through_zenpy_raises_exactly_one_salesforce_task(env
     assert tasks[0][2] == contact["OwnerId"]
     synced.sync()
     assert [t for t in synced.vendor_state()["salesforce"]["tasks"] if t[1] == contact["Id"]] == tasks
+
+
+@pytest.mark.skipif("zendesk" not in SYSTEMS, reason="the complaint is a Zendesk ticket")
+def test_a_complaint_from_a_helpdesk_whose_clock_runs_ahead_raises_one_task_once_its_time_comes(env, monkeypatch):
+    """The agent types the customer's email as the requester (zenpy), the helpdesk's clock runs two minutes ahead
+    of ours: the ticket is stamped later than the run that reads it, and must not be lost for it."""
+    from zenpy import Zenpy
+    from zenpy.lib.api_objects import Comment, Ticket, User
+
+    import core.sync.run as sync_run
+
+    synced, _ = env
+    zd, sf = synced.sandboxes["zendesk"], synced.sandboxes["salesforce"]
+    already = {who for _, who, _ in synced.vendor_state()["salesforce"]["tasks"]}
+    with open_store(synced.url) as store:
+        profile_of = {(link.system, link.stream, link.source_id): link.profile_id for link in store.links.iter()}
+    users = {str(u.get("email") or "").lower(): u for u in zd.control.account.live_users() if u["role"] == "end-user"}
+    contact = next(
+        c for c in sf.control.org.live("Contact")
+        if c.get("OwnerId") and c["Id"] not in already and (u := users.get(str(c.get("Email") or "").strip().lower()))
+        and profile_of.get(("zendesk", "users", str(u["id"]))) == profile_of.get(("salesforce", "Contact", c["Id"]))
+    )  # fmt: skip
+    email = str(contact["Email"]).strip().upper()  # typed as it came, in capitals
+    c = zd.credentials
+    zenpy = Zenpy(subdomain=c["zenpy_subdomain"], domain=c["zenpy_domain"], session=zd.requests_session(),
+                  email=c["email"], token=c["api_token"])  # fmt: skip
+    ours = datetime.now(UTC)
+    zd.control.advance_clock(max(0.0, 120 - (zd.control.account.clock.now() - ours).total_seconds()))
+    made = zenpy.tickets.create(Ticket(subject="Charged twice", comment=Comment(body="Refund me"), tags=["complaint"],
+                                       requester=User(name="Whoever", email=email)))  # fmt: skip
+    assert made.ticket.requester_id == users[email.lower()]["id"]  # the existing user, not a new one
+    zd.control.advance_clock(61)  # the export leaves out the last minute's changes, by the helpdesk's clock
+
+    def tasks() -> list[tuple[str, str, str]]:
+        return [t for t in synced.vendor_state()["salesforce"]["tasks"] if t[1] == contact["Id"]]
+
+    synced.sync()  # reads the ticket, stamped after this run's time: nothing is decided on it yet
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    monkeypatch.setattr(sync_run, "evaluation_time", lambda store: later)
+    synced.sync()  # nothing new was read: the profile is due when the ticket's time came
+    raised = tasks()
+    assert len(raised) == 1 and raised[0][0] == f"complaint:zendesk/tickets/{made.ticket.id}"
+    synced.sync()
+    assert tasks() == raised
