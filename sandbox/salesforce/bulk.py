@@ -21,7 +21,7 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sandbox.common.http import Request, Response
 from sandbox.salesforce.control import SalesforceControl
@@ -33,7 +33,7 @@ from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.wire import ErrorCode, error
 from sandbox.salesforce.writes import Write, commit, plan_delete, plan_insert, plan_update, plan_upsert
 
-__all__ = ["BulkApi", "unsupported_query", "wire_csv"]
+__all__ = ["BulkApi", "JobBook", "unsupported_query", "wire_csv"]
 
 _DELIMITERS = {"COMMA": ",", "TAB": "\t", "SEMICOLON": ";", "PIPE": "|", "CARET": "^", "BACKQUOTE": "`"}
 _CSV = "text/csv;charset=UTF-8"
@@ -75,15 +75,22 @@ def unsupported_query(plan: Plan, api: str = "Bulk API 2.0") -> str | None:
     return None
 
 
-class BulkApi:
-    """Bulk 2.0 jobs of one org."""
+JobT = TypeVar("JobT")
+
+
+class JobBook(Generic[JobT]):
+    """What a Bulk API keeps of one org: its jobs by ID (under a lock) and the counter their IDs come from."""
 
     def __init__(self, org: Org, control: SalesforceControl) -> None:
         self.org = org
         self.control = control
-        self._jobs: dict[str, _Job] = {}
+        self._jobs: dict[str, JobT] = {}
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
+
+
+class BulkApi(JobBook[_Job]):
+    """Bulk 2.0 jobs of one org."""
 
     def handle(self, request: Request, version: str, rest: list[str]) -> Response:
         """Answer ``jobs/query...`` and ``jobs/ingest...``."""

@@ -34,18 +34,15 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sandbox.common.http import Request, Response
-from sandbox.salesforce.bulk import unsupported_query, wire_csv
-from sandbox.salesforce.control import SalesforceControl
+from sandbox.salesforce.bulk import JobBook, unsupported_query, wire_csv
 from sandbox.salesforce.ids import make_id
-from sandbox.salesforce.org import INTEGRATION_USER_ID, Org, format_datetime
+from sandbox.salesforce.org import INTEGRATION_USER_ID, format_datetime
 from sandbox.salesforce.query import Plan, column_value, plan_query, render_json, run_plan
 from sandbox.salesforce.schema import FieldType, ObjectDef
 from sandbox.salesforce.soql import SoqlError
@@ -88,15 +85,8 @@ def _epoch_ms(value: Any) -> Any:
     return value
 
 
-class BulkV1Api:
+class BulkV1Api(JobBook[_Job]):
     """The Bulk API 1.0 jobs of one org."""
-
-    def __init__(self, org: Org, control: SalesforceControl) -> None:
-        self.org = org
-        self.control = control
-        self._jobs: dict[str, _Job] = {}
-        self._lock = threading.Lock()
-        self._numbers = itertools.count(1)
 
     def handle(self, request: Request, version: str, rest: list[str]) -> Response:
         """Answer ``job...`` under ``/services/async/{version}/`` (the session is checked already)."""
