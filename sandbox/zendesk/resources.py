@@ -7,6 +7,7 @@ GET/POST        organizations, tickets          list (cursor or offset), create 
 GET/PUT/DELETE  organizations/{id}, tickets/{id}   a ticket's update answers ``ticket`` and ``audit``
 GET             organizations/show_many, tickets/show_many   ``?ids=``
 GET             tickets/{id}/comments, tickets/{id}/audits   oldest first (cursor or offset)
+GET/POST/PUT/DELETE  tickets/{id}/tags          list, set (201), add, remove (an update of the ticket)
 GET             deleted_tickets                 deleted tickets: ``actor``, ``deleted_at``, ``previous_state``
 GET/POST        user_fields                     list, create (a taken key is 422)
 GET/DELETE      user_fields/{id}
@@ -30,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.common.http import Request, Response
-from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record
+from sandbox.zendesk.account import ADMIN_USER_ID, Account, Kind, Record, format_time
 from sandbox.zendesk.comments import audits_of, comments_of, creation_audit, record_rating, record_update, was_solved
 from sandbox.zendesk.groups import live_group
 from sandbox.zendesk.jobs import Jobs
@@ -73,7 +74,7 @@ FIELD_TYPES = (
 )
 _KEY = re.compile(r"^(?!\d+$)[A-Za-z0-9_]+$")
 _SINGULAR = {"organizations": "organization", "tickets": "ticket"}
-_SUBLISTS = {(Kind.TICKETS, "comments"), (Kind.TICKETS, "audits")}
+_SUBLISTS = {(Kind.TICKETS, "comments"), (Kind.TICKETS, "audits"), (Kind.TICKETS, "tags")}
 _READ_ONLY = {"id", "url", "created_at", "updated_at", "comment"}
 _SIDELOADS = {
     "users": ("users", ("requester_id", "submitter_id", "assignee_id", "collaborator_ids")),
@@ -156,11 +157,47 @@ class Resources:
 
     def _sublist(self, request: Request, ticket: Record, name: str) -> Response:
         """``tickets/{id}/comments`` and ``tickets/{id}/audits``, oldest first (``sort_order=desc``: newest)."""
+        if name == "tags":
+            return self._tags(request, ticket)
         found = comments_of(self.account, ticket) if name == "comments" else audits_of(self.account, ticket)
         if request.param("sort_order") == "desc":
             found = found[::-1]
         url = f"{self.base_url}{API_PREFIX}tickets/{ticket['id']}/{name}.json"
         return page_of(request, as_json(found), key=name, url=url)
+
+    def _tags(self, request: Request, ticket: Record) -> Response:
+        """``tickets/{id}/tags``: list (GET), set (POST, 201), add (PUT), remove (DELETE: body or ``?tags=a,b``).
+
+        A change is an update of the ticket (an audit, a new ``updated_at``); ``safe_update`` with an
+        ``updated_stamp`` other than the ticket's ``updated_at`` is 409 ``UpdateConflict``, as in Zendesk.
+        """
+        if request.method == "GET":
+            return Response.json(200, {"tags": list(ticket.get("tags") or [])})
+        try:
+            parsed = request.json() if request.body else {}
+        except ValueError:
+            parsed = None
+        body: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
+        given = body.get("tags")
+        if given is None and request.method == "DELETE" and request.param("tags"):
+            given = [t for t in (request.param("tags") or "").split(",") if t.strip()]
+        if not isinstance(given, list) or not all(isinstance(t, str) and t.strip() for t in given):
+            return invalid("tags", "Tags: give a list of tags")
+        safe = str(body.get("safe_update", "")).lower() == "true"
+        if safe and body.get("updated_stamp") != format_time(ticket["updated_at"]):
+            text = ("Safe Update prevented the update due to outdated ticket data. "
+                    "Please fetch the latest ticket data and try again.")  # fmt: skip
+            return error(409, "UpdateConflict", text)
+        held = list(ticket.get("tags") or [])
+        words = [t.strip() for t in given]
+        new = {"POST": list(dict.fromkeys(words)), "PUT": list(dict.fromkeys([*held, *words])),
+               "DELETE": [t for t in held if t not in set(words)]}.get(request.method)  # fmt: skip
+        if new is None:
+            return no_endpoint()
+        with self.account.lock:
+            if new != held:
+                record_update(self.account, ticket, {"tags": new}, None)
+        return Response.json(201 if request.method == "POST" else 200, {"tags": list(ticket["tags"])})
 
     def deleted_tickets(self, request: Request) -> Response:
         """``GET deleted_tickets``: tickets deleted and not yet removed for good, with who deleted them and when."""

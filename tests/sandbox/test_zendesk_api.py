@@ -378,3 +378,26 @@ def test_a_token_signs_in_only_as_a_verified_active_user(zd, http):
     assert nobody.status_code == 401 and nobody.json() == {"error": "Couldn't authenticate you"}
     agent = next(u for u in account.live_users() if u["role"] == "agent")
     assert _signed_in_as(zd, agent).get(f"{zd.base_url}{API}/users.json").status_code == 200
+
+
+def test_a_tickets_tags_are_listed_set_added_and_removed_each_an_update_of_the_ticket(zd, http):
+    ticket = next(t for _, t in sorted(zd.control.account.tickets.items()) if t["status"] == "open")
+    url = f"{zd.base_url}{API}/tickets/{ticket['id']}/tags.json"
+    assert _checked(http.get(url)).json() == {"tags": list(ticket["tags"])}
+    before = ticket["updated_at"]
+    zd.control.advance_clock(5)
+    put = _checked(http.put(url, json={"tags": ["complaint", "vip"]}))
+    assert put.status_code == 200 and put.json()["tags"][-2:] == ["complaint", "vip"] and ticket["updated_at"] > before
+    audit = _get(zd, http, f"tickets/{ticket['id']}/audits.json").json()["audits"][-1]
+    assert audit["events"][0]["field_name"] == "tags" and "complaint" in audit["events"][0]["value"]
+    stale = _checked(
+        http.put(url, json={"tags": ["late"], "safe_update": "true", "updated_stamp": "2001-01-01T00:00:00Z"})
+    )
+    assert stale.status_code == 409 and stale.json()["error"] == "UpdateConflict" and "late" not in ticket["tags"]
+    current = _get(zd, http, f"tickets/{ticket['id']}.json").json()["ticket"]["updated_at"]
+    safe = _checked(http.put(url, json={"tags": ["late"], "safe_update": "true", "updated_stamp": current}))
+    assert safe.status_code == 200 and "late" in safe.json()["tags"]
+    removed = _checked(http.delete(url, params={"tags": "vip,late"}))
+    assert "vip" not in removed.json()["tags"] and "late" not in removed.json()["tags"]
+    replaced = _checked(http.post(url, json={"tags": ["only"]}))
+    assert (replaced.status_code, replaced.json()) == (201, {"tags": ["only"]}) and ticket["tags"] == ["only"]

@@ -233,3 +233,11 @@ def test_a_ticket_made_for_a_new_requester_by_email_makes_the_user_and_reuses_on
     with pytest.raises(APIException) as refused:
         zenpy.tickets.create(Ticket(subject="No one", comment=Comment(body="?"), requester=User(name="No Email")))
     assert refused.value.response.status_code == 422
+
+
+def test_zenpy_adds_sets_and_removes_a_tickets_tags(zd, zenpy):
+    ticket = next(t for _, t in sorted(zd.control.account.tickets.items()) if t["status"] == "open")
+    assert "complaint" in list(zenpy.tickets.add_tags(ticket["id"], ["complaint"]))
+    assert list(zenpy.tickets.set_tags(ticket["id"], ["a", "b"])) == ["a", "b"]
+    assert list(zenpy.tickets.delete_tags(ticket["id"], ["a"])) == ["b"]
+    assert list(zenpy.tickets.tags(ticket["id"])) == ["b"] == zd.control.account.tickets[ticket["id"]]["tags"]
