@@ -132,6 +132,22 @@ def _options(values: tuple[str, ...]) -> list[dict[str, Any]]:
     return [{"label": v.title(), "value": v, "displayOrder": i, "hidden": False} for i, v in enumerate(values)]
 
 
+def _labelled(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    return [
+        {"label": label, "value": value, "displayOrder": i, "hidden": False} for i, (value, label) in enumerate(pairs)
+    ]
+
+
+_LEAD_STATUSES = (
+    ("NEW", "New"), ("OPEN", "Open"), ("IN_PROGRESS", "In Progress"), ("OPEN_DEAL", "Open Deal"),
+    ("UNQUALIFIED", "Unqualified"), ("ATTEMPTED_TO_CONTACT", "Attempted to Contact"), ("CONNECTED", "Connected"),
+    ("BAD_TIMING", "Bad Timing"),
+)  # fmt: skip
+"""HubSpot's default ``hs_lead_status`` options."""
+_EMPLOYEES = ("1-5", "5-25", "25-50", "50-100", "100-500", "500-1000", "1000+")
+"""HubSpot's default ``numemployees`` options (a contact's; a company's ``numberofemployees`` is a number)."""
+
+
 BOOL_OPTIONS = [
     {"label": "Yes", "value": "true", "displayOrder": 0, "hidden": False},
     {"label": "No", "value": "false", "displayOrder": 1, "hidden": False},
@@ -153,6 +169,37 @@ def _contact_properties() -> list[PropertyDef]:
         _text("zip", "Postal Code"),
         _text("country", "Country/Region"),
         PropertyDef("date_of_birth", "Date of birth", "date", "date", "contactinformation"),
+        _text("website", "Website URL"),
+        _text("fax", "Fax Number"),
+        _text("salutation", "Salutation"),
+        _text("industry", "Industry"),
+        _text("twitterhandle", "Twitter Username"),
+        PropertyDef("hs_whatsapp_phone_number", "WhatsApp Phone Number", "string", "phonenumber", "contactinformation"),
+        PropertyDef("message", "Message", "string", "textarea", "contactinformation"),
+        PropertyDef(
+            "hs_lead_status",
+            "Lead Status",
+            "enumeration",
+            "radio",
+            "contactinformation",
+            options=_labelled(_LEAD_STATUSES),
+        ),
+        PropertyDef(
+            "numemployees",
+            "Number of Employees",
+            "enumeration",
+            "select",
+            "contactinformation",
+            options=_labelled(tuple((v, v) for v in _EMPLOYEES)),
+        ),
+        PropertyDef(
+            "hubspot_owner_id",
+            "Contact owner",
+            "enumeration",
+            "select",
+            "contactinformation",
+            options=_labelled((("910901", "Owner"),)),
+        ),
         PropertyDef(
             "lifecyclestage",
             "Lifecycle Stage",

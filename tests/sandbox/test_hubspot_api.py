@@ -404,3 +404,26 @@ def test_a_record_created_with_associations_has_them_and_a_bad_one_creates_nothi
             SimplePublicObjectInputForCreate(properties={"email": "inline.three@example.com"}, associations=missing)
         )
     assert refused.value.status == 400 and len(list(checked.control.portal.live("contacts"))) == before
+
+
+def test_a_contact_takes_hubspots_common_default_properties_and_refuses_an_unknown_lead_status(checked):
+    from hubspot.crm.contacts import SimplePublicObjectInputForCreate
+    from hubspot.crm.contacts.exceptions import ApiException
+
+    crm = _client(checked).crm
+    given = {"email": "props.one@example.com", "website": "https://example.com", "fax": "+1 555 0199",
+             "salutation": "Dr.", "industry": "Software", "twitterhandle": "@props", "message": "Call me",
+             "hs_whatsapp_phone_number": "+15550100", "hs_lead_status": "IN_PROGRESS", "numemployees": "25-50",
+             "hubspot_owner_id": "910901"}  # fmt: skip
+    made = crm.contacts.basic_api.create(SimplePublicObjectInputForCreate(properties=given))
+    read = crm.contacts.basic_api.get_by_id(made.id, properties=list(given)).properties
+    assert {k: read[k] for k in given} == given
+    status = next(p for p in crm.properties.core_api.get_all("contacts").results if p.name == "hs_lead_status")
+    assert (status.type, status.field_type) == ("enumeration", "radio") and "BAD_TIMING" in [
+        o.value for o in status.options
+    ]
+    with pytest.raises(ApiException) as refused:
+        crm.contacts.basic_api.create(
+            SimplePublicObjectInputForCreate(properties={"email": "props.two@example.com", "hs_lead_status": "HOT"})
+        )
+    assert refused.value.status == 400
