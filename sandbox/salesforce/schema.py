@@ -304,6 +304,17 @@ def _address(obj: ObjectDef, prefix: str) -> None:
     obj.add_field(FieldDef(compound, FieldType.ADDRESS, f"{prefix} Address", updateable=False, createable=False))
 
 
+def _person_extras(obj: ObjectDef) -> None:
+    """Standard fields Contacts and Leads share (Salesforce Field Reference, Contact and Lead)."""
+    obj.add_field(FieldDef("Salutation", FieldType.PICKLIST, "Salutation", length=40,
+                           picklist=("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx.")))  # fmt: skip
+    obj.add_field(FieldDef("Fax", FieldType.PHONE, "Fax", length=40))
+    obj.add_field(FieldDef("Description", FieldType.TEXTAREA, "Description", length=32000))
+    # set by Salesforce's bounce management when an email to the person bounces; cleared by hand
+    obj.add_field(_text("EmailBouncedReason", 255))
+    obj.add_field(FieldDef("EmailBouncedDate", FieldType.DATETIME, "Email Bounced Date"))
+
+
 def _text(name: str, length: int = 80, **kw: Any) -> FieldDef:
     return FieldDef(name, FieldType.STRING, name, length=length, **kw)
 
@@ -346,6 +357,10 @@ def _contact() -> ObjectDef:
     obj.add_field(FieldDef("HasOptedOutOfEmail", FieldType.BOOLEAN, "Email Opt Out", nillable=False))
     obj.add_field(FieldDef("DoNotCall", FieldType.BOOLEAN, "Do Not Call", nillable=False))
     obj.add_field(FieldDef("LeadSource", FieldType.PICKLIST, "Lead Source", length=255, picklist=("Web", "Partner")))
+    obj.add_field(_text("Department", 80))
+    obj.add_field(FieldDef("HomePhone", FieldType.PHONE, "Home Phone", length=40))
+    obj.add_field(FieldDef("OtherPhone", FieldType.PHONE, "Other Phone", length=40))
+    _person_extras(obj)
     _address(obj, "Mailing")
     obj.add_field(
         FieldDef(
@@ -376,6 +391,10 @@ def _lead() -> ObjectDef:
     obj.add_field(FieldDef("Website", FieldType.URL, "Website", length=255))
     obj.add_field(FieldDef("Industry", FieldType.PICKLIST, "Industry", length=255))
     obj.add_field(FieldDef("DoNotCall", FieldType.BOOLEAN, "Do Not Call", nillable=False))
+    obj.add_field(FieldDef("Rating", FieldType.PICKLIST, "Rating", length=40, picklist=("Hot", "Warm", "Cold")))
+    obj.add_field(FieldDef("NumberOfEmployees", FieldType.INT, "Employees"))
+    obj.add_field(FieldDef("AnnualRevenue", FieldType.CURRENCY, "Annual Revenue"))
+    _person_extras(obj)
     obj.add_field(FieldDef("Status", FieldType.PICKLIST, "Status", length=255, picklist=("Open", "Working", "Closed")))
     obj.add_field(FieldDef("LeadSource", FieldType.PICKLIST, "Lead Source", length=255, picklist=("Web", "Partner")))
     obj.add_field(FieldDef("HasOptedOutOfEmail", FieldType.BOOLEAN, "Email Opt Out", nillable=False))

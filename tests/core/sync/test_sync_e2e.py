@@ -370,3 +370,30 @@ def test_a_complaint_from_a_helpdesk_whose_clock_runs_ahead_raises_one_task_once
     assert len(raised) == 1 and raised[0][0] == f"complaint:zendesk/tickets/{made.ticket.id}"
     synced.sync()
     assert tasks() == raised
+
+
+def test_a_bounce_salesforce_recorded_suppresses_email_marketing_in_every_system_after_one_run(env):
+    """Salesforce's bounce management sets Email Bounced Date and Reason; the other systems must stop mailing."""
+    synced, _ = env
+    sf = _salesforce(synced)
+    with open_store(synced.url) as store:
+        decided = store.decisions.get(store.profiles.active())
+    state = synced.vendor_state()
+    in_hubspot = {p.get("contactpoint_profile_id") for p in state["hubspot"].values()}
+    contacts = sf.query_all(
+        "SELECT Id, Contactpoint_Profile_Id__c FROM Contact WHERE Contactpoint_Profile_Id__c != null"
+    )
+    pid, contact = next(
+        (c["Contactpoint_Profile_Id__c"], c["Id"]) for c in contacts["records"]
+        if c["Contactpoint_Profile_Id__c"] in in_hubspot and not decided.get(c["Contactpoint_Profile_Id__c"], {}).get(
+            "suppression.marketing")
+    )  # fmt: skip
+    bounced = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    sf.Contact.update(contact, {"EmailBouncedDate": bounced,
+                                "EmailBouncedReason": "550 5.1.1 The email account does not exist"})  # fmt: skip
+    synced.sync()
+    with open_store(synced.url) as store:
+        values = store.decisions.get([pid])[pid]
+    assert values["suppression.marketing"] is True and "email_bounced" in values["suppression.reasons"]
+    hubspot = [p for p in synced.vendor_state()["hubspot"].values() if p.get("contactpoint_profile_id") == pid]
+    assert hubspot and all(p.get("contactpoint_suppressed") in (True, "true") for p in hubspot)
