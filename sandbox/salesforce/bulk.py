@@ -19,6 +19,7 @@ import csv
 import io
 import itertools
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -33,7 +34,7 @@ from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.wire import ErrorCode, error
 from sandbox.salesforce.writes import Write, commit, plan_delete, plan_insert, plan_update, plan_upsert
 
-__all__ = ["BulkApi", "JobBook", "unsupported_query", "wire_csv"]
+__all__ = ["BulkApi", "JobBook", "plan_row", "unsupported_query", "wire_csv"]
 
 _DELIMITERS = {"COMMA": ",", "TAB": "\t", "SEMICOLON": ";", "PIPE": "|", "CARET": "^", "BACKQUOTE": "`"}
 _CSV = "text/csv;charset=UTF-8"
@@ -267,19 +268,8 @@ class BulkApi(JobBook[_Job]):
         return rows
 
     def _plan_row(self, job: _Job, row: dict[str, str]) -> Write:
-        obj = self.org.objects[job.info["object"]]
-        control = self.control
         values: dict[str, Any] = {k: (None if v == "#N/A" else v) for k, v in row.items() if v != ""}
-        operation = job.info["operation"]
-        if operation in {"delete", "hardDelete"}:
-            return plan_delete(self.org, control, obj, row.get("Id", ""))
-        if operation == "update":
-            return plan_update(self.org, control, obj, str(values.pop("Id", "")), values)
-        if operation == "upsert":
-            ext = obj.field(job.info["externalIdFieldName"])
-            assert ext is not None  # checked when the job was created
-            return plan_upsert(self.org, control, obj, ext, str(row.get(ext.name, "")), values)
-        return plan_insert(self.org, control, obj, values)
+        return plan_row(self.org, self.control, job.info, values, row)
 
     def _process(self, job: _Job) -> None:
         rows = self._rows(job)
@@ -307,6 +297,27 @@ class BulkApi(JobBook[_Job]):
         writer.writeheader()
         writer.writerows(rows)
         return Response.text(200, out.getvalue(), content_type=_CSV)
+
+
+def plan_row(
+    org: Org, control: SalesforceControl, job: dict[str, Any], values: dict[str, Any], row: Mapping[str, Any]
+) -> Write:
+    """One row of a Bulk API ingest job (``job``: its info) as a checked write.
+
+    ``values`` are the row's field values as written; ``row`` is the row as sent, which names
+    the record to delete (``Id``) or to upsert (the job's external ID field).
+    """
+    obj = org.objects[job["object"]]
+    operation = job["operation"]
+    if operation in {"delete", "hardDelete"}:
+        return plan_delete(org, control, obj, str(row.get("Id", "")))
+    if operation == "update":
+        return plan_update(org, control, obj, str(values.pop("Id", "")), values)
+    if operation == "upsert":
+        ext = obj.field(job["externalIdFieldName"])
+        assert ext is not None  # checked when the job was created
+        return plan_upsert(org, control, obj, ext, str(row.get(ext.name, "")), values)
+    return plan_insert(org, control, obj, values)
 
 
 def _encode_locator(offset: int) -> str:

@@ -40,20 +40,20 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sandbox.common.http import Request, Response
-from sandbox.salesforce.bulk import JobBook, unsupported_query, wire_csv
+from sandbox.salesforce.bulk import JobBook, plan_row, unsupported_query, wire_csv
 from sandbox.salesforce.ids import make_id
 from sandbox.salesforce.org import INTEGRATION_USER_ID, format_datetime
 from sandbox.salesforce.query import Plan, column_value, plan_query, render_json, run_plan
-from sandbox.salesforce.schema import FieldType, ObjectDef
+from sandbox.salesforce.schema import FieldType
 from sandbox.salesforce.soql import SoqlError
-from sandbox.salesforce.writes import Write, commit, plan_delete, plan_insert, plan_update, plan_upsert
+from sandbox.salesforce.writes import Write, commit
 
 __all__ = ["BATCH_LIMIT", "BulkV1Api"]
 
 BATCH_LIMIT = 10_000
 """Records a batch may hold (Bulk API limits: "A batch can contain a maximum of 10,000 records")."""
 _OPERATIONS = {"insert", "update", "upsert", "delete", "hardDelete", "query", "queryAll"}
-_CONTENT_TYPES = {"JSON": "application/json", "CSV": "text/csv"}
+_CONTENT_TYPES = {"JSON", "CSV"}
 _CONCURRENCY = {"0": "Parallel", "1": "Serial", "parallel": "Parallel", "serial": "Serial"}
 
 
@@ -75,6 +75,11 @@ class _Batch:
 class _Job:
     info: dict[str, Any]
     batches: dict[str, _Batch] = field(default_factory=dict)
+
+
+def _result_id(batch: _Batch) -> str:
+    """The ID of a query batch's one result: the batch's, under the result key prefix (752)."""
+    return f"752{batch.info['id'][3:]}"
 
 
 def _epoch_ms(value: Any) -> Any:
@@ -115,14 +120,9 @@ class BulkV1Api(JobBook[_Job]):
             return self._body(job, batch.request)
         if tail == ["result"]:
             if batch.plan is not None:
-                return Response.json(200, [f"752{batch.info['id'][3:]}"] if batch.info["state"] == "Completed" else [])
+                return Response.json(200, [_result_id(batch)] if batch.info["state"] == "Completed" else [])
             return self._body(job, batch.results)
-        if (
-            len(tail) == 2
-            and tail[0] == "result"
-            and batch.plan is not None
-            and tail[1] == f"752{batch.info['id'][3:]}"
-        ):
+        if len(tail) == 2 and tail[0] == "result" and batch.plan is not None and tail[1] == _result_id(batch):
             return self._query_result(job, batch, version)
         return failure("InvalidUrl", "unknown path", 404)
 
@@ -199,6 +199,7 @@ class BulkV1Api(JobBook[_Job]):
             "createdDate": now, "systemModstamp": now, "numberRecordsProcessed": 0, "numberRecordsFailed": 0,
             "totalProcessingTime": 0, "apiActiveProcessingTime": 0, "apexProcessingTime": 0,
         }  # fmt: skip
+        answer = Response.json(201, dict(info))  # as added, before it runs
         if job.info["operation"] in {"query", "queryAll"}:
             batch = _Batch(info, text)
             self._query(job, batch, text)
@@ -207,12 +208,9 @@ class BulkV1Api(JobBook[_Job]):
             if isinstance(records, Response):
                 return records
             batch = _Batch(info, records)
-            answer = Response.json(201, dict(info))
             self._ingest(job, batch, records)
-            job.batches[info["id"]] = batch
-            return answer
         job.batches[info["id"]] = batch
-        return Response.json(201, {**info, "state": "Queued", "numberRecordsProcessed": 0})
+        return answer
 
     def _records(self, job: _Job, text: str) -> list[dict[str, Any]] | Response:
         if job.info["contentType"] == "JSON":
@@ -228,26 +226,16 @@ class BulkV1Api(JobBook[_Job]):
             return failure("InvalidBatch", f"Records in a batch: {len(records)} exceeds {BATCH_LIMIT}")
         return records
 
-    def _plan(self, job: _Job, obj: ObjectDef, record: dict[str, Any]) -> Write:
+    def _plan(self, job: _Job, record: dict[str, Any]) -> Write:
         values: dict[str, Any] = {k: v for k, v in record.items() if k != "attributes"}
         if job.info["contentType"] == "CSV":
             values = {k: (None if v == "#N/A" else v) for k, v in values.items() if v != ""}
-        operation = job.info["operation"]
-        if operation in {"delete", "hardDelete"}:
-            return plan_delete(self.org, self.control, obj, str(values.get("Id", "")))
-        if operation == "update":
-            return plan_update(self.org, self.control, obj, str(values.pop("Id", "")), values)
-        if operation == "upsert":
-            ext = obj.field(job.info["externalIdFieldName"])
-            assert ext is not None  # checked when the job was created
-            return plan_upsert(self.org, self.control, obj, ext, str(values.get(ext.name, "")), values)
-        return plan_insert(self.org, self.control, obj, values)
+        return plan_row(self.org, self.control, job.info, values, record)
 
     def _ingest(self, job: _Job, batch: _Batch, records: list[dict[str, Any]]) -> None:
-        obj = self.org.objects[job.info["object"]]
         with self.org.lock:
             for record in records:
-                outcome = commit(self.org, self._plan(job, obj, record))
+                outcome = commit(self.org, self._plan(job, record))
                 errors = [{"statusCode": e["statusCode"], "message": e["message"], "fields": e["fields"]}
                           for e in outcome.errors]  # fmt: skip
                 batch.results.append({"success": outcome.success, "created": outcome.created,
