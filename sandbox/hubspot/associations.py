@@ -184,12 +184,13 @@ def associate(portal: Portal, obj: str, record: HubRecord, to_obj: str, other: H
     Call with the portal's lock held.
     """
     pair = _contact_and_company(obj, record.id, to_obj, other.id)
-    primary = [t.type_id for t in ASSOCIATION_TYPES.get((obj, to_obj), ()) if t.label == "Primary"]
-    if pair is not None and primary[0] in wanted:
-        contact = portal.get("contacts", pair[0])
-        if contact is not None and contact.props.get("associatedcompanyid") != pair[1]:
-            portal.update("contacts", contact, {"associatedcompanyid": pair[1]})
-        wanted = [ASSOCIATION_TYPES[(obj, to_obj)][0].type_id] + [t for t in wanted if t != primary[0]]
+    if pair is not None:
+        unlabeled, primary = (t.type_id for t in ASSOCIATION_TYPES[(obj, to_obj)])
+        if primary in wanted:  # kept as the contact's property, with the unlabeled type beside it
+            contact = portal.get("contacts", pair[0])
+            if contact is not None and contact.props.get("associatedcompanyid") != pair[1]:
+                portal.update("contacts", contact, {"associatedcompanyid": pair[1]})
+            wanted = [unlabeled, *(t for t in wanted if t != primary)]
     for type_id in dict.fromkeys(wanted):
         portal.links.add(obj, record.id, to_obj, other.id, type_id)
 
