@@ -82,8 +82,15 @@ def record_update(account: Account, ticket: Record, changes: dict[str, Any], com
             events.append({"id": account.new_id("ticket_events"), "type": "Change", "field_name": key,
                            "value": value, "previous_value": ticket.get(key)})  # fmt: skip
     ticket.update(changes)
-    account.touch(ticket, at=now)
-    audit: Record = {"id": audit_id, "ticket_id": ticket["id"], "created_at": now, "author_id": ADMIN_USER_ID,
+    return _audited(account, ticket, audit_id, ADMIN_USER_ID, events, at=now)
+
+
+def _audited(
+    account: Account, ticket: Record, audit_id: int, author: int, events: list[Record], *, at: datetime
+) -> Record:
+    """Stamp ``ticket`` changed at ``at`` and keep the audit of that change (by ``author``); return the audit."""
+    account.touch(ticket, at=at)
+    audit: Record = {"id": audit_id, "ticket_id": ticket["id"], "created_at": at, "author_id": author,
                      "metadata": {"system": {}, "custom": {}}, "via": _API_VIA, "events": events}  # fmt: skip
     account.audits.setdefault(int(ticket["id"]), []).append(audit)
     return audit
@@ -108,11 +115,8 @@ def record_rating(account: Account, ticket: Record, score: str, comment: str) ->
     rating_id = earlier["id"] if earlier.get("id") and earlier.get("score") in {"good", "bad"} else None
     rating: Record = {"id": rating_id or account.new_id("satisfaction_ratings"), "score": score, "comment": comment}
     ticket["satisfaction_rating"] = rating
-    account.touch(ticket, at=now)
     author = int(ticket.get("requester_id") or ADMIN_USER_ID)
     event = {"id": account.new_id("ticket_events"), "type": "SatisfactionRating", "score": score,
              "assignee_id": ticket.get("assignee_id"), "body": comment}  # fmt: skip
-    audit: Record = {"id": account.new_id("audits"), "ticket_id": ticket["id"], "created_at": now, "author_id": author,
-                     "metadata": {"system": {}, "custom": {}}, "via": _API_VIA, "events": [event]}  # fmt: skip
-    account.audits.setdefault(int(ticket["id"]), []).append(audit)
+    _audited(account, ticket, account.new_id("audits"), author, [event], at=now)
     return rating
