@@ -37,6 +37,7 @@ ledger records.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -157,7 +158,7 @@ class PullBatch:
     records: list[SourceRecord]
     cursor: Cursor
     rejected: list[RejectedRecord] = field(default_factory=list)
-    listed: frozenset[str] | None = None
+    listed: AbstractSet[str] | None = None
     """On the last batch of a pass that listed every live record of a stream whose API reports no
     deletions (Mixpanel's profiles): the IDs the pass listed. A stored record of the stream not
     among them was deleted in the system: the ingest stores it as deleted, so it is unlinked and

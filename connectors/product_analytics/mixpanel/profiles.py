@@ -61,13 +61,14 @@ class ProfileReader:
         session_id, page, started = _resume(cursor)
         started = started or self._now().isoformat()
         # a pass that starts at the first page here, over every profile, lists every live one
-        listed: set[str] | None = set() if page == 0 and not self._config.profile_where else None
+        every = not self._config.profile_where
+        listed: set[str] | None = set() if page == 0 and every else None
         while True:
             body = self._page(session_id, page)
             if body is None:  # the session expired: start the pass again
                 log.info("mixpanel.engage_session_expired", system=self._system, stream=_STREAM, page=page)
                 session_id, page, started = None, 0, self._now().isoformat()
-                listed = set() if not self._config.profile_where else None
+                listed = set() if every else None
                 continue
             session_id = str(body.get("session_id") or "") or None
             results = list(body["results"])
@@ -108,7 +109,7 @@ class ProfileReader:
         log.info(
             "stream.page_fetched", system=self._system, stream=_STREAM, records=len(records), rejected=len(rejected)
         )
-        complete = frozenset(listed) if last and listed is not None else None
+        complete = listed if last else None  # the pass's own set: it ends with this batch
         return PullBatch(stream=_STREAM, records=records, cursor=cursor, rejected=rejected, listed=complete)
 
 
