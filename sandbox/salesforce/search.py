@@ -27,14 +27,15 @@ unknown object, ``INVALID_FIELD`` (and the other SOQL errors) for a ``RETURNING`
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from sandbox.common.http import Request, Response
 from sandbox.salesforce.org import Org, Record
-from sandbox.salesforce.query import Plan, attributes, plan_query, render_json, run_plan
+from sandbox.salesforce.query import Plan, plan_parsed, render_json, run_plan
 from sandbox.salesforce.rest import query_error
 from sandbox.salesforce.schema import FieldType, ObjectDef
-from sandbox.salesforce.soql import SoqlError
+from sandbox.salesforce.soql import SoqlError, parse
 from sandbox.salesforce.wire import ErrorCode, error
 
 __all__ = ["SEARCHABLE", "search"]
@@ -147,10 +148,10 @@ def _values(record: Record, fields: list[tuple[str, bool]], *, full_name: bool) 
     return values
 
 
-def _specs(org: Org, returning: str | None) -> list[tuple[str, str]]:
-    """(object, SOQL) per object searched, in order; the SOQL selects the fields ``RETURNING`` names."""
+def _specs(org: Org, returning: str | None) -> list[str]:
+    """The SOQL of each object searched, in order, selecting the fields ``RETURNING`` names (``Id`` without)."""
     if not returning:
-        return [(name, f"SELECT Id FROM {name}") for name in SEARCHABLE if org.object(name) is not None]
+        return [f"SELECT Id FROM {name}" for name in SEARCHABLE if org.object(name) is not None]
     out = []
     for part in _split_top(returning):
         match = _SPEC.match(part)
@@ -165,23 +166,19 @@ def _specs(org: Org, returning: str | None) -> list[tuple[str, str]]:
         clause = _CLAUSE.search(inside)
         fields = (inside[: clause.start()] if clause else inside).strip().rstrip(",") or "Id"
         rest = inside[clause.start() :] if clause else ""
-        out.append((obj.name, f"SELECT {fields} FROM {obj.name} {rest}"))
+        out.append(f"SELECT {fields} FROM {obj.name} {rest}")
     return out
 
 
 def _found(org: Org, soql: str, term: _Term, group: str) -> tuple[Plan, list[Record]]:
-    plan = plan_query(org, soql)
+    """The plan of a ``RETURNING`` object's query, and its records the term matches (its LIMIT and OFFSET apply to those)."""
+    query = parse(soql)
+    plan = plan_parsed(org, replace(query, limit=None, offset=None))
     fields = _searched(plan.sobject, group)
-    limit, offset = plan.query.limit, plan.query.offset or 0
-    plan.query.limit, plan.query.offset = None, None
-    try:
-        rows = run_plan(org, plan, include_deleted=False)
-    finally:
-        plan.query.limit, plan.query.offset = limit, (offset or None)
     names = group in {"ALL", "NAME"} and {"FirstName", "LastName"} <= set(plan.sobject.fields)
-    found = [r for r in rows if term.matches(_values(r, fields, full_name=names))]
-    found = found[offset:]
-    return plan, found[:limit] if limit is not None else found
+    found = [r for r in run_plan(org, plan, include_deleted=False) if term.matches(_values(r, fields, full_name=names))]
+    found = found[query.offset or 0 :]
+    return plan, found[: query.limit] if query.limit is not None else found
 
 
 def search(request: Request, org: Org, version: str) -> Response:
@@ -197,11 +194,9 @@ def search(request: Request, org: Org, version: str) -> Response:
         total = min(int(match.group("limit") or _MAX_ROWS), _MAX_ROWS)
         records: list[dict[str, Any]] = []
         with org.lock:
-            for name, soql in _specs(org, match.group("returning")):
+            for soql in _specs(org, match.group("returning")):
                 plan, found = _found(org, soql, term, group)
-                for record in found[: max(0, total - len(records))]:
-                    one = render_json(org, plan, record, version) if match.group("returning") else None
-                    records.append(one or {**attributes(name, record["Id"], version), "Id": record["Id"]})
+                records += [render_json(org, plan, r, version) for r in found[: max(0, total - len(records))]]
     except _Malformed as err:
         return error(400, ErrorCode.MALFORMED_SEARCH, str(err))
     except SoqlError as err:
