@@ -19,7 +19,9 @@ the request is sent again, so a service manager's stop timeout is kept (what the
 and confirmed stands; the next run carries on).
 
 A non-idempotent request (POST) is retried only when the server cannot have
-acted on it: a 429, or a connection that was never established. When retries
+acted on it: a 429, or a connection that was never established; unless its sender
+says it is safe to send again (``repeatable=True``: an OAuth token request, which
+at worst issues a second token), when it is retried like a GET. When retries
 run out, the last response is returned as it is, so the connector's ``errors.py``
 turns it into ``RateLimited`` or ``RetryableError`` with the right context.
 """
@@ -33,6 +35,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import requests
@@ -318,8 +321,13 @@ class MeteredSession(requests.Session):
         self._sleep = sleep
         self._timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        """Send one request with timeouts, retries and accounting; see the module docstring."""
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, repeatable: bool = False, **kwargs: Any
+    ) -> requests.Response:
+        """Send one request with timeouts, retries and accounting; see the module docstring.
+
+        ``repeatable``: a POST that is safe to send again (a token request) is retried like a GET.
+        """
         kwargs.setdefault("timeout", self._timeout)
         # requests lets REQUESTS_CA_BUNDLE override session.verify; a configured CA file must win.
         kwargs.setdefault("verify", self.verify)
@@ -328,7 +336,7 @@ class MeteredSession(requests.Session):
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.max_attempts),
             wait=self._wait,
-            retry=self._should_retry,
+            retry=partial(self._should_retry, safe=verb.upper() in _IDEMPOTENT or repeatable),
             sleep=self._sleep_and_count,
             retry_error_callback=_last_outcome,
             reraise=True,
@@ -360,8 +368,8 @@ class MeteredSession(requests.Session):
         for pacer in pacers:
             pacer.record()
 
-    def _should_retry(self, state: RetryCallState) -> bool:
-        method = str(state.args[0])
+    def _should_retry(self, state: RetryCallState, *, safe: bool) -> bool:
+        """Whether to send again; ``safe``: the request may be repeated (its method, or ``repeatable``)."""
         outcome = state.outcome
         if outcome is None:
             return False
@@ -370,13 +378,13 @@ class MeteredSession(requests.Session):
             if isinstance(err, requests.exceptions.SSLError):  # an untrusted certificate stays untrusted
                 return False
             if isinstance(err, requests.ConnectionError):  # ConnectTimeout included, ReadTimeout not
-                return method in _IDEMPOTENT or _never_connected(err)
-            return isinstance(err, requests.ReadTimeout) and method in _IDEMPOTENT
+                return safe or _never_connected(err)
+            return isinstance(err, requests.ReadTimeout) and safe
         response: requests.Response = outcome.result()
         if response.status_code == 429:
             after = parse_retry_after(response.headers.get("Retry-After"))
             return after is None or after <= self.policy.max_retry_after
-        return response.status_code in _RETRY_STATUSES and method in _IDEMPOTENT
+        return response.status_code in _RETRY_STATUSES and safe
 
     def _wait(self, state: RetryCallState) -> float:
         backoff = wait_random_exponential(multiplier=self.policy.backoff_base, max=self.policy.backoff_ceiling)(state)

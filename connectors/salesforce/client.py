@@ -121,7 +121,8 @@ class SalesforceClient:
     def _request_token(self) -> SessionToken:
         url = self.config.login_url.rstrip("/") + "/services/oauth2/token"
         try:
-            response = self.session.post(url, data=token_form(self.config), headers={"Accept": "application/json"})
+            form, accept = token_form(self.config), {"Accept": "application/json"}
+            response = self.session.request("POST", url, data=form, headers=accept, repeatable=True)
         except requests.RequestException as err:
             raise map_error(err, system=self.system, operation="token") from None
         if response.status_code != 200:

@@ -72,6 +72,17 @@ def test_5xx_on_post_is_not_retried_but_429_is():
     assert session.post("https://api.example.test/x", json={}).status_code == 201
 
 
+def test_a_post_its_sender_calls_repeatable_is_retried_on_5xx_like_a_get():
+    """An OAuth token request: sending it again at worst issues a second token."""
+    policy = RetryPolicy(max_attempts=3, backoff_base=0.1, backoff_ceiling=1.0)
+    session, adapter, _ = session_with([503, 502, 200], policy=policy)
+    assert session.request("POST", "https://api.example.test/token", data={}, repeatable=True).status_code == 200
+    assert len(adapter.sent) == 3 and session.usage.retries == 2
+    session, adapter, _ = session_with([503], policy=policy)
+    assert session.request("POST", "https://api.example.test/token", data={}).status_code == 503
+    assert len(adapter.sent) == 1
+
+
 def test_retry_after_beyond_the_ceiling_is_returned_not_waited():
     session, _, sleeps = session_with([(429, {"Retry-After": "3600"})], policy=RetryPolicy(max_retry_after=60))
     assert session.get("https://api.example.test/x").status_code == 429

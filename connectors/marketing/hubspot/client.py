@@ -128,7 +128,8 @@ class HubSpotClient:
 
     def _fetch_token(self, auth: OAuthAuth) -> AccessToken:
         try:
-            response = self.session.post(f"{self.base}/oauth/v1/token", data=refresh_form(auth))
+            url = f"{self.base}/oauth/v1/token"
+            response = self.session.request("POST", url, data=refresh_form(auth), repeatable=True)
         except requests.RequestException as err:
             raise map_error(err, system=self.system, operation="token") from None
         if response.status_code in {400, 401, 403}:

@@ -79,3 +79,16 @@ def test_pull_and_push_end_to_end_against_the_live_sandbox():
         problems = validate_all("salesforce", seen)
         assert not problems, "\n".join(problems[:10])
         assert any("/jobs/query" in e.url for e in seen) and any("/composite/sobjects" in e.url for e in seen)
+
+
+def test_a_login_answered_503_is_tried_again_and_the_run_goes_on():
+    """The token request is a POST, but sending it again at worst issues a second token."""
+    from sandbox.common import FaultSpec
+
+    with running_sandbox("salesforce", records=20, seed=11) as sb:
+        config = SalesforceConfig.model_validate(connector_settings(sb, auth="password"))
+        connector = SalesforceConnector(config, name="salesforce", sleep=lambda _s: None)
+        sb.control.inject(FaultSpec("unavailable", count=2, retry_after=1))
+        assert connector.check().ok
+        assert sb.control.requests.count("POST /services/oauth2/token") == 3
+        assert connector.session.usage.retries == 2
