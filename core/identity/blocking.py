@@ -397,34 +397,45 @@ def key_rows(table: RecordTable, keys: Sequence[BlockingKey], nicknames: Nicknam
     return {key: found for key, found in rows.items() if key in wanted}
 
 
-def _pairs_in_blocks(keys: Codes, records: Codes, cap: int) -> tuple[list[Codes], list[Codes], Codes]:
-    """Pairs within blocks of equal ``keys``; returns (lefts, rights, oversized block keys)."""
+def _pair_codes_in_blocks(keys: Codes, records: Codes, cap: int, size: int) -> tuple[list[Codes], Codes]:
+    """Pair codes (``left * size + right``, ``left < right``) within blocks of equal ``keys``.
+
+    Returns the codes of each group of equal-sized blocks and the keys of the blocks over ``cap``.
+    A block's records are in ascending order, so each pair is put together already ordered.
+    """
     order = np.lexsort((records, keys))
     keys, records = keys[order], records[order]
     if len(keys) == 0:
-        return [], [], np.zeros(0, dtype=np.int64)
+        return [], np.zeros(0, dtype=np.int64)
     distinct = np.r_[True, (keys[1:] != keys[:-1]) | (records[1:] != records[:-1])]  # a record once per block
     keys, records = keys[distinct], records[distinct]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
-    lefts: list[Codes] = []
-    rights: list[Codes] = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= cap)]).tolist():
-        members = records[starts[sizes == size][:, None] + np.arange(size)]
-        upper_i, upper_j = np.triu_indices(size, 1)
-        lefts.append(members[:, upper_i].ravel())
-        rights.append(members[:, upper_j].ravel())
-    return lefts, rights, keys[starts[sizes > cap]]
+    codes: list[Codes] = []
+    for block_size in np.unique(sizes[(sizes >= 2) & (sizes <= cap)]).tolist():
+        members = records[starts[sizes == block_size][:, None] + np.arange(block_size)]
+        upper_i, upper_j = np.triu_indices(block_size, 1)
+        found = members[:, upper_i] * size
+        found += members[:, upper_j]
+        codes.append(found.ravel())
+    return codes, keys[starts[sizes > cap]]
 
 
-def _distinct(codes: Codes) -> Codes:
-    """The distinct values of ``codes``, sorted: ``np.unique(codes)``, by sorting.
+def _sorted_distinct(parts: list[Codes]) -> Codes:
+    """The distinct values of ``parts`` together, sorted; the list is emptied as they are gathered.
 
-    numpy 2.4's ``unique`` without ``return_*`` counts distinct values through a hash table,
-    25 to 35 times slower than a sort on millions of mostly distinct pair codes.
+    One array the size of them all is held with its result, not a copy of every part
+    beside it: candidate pairs are most of a batch's memory while it is blocked.
     """
-    ordered = np.sort(codes)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    gathered = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    parts.clear()
+    gathered.sort(kind="stable")  # runs already sorted (a merge of distinct sets) are merged, not sorted again
+    keep = np.empty(len(gathered), dtype=np.bool_)
+    keep[:1] = True
+    np.not_equal(gathered[1:], gathered[:-1], out=keep[1:])
+    return gathered[keep]
 
 
 def _block_one_key(rows: KeyRows, cap: int, size: int) -> tuple[Codes | None, int, int]:
@@ -432,19 +443,18 @@ def _block_one_key(rows: KeyRows, cap: int, size: int) -> tuple[Codes | None, in
     records, keys, subs = rows.records, rows.key_codes(), rows.sub_codes()
     if not len(keys):
         return None, 0, 0
-    lefts, rights, oversized = _pairs_in_blocks(keys, records, cap)
+    codes, oversized = _pair_codes_in_blocks(keys, records, cap, size)
     skipped = largest = 0
     if len(oversized):
         inside = np.isin(keys, oversized)
         refined = _combine(keys[inside], subs[inside] + 1)
-        sub_lefts, sub_rights, still = _pairs_in_blocks(refined, records[inside], cap)
-        lefts, rights = lefts + sub_lefts, rights + sub_rights
+        sub_codes, still = _pair_codes_in_blocks(refined, records[inside], cap, size)
+        codes += sub_codes
         skipped = len(still)
         largest = int(np.bincount(refined).max()) if skipped else 0
-    if not lefts:
+    if not codes:
         return None, skipped, largest
-    left, right = np.concatenate(lefts), np.concatenate(rights)
-    return _distinct(np.minimum(left, right) * size + np.maximum(left, right)), skipped, largest
+    return _sorted_distinct(codes), skipped, largest
 
 
 def block(
@@ -463,15 +473,18 @@ def block(
     """
     n = max(len(table), 1)
     rows = key_rows(table, keys, nicknames)
-    encoded: list[Codes] = []
+    pairs = np.zeros(0, dtype=np.int64)
     report = BlockingReport()
     for key in keys:
-        chunk, skipped, largest = _block_one_key(rows[key], max_block_size, n)
+        chunk, skipped, largest = _block_one_key(rows.pop(key), max_block_size, n)  # a key's rows freed once used
         report.pairs_by_key[key.value] = 0 if chunk is None else len(chunk)
         if skipped:
             report.skipped_blocks[key.value] = skipped
             report.skipped_largest[key.value] = largest
-        if chunk is not None:
-            encoded.append(chunk)
-    pairs = _distinct(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
-    return CandidatePairs((pairs // n).astype(np.int32), (pairs % n).astype(np.int32), report)
+        if chunk is not None:  # merged key by key: the distinct pairs so far and one key's, nothing else held
+            parts = [pairs, chunk]
+            del pairs, chunk
+            pairs = _sorted_distinct(parts)
+    left = (pairs // n).astype(np.int32)
+    pairs %= n
+    return CandidatePairs(left, pairs.astype(np.int32), report)

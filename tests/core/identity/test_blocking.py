@@ -49,6 +49,49 @@ def test_oversized_blocks_are_skipped_and_reported() -> None:
     assert pairs.report.skipped_blocks["names_sorted"] >= 1
 
 
+def _pairs_by_hand(rows: blocking.KeyRows, cap: int) -> tuple[set[tuple[int, int]], int]:
+    """A key's pairs read plainly: records sharing its code, a block over ``cap`` by its sub-key, or skipped."""
+    blocks: dict[int, set[int]] = {}
+    subs: dict[tuple[int, int], set[int]] = {}
+    columns = (rows.records.tolist(), rows.key_codes().tolist(), rows.sub_codes().tolist())
+    for record, code, sub in zip(*columns, strict=True):
+        blocks.setdefault(code, set()).add(record)
+        subs.setdefault((code, sub), set()).add(record)
+    pairs: set[tuple[int, int]] = set()
+    skipped = 0
+    for code, members in blocks.items():
+        if len(members) <= cap:
+            pairs |= set(itertools.combinations(sorted(members), 2))
+            continue
+        for (of, _), inside in subs.items():
+            if of != code:
+                continue
+            if len(inside) <= cap:
+                pairs |= set(itertools.combinations(sorted(inside), 2))
+            else:
+                skipped += 1
+    return pairs, skipped
+
+
+def test_the_candidate_pairs_are_every_pair_sharing_a_key_read_plainly() -> None:
+    prepared = table(*generate(250, seed=7).people)
+    keys = list(BlockingKey)
+    for cap in (3, 8, 100):
+        expected: set[tuple[int, int]] = set()
+        per_key: dict[str, int] = {}
+        skipped: dict[str, int] = {}
+        for key, rows in key_rows(prepared, keys, default_nicknames()).items():
+            pairs, left_out = _pairs_by_hand(rows, cap)
+            expected |= pairs
+            per_key[key.value] = len(pairs)
+            if left_out:
+                skipped[key.value] = left_out
+        found = block(prepared, keys, max_block_size=cap, nicknames=default_nicknames())
+        as_tuples = list(zip(found.left.tolist(), found.right.tolist(), strict=True))
+        assert as_tuples == sorted(expected), cap
+        assert found.report.pairs_by_key == per_key and found.report.skipped_blocks == skipped, cap
+
+
 def test_the_store_index_keys_are_the_batch_keys_written_as_text() -> None:
     truth = generate(150, seed=11)
     prepared = table(*truth.people)
@@ -110,11 +153,14 @@ def test_the_streamed_index_keys_are_each_records_distinct_keys_once() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=2**40), max_size=300))
-def test_distinct_pair_codes_are_numpys_unique(values):
-    codes = np.asarray(values, dtype=np.int64)
-    found = blocking._distinct(codes)
-    assert found.dtype == np.int64 and np.array_equal(found, np.unique(codes))
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=2**40), max_size=300), max_size=4))
+def test_distinct_pair_codes_of_several_parts_are_numpys_unique_of_them_all(values):
+    parts = [np.asarray(found, dtype=np.int64) for found in values]
+    expected = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    given = list(parts)
+    found = blocking._sorted_distinct(given)
+    assert found.dtype == np.int64 and np.array_equal(found, expected)
+    assert given == []  # emptied, so the caller holds no part beside the result
 
 
 _PART = st.lists(st.text(alphabet="ab|", min_size=0, max_size=6), min_size=1, max_size=5, unique=True)
