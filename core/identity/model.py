@@ -77,8 +77,10 @@ def _patterns(levels: Levels) -> tuple[Levels, Floats]:
         return levels, np.zeros(0)
     base = int(levels.max(initial=0)) + 2
     code = np.zeros(levels.shape[0], dtype=np.int64)
-    for c in range(levels.shape[1]):
-        code = code * base + (levels[:, c].astype(np.int64) + 1)
+    for c in range(levels.shape[1]):  # in place: one array of codes, not a copy per column
+        code *= base
+        code += levels[:, c]
+        code += 1
     _, first_seen, counts = np.unique(code, return_index=True, return_counts=True)
     return levels[first_seen], counts.astype(np.float64)
 

@@ -8,6 +8,7 @@ record before rules, blocking and comparison see it.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -186,9 +187,14 @@ def normalise_email(value: str | None, *, roles: RoleMailboxes | None = None) ->
     elif domain in _TAGS_ONLY:
         canonical_local = untagged
     is_role = (roles or default_role_mailboxes()).is_role(untagged)
+    # equal forms share one string, and a domain is one string for every address at it: a
+    # batch holds an address of each of its people, which is most of what it holds of them
+    domain = sys.intern(domain)
+    whole = f"{local}@{domain}"
+    whole = address if whole == address else whole
     return NormalisedEmail(
-        address=f"{local}@{domain}",
-        canonical=f"{canonical_local}@{domain}",
+        address=whole,
+        canonical=whole if canonical_local is local else f"{canonical_local}@{domain}",
         local=canonical_local,
         domain=domain,
         loose_local=untagged.replace(".", ""),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from core.identity.compare import Comparison, compare_pairs
+from core.identity.compare import COMPARED_AT_ONCE, Comparison, compare_pairs
 from core.identity.records import RecordTable
 
 __all__ = [
@@ -26,8 +26,6 @@ __all__ = [
 ]
 
 Floats = npt.NDArray[np.float64]
-_COMPARED_AT_ONCE = 50_000
-"""Random pairs compared together."""
 
 
 def estimate_u(table: RecordTable, comparisons: Sequence[Comparison], *, sample: int, seed: int) -> tuple[Floats, ...]:
@@ -54,12 +52,15 @@ def random_level_counts(
     size = min(sample, max(U_PAIRS_PER_RECORD * n, U_MIN_PAIRS), n * (n - 1) // 2)
     first = rng.integers(0, n, size=size)
     second = rng.integers(0, n - 1, size=size)
-    second = second + (second >= first)
+    second += second >= first
     left = np.minimum(first, second).astype(np.int32)
-    right = np.maximum(first, second).astype(np.int32)
+    np.maximum(first, second, out=first)
+    del second
+    right = first.astype(np.int32)
+    del first
     found = [np.zeros(len(comparison.levels)) for comparison in comparisons]
-    for start in range(0, size, _COMPARED_AT_ONCE):  # the comparisons' work arrays follow the slice, not the sample
-        part = slice(start, start + _COMPARED_AT_ONCE)
+    for start in range(0, size, COMPARED_AT_ONCE):  # the comparisons' work arrays follow the slice, not the sample
+        part = slice(start, start + COMPARED_AT_ONCE)
         levels = compare_pairs(table, left[part], right[part], comparisons)
         for c, comparison in enumerate(comparisons):
             column = levels[:, c]

@@ -41,6 +41,15 @@ def test_email_loose_local_part_drops_tags_and_dots_for_any_domain() -> None:
     assert (email.loose_local, email.domain) == ("bobsmith", "acme.com")
 
 
+def test_equal_forms_of_an_email_are_one_string_and_a_domain_one_for_every_address() -> None:
+    # a batch holds a normalised address of each person: equal forms held twice were a third of it
+    plain, tagged, other = (normalise_email(v) for v in ("Bob@Acme.com", "bob+x@outlook.com", "Ann@ACME.com."))
+    assert plain is not None and tagged is not None and other is not None
+    assert plain.canonical is plain.address == "bob@acme.com"
+    assert (tagged.address, tagged.canonical) == ("bob+x@outlook.com", "bob@outlook.com")
+    assert other.domain is plain.domain and other.address == other.canonical == "ann@acme.com"
+
+
 @pytest.mark.parametrize("raw", ["", None, "no-at-sign", "@acme.com", "bob@localhost", "bob smith@acme.com"])
 def test_email_without_local_part_or_domain_is_none(raw: str | None) -> None:
     assert normalise_email(raw) is None
