@@ -40,7 +40,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -160,10 +159,8 @@ def _sync_in_child(config: Path) -> dict[str, Any]:
 def _sandboxes(records: int, seed: int) -> Iterator[dict[str, Any]]:
     from sandbox.common.runner import running_sandbox
 
-    today = datetime.now(UTC).date()
-    with ExitStack() as stack:
-        running = {name: stack.enter_context(running_sandbox(name, records=records, seed=seed, today=today,
-                                                             api_limit=10**9))
+    with ExitStack() as stack:  # on the real clock: a fixed day's noon would stamp data ahead of the sync's clock
+        running = {name: stack.enter_context(running_sandbox(name, records=records, seed=seed, api_limit=10**9))
                    for name in SYSTEMS}  # fmt: skip
         running["hubspot"].control.limits.configure(ten_secondly=10**9, secondly=10**9, search_per_second=10**9)
         running["zendesk"].control.set_limits(account=10**9, exports=10**9)
