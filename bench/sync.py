@@ -207,13 +207,15 @@ def _setup(config: Path) -> None:
 
 
 def _edit(running: dict[str, Any], share: float) -> int:
-    """Edit ``share`` of the people's records, spread over Salesforce, HubSpot and Zendesk; return how many."""
+    """Edit ``share`` of the people's live records, spread over Salesforce, HubSpot and Zendesk; return how many."""
     org = running["salesforce"].control.org
     contacts = sorted(org.live("Contact"), key=lambda r: str(r["Id"]))
     portal = running["hubspot"].control.portal
-    hub = portal.sorted("contacts")
+    hub = [c for c in portal.sorted("contacts") if not c.archived]
     account = running["zendesk"].control.account
-    users = [u for u in account.ordered("users") if u.get("role") == "end-user"]
+    # live end users in ID order (the export's order moves with the first run's write-back)
+    users = sorted((u for u in account.records("users").values() if u.get("role") == "end-user" and u.get("active")),
+                   key=lambda u: int(u["id"]))  # fmt: skip
     people = len(contacts) + len(hub) + len(users)
     wanted = max(3, round(people * share))
     edited = 0
