@@ -425,7 +425,9 @@ def _sorted_distinct(parts: list[Codes]) -> Codes:
     """The distinct values of ``parts`` together, sorted; the list is emptied as they are gathered.
 
     One array the size of them all is held with its result, not a copy of every part
-    beside it: candidate pairs are most of a batch's memory while it is blocked.
+    beside it: candidate pairs are most of a batch's memory while it is blocked. Sorted, not
+    ``np.unique``: numpy 2.4's ``unique`` without ``return_*`` counts distinct values through a
+    hash table, 25 to 35 times slower than a sort on millions of mostly distinct pair codes.
     """
     if not parts:
         return np.zeros(0, dtype=np.int64)

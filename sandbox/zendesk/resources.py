@@ -190,9 +190,14 @@ class Resources:
             return error(409, "UpdateConflict", text)
         held = list(ticket.get("tags") or [])
         words = [t.strip() for t in given]
-        new = {"POST": list(dict.fromkeys(words)), "PUT": list(dict.fromkeys([*held, *words])),
-               "DELETE": [t for t in held if t not in set(words)]}.get(request.method)  # fmt: skip
-        if new is None:
+        if request.method == "POST":
+            new = list(dict.fromkeys(words))
+        elif request.method == "PUT":
+            new = list(dict.fromkeys([*held, *words]))
+        elif request.method == "DELETE":
+            removed = set(words)
+            new = [t for t in held if t not in removed]
+        else:
             return no_endpoint()
         with self.account.lock:
             if new != held:
